@@ -1,0 +1,78 @@
+"""The one place that wires settings, storage, the message bus and the drivers together.
+
+Entry points (the CLI, the daemon, the API) call :func:`bootstrap` once with loaded settings;
+nothing here runs at import time, so tests can build as many isolated agents as they like.
+"""
+
+from __future__ import annotations
+
+import functools
+from dataclasses import dataclass, field
+
+from sqlalchemy import Engine
+
+from adapters import DriverRegistry
+from oss_agent.config import AgentSettings, Inventory, load_inventory
+from oss_agent.domain.commands import Command
+from oss_agent.domain.events import Event
+from oss_agent.domain.model import DeviceSpec
+from oss_agent.errors import ConfigError, ConfigProblem
+from oss_agent.service_layer import handlers
+from oss_agent.service_layer.messagebus import CommandHandler, EventHandler, MessageBus
+from oss_agent.service_layer.unit_of_work import SqlAlchemyUnitOfWork
+from oss_agent.storage import migrate
+from oss_agent.storage.engine import make_engine, make_session_factory
+
+
+@dataclass
+class Agent:
+    """A wired agent: what every entry point works with."""
+
+    settings: AgentSettings
+    engine: Engine
+    uow: SqlAlchemyUnitOfWork
+    bus: MessageBus
+    registry: DriverRegistry = field(default_factory=DriverRegistry)
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+
+def bootstrap(
+    settings: AgentSettings, *, registry: DriverRegistry | None = None, upgrade_schema: bool = False
+) -> Agent:
+    """Build an agent on ``settings``; with ``upgrade_schema`` the database is migrated first."""
+    engine = make_engine(settings.database)
+    if upgrade_schema:
+        migrate.upgrade(engine)
+    uow = SqlAlchemyUnitOfWork(make_session_factory(engine))
+    command_handlers: dict[type[Command], CommandHandler] = {
+        kind: functools.partial(handler, uow=uow) for kind, handler in handlers.COMMAND_HANDLERS.items()
+    }
+    event_handlers: dict[type[Event], list[EventHandler]] = {
+        kind: [functools.partial(h, uow=uow) for h in subscribed]
+        for kind, subscribed in handlers.EVENT_HANDLERS.items()
+    }
+    bus = MessageBus(uow, command_handlers, event_handlers)
+    return Agent(settings, engine, uow, bus, registry or DriverRegistry())
+
+
+def read_inventory(settings: AgentSettings) -> Inventory:
+    """The inventory the settings point at; a missing file says how to get one."""
+    path = settings.inventory_path
+    if not path.exists():
+        raise ConfigError(
+            [
+                ConfigProblem(
+                    str(path),
+                    "inventory_file",
+                    "no inventory file here: write one (see config/inventory.example.yaml), "
+                    "set inventory_file / OSS_AGENT_INVENTORY_FILE, or run 'oss-agent lab up'",
+                )
+            ]
+        )
+    return load_inventory(path)
+
+
+def device_specs(inventory: Inventory) -> tuple[DeviceSpec, ...]:
+    return tuple(DeviceSpec(d.name, d.host, d.platform.value, d.site, d.role, tuple(d.tags)) for d in inventory.devices)

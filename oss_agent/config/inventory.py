@@ -1,0 +1,298 @@
+"""The device inventory: a YAML file of devices, with defaults and groups so 500 devices are not 500 copies.
+
+Each device is ``defaults``, then each of its ``groups`` in order, then its own keys, merged deeply;
+a key set to ``null`` removes what an earlier layer gave (``ssh: null`` for a device without SSH).
+Every problem is reported with the file, the line and the field, and nothing is half-loaded.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import re
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+from adapters import DeviceTarget, NetconfAccess, Platform, Secret, SnmpAccess, SshAccess
+from adapters.target import AuthProtocol, PrivProtocol
+from oss_agent.config.secrets import SecretRef, SecretResolutionError
+from oss_agent.config.yamlsrc import LocatedYaml, PathKey, load_located
+from oss_agent.errors import ConfigError, ConfigProblem
+
+_HOSTNAME = re.compile(
+    r"^(?=.{1,253}$)([A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)(\.[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*$"
+)
+_DOTTED_NUMBERS = re.compile(r"^[0-9.]+$")
+TOP_LEVEL_KEYS = frozenset({"defaults", "groups", "devices"})
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class SnmpConfig(_Strict):
+    version: Literal["v1", "v2c", "v3"] = "v2c"
+    port: int = Field(default=161, ge=1, le=65535)
+    timeout_s: float = Field(default=2.0, gt=0)
+    retries: int = Field(default=1, ge=0, le=10)
+    community: SecretRef | None = None
+    write_community: SecretRef | None = None
+    user: str | None = None
+    auth_protocol: AuthProtocol | None = None
+    auth_key: SecretRef | None = None
+    priv_protocol: PrivProtocol | None = None
+    priv_key: SecretRef | None = None
+
+    @model_validator(mode="after")
+    def _complete(self) -> SnmpConfig:
+        if self.version in ("v1", "v2c") and self.community is None:
+            raise ValueError(f"SNMP {self.version} needs a 'community' reference")
+        if self.version == "v3":
+            if not self.user:
+                raise ValueError("SNMP v3 needs a 'user'")
+            if (self.auth_protocol is None) != (self.auth_key is None):
+                raise ValueError("SNMP v3 'auth_protocol' and 'auth_key' go together")
+            if (self.priv_protocol is None) != (self.priv_key is None):
+                raise ValueError("SNMP v3 'priv_protocol' and 'priv_key' go together")
+            if self.priv_protocol is not None and self.auth_protocol is None:
+                raise ValueError("SNMP v3 privacy needs authentication too")
+        return self
+
+
+class SshConfig(_Strict):
+    username: str = Field(min_length=1)
+    port: int = Field(default=22, ge=1, le=65535)
+    password: SecretRef | None = None
+    key_file: Path | None = None
+    timeout_s: float = Field(default=10.0, gt=0)
+
+
+class NetconfConfig(SshConfig):
+    port: int = Field(default=830, ge=1, le=65535)
+    hostkey_verify: bool = False
+
+
+class DeviceConfig(_Strict):
+    name: str = Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,62}$")
+    host: str
+    platform: Platform
+    site: str = ""
+    role: str = ""
+    tags: tuple[str, ...] = ()
+    snmp: SnmpConfig | None = None
+    ssh: SshConfig | None = None
+    netconf: NetconfConfig | None = None
+
+    @field_validator("host")
+    @classmethod
+    def _address(cls, value: str) -> str:
+        try:
+            ipaddress.ip_address(value)
+            return value
+        except ValueError:
+            pass
+        if _DOTTED_NUMBERS.match(value) or not _HOSTNAME.match(value):
+            raise ValueError(f"{value!r} is neither an IP address nor a valid host name")
+        return value
+
+    def secret_refs(self) -> Iterator[tuple[str, SecretRef]]:
+        for section in ("snmp", "ssh", "netconf"):
+            block = getattr(self, section)
+            if block is None:
+                continue
+            for key, value in block:
+                if isinstance(value, SecretRef):
+                    yield f"{section}.{key}", value
+
+
+@dataclass(frozen=True, slots=True)
+class Inventory:
+    """A validated inventory whose every secret reference resolved when it was loaded."""
+
+    source: str
+    devices: tuple[DeviceConfig, ...]
+    secrets: Mapping[SecretRef, Secret]
+
+    def names(self) -> list[str]:
+        return [d.name for d in self.devices]
+
+    def get(self, name: str) -> DeviceConfig:
+        for device in self.devices:
+            if device.name == name:
+                return device
+        raise KeyError(name)
+
+    def target(self, name: str) -> DeviceTarget:
+        """What a driver needs for ``name``, secrets resolved."""
+        return _target(self.get(name), self.secrets)
+
+
+def _secret(ref: SecretRef | None, secrets: Mapping[SecretRef, Secret]) -> Secret | None:
+    return None if ref is None else secrets[ref]
+
+
+def _target(d: DeviceConfig, secrets: Mapping[SecretRef, Secret]) -> DeviceTarget:
+    snmp = ssh = netconf = None
+    if d.snmp is not None:
+        s = d.snmp
+        snmp = SnmpAccess(
+            s.version,
+            s.port,
+            s.timeout_s,
+            s.retries,
+            _secret(s.community, secrets),
+            _secret(s.write_community, secrets),
+            s.user,
+            s.auth_protocol,
+            _secret(s.auth_key, secrets),
+            s.priv_protocol,
+            _secret(s.priv_key, secrets),
+        )
+    if d.ssh is not None:
+        key = str(d.ssh.key_file) if d.ssh.key_file else None
+        ssh = SshAccess(d.ssh.username, d.ssh.port, _secret(d.ssh.password, secrets), key, d.ssh.timeout_s)
+    if d.netconf is not None:
+        n = d.netconf
+        key = str(n.key_file) if n.key_file else None
+        netconf = NetconfAccess(n.username, n.port, _secret(n.password, secrets), key, n.timeout_s, n.hostkey_verify)
+    return DeviceTarget(d.name, d.host, d.platform.value, snmp, ssh, netconf)
+
+
+def _merge(base: dict[str, Any], layer: Mapping[str, Any]) -> dict[str, Any]:
+    out = dict(base)
+    for key, value in layer.items():
+        if isinstance(value, Mapping) and isinstance(out.get(key), Mapping):
+            out[key] = _merge(dict(out[key]), value)
+        else:
+            out[key] = value
+    return out
+
+
+def _message(error: Mapping[str, Any]) -> str:
+    message = str(error["msg"])
+    if error["type"] == "enum" and error["loc"] and error["loc"][-1] == "platform":
+        return f"unknown platform {error['input']!r}; known: {', '.join(p.value for p in Platform)}"
+    if error["type"] == "missing":
+        return "missing required field"
+    return message.removeprefix("Value error, ")
+
+
+class _Loader:
+    def __init__(self, doc: LocatedYaml, environ: Mapping[str, str] | None) -> None:
+        self.doc = doc
+        self.environ = environ
+        self.problems: list[ConfigProblem] = []
+        self.groups_of: dict[int, list[str]] = {}
+
+    def fail(self, path: PathKey, message: str) -> None:
+        self.problems.append(self.doc.problem(path, message))
+
+    def mapping(self, value: Any, path: PathKey) -> dict[str, Any] | None:
+        if value is None:
+            return {}
+        if not isinstance(value, dict):
+            self.fail(path, f"must be a mapping, got {type(value).__name__}")
+            return None
+        return value
+
+    def load(self) -> Inventory:
+        data = self.doc.data
+        if not isinstance(data, dict):
+            self.fail((), "an inventory must be a mapping with a 'devices' list")
+            raise ConfigError(self.problems)
+        for key in sorted(set(data) - TOP_LEVEL_KEYS):
+            self.fail((key,), f"unknown top-level key; expected one of {sorted(TOP_LEVEL_KEYS)}")
+        defaults = self.mapping(data.get("defaults"), ("defaults",)) or {}
+        groups = self.mapping(data.get("groups"), ("groups",)) or {}
+        raw_devices = data.get("devices")
+        if not isinstance(raw_devices, list):
+            self.fail(("devices",), "missing required list of devices")
+            raise ConfigError(self.problems)
+        devices = self.devices(raw_devices, defaults, groups)
+        secrets = self.resolve(devices)
+        if self.problems:
+            raise ConfigError(self.problems)
+        return Inventory(self.doc.source, tuple(d for _, d in devices), secrets)
+
+    def origin(self, index: int, member_of: list[str], field: PathKey) -> PathKey:
+        """Where a merged value was written: the device itself, its last group that sets it, or defaults."""
+        candidates: list[PathKey] = [("devices", index, *field)]
+        candidates += [("groups", group, *field) for group in reversed(member_of)]
+        candidates.append(("defaults", *field))
+        for candidate in candidates:
+            if candidate in self.doc.marks:
+                return candidate
+        return ("devices", index, *field)
+
+    def devices(
+        self, raw_devices: list[Any], defaults: dict[str, Any], groups: dict[str, Any]
+    ) -> list[tuple[int, DeviceConfig]]:
+        out: list[tuple[int, DeviceConfig]] = []
+        first_seen: dict[str, int] = {}
+        for index, raw in enumerate(raw_devices):
+            path: PathKey = ("devices", index)
+            entry = self.mapping(raw, path)
+            if entry is None:
+                continue
+            merged = dict(defaults)
+            member_of = entry.get("groups", [])
+            if not isinstance(member_of, list):
+                self.fail((*path, "groups"), "must be a list of group names")
+                member_of = []
+            for group in member_of:
+                if group not in groups:
+                    self.fail((*path, "groups"), f"unknown group {group!r}")
+                    continue
+                merged = _merge(merged, groups[group] or {})
+            merged = _merge(merged, {k: v for k, v in entry.items() if k != "groups"})
+            try:
+                device = DeviceConfig(**merged)
+            except ValidationError as exc:
+                label = f"device {entry.get('name')!r}: " if entry.get("name") else ""
+                for error in exc.errors():
+                    self.fail((*path, *error["loc"]), label + _message(error))
+                continue
+            if device.name in first_seen:
+                self.fail(
+                    (*path, "name"),
+                    f"duplicate device name {device.name!r} "
+                    f"(first defined at line {self.doc.line(('devices', first_seen[device.name]))})",
+                )
+                continue
+            first_seen[device.name] = index
+            self.groups_of[index] = [g for g in member_of if g in groups]
+            out.append((index, device))
+        return out
+
+    def resolve(self, devices: list[tuple[int, DeviceConfig]]) -> dict[SecretRef, Secret]:
+        """Resolve each distinct reference once (a shared file is read once for 500 devices), and
+        report a failing one once, at the line where it is written, naming the devices that use it."""
+        resolved: dict[SecretRef, Secret] = {}
+        failed: dict[tuple[SecretRef, PathKey], tuple[str, list[str]]] = {}
+        for index, device in devices:
+            for field_path, ref in device.secret_refs():
+                if ref not in resolved:
+                    try:
+                        resolved[ref] = ref.resolve(self.environ)
+                        continue
+                    except SecretResolutionError as exc:
+                        where = self.origin(index, self.groups_of.get(index, []), tuple(field_path.split(".")))
+                        failed.setdefault((ref, where), (str(exc), []))[1].append(device.name)
+        for (_, where), (reason, users) in failed.items():
+            shown = ", ".join(users[:3]) + (f" and {len(users) - 3} more" if len(users) > 3 else "")
+            self.fail(where, f"secret reference resolves to nothing: {reason} (used by {shown})")
+        return resolved
+
+
+def load_inventory(path: Path, environ: Mapping[str, str] | None = None) -> Inventory:
+    """Load, validate and resolve an inventory file, or raise :class:`ConfigError` listing every problem."""
+    return _Loader(load_located(path), environ).load()
+
+
+def is_inventory_document(path: Path) -> bool:
+    """Tell an inventory from a settings file by its shape (a top-level ``devices`` key)."""
+    data = load_located(path).data
+    return isinstance(data, dict) and "devices" in data

@@ -1,0 +1,136 @@
+"""Agent settings: a YAML file validated by pydantic, every field overridable by ``OSS_AGENT_<NAME>``.
+
+The file is looked for in this order: the path given on the command line, ``$OSS_AGENT_CONFIG``,
+``/etc/oss-agent/agent.yaml``; with none of them, the built-in defaults (the same values as
+``config/agent.yaml`` in the repository) apply. Environment variables win over the file, so a
+container or a test can change one setting without writing a file.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import os
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator
+
+from oss_agent.config.secrets import SecretRef, SecretResolutionError
+from oss_agent.config.yamlsrc import LocatedYaml, load_located
+from oss_agent.errors import ConfigError, ConfigProblem
+
+ENV_PREFIX = "OSS_AGENT_"
+SYSTEM_CONFIG = Path("/etc/oss-agent/agent.yaml")
+
+
+def default_data_dir() -> Path:
+    """Root keeps state under /var/lib like any daemon; a normal user under XDG data home."""
+    if os.geteuid() == 0:
+        return Path("/var/lib/oss-agent")
+    base = os.environ.get("XDG_DATA_HOME") or str(Path.home() / ".local" / "share")
+    return Path(base) / "oss-agent"
+
+
+class AgentSettings(BaseModel):
+    """Everything the agent process is configured with."""
+
+    model_config = ConfigDict(extra="forbid", validate_default=True, frozen=True)
+
+    data_dir: Path = Field(default_factory=default_data_dir)
+    database_url: str | None = None
+    inventory_file: Path | None = None
+    api_host: str = "127.0.0.1"
+    api_port: int = Field(default=8080, ge=1, le=65535)
+    api_token: SecretStr | None = None
+    trap_host: str = "0.0.0.0"  # noqa: S104 - a trap receiver listens on every address by default
+    trap_port: int = Field(default=162, ge=1, le=65535)
+    poll_interval_s: float = Field(default=60.0, ge=1.0)
+    poll_jitter_s: float = Field(default=5.0, ge=0.0)
+    discovery_interval_s: float = Field(default=3600.0, ge=10.0)
+    device_timeout_s: float = Field(default=10.0, gt=0.0)
+    max_concurrent_polls: int = Field(default=64, ge=1, le=4096)
+    worker_threads: int = Field(default=16, ge=1, le=512)
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+
+    @field_validator("api_host", "trap_host")
+    @classmethod
+    def _ip_address(cls, value: str) -> str:
+        try:
+            ipaddress.ip_address(value)
+        except ValueError as exc:
+            raise ValueError(f"{value!r} is not an IP address") from exc
+        return value
+
+    @field_validator("database_url")
+    @classmethod
+    def _known_database(cls, value: str | None) -> str | None:
+        if value is not None and not value.startswith(("sqlite:", "postgresql:", "postgresql+psycopg:")):
+            raise ValueError("only sqlite:/// and postgresql:// URLs are supported")
+        return value
+
+    @property
+    def database(self) -> str:
+        """The database URL in use: the configured one, else a SQLite file in the data directory."""
+        if self.database_url:
+            return self.database_url
+        return f"sqlite:///{self.data_dir / 'oss-agent.db'}"
+
+    @property
+    def inventory_path(self) -> Path:
+        return self.inventory_file or self.data_dir / "inventory.yaml"
+
+
+def find_settings_file(explicit: Path | None, environ: Mapping[str, str]) -> Path | None:
+    if explicit is not None:
+        return explicit
+    if environ.get("OSS_AGENT_CONFIG"):
+        return Path(environ["OSS_AGENT_CONFIG"])
+    return SYSTEM_CONFIG if SYSTEM_CONFIG.exists() else None
+
+
+def _settings_problems(
+    exc: ValidationError, doc: LocatedYaml | None, environ: Mapping[str, str]
+) -> list[ConfigProblem]:
+    problems = []
+    for error in exc.errors():
+        field = str(error["loc"][0]) if error["loc"] else ""
+        env_name = f"{ENV_PREFIX}{field.upper()}"
+        message = error["msg"]
+        if env_name in environ:
+            problems.append(ConfigProblem("environment", env_name, message))
+        elif doc is not None:
+            problems.append(doc.problem(tuple(error["loc"]), message))
+        else:
+            problems.append(ConfigProblem("settings", field, message))
+    return problems
+
+
+def load_settings(path: Path | None = None, environ: Mapping[str, str] | None = None) -> AgentSettings:
+    """Load and validate settings; every problem is reported with its file, line and field."""
+    env = os.environ if environ is None else environ
+    file = find_settings_file(path, env)
+    doc: LocatedYaml | None = None
+    values: dict[str, Any] = {}
+    if file is not None:
+        doc = load_located(file)
+        if doc.data is None:
+            doc.data = {}
+        if not isinstance(doc.data, dict):
+            raise ConfigError([doc.problem((), "the settings file must be a mapping of setting: value")])
+        values = dict(doc.data)
+        token = values.get("api_token")
+        if isinstance(token, dict):
+            try:
+                values["api_token"] = SecretRef(**token).resolve(env).reveal()
+            except (SecretResolutionError, ValueError, TypeError) as exc:
+                raise ConfigError([doc.problem(("api_token",), str(exc))]) from exc
+    # The environment overrides the file, field by field.
+    for name in AgentSettings.model_fields:
+        env_name = f"{ENV_PREFIX}{name.upper()}"
+        if env_name in env:
+            values[name] = env[env_name]
+    try:
+        return AgentSettings(**values)
+    except ValidationError as exc:
+        raise ConfigError(_settings_problems(exc, doc, env)) from exc

@@ -1,0 +1,94 @@
+"""The ``oss-agent`` command line (Typer + Rich).
+
+Errors are one clear line on stderr and a non-zero exit; ``--debug`` adds the traceback. Each
+command that lists or shows things takes ``--format json``.
+"""
+
+from __future__ import annotations
+
+import sys
+import traceback
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.markup import escape
+
+from adapters import AdapterError
+from oss_agent.domain.errors import DomainError
+from oss_agent.entrypoints.cli import config_cmd, db_cmd, inventory_cmd
+from oss_agent.entrypoints.cli.output import FORMAT_OPTION, STATE, Format, emit_json
+from oss_agent.errors import ConfigError, OssAgentError
+
+app = typer.Typer(
+    name="oss-agent",
+    help="Network OSS agent: inventory, provisioning, fault and performance management over NETCONF, SSH and SNMP.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    add_completion=False,
+)
+app.add_typer(config_cmd.app, name="config")
+app.add_typer(db_cmd.app, name="db")
+app.add_typer(inventory_cmd.app, name="inventory")
+
+
+@app.callback()
+def _global(
+    config: Annotated[
+        Path | None,
+        typer.Option(
+            "--config", "-c", help="agent settings YAML (default: $OSS_AGENT_CONFIG, /etc/oss-agent/agent.yaml)"
+        ),
+    ] = None,
+    debug: Annotated[bool, typer.Option("--debug", help="show tracebacks")] = False,
+) -> None:
+    STATE.config = config
+    STATE.debug = debug
+
+
+@app.command()
+def version(fmt: Format = FORMAT_OPTION) -> None:
+    """Show the agent's version."""
+    from importlib.metadata import version as dist_version
+
+    info = {"name": "oss-agent", "version": dist_version("oss-agent"), "python": sys.version.split()[0]}
+    if fmt is Format.JSON:
+        emit_json(info)
+    else:
+        STATE.out.print(f"oss-agent {info['version']} (Python {info['python']})")
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Console-script entry point: runs the app and turns known errors into one line each."""
+    try:
+        result = app(args=argv, standalone_mode=False)
+    except SystemExit as exc:
+        return int(exc.code or 0)
+    except ConfigError as exc:
+        for problem in exc.problems:
+            STATE.err.print(f"[red]error:[/red] {escape(str(problem))}")
+        _traceback()
+        return 1
+    except (OssAgentError, DomainError, AdapterError) as exc:
+        STATE.err.print(f"[red]error:[/red] {escape(str(exc))}")
+        _traceback()
+        return 1
+    except Exception as exc:  # click's own usage errors arrive here with standalone_mode=False
+        import click
+
+        if isinstance(exc, click.exceptions.ClickException):
+            exc.show()
+            return exc.exit_code
+        if isinstance(exc, click.exceptions.Abort):
+            STATE.err.print("aborted")
+            return 130
+        STATE.err.print(f"[red]error:[/red] unexpected {type(exc).__name__}: {escape(str(exc))}")
+        STATE.err.print("run again with --debug for the traceback")
+        _traceback()
+        return 1
+    return result if isinstance(result, int) else 0
+
+
+def _traceback() -> None:
+    if STATE.debug:
+        STATE.err.print(escape(traceback.format_exc()))

@@ -1,0 +1,58 @@
+"""``oss-agent config``: check settings and inventory files without writing anything."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from oss_agent.config import load_inventory, load_settings
+from oss_agent.config.inventory import is_inventory_document
+from oss_agent.entrypoints.cli.output import FORMAT_OPTION, STATE, Format, emit_json
+
+app = typer.Typer(help="Check configuration files.", no_args_is_help=True)
+
+
+def _check_file(path: Path) -> dict[str, Any]:
+    if is_inventory_document(path):
+        inventory = load_inventory(path)
+        return {
+            "file": str(path),
+            "kind": "inventory",
+            "devices": len(inventory.devices),
+            "secret_references": len(inventory.secrets),
+            "ok": True,
+        }
+    settings = load_settings(path)
+    return {
+        "file": str(path),
+        "kind": "settings",
+        "ok": True,
+        "data_dir": str(settings.data_dir),
+        "inventory_file": str(settings.inventory_path),
+    }
+
+
+@app.command("check")
+def check(
+    files: Annotated[
+        list[Path] | None, typer.Argument(help="settings or inventory YAML files; default: the active ones")
+    ] = None,
+    fmt: Format = FORMAT_OPTION,
+) -> None:
+    """Validate settings/inventory files: exit 1 naming the file, line and field of each problem."""
+    results: list[dict[str, Any]] = []
+    if files:
+        results = [_check_file(path) for path in files]
+    else:
+        settings = load_settings(STATE.config)
+        results.append({"file": str(STATE.config or "(defaults and environment)"), "kind": "settings", "ok": True})
+        if settings.inventory_path.exists():
+            results.append(_check_file(settings.inventory_path))
+    if fmt is Format.JSON:
+        emit_json(results)
+        return
+    for result in results:
+        extra = f", {result['devices']} devices" if result["kind"] == "inventory" else ""
+        STATE.out.print(f"[green]ok[/green] {result['file']} ({result['kind']}{extra})")

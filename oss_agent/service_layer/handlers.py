@@ -1,0 +1,131 @@
+"""Handlers: each command's one handler, and the event handlers that keep history.
+
+Handlers take the unit of work as an argument; ``bootstrap`` binds it. A command handler either
+commits everything it changed or raises with nothing stored.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from dataclasses import asdict
+from datetime import UTC, datetime
+from typing import Any
+
+from oss_agent.domain import commands, events
+from oss_agent.domain.alarm import Alarm
+from oss_agent.domain.errors import NotFoundError
+from oss_agent.domain.model import Device
+from oss_agent.domain.service_order import ServiceOrder
+from oss_agent.service_layer.unit_of_work import UnitOfWork
+
+
+async def sync_inventory(cmd: commands.SyncInventory, uow: UnitOfWork) -> dict[str, list[str]]:
+    """Make stored devices match the inventory; returns the names added, updated and removed."""
+    summary: dict[str, list[str]] = {"added": [], "updated": [], "removed": []}
+    wanted = {spec.name: spec for spec in cmd.devices}
+    with uow:
+        stored = {device.name: device for device in uow.devices.list()}
+        for name, spec in wanted.items():
+            device = stored.get(name)
+            if device is None:
+                device = Device.from_spec(spec)
+                device.events.append(events.DeviceAdded(name, spec.platform))
+                uow.devices.add(device)
+                summary["added"].append(name)
+            else:
+                before = len(device.events)
+                device.apply_spec(spec)
+                if len(device.events) > before:
+                    summary["updated"].append(name)
+        if cmd.remove_missing:
+            for name in sorted(set(stored) - set(wanted)):
+                stored[name].events.append(events.DeviceRemoved(name))
+                uow.devices.remove(name)
+                summary["removed"].append(name)
+        uow.commit()
+    return summary
+
+
+async def record_interfaces(cmd: commands.RecordInterfaces, uow: UnitOfWork) -> int:
+    with uow:
+        device = uow.devices.get(cmd.device)
+        if device is None:
+            raise NotFoundError(f"device {cmd.device!r} is not in the inventory")
+        device.update_interfaces(list(cmd.interfaces), datetime.now(UTC))
+        uow.commit()
+        return len(device.interfaces)
+
+
+async def raise_alarm(cmd: commands.RaiseAlarm, uow: UnitOfWork) -> str:
+    """Raise a new alarm, or update the open one with the same reduction key."""
+    with uow:
+        alarm = uow.alarms.active(cmd.spec.reduction_key)
+        if alarm is None:
+            alarm = Alarm.raise_new(cmd.spec, cmd.at)
+            uow.alarms.add(alarm)
+        else:
+            alarm.repeat(cmd.spec, cmd.at)
+        uow.commit()
+        return alarm.id
+
+
+async def clear_alarm(cmd: commands.ClearAlarm, uow: UnitOfWork) -> str | None:
+    """Clear the open alarm for the reduction key; None when nothing was open."""
+    with uow:
+        alarm = uow.alarms.active(cmd.reduction_key)
+        if alarm is None:
+            return None
+        alarm.clear(cmd.at)
+        uow.commit()
+        return alarm.id
+
+
+async def acknowledge_alarm(cmd: commands.AcknowledgeAlarm, uow: UnitOfWork) -> None:
+    with uow:
+        alarm = uow.alarms.get(cmd.alarm_id)
+        if alarm is None:
+            raise NotFoundError(f"alarm {cmd.alarm_id!r} does not exist")
+        alarm.acknowledge(cmd.user, cmd.at)
+        uow.commit()
+
+
+async def submit_service_order(cmd: commands.SubmitServiceOrder, uow: UnitOfWork) -> str:
+    with uow:
+        order = ServiceOrder.submit(cmd.order_id, cmd.items, datetime.now(UTC), cmd.external_id, cmd.description)
+        uow.orders.add(order)
+        uow.commit()
+        return order.id
+
+
+_DEVICE_EVENTS = (
+    events.DeviceAdded,
+    events.DeviceUpdated,
+    events.DeviceRemoved,
+    events.InterfaceAppeared,
+    events.InterfaceRemoved,
+    events.InterfaceStatusChanged,
+    events.InterfaceSpeedChanged,
+)
+
+
+async def record_inventory_change(event: events.Event, uow: UnitOfWork) -> None:
+    """Append a device event to the inventory history."""
+    detail: dict[str, Any] = {k: v for k, v in asdict(event).items() if k not in ("device", "name")}
+    device = getattr(event, "device", None) or getattr(event, "name", "")
+    with uow:
+        uow.changes.record(str(device), type(event).__name__, detail, datetime.now(UTC))
+        uow.commit()
+
+
+COMMAND_HANDLERS: dict[type[commands.Command], Callable[..., Awaitable[Any]]] = {
+    commands.SyncInventory: sync_inventory,
+    commands.RecordInterfaces: record_interfaces,
+    commands.RaiseAlarm: raise_alarm,
+    commands.ClearAlarm: clear_alarm,
+    commands.AcknowledgeAlarm: acknowledge_alarm,
+    commands.SubmitServiceOrder: submit_service_order,
+}
+
+EVENT_HANDLERS: dict[type[events.Event], list[Callable[..., Awaitable[None]]]] = {
+    kind: [record_inventory_change] for kind in _DEVICE_EVENTS
+}

@@ -1,0 +1,86 @@
+"""The unit of work: one transaction, the repositories inside it, and the events it produced.
+
+Leaving the ``with`` block without ``commit()`` rolls back, so a handler that fails half-way leaves
+nothing behind. Events are collected from every aggregate the repositories handed out.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from types import TracebackType
+from typing import Protocol, Self
+
+from sqlalchemy.orm import Session, sessionmaker
+
+from oss_agent.domain.events import Event
+from oss_agent.storage.repository import (
+    AlarmRepository,
+    ChangeLog,
+    DeviceRepository,
+    LinkRepository,
+    ServiceOrderRepository,
+)
+
+
+class UnitOfWork(Protocol):
+    devices: DeviceRepository
+    alarms: AlarmRepository
+    orders: ServiceOrderRepository
+    links: LinkRepository
+    changes: ChangeLog
+
+    def __enter__(self) -> Self: ...
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None: ...
+    def commit(self) -> None: ...
+    def rollback(self) -> None: ...
+    def collect_new_events(self) -> Iterator[Event]: ...
+
+
+class SqlAlchemyUnitOfWork:
+    """A unit of work over one SQLAlchemy session."""
+
+    def __init__(self, session_factory: sessionmaker[Session]) -> None:
+        self._session_factory = session_factory
+        self._session: Session | None = None
+        self._pending: list[Event] = []
+
+    def __enter__(self) -> Self:
+        self._session = self._session_factory()
+        self.devices = DeviceRepository(self._session)
+        self.alarms = AlarmRepository(self._session)
+        self.orders = ServiceOrderRepository(self._session)
+        self.links = LinkRepository(self._session)
+        self.changes = ChangeLog(self._session)
+        return self
+
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        assert self._session is not None
+        try:
+            self.rollback()
+        finally:
+            self._session.close()
+
+    @property
+    def session(self) -> Session:
+        assert self._session is not None, "use the unit of work inside a 'with' block"
+        return self._session
+
+    def commit(self) -> None:
+        for repository in (self.devices, self.alarms, self.orders):
+            repository.write_back()
+        # Events are taken before the commit so a handler never sees an event whose
+        # aggregate was not stored; they are released only after it succeeds.
+        taken = [*self.devices.collect_events(), *self.alarms.collect_events(), *self.orders.collect_events()]
+        self.session.commit()
+        self._pending.extend(taken)
+
+    def rollback(self) -> None:
+        self.session.rollback()
+
+    def collect_new_events(self) -> Iterator[Event]:
+        while self._pending:
+            yield self._pending.pop(0)

@@ -1,0 +1,182 @@
+"""Table definitions (SQLAlchemy 2 declarative, typed). Schema changes go through Alembic migrations.
+
+Rows are kept apart from the domain classes: repositories translate, so the domain stays free of the
+ORM and the tables can be shaped for queries.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any, ClassVar
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Text,
+    TypeDecorator,
+    UniqueConstraint,
+)
+from sqlalchemy.engine import Dialect
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+NAMING = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+class UtcDateTime(TypeDecorator[datetime]):
+    """Timezone-aware UTC datetimes on every backend (SQLite would hand back naive ones)."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given to the database; use timezone-aware UTC")
+        return value.astimezone(UTC)
+
+    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING)
+    type_annotation_map: ClassVar[dict[Any, Any]] = {datetime: UtcDateTime(), dict[str, Any]: JSON, list[Any]: JSON}
+
+
+class DeviceRow(Base):
+    __tablename__ = "devices"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(String(64), unique=True)
+    host: Mapped[str] = mapped_column(String(255))
+    platform: Mapped[str] = mapped_column(String(32))
+    site: Mapped[str] = mapped_column(String(128), default="")
+    role: Mapped[str] = mapped_column(String(64), default="")
+    tags: Mapped[list[Any]] = mapped_column(JSON, default=list)
+    vendor: Mapped[str] = mapped_column(String(128), default="")
+    model: Mapped[str] = mapped_column(String(128), default="")
+    os_version: Mapped[str] = mapped_column(String(128), default="")
+    serial: Mapped[str] = mapped_column(String(128), default="")
+    created_at: Mapped[datetime]
+    updated_at: Mapped[datetime]
+    interfaces: Mapped[list[InterfaceRow]] = relationship(
+        back_populates="device", cascade="all, delete-orphan", passive_deletes=True
+    )
+
+
+class InterfaceRow(Base):
+    __tablename__ = "interfaces"
+    __table_args__ = (UniqueConstraint("device_id", "name", name="uq_interfaces_device_id_name"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    device_id: Mapped[int] = mapped_column(ForeignKey("devices.id", ondelete="CASCADE"), index=True)
+    name: Mapped[str] = mapped_column(String(128))
+    if_index: Mapped[int | None] = mapped_column(Integer)
+    description: Mapped[str] = mapped_column(String(255), default="")
+    if_type: Mapped[str] = mapped_column(String(64), default="")
+    speed_bps: Mapped[int | None] = mapped_column(BigInteger)
+    mtu: Mapped[int | None] = mapped_column(Integer)
+    mac: Mapped[str | None] = mapped_column(String(32))
+    admin_up: Mapped[bool] = mapped_column(Boolean, default=True)
+    oper_status: Mapped[str] = mapped_column(String(32), default="unknown")
+    last_change: Mapped[datetime | None]
+    device: Mapped[DeviceRow] = relationship(back_populates="interfaces")
+
+
+class LinkRow(Base):
+    __tablename__ = "links"
+    __table_args__ = (UniqueConstraint("link_key", name="uq_links_link_key"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    link_key: Mapped[str] = mapped_column(String(400))
+    a_device: Mapped[str] = mapped_column(String(64))
+    a_interface: Mapped[str] = mapped_column(String(128))
+    b_device: Mapped[str] = mapped_column(String(64))
+    b_interface: Mapped[str] = mapped_column(String(128))
+    source: Mapped[str] = mapped_column(String(32), default="lldp")
+    first_seen: Mapped[datetime]
+    last_seen: Mapped[datetime]
+
+
+class InventoryChangeRow(Base):
+    """History of the resource inventory: one row per domain event about a device."""
+
+    __tablename__ = "inventory_changes"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    device: Mapped[str] = mapped_column(String(64), index=True)
+    kind: Mapped[str] = mapped_column(String(64))
+    detail: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    at: Mapped[datetime] = mapped_column(index=True)
+
+
+class AlarmRow(Base):
+    __tablename__ = "alarms"
+    __table_args__ = (Index("ix_alarms_reduction_key_state", "reduction_key", "state"),)
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    reduction_key: Mapped[str] = mapped_column(String(400))
+    managed_object: Mapped[str] = mapped_column(String(400))
+    alarm_type: Mapped[str] = mapped_column(String(64))
+    probable_cause: Mapped[str] = mapped_column(String(128))
+    specific_problem: Mapped[str] = mapped_column(Text, default="")
+    severity: Mapped[str] = mapped_column(String(32))
+    state: Mapped[str] = mapped_column(String(32))
+    raised_at: Mapped[datetime]
+    changed_at: Mapped[datetime]
+    cleared_at: Mapped[datetime | None]
+    acknowledged: Mapped[bool] = mapped_column(Boolean, default=False)
+    ack_user: Mapped[str | None] = mapped_column(String(128))
+    ack_at: Mapped[datetime | None]
+    repeat_count: Mapped[int] = mapped_column(Integer, default=0)
+    root_cause_id: Mapped[str | None] = mapped_column(ForeignKey("alarms.id", ondelete="SET NULL"))
+    affected_resources: Mapped[list[Any]] = mapped_column(JSON, default=list)
+    comments: Mapped[list[Any]] = mapped_column(JSON, default=list)
+
+
+class ServiceOrderRow(Base):
+    __tablename__ = "service_orders"
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    external_id: Mapped[str | None] = mapped_column(String(128), index=True)
+    description: Mapped[str] = mapped_column(Text, default="")
+    state: Mapped[str] = mapped_column(String(32))
+    requested_at: Mapped[datetime]
+    completed_at: Mapped[datetime | None]
+    items: Mapped[list[ServiceOrderItemRow]] = relationship(
+        back_populates="order",
+        cascade="all, delete-orphan",
+        passive_deletes=True,
+        order_by="ServiceOrderItemRow.position",
+    )
+
+
+class ServiceOrderItemRow(Base):
+    __tablename__ = "service_order_items"
+    __table_args__ = (UniqueConstraint("order_id", "item_id", name="uq_service_order_items_order_id_item_id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    order_id: Mapped[str] = mapped_column(ForeignKey("service_orders.id", ondelete="CASCADE"), index=True)
+    position: Mapped[int] = mapped_column(Integer)
+    item_id: Mapped[str] = mapped_column(String(64))
+    action: Mapped[str] = mapped_column(String(16))
+    service_spec: Mapped[str] = mapped_column(String(128))
+    characteristics: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    state: Mapped[str] = mapped_column(String(32))
+    order: Mapped[ServiceOrderRow] = relationship(back_populates="items")

@@ -1,0 +1,301 @@
+"""Repositories: load domain aggregates from rows and write their state back at commit.
+
+Each repository remembers the aggregates it handed out (``seen``), so the unit of work can write
+them back and collect the events they recorded, without the domain knowing about the ORM.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from typing import Any, Generic, TypeVar
+
+from sqlalchemy import delete, func, select
+from sqlalchemy.orm import Session, selectinload
+
+from oss_agent.domain.alarm import Alarm, AlarmComment, AlarmState, AlarmType, Severity
+from oss_agent.domain.events import Event
+from oss_agent.domain.model import Device, Interface, Link, LinkEnd
+from oss_agent.domain.service_order import ItemAction, OrderState, ServiceOrder, ServiceOrderItem
+from oss_agent.storage.orm import (
+    AlarmRow,
+    DeviceRow,
+    InterfaceRow,
+    InventoryChangeRow,
+    LinkRow,
+    ServiceOrderItemRow,
+    ServiceOrderRow,
+)
+
+A = TypeVar("A", Device, Alarm, ServiceOrder)
+R = TypeVar("R", DeviceRow, AlarmRow, ServiceOrderRow)
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+class _Tracking(Generic[A, R]):
+    def __init__(self, session: Session) -> None:
+        self.session = session
+        self._seen: dict[int, tuple[A, R]] = {}
+        self._removed: list[A] = []
+
+    def _track(self, aggregate: A, row: R) -> A:
+        self._seen[id(aggregate)] = (aggregate, row)
+        return aggregate
+
+    def seen(self) -> Iterator[A]:
+        return (aggregate for aggregate, _ in self._seen.values())
+
+    def collect_events(self) -> Iterator[Event]:
+        for aggregate in [*self.seen(), *self._removed]:
+            while aggregate.events:
+                yield aggregate.events.pop(0)
+
+    def write_back(self) -> None:
+        for aggregate, row in self._seen.values():
+            self._write(aggregate, row)
+
+    def _write(self, aggregate: A, row: R) -> None:
+        raise NotImplementedError
+
+
+class DeviceRepository(_Tracking[Device, DeviceRow]):
+    def add(self, device: Device) -> None:
+        now = _now()
+        row = DeviceRow(name=device.name, created_at=now, updated_at=now, interfaces=[])
+        self._write(device, row)
+        self.session.add(row)
+        self._track(device, row)
+
+    def get(self, name: str) -> Device | None:
+        row = self.session.scalars(
+            select(DeviceRow).where(DeviceRow.name == name).options(selectinload(DeviceRow.interfaces))
+        ).one_or_none()
+        return None if row is None else self._track(self._to_domain(row), row)
+
+    def list(self) -> list[Device]:
+        rows = self.session.scalars(
+            select(DeviceRow).order_by(DeviceRow.name).options(selectinload(DeviceRow.interfaces))
+        )
+        return [self._track(self._to_domain(row), row) for row in rows]
+
+    def remove(self, name: str) -> None:
+        for key, (device, row) in list(self._seen.items()):
+            if device.name == name:
+                del self._seen[key]
+                self._removed.append(device)
+                self.session.delete(row)
+                return
+        self.session.execute(delete(DeviceRow).where(DeviceRow.name == name))
+
+    def count(self) -> int:
+        return int(self.session.scalar(select(func.count()).select_from(DeviceRow)) or 0)
+
+    @staticmethod
+    def _to_domain(row: DeviceRow) -> Device:
+        device = Device(
+            row.name,
+            row.host,
+            row.platform,
+            row.site,
+            row.role,
+            list(row.tags),
+            row.vendor,
+            row.model,
+            row.os_version,
+            row.serial,
+        )
+        for i in row.interfaces:
+            device.interfaces[i.name] = Interface(
+                i.name,
+                i.if_index,
+                i.description,
+                i.if_type,
+                i.speed_bps,
+                i.mtu,
+                i.mac,
+                i.admin_up,
+                i.oper_status,
+                i.last_change,
+            )
+        return device
+
+    def _write(self, device: Device, row: DeviceRow) -> None:
+        fields: dict[str, Any] = {
+            "host": device.host,
+            "platform": device.platform,
+            "site": device.site,
+            "role": device.role,
+            "tags": list(device.tags),
+            "vendor": device.vendor,
+            "model": device.model,
+            "os_version": device.os_version,
+            "serial": device.serial,
+        }
+        changed = False
+        for key, value in fields.items():
+            if getattr(row, key) != value:
+                setattr(row, key, value)
+                changed = True
+        by_name = {i.name: i for i in row.interfaces}
+        for name in set(by_name) - set(device.interfaces):
+            row.interfaces.remove(by_name[name])
+            changed = True
+        for name, iface in device.interfaces.items():
+            irow = by_name.get(name)
+            if irow is None:
+                irow = InterfaceRow(name=name)
+                row.interfaces.append(irow)
+            irow.if_index, irow.description, irow.if_type = iface.index, iface.description, iface.if_type
+            irow.speed_bps, irow.mtu, irow.mac = iface.speed_bps, iface.mtu, iface.mac
+            irow.admin_up, irow.oper_status, irow.last_change = iface.admin_up, iface.oper_status, iface.last_change
+        if changed and row.updated_at is not None:
+            row.updated_at = _now()
+
+
+class AlarmRepository(_Tracking[Alarm, AlarmRow]):
+    def add(self, alarm: Alarm) -> None:
+        row = AlarmRow(id=alarm.id)
+        self._write(alarm, row)
+        self.session.add(row)
+        self._track(alarm, row)
+
+    def get(self, alarm_id: str) -> Alarm | None:
+        row = self.session.get(AlarmRow, alarm_id)
+        return None if row is None else self._track(self._to_domain(row), row)
+
+    def active(self, reduction_key: str) -> Alarm | None:
+        """The one alarm still open for this fault, if any."""
+        row = self.session.scalars(
+            select(AlarmRow)
+            .where(AlarmRow.reduction_key == reduction_key, AlarmRow.state != AlarmState.CLEARED.value)
+            .order_by(AlarmRow.raised_at.desc())
+            .limit(1)
+        ).one_or_none()
+        return None if row is None else self._track(self._to_domain(row), row)
+
+    def list(self, *, active_only: bool = False, limit: int = 1000) -> list[Alarm]:
+        query = select(AlarmRow).order_by(AlarmRow.raised_at.desc()).limit(limit)
+        if active_only:
+            query = query.where(AlarmRow.state != AlarmState.CLEARED.value)
+        return [self._track(self._to_domain(row), row) for row in self.session.scalars(query)]
+
+    @staticmethod
+    def _to_domain(row: AlarmRow) -> Alarm:
+        return Alarm(
+            id=row.id,
+            reduction_key=row.reduction_key,
+            managed_object=row.managed_object,
+            alarm_type=AlarmType(row.alarm_type),
+            probable_cause=row.probable_cause,
+            severity=Severity(row.severity),
+            raised_at=row.raised_at,
+            changed_at=row.changed_at,
+            specific_problem=row.specific_problem,
+            state=AlarmState(row.state),
+            cleared_at=row.cleared_at,
+            acknowledged=row.acknowledged,
+            ack_user=row.ack_user,
+            ack_at=row.ack_at,
+            repeat_count=row.repeat_count,
+            root_cause_id=row.root_cause_id,
+            affected_resources=list(row.affected_resources),
+            comments=[AlarmComment(c["author"], c["text"], datetime.fromisoformat(c["at"])) for c in row.comments],
+        )
+
+    def _write(self, alarm: Alarm, row: AlarmRow) -> None:
+        row.reduction_key, row.managed_object = alarm.reduction_key, alarm.managed_object
+        row.alarm_type, row.probable_cause = alarm.alarm_type.value, alarm.probable_cause
+        row.specific_problem, row.severity, row.state = alarm.specific_problem, alarm.severity.value, alarm.state.value
+        row.raised_at, row.changed_at, row.cleared_at = alarm.raised_at, alarm.changed_at, alarm.cleared_at
+        row.acknowledged, row.ack_user, row.ack_at = alarm.acknowledged, alarm.ack_user, alarm.ack_at
+        row.repeat_count, row.root_cause_id = alarm.repeat_count, alarm.root_cause_id
+        row.affected_resources = list(alarm.affected_resources)
+        row.comments = [{"author": c.author, "text": c.text, "at": c.at.isoformat()} for c in alarm.comments]
+
+
+class ServiceOrderRepository(_Tracking[ServiceOrder, ServiceOrderRow]):
+    def add(self, order: ServiceOrder) -> None:
+        row = ServiceOrderRow(id=order.id, items=[])
+        self._write(order, row)
+        self.session.add(row)
+        self._track(order, row)
+
+    def get(self, order_id: str) -> ServiceOrder | None:
+        row = self.session.scalars(
+            select(ServiceOrderRow).where(ServiceOrderRow.id == order_id).options(selectinload(ServiceOrderRow.items))
+        ).one_or_none()
+        return None if row is None else self._track(self._to_domain(row), row)
+
+    @staticmethod
+    def _to_domain(row: ServiceOrderRow) -> ServiceOrder:
+        items = [
+            ServiceOrderItem(
+                i.item_id, ItemAction(i.action), i.service_spec, dict(i.characteristics), OrderState(i.state)
+            )
+            for i in row.items
+        ]
+        return ServiceOrder(
+            row.id, items, row.requested_at, row.external_id, row.description, OrderState(row.state), row.completed_at
+        )
+
+    def _write(self, order: ServiceOrder, row: ServiceOrderRow) -> None:
+        row.external_id, row.description, row.state = order.external_id, order.description, order.state.value
+        row.requested_at, row.completed_at = order.requested_at, order.completed_at
+        by_id = {i.item_id: i for i in row.items}
+        for position, item in enumerate(order.items):
+            irow = by_id.get(item.item_id)
+            if irow is None:
+                irow = ServiceOrderItemRow(item_id=item.item_id)
+                row.items.append(irow)
+            irow.position, irow.action, irow.service_spec = position, item.action.value, item.service_spec
+            irow.characteristics, irow.state = dict(item.characteristics), item.state.value
+
+
+class LinkRepository:
+    """Links are values, not aggregates: upserted by key, with first/last seen times."""
+
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def upsert(self, link: Link, at: datetime) -> bool:
+        """Store ``link``; True when it was not known before."""
+        row = self.session.scalars(select(LinkRow).where(LinkRow.link_key == link.key)).one_or_none()
+        if row is not None:
+            row.last_seen = at
+            return False
+        self.session.add(
+            LinkRow(
+                link_key=link.key,
+                a_device=link.a.device,
+                a_interface=link.a.interface,
+                b_device=link.b.device,
+                b_interface=link.b.interface,
+                source=link.source,
+                first_seen=at,
+                last_seen=at,
+            )
+        )
+        return True
+
+    def list(self) -> list[Link]:
+        rows = self.session.scalars(select(LinkRow).order_by(LinkRow.link_key))
+        return [Link(LinkEnd(r.a_device, r.a_interface), LinkEnd(r.b_device, r.b_interface), r.source) for r in rows]
+
+
+class ChangeLog:
+    """The resource inventory's history, one row per change event."""
+
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def record(self, device: str, kind: str, detail: dict[str, Any], at: datetime) -> None:
+        self.session.add(InventoryChangeRow(device=device, kind=kind, detail=detail, at=at))
+
+    def for_device(self, device: str) -> list[tuple[str, dict[str, Any], datetime]]:
+        rows = self.session.scalars(
+            select(InventoryChangeRow).where(InventoryChangeRow.device == device).order_by(InventoryChangeRow.id)
+        )
+        return [(r.kind, dict(r.detail), r.at) for r in rows]
