@@ -177,6 +177,8 @@ def _message(error: Mapping[str, Any]) -> str:
         return f"unknown platform {error['input']!r}; known: {', '.join(p.value for p in Platform)}"
     if error["type"] == "missing":
         return "missing required field"
+    if error["type"] == "extra_forbidden":
+        return "unknown field"
     return message.removeprefix("Value error, ")
 
 

@@ -96,7 +96,7 @@ def _settings_problems(
     for error in exc.errors():
         field = str(error["loc"][0]) if error["loc"] else ""
         env_name = f"{ENV_PREFIX}{field.upper()}"
-        message = error["msg"]
+        message = "unknown setting" if error["type"] == "extra_forbidden" else error["msg"]
         if env_name in environ:
             problems.append(ConfigProblem("environment", env_name, message))
         elif doc is not None:

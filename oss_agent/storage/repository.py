@@ -42,8 +42,21 @@ class _Tracking(Generic[A, R]):
         self._removed: list[A] = []
 
     def _track(self, aggregate: A, row: R) -> A:
-        self._seen[id(aggregate)] = (aggregate, row)
+        self._seen[id(row)] = (aggregate, row)
         return aggregate
+
+    def _load(self, row: R) -> A:
+        """The aggregate for ``row``: the same object for every lookup in this unit of work
+        (an identity map), so two lookups never hold diverging copies of one row."""
+        known = self._seen.get(id(row))
+        if known is not None:
+            return known[0]
+        aggregate: A = self._to_domain(row)
+        return self._track(aggregate, row)
+
+    @staticmethod
+    def _to_domain(row: Any) -> Any:
+        raise NotImplementedError
 
     def seen(self) -> Iterator[A]:
         return (aggregate for aggregate, _ in self._seen.values())
@@ -73,13 +86,13 @@ class DeviceRepository(_Tracking[Device, DeviceRow]):
         row = self.session.scalars(
             select(DeviceRow).where(DeviceRow.name == name).options(selectinload(DeviceRow.interfaces))
         ).one_or_none()
-        return None if row is None else self._track(self._to_domain(row), row)
+        return None if row is None else self._load(row)
 
     def list(self) -> list[Device]:
         rows = self.session.scalars(
             select(DeviceRow).order_by(DeviceRow.name).options(selectinload(DeviceRow.interfaces))
         )
-        return [self._track(self._to_domain(row), row) for row in rows]
+        return [self._load(row) for row in rows]
 
     def remove(self, name: str) -> None:
         for key, (device, row) in list(self._seen.items()):
@@ -164,7 +177,7 @@ class AlarmRepository(_Tracking[Alarm, AlarmRow]):
 
     def get(self, alarm_id: str) -> Alarm | None:
         row = self.session.get(AlarmRow, alarm_id)
-        return None if row is None else self._track(self._to_domain(row), row)
+        return None if row is None else self._load(row)
 
     def active(self, reduction_key: str) -> Alarm | None:
         """The one alarm still open for this fault, if any."""
@@ -174,13 +187,13 @@ class AlarmRepository(_Tracking[Alarm, AlarmRow]):
             .order_by(AlarmRow.raised_at.desc())
             .limit(1)
         ).one_or_none()
-        return None if row is None else self._track(self._to_domain(row), row)
+        return None if row is None else self._load(row)
 
     def list(self, *, active_only: bool = False, limit: int = 1000) -> list[Alarm]:
         query = select(AlarmRow).order_by(AlarmRow.raised_at.desc()).limit(limit)
         if active_only:
             query = query.where(AlarmRow.state != AlarmState.CLEARED.value)
-        return [self._track(self._to_domain(row), row) for row in self.session.scalars(query)]
+        return [self._load(row) for row in self.session.scalars(query)]
 
     @staticmethod
     def _to_domain(row: AlarmRow) -> Alarm:
@@ -227,7 +240,7 @@ class ServiceOrderRepository(_Tracking[ServiceOrder, ServiceOrderRow]):
         row = self.session.scalars(
             select(ServiceOrderRow).where(ServiceOrderRow.id == order_id).options(selectinload(ServiceOrderRow.items))
         ).one_or_none()
-        return None if row is None else self._track(self._to_domain(row), row)
+        return None if row is None else self._load(row)
 
     @staticmethod
     def _to_domain(row: ServiceOrderRow) -> ServiceOrder:

@@ -1,0 +1,139 @@
+"""The dependency rules between the packages, checked on the source (AST), with proof that the
+check fails when someone adds a forbidden import.
+
+Rules:
+- ``adapters`` imports nothing of this project;
+- ``lab`` imports nothing of this project (it is a standalone lab builder);
+- ``oss_agent`` never imports ``bss_bridge``; only its entry points may use ``lab``;
+- ``oss_agent.domain`` imports only the standard library (and itself);
+- ``bss_bridge`` never touches OSS tables: no ``oss_agent.storage`` import, no OSS table name in a string.
+"""
+
+from __future__ import annotations
+
+import ast
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[1]
+PACKAGES = ("adapters", "oss_agent", "bss_bridge", "lab")
+OURS = frozenset(PACKAGES)
+
+
+@dataclass(frozen=True)
+class Violation:
+    module: str
+    line: int
+    rule: str
+
+    def __str__(self) -> str:
+        return f"{self.module}:{self.line}: {self.rule}"
+
+
+def module_name(root: Path, path: Path) -> str:
+    parts = list(path.relative_to(root).with_suffix("").parts)
+    if parts[-1] == "__init__":
+        parts.pop()
+    return ".".join(parts)
+
+
+def imports_of(tree: ast.AST, module: str, is_package: bool) -> list[tuple[str, int]]:
+    found: list[tuple[str, int]] = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            found += [(alias.name, node.lineno) for alias in node.names]
+        elif isinstance(node, ast.ImportFrom):
+            if node.level:
+                base = module.split(".") if is_package else module.split(".")[:-1]
+                base = base[: len(base) - (node.level - 1)]
+                target = ".".join([*base, node.module] if node.module else base)
+            else:
+                target = node.module or ""
+            found.append((target, node.lineno))
+            found += [(f"{target}.{alias.name}" if target else alias.name, node.lineno) for alias in node.names]
+    return found
+
+
+def oss_table_names() -> set[str]:
+    from oss_agent.storage.orm import Base
+
+    return set(Base.metadata.tables)
+
+
+def check(root: Path) -> list[Violation]:
+    tables = oss_table_names()
+    stdlib = set(sys.stdlib_module_names) | {"__future__"}
+    violations: list[Violation] = []
+    for package in PACKAGES:
+        for path in sorted((root / package).rglob("*.py")):
+            module = module_name(root, path)
+            tree = ast.parse(path.read_text(), str(path))
+            for target, line in imports_of(tree, module, path.name == "__init__.py"):
+                top = target.split(".")[0]
+                if package in ("adapters", "lab") and top in OURS and top != package:
+                    violations.append(Violation(module, line, f"{package} must not import {target}"))
+                if package == "oss_agent" and top == "bss_bridge":
+                    violations.append(Violation(module, line, f"oss_agent must not import {target}"))
+                if package == "oss_agent" and top == "lab" and not module.startswith("oss_agent.entrypoints"):
+                    violations.append(Violation(module, line, f"only entry points may import {target}"))
+                if (
+                    module.startswith("oss_agent.domain")
+                    and top not in stdlib
+                    and not target.startswith("oss_agent.domain")
+                ):
+                    violations.append(Violation(module, line, f"the domain may import only the stdlib, not {target}"))
+                if package == "bss_bridge" and target.startswith("oss_agent.storage"):
+                    violations.append(Violation(module, line, f"bss_bridge must not touch OSS storage ({target})"))
+            if package == "bss_bridge":
+                for node in ast.walk(tree):
+                    if isinstance(node, ast.Constant) and isinstance(node.value, str):
+                        words = set(node.value.replace('"', " ").replace(",", " ").split())
+                        for table in sorted(words & tables):
+                            violations.append(Violation(module, node.lineno, f"bss_bridge names OSS table {table}"))
+    return violations
+
+
+def test_the_project_follows_the_dependency_rules() -> None:
+    assert [str(v) for v in check(REPO)] == []
+
+
+@pytest.mark.parametrize(
+    ("file", "source", "rule"),
+    [
+        ("adapters/evil.py", "from oss_agent.bootstrap import bootstrap\n", "adapters must not import"),
+        ("adapters/evil.py", "from .. import oss_agent\n", "adapters must not import"),
+        ("lab/evil.py", "import adapters\n", "lab must not import"),
+        ("oss_agent/evil.py", "import bss_bridge.core\n", "oss_agent must not import"),
+        ("oss_agent/service_layer/evil.py", "from lab import up\n", "only entry points may import"),
+        ("oss_agent/domain/evil.py", "import sqlalchemy\n", "the domain may import only the stdlib"),
+        ("oss_agent/domain/evil.py", "from adapters import Secret\n", "the domain may import only the stdlib"),
+        ("bss_bridge/evil.py", "from oss_agent.storage.orm import DeviceRow\n", "must not touch OSS storage"),
+        ("bss_bridge/evil.py", "SQL = 'SELECT * FROM alarms'\n", "names OSS table alarms"),
+    ],
+)
+def test_a_forbidden_import_in_a_synthetic_module_is_caught(tmp_path: Path, file: str, source: str, rule: str) -> None:
+    for package in PACKAGES:
+        (tmp_path / package).mkdir()
+        (tmp_path / package / "__init__.py").write_text("")
+    target = tmp_path / file
+    target.parent.mkdir(parents=True, exist_ok=True)
+    (target.parent / "__init__.py").touch()
+    target.write_text(source)
+    violations = check(tmp_path)
+    assert len(violations) >= 1
+    assert all(v.module == module_name(tmp_path, target) for v in violations)
+    assert any(rule in v.rule for v in violations), violations
+
+
+def test_allowed_imports_are_not_flagged(tmp_path: Path) -> None:
+    for package in PACKAGES:
+        (tmp_path / package).mkdir()
+        (tmp_path / package / "__init__.py").write_text("")
+    (tmp_path / "oss_agent" / "domain").mkdir()
+    (tmp_path / "oss_agent" / "domain" / "ok.py").write_text("import dataclasses\nfrom oss_agent.domain import x\n")
+    (tmp_path / "oss_agent" / "ok.py").write_text("import adapters\nimport sqlalchemy\n")
+    (tmp_path / "bss_bridge" / "ok.py").write_text("from oss_agent.domain.commands import Command\n")
+    assert check(tmp_path) == []
