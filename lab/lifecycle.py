@@ -1,0 +1,358 @@
+"""Building, inspecting and removing a lab: ``up``, ``status`` and ``down``.
+
+``up`` records its intent in ``data_dir/lab/state.json`` *before* creating anything, so a crash
+half-way still leaves ``down`` a list to work from; ``down`` also sweeps everything named after
+the prefix, so it cleans up even when the state file is gone.
+"""
+
+from __future__ import annotations
+
+import grp
+import json
+import os
+import pwd
+import shutil
+import time
+from dataclasses import asdict
+from pathlib import Path
+from typing import Any
+
+from lab import daemons, inventory, readiness, shell
+from lab.configs import GET_INTERFACE_IPV4, DevicePaths, daemons_for
+from lab.errors import LabError
+from lab.model import DeviceResult, DeviceStatus, DownReport, LabOptions, LabReport
+from lab.secrets import LabSecrets, ensure
+from lab.topology import Device, Topology, resolve
+
+USER_MARKER = "oss-agent lab"
+SYSTEM_DIRS = (Path("/run/sshd"), Path("/run/lldpd"))  # daemons insist on these; shared, left in place
+ETC_NETNS = Path("/etc/netns")
+
+
+def namespace(options: LabOptions, device: str) -> str:
+    """The network namespace of a device: ``prefix-name``."""
+    return f"{options.prefix}-{device}"
+
+
+def device_paths(options: LabOptions, device: str) -> DevicePaths:
+    """Runtime paths of a device (configs, sockets, pid files, logs)."""
+    return DevicePaths(options.run_dir / device)
+
+
+def load_state(options: LabOptions) -> dict[str, Any] | None:
+    """The state ``up`` recorded, or None."""
+    try:
+        data = json.loads((options.state_dir / "state.json").read_text())
+    except (OSError, ValueError):
+        return None
+    return data if isinstance(data, dict) else None
+
+
+def _save_state(options: LabOptions, state: dict[str, Any]) -> None:
+    options.state_dir.mkdir(parents=True, exist_ok=True)
+    (options.state_dir / "state.json").write_text(json.dumps(state, indent=1, sort_keys=True))
+
+
+def _fingerprint(topology: Topology, options: LabOptions) -> str:
+    trap = f"{options.trap_host}:{options.trap_port}"
+    return f"{topology.digest()}/{options.mgmt_subnet}/{options.link_subnet}/{trap}"
+
+
+def up(spec: str | Path | None, options: LabOptions) -> LabReport:
+    """Build the lab and wait until it is ready; a no-op when the same lab is already healthy."""
+    started = time.monotonic()
+    shell.require_root()
+    topology = resolve(spec, options.mgmt_subnet, options.link_subnet, options.prefix)
+    kinds = {d.kind for d in topology.devices}
+    shell.require_binaries(_binaries(kinds))
+    fingerprint = _fingerprint(topology, options)
+    state = load_state(options)
+    if state and state.get("fingerprint") == fingerprint and state.get("complete"):
+        if all(s.healthy for s in status(options)):
+            return _report(topology, options, started, reused=True, phases={})
+    if state or shell.list_netns(options.prefix) or shell.root_links(options.prefix):
+        down(options, keep_secrets=True)
+    _save_state(options, {"prefix": options.prefix, "topology": topology.name, "fingerprint": fingerprint,
+                          "complete": False, "inventory": str(options.inventory_path),
+                          "devices": {d.name: {"namespace": namespace(options, d.name), "kind": d.kind,
+                                               "mgmt_host": d.mgmt_host} for d in topology.devices}})
+    phases: dict[str, float] = {}
+    try:
+        secrets = ensure(options.secrets_dir, options.prefix)
+        if "router" in kinds:
+            _ensure_user(secrets)
+        mark = time.monotonic()
+        _build_network(topology, options)
+        phases["network"] = time.monotonic() - mark
+        mark = time.monotonic()
+        _start_daemons(topology, options, secrets)
+        phases["daemons"] = time.monotonic() - mark
+        mark = time.monotonic()
+        _wait_ready(topology, options, secrets)
+        phases["ready"] = time.monotonic() - mark
+        inventory.write(options.inventory_path, inventory.build(topology, secrets))
+    except BaseException:
+        # leave nothing half-built behind (the daemon logs are quoted in the error already),
+        # unless someone debugging the lab asked to keep the wreck
+        if not os.environ.get("OSS_LAB_KEEP_FAILED"):
+            down(options, keep_secrets=True)
+        raise
+    state = load_state(options) or {}
+    state["complete"] = True
+    _save_state(options, state)
+    return _report(topology, options, started, reused=False, phases=phases)
+
+
+def _report(topology: Topology, options: LabOptions, started: float, reused: bool,
+            phases: dict[str, float]) -> LabReport:
+    devices = tuple(DeviceResult(d.name, namespace(options, d.name), d.mgmt_host, d.kind, daemons_for(d))
+                    for d in topology.devices)
+    return LabReport(topology=topology.name, devices=devices, inventory_path=options.inventory_path,
+                     elapsed_s=round(time.monotonic() - started, 3), reused=reused, phases=phases)
+
+
+def _binaries(kinds: set[str]) -> list[str]:
+    needed = ["ip", "unshare", "ping", "snmpd"]
+    if kinds & {"router", "cpe"}:
+        needed += ["lldpd", "lldpcli"]
+    if "router" in kinds:
+        needed += ["/usr/lib/frr/zebra", "/usr/lib/x86_64-linux-gnu/frr/modules/bgpd_snmp.so", "vtysh",
+                   "/usr/sbin/sshd", "ssh-keygen", "netconfd", "/usr/sbin/netconf-subsystem",
+                   "/usr/lib/x86_64-linux-gnu/yuma/libietf-interfaces.so",
+                   "/usr/lib/x86_64-linux-gnu/yuma/libietf-system.so", "useradd", "chpasswd"]
+    return needed
+
+
+def _ensure_user(secrets: LabSecrets) -> None:
+    """The SSH/NETCONF login user: vtysh needs groups frrvty (sockets) and frr (write memory)."""
+    marker = f"{USER_MARKER} {secrets.ssh_user}"
+    try:
+        existing = pwd.getpwnam(secrets.ssh_user)
+    except KeyError:
+        shell.run(["useradd", "--system", "--no-create-home", "--home-dir", "/nonexistent",
+                   "--shell", "/bin/sh", "--comment", marker, "--groups", "frrvty,frr", secrets.ssh_user])
+    else:
+        if existing.pw_gecos != marker:
+            raise LabError(f"user {secrets.ssh_user!r} exists and was not made by the lab: choose another prefix")
+    shell.run(["chpasswd"], stdin=f"{secrets.ssh_user}:{secrets.ssh_password}\n")
+
+
+def _build_network(topology: Topology, options: LabOptions) -> None:
+    """Namespaces, the management bridge and veths, and per-namespace addressing, in a few batches."""
+    bridge = f"{options.prefix}-br0"
+    gw = f"{topology.mgmt_gateway}/{topology.devices[0].mgmt_prefixlen}"
+    root = [f"link add {bridge} type bridge", f"link set {bridge} up", f"addr add {gw} dev {bridge}"]
+    for dev in topology.devices:
+        ns = namespace(options, dev.name)
+        root += [f"netns add {ns}",
+                 f"link add {ns} type veth peer name mgmt0 netns {ns}",
+                 f"link set {ns} master {bridge} up"]
+    for link in topology.links:
+        root.append(f"link add {link.a_if} netns {namespace(options, link.a)} type veth "
+                    f"peer name {link.b_if} netns {namespace(options, link.b)}")
+    shell.ip_batch(root)
+    for dev in topology.devices:
+        _write_etc(options, dev)
+        shell.ip_batch(_device_ip_commands(dev), netns=namespace(options, dev.name))
+        if dev.kind == "router":
+            shell.run(shell.in_netns(namespace(options, dev.name),
+                                     ["sysctl", "-q", "-w", "net.ipv4.ip_forward=1"]))
+
+
+def _write_etc(options: LabOptions, dev: Device) -> None:
+    """Per-namespace /etc/hosts and resolv.conf (``ip netns exec`` bind-mounts /etc/netns/NS/*).
+
+    Without them a daemon resolving its own hostname (lldpd does, every second) asks the host's
+    DNS server through the namespace's default route; in a CPE that route leads nowhere yet and
+    the lookup blocks for seconds, freezing lldpd.
+    """
+    etc = ETC_NETNS / namespace(options, dev.name)
+    etc.mkdir(parents=True, exist_ok=True)
+    (etc / "hosts").write_text(f"127.0.0.1 localhost\n127.0.1.1 {dev.name}\n{dev.mgmt_host} {dev.name}-mgmt\n")
+    (etc / "resolv.conf").write_text("# no DNS inside the lab\nnameserver 127.0.0.1\noptions timeout:1 attempts:1\n")
+
+
+def _device_ip_commands(dev: Device) -> list[str]:
+    """Addressing inside one namespace.
+
+    This kernel has no ``dummy`` driver, so LANs and switch ports are veth pairs kept inside
+    the namespace (both ends up, so their counters move when traffic is sent across).
+    """
+    cmds = ["link set lo up", f"addr add {dev.mgmt_host}/{dev.mgmt_prefixlen} dev mgmt0", "link set mgmt0 up"]
+    for first in range(1, dev.ports, 2):
+        cmds += [f"link add swp{first} type veth peer name swp{first + 1}",
+                 f"link set swp{first} up", f"link set swp{first + 1} up"]
+    for iface in dev.interfaces:
+        # routers get their addresses from FRR (so `show running-config` owns them)
+        if iface.address and dev.kind != "router":
+            cmds.append(f"addr add {iface.address} dev {iface.name}")
+        cmds.append(f"link set {iface.name} up")
+    if dev.kind == "snmp" and dev.ports:
+        # a permanent neighbour makes traffic to the planned peer address cross swp1 -> swp2 without ARP
+        target = traffic_target(dev)
+        cmds.append(f"neigh add {target} lladdr 02:00:00:00:00:02 dev swp1 nud permanent")
+    if dev.lan:
+        cmds += ["link add lan0 type veth peer name lan0p", f"addr add {dev.lan} dev lan0",
+                 "link set lan0 up", "link set lan0p up"]
+    if dev.gateway:
+        cmds.append(f"route add default via {dev.gateway} dev {dev.interfaces[0].name} onlink")
+    return cmds
+
+
+def traffic_target(dev: Device) -> str:
+    """The address whose traffic leaves a scale device on swp1 and arrives on swp2 (counters move)."""
+    planned = dev.interfaces[0].planned_address if dev.interfaces else None
+    if not planned:
+        raise LabError(f"{dev.name} has no traffic port")
+    return planned.split("/")[0]
+
+
+def _start_daemons(topology: Topology, options: LabOptions, secrets: LabSecrets) -> None:
+    """snmpd first (the AgentX master), then zebra, then the rest; configs loaded once FRR listens."""
+    run_dir = options.run_dir
+    run_dir.mkdir(parents=True, exist_ok=True)
+    run_dir.chmod(0o755)
+    bin_dir = run_dir / "bin"
+    bin_dir.mkdir(exist_ok=True)
+    helper = bin_dir / "get-interface-ipv4"
+    helper.write_text(GET_INTERFACE_IPV4)
+    helper.chmod(0o755)
+    for directory in SYSTEM_DIRS:
+        directory.mkdir(mode=0o755, exist_ok=True)
+    host_key = run_dir / "ssh_host_ed25519_key"
+    routers = [d for d in topology.devices if d.kind == "router"]
+    if routers and not host_key.exists():
+        shell.run(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f", str(host_key)])
+    trap = (options.trap_host or topology.mgmt_gateway, options.trap_port)
+    paths = {d.name: device_paths(options, d.name) for d in topology.devices}
+    for dev in topology.devices:
+        daemons.write_configs(dev, topology, secrets, paths[dev.name], trap, host_key)
+
+    def start_all(devices: list[Device], names: tuple[str, ...]) -> None:
+        for dev in devices:
+            for name in names:
+                if name in daemons_for(dev):
+                    daemons.start(name, dev, namespace(options, dev.name), paths[dev.name], secrets, bin_dir)
+
+    start_all(list(topology.devices), ("snmpd",))
+    readiness.wait_for("AgentX sockets", lambda: [d.name for d in topology.devices
+                                                  if not paths[d.name].agentx.exists()], 30)
+    start_all(routers, ("zebra",))
+    readiness.wait_for("zebra", lambda: [d.name for d in routers
+                                         if not (paths[d.name].frr / "zebra.vty").exists()], 30)
+    start_all(list(topology.devices), ("staticd", "ospfd", "bgpd", "lldpd", "netconfd", "sshd"))
+    frr_sockets = ("staticd.vty", "ospfd.vty", "bgpd.vty")
+    readiness.wait_for("FRR daemons", lambda: [f"{d.name}/{s}" for d in routers for s in frr_sockets
+                                               if not (paths[d.name].frr / s).exists()], 30)
+    for dev in routers:
+        daemons.load_frr_config(paths[dev.name])
+
+
+def _wait_ready(topology: Topology, options: LabOptions, secrets: LabSecrets, timeout_s: float = 60) -> None:
+    paths = {d.name: device_paths(options, d.name) for d in topology.devices}
+    hosts = {d.mgmt_host: d.name for d in topology.devices}
+
+    def snmp_missing() -> list[str]:
+        names = readiness.snmp_sysnames(list(hosts), secrets.snmp_ro)
+        return [f"{hosts[h]} (sysName {n!r})" for h, n in names.items() if n != hosts[h]]
+
+    readiness.wait_for("SNMP answers", snmp_missing, timeout_s)
+    routers = [d for d in topology.devices if d.kind == "router"]
+    readiness.wait_for("SSH and NETCONF", lambda: [f"{d.name}:{p}" for d in routers for p in (22, 830)
+                                                   if not readiness.tcp_banner(d.mgmt_host, p)]
+                       + [f"{d.name}:netconfd" for d in routers
+                          if not readiness.unix_accepts(paths[d.name].ncx_socket)], timeout_s)
+    readiness.wait_for("routing convergence", lambda: readiness.routes_converged(topology, paths), timeout_s)
+    lldp_devices = [d for d in topology.devices if d.kind in ("router", "cpe")]
+    readiness.wait_for("LLDP neighbours", lambda: readiness.lldp_missing(lldp_devices, paths), timeout_s)
+
+
+def status(options: LabOptions) -> list[DeviceStatus]:
+    """Per device: namespace present, each daemon's pid alive, ping and SNMP from the root namespace."""
+    state = load_state(options)
+    if not state:
+        return []
+    devices: dict[str, dict[str, Any]] = state.get("devices", {})
+    community = ""
+    ro = options.secrets_dir / "snmp_ro"
+    if ro.is_file():
+        community = ro.read_text().strip()
+    answers = readiness.snmp_sysnames([d["mgmt_host"] for d in devices.values()], community) if community else {}
+    present = set(shell.list_netns(options.prefix))
+    out = []
+    for name, info in devices.items():
+        paths = device_paths(options, name)
+        names = _daemon_names(info["kind"])
+        ping = shell.run(["ping", "-c", "1", "-W", "1", "-q", info["mgmt_host"]], check=False).returncode == 0
+        out.append(DeviceStatus(
+            name=name, namespace=info["namespace"], mgmt_host=info["mgmt_host"],
+            namespace_present=info["namespace"] in present,
+            daemons={d: daemons.running(d, paths) for d in names},
+            ping_ok=ping, snmp_ok=answers.get(info["mgmt_host"]) == name))
+    return out
+
+
+def _daemon_names(kind: str) -> tuple[str, ...]:
+    probe = Device(name="x", kind=kind, role="", site="", mgmt_host="", mgmt_prefixlen=0)
+    return daemons_for(probe)
+
+
+def down(options: LabOptions, keep_secrets: bool = False) -> DownReport:
+    """Remove every namespace, link, process and file of the lab, from state *and* by name prefix."""
+    started = time.monotonic()
+    shell.require_root()
+    state = load_state(options) or {}
+    names = set(shell.list_netns(options.prefix))
+    names |= {info["namespace"] for info in state.get("devices", {}).values()
+              if (shell.NETNS_DIR / info["namespace"]).exists()}
+    pids = [p for group in shell.netns_pids(names).values() for p in group]
+    pids += shell.pids_using(options.run_dir)
+    killed = shell.terminate(pids)
+    links = shell.root_links(options.prefix)
+    ordered = sorted(names)
+    shell.ip_batch([f"link del {link}" for link in links] + [f"netns del {ns}" for ns in ordered], force=True)
+    files: list[str] = []
+    for etc in sorted(ETC_NETNS.glob(f"{options.prefix}-*")) if ETC_NETNS.is_dir() else []:
+        shutil.rmtree(etc, ignore_errors=True)
+        files.append(str(etc))
+    if ETC_NETNS.is_dir() and not any(ETC_NETNS.iterdir()):
+        ETC_NETNS.rmdir()
+    if options.run_dir.exists():
+        shutil.rmtree(options.run_dir, ignore_errors=True)
+        files.append(str(options.run_dir))
+    inv = Path(state.get("inventory") or options.inventory_path)
+    if inventory.is_ours(inv):
+        inv.unlink()
+        files.append(str(inv))
+    if options.state_dir.exists():
+        if keep_secrets:
+            (options.state_dir / "state.json").unlink(missing_ok=True)
+        else:
+            shutil.rmtree(options.state_dir, ignore_errors=True)
+            files.append(str(options.state_dir))
+    if not keep_secrets:
+        _remove_user(options.prefix)
+    left = shell.list_netns(options.prefix) + shell.root_links(options.prefix)
+    if left:
+        raise LabError(f"down left these behind: {', '.join(left)}")
+    return DownReport(namespaces=tuple(ordered), links=tuple(links), processes=killed, files=tuple(files),
+                      elapsed_s=round(time.monotonic() - started, 3))
+
+
+def _remove_user(user: str) -> None:
+    try:
+        entry = pwd.getpwnam(user)
+    except KeyError:
+        return
+    if entry.pw_gecos == f"{USER_MARKER} {user}":
+        shell.run(["userdel", user], check=False)
+        try:
+            grp.getgrnam(user)
+        except KeyError:
+            return
+
+
+def as_dict(report: LabReport | DownReport) -> dict[str, Any]:
+    """A JSON-friendly view of a report (for the CLI's --json output)."""
+    data = asdict(report)
+    return json.loads(json.dumps(data, default=str))  # type: ignore[no-any-return]
