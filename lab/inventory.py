@@ -5,7 +5,6 @@ Secrets appear only as ``{file: PATH}`` references to the lab's owner-only secre
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 from typing import Any
 
@@ -20,7 +19,10 @@ PLATFORMS = {"router": "frr", "cpe": "linux", "snmp": "linux"}
 
 def build(topology: Topology, secrets: LabSecrets) -> dict[str, Any]:
     """The inventory dict: v2c by default; SSH and NETCONF only on devices that run them."""
-    ref = lambda name: {"file": str(secrets.path(name))}  # noqa: E731
+
+    def ref(name: str) -> dict[str, str]:
+        return {"file": str(secrets.path(name))}
+
     groups: dict[str, dict[str, Any]] = {}
     devices = []
     for dev in topology.devices:
@@ -67,7 +69,7 @@ def write(path: Path, inventory: dict[str, Any]) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(path.name + ".tmp")
     tmp.write_text(HEADER + yaml.safe_dump(inventory, sort_keys=False, default_flow_style=None))
-    os.replace(tmp, path)
+    tmp.replace(path)
 
 
 def is_ours(path: Path) -> bool:

@@ -17,26 +17,16 @@ from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
-from lab import daemons, inventory, readiness, shell
-from lab.configs import GET_INTERFACE_IPV4, DevicePaths, daemons_for
+from lab import bringup, daemons, inventory, readiness, shell
+from lab.bringup import device_paths, namespace, traffic_target
+from lab.configs import daemons_for
 from lab.errors import LabError
 from lab.model import DeviceResult, DeviceStatus, DownReport, LabOptions, LabReport
 from lab.secrets import LabSecrets, ensure
 from lab.topology import Device, Topology, resolve
 
 USER_MARKER = "oss-agent lab"
-SYSTEM_DIRS = (Path("/run/sshd"), Path("/run/lldpd"))  # daemons insist on these; shared, left in place
 ETC_NETNS = Path("/etc/netns")
-
-
-def namespace(options: LabOptions, device: str) -> str:
-    """The network namespace of a device: ``prefix-name``."""
-    return f"{options.prefix}-{device}"
-
-
-def device_paths(options: LabOptions, device: str) -> DevicePaths:
-    """Runtime paths of a device (configs, sockets, pid files, logs)."""
-    return DevicePaths(options.run_dir / device)
 
 
 def load_state(options: LabOptions) -> dict[str, Any] | None:
@@ -67,9 +57,9 @@ def up(spec: str | Path | None, options: LabOptions) -> LabReport:
     shell.require_binaries(_binaries(kinds))
     fingerprint = _fingerprint(topology, options)
     state = load_state(options)
-    if state and state.get("fingerprint") == fingerprint and state.get("complete"):
-        if all(s.healthy for s in status(options)):
-            return _report(topology, options, started, reused=True, phases={})
+    reusable = state is not None and state.get("fingerprint") == fingerprint and bool(state.get("complete"))
+    if reusable and all(s.healthy for s in status(options)):
+        return _report(topology, options, started, reused=True, phases={})
     if state or shell.list_netns(options.prefix) or shell.root_links(options.prefix):
         down(options, keep_secrets=True)
     _save_state(options, {"prefix": options.prefix, "topology": topology.name, "fingerprint": fingerprint,
@@ -85,10 +75,10 @@ def up(spec: str | Path | None, options: LabOptions) -> LabReport:
         _build_network(topology, options)
         phases["network"] = time.monotonic() - mark
         mark = time.monotonic()
-        _start_daemons(topology, options, secrets)
+        bringup.start_devices(list(topology.devices), topology, options, secrets)
         phases["daemons"] = time.monotonic() - mark
         mark = time.monotonic()
-        _wait_ready(topology, options, secrets)
+        bringup.wait_ready(topology, options, secrets)
         phases["ready"] = time.monotonic() - mark
         inventory.write(options.inventory_path, inventory.build(topology, secrets))
     except BaseException:
@@ -197,74 +187,6 @@ def _device_ip_commands(dev: Device) -> list[str]:
     if dev.gateway:
         cmds.append(f"route add default via {dev.gateway} dev {dev.interfaces[0].name} onlink")
     return cmds
-
-
-def traffic_target(dev: Device) -> str:
-    """The address whose traffic leaves a scale device on swp1 and arrives on swp2 (counters move)."""
-    planned = dev.interfaces[0].planned_address if dev.interfaces else None
-    if not planned:
-        raise LabError(f"{dev.name} has no traffic port")
-    return planned.split("/")[0]
-
-
-def _start_daemons(topology: Topology, options: LabOptions, secrets: LabSecrets) -> None:
-    """snmpd first (the AgentX master), then zebra, then the rest; configs loaded once FRR listens."""
-    run_dir = options.run_dir
-    run_dir.mkdir(parents=True, exist_ok=True)
-    run_dir.chmod(0o755)
-    bin_dir = run_dir / "bin"
-    bin_dir.mkdir(exist_ok=True)
-    helper = bin_dir / "get-interface-ipv4"
-    helper.write_text(GET_INTERFACE_IPV4)
-    helper.chmod(0o755)
-    for directory in SYSTEM_DIRS:
-        directory.mkdir(mode=0o755, exist_ok=True)
-    host_key = run_dir / "ssh_host_ed25519_key"
-    routers = [d for d in topology.devices if d.kind == "router"]
-    if routers and not host_key.exists():
-        shell.run(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f", str(host_key)])
-    trap = (options.trap_host or topology.mgmt_gateway, options.trap_port)
-    paths = {d.name: device_paths(options, d.name) for d in topology.devices}
-    for dev in topology.devices:
-        daemons.write_configs(dev, topology, secrets, paths[dev.name], trap, host_key)
-
-    def start_all(devices: list[Device], names: tuple[str, ...]) -> None:
-        for dev in devices:
-            for name in names:
-                if name in daemons_for(dev):
-                    daemons.start(name, dev, namespace(options, dev.name), paths[dev.name], secrets, bin_dir)
-
-    start_all(list(topology.devices), ("snmpd",))
-    readiness.wait_for("AgentX sockets", lambda: [d.name for d in topology.devices
-                                                  if not paths[d.name].agentx.exists()], 30)
-    start_all(routers, ("zebra",))
-    readiness.wait_for("zebra", lambda: [d.name for d in routers
-                                         if not (paths[d.name].frr / "zebra.vty").exists()], 30)
-    start_all(list(topology.devices), ("staticd", "ospfd", "bgpd", "lldpd", "netconfd", "sshd"))
-    frr_sockets = ("staticd.vty", "ospfd.vty", "bgpd.vty")
-    readiness.wait_for("FRR daemons", lambda: [f"{d.name}/{s}" for d in routers for s in frr_sockets
-                                               if not (paths[d.name].frr / s).exists()], 30)
-    for dev in routers:
-        daemons.load_frr_config(paths[dev.name])
-
-
-def _wait_ready(topology: Topology, options: LabOptions, secrets: LabSecrets, timeout_s: float = 60) -> None:
-    paths = {d.name: device_paths(options, d.name) for d in topology.devices}
-    hosts = {d.mgmt_host: d.name for d in topology.devices}
-
-    def snmp_missing() -> list[str]:
-        names = readiness.snmp_sysnames(list(hosts), secrets.snmp_ro)
-        return [f"{hosts[h]} (sysName {n!r})" for h, n in names.items() if n != hosts[h]]
-
-    readiness.wait_for("SNMP answers", snmp_missing, timeout_s)
-    routers = [d for d in topology.devices if d.kind == "router"]
-    readiness.wait_for("SSH and NETCONF", lambda: [f"{d.name}:{p}" for d in routers for p in (22, 830)
-                                                   if not readiness.tcp_banner(d.mgmt_host, p)]
-                       + [f"{d.name}:netconfd" for d in routers
-                          if not readiness.unix_accepts(paths[d.name].ncx_socket)], timeout_s)
-    readiness.wait_for("routing convergence", lambda: readiness.routes_converged(topology, paths), timeout_s)
-    lldp_devices = [d for d in topology.devices if d.kind in ("router", "cpe")]
-    readiness.wait_for("LLDP neighbours", lambda: readiness.lldp_missing(lldp_devices, paths), timeout_s)
 
 
 def status(options: LabOptions) -> list[DeviceStatus]:

@@ -15,7 +15,7 @@ from pathlib import Path
 
 from lab import shell
 from lab.configs import DevicePaths
-from lab.errors import LabTimeoutError
+from lab.errors import LabError, LabTimeoutError
 from lab.topology import Device, Topology
 
 SYS_NAME = "1.3.6.1.2.1.1.5.0"
@@ -54,7 +54,8 @@ async def _sysnames(hosts: Sequence[str], community: str, timeout_s: float) -> d
             try:
                 target = await UdpTransportTarget.create((host, 161), timeout=timeout_s, retries=0)
                 err, status, _, binds = await get_cmd(
-                    engine, CommunityData(community, mpModel=1), target, ContextData(),
+                    engine, CommunityData(community, mpModel=1),  # noqa: S508 (the lab speaks v2c by design)
+                    target, ContextData(),
                     ObjectType(ObjectIdentity(SYS_NAME)), lookupMib=False)
             except Exception:  # any transport failure just means "not answering yet"
                 return host, None
@@ -101,7 +102,7 @@ def routes_converged(topology: Topology, paths: dict[str, DevicePaths]) -> list[
         try:
             routes = json.loads(_vtysh_json(paths[dev.name], "show ip route ospf json"))
             bgp = json.loads(_vtysh_json(paths[dev.name], "show bgp ipv4 unicast summary json"))
-        except (ValueError, shell.LabError):
+        except (ValueError, LabError):
             missing.append(f"{dev.name}: FRR not answering")
             continue
         for other in routers:

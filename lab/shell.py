@@ -6,6 +6,7 @@ with the command and its stderr, and the rest of the lab stays readable.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import signal
@@ -180,7 +181,5 @@ def terminate(pids: Iterable[int], grace_s: float = 3.0) -> int:
 
 
 def _signal(pid: int, sig: signal.Signals) -> None:
-    try:
+    with contextlib.suppress(ProcessLookupError):
         os.kill(pid, sig)
-    except ProcessLookupError:
-        pass

@@ -1,0 +1,101 @@
+"""Starting devices and waiting until they are ready; shared by ``up`` and the fault helpers.
+
+Daemons start in dependency order and every wait polls a real condition with a deadline.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from lab import daemons, readiness, shell
+from lab.configs import GET_INTERFACE_IPV4, DevicePaths, daemons_for
+from lab.errors import LabError
+from lab.model import LabOptions
+from lab.secrets import LabSecrets
+from lab.topology import Device, Topology
+
+SYSTEM_DIRS = (Path("/run/sshd"), Path("/run/lldpd"))  # daemons insist on these; shared, left in place
+
+
+def namespace(options: LabOptions, device: str) -> str:
+    """The network namespace of a device: ``prefix-name``."""
+    return f"{options.prefix}-{device}"
+
+
+def device_paths(options: LabOptions, device: str) -> DevicePaths:
+    """Runtime paths of a device (configs, sockets, pid files, logs)."""
+    return DevicePaths(options.run_dir / device)
+
+
+def traffic_target(dev: Device) -> str:
+    """The address whose traffic leaves a scale device on swp1 and arrives on swp2 (counters move)."""
+    planned = dev.interfaces[0].planned_address if dev.interfaces else None
+    if not planned:
+        raise LabError(f"{dev.name} has no traffic port")
+    return planned.split("/")[0]
+
+
+def start_devices(devices: list[Device], topology: Topology, options: LabOptions, secrets: LabSecrets) -> None:
+    """Write configs and start the daemons of ``devices``, in dependency order.
+
+    snmpd first (it is the AgentX master the others plug into), then zebra (the other FRR
+    daemons connect to it), then everything else; frr.conf is pushed once FRR listens.
+    """
+    run_dir = options.run_dir
+    run_dir.mkdir(parents=True, exist_ok=True)
+    run_dir.chmod(0o755)
+    bin_dir = run_dir / "bin"
+    bin_dir.mkdir(exist_ok=True)
+    helper = bin_dir / "get-interface-ipv4"
+    helper.write_text(GET_INTERFACE_IPV4)
+    helper.chmod(0o755)
+    for directory in SYSTEM_DIRS:
+        directory.mkdir(mode=0o755, exist_ok=True)
+    host_key = run_dir / "ssh_host_ed25519_key"
+    routers = [d for d in devices if d.kind == "router"]
+    if routers and not host_key.exists():
+        shell.run(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f", str(host_key)])
+    trap = (options.trap_host or topology.mgmt_gateway, options.trap_port)
+    paths = {d.name: device_paths(options, d.name) for d in devices}
+    for dev in devices:
+        daemons.write_configs(dev, topology, secrets, paths[dev.name], trap, host_key)
+
+    def start_all(group: list[Device], names: tuple[str, ...]) -> None:
+        for dev in group:
+            for name in names:
+                if name in daemons_for(dev):
+                    daemons.start(name, dev, namespace(options, dev.name), paths[dev.name], secrets, bin_dir)
+
+    start_all(devices, ("snmpd",))
+    readiness.wait_for("AgentX sockets", lambda: [d.name for d in devices
+                                                  if not paths[d.name].agentx.exists()], 30)
+    start_all(routers, ("zebra",))
+    readiness.wait_for("zebra", lambda: [d.name for d in routers
+                                         if not (paths[d.name].frr / "zebra.vty").exists()], 30)
+    start_all(devices, ("staticd", "ospfd", "bgpd", "lldpd", "netconfd", "sshd"))
+    frr_sockets = ("staticd.vty", "ospfd.vty", "bgpd.vty")
+    readiness.wait_for("FRR daemons", lambda: [f"{d.name}/{s}" for d in routers for s in frr_sockets
+                                               if not (paths[d.name].frr / s).exists()], 30)
+    for dev in routers:
+        daemons.load_frr_config(paths[dev.name])
+
+
+def wait_ready(topology: Topology, options: LabOptions, secrets: LabSecrets, timeout_s: float = 60) -> None:
+    paths = {d.name: device_paths(options, d.name) for d in topology.devices}
+    hosts = {d.mgmt_host: d.name for d in topology.devices}
+
+    def snmp_missing() -> list[str]:
+        names = readiness.snmp_sysnames(list(hosts), secrets.snmp_ro)
+        return [f"{hosts[h]} (sysName {n!r})" for h, n in names.items() if n != hosts[h]]
+
+    readiness.wait_for("SNMP answers", snmp_missing, timeout_s)
+    routers = [d for d in topology.devices if d.kind == "router"]
+    readiness.wait_for("SSH and NETCONF", lambda: [f"{d.name}:{p}" for d in routers for p in (22, 830)
+                                                   if not readiness.tcp_banner(d.mgmt_host, p)]
+                       + [f"{d.name}:netconfd" for d in routers
+                          if not readiness.unix_accepts(paths[d.name].ncx_socket)], timeout_s)
+    readiness.wait_for("routing convergence", lambda: readiness.routes_converged(topology, paths), timeout_s)
+    lldp_devices = [d for d in topology.devices if d.kind in ("router", "cpe")]
+    readiness.wait_for("LLDP neighbours", lambda: readiness.lldp_missing(lldp_devices, paths), timeout_s)
+
+
