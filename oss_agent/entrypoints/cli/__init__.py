@@ -73,13 +73,13 @@ def main(argv: list[str] | None = None) -> int:
         STATE.err.print(f"[red]error:[/red] {escape(str(exc))}")
         _traceback()
         return 1
-    except Exception as exc:  # click's own usage errors arrive here with standalone_mode=False
-        import click
-
-        if isinstance(exc, click.exceptions.ClickException):
-            exc.show()
-            return exc.exit_code
-        if isinstance(exc, click.exceptions.Abort):
+    except Exception as exc:
+        # Usage errors come from click (vendored inside newer Typer): recognised by their shape.
+        show, exit_code = getattr(exc, "show", None), getattr(exc, "exit_code", None)
+        if callable(show) and isinstance(exit_code, int):
+            show()
+            return exit_code
+        if type(exc).__name__ == "Abort":
             STATE.err.print("aborted")
             return 130
         STATE.err.print(f"[red]error:[/red] unexpected {type(exc).__name__}: {escape(str(exc))}")

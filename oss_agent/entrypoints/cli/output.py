@@ -42,7 +42,7 @@ def emit_json(data: Any) -> None:
 def table(title: str, columns: Sequence[str], rows: Sequence[Sequence[Any]]) -> Table:
     result = Table(title=title, header_style="bold")
     for column in columns:
-        result.add_column(column)
+        result.add_column(column, overflow="fold")
     for row in rows:
         result.add_row(*("" if cell is None else str(cell) for cell in row))
     return result

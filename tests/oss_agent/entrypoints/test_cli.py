@@ -1,0 +1,149 @@
+"""The ``oss-agent`` command as a user runs it: a real process, real files, real databases."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+OSS_AGENT = str(Path(sys.executable).parent / "oss-agent")
+
+INVENTORY = """\
+defaults:
+  platform: frr
+  snmp: {version: v2c, community: {env: TEST_COMMUNITY}}
+devices:
+  - {name: pe1, host: 198.51.100.11, site: pop1, role: pe, tags: [core]}
+  - {name: pe2, host: 198.51.100.12, site: pop2, role: pe, ssh: {username: oss, password: {env: TEST_COMMUNITY}}}
+"""
+
+
+def cli(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    merged = {k: v for k, v in os.environ.items() if not k.startswith("OSS_AGENT_")}
+    merged.update(env or {})
+    merged["COLUMNS"] = "200"
+    return subprocess.run([OSS_AGENT, *args], capture_output=True, text=True, env=merged, timeout=120)
+
+
+@pytest.fixture
+def setup(tmp_path: Path) -> dict[str, str]:
+    data = tmp_path / "data"
+    data.mkdir()
+    (data / "inventory.yaml").write_text(INVENTORY)
+    return {"OSS_AGENT_DATA_DIR": str(data), "TEST_COMMUNITY": "c0mm"}
+
+
+def test_version() -> None:
+    result = cli("version", "--format", "json")
+    assert result.returncode == 0
+    assert json.loads(result.stdout)["version"] == "0.1.0"
+
+
+def test_inventory_list_as_table_and_json(setup: dict[str, str]) -> None:
+    table = cli("inventory", "list", env=setup)
+    assert table.returncode == 0, table.stderr
+    assert "pe1" in table.stdout and "198.51.100.12" in table.stdout and "snmp v2c, ssh" in table.stdout
+    rows = json.loads(cli("inventory", "list", "--format", "json", env=setup).stdout)
+    assert [r["name"] for r in rows] == ["pe1", "pe2"]
+    assert rows[0]["tags"] == ["core"]
+    assert "c0mm" not in table.stdout + json.dumps(rows)
+
+
+def test_missing_inventory_is_one_clear_line(tmp_path: Path) -> None:
+    result = cli("inventory", "list", env={"OSS_AGENT_DATA_DIR": str(tmp_path)})
+    assert result.returncode == 1
+    assert result.stderr.count("\n") == 1
+    assert "no inventory file here" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_debug_shows_the_traceback(tmp_path: Path) -> None:
+    result = cli("--debug", "inventory", "list", env={"OSS_AGENT_DATA_DIR": str(tmp_path)})
+    assert result.returncode == 1
+    assert "Traceback" in result.stderr
+
+
+BAD = {
+    "syntax": ("devices:\n  - name: [pe1\n", ":3: YAML syntax error"),
+    "missing field": ("devices:\n  - {name: pe1, platform: frr}\n", ":2: devices[0].host: device 'pe1': missing"),
+    "bad address": ("devices:\n  - {name: pe1, platform: frr, host: 300.1.1.1}\n", ":2: devices[0].host:"),
+    "unknown platform": ("devices:\n  - {name: pe1, platform: ios9, host: 198.51.100.1}\n", "unknown platform 'ios9'"),
+    "duplicate name": (
+        "devices:\n  - {name: a, platform: frr, host: 198.51.100.1}\n  - {name: a, platform: frr, host: 198.51.100.2}\n",
+        ":3: devices[1].name: duplicate device name 'a'",
+    ),
+    "unresolved secret": (
+        "devices:\n  - {name: a, platform: frr, host: 198.51.100.1, snmp: {community: {env: NOPE_X}}}\n",
+        ":2: devices[0].snmp.community: secret reference resolves to nothing",
+    ),
+}
+
+
+@pytest.mark.parametrize("kind", sorted(BAD))
+def test_config_check_names_file_line_and_field_and_writes_nothing(tmp_path: Path, kind: str) -> None:
+    text, expected = BAD[kind]
+    path = tmp_path / "inventory.yaml"
+    path.write_text(text)
+    data = tmp_path / "data"
+    result = cli("config", "check", str(path), env={"OSS_AGENT_DATA_DIR": str(data)})
+    assert result.returncode == 1
+    assert result.stdout == ""
+    assert result.stderr.startswith(f"error: {path}")
+    assert expected in result.stderr
+    assert "Traceback" not in result.stderr
+    assert not data.exists()
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["inventory.yaml"]
+
+
+def test_config_check_accepts_the_shipped_files(setup: dict[str, str]) -> None:
+    repo = Path(__file__).resolve().parents[3]
+    env = setup | {
+        "OSS_EXAMPLE_SNMP_COMMUNITY": "a",
+        "OSS_EXAMPLE_SSH_PASSWORD": "b",
+        "OSS_EXAMPLE_SNMP_AUTH": "authkey1",
+        "OSS_EXAMPLE_SNMP_PRIV": "privkey1",
+    }
+    result = cli(
+        "config", "check", str(repo / "config/agent.yaml"), str(repo / "config/inventory.example.yaml"), env=env
+    )
+    assert result.returncode == 0, result.stderr
+    assert "(settings)" in result.stdout and "(inventory, 4 devices)" in result.stdout
+
+
+def test_config_check_of_the_active_configuration(setup: dict[str, str]) -> None:
+    result = cli("config", "check", "--format", "json", env=setup)
+    assert result.returncode == 0, result.stderr
+    assert [r["kind"] for r in json.loads(result.stdout)] == ["settings", "inventory"]
+
+
+def test_bad_environment_setting_is_reported(setup: dict[str, str]) -> None:
+    result = cli("config", "check", env=setup | {"OSS_AGENT_API_PORT": "0"})
+    assert result.returncode == 1
+    assert "environment: OSS_AGENT_API_PORT:" in result.stderr
+
+
+def test_db_upgrade_on_empty_then_up_to_date(database_url: str, tmp_path: Path) -> None:
+    env = {"OSS_AGENT_DATA_DIR": str(tmp_path), "OSS_AGENT_DATABASE_URL": database_url}
+    first = cli("db", "upgrade", "--format", "json", env=env)
+    assert first.returncode == 0, first.stderr
+    assert json.loads(first.stdout)["changed"] is True
+    second = cli("db", "upgrade", env=env)
+    assert second.returncode == 0, second.stderr
+    assert "is up to date" in second.stdout
+
+
+def test_inventory_sync_stores_devices(setup: dict[str, str]) -> None:
+    result = cli("inventory", "sync", "--format", "json", env=setup)
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout) == {"added": ["pe1", "pe2"], "updated": [], "removed": []}
+    assert json.loads(cli("inventory", "sync", "--format", "json", env=setup).stdout)["added"] == []
+
+
+def test_usage_errors_exit_2() -> None:
+    result = cli("no-such-command")
+    assert result.returncode == 2
+    assert "No such command" in result.stderr
