@@ -73,7 +73,8 @@ BAD = {
     "bad address": ("devices:\n  - {name: pe1, platform: frr, host: 300.1.1.1}\n", ":2: devices[0].host:"),
     "unknown platform": ("devices:\n  - {name: pe1, platform: ios9, host: 198.51.100.1}\n", "unknown platform 'ios9'"),
     "duplicate name": (
-        "devices:\n  - {name: a, platform: frr, host: 198.51.100.1}\n  - {name: a, platform: frr, host: 198.51.100.2}\n",
+        "devices:\n  - {name: a, platform: frr, host: 198.51.100.1}\n"
+        "  - {name: a, platform: frr, host: 198.51.100.2}\n",
         ":3: devices[1].name: duplicate device name 'a'",
     ),
     "unresolved secret": (

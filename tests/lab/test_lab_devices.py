@@ -1,0 +1,166 @@
+"""The session lab's devices, proven from the root namespace with the agent's own client libraries.
+
+Needs root: run with ``-p lab.pytest_plugin`` (or the plugin line in the root conftest).
+"""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+import pytest
+from ncclient import manager
+from netmiko import ConnectHandler
+
+from lab import faults, status
+from lab.pytest_plugin import LabHandle
+from lab.snmp_client import (
+    IF_HC_IN_OCTETS,
+    LINK_DOWN,
+    LINK_UP,
+    LLDP_REM_SYS_NAME,
+    SYS_CONTACT,
+    SYS_LOCATION,
+    SYS_NAME,
+    TrapReceiver,
+    get,
+    if_index,
+    set_string,
+    v2c,
+    v3,
+    walk,
+)
+
+pytestmark = pytest.mark.lab
+
+DEVICES = ("pe1", "pe2", "p1", "ce1", "ce2")
+NEIGHBOURS = {"pe1": {"p1", "pe2", "ce1"}, "pe2": {"p1", "pe1", "ce2"}, "p1": {"pe1", "pe2"},
+              "ce1": {"pe1"}, "ce2": {"pe2"}}
+IETF_SYSTEM = "urn:ietf:params:xml:ns:yang:ietf-system"
+
+
+def poll(what: str, check: Any, timeout_s: float, interval_s: float = 0.25) -> Any:
+    """Re-run ``check`` until it returns something truthy; fail with ``what`` after the deadline."""
+    deadline = time.monotonic() + timeout_s
+    while True:
+        result = check()
+        if result:
+            return result
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out after {timeout_s}s: {what}")
+        time.sleep(interval_s)
+
+
+def test_inventory_lists_every_device_with_secret_references(lab: LabHandle) -> None:
+    assert [d["name"] for d in lab.inventory["devices"]] == list(DEVICES)
+    community = lab.inventory["defaults"]["snmp"]["community"]
+    assert set(community) == {"file"}
+    assert (int(lab.options.secrets_dir.stat().st_mode) & 0o777) == 0o700
+    for path in lab.options.secrets_dir.iterdir():
+        assert (path.stat().st_mode & 0o777) == 0o600
+    text = lab.options.inventory_path.read_text()
+    assert lab.secrets.snmp_ro not in text and lab.secrets.ssh_password not in text
+    assert lab.device("ce1")["ssh"] is None and lab.device("pe1")["platform"] == "frr"
+
+
+def test_status_reports_every_device_healthy(lab: LabHandle) -> None:
+    states = status(lab.options)
+    assert {s.name for s in states} == set(DEVICES)
+    assert all(s.healthy for s in states), [s for s in states if not s.healthy]
+
+
+@pytest.mark.parametrize("name", DEVICES)
+def test_sysname_over_v2c_and_v3(lab: LabHandle, name: str) -> None:
+    host = lab.host(name)
+    assert str(get(host, v2c(lab.secrets.snmp_ro), SYS_NAME)[SYS_NAME]) == name
+    assert str(get(host, v3(lab.secrets), SYS_NAME)[SYS_NAME]) == name
+
+
+def test_rw_community_sets_and_ro_community_is_refused(lab: LabHandle) -> None:
+    host = lab.host("pe2")
+    assert set_string(host, v2c(lab.secrets.snmp_rw), SYS_LOCATION, "rack 7, lab") is None
+    assert str(get(host, v2c(lab.secrets.snmp_ro), SYS_LOCATION)[SYS_LOCATION]) == "rack 7, lab"
+    assert set_string(host, v3(lab.secrets), SYS_CONTACT, "noc@lab") is None
+    refused = set_string(host, v2c(lab.secrets.snmp_ro), SYS_CONTACT, "intruder")
+    assert refused is not None and refused in ("noAccess", "notWritable", "authorizationError")
+    assert str(get(host, v2c(lab.secrets.snmp_ro), SYS_CONTACT)[SYS_CONTACT]) == "noc@lab"
+
+
+def test_hc_octets_grow_after_traffic(lab: LabHandle) -> None:
+    host, auth = lab.host("pe1"), v2c(lab.secrets.snmp_ro)
+    oid = f"{IF_HC_IN_OCTETS}.{if_index(host, auth, 'eth1')}"
+    before = int(get(host, auth, oid)[oid])
+    faults.send_traffic(lab.options, "p1", count=300)  # p1 eth1 -> pe1 eth1, 300 x ~1 kB
+    # snmpd caches interface counters for about 3 s: poll until the new value shows
+    poll("ifHCInOctets of pe1 eth1 to grow by 300 kB",
+         lambda: int(get(host, auth, oid)[oid]) - before >= 300_000, timeout_s=10)
+
+
+def test_link_down_and_up_traps_arrive_quickly(lab: LabHandle) -> None:
+    host, auth = lab.host("pe1"), v2c(lab.secrets.snmp_ro)
+    idx = if_index(host, auth, "eth2")
+    receiver = TrapReceiver(lab.trap_address)
+    try:
+        faults.link_down(lab.options, "pe1", "eth2")
+        took = receiver.wait_for(host, LINK_DOWN, idx, deadline_s=3)
+        faults.link_up(lab.options, "pe1", "eth2", wait=False)
+        took_up = receiver.wait_for(host, LINK_UP, idx, deadline_s=3)
+    finally:
+        receiver.close()
+        faults.link_up(lab.options, "pe1", "eth2", wait=False)
+        faults.wait_converged(lab.options)
+    assert took < 3 and took_up < 3
+
+
+def test_vtysh_over_ssh_shows_the_other_pe_loopback(lab: LabHandle) -> None:
+    conn = ConnectHandler(device_type="cisco_ios", host=lab.host("pe1"), username=lab.secrets.ssh_user,
+                          password=lab.secrets.ssh_password, fast_cli=False)
+    try:
+        assert conn.find_prompt() == "pe1#"
+        routes = conn.send_command("show ip route")
+        bgp = conn.send_command("show bgp summary")
+    finally:
+        conn.disconnect()
+    pe2 = lab.report.devices[1]
+    assert pe2.name == "pe2"
+    assert "198.19.255.2/32" in routes
+    assert "198.19.255.2" in bgp
+
+
+def test_netconf_candidate_lock_edit_commit_round_trip(lab: LabHandle) -> None:
+    with manager.connect(host=lab.host("pe2"), port=830, username=lab.secrets.ssh_user,
+                         password=lab.secrets.ssh_password, hostkey_verify=False, allow_agent=False,
+                         look_for_keys=False, timeout=20) as session:
+        assert any(":candidate" in cap for cap in session.server_capabilities)
+        contact = f"noc-{time.monotonic_ns()}"
+        config = f'<config><system xmlns="{IETF_SYSTEM}"><contact>{contact}</contact></system></config>'
+        session.lock("candidate")
+        try:
+            session.edit_config(target="candidate", config=config)
+            session.commit()
+        finally:
+            session.unlock("candidate")
+        reply = session.get_config("running", filter=("subtree", f'<system xmlns="{IETF_SYSTEM}"/>'))
+        assert contact in reply.data_xml
+        state = session.get(filter=("subtree",
+                                    '<interfaces-state xmlns="urn:ietf:params:xml:ns:yang:ietf-interfaces"/>'))
+        assert "<name>eth1</name>" in state.data_xml
+
+
+@pytest.mark.parametrize("name", DEVICES)
+def test_lldp_mib_lists_cabled_neighbours(lab: LabHandle, name: str) -> None:
+    auth = v2c(lab.secrets.snmp_ro)
+    seen = poll(f"{name} LLDP neighbours {NEIGHBOURS[name]}",
+                lambda: (names := {str(v) for v in walk(lab.host(name), auth, LLDP_REM_SYS_NAME).values()})
+                >= NEIGHBOURS[name] and names, timeout_s=10)
+    assert seen == NEIGHBOURS[name]
+
+
+def test_ce_lans_are_not_routed_before_a_service_is_activated(lab: LabHandle) -> None:
+    ce2 = next(d for d in lab.report.devices if d.name == "ce2")
+    assert ce2.kind == "cpe"
+    from lab import shell  # the lab's own runner: ping from inside ce1's namespace
+
+    proc = shell.run(["ip", "netns", "exec", f"{lab.options.prefix}-ce1", "ping", "-c", "1", "-W", "1",
+                      "-I", "198.18.2.1", "198.18.3.1"], check=False)
+    assert proc.returncode != 0
