@@ -28,8 +28,9 @@ from lab.lifecycle import down, up
 from lab.model import LabOptions, LabReport
 from lab.secrets import LabSecrets, ensure
 
-SESSION_PREFIX = "osst"
-SESSION_MGMT = "203.0.113.0/24"
+# Overridable so two test sessions on one host (two developers, or CI beside a dev lab) never collide.
+SESSION_PREFIX = os.environ.get("OSS_LAB_TEST_PREFIX", "osst")
+SESSION_MGMT = os.environ.get("OSS_LAB_TEST_MGMT_SUBNET", "203.0.113.0/24")
 
 
 @dataclass(frozen=True)
