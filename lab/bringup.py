@@ -61,10 +61,11 @@ def start_devices(devices: list[Device], topology: Topology, options: LabOptions
         daemons.write_configs(dev, topology, secrets, paths[dev.name], trap, host_key)
 
     def start_all(group: list[Device], names: tuple[str, ...]) -> None:
-        for dev in group:
-            for name in names:
-                if name in daemons_for(dev):
-                    daemons.start(name, dev, namespace(options, dev.name), paths[dev.name], secrets, bin_dir)
+        # launch everything first, then reap: 100 snmpd start in parallel, not one after another
+        launched = [(daemons.launch(name, dev, namespace(options, dev.name), paths[dev.name], secrets, bin_dir),
+                     name, dev) for dev in group for name in names if name in daemons_for(dev)]
+        for proc, name, dev in launched:
+            daemons.reap(proc, name, dev, paths[dev.name])
 
     start_all(devices, ("snmpd",))
     readiness.wait_for("AgentX sockets", lambda: [d.name for d in devices

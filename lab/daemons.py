@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import subprocess
 from pathlib import Path
 
 from lab import configs, shell
@@ -82,9 +83,9 @@ def command(daemon: str, device: Device, paths: DevicePaths, secrets: LabSecrets
 FOREGROUND = ("lldpd", "netconfd")
 
 
-def start(daemon: str, device: Device, namespace: str, paths: DevicePaths, secrets: LabSecrets,
-          bin_dir: Path) -> None:
-    """Start one daemon; forking daemons are waited for so their pid file exists on return."""
+def launch(daemon: str, device: Device, namespace: str, paths: DevicePaths, secrets: LabSecrets,
+           bin_dir: Path) -> subprocess.Popen[bytes] | None:
+    """Start one daemon without waiting; returns the forking parent to reap, or None (foreground)."""
     env = dict(os.environ)
     env["PATH"] = f"{bin_dir}:/usr/sbin:/usr/bin:/sbin:/bin"
     env["SNMP_PERSISTENT_DIR"] = str(paths.snmp_persist)
@@ -94,11 +95,24 @@ def start(daemon: str, device: Device, namespace: str, paths: DevicePaths, secre
     proc = shell.spawn(cmd, paths.log(f"{daemon}.start"), env=env)
     if daemon in FOREGROUND:
         paths.pid(daemon).write_text(f"{proc.pid}\n")
+        return None
+    return proc
+
+
+def reap(proc: subprocess.Popen[bytes] | None, daemon: str, device: Device, paths: DevicePaths) -> None:
+    """Wait for a forking daemon's parent; its exit status says whether the daemon came up."""
+    if proc is None:
         return
     code = proc.wait(timeout=30)
     if code != 0:
         raise LabError(f"{device.name}: {daemon} exited with {code}: {tail(paths.log(daemon + '.start'))}"
                        f"{tail(paths.log(daemon))}")
+
+
+def start(daemon: str, device: Device, namespace: str, paths: DevicePaths, secrets: LabSecrets,
+          bin_dir: Path) -> None:
+    """Start one daemon; forking daemons are waited for so their pid file exists on return."""
+    reap(launch(daemon, device, namespace, paths, secrets, bin_dir), daemon, device, paths)
 
 
 def running(daemon: str, paths: DevicePaths) -> bool:
