@@ -18,12 +18,15 @@ import pytest
 
 from lab import LabError, LabOptions, down, faults, shell, status, up
 from lab.lifecycle import ETC_NETNS
-from lab.pytest_plugin import require_root
+from lab.pytest_plugin import SESSION_PREFIX, require_root
 from lab.snmp_client import IF_DESCR, IF_HC_IN_OCTETS, IF_HC_OUT_OCTETS, SYS_NAME, get, if_index, v2c, walk
 
 pytestmark = pytest.mark.lab
 
 TWO_ROUTERS = Path(__file__).parent / "data" / "two-routers.yaml"
+# Each small lab gets its own prefix (derived from the session's, which is overridable) and mgmt subnet.
+SPARE = os.environ.get("OSS_LAB_TEST_SPARE_SUBNETS",
+                       "198.18.254.0/24,198.18.253.0/24,198.18.252.0/24,198.18.251.0/24").split(",")
 
 
 def options(tmp_path: Path, prefix: str, mgmt: str) -> LabOptions:
@@ -56,18 +59,18 @@ def poll(what: str, check: object, timeout_s: float) -> None:
 
 def test_up_is_idempotent_and_down_leaves_nothing(tmp_path: Path) -> None:
     require_root()
-    opts = options(tmp_path, "ostd", "198.18.254.0/24")
+    opts = options(tmp_path, f"{SESSION_PREFIX}d", SPARE[0])
     try:
         first = up(TWO_ROUTERS, opts)
         assert not first.reused and [d.name for d in first.devices] == ["r1", "r2"]
         assert all(s.healthy for s in status(opts))
         again = up(TWO_ROUTERS, opts)
         assert again.reused and again.elapsed_s < first.elapsed_s
-        pids = [p for group in shell.netns_pids(shell.list_netns("ostd")).values() for p in group]
+        pids = [p for group in shell.netns_pids(shell.list_netns(opts.prefix)).values() for p in group]
         assert len(pids) >= 2 * 8
     finally:
         report = down(opts)
-    assert set(report.namespaces) == {"ostd-r1", "ostd-r2"}
+    assert set(report.namespaces) == {f"{opts.prefix}-r1", f"{opts.prefix}-r2"}
     assert leftovers(opts) == []
     assert not any(shell.pid_alive(p) for p in pids)
     assert down(opts).namespaces == ()  # a second down is a harmless no-op
@@ -75,10 +78,10 @@ def test_up_is_idempotent_and_down_leaves_nothing(tmp_path: Path) -> None:
 
 def test_down_cleans_up_after_a_killed_up(tmp_path: Path) -> None:
     require_root()
-    opts = options(tmp_path, "ostk", "198.18.252.0/24")
+    opts = options(tmp_path, f"{SESSION_PREFIX}k", SPARE[1])
     script = (f"import lab, pathlib; lab.up({str(TWO_ROUTERS)!r}, lab.LabOptions("
               f"data_dir=pathlib.Path({str(opts.data_dir)!r}), inventory_path=pathlib.Path("
-              f"{str(opts.inventory_path)!r}), prefix='ostk', mgmt_subnet='198.18.252.0/24', "
+              f"{str(opts.inventory_path)!r}), prefix={opts.prefix!r}, mgmt_subnet={opts.mgmt_subnet!r}, "
               f"link_subnet='198.19.0.0/16'))")
     proc = subprocess.Popen([sys.executable, "-c", script], start_new_session=True)
     try:
@@ -86,7 +89,7 @@ def test_down_cleans_up_after_a_killed_up(tmp_path: Path) -> None:
         poll("the killed up to start daemons", lambda: any(opts.run_dir.glob("*/snmpd.pid")), 30)
         os.killpg(proc.pid, signal.SIGKILL)
         proc.wait(timeout=10)
-        assert shell.list_netns("ostk")
+        assert shell.list_netns(opts.prefix)
     finally:
         if proc.poll() is None:
             os.killpg(proc.pid, signal.SIGKILL)
@@ -97,10 +100,10 @@ def test_down_cleans_up_after_a_killed_up(tmp_path: Path) -> None:
 
 def test_down_works_from_the_prefix_without_any_state(tmp_path: Path) -> None:
     require_root()
-    opts = options(tmp_path, "ostz", "198.18.251.0/24")
-    ns = "ostz-ghost"
+    opts = options(tmp_path, f"{SESSION_PREFIX}z", SPARE[2])
+    ns = f"{opts.prefix}-ghost"
     shell.run(["ip", "netns", "add", ns])
-    shell.run(["ip", "link", "add", "ostz-ghost", "type", "veth", "peer", "name", "mgmt0", "netns", ns])
+    shell.run(["ip", "link", "add", ns, "type", "veth", "peer", "name", "mgmt0", "netns", ns])
     (opts.run_dir / "ghost").mkdir(parents=True)
     sleeper = subprocess.Popen(["ip", "netns", "exec", ns, "sleep", "300"], start_new_session=True)
     try:
@@ -130,7 +133,7 @@ def test_missing_software_names_the_debian_package(monkeypatch: pytest.MonkeyPat
 
 def test_scale_devices_have_distinct_names_big_if_tables_and_moving_counters(tmp_path: Path) -> None:
     require_root()
-    opts = options(tmp_path, "osts", "198.18.250.0/24")
+    opts = options(tmp_path, f"{SESSION_PREFIX}s", SPARE[3])
     try:
         report = up("scale:5", opts)
         secrets = (opts.secrets_dir / "snmp_ro").read_text().strip()
