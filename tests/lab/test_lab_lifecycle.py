@@ -107,6 +107,7 @@ def test_down_works_from_the_prefix_without_any_state(tmp_path: Path) -> None:
     (opts.run_dir / "ghost").mkdir(parents=True)
     sleeper = subprocess.Popen(["ip", "netns", "exec", ns, "sleep", "300"], start_new_session=True)
     try:
+        poll("the stray process to enter the namespace", lambda: shell.netns_pids([ns]).get(ns), 10)
         report = down(opts)
     finally:
         if sleeper.poll() is None:
