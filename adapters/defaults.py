@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 
+from adapters import snmp
 from adapters.blocking import BlockingRunner
 from adapters.contract import Capability
 from adapters.models import Protocol
@@ -20,4 +21,5 @@ def build_registry(
     """A registry with every driver this project ships, blocking ones sharing ``runner``."""
     registry = DriverRegistry(preferences)
     # Each driver package adds one line here: ``<package>.register(registry, runner)``.
+    snmp.register(registry, runner)
     return registry
