@@ -11,7 +11,7 @@ import socket
 import time
 from typing import Any
 
-from pyasn1.codec.ber import decoder  # type: ignore[import-untyped]
+from pyasn1.codec.ber import decoder
 from pysnmp.hlapi.v3arch.asyncio import (
     CommunityData,
     ContextData,
