@@ -38,7 +38,10 @@ def test_round_trip(version: int, community: bytes, pdu: int, request_id: int, v
     data = ber.encode_message(version, community, pdu, request_id, vbs, 0, 0)
     message = ber.decode_message(data)
     assert (message.version, message.community, message.pdu_type, message.request_id) == (
-        version, community, pdu, request_id,
+        version,
+        community,
+        pdu,
+        request_id,
     )
     assert list(message.varbinds) == vbs
     assert ber.peek_version(data) == version
@@ -79,8 +82,11 @@ def test_we_decode_what_pysnmp_encodes() -> None:
     decoded = ber.decode_message(pyasn1_encoder.encode(message))
     assert decoded.community == b"s3cr3t" and decoded.request_id == 4242
     assert [(t, v) for _, t, v in decoded.varbinds] == [
-        (ber.TAG_OCTET_STRING, b"pe1"), (ber.TAG_TIMETICKS, 12345), (ber.TAG_COUNTER64, 2**64 - 1),
-        (ber.TAG_INTEGER, 2), (ber.TAG_IPADDRESS, bytes([10, 0, 0, 1])),
+        (ber.TAG_OCTET_STRING, b"pe1"),
+        (ber.TAG_TIMETICKS, 12345),
+        (ber.TAG_COUNTER64, 2**64 - 1),
+        (ber.TAG_INTEGER, 2),
+        (ber.TAG_IPADDRESS, bytes([10, 0, 0, 1])),
     ]
 
 

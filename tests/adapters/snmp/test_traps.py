@@ -1,0 +1,154 @@
+"""The notification receiver against net-snmp's real senders (snmptrap, snmpinform) on loopback."""
+
+from __future__ import annotations
+
+import asyncio
+import random
+import socket
+from collections.abc import AsyncIterator
+
+import pytest
+
+from adapters.snmp import ber, mib
+from adapters.snmp.traps import Notification, TrapReceiver, V3TrapUser
+from adapters.target import Secret, SnmpAccess
+
+USER = SnmpAccess(
+    "v3",
+    user="trapuser",
+    auth_protocol="sha",
+    auth_key=Secret("authpass123"),
+    priv_protocol="aes",
+    priv_key=Secret("privpass123"),
+)
+ENGINE_ID = "8000000001020304"
+V3 = "-u trapuser -l authPriv -a SHA -A authpass123 -x AES -X privpass123"
+IF_INDEX_3 = "1.3.6.1.2.1.2.2.1.1.3 i 3"
+
+
+async def send(command: str) -> None:
+    process = await asyncio.create_subprocess_shell(
+        command, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE
+    )
+    _, err = await asyncio.wait_for(process.communicate(), 30)
+    assert process.returncode == 0, err.decode()
+
+
+async def receiver() -> TrapReceiver:
+    r = TrapReceiver("127.0.0.1", 0, communities=["pub"], v3_users=[V3TrapUser(USER, ENGINE_ID), V3TrapUser(USER)])
+    await r.start()
+    return r
+
+
+def run(coro: object) -> object:
+    return asyncio.run(coro)  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(
+    ("command", "version", "trap_oid", "inform"),
+    [
+        (f"snmptrap -v1 -c pub {{to}} 1.3.6.1.4.1.8072 198.51.100.9 2 0 '' {IF_INDEX_3}", "v1", mib.LINK_DOWN, False),
+        (f"snmptrap -v2c -c pub {{to}} '' 1.3.6.1.6.3.1.1.5.3 {IF_INDEX_3}", "v2c", mib.LINK_DOWN, False),
+        (f"snmpinform -v2c -c pub {{to}} '' 1.3.6.1.6.3.1.1.5.4 {IF_INDEX_3}", "v2c", mib.LINK_UP, True),
+        (f"snmptrap -v3 -e 0x{ENGINE_ID} {V3} {{to}} '' 1.3.6.1.6.3.1.1.5.3 {IF_INDEX_3}", "v3", mib.LINK_DOWN, False),
+        (f"snmpinform -v3 {V3} {{to}} '' 1.3.6.1.6.3.1.1.5.4 {IF_INDEX_3}", "v3", mib.LINK_UP, True),
+        (
+            "snmptrap -v1 -c pub {to} 1.3.6.1.4.1.8072.4 198.51.100.9 6 17 ''",
+            "v1",
+            (1, 3, 6, 1, 4, 1, 8072, 4, 0, 17),
+            False,
+        ),
+    ],
+)
+def test_each_kind_of_notification_is_decoded(command: str, version: str, trap_oid: ber.Oid, inform: bool) -> None:
+    async def scenario() -> Notification:
+        r = await receiver()
+        try:
+            await send(command.format(to=f"127.0.0.1:{r.bound_port}"))  # an inform returns only once acknowledged
+            return await r.get(5)
+        finally:
+            r.close()
+
+    n = run(scenario())
+    assert isinstance(n, Notification)
+    assert (n.version, n.trap_oid, n.inform, n.source) == (version, trap_oid, inform, "127.0.0.1")
+    if "1.3.6.1.2.1.2.2.1.1.3" in command:
+        assert n.varbinds == (((1, 3, 6, 1, 2, 1, 2, 2, 1, 1, 3), ber.TAG_INTEGER, 3),)
+    assert n.security_name == ("trapuser" if version == "v3" else "community")
+
+
+def test_wrong_community_and_wrong_v3_key_are_rejected() -> None:
+    async def scenario() -> TrapReceiver:
+        r = await receiver()
+        try:
+            to = f"127.0.0.1:{r.bound_port}"
+            await send(f"snmptrap -v2c -c wrong {to} '' 1.3.6.1.6.3.1.1.5.3")
+            await send(
+                f"snmptrap -v3 -e 0x{ENGINE_ID} {V3.replace('authpass123', 'badpass999')} {to} '' 1.3.6.1.6.3.1.1.5.3"
+            )
+            await send(f"snmptrap -v2c -c pub {to} '' 1.3.6.1.6.3.1.1.5.1")
+            n = await r.get(5)
+            assert n.trap_oid == mib.COLD_START  # the only one accepted
+            assert r.drain() == []
+            return r
+        finally:
+            r.close()
+
+    r = run(scenario())
+    assert isinstance(r, TrapReceiver)
+    assert r.stats.rejected == 1
+
+
+def test_random_and_truncated_payloads_never_stop_the_receiver() -> None:
+    valid = ber.encode_message(
+        ber.VERSION_V2C,
+        b"pub",
+        ber.PDU_TRAP_V2,
+        1,
+        [((*mib.SYSTEM, 3, 0), ber.TAG_TIMETICKS, 5), (mib.SNMP_TRAP_OID, ber.TAG_OID, mib.LINK_DOWN)],
+    )
+    rng = random.Random(1234)
+    junk = [bytes(rng.randrange(256) for _ in range(rng.randrange(0, 300))) for _ in range(2000)]
+    junk += [valid[:cut] for cut in range(len(valid))]
+    junk += [b"\x30\x84\xff\xff\xff\xff", b"\x30\x03\x02\x01\x03", b"\x30\x0b\x02\x01\x03\x30\x06" + b"\x00" * 6]
+
+    async def scenario() -> TrapReceiver:
+        r = await receiver()
+        sender = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        try:
+            for payload in junk:
+                sender.sendto(payload, ("127.0.0.1", r.bound_port))
+            sender.sendto(valid, ("127.0.0.1", r.bound_port))
+            n = await r.get(10)
+            assert n.trap_oid == mib.LINK_DOWN and n.uptime_ticks == 5
+            return r
+        finally:
+            sender.close()
+            r.close()
+
+    r = run(scenario())
+    assert isinstance(r, TrapReceiver)
+    assert r.stats.notifications >= 1
+    assert r.stats.datagrams == len(junk) + 1
+    assert r.stats.malformed + r.stats.rejected + r.stats.notifications >= len(junk) - 50
+
+
+async def _aiter_first(r: TrapReceiver) -> AsyncIterator[Notification]:
+    async for n in r:
+        yield n
+        return
+
+
+def test_the_receiver_is_an_async_stream() -> None:
+    async def scenario() -> Notification:
+        r = await receiver()
+        try:
+            await send(f"snmptrap -v2c -c pub 127.0.0.1:{r.bound_port} '' 1.3.6.1.6.3.1.1.5.2")
+            async for n in _aiter_first(r):
+                return n
+            raise AssertionError("no notification")
+        finally:
+            r.close()
+
+    n = run(scenario())
+    assert isinstance(n, Notification) and n.trap_oid == mib.WARM_START
