@@ -1,0 +1,306 @@
+"""NETCONF driver (ncclient): state reads, candidate workflow, confirmed commit, notifications.
+
+Configuration goes through the candidate datastore, locked from ``load_candidate`` to
+``commit``/``discard``. An rpc-error becomes :class:`ConfigurationRejectedError` carrying the
+device's message, raised inside the worker so the session survives it.
+
+yuma123 workaround: ``<validate><source><candidate/>`` followed by ``<commit>`` answers ok and
+leaves running unchanged (measured on the lab). :meth:`NetconfDriver.validate` therefore validates
+a copy of the candidate's contents sent inline (``<source><config>``), which leaves the candidate
+untouched, and :meth:`commit` re-reads running and candidate to prove the commit took effect.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import difflib
+from collections.abc import AsyncIterator, Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any, ClassVar
+
+from lxml import etree
+
+from adapters.blocking import BlockingRunner, DeviceSession
+from adapters.contract import BaseDriver, Capability
+from adapters.errors import AdapterError, DeviceUnreachableError, UnsupportedOperationError
+from adapters.models import (
+    CommitResult,
+    ConfigDiff,
+    InterfaceCounters,
+    InterfaceInfo,
+    Protocol,
+    RunningConfig,
+)
+from adapters.netconf import parse, session
+from adapters.target import DeviceTarget
+
+NOTIFICATION_NS = "urn:ietf:params:xml:ns:netconf:notification:1.0"
+
+
+@dataclass(frozen=True, slots=True)
+class Notification:
+    """One NETCONF notification: its event name (first element after eventTime), time and raw XML."""
+
+    name: str
+    event_time: str
+    xml: str
+
+
+def _notification(raw: str) -> Notification:
+    root = etree.fromstring(raw.encode(), parser=etree.XMLParser(resolve_entities=False, no_network=True))
+    event_time, name = "", ""
+    for child in root:
+        local = etree.QName(child).localname
+        if local == "eventTime":
+            event_time = (child.text or "").strip()
+        elif not name:
+            name = local
+    return Notification(name=name, event_time=event_time, xml=raw)
+
+
+def _config_element(config: str) -> str:
+    """``config`` wrapped in ``<config>`` unless it already is."""
+    stripped = config.strip()
+    if stripped.startswith("<config") or stripped.startswith("<nc:config"):
+        return stripped
+    return f'<config xmlns="{parse.NC_NS}">{stripped}</config>'
+
+
+def _diff(old: str, new: str) -> str:
+    lines = difflib.unified_diff(old.splitlines(keepends=True), new.splitlines(keepends=True), "running", "candidate")
+    return "".join(lines)
+
+
+class NetconfDriver(BaseDriver):
+    """One device over NETCONF; every call runs in the shared pool under the device's lock."""
+
+    protocol: ClassVar[Protocol] = Protocol.NETCONF
+    capabilities: ClassVar[frozenset[Capability]] = frozenset(
+        {Capability.INTERFACES, Capability.COUNTERS, Capability.CONFIG_READ, Capability.CONFIG_WRITE}
+    )
+
+    def __init__(self, target: DeviceTarget, runner: BlockingRunner, timeout_s: float | None = None,
+                 tick_s: float | None = session.DEFAULT_TICK_S) -> None:
+        super().__init__(target)
+        if target.netconf is None:
+            raise UnsupportedOperationError("no NETCONF access configured", device=target.name)
+        self._runner = runner
+        self._tick_s = tick_s
+        self._timeout_s = timeout_s or target.netconf.timeout_s * 2
+        self._translate = session.translator(target)
+        self._session: DeviceSession[Any] = DeviceSession(
+            target.name, runner, self._timeout_s, lambda: session.connect(target, tick_s),
+            session.alive, session.disconnect, self._translate,
+        )
+        self._locked = False
+        self._before_commit: str | None = None
+
+    @property
+    def connects(self) -> int:
+        return self._session.connects
+
+    async def _call(self, operation: str, func: Callable[[Any], Any], timeout_s: float | None = None) -> Any:
+        device = self.target.name
+
+        def guarded(manager: Any) -> Any:
+            from ncclient.operations.rpc import RPCError
+
+            try:
+                return func(manager)
+            except RPCError as exc:  # the session is fine: keep it, report the device's message
+                raise session.rejected(exc, device, operation) from exc
+
+        return await self._session.call(operation, guarded, timeout_s)
+
+    async def open(self) -> None:
+        await self._call("open", lambda m: None)
+
+    async def close(self) -> None:
+        await self._session.close()
+
+    async def server_capabilities(self) -> list[str]:
+        """The capability URIs the device announced in its hello."""
+        caps: list[str] = await self._call("capabilities", lambda m: sorted(m.server_capabilities))
+        return caps
+
+    async def get(self, subtree_filter: str | None = None) -> str:
+        """``<get>`` (state and configuration), optionally with a subtree filter; the reply's XML."""
+        filt = ("subtree", subtree_filter) if subtree_filter else None
+        xml: str = await self._call("get", lambda m: m.get(filter=filt).xml)
+        return xml
+
+    async def get_config_xml(self, source: str = "running", subtree_filter: str | None = None) -> str:
+        filt = ("subtree", subtree_filter) if subtree_filter else None
+        xml: str = await self._call("get_config", lambda m: m.get_config(source=source, filter=filt).xml)
+        return xml
+
+    async def get_interfaces(self) -> list[InterfaceInfo]:
+        return parse.interfaces(await self.get(parse.INTERFACES_STATE_FILTER))
+
+    async def get_interface_counters(self) -> list[InterfaceCounters]:
+        read_at = datetime.now(UTC)
+        return parse.counters(await self.get(parse.INTERFACES_STATE_FILTER), read_at)
+
+    async def get_config(self) -> RunningConfig:
+        return RunningConfig(parse.pretty(await self.get_config_xml("running")), format="xml")
+
+    async def lock(self, target: str = "candidate") -> None:
+        await self._call("lock", lambda m: m.lock(target))
+        if target == "candidate":
+            self._locked = True
+
+    async def unlock(self, target: str = "candidate") -> None:
+        await self._call("unlock", lambda m: m.unlock(target))
+        if target == "candidate":
+            self._locked = False
+
+    async def edit_config(
+        self, config: str, *, target: str = "candidate", default_operation: str | None = None
+    ) -> None:
+        """``<edit-config>`` (yuma123 refuses the running datastore: use the candidate)."""
+        element = _config_element(config)
+        await self._call("edit_config", lambda m: m.edit_config(
+            target=target, config=element, default_operation=default_operation))
+
+    async def validate(self) -> None:
+        """Validate the candidate's contents, sent inline (see the module docstring for why)."""
+
+        def work(manager: Any) -> None:
+            data = manager.get_config(source="candidate").data_ele
+            config = etree.Element(f"{{{parse.NC_NS}}}config")
+            for child in list(data):
+                config.append(child)
+            manager.validate(source=config)
+
+        await self._call("validate", work)
+
+    async def load_candidate(self, config: str, *, replace: bool = False) -> ConfigDiff:
+        """Lock the candidate, reset it to running, apply ``config``; the diff is running vs candidate."""
+        element = _config_element(config)
+        lock_needed = not self._locked
+
+        def work(manager: Any) -> tuple[str, str]:
+            if lock_needed:
+                manager.lock("candidate")
+            manager.discard_changes()
+            if replace:
+                change = parse.replacement(element, manager.get_config(source="running").xml)
+                manager.edit_config(target="candidate", config=change)
+            else:
+                manager.edit_config(target="candidate", config=element, default_operation="merge")
+            running = parse.pretty(manager.get_config(source="running").xml)
+            return running, parse.pretty(manager.get_config(source="candidate").xml)
+
+        self._locked = True
+        try:
+            running, candidate = await self._call("load_candidate", work)
+        except AdapterError:
+            await self.discard()
+            raise
+        return ConfigDiff(_diff(running, candidate))
+
+    async def commit(self, *, message: str = "", confirmed: bool = False, confirm_timeout_s: int = 600,
+                     persist: str | None = None) -> CommitResult:
+        """Commit the candidate; with ``confirmed`` the device reverts unless :meth:`confirm` follows in time."""
+        device = self.target.name
+
+        def work(manager: Any) -> tuple[str, str]:
+            before = parse.pretty(manager.get_config(source="running").xml)
+            if confirmed:
+                manager.commit(confirmed=True, timeout=str(confirm_timeout_s), persist=persist)
+            else:
+                manager.commit()
+            after = parse.pretty(manager.get_config(source="running").xml)
+            candidate = parse.pretty(manager.get_config(source="candidate").xml)
+            if after != candidate:
+                raise AdapterError("commit answered ok but running differs from the candidate", device=device,
+                                   operation="commit")
+            return before, after
+
+        before, after = await self._call("commit", work)
+        self._before_commit = before
+        if self._locked and not confirmed:
+            await self.unlock()
+        diff = _diff(before, after)
+        return CommitResult(committed=True, diff=ConfigDiff(diff), message=message, rollback_id="previous")
+
+    async def confirm(self) -> None:
+        """Make a confirmed commit permanent (a plain ``<commit>`` within the timeout)."""
+        await self._call("confirm", lambda m: m.commit())
+        if self._locked:
+            await self.unlock()
+
+    async def cancel_commit(self, persist_id: str | None = None) -> None:
+        """Revert a pending confirmed commit now."""
+        await self._call("cancel_commit", lambda m: m.cancel_commit(persist_id=persist_id))
+        if self._locked:
+            await self.unlock()
+
+    async def discard(self) -> None:
+        """``<discard-changes>`` and release the candidate lock."""
+        locked = self._locked
+
+        def work(manager: Any) -> None:
+            manager.discard_changes()
+            if locked:
+                manager.unlock("candidate")
+
+        self._locked = False
+        await self._call("discard", work)
+
+    async def rollback(self) -> CommitResult:
+        """Put back the running configuration saved before this driver's last commit."""
+        if self._before_commit is None:
+            return CommitResult(committed=False, diff=ConfigDiff(""), message="nothing to roll back")
+        previous = self._before_commit
+        await self.load_candidate(previous, replace=True)
+        result = await self.commit(message="rollback")
+        self._before_commit = None
+        return CommitResult(True, result.diff, "rolled back")
+
+    async def copy_running_to_startup(self) -> None:
+        await self._call("copy_config", lambda m: m.copy_config(source="running", target="startup"))
+
+    async def notifications(self, *, stream: str | None = None, subtree_filter: str | None = None,
+                            poll_s: float = 1.0) -> AsyncIterator[Notification]:
+        """Subscribe on a session of its own and yield notifications as they come.
+
+        The subscription session waits in the pool ``poll_s`` at a time under a lock of its own, so
+        it never holds up the device's other calls; closing the iterator closes the session.
+        """
+        key = f"{self.target.name}#notifications"
+        target, tick, translate = self.target, self._tick_s, self._translate
+
+        async def run(operation: str, func: Callable[[], Any], timeout_s: float) -> Any:
+            def work() -> Any:
+                try:
+                    return func()
+                except AdapterError:
+                    raise
+                except Exception as exc:
+                    raise translate(exc, operation) from exc
+
+            return await self._runner.run(key, operation, timeout_s, work)
+
+        manager = await run("subscribe", lambda: session.connect(target, tick), self._timeout_s)
+        try:
+            filt = ("subtree", subtree_filter) if subtree_filter else None
+            await run("subscribe", lambda: manager.create_subscription(stream_name=stream, filter=filt),
+                      self._timeout_s)
+            while True:
+                raw = await run("notification", lambda: manager.take_notification(block=True, timeout=poll_s),
+                                poll_s + self._timeout_s)
+                if raw is not None:
+                    yield _notification(raw.notification_xml)
+                elif not manager.connected:
+                    raise DeviceUnreachableError("notification session closed", device=target.name,
+                                                 operation="notification")
+        finally:
+            self._runner.submit(_close_quietly, manager)
+
+
+def _close_quietly(manager: Any) -> None:
+    # The session is being abandoned either way.
+    with contextlib.suppress(Exception):
+        manager.close_session()
