@@ -18,6 +18,8 @@ from pathlib import Path
 
 import pytest
 
+pytest_plugins = ["lab.pytest_plugin"]
+
 PG_BIN = Path(os.environ.get("OSS_AGENT_TEST_PG_BIN", "/usr/lib/postgresql/15/bin"))
 
 

@@ -161,13 +161,20 @@ _PRIV = {
     "aes192": "USM_PRIV_CFB192_AES",
     "aes256": "USM_PRIV_CFB256_AES",
 }
-_AUTH_FAILURES = (
-    "unknownUserName",
-    "wrongDigest",
-    "unsupportedSecLevel",
-    "decryptionError",
-    "unknownEngineID",
-    "authenticationError",
+# pysnmp error-indication classes that mean "the agent refused these credentials"
+_AUTH_FAILURES = frozenset(
+    {
+        "UnknownUserName",
+        "WrongDigest",
+        "UnsupportedSecurityLevel",
+        "DecryptionError",
+        "AuthenticationError",
+        "AuthenticationFailure",
+        "UnknownSecurityName",
+        "NotInTimeWindow",
+        "UnsupportedAuthProtocol",
+        "UnsupportedPrivProtocol",
+    }
 )
 
 
@@ -255,11 +262,11 @@ class UsmSession(_Walker):
         )
         if error_indication:
             text = str(error_indication)
-            if any(word.lower() in text.lower().replace(" ", "") for word in _AUTH_FAILURES):
+            if type(error_indication).__name__ in _AUTH_FAILURES:
                 raise AuthenticationError(
                     f"SNMPv3 user {self.access.user!r} refused: {text}", device=self.name, operation=operation
                 )
-            if "timeout" in text.lower() or "no snmp response" in text.lower():
+            if type(error_indication).__name__ == "RequestTimedOut":
                 raise DeviceTimeoutError(
                     f"no SNMPv3 response from {self.host}:{self.access.port}", device=self.name, operation=operation
                 )
