@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 
-from adapters import snmp
+from adapters import cli, napalm, netconf, snmp
 from adapters.blocking import BlockingRunner
 from adapters.contract import Capability
 from adapters.models import Protocol
@@ -22,4 +22,7 @@ def build_registry(
     registry = DriverRegistry(preferences)
     # Each driver package adds one line here: ``<package>.register(registry, runner)``.
     snmp.register(registry, runner)
+    netconf.register(registry, runner)
+    cli.register(registry, runner)
+    napalm.register(registry, runner)
     return registry

@@ -97,8 +97,14 @@ def _close_parents(out: list[str], tree: Tree) -> list[str]:
 
 
 def negate(line: str) -> str:
-    """The command that undoes ``line``."""
-    return line[3:] if line.startswith("no ") else f"no {line}"
+    """The command that undoes ``line``.
+
+    Single-valued commands are undone by their keywords alone: FRR refuses ``no description TEXT``.
+    """
+    if line.startswith("no "):
+        return line[3:]
+    single = next((prefix for prefix in _SINGLE if line.startswith(prefix)), None)
+    return f"no {single.strip()}" if single is not None else f"no {line}"
 
 
 def _enter(path: tuple[str, ...], body: list[str]) -> list[str]:
