@@ -145,9 +145,10 @@ def set_netem(options: LabOptions, device: str, delay_ms: int = 0, loss_pct: flo
         raise LabError(f"loss_pct must be in (0, 100], got {loss_pct}")
     shell.require_binaries(["nft"])
     threshold = round(loss_pct * 100)
+    match = "" if threshold >= 10000 else f"numgen random mod 10000 < {threshold} "
     rules = (f"table netdev {NFT_TABLE} {{\n chain ingress {{\n"
              f"  type filter hook ingress device mgmt0 priority 0; policy accept;\n"
-             f"  numgen random mod 10000 < {threshold} drop\n }}\n}}\n")
+             f"  {match}drop\n }}\n}}\n")
     shell.run(["ip", "netns", "exec", ns, "nft", "-f", "-"], stdin=rules)
 
 

@@ -164,3 +164,35 @@ def test_ce_lans_are_not_routed_before_a_service_is_activated(lab: LabHandle) ->
     proc = shell.run(["ip", "netns", "exec", f"{lab.options.prefix}-ce1", "ping", "-c", "1", "-W", "1",
                       "-I", "198.18.2.1", "198.18.3.1"], check=False)
     assert proc.returncode != 0
+
+
+def test_stop_and_start_snmp(lab: LabHandle) -> None:
+    host, auth = lab.host("p1"), v2c(lab.secrets.snmp_ro)
+    faults.stop_snmp(lab.options, "p1")
+    try:
+        with pytest.raises(RuntimeError):
+            get(host, auth, SYS_NAME)
+    finally:
+        faults.start_snmp(lab.options, "p1")
+    assert str(get(host, auth, SYS_NAME)[SYS_NAME]) == "p1"
+
+
+def test_full_loss_on_the_management_link_silences_the_device(lab: LabHandle) -> None:
+    host, auth = lab.host("ce1"), v2c(lab.secrets.snmp_ro)
+    faults.set_netem(lab.options, "ce1", loss_pct=100)
+    try:
+        with pytest.raises(RuntimeError):
+            get(host, auth, SYS_NAME)
+    finally:
+        faults.clear_netem(lab.options, "ce1")
+    assert str(get(host, auth, SYS_NAME)[SYS_NAME]) == "ce1"
+
+
+def test_kill_and_revive_a_device(lab: LabHandle) -> None:
+    faults.kill_device(lab.options, "ce2")
+    try:
+        ce2 = next(s for s in status(lab.options) if s.name == "ce2")
+        assert not ce2.ping_ok and not any(ce2.daemons.values())
+    finally:
+        faults.revive_device(lab.options, "ce2")
+    assert all(s.healthy for s in status(lab.options))
