@@ -166,6 +166,10 @@ class CliDriver(BaseDriver):
     async def save_config(self) -> str:
         """Write the running configuration to startup (``write memory``)."""
         text: str = await self._call("save_config", lambda c: c.save_config())
+        refused = session.rejected_lines(text)
+        if refused:
+            raise ConfigurationRejectedError("saving refused", device_message="; ".join(refused),
+                                             device=self.target.name, operation="save_config")
         return text
 
     async def load_candidate(self, config: str, *, replace: bool = False) -> ConfigDiff:
