@@ -38,6 +38,8 @@ BINARIES = {
     "lldpcli": "lldpd",
     "useradd": "passwd",
     "chpasswd": "passwd",
+    "nft": "nftables",
+    "tc": "iproute2",
 }
 
 

@@ -68,9 +68,12 @@ def test_up_is_idempotent_and_down_leaves_nothing(tmp_path: Path) -> None:
         assert again.reused and again.elapsed_s < first.elapsed_s
         pids = [p for group in shell.netns_pids(shell.list_netns(opts.prefix)).values() for p in group]
         assert len(pids) >= 2 * 8
+        other = up("scale:2", opts)  # a different topology: a clean rebuild, nothing of the old one left
+        assert not other.reused and shell.list_netns(opts.prefix) == [f"{opts.prefix}-s001", f"{opts.prefix}-s002"]
+        assert not any(shell.pid_alive(p) for p in pids)
     finally:
         report = down(opts)
-    assert set(report.namespaces) == {f"{opts.prefix}-r1", f"{opts.prefix}-r2"}
+    assert set(report.namespaces) == {f"{opts.prefix}-s001", f"{opts.prefix}-s002"}
     assert leftovers(opts) == []
     assert not any(shell.pid_alive(p) for p in pids)
     assert down(opts).namespaces == ()  # a second down is a harmless no-op
