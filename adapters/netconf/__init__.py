@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from adapters.blocking import BlockingRunner
-from adapters.netconf.driver import NetconfDriver, Notification
+from adapters.netconf.driver import NetconfDriver
+from adapters.netconf.notify import Notification, Subscription
 from adapters.registry import ANY_PLATFORM, DriverRegistry
 from adapters.target import DeviceTarget
 
@@ -17,4 +18,4 @@ def register(registry: DriverRegistry, runner: BlockingRunner) -> None:
     registry.register(ANY_PLATFORM, NetconfDriver.protocol, factory, NetconfDriver.capabilities)
 
 
-__all__ = ["NetconfDriver", "Notification", "register"]
+__all__ = ["NetconfDriver", "Notification", "Subscription", "register"]

@@ -12,10 +12,8 @@ untouched, and :meth:`commit` re-reads running and candidate to prove the commit
 
 from __future__ import annotations
 
-import contextlib
 import difflib
 from collections.abc import AsyncIterator, Callable
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, ClassVar
 
@@ -23,7 +21,7 @@ from lxml import etree
 
 from adapters.blocking import BlockingRunner, DeviceSession
 from adapters.contract import BaseDriver, Capability
-from adapters.errors import AdapterError, DeviceUnreachableError, UnsupportedOperationError
+from adapters.errors import AdapterError, UnsupportedOperationError
 from adapters.models import (
     CommitResult,
     ConfigDiff,
@@ -33,30 +31,8 @@ from adapters.models import (
     RunningConfig,
 )
 from adapters.netconf import parse, session
+from adapters.netconf.notify import Notification, Subscription
 from adapters.target import DeviceTarget
-
-NOTIFICATION_NS = "urn:ietf:params:xml:ns:netconf:notification:1.0"
-
-
-@dataclass(frozen=True, slots=True)
-class Notification:
-    """One NETCONF notification: its event name (first element after eventTime), time and raw XML."""
-
-    name: str
-    event_time: str
-    xml: str
-
-
-def _notification(raw: str) -> Notification:
-    root = etree.fromstring(raw.encode(), parser=etree.XMLParser(resolve_entities=False, no_network=True))
-    event_time, name = "", ""
-    for child in root:
-        local = etree.QName(child).localname
-        if local == "eventTime":
-            event_time = (child.text or "").strip()
-        elif not name:
-            name = local
-    return Notification(name=name, event_time=event_time, xml=raw)
 
 
 def _config_element(config: str) -> str:
@@ -262,45 +238,21 @@ class NetconfDriver(BaseDriver):
     async def copy_running_to_startup(self) -> None:
         await self._call("copy_config", lambda m: m.copy_config(source="running", target="startup"))
 
+    async def subscribe(self, *, stream: str | None = None, subtree_filter: str | None = None,
+                        poll_s: float = 1.0) -> Subscription:
+        """An active notification subscription (RFC 5277) on a session of its own.
+
+        It returns once the device accepted ``<create-subscription>``, so an event caused after
+        this call is delivered. Use ``async with`` or call ``aclose()``.
+        """
+        subscription = Subscription(self._runner, self.target.name, self._translate, self._timeout_s, poll_s)
+        target, tick = self.target, self._tick_s
+        await subscription.start(lambda: session.connect(target, tick), stream, subtree_filter)
+        return subscription
+
     async def notifications(self, *, stream: str | None = None, subtree_filter: str | None = None,
                             poll_s: float = 1.0) -> AsyncIterator[Notification]:
-        """Subscribe on a session of its own and yield notifications as they come.
-
-        The subscription session waits in the pool ``poll_s`` at a time under a lock of its own, so
-        it never holds up the device's other calls; closing the iterator closes the session.
-        """
-        key = f"{self.target.name}#notifications"
-        target, tick, translate = self.target, self._tick_s, self._translate
-
-        async def run(operation: str, func: Callable[[], Any], timeout_s: float) -> Any:
-            def work() -> Any:
-                try:
-                    return func()
-                except AdapterError:
-                    raise
-                except Exception as exc:
-                    raise translate(exc, operation) from exc
-
-            return await self._runner.run(key, operation, timeout_s, work)
-
-        manager = await run("subscribe", lambda: session.connect(target, tick), self._timeout_s)
-        try:
-            filt = ("subtree", subtree_filter) if subtree_filter else None
-            await run("subscribe", lambda: manager.create_subscription(stream_name=stream, filter=filt),
-                      self._timeout_s)
-            while True:
-                raw = await run("notification", lambda: manager.take_notification(block=True, timeout=poll_s),
-                                poll_s + self._timeout_s)
-                if raw is not None:
-                    yield _notification(raw.notification_xml)
-                elif not manager.connected:
-                    raise DeviceUnreachableError("notification session closed", device=target.name,
-                                                 operation="notification")
-        finally:
-            self._runner.submit(_close_quietly, manager)
-
-
-def _close_quietly(manager: Any) -> None:
-    # The session is being abandoned either way.
-    with contextlib.suppress(Exception):
-        manager.close_session()
+        """Notifications as they come (subscribes on first iteration; closing the iterator unsubscribes)."""
+        async with await self.subscribe(stream=stream, subtree_filter=subtree_filter, poll_s=poll_s) as sub:
+            async for notification in sub:
+                yield notification

@@ -1,0 +1,245 @@
+"""The NETCONF driver against the lab's yuma123 netconfd (run with ``-p lab.pytest_plugin``).
+
+Every test that changes configuration puts the device's running configuration back in ``finally``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+import time
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+
+from adapters import (
+    AuthenticationError,
+    ConfigurationRejectedError,
+    DeviceTimeoutError,
+    DeviceUnreachableError,
+    OperStatus,
+    Secret,
+)
+from adapters.blocking import BlockingRunner
+from adapters.netconf import NetconfDriver
+from adapters.netconf.parse import INTERFACES_STATE_FILTER
+from adapters.target import DeviceTarget
+from lab import faults
+from lab.errors import LabError
+
+pytestmark = pytest.mark.lab
+
+Targets = Callable[[str], DeviceTarget]
+IANA = "urn:ietf:params:xml:ns:yang:iana-if-type"
+
+
+def description(text: str, interface: str = "eth3") -> str:
+    return (f'<interfaces xmlns="urn:ietf:params:xml:ns:yang:ietf-interfaces"><interface><name>{interface}</name>'
+            f"<description>{text}</description>"
+            f'<type xmlns:ianaift="{IANA}">ianaift:ethernetCsmacd</type></interface></interfaces>')
+
+
+BAD = ('<interfaces xmlns="urn:ietf:params:xml:ns:yang:ietf-interfaces"><interface><name>eth3</name>'
+       "<frobnicate>1</frobnicate></interface></interfaces>")
+
+
+async def restore(driver: NetconfDriver, before: str) -> None:
+    """Put running back to ``before`` (pretty XML) if a test left anything behind."""
+    if (await driver.get_config()).text != before:
+        await driver.load_candidate(before, replace=True)
+        await driver.commit(message="test cleanup")
+    assert (await driver.get_config()).text == before
+
+
+def test_capabilities_interfaces_and_counters(lab_target: Targets, runner: BlockingRunner) -> None:
+    async def scenario() -> None:
+        driver = NetconfDriver(lab_target("pe1"), runner)
+        try:
+            caps = await driver.server_capabilities()
+            assert "urn:ietf:params:netconf:capability:candidate:1.0" in caps
+            assert any(c.startswith("urn:ietf:params:netconf:capability:confirmed-commit:1.1") for c in caps)
+            interfaces = {i.name: i for i in await driver.get_interfaces()}
+            assert interfaces["eth1"].oper_status is OperStatus.UP
+            assert "198.18.0.0/31" in {str(a.address) for a in interfaces["eth1"].addresses}
+            counters = {c.name: c for c in await driver.get_interface_counters()}
+            assert counters["mgmt0"].in_octets > 0 and counters["mgmt0"].counter_bits == 64
+            assert "<interfaces-state" in await driver.get(INTERFACES_STATE_FILTER)
+            assert driver.connects == 1
+        finally:
+            await driver.close()
+
+    asyncio.run(scenario())
+
+
+def test_candidate_validate_commit_is_live_despite_the_yuma123_bug(lab_target: Targets,
+                                                                   runner: BlockingRunner) -> None:
+    """validate right before commit left running unchanged on yuma123: the driver must not."""
+
+    async def scenario() -> None:
+        driver = NetconfDriver(lab_target("pe1"), runner)
+        before = (await driver.get_config()).text
+        try:
+            diff = await driver.load_candidate(description("validated-change"))
+            assert "validated-change" in diff.text
+            await driver.validate()
+            result = await driver.commit()
+            assert "validated-change" in result.diff.text
+            assert "validated-change" in (await driver.get_config()).text
+            await driver.copy_running_to_startup()
+            assert "validated-change" in await driver.get_config_xml("startup")
+            rolled = await driver.rollback()
+            assert rolled.committed
+            assert (await driver.get_config()).text == before
+        finally:
+            await restore(driver, before)
+            await driver.copy_running_to_startup()
+            await driver.close()
+
+    asyncio.run(scenario())
+
+
+def test_rpc_error_is_rejected_with_the_device_message_and_running_unchanged(lab_target: Targets,
+                                                                             runner: BlockingRunner) -> None:
+    async def scenario() -> None:
+        driver = NetconfDriver(lab_target("pe2"), runner)
+        before = (await driver.get_config()).text
+        try:
+            with pytest.raises(ConfigurationRejectedError) as caught:
+                await driver.load_candidate(description("half") + BAD)
+            assert "frobnicate" in caught.value.device_message
+            assert "unknown" in caught.value.device_message
+            assert (await driver.get_config()).text == before
+            # The session survived the rpc-error and the candidate lock was released.
+            await driver.load_candidate(description("after-error"))
+            await driver.discard()
+            assert (await driver.get_config()).text == before
+            assert driver.connects == 1
+        finally:
+            await restore(driver, before)
+            await driver.close()
+
+    asyncio.run(scenario())
+
+
+def test_confirmed_commit_then_cancel_and_then_confirm(lab_target: Targets, runner: BlockingRunner) -> None:
+    async def scenario() -> None:
+        driver = NetconfDriver(lab_target("p1"), runner)
+        before = (await driver.get_config()).text
+        try:
+            await driver.load_candidate(description("confirm-me"))
+            await driver.commit(confirmed=True, confirm_timeout_s=60)
+            assert "confirm-me" in (await driver.get_config()).text
+            await driver.cancel_commit()
+            assert (await driver.get_config()).text == before
+            await driver.load_candidate(description("confirmed"))
+            await driver.commit(confirmed=True, confirm_timeout_s=60)
+            await driver.confirm()
+            assert "confirmed" in (await driver.get_config()).text
+        finally:
+            await restore(driver, before)
+            await driver.close()
+
+    asyncio.run(scenario())
+
+
+def test_notifications_arrive_for_a_configuration_change(lab_target: Targets, runner: BlockingRunner) -> None:
+    async def scenario() -> None:
+        listener = NetconfDriver(lab_target("pe2"), runner)
+        writer = NetconfDriver(lab_target("pe2"), runner)
+        before = (await writer.get_config()).text
+        try:
+            async with await listener.subscribe(poll_s=0.5) as subscription:
+                await writer.load_candidate(description("notify-me"))
+                await writer.commit()
+                deadline = time.monotonic() + 10
+                names: list[str] = []
+                while "netconf-config-change" not in names:
+                    remaining = deadline - time.monotonic()
+                    assert remaining > 0, f"no config-change notification, got {names}"
+                    notification = await asyncio.wait_for(anext(subscription), remaining)
+                    names.append(notification.name)
+                assert "notify-me" in notification.xml or notification.event_time
+        finally:
+            await restore(writer, before)
+            await writer.close()
+            await listener.close()
+
+    asyncio.run(scenario())
+
+
+def test_tick_fix_makes_sequential_rpcs_fast(lab_target: Targets, runner: BlockingRunner) -> None:
+    async def scenario() -> None:
+        driver = NetconfDriver(lab_target("p1"), runner)
+        try:
+            await driver.open()
+            started, count = time.monotonic(), 30
+            for _ in range(count):
+                await driver.get_config_xml()
+            rate = count / (time.monotonic() - started)
+            assert rate > 40, f"{rate:.0f} RPCs/s: ncclient's 0.1 s tick would give about 10"
+        finally:
+            await driver.close()
+
+    asyncio.run(scenario())
+
+
+def test_wrong_password_is_an_authentication_error(lab_target: Targets, runner: BlockingRunner) -> None:
+    target = lab_target("pe1")
+    assert target.netconf is not None
+    wrong = "wrong-password-77"
+    bad = dataclasses.replace(target, netconf=dataclasses.replace(target.netconf, password=Secret(wrong)))
+
+    async def scenario() -> None:
+        driver = NetconfDriver(bad, runner)
+        with pytest.raises(AuthenticationError) as caught:
+            await driver.get_interfaces()
+        assert wrong not in str(caught.value)
+
+    asyncio.run(scenario())
+
+
+def test_closed_port_is_unreachable_within_the_timeout(lab_target: Targets, runner: BlockingRunner) -> None:
+    target = lab_target("pe1")
+    assert target.netconf is not None
+    nowhere = dataclasses.replace(target, host="127.0.0.1",
+                                  netconf=dataclasses.replace(target.netconf, port=1, timeout_s=1.5))
+
+    async def scenario() -> None:
+        driver = NetconfDriver(nowhere, runner, timeout_s=5)
+        started = time.monotonic()
+        with pytest.raises(DeviceUnreachableError):
+            await driver.get_interfaces()
+        assert time.monotonic() - started < 5
+
+    asyncio.run(scenario())
+
+
+def test_a_degraded_link_times_out_and_other_devices_are_unaffected(lab: Any, lab_target: Targets,
+                                                                    runner: BlockingRunner) -> None:
+    async def scenario() -> None:
+        slow = NetconfDriver(lab_target("p1"), runner, timeout_s=1.5)
+        other = NetconfDriver(lab_target("pe1"), runner, timeout_s=5)
+        try:
+            await slow.open()
+            await other.open()
+            try:  # delay where the kernel has netem; this host lacks it, so total loss instead
+                faults.set_netem(lab.options, "p1", delay_ms=3000)
+            except LabError:
+                faults.set_netem(lab.options, "p1", loss_pct=100)
+            stuck = asyncio.create_task(slow.get_interfaces())
+            started = time.monotonic()
+            assert await other.get_interfaces()
+            other_s = time.monotonic() - started
+            with pytest.raises(DeviceTimeoutError):
+                await stuck
+            assert other_s < 1.0, f"the healthy device took {other_s:.2f} s"
+            faults.clear_netem(lab.options, "p1")
+            assert await slow.get_interfaces()  # a fresh session after the timeout
+            assert slow.connects == 2
+        finally:
+            faults.clear_netem(lab.options, "p1")
+            await slow.close()
+            await other.close()
+
+    asyncio.run(scenario())
