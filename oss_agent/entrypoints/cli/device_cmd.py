@@ -31,7 +31,10 @@ def _with_driver(
 ) -> tuple[str, T]:
     """Run ``work`` on a driver chosen for ``job``; returns the protocol used and the result."""
     settings = load_settings(STATE.config)
-    target = read_inventory(settings).target(name)
+    inventory = read_inventory(settings)
+    if name not in inventory.names():
+        raise typer.BadParameter(f"no device {name!r} in {inventory.source}", param_hint="NAME")
+    target = inventory.target(name)
     runner = BlockingRunner(settings.worker_threads)
     registry = build_registry(runner)
     driver = registry.create(target, via) if via is not None else registry.for_job(target, job)
