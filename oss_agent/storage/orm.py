@@ -180,3 +180,74 @@ class ServiceOrderItemRow(Base):
     characteristics: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     state: Mapped[str] = mapped_column(String(32))
     order: Mapped[ServiceOrderRow] = relationship(back_populates="items")
+
+
+class InterfaceAddressRow(Base):
+    """An address last seen on an interface (discovery); kept apart so the interface rows stay as they are."""
+
+    __tablename__ = "interface_addresses"
+    __table_args__ = (
+        UniqueConstraint("device_id", "interface", "address", name="uq_interface_addresses_device_interface_address"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    device_id: Mapped[int] = mapped_column(ForeignKey("devices.id", ondelete="CASCADE"), index=True)
+    interface: Mapped[str] = mapped_column(String(128))
+    address: Mapped[str] = mapped_column(String(64))
+    first_seen: Mapped[datetime]
+
+
+class NeighborRow(Base):
+    """A neighbour last seen by a device: an LLDP peer on an interface or a BGP/OSPF adjacency."""
+
+    __tablename__ = "device_neighbors"
+    __table_args__ = (
+        UniqueConstraint("device_id", "protocol", "neighbor_key", name="uq_device_neighbors_device_protocol_key"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    device_id: Mapped[int] = mapped_column(ForeignKey("devices.id", ondelete="CASCADE"), index=True)
+    protocol: Mapped[str] = mapped_column(String(16))
+    neighbor_key: Mapped[str] = mapped_column(String(400))
+    local_interface: Mapped[str | None] = mapped_column(String(128))
+    remote_name: Mapped[str] = mapped_column(String(255), default="")
+    remote_port: Mapped[str] = mapped_column(String(128), default="")
+    remote_address: Mapped[str | None] = mapped_column(String(64))
+    state: Mapped[str] = mapped_column(String(32), default="")
+    is_up: Mapped[bool] = mapped_column(Boolean, default=True)
+    detail: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    first_seen: Mapped[datetime]
+    last_seen: Mapped[datetime]
+
+
+class ConfigVersionRow(Base):
+    """One stored version of a device's running configuration; a new row only when the normalized text changed.
+
+    Keyed by device name, not a foreign key: the configuration history outlives a device's removal.
+    """
+
+    __tablename__ = "config_versions"
+    __table_args__ = (UniqueConstraint("device", "version", name="uq_config_versions_device_version"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    device: Mapped[str] = mapped_column(String(64), index=True)
+    version: Mapped[int] = mapped_column(Integer)
+    content: Mapped[str] = mapped_column(Text)
+    digest: Mapped[str] = mapped_column(String(64))
+    source: Mapped[str] = mapped_column(String(32), default="")
+    collected_at: Mapped[datetime]
+    approved_at: Mapped[datetime | None]
+    approved_by: Mapped[str | None] = mapped_column(String(128))
+
+
+class DiscoveryStatusRow(Base):
+    """The last discovery attempt per device, and where a crawled device was found from."""
+
+    __tablename__ = "discovery_status"
+
+    device: Mapped[str] = mapped_column(String(64), primary_key=True)
+    origin: Mapped[str] = mapped_column(String(16), default="inventory")
+    found_from: Mapped[str | None] = mapped_column(String(64))
+    last_attempt_at: Mapped[datetime]
+    last_success_at: Mapped[datetime | None]
+    last_error: Mapped[str | None] = mapped_column(Text)
