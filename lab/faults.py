@@ -3,15 +3,22 @@
 Every helper acts on a running lab found through its state file, and every "repair" helper
 waits (with a deadline) until the device is back, so a test can go on right after it returns.
 
-This host's kernel has no ``sch_netem``: :func:`set_netem` uses netem when the kernel has it
-and otherwise implements loss with an nftables ``numgen random`` rule; delay without netem is
-refused with a LabError rather than faked.
+This host's kernel has no ``sch_netem``: :func:`set_netem` uses netem when the kernel has it;
+otherwise loss is an nftables ``numgen random`` drop rule and delay is real latency added by
+:mod:`lab.delay`, a relay in the device's namespace that the device's SNMP, SSH and NETCONF
+traffic is redirected to (nftables NAT) and that forwards it after the delay.
 """
 
 from __future__ import annotations
 
+import contextlib
 import functools
+import os
+import signal
+import subprocess
+import sys
 from dataclasses import dataclass
+from pathlib import Path
 
 from lab import bringup, daemons, readiness, shell
 from lab.bringup import device_paths, namespace
@@ -139,8 +146,9 @@ def set_netem(options: LabOptions, device: str, delay_ms: int = 0, loss_pct: flo
         shell.run(["ip", "netns", "exec", ns, "tc", "qdisc", "replace", "dev", "mgmt0", "root", "netem", *args])
         return
     if delay_ms > 0:
-        raise LabError("delay needs the kernel's sch_netem (CONFIG_NET_SCH_NETEM), which this host lacks; "
-                       "loss works without it")
+        _start_delay_relay(options, device, delay_ms)
+    if loss_pct <= 0:
+        return
     if not 0 < loss_pct <= 100:
         raise LabError(f"loss_pct must be in (0, 100], got {loss_pct}")
     shell.require_binaries(["nft"])
@@ -152,9 +160,50 @@ def set_netem(options: LabOptions, device: str, delay_ms: int = 0, loss_pct: flo
     shell.run(["ip", "netns", "exec", ns, "nft", "-f", "-"], stdin=rules)
 
 
+# service port -> relay port, per protocol (SNMP, SSH, NETCONF)
+DELAY_UDP = {161: 10161}
+DELAY_TCP = {22: 10022, 830: 10830}
+NFT_DELAY_TABLE = "labdelay"
+
+
+def _relay_pidfile(options: LabOptions, device: str) -> Path:
+    return device_paths(options, device).root / "delay-relay.pid"
+
+
+def _start_delay_relay(options: LabOptions, device: str, delay_ms: int) -> None:
+    """Delay without netem: NAT the device's management services to :mod:`lab.delay` in its namespace."""
+    _, dev = _device(options, device)
+    ns = namespace(options, device)
+    pidfile = _relay_pidfile(options, device)
+    pidfile.unlink(missing_ok=True)
+    args = [sys.executable, "-m", "lab.delay", "--delay-ms", str(delay_ms), "--upstream", dev.mgmt_host,
+            "--pidfile", str(pidfile)]
+    args += [arg for service, local in DELAY_UDP.items() for arg in ("--udp", f"{service}={local}")]
+    args += [arg for service, local in DELAY_TCP.items() for arg in ("--tcp", f"{service}={local}")]
+    log = (device_paths(options, device).root / "delay-relay.log").open("ab")
+    subprocess.Popen(["ip", "netns", "exec", ns, *args], stdout=log, stderr=log, start_new_session=True)
+    log.close()
+    readiness.wait_for(f"{device} delay relay", lambda: [] if pidfile.exists() else [device], 15)
+    rules = [f"  iifname mgmt0 udp dport {service} redirect to :{local}" for service, local in DELAY_UDP.items()]
+    rules += [f"  iifname mgmt0 tcp dport {service} redirect to :{local}" for service, local in DELAY_TCP.items()]
+    table = (f"table ip {NFT_DELAY_TABLE} {{\n chain prerouting {{\n"
+             f"  type nat hook prerouting priority dstnat; policy accept;\n" + "\n".join(rules) + "\n }\n}\n")
+    shell.run(["ip", "netns", "exec", ns, "nft", "-f", "-"], stdin=table)
+
+
+def _stop_delay_relay(options: LabOptions, device: str) -> None:
+    ns = namespace(options, device)
+    shell.run(["ip", "netns", "exec", ns, "nft", "delete", "table", "ip", NFT_DELAY_TABLE], check=False)
+    pidfile = _relay_pidfile(options, device)
+    with contextlib.suppress(OSError, ValueError):
+        os.kill(int(pidfile.read_text()), signal.SIGTERM)
+    pidfile.unlink(missing_ok=True)
+
+
 def clear_netem(options: LabOptions, device: str) -> None:
     """Remove any degradation from the device's management link."""
     ns = namespace(options, device)
+    _stop_delay_relay(options, device)
     shell.run(["ip", "netns", "exec", ns, "tc", "qdisc", "del", "dev", "mgmt0", "root"], check=False)
     shell.run(["ip", "netns", "exec", ns, "nft", "delete", "table", "netdev", NFT_TABLE], check=False)
 

@@ -188,6 +188,33 @@ def test_full_loss_on_the_management_link_silences_the_device(lab: LabHandle) ->
     assert str(get(host, auth, SYS_NAME)[SYS_NAME]) == "ce1"
 
 
+def test_delay_on_the_management_link_is_real_latency_for_snmp_and_ssh(lab: LabHandle) -> None:
+    """On this host there is no sch_netem: the delay comes from lab.delay behind an nft redirect."""
+    import socket
+
+    host, auth = lab.host("pe2"), v2c(lab.secrets.snmp_ro)
+
+    def timed(call: Any) -> tuple[Any, float]:
+        started = time.monotonic()
+        return call(), time.monotonic() - started
+
+    def ssh_banner() -> bytes:
+        with socket.create_connection((host, 22), timeout=5) as sock:
+            return sock.recv(64)
+
+    faults.set_netem(lab.options, "pe2", delay_ms=400)
+    try:
+        answer, slow = timed(lambda: get(host, auth, SYS_NAME))
+        banner, slow_ssh = timed(ssh_banner)
+        _, other = timed(lambda: get(lab.host("pe1"), auth, SYS_NAME))
+    finally:
+        faults.clear_netem(lab.options, "pe2")
+    _, cleared = timed(lambda: get(host, auth, SYS_NAME))
+    assert str(answer[SYS_NAME]) == "pe2" and banner.startswith(b"SSH-2.0-")
+    assert 0.38 < slow < 2.0 and 0.38 < slow_ssh < 2.0
+    assert other < 0.3 and cleared < 0.3
+
+
 def test_kill_and_revive_a_device(lab: LabHandle) -> None:
     faults.kill_device(lab.options, "ce2")
     try:
