@@ -223,8 +223,9 @@ def test_a_degraded_link_times_out_and_other_devices_are_unaffected(lab: Any, la
         try:
             await slow.open()
             await other.open()
-            try:  # delay where the kernel has netem; this host lacks it, so total loss instead
+            try:  # delay where the lab can add it; this host lacks sch_netem, so total loss instead
                 faults.set_netem(lab.options, "p1", delay_ms=3000)
+                await slow.close()  # a delaying relay affects new connections: open one through it
             except LabError:
                 faults.set_netem(lab.options, "p1", loss_pct=100)
             stuck = asyncio.create_task(slow.get_interfaces())
@@ -236,7 +237,7 @@ def test_a_degraded_link_times_out_and_other_devices_are_unaffected(lab: Any, la
             assert other_s < 1.0, f"the healthy device took {other_s:.2f} s"
             faults.clear_netem(lab.options, "p1")
             assert await slow.get_interfaces()  # a fresh session after the timeout
-            assert slow.connects == 2
+            assert slow.connects >= 2
         finally:
             faults.clear_netem(lab.options, "p1")
             await slow.close()
