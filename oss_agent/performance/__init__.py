@@ -1,0 +1,1 @@
+"""Performance monitoring: counters into rates and utilisation, samples and rollups, thresholds, the poller."""
