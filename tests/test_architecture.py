@@ -58,7 +58,7 @@ def imports_of(tree: ast.AST, module: str, is_package: bool) -> list[tuple[str, 
 
 
 def oss_table_names() -> set[str]:
-    from oss_agent.storage.orm import Base
+    from oss_agent.storage.schema import Base
 
     return set(Base.metadata.tables)
 

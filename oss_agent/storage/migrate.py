@@ -19,7 +19,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from oss_agent.errors import StorageError
 from oss_agent.storage.engine import describe
-from oss_agent.storage.orm import Base
+from oss_agent.storage.schema import Base
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from alembic import context
 
-from oss_agent.storage.orm import Base
+from oss_agent.storage.schema import Base
 
 engine = context.config.attributes.get("engine")
 if engine is None:
