@@ -48,6 +48,7 @@ class AgentSettings(BaseModel):
     poll_interval_s: float = Field(default=60.0, ge=1.0)
     poll_jitter_s: float = Field(default=5.0, ge=0.0)
     discovery_interval_s: float = Field(default=3600.0, ge=10.0)
+    discovery_crawl_subnets: list[str] = Field(default_factory=list)
     device_timeout_s: float = Field(default=10.0, gt=0.0)
     max_concurrent_polls: int = Field(default=64, ge=1, le=4096)
     worker_threads: int = Field(default=16, ge=1, le=512)
@@ -60,6 +61,21 @@ class AgentSettings(BaseModel):
             ipaddress.ip_address(value)
         except ValueError as exc:
             raise ValueError(f"{value!r} is not an IP address") from exc
+        return value
+
+    @field_validator("discovery_crawl_subnets", mode="before")
+    @classmethod
+    def _subnets(cls, value: Any) -> Any:
+        """A list in YAML, or ``10.0.0.0/8,192.168.0.0/16`` from the environment; each a valid network."""
+        if isinstance(value, str):
+            value = [part.strip() for part in value.split(",") if part.strip()]
+        if isinstance(value, list | tuple):
+            for item in value:
+                try:
+                    ipaddress.ip_network(str(item), strict=False)
+                except ValueError as exc:
+                    raise ValueError(f"{item!r} is not a subnet (e.g. 198.51.100.0/24)") from exc
+            return [str(ipaddress.ip_network(str(item), strict=False)) for item in value]
         return value
 
     @field_validator("database_url")

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from oss_agent.domain.discovery import AddressState, FactsState, NeighborState
 from oss_agent.domain.model import AlarmSpec, DeviceSpec, InterfaceState, ServiceOrderItemSpec
 
 
@@ -55,3 +56,36 @@ class SubmitServiceOrder(Command):
     external_id: str | None = None
     description: str = ""
     characteristics: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class RecordDiscovery(Command):
+    """Store one device's discovery in one transaction, keeping the history of what changed.
+
+    A part left ``None`` was not collected this time (its driver failed or is missing) and keeps its
+    previous value, so a failed LLDP read never reads as "every neighbour lost". ``spec`` creates a
+    device found by crawling; ``error`` records a failed attempt.
+    """
+
+    device: str
+    at: datetime
+    facts: FactsState | None = None
+    interfaces: tuple[InterfaceState, ...] | None = None
+    addresses: tuple[AddressState, ...] | None = None
+    lldp: tuple[NeighborState, ...] | None = None
+    routing: tuple[NeighborState, ...] | None = None
+    config: str | None = None
+    config_source: str = ""
+    spec: DeviceSpec | None = None
+    found_from: str | None = None
+    error: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class ApproveConfiguration(Command):
+    """Mark a configuration version (default: the latest) as the one drift is measured against."""
+
+    device: str
+    user: str
+    at: datetime
+    version: int | None = None

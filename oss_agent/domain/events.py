@@ -92,3 +92,88 @@ class ServiceOrderStateChanged(Event):
     order_id: str
     old: str
     new: str
+
+
+@dataclass(frozen=True, slots=True)
+class DeviceFactsChanged(Event):
+    """A device reported a different vendor, model, OS version or serial (an upgrade, a swap)."""
+
+    device: str
+    field: str
+    old: str
+    new: str
+
+
+@dataclass(frozen=True, slots=True)
+class InterfaceAddressAdded(Event):
+    device: str
+    interface: str
+    address: str
+
+
+@dataclass(frozen=True, slots=True)
+class InterfaceAddressRemoved(Event):
+    device: str
+    interface: str
+    address: str
+
+
+@dataclass(frozen=True, slots=True)
+class LldpNeighborAppeared(Event):
+    device: str
+    interface: str
+    remote_device: str
+    remote_port: str
+
+
+@dataclass(frozen=True, slots=True)
+class LldpNeighborLost(Event):
+    device: str
+    interface: str
+    remote_device: str
+    remote_port: str
+
+
+@dataclass(frozen=True, slots=True)
+class RoutingAdjacencyChanged(Event):
+    """A BGP/OSPF adjacency appeared (old ""), changed state, or disappeared (new "")."""
+
+    device: str
+    protocol: str
+    neighbor: str
+    old: str
+    new: str
+
+
+@dataclass(frozen=True, slots=True)
+class DeviceDiscovered(Event):
+    """A device not in the inventory was found by crawling a neighbour's LLDP management address."""
+
+    device: str
+    host: str
+    found_from: str
+
+
+@dataclass(frozen=True, slots=True)
+class ConfigurationVersioned(Event):
+    """A device's running configuration changed (after normalization) and was stored as a new version."""
+
+    device: str
+    version: int
+    digest: str
+
+
+@dataclass(frozen=True, slots=True)
+class ConfigurationDrifted(Event):
+    """The running configuration differs from the last approved version."""
+
+    device: str
+    version: int
+    approved_version: int
+
+
+@dataclass(frozen=True, slots=True)
+class ConfigurationApproved(Event):
+    device: str
+    version: int
+    user: str

@@ -13,9 +13,11 @@ from typing import Any
 
 from oss_agent.domain import commands, events
 from oss_agent.domain.alarm import Alarm
+from oss_agent.domain.discovery import DISCOVERED_TAG
 from oss_agent.domain.errors import NotFoundError
 from oss_agent.domain.model import Device
 from oss_agent.domain.service_order import ServiceOrder
+from oss_agent.service_layer import discovery_handlers
 from oss_agent.service_layer.unit_of_work import UnitOfWork
 
 
@@ -38,7 +40,8 @@ async def sync_inventory(cmd: commands.SyncInventory, uow: UnitOfWork) -> dict[s
                 if len(device.events) > before:
                     summary["updated"].append(name)
         if cmd.remove_missing:
-            for name in sorted(set(stored) - set(wanted)):
+            # Devices found by discovery's crawl are not in the inventory file by design: keep them.
+            for name in sorted(n for n in set(stored) - set(wanted) if DISCOVERED_TAG not in stored[n].tags):
                 stored[name].events.append(events.DeviceRemoved(name))
                 uow.devices.remove(name)
                 summary["removed"].append(name)
@@ -105,6 +108,7 @@ _DEVICE_EVENTS = (
     events.InterfaceRemoved,
     events.InterfaceStatusChanged,
     events.InterfaceSpeedChanged,
+    *discovery_handlers.RECORDED_EVENTS,
 )
 
 
@@ -124,6 +128,7 @@ COMMAND_HANDLERS: dict[type[commands.Command], Callable[..., Awaitable[Any]]] = 
     commands.ClearAlarm: clear_alarm,
     commands.AcknowledgeAlarm: acknowledge_alarm,
     commands.SubmitServiceOrder: submit_service_order,
+    **discovery_handlers.COMMAND_HANDLERS,
 }
 
 EVENT_HANDLERS: dict[type[events.Event], list[Callable[..., Awaitable[None]]]] = {

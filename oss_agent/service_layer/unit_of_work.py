@@ -13,6 +13,7 @@ from typing import Protocol, Self
 from sqlalchemy.orm import Session, sessionmaker
 
 from oss_agent.domain.events import Event
+from oss_agent.storage.discovery_repository import ConfigRepository, DiscoveryRepository
 from oss_agent.storage.repository import (
     AlarmRepository,
     ChangeLog,
@@ -28,6 +29,8 @@ class UnitOfWork(Protocol):
     orders: ServiceOrderRepository
     links: LinkRepository
     changes: ChangeLog
+    discovery: DiscoveryRepository
+    configs: ConfigRepository
 
     def __enter__(self) -> Self: ...
     def __exit__(
@@ -53,6 +56,8 @@ class SqlAlchemyUnitOfWork:
         self.orders = ServiceOrderRepository(self._session)
         self.links = LinkRepository(self._session)
         self.changes = ChangeLog(self._session)
+        self.discovery = DiscoveryRepository(self._session)
+        self.configs = ConfigRepository(self._session)
         return self
 
     def __exit__(

@@ -88,10 +88,13 @@ class DiscoveryRepository:
             query = query.where(DeviceRow.name == device)
         return [(name, _neighbor(row)) for name, row in self.session.execute(query)]
 
-    def replace_neighbors(self, device: str, neighbors: Iterable[NeighborState], at: datetime) -> None:
+    def replace_neighbors(self, device: str, family: str, neighbors: Iterable[NeighborState], at: datetime) -> None:
+        """Replace the device's neighbours of one family (``lldp`` or ``routing``), keeping first-seen times."""
         device_id = self._device_id(device)
         wanted = {(n.protocol, n.key): n for n in neighbors}
         for row in self.session.scalars(select(NeighborRow).where(NeighborRow.device_id == device_id)):
+            if _neighbor(row).family != family:
+                continue
             state = wanted.pop((row.protocol, row.neighbor_key), None)
             if state is None:
                 self.session.delete(row)

@@ -1,0 +1,175 @@
+"""Handlers for discovery: one device's observation stored in one unit of work, and config approval.
+
+Every change is recorded as a domain event on the device (so the bus publishes it and the change log
+keeps it) and the new observation replaces the stored one in the same transaction: a failure stores
+nothing and leaves the previous discovery intact.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from oss_agent.discovery.normalize import config_digest
+from oss_agent.domain import commands, events
+from oss_agent.domain.discovery import (
+    DISCOVERED_TAG,
+    FACT_FIELDS,
+    FactsState,
+    NeighborState,
+    address_changes,
+    facts_changes,
+    neighbor_changes,
+)
+from oss_agent.domain.errors import NotFoundError
+from oss_agent.domain.model import Device, Link, LinkEnd
+from oss_agent.service_layer.unit_of_work import UnitOfWork
+
+
+@dataclass(frozen=True, slots=True)
+class DiscoveryRecord:
+    """What storing one device's discovery changed."""
+
+    device: str
+    changes: int
+    config_version: int | None = None
+    config_changed: bool = False
+    drifted: bool = False
+    new_links: int = 0
+
+
+async def record_discovery(cmd: commands.RecordDiscovery, uow: UnitOfWork) -> DiscoveryRecord:
+    origin = "crawl" if cmd.found_from else "inventory"
+    with uow:
+        device = uow.devices.get(cmd.device)
+        if device is None and (cmd.spec is None or cmd.error is not None):
+            if cmd.spec is None:
+                raise NotFoundError(f"device {cmd.device!r} is not stored: sync the inventory first")
+            uow.discovery.set_status(cmd.device, cmd.at, error=cmd.error, origin=origin, found_from=cmd.found_from)
+            uow.commit()
+            return DiscoveryRecord(cmd.device, 0)
+        if device is None:
+            assert cmd.spec is not None
+            device = Device.from_spec(cmd.spec)
+            if DISCOVERED_TAG not in device.tags:
+                device.tags.append(DISCOVERED_TAG)
+            device.events.append(events.DeviceAdded(device.name, device.platform))
+            device.events.append(events.DeviceDiscovered(device.name, device.host, cmd.found_from or ""))
+            uow.devices.add(device)
+        before = len(device.events)
+        if cmd.error is None:
+            _apply_facts(device, cmd.facts)
+            if cmd.interfaces is not None:
+                device.update_interfaces(list(cmd.interfaces), cmd.at)
+            if cmd.addresses is not None:
+                device.events.extend(address_changes(device.name, uow.discovery.addresses(device.name), cmd.addresses))
+                uow.discovery.replace_addresses(device.name, cmd.addresses, cmd.at)
+            new_links = 0
+            for family, observed in (("lldp", cmd.lldp), ("routing", cmd.routing)):
+                if observed is None:
+                    continue
+                old = [n for _, n in uow.discovery.neighbors(device.name) if n.family == family]
+                device.events.extend(neighbor_changes(device.name, old, observed))
+                uow.discovery.replace_neighbors(device.name, family, observed, cmd.at)
+                if family == "lldp":
+                    new_links = _update_links(device, observed, cmd.at, uow)
+            version, changed, drifted = _version_config(device, cmd, uow)
+        else:
+            new_links, version, changed, drifted = 0, None, False, False
+        uow.discovery.set_status(device.name, cmd.at, error=cmd.error, origin=origin, found_from=cmd.found_from)
+        changes = len(device.events) - before
+        uow.commit()
+    return DiscoveryRecord(device.name, changes, version, changed, drifted, new_links)
+
+
+def _apply_facts(device: Device, facts: FactsState | None) -> None:
+    if facts is None:
+        return
+    old = FactsState(device.vendor, device.model, device.os_version, device.serial)
+    device.events.extend(facts_changes(device.name, old, facts))
+    for name in FACT_FIELDS:
+        value = getattr(facts, name)
+        if value:
+            setattr(device, name, value)
+
+
+def _update_links(device: Device, neighbors: tuple[NeighborState, ...], at: datetime, uow: UnitOfWork) -> int:
+    """LLDP peers become links; links from this device's ports that LLDP no longer sees are dropped."""
+    seen: set[str] = set()
+    added = 0
+    for n in neighbors:
+        if n.protocol != "lldp" or not n.local_interface or not n.remote_port or n.neighbor == device.name:
+            continue
+        link = Link.between(LinkEnd(device.name, n.local_interface), LinkEnd(n.neighbor, n.remote_port))
+        seen.add(link.key)
+        if uow.links.upsert(link, at):
+            added += 1
+            device.events.append(events.LinkDiscovered(link.key))
+    stale = [
+        link.key
+        for link in uow.links.list()
+        if link.source == "lldp" and link.touches(device.name) and link.key not in seen
+    ]
+    uow.discovery.forget_links(stale)
+    return added
+
+
+def _version_config(device: Device, cmd: commands.RecordDiscovery, uow: UnitOfWork) -> tuple[int | None, bool, bool]:
+    """Store a new version only when the normalized text changed; the first version is the baseline."""
+    if cmd.config is None:
+        latest = uow.configs.latest(device.name)
+        return (None if latest is None else latest.version), False, False
+    digest = config_digest(cmd.config)
+    latest = uow.configs.latest(device.name)
+    if latest is not None and latest.digest == digest:
+        return latest.version, False, False
+    row = uow.configs.add(device.name, cmd.config, digest, cmd.config_source, cmd.at)
+    device.events.append(events.ConfigurationVersioned(device.name, row.version, digest))
+    approved = uow.configs.approved(device.name)
+    if approved is None:
+        row.approved_at, row.approved_by = cmd.at, "baseline"
+        return row.version, True, False
+    if approved.digest != digest:
+        device.events.append(events.ConfigurationDrifted(device.name, row.version, approved.version))
+        return row.version, True, True
+    return row.version, True, False
+
+
+async def approve_configuration(cmd: commands.ApproveConfiguration, uow: UnitOfWork) -> int:
+    """Approve a version; returns its number. Drift is measured against it from now on."""
+    with uow:
+        row = uow.configs.latest(cmd.device) if cmd.version is None else uow.configs.get(cmd.device, cmd.version)
+        if row is None:
+            which = "any configuration" if cmd.version is None else f"configuration version {cmd.version}"
+            raise NotFoundError(f"device {cmd.device!r} has no {which}")
+        row.approved_at, row.approved_by = cmd.at, cmd.user
+        device = uow.devices.get(cmd.device)
+        if device is not None:
+            device.events.append(events.ConfigurationApproved(cmd.device, row.version, cmd.user))
+        else:
+            uow.changes.record(cmd.device, "ConfigurationApproved", {"version": row.version, "user": cmd.user}, cmd.at)
+        version = row.version
+        uow.commit()
+    return version
+
+
+COMMAND_HANDLERS: dict[type[commands.Command], Callable[..., Awaitable[Any]]] = {
+    commands.RecordDiscovery: record_discovery,
+    commands.ApproveConfiguration: approve_configuration,
+}
+
+# Device events of discovery that the inventory history keeps (see handlers.record_inventory_change).
+RECORDED_EVENTS: tuple[type[events.Event], ...] = (
+    events.DeviceFactsChanged,
+    events.InterfaceAddressAdded,
+    events.InterfaceAddressRemoved,
+    events.LldpNeighborAppeared,
+    events.LldpNeighborLost,
+    events.RoutingAdjacencyChanged,
+    events.DeviceDiscovered,
+    events.ConfigurationVersioned,
+    events.ConfigurationDrifted,
+    events.ConfigurationApproved,
+)
