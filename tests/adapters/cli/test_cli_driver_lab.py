@@ -161,8 +161,8 @@ def test_a_degraded_link_times_out_and_other_devices_are_unaffected(lab: Any, la
         try:
             await slow.open()
             await other.open()
-            if degrade(lab, "pe1") == "delay":
-                await slow.close()  # a delaying relay affects new connections: open one through it
+            await slow.close()  # the lab's delay relay acts on new connections: open one through it
+            degrade(lab, "pe1")
             stuck = asyncio.create_task(slow.run_command("show version"))
             started = time.monotonic()
             assert "FRRouting" in await other.run_command("show version")

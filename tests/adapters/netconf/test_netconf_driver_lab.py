@@ -223,9 +223,9 @@ def test_a_degraded_link_times_out_and_other_devices_are_unaffected(lab: Any, la
         try:
             await slow.open()
             await other.open()
-            try:  # delay where the lab can add it; this host lacks sch_netem, so total loss instead
+            await slow.close()  # the lab's delay relay acts on new connections: open one through it
+            try:  # delay where the lab can add it, else total loss (what a long delay looks like)
                 faults.set_netem(lab.options, "p1", delay_ms=3000)
-                await slow.close()  # a delaying relay affects new connections: open one through it
             except LabError:
                 faults.set_netem(lab.options, "p1", loss_pct=100)
             stuck = asyncio.create_task(slow.get_interfaces())
