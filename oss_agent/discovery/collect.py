@@ -65,6 +65,7 @@ class Collection:
     lldp: list[LldpNeighbor] | None = None
     routing: list[RoutingNeighbor] | None = None
     config: RunningConfig | None = None
+    extra_routing: list[RoutingNeighbor] = field(default_factory=list)
     protocols: dict[str, str] = field(default_factory=dict)
     errors: dict[str, str] = field(default_factory=dict)
     skipped: dict[str, str] = field(default_factory=dict)
@@ -111,10 +112,15 @@ class Collection:
         )
 
     def routing_states(self) -> tuple[NeighborState, ...] | None:
+        """The preferred driver's adjacencies, completed by other open sessions' (NAPALM knows BGP, not OSPF)."""
         if self.routing is None:
             return None
+        merged: dict[tuple[str, str], RoutingNeighbor] = {}
+        for r in [*self.routing, *self.extra_routing]:
+            merged.setdefault((r.protocol, r.neighbor), r)
         return tuple(
-            NeighborState(r.protocol, r.neighbor, r.interface, "", r.neighbor, r.state, r.is_up) for r in self.routing
+            NeighborState(r.protocol, r.neighbor, r.interface, "", r.neighbor, r.state, r.is_up)
+            for r in merged.values()
         )
 
 
@@ -167,6 +173,10 @@ async def _run_protocol(
                     dead = result.errors[job.value]
                 continue
             _store(result, job, value)
+        if dead is None and Capability.ROUTING not in jobs and Capability.ROUTING in driver.capabilities:
+            # The session is open anyway: its view of the adjacencies completes the preferred driver's.
+            with contextlib.suppress(AdapterError, TimeoutError):
+                result.extra_routing.extend(await asyncio.wait_for(driver.get_routing_neighbors(), timeout_s))
     finally:
         with contextlib.suppress(Exception):
             await asyncio.wait_for(driver.close(), timeout_s)

@@ -56,3 +56,55 @@ def check(
     for result in results:
         extra = f", {result['devices']} devices" if result["kind"] == "inventory" else ""
         STATE.out.print(f"[green]ok[/green] {result['file']} ({result['kind']}{extra})")
+
+
+DEVICE_ARG = Annotated[str, typer.Argument(help="device name")]
+
+
+@app.command("diff")
+def diff(
+    device: DEVICE_ARG,
+    old: Annotated[int | None, typer.Argument(help="older version (default: the one before NEW)")] = None,
+    new: Annotated[int | None, typer.Argument(help="newer version (default: the latest)")] = None,
+    fmt: Format = FORMAT_OPTION,
+) -> None:
+    """Show how a device's stored running configuration changed (unified diff, volatile lines ignored)."""
+    from oss_agent.bootstrap import bootstrap
+    from oss_agent.discovery.configs import config_diff
+
+    agent = bootstrap(load_settings(STATE.config), upgrade_schema=True)
+    try:
+        result = config_diff(agent.uow, device, old, new)
+    finally:
+        agent.close()
+    if fmt is Format.JSON:
+        emit_json(result)
+        return
+    typer.echo(result["diff"] or f"{device}: versions {result['old']} and {result['new']} do not differ\n", nl=False)
+
+
+@app.command("approve")
+def approve(
+    device: DEVICE_ARG,
+    version: Annotated[int | None, typer.Argument(help="version to approve (default: the latest)")] = None,
+    user: Annotated[str, typer.Option("--user", help="who approves (default: $USER)")] = "",
+    fmt: Format = FORMAT_OPTION,
+) -> None:
+    """Approve a configuration version: drift is measured against it from now on."""
+    import asyncio
+    import getpass
+    from datetime import UTC, datetime
+
+    from oss_agent.bootstrap import bootstrap
+    from oss_agent.domain.commands import ApproveConfiguration
+
+    agent = bootstrap(load_settings(STATE.config), upgrade_schema=True)
+    try:
+        command = ApproveConfiguration(device, user or getpass.getuser(), datetime.now(UTC), version)
+        approved = asyncio.run(agent.bus.handle(command)).result
+    finally:
+        agent.close()
+    if fmt is Format.JSON:
+        emit_json({"device": device, "approved_version": approved, "user": command.user})
+        return
+    STATE.out.print(f"{device}: configuration version {approved} approved by {command.user}")

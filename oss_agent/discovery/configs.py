@@ -1,0 +1,28 @@
+"""Queries over stored configuration versions (reads only; approval is a command on the bus)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from oss_agent.discovery.normalize import unified_diff
+from oss_agent.domain.errors import NotFoundError
+from oss_agent.service_layer.unit_of_work import UnitOfWork
+
+
+def config_diff(uow: UnitOfWork, device: str, old: int | None = None, new: int | None = None) -> dict[str, Any]:
+    """The unified diff between two versions; by default the last two (a single version diffs against empty)."""
+    with uow:
+        versions = {row.version: row for row in uow.configs.versions(device)}
+        if not versions:
+            raise NotFoundError(f"no stored configuration for device {device!r}: run 'oss-agent discover' first")
+        new = max(versions) if new is None else new
+        old = (max((v for v in versions if v < new), default=0)) if old is None else old
+        for wanted in (old, new):
+            if wanted and wanted not in versions:
+                raise NotFoundError(f"device {device!r} has no configuration version {wanted} "
+                                    f"(versions: {', '.join(map(str, sorted(versions)))})")
+        old_text = versions[old].content if old else ""
+        text = unified_diff(old_text, versions[new].content, f"{device}@{old}", f"{device}@{new}")
+        approved = uow.configs.approved(device)
+    return {"device": device, "old": old, "new": new, "diff": text,
+            "approved_version": None if approved is None else approved.version}
