@@ -1,0 +1,30 @@
+"""The northbound HTTP API: one FastAPI app, one router per TM Forum API.
+
+``create_app`` only assembles: routers are added here, one line each, and share the error shape,
+bearer authentication and paging helpers of :mod:`oss_agent.entrypoints.api.tmf`. The app is served
+by ``oss-agent run``; nothing starts at import time.
+"""
+
+from __future__ import annotations
+
+from fastapi import Depends, FastAPI
+
+from oss_agent.bootstrap import Agent
+from oss_agent.entrypoints.api import tmf, tmf639
+from oss_agent.storage.engine import make_session_factory
+
+
+def create_app(agent: Agent) -> FastAPI:
+    """The API over ``agent``; when ``settings.api_token`` is set every route needs it as a bearer token."""
+    token = agent.settings.api_token.get_secret_value() if agent.settings.api_token is not None else None
+    app = FastAPI(
+        title="oss-agent",
+        summary="Network OSS agent: TM Forum Open APIs",
+        dependencies=[Depends(tmf.bearer_check(token))],
+    )
+    app.state.agent = agent
+    # Each request reads in its own session: the bus's unit of work belongs to the event loop's writers.
+    app.state.session_factory = make_session_factory(agent.engine)
+    tmf.install_error_handlers(app)
+    app.include_router(tmf639.router)
+    return app
