@@ -50,7 +50,9 @@ def apply_guarded(connection: Any, lines: Sequence[str], device: str) -> str:
     if not restored:
         raise ConfigurationRejectedError(
             "change refused and the configuration could NOT be fully restored",
-            device_message=message, device=device, operation="configure",
+            device_message=message,
+            device=device,
+            operation="configure",
         )
     raise ConfigurationRejectedError(
         "change refused; configuration restored", device_message=message, device=device, operation="configure"
@@ -58,8 +60,7 @@ def apply_guarded(connection: Any, lines: Sequence[str], device: str) -> str:
 
 
 def running_config(connection: Any) -> str:
-    text: str = connection.send_command("show running-config")
-    return text
+    return session.send_show(connection, "show running-config")
 
 
 def converge(connection: Any, target: frrconf.Tree) -> bool:
@@ -82,8 +83,14 @@ class CliDriver(BaseDriver):
 
     protocol: ClassVar[Protocol] = Protocol.CLI
     capabilities: ClassVar[frozenset[Capability]] = frozenset(
-        {Capability.FACTS, Capability.INTERFACES, Capability.ROUTING, Capability.CONFIG_READ,
-         Capability.CONFIG_WRITE, Capability.CLI}
+        {
+            Capability.FACTS,
+            Capability.INTERFACES,
+            Capability.ROUTING,
+            Capability.CONFIG_READ,
+            Capability.CONFIG_WRITE,
+            Capability.CLI,
+        }
     )
 
     def __init__(self, target: DeviceTarget, runner: BlockingRunner, timeout_s: float | None = None) -> None:
@@ -91,8 +98,13 @@ class CliDriver(BaseDriver):
         if target.ssh is None:
             raise UnsupportedOperationError("no SSH access configured", device=target.name)
         self._session: DeviceSession[Any] = DeviceSession(
-            target.name, runner, timeout_s or target.ssh.timeout_s * 3,
-            lambda: session.open_connection(target), session.alive, session.disconnect, session.translator(target),
+            target.name,
+            runner,
+            timeout_s or target.ssh.timeout_s * 3,
+            lambda: session.open_connection(target),
+            session.alive,
+            session.disconnect,
+            session.translator(target),
         )
         self._candidate: list[str] | None = None
         self._candidate_replace = False
@@ -116,7 +128,7 @@ class CliDriver(BaseDriver):
         await self._session.close()
 
     async def run_command(self, command: str) -> str:
-        text: str = await self._call("run_command", lambda c: c.send_command(command))
+        text: str = await self._call("run_command", lambda c: session.send_show(c, command))
         return text
 
     async def show(self, command: str) -> Any:
@@ -168,8 +180,9 @@ class CliDriver(BaseDriver):
         text: str = await self._call("save_config", lambda c: c.save_config())
         refused = session.rejected_lines(text)
         if refused:
-            raise ConfigurationRejectedError("saving refused", device_message="; ".join(refused),
-                                             device=self.target.name, operation="save_config")
+            raise ConfigurationRejectedError(
+                "saving refused", device_message="; ".join(refused), device=self.target.name, operation="save_config"
+            )
         return text
 
     async def load_candidate(self, config: str, *, replace: bool = False) -> ConfigDiff:

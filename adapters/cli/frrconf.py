@@ -24,8 +24,18 @@ _OPENERS = re.compile(
     r"bfd|peer |profile |srv6|locators|vni |l2vpn |pseudowire |nexthop-group |ip vrf)"
 )
 # Commands that hold one value per context: merging a new one replaces the old.
-_SINGLE = ("description ", "hostname ", "bgp router-id ", "ospf router-id ", "ip ospf cost ", "mtu ",
-           "bandwidth ", "log file ", "ip ospf hello-interval ", "ip ospf dead-interval ")
+_SINGLE = (
+    "description ",
+    "hostname ",
+    "bgp router-id ",
+    "ospf router-id ",
+    "ip ospf cost ",
+    "mtu ",
+    "bandwidth ",
+    "log file ",
+    "ip ospf hello-interval ",
+    "ip ospf dead-interval ",
+)
 # Removing these whole contexts with ``no <header>`` is safe; others (interfaces) are emptied line by line.
 _REMOVABLE = re.compile(r"^(router |route-map |key chain |nexthop-group |vrf |bfd|line vty)")
 

@@ -67,15 +67,22 @@ def counters(data: dict[str, dict[str, int]], read_at: datetime, uptime_s: float
 
     return [
         InterfaceCounters(
-            name=name, counter_bits=64, device_uptime_s=uptime_s, read_at=read_at,
-            in_octets=value(raw, "rx_octets"), out_octets=value(raw, "tx_octets"),
-            in_unicast_packets=value(raw, "rx_unicast_packets"), out_unicast_packets=value(raw, "tx_unicast_packets"),
+            name=name,
+            counter_bits=64,
+            device_uptime_s=uptime_s,
+            read_at=read_at,
+            in_octets=value(raw, "rx_octets"),
+            out_octets=value(raw, "tx_octets"),
+            in_unicast_packets=value(raw, "rx_unicast_packets"),
+            out_unicast_packets=value(raw, "tx_unicast_packets"),
             in_multicast_packets=value(raw, "rx_multicast_packets"),
             out_multicast_packets=value(raw, "tx_multicast_packets"),
             in_broadcast_packets=value(raw, "rx_broadcast_packets"),
             out_broadcast_packets=value(raw, "tx_broadcast_packets"),
-            in_errors=value(raw, "rx_errors"), out_errors=value(raw, "tx_errors"),
-            in_discards=value(raw, "rx_discards"), out_discards=value(raw, "tx_discards"),
+            in_errors=value(raw, "rx_errors"),
+            out_errors=value(raw, "tx_errors"),
+            in_discards=value(raw, "rx_discards"),
+            out_discards=value(raw, "tx_discards"),
         )
         for name, raw in data.items()
     ]
@@ -97,10 +104,13 @@ def bgp(data: dict[str, dict[str, Any]]) -> list[RoutingNeighbor]:
             received = sum(max(int(f.get("received_prefixes", 0)), 0) for f in families)
             result.append(
                 RoutingNeighbor(
-                    protocol="bgp", neighbor=address,
+                    protocol="bgp",
+                    neighbor=address,
                     state="Established" if peer.get("is_up") else ("Idle" if peer.get("is_enabled") else "Admin down"),
-                    is_up=bool(peer.get("is_up")), remote_as=int(peer.get("remote_as", 0)) or None,
-                    local_as=int(peer.get("local_as", 0)) or None, router_id=str(vrf.get("router_id", "")) or None,
+                    is_up=bool(peer.get("is_up")),
+                    remote_as=int(peer.get("remote_as", 0)) or None,
+                    local_as=int(peer.get("local_as", 0)) or None,
+                    router_id=str(vrf.get("router_id", "")) or None,
                     uptime_s=float(peer["uptime"]) if int(peer.get("uptime", -1)) >= 0 else None,
                     prefixes_received=received,
                 )

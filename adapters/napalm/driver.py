@@ -72,8 +72,9 @@ def open_device(target: DeviceTarget) -> Any:
         optional["secret"] = password
     if access.key_file:
         optional["key_file"] = access.key_file
-    device = driver_class(target.platform)(target.host, access.username, password,
-                                          timeout=int(access.timeout_s), optional_args=optional)
+    device = driver_class(target.platform)(
+        target.host, access.username, password, timeout=int(access.timeout_s), optional_args=optional
+    )
     device.open()
     return device
 
@@ -101,12 +102,16 @@ def translator(target: DeviceTarget) -> Callable[[Exception, str], AdapterError]
             detail = cli_session.scrub(str(exc), target)
             return DeviceUnreachableError(f"cannot reach {target.host} ({detail})", device=device, operation=operation)
         if isinstance(exc, CommitError | MergeConfigException | ReplaceConfigException):
-            return ConfigurationRejectedError("the device refused the change",
-                                              device_message=cli_session.scrub(str(exc), target),
-                                              device=device, operation=operation)
+            return ConfigurationRejectedError(
+                "the device refused the change",
+                device_message=cli_session.scrub(str(exc), target),
+                device=device,
+                operation=operation,
+            )
         if isinstance(exc, NotImplementedError):
-            return UnsupportedOperationError(str(exc) or "not implemented by the NAPALM driver",
-                                             device=device, operation=operation)
+            return UnsupportedOperationError(
+                str(exc) or "not implemented by the NAPALM driver", device=device, operation=operation
+            )
         result: AdapterError = netmiko_translate(exc, operation)
         return result
 
@@ -118,8 +123,16 @@ class NapalmDriver(BaseDriver):
 
     protocol: ClassVar[Protocol] = Protocol.NAPALM
     capabilities: ClassVar[frozenset[Capability]] = frozenset(
-        {Capability.FACTS, Capability.INTERFACES, Capability.COUNTERS, Capability.LLDP, Capability.ROUTING,
-         Capability.CONFIG_READ, Capability.CONFIG_WRITE, Capability.CLI}
+        {
+            Capability.FACTS,
+            Capability.INTERFACES,
+            Capability.COUNTERS,
+            Capability.LLDP,
+            Capability.ROUTING,
+            Capability.CONFIG_READ,
+            Capability.CONFIG_WRITE,
+            Capability.CLI,
+        }
     )
 
     def __init__(self, target: DeviceTarget, runner: BlockingRunner, timeout_s: float | None = None) -> None:
@@ -132,8 +145,13 @@ class NapalmDriver(BaseDriver):
             return translate(exc, operation)
 
         self._session: DeviceSession[Any] = DeviceSession(
-            target.name, runner, timeout_s or target.ssh.timeout_s * 3, lambda: open_device(target),
-            _alive, lambda device: device.close(), wrapped,
+            target.name,
+            runner,
+            timeout_s or target.ssh.timeout_s * 3,
+            lambda: open_device(target),
+            _alive,
+            lambda device: device.close(),
+            wrapped,
         )
         self._translate = translate
 
@@ -170,7 +188,8 @@ class NapalmDriver(BaseDriver):
 
     async def get_interfaces(self) -> list[InterfaceInfo]:
         data, addresses = await self._call(
-            "get_interfaces", lambda device: (device.get_interfaces(), device.get_interfaces_ip()))
+            "get_interfaces", lambda device: (device.get_interfaces(), device.get_interfaces_ip())
+        )
         return convert.interfaces(data, addresses)
 
     async def get_interface_counters(self) -> list[InterfaceCounters]:

@@ -22,6 +22,7 @@ from napalm.base.exceptions import CommitError, ConnectionException, MergeConfig
 
 from adapters.cli import frrconf
 from adapters.cli.driver import apply_guarded, converge, running_config
+from adapters.cli.session import send_show
 from adapters.errors import ConfigurationRejectedError
 from adapters.napalm import frr_getters
 
@@ -31,8 +32,14 @@ class FRRDriver(NetworkDriver):  # type: ignore[misc]  # napalm ships no type in
 
     platform = "frr"
 
-    def __init__(self, hostname: str, username: str, password: str, timeout: int = 60,
-                 optional_args: dict[str, Any] | None = None) -> None:
+    def __init__(
+        self,
+        hostname: str,
+        username: str,
+        password: str,
+        timeout: int = 60,
+        optional_args: dict[str, Any] | None = None,
+    ) -> None:
         self.hostname, self.username, self.password, self.timeout = hostname, username, password, timeout
         self.optional_args = dict(optional_args or {})
         self.device: Any = None
@@ -44,12 +51,21 @@ class FRRDriver(NetworkDriver):  # type: ignore[misc]  # napalm ships no type in
     def open(self) -> None:
         from netmiko import ConnectHandler
 
-        args = {"device_type": "cisco_ios", "host": self.hostname, "username": self.username,
-                "password": self.password, "port": int(self.optional_args.get("port", 22)),
-                "conn_timeout": self.timeout, "auth_timeout": self.timeout, "banner_timeout": self.timeout,
-                "timeout": self.timeout, "fast_cli": True, "allow_agent": False,
-                "use_keys": bool(self.optional_args.get("key_file")),
-                "key_file": self.optional_args.get("key_file")}
+        args = {
+            "device_type": "cisco_ios",
+            "host": self.hostname,
+            "username": self.username,
+            "password": self.password,
+            "port": int(self.optional_args.get("port", 22)),
+            "conn_timeout": self.timeout,
+            "auth_timeout": self.timeout,
+            "banner_timeout": self.timeout,
+            "timeout": self.timeout,
+            "fast_cli": True,
+            "allow_agent": False,
+            "use_keys": bool(self.optional_args.get("key_file")),
+            "key_file": self.optional_args.get("key_file"),
+        }
         try:
             self.device = ConnectHandler(**args)
         except Exception as exc:
@@ -68,8 +84,7 @@ class FRRDriver(NetworkDriver):  # type: ignore[misc]  # napalm ships no type in
         return {"is_alive": bool(self.device is not None and self.device.is_alive())}
 
     def _send(self, command: str) -> str:
-        text: str = self.device.send_command(command)
-        return text
+        return send_show(self.device, command)
 
     def cli(self, commands: list[str], encoding: str = "text") -> dict[str, Any]:
         if encoding != "text":
@@ -78,8 +93,9 @@ class FRRDriver(NetworkDriver):  # type: ignore[misc]  # napalm ships no type in
 
     # -- getters -------------------------------------------------------------------------------
     def get_facts(self) -> dict[str, Any]:
-        return frr_getters.facts(self._send("show version"), self._send("show interface json"),
-                                 running_config(self.device))
+        return frr_getters.facts(
+            self._send("show version"), self._send("show interface json"), running_config(self.device)
+        )
 
     def get_interfaces(self) -> dict[str, dict[str, Any]]:
         return frr_getters.interfaces(self._send("show interface json"))
@@ -94,8 +110,9 @@ class FRRDriver(NetworkDriver):  # type: ignore[misc]  # napalm ships no type in
         summary = self._send("show bgp summary json")
         return frr_getters.bgp_neighbors(summary, self._send("show bgp neighbors json"))
 
-    def get_config(self, retrieve: str = "all", full: bool = False, sanitized: bool = False,
-                   format: str = "text") -> dict[str, str]:
+    def get_config(
+        self, retrieve: str = "all", full: bool = False, sanitized: bool = False, format: str = "text"
+    ) -> dict[str, str]:
         running = running_config(self.device) if retrieve in ("all", "running") else ""
         candidate = ""
         if retrieve in ("all", "candidate") and self._candidate is not None:

@@ -14,12 +14,26 @@ from typing import Any
 
 from adapters.cli.parsers import frr as frr_parsers
 
-_COUNTER_LINE = re.compile(r"^\s*(?P<dir>input|output) packets (?P<packets>\d+), bytes (?P<bytes>\d+)"
-                           r"(?:, dropped (?P<dropped>\d+))?", re.MULTILINE)
+_COUNTER_LINE = re.compile(
+    r"^\s*(?P<dir>input|output) packets (?P<packets>\d+), bytes (?P<bytes>\d+)"
+    r"(?:, dropped (?P<dropped>\d+))?",
+    re.MULTILINE,
+)
 _IF_HEADER = re.compile(r"^Interface (\S+) is ", re.MULTILINE)
-COUNTER_KEYS = ("tx_errors", "rx_errors", "tx_discards", "rx_discards", "tx_octets", "rx_octets",
-                "tx_unicast_packets", "rx_unicast_packets", "tx_multicast_packets", "rx_multicast_packets",
-                "tx_broadcast_packets", "rx_broadcast_packets")
+COUNTER_KEYS = (
+    "tx_errors",
+    "rx_errors",
+    "tx_discards",
+    "rx_discards",
+    "tx_octets",
+    "rx_octets",
+    "tx_unicast_packets",
+    "rx_unicast_packets",
+    "tx_multicast_packets",
+    "rx_multicast_packets",
+    "tx_broadcast_packets",
+    "rx_broadcast_packets",
+)
 
 
 def _json(text: str) -> Any:
@@ -106,16 +120,19 @@ def bgp_neighbors(summary_json: str, neighbors_json: str) -> dict[str, dict[str,
         afi = "ipv4" if family_name.startswith("ipv4") else "ipv6" if family_name.startswith("ipv6") else family_name
         for address, peer in family["peers"].items():
             detail = details.get(address, {})
-            entry = peers.setdefault(address, {
-                "local_as": int(peer.get("localAs", family.get("as", 0))),
-                "remote_as": int(peer.get("remoteAs", 0)),
-                "remote_id": str(detail.get("remoteRouterId", "0.0.0.0")),  # noqa: S104 (unknown id)
-                "is_up": peer.get("state") == "Established",
-                "is_enabled": "Admin" not in str(peer.get("state", "")),
-                "description": str(peer.get("desc", detail.get("nbrDesc", ""))),
-                "uptime": int(peer.get("peerUptimeMsec", 0)) // 1000,
-                "address_family": {},
-            })
+            entry = peers.setdefault(
+                address,
+                {
+                    "local_as": int(peer.get("localAs", family.get("as", 0))),
+                    "remote_as": int(peer.get("remoteAs", 0)),
+                    "remote_id": str(detail.get("remoteRouterId", "0.0.0.0")),  # noqa: S104 (unknown id)
+                    "is_up": peer.get("state") == "Established",
+                    "is_enabled": "Admin" not in str(peer.get("state", "")),
+                    "description": str(peer.get("desc", detail.get("nbrDesc", ""))),
+                    "uptime": int(peer.get("peerUptimeMsec", 0)) // 1000,
+                    "address_family": {},
+                },
+            )
             received = int(peer.get("pfxRcd", 0))
             entry["address_family"][afi] = {
                 "received_prefixes": received,

@@ -25,8 +25,13 @@ def _records(command: str, text: str) -> list[dict[str, Any]]:
 
 
 def _uptime(record: dict[str, Any]) -> float:
-    parts = {"uptime_years": 365 * 86400, "uptime_weeks": 7 * 86400, "uptime_days": 86400,
-             "uptime_hours": 3600, "uptime_minutes": 60}
+    parts = {
+        "uptime_years": 365 * 86400,
+        "uptime_weeks": 7 * 86400,
+        "uptime_days": 86400,
+        "uptime_hours": 3600,
+        "uptime_minutes": 60,
+    }
     return float(sum(int(record.get(key) or 0) * factor for key, factor in parts.items()))
 
 
