@@ -24,5 +24,5 @@ def config_diff(uow: UnitOfWork, device: str, old: int | None = None, new: int |
         old_text = versions[old].content if old else ""
         text = unified_diff(old_text, versions[new].content, f"{device}@{old}", f"{device}@{new}")
         approved = uow.configs.approved(device)
-    return {"device": device, "old": old, "new": new, "diff": text,
-            "approved_version": None if approved is None else approved.version}
+        approved_version = None if approved is None else approved.version
+    return {"device": device, "old": old, "new": new, "diff": text, "approved_version": approved_version}
