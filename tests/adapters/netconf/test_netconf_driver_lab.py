@@ -32,6 +32,7 @@ pytestmark = pytest.mark.lab
 
 Targets = Callable[[str], DeviceTarget]
 IANA = "urn:ietf:params:xml:ns:yang:iana-if-type"
+NC = "urn:ietf:params:xml:ns:netconf:base:1.0"
 
 
 def description(text: str, interface: str = "eth3") -> str:
@@ -244,3 +245,37 @@ def test_a_degraded_link_times_out_and_other_devices_are_unaffected(lab: Any, la
             await other.close()
 
     asyncio.run(scenario())
+
+
+def test_the_yuma123_validate_bug_is_real_so_the_workaround_matters(lab: Any, lab_target: Targets,
+                                                                    runner: BlockingRunner) -> None:
+    """Raw ncclient: edit, ``<validate><source><candidate/>``, commit -> running unchanged.
+
+    If this starts failing, yuma123 fixed the bug and NetconfDriver.validate may go back to the
+    plain RPC (the driver's own test above proves its path works either way).
+    """
+    from ncclient import manager
+
+    target = lab_target("p1")
+    assert target.netconf is not None and target.netconf.password is not None
+    session = manager.connect(host=target.host, port=830, username=target.netconf.username,
+                              password=target.netconf.password.reveal(), hostkey_verify=False,
+                              look_for_keys=False, allow_agent=False, timeout=10)
+    before = session.get_config(source="running").xml.split("<data>", 1)[1]
+    try:
+        session.edit_config(target="candidate", config=f'<config xmlns="{NC}">{description("raw-bug")}</config>')
+        session.validate(source="candidate")
+        session.commit()
+        assert "raw-bug" not in session.get_config(source="running").xml
+    finally:
+        session.discard_changes()
+        session.close_session()
+
+    async def unchanged() -> None:
+        driver = NetconfDriver(target, runner)
+        try:
+            assert (await driver.get_config_xml()).split("<data>", 1)[1] == before
+        finally:
+            await driver.close()
+
+    asyncio.run(unchanged())
