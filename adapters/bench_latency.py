@@ -47,7 +47,9 @@ def target_from_inventory(path: Path, name: str) -> DeviceTarget:
     device = next(d for d in data["devices"] if d["name"] == name)
     ssh, netconf = data["defaults"]["ssh"], data["defaults"]["netconf"]
     return DeviceTarget(
-        name, device["host"], device["platform"],
+        name,
+        device["host"],
+        device["platform"],
         ssh=SshAccess(ssh["username"], ssh.get("port", 22), _secret(ssh.get("password"))),
         netconf=NetconfAccess(netconf["username"], netconf.get("port", 830), _secret(netconf.get("password"))),
     )
@@ -106,8 +108,17 @@ async def measure(inventory: Path, runs: int) -> dict[str, Any]:
 
 
 def _oss_agent(*args: str, data_dir: Path) -> subprocess.CompletedProcess[str]:
-    command = [str(Path(sys.executable).parent / "oss-agent"), "lab", *args, "--prefix", PREFIX,
-               "--mgmt-subnet", SUBNET, "--format", "json"]
+    command = [
+        str(Path(sys.executable).parent / "oss-agent"),
+        "lab",
+        *args,
+        "--prefix",
+        PREFIX,
+        "--mgmt-subnet",
+        SUBNET,
+        "--format",
+        "json",
+    ]
     env = {k: v for k, v in os.environ.items() if not k.startswith("OSS_AGENT_")}
     env["OSS_AGENT_DATA_DIR"] = str(data_dir)
     return subprocess.run(command, capture_output=True, text=True, env=env, timeout=300, check=False)

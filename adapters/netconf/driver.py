@@ -56,8 +56,13 @@ class NetconfDriver(BaseDriver):
         {Capability.INTERFACES, Capability.COUNTERS, Capability.CONFIG_READ, Capability.CONFIG_WRITE}
     )
 
-    def __init__(self, target: DeviceTarget, runner: BlockingRunner, timeout_s: float | None = None,
-                 tick_s: float | None = session.DEFAULT_TICK_S) -> None:
+    def __init__(
+        self,
+        target: DeviceTarget,
+        runner: BlockingRunner,
+        timeout_s: float | None = None,
+        tick_s: float | None = session.DEFAULT_TICK_S,
+    ) -> None:
         super().__init__(target)
         if target.netconf is None:
             raise UnsupportedOperationError("no NETCONF access configured", device=target.name)
@@ -66,8 +71,13 @@ class NetconfDriver(BaseDriver):
         self._timeout_s = timeout_s or target.netconf.timeout_s * 2
         self._translate = session.translator(target)
         self._session: DeviceSession[Any] = DeviceSession(
-            target.name, runner, self._timeout_s, lambda: session.connect(target, tick_s),
-            session.alive, session.disconnect, self._translate,
+            target.name,
+            runner,
+            self._timeout_s,
+            lambda: session.connect(target, tick_s),
+            session.alive,
+            session.disconnect,
+            self._translate,
         )
         self._locked = False
         self._before_commit: str | None = None
@@ -136,8 +146,9 @@ class NetconfDriver(BaseDriver):
     ) -> None:
         """``<edit-config>`` (yuma123 refuses the running datastore: use the candidate)."""
         element = _config_element(config)
-        await self._call("edit_config", lambda m: m.edit_config(
-            target=target, config=element, default_operation=default_operation))
+        await self._call(
+            "edit_config", lambda m: m.edit_config(target=target, config=element, default_operation=default_operation)
+        )
 
     async def validate(self) -> None:
         """Validate the candidate's contents, sent inline (see the module docstring for why)."""
@@ -176,8 +187,9 @@ class NetconfDriver(BaseDriver):
             raise
         return ConfigDiff(_diff(running, candidate))
 
-    async def commit(self, *, message: str = "", confirmed: bool = False, confirm_timeout_s: int = 600,
-                     persist: str | None = None) -> CommitResult:
+    async def commit(
+        self, *, message: str = "", confirmed: bool = False, confirm_timeout_s: int = 600, persist: str | None = None
+    ) -> CommitResult:
         """Commit the candidate; with ``confirmed`` the device reverts unless :meth:`confirm` follows in time."""
         device = self.target.name
 
@@ -190,8 +202,9 @@ class NetconfDriver(BaseDriver):
             after = parse.pretty(manager.get_config(source="running").xml)
             candidate = parse.pretty(manager.get_config(source="candidate").xml)
             if after != candidate:
-                raise AdapterError("commit answered ok but running differs from the candidate", device=device,
-                                   operation="commit")
+                raise AdapterError(
+                    "commit answered ok but running differs from the candidate", device=device, operation="commit"
+                )
             return before, after
 
         before, after = await self._call("commit", work)
@@ -238,8 +251,9 @@ class NetconfDriver(BaseDriver):
     async def copy_running_to_startup(self) -> None:
         await self._call("copy_config", lambda m: m.copy_config(source="running", target="startup"))
 
-    async def subscribe(self, *, stream: str | None = None, subtree_filter: str | None = None,
-                        poll_s: float = 1.0) -> Subscription:
+    async def subscribe(
+        self, *, stream: str | None = None, subtree_filter: str | None = None, poll_s: float = 1.0
+    ) -> Subscription:
         """An active notification subscription (RFC 5277) on a session of its own.
 
         It returns once the device accepted ``<create-subscription>``, so an event caused after
@@ -250,8 +264,9 @@ class NetconfDriver(BaseDriver):
         await subscription.start(lambda: session.connect(target, tick), stream, subtree_filter)
         return subscription
 
-    async def notifications(self, *, stream: str | None = None, subtree_filter: str | None = None,
-                            poll_s: float = 1.0) -> AsyncIterator[Notification]:
+    async def notifications(
+        self, *, stream: str | None = None, subtree_filter: str | None = None, poll_s: float = 1.0
+    ) -> AsyncIterator[Notification]:
         """Notifications as they come (subscribes on first iteration; closing the iterator unsubscribes)."""
         async with await self.subscribe(stream=stream, subtree_filter=subtree_filter, poll_s=poll_s) as sub:
             async for notification in sub:

@@ -42,8 +42,14 @@ def parse_notification(raw: str) -> Notification:
 class Subscription:
     """An active subscription: ``async for notification in subscription``; close it when done."""
 
-    def __init__(self, runner: BlockingRunner, device: str, translate: Callable[[Exception, str], AdapterError],
-                 timeout_s: float, poll_s: float) -> None:
+    def __init__(
+        self,
+        runner: BlockingRunner,
+        device: str,
+        translate: Callable[[Exception, str], AdapterError],
+        timeout_s: float,
+        poll_s: float,
+    ) -> None:
         self._runner, self._device, self._translate = runner, device, translate
         self._key = f"{device}#notifications"
         self._timeout_s, self._poll_s = timeout_s, poll_s
@@ -68,8 +74,9 @@ class Subscription:
         filt = ("subtree", subtree_filter) if subtree_filter else None
         manager = self._manager
         try:
-            await self._run("subscribe", lambda: manager.create_subscription(stream_name=stream, filter=filt),
-                            self._timeout_s)
+            await self._run(
+                "subscribe", lambda: manager.create_subscription(stream_name=stream, filter=filt), self._timeout_s
+            )
         except BaseException:
             await self.aclose()
             raise
@@ -82,13 +89,17 @@ class Subscription:
         if manager is None:
             raise StopAsyncIteration
         while True:
-            raw = await self._run("notification", lambda: manager.take_notification(block=True, timeout=self._poll_s),
-                                  self._poll_s + self._timeout_s)
+            raw = await self._run(
+                "notification",
+                lambda: manager.take_notification(block=True, timeout=self._poll_s),
+                self._poll_s + self._timeout_s,
+            )
             if raw is not None:
                 return parse_notification(raw.notification_xml)
             if not manager.connected:
-                raise DeviceUnreachableError("notification session closed", device=self._device,
-                                             operation="notification")
+                raise DeviceUnreachableError(
+                    "notification session closed", device=self._device, operation="notification"
+                )
 
     async def aclose(self) -> None:
         manager, self._manager = self._manager, None
@@ -98,8 +109,9 @@ class Subscription:
     async def __aenter__(self) -> Subscription:
         return self
 
-    async def __aexit__(self, kind: type[BaseException] | None, exc: BaseException | None,
-                        tb: TracebackType | None) -> None:
+    async def __aexit__(
+        self, kind: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
         await self.aclose()
 
 

@@ -67,8 +67,9 @@ def disconnect(connection: Any) -> None:
 def rejected(exc: Any, device: str, operation: str) -> ConfigurationRejectedError:
     """An ncclient RPCError as ConfigurationRejectedError, carrying the device's message."""
     message = parse.rpc_error_message(exc.tag, exc.message, exc.path, exc.info)
-    return ConfigurationRejectedError("the device answered rpc-error", device_message=message,
-                                      device=device, operation=operation)
+    return ConfigurationRejectedError(
+        "the device answered rpc-error", device_message=message, device=device, operation=operation
+    )
 
 
 def translator(target: DeviceTarget) -> Any:
@@ -90,13 +91,13 @@ def translator(target: DeviceTarget) -> Any:
         if isinstance(exc, RPCError):
             return rejected(exc, device, operation)
         if isinstance(exc, MissingCapabilityError):
-            return UnsupportedOperationError(f"the device lacks a capability ({detail})", device=device,
-                                             operation=operation)
+            return UnsupportedOperationError(
+                f"the device lacks a capability ({detail})", device=device, operation=operation
+            )
         if isinstance(exc, TimeoutExpiredError | socket.timeout):
             return DeviceTimeoutError(f"no answer in time ({detail})", device=device, operation=operation)
         if isinstance(exc, SSHError | TransportError | OSError | EOFError):
-            return DeviceUnreachableError(f"cannot reach {target.host} ({detail})", device=device,
-                                          operation=operation)
+            return DeviceUnreachableError(f"cannot reach {target.host} ({detail})", device=device, operation=operation)
         return AdapterError(detail, device=device, operation=operation)
 
     return translate

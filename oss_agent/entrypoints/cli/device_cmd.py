@@ -56,9 +56,16 @@ def _with_driver(
 def facts(name: NAME, fmt: Format = FORMAT_OPTION, via: Protocol | None = VIA_OPTION) -> None:
     """What the device says about itself."""
     protocol, result = _with_driver(name, Capability.FACTS, lambda d: d.get_facts(), via)
-    data = {"device": name, "protocol": protocol, "hostname": result.hostname, "vendor": result.vendor,
-            "model": result.model, "os_version": result.os_version, "serial": result.serial,
-            "uptime_s": result.uptime_s}
+    data = {
+        "device": name,
+        "protocol": protocol,
+        "hostname": result.hostname,
+        "vendor": result.vendor,
+        "model": result.model,
+        "os_version": result.os_version,
+        "serial": result.serial,
+        "uptime_s": result.uptime_s,
+    }
     if fmt is Format.JSON:
         emit_json(data)
         return
@@ -70,25 +77,49 @@ def interfaces(name: NAME, fmt: Format = FORMAT_OPTION, via: Protocol | None = V
     """The device's interfaces with state, speed and addresses."""
     protocol, result = _with_driver(name, Capability.INTERFACES, lambda d: d.get_interfaces(), via)
     rows: list[dict[str, Any]] = [
-        {"name": i.name, "admin_up": i.admin_up, "oper_status": i.oper_status.value, "speed_bps": i.speed_bps,
-         "mtu": i.mtu, "mac": i.mac, "description": i.description,
-         "addresses": [str(a.address) for a in i.addresses]}
+        {
+            "name": i.name,
+            "admin_up": i.admin_up,
+            "oper_status": i.oper_status.value,
+            "speed_bps": i.speed_bps,
+            "mtu": i.mtu,
+            "mac": i.mac,
+            "description": i.description,
+            "addresses": [str(a.address) for a in i.addresses],
+        }
         for i in result
     ]
     if fmt is Format.JSON:
         emit_json({"device": name, "protocol": protocol, "interfaces": rows})
         return
     columns = ["name", "admin", "oper", "speed", "mtu", "addresses", "description"]
-    STATE.out.print(table(
-        f"{name} interfaces (via {protocol})", columns,
-        [[r["name"], "up" if r["admin_up"] else "down", r["oper_status"], r["speed_bps"], r["mtu"],
-          " ".join(r["addresses"]), r["description"]] for r in rows],
-    ))
+    STATE.out.print(
+        table(
+            f"{name} interfaces (via {protocol})",
+            columns,
+            [
+                [
+                    r["name"],
+                    "up" if r["admin_up"] else "down",
+                    r["oper_status"],
+                    r["speed_bps"],
+                    r["mtu"],
+                    " ".join(r["addresses"]),
+                    r["description"],
+                ]
+                for r in rows
+            ],
+        )
+    )
 
 
 @app.command()
-def run(name: NAME, command: Annotated[str, typer.Argument(help="the command, quoted")],
-        fmt: Format = FORMAT_OPTION, via: Protocol | None = VIA_OPTION) -> None:
+def run(
+    name: NAME,
+    command: Annotated[str, typer.Argument(help="the command, quoted")],
+    fmt: Format = FORMAT_OPTION,
+    via: Protocol | None = VIA_OPTION,
+) -> None:
     """Run one command on the device's CLI and print its output."""
     protocol, output = _with_driver(name, Capability.CLI, lambda d: d.run_command(command), via)
     if fmt is Format.JSON:

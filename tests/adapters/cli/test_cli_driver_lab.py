@@ -67,16 +67,27 @@ def test_show_commands_are_parsed_and_the_session_is_reused(lab_target: Targets,
     asyncio.run(scenario())
 
 
-def test_a_refused_line_rejects_the_change_and_running_is_unchanged(lab_target: Targets,
-                                                                     runner: BlockingRunner) -> None:
+def test_a_refused_line_rejects_the_change_and_running_is_unchanged(
+    lab_target: Targets, runner: BlockingRunner
+) -> None:
     async def scenario() -> None:
         driver = CliDriver(lab_target("pe2"), runner)
         try:
             before = (await driver.get_config()).text
             with pytest.raises(ConfigurationRejectedError) as caught:
-                await driver.send_config(["interface lo", " description must-not-stay", "exit",
-                                          "router bgp 65000", " neighbor 198.19.255.99 remote-as 65099", "exit",
-                                          "interface eth3", " frobnicate the widget", "exit"])
+                await driver.send_config(
+                    [
+                        "interface lo",
+                        " description must-not-stay",
+                        "exit",
+                        "router bgp 65000",
+                        " neighbor 198.19.255.99 remote-as 65099",
+                        "exit",
+                        "interface eth3",
+                        " frobnicate the widget",
+                        "exit",
+                    ]
+                )
             assert "Unknown command:" in caught.value.device_message
             assert "frobnicate the widget" in caught.value.device_message
             after = (await driver.get_config()).text
@@ -113,8 +124,9 @@ def test_an_accepted_change_is_live_saved_and_rolled_back(lab_target: Targets, r
     asyncio.run(scenario())
 
 
-def test_wrong_password_is_an_authentication_error_without_the_secret(lab_target: Targets,
-                                                                      runner: BlockingRunner) -> None:
+def test_wrong_password_is_an_authentication_error_without_the_secret(
+    lab_target: Targets, runner: BlockingRunner
+) -> None:
     target = lab_target("pe1")
     assert target.ssh is not None
     wrong = "not-the-password-42"
@@ -131,16 +143,16 @@ def test_wrong_password_is_an_authentication_error_without_the_secret(lab_target
 
 
 @pytest.mark.parametrize("where", ["closed-port", "silent-address"])
-def test_nothing_behind_the_address_is_unreachable_within_the_timeout(lab_target: Targets, runner: BlockingRunner,
-                                                                       lab: Any, where: str) -> None:
+def test_nothing_behind_the_address_is_unreachable_within_the_timeout(
+    lab_target: Targets, runner: BlockingRunner, lab: Any, where: str
+) -> None:
     target = lab_target("pe1")
     assert target.ssh is not None
     if where == "closed-port":
         host, port = "127.0.0.1", 1
     else:
         host, port = lab.options.mgmt_subnet.split("/")[0].rsplit(".", 1)[0] + ".250", 22
-    nowhere = dataclasses.replace(target, host=host,
-                                  ssh=dataclasses.replace(target.ssh, port=port, timeout_s=1.5))
+    nowhere = dataclasses.replace(target, host=host, ssh=dataclasses.replace(target.ssh, port=port, timeout_s=1.5))
 
     async def scenario() -> None:
         driver = CliDriver(nowhere, runner, timeout_s=6)
@@ -153,8 +165,9 @@ def test_nothing_behind_the_address_is_unreachable_within_the_timeout(lab_target
     asyncio.run(scenario())
 
 
-def test_a_degraded_link_times_out_and_other_devices_are_unaffected(lab: Any, lab_target: Targets,
-                                                                    runner: BlockingRunner) -> None:
+def test_a_degraded_link_times_out_and_other_devices_are_unaffected(
+    lab: Any, lab_target: Targets, runner: BlockingRunner
+) -> None:
     async def scenario() -> None:
         slow = CliDriver(lab_target("pe1"), runner, timeout_s=2)
         other = CliDriver(lab_target("pe2"), runner, timeout_s=5)

@@ -14,15 +14,19 @@ def test_running_config_parses_into_contexts() -> None:
     assert "hostname pe1" in tree[()]
     assert "ip address 198.18.0.0/31" in tree[("interface eth1",)]
     assert tree[("router bgp 65000", "address-family ipv4 unicast")] == [
-        "neighbor 198.19.255.2 activate", "neighbor 198.19.255.3 activate"]
+        "neighbor 198.19.255.2 activate",
+        "neighbor 198.19.255.3 activate",
+    ]
     assert frrconf.same(frrconf.parse(frrconf.render(tree)), tree)
 
 
 def test_commands_undo_a_merge_and_redo_it() -> None:
     running = frrconf.parse(RUNNING)
-    change = frrconf.parse("interface lo\n description test\nexit\nrouter bgp 65000\n"
-                           " neighbor 198.19.255.9 remote-as 65009\n address-family ipv4 unicast\n"
-                           "  neighbor 198.19.255.9 activate\n exit-address-family\nexit\n")
+    change = frrconf.parse(
+        "interface lo\n description test\nexit\nrouter bgp 65000\n"
+        " neighbor 198.19.255.9 remote-as 65009\n address-family ipv4 unicast\n"
+        "  neighbor 198.19.255.9 activate\n exit-address-family\nexit\n"
+    )
     merged = frrconf.merge(running, change)
     forward = frrconf.commands(running, merged)
     assert "neighbor 198.19.255.9 remote-as 65009" in forward

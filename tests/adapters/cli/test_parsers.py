@@ -81,11 +81,13 @@ def test_every_platform_has_recorded_cases() -> None:
 
 
 def test_frr_facts_and_neighbours_say_what_the_device_said() -> None:
-    facts = frr.parse_version(next(c for c in cases("frr") if c.name.startswith("version"))
-                              .joinpath("show_version.txt").read_text())
+    facts = frr.parse_version(
+        next(c for c in cases("frr") if c.name.startswith("version")).joinpath("show_version.txt").read_text()
+    )
     assert (facts.vendor, facts.os_version, facts.hostname) == ("FRRouting", "8.4.4", "pe1")
-    interfaces = {i.name: i for i in frr.parse_interfaces((DATA / "frr/interfaces_pe1/show_interface_json.txt")
-                                                          .read_text())}
+    interfaces = {
+        i.name: i for i in frr.parse_interfaces((DATA / "frr/interfaces_pe1/show_interface_json.txt").read_text())
+    }
     assert str(interfaces["eth1"].addresses[0].address) == "198.18.0.0/31"
     assert interfaces["eth1"].speed_bps == 10_000_000_000
 

@@ -24,14 +24,17 @@ def _read(case: Path, name: str) -> str:
 
 
 GETTERS: dict[str, Callable[[Path], Any]] = {
-    "get_facts": lambda c: frr_getters.facts(_read(c, "show_version.txt"), _read(c, "show_interface_json.txt"),
-                                             _read(c, "show_running_config.txt")),
+    "get_facts": lambda c: frr_getters.facts(
+        _read(c, "show_version.txt"), _read(c, "show_interface_json.txt"), _read(c, "show_running_config.txt")
+    ),
     "get_interfaces": lambda c: frr_getters.interfaces(_read(c, "show_interface_json.txt")),
     "get_interfaces_ip": lambda c: frr_getters.interfaces_ip(_read(c, "show_interface_json.txt")),
-    "get_interfaces_counters": lambda c: frr_getters.interfaces_counters(_read(c, "show_interface_json.txt"),
-                                                                         _read(c, "show_interface.txt")),
-    "get_bgp_neighbors": lambda c: frr_getters.bgp_neighbors(_read(c, "show_bgp_summary_json.txt"),
-                                                             _read(c, "show_bgp_neighbors_json.txt")),
+    "get_interfaces_counters": lambda c: frr_getters.interfaces_counters(
+        _read(c, "show_interface_json.txt"), _read(c, "show_interface.txt")
+    ),
+    "get_bgp_neighbors": lambda c: frr_getters.bgp_neighbors(
+        _read(c, "show_bgp_summary_json.txt"), _read(c, "show_bgp_neighbors_json.txt")
+    ),
 }
 
 
@@ -52,9 +55,11 @@ def test_every_getter_has_a_case() -> None:
 
 
 def test_counter_lines_are_read_where_frr_prints_them() -> None:
-    text = ("Interface eth1 is up, line protocol is up\n"
-            "  input packets 12, bytes 3400, dropped 1, multicast packets 0\n"
-            "  output packets 7, bytes 900, dropped 0\nInterface lo is up, line protocol is up\n")
+    text = (
+        "Interface eth1 is up, line protocol is up\n"
+        "  input packets 12, bytes 3400, dropped 1, multicast packets 0\n"
+        "  output packets 7, bytes 900, dropped 0\nInterface lo is up, line protocol is up\n"
+    )
     result = frr_getters.interfaces_counters('{"eth1": {}, "lo": {}}', text)
     assert result["eth1"]["rx_octets"] == 3400 and result["eth1"]["tx_unicast_packets"] == 7
     assert result["eth1"]["rx_discards"] == 1

@@ -26,8 +26,9 @@ READ_GETTERS = ("get_facts", "get_interfaces", "get_interfaces_ip", "get_interfa
 
 
 @pytest.mark.lab
-def test_frr_getters_on_the_lab_fit_napalm_models(lab_target: Targets, runner: BlockingRunner,
-                                                  napalm_models_ok: ModelCheck) -> None:
+def test_frr_getters_on_the_lab_fit_napalm_models(
+    lab_target: Targets, runner: BlockingRunner, napalm_models_ok: ModelCheck
+) -> None:
     async def scenario() -> None:
         driver = NapalmDriver(lab_target("pe1"), runner)
         try:
@@ -144,19 +145,20 @@ def fakenos_ios() -> Iterator[DeviceTarget]:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         port = int(probe.getsockname()[1])
-    inventory = {"hosts": {"r1": {"username": "oss", "password": "fake-pass", "port": port,
-                                  "platform": "cisco_ios"}}}
+    inventory = {"hosts": {"r1": {"username": "oss", "password": "fake-pass", "port": port, "platform": "cisco_ios"}}}
     net = FakeNOS(inventory=inventory)
     net.start()
     try:
-        yield DeviceTarget("r1", "127.0.0.1", "cisco_ios",
-                           ssh=SshAccess("oss", port, Secret("fake-pass"), timeout_s=10))
+        yield DeviceTarget(
+            "r1", "127.0.0.1", "cisco_ios", ssh=SshAccess("oss", port, Secret("fake-pass"), timeout_s=10)
+        )
     finally:
         net.stop()
 
 
-def test_stock_ios_driver_read_getters_against_fakenos(fakenos_ios: DeviceTarget, runner: BlockingRunner,
-                                                       napalm_models_ok: ModelCheck) -> None:
+def test_stock_ios_driver_read_getters_against_fakenos(
+    fakenos_ios: DeviceTarget, runner: BlockingRunner, napalm_models_ok: ModelCheck
+) -> None:
     async def scenario() -> None:
         driver = NapalmDriver(fakenos_ios, runner)
         try:

@@ -36,13 +36,17 @@ NC = "urn:ietf:params:xml:ns:netconf:base:1.0"
 
 
 def description(text: str, interface: str = "eth3") -> str:
-    return (f'<interfaces xmlns="urn:ietf:params:xml:ns:yang:ietf-interfaces"><interface><name>{interface}</name>'
-            f"<description>{text}</description>"
-            f'<type xmlns:ianaift="{IANA}">ianaift:ethernetCsmacd</type></interface></interfaces>')
+    return (
+        f'<interfaces xmlns="urn:ietf:params:xml:ns:yang:ietf-interfaces"><interface><name>{interface}</name>'
+        f"<description>{text}</description>"
+        f'<type xmlns:ianaift="{IANA}">ianaift:ethernetCsmacd</type></interface></interfaces>'
+    )
 
 
-BAD = ('<interfaces xmlns="urn:ietf:params:xml:ns:yang:ietf-interfaces"><interface><name>eth3</name>'
-       "<frobnicate>1</frobnicate></interface></interfaces>")
+BAD = (
+    '<interfaces xmlns="urn:ietf:params:xml:ns:yang:ietf-interfaces"><interface><name>eth3</name>'
+    "<frobnicate>1</frobnicate></interface></interfaces>"
+)
 
 
 async def restore(driver: NetconfDriver, before: str) -> None:
@@ -73,8 +77,7 @@ def test_capabilities_interfaces_and_counters(lab_target: Targets, runner: Block
     asyncio.run(scenario())
 
 
-def test_candidate_validate_commit_is_live_despite_the_yuma123_bug(lab_target: Targets,
-                                                                   runner: BlockingRunner) -> None:
+def test_candidate_validate_commit_is_live_despite_the_yuma123_bug(lab_target: Targets, runner: BlockingRunner) -> None:
     """validate right before commit left running unchanged on yuma123: the driver must not."""
 
     async def scenario() -> None:
@@ -100,8 +103,9 @@ def test_candidate_validate_commit_is_live_despite_the_yuma123_bug(lab_target: T
     asyncio.run(scenario())
 
 
-def test_rpc_error_is_rejected_with_the_device_message_and_running_unchanged(lab_target: Targets,
-                                                                             runner: BlockingRunner) -> None:
+def test_rpc_error_is_rejected_with_the_device_message_and_running_unchanged(
+    lab_target: Targets, runner: BlockingRunner
+) -> None:
     async def scenario() -> None:
         driver = NetconfDriver(lab_target("pe2"), runner)
         before = (await driver.get_config()).text
@@ -203,8 +207,9 @@ def test_wrong_password_is_an_authentication_error(lab_target: Targets, runner: 
 def test_closed_port_is_unreachable_within_the_timeout(lab_target: Targets, runner: BlockingRunner) -> None:
     target = lab_target("pe1")
     assert target.netconf is not None
-    nowhere = dataclasses.replace(target, host="127.0.0.1",
-                                  netconf=dataclasses.replace(target.netconf, port=1, timeout_s=1.5))
+    nowhere = dataclasses.replace(
+        target, host="127.0.0.1", netconf=dataclasses.replace(target.netconf, port=1, timeout_s=1.5)
+    )
 
     async def scenario() -> None:
         driver = NetconfDriver(nowhere, runner, timeout_s=5)
@@ -216,8 +221,9 @@ def test_closed_port_is_unreachable_within_the_timeout(lab_target: Targets, runn
     asyncio.run(scenario())
 
 
-def test_a_degraded_link_times_out_and_other_devices_are_unaffected(lab: Any, lab_target: Targets,
-                                                                    runner: BlockingRunner) -> None:
+def test_a_degraded_link_times_out_and_other_devices_are_unaffected(
+    lab: Any, lab_target: Targets, runner: BlockingRunner
+) -> None:
     async def scenario() -> None:
         slow = NetconfDriver(lab_target("p1"), runner, timeout_s=1.5)
         other = NetconfDriver(lab_target("pe1"), runner, timeout_s=5)
@@ -247,8 +253,9 @@ def test_a_degraded_link_times_out_and_other_devices_are_unaffected(lab: Any, la
     asyncio.run(scenario())
 
 
-def test_the_yuma123_validate_bug_is_real_so_the_workaround_matters(lab: Any, lab_target: Targets,
-                                                                    runner: BlockingRunner) -> None:
+def test_the_yuma123_validate_bug_is_real_so_the_workaround_matters(
+    lab: Any, lab_target: Targets, runner: BlockingRunner
+) -> None:
     """Raw ncclient: edit, ``<validate><source><candidate/>``, commit -> running unchanged.
 
     If this starts failing, yuma123 fixed the bug and NetconfDriver.validate may go back to the
@@ -258,9 +265,16 @@ def test_the_yuma123_validate_bug_is_real_so_the_workaround_matters(lab: Any, la
 
     target = lab_target("p1")
     assert target.netconf is not None and target.netconf.password is not None
-    session = manager.connect(host=target.host, port=830, username=target.netconf.username,
-                              password=target.netconf.password.reveal(), hostkey_verify=False,
-                              look_for_keys=False, allow_agent=False, timeout=10)
+    session = manager.connect(
+        host=target.host,
+        port=830,
+        username=target.netconf.username,
+        password=target.netconf.password.reveal(),
+        hostkey_verify=False,
+        look_for_keys=False,
+        allow_agent=False,
+        timeout=10,
+    )
     before = session.get_config(source="running").xml.split("<data>", 1)[1]
     try:
         session.edit_config(target="candidate", config=f'<config xmlns="{NC}">{description("raw-bug")}</config>')

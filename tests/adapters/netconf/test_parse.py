@@ -55,17 +55,20 @@ def test_counters_are_64_bit_and_named_like_the_interfaces() -> None:
 
 
 def test_rpc_error_message_names_the_bad_element() -> None:
-    info = ('<error-info xmlns="urn:ietf:params:xml:ns:netconf:base:1.0">'
-            "<bad-element>if:bogus</bad-element></error-info>")
+    info = (
+        '<error-info xmlns="urn:ietf:params:xml:ns:netconf:base:1.0"><bad-element>if:bogus</bad-element></error-info>'
+    )
     message = parse.rpc_error_message("unknown-element", "unknown object", "/nc:rpc/x", info)
     assert message == "unknown object [unknown-element] bad-element if:bogus at /nc:rpc/x"
 
 
 def test_replacement_marks_replace_and_remove() -> None:
     wanted = '<system xmlns="urn:ietf:params:xml:ns:yang:ietf-system"><contact>a</contact></system>'
-    current = ('<data xmlns="urn:ietf:params:xml:ns:netconf:base:1.0">'
-               '<interfaces xmlns="urn:ietf:params:xml:ns:yang:ietf-interfaces"/>'
-               '<system xmlns="urn:ietf:params:xml:ns:yang:ietf-system"/></data>')
+    current = (
+        '<data xmlns="urn:ietf:params:xml:ns:netconf:base:1.0">'
+        '<interfaces xmlns="urn:ietf:params:xml:ns:yang:ietf-interfaces"/>'
+        '<system xmlns="urn:ietf:params:xml:ns:yang:ietf-system"/></data>'
+    )
     built = parse.replacement(wanted, current)
     assert 'operation="replace"' in built and "<contact>a</contact>" in built
     assert built.count('operation="remove"') == 1 and "ietf-interfaces" in built
