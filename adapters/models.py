@@ -172,3 +172,12 @@ class CommitResult:
     message: str = ""
     rollback_id: str | None = None
     warnings: tuple[str, ...] = field(default_factory=tuple)
+
+
+@dataclass(frozen=True, slots=True)
+class DeviceHealth:
+    """CPU and memory where the device exposes them (HOST-RESOURCES-MIB over SNMP); None when not."""
+
+    cpu_pct: float | None
+    mem_used_pct: float | None
+    response_ms: float | None = None

@@ -142,6 +142,14 @@ class SnmpClient:
                     future.cancel()
 
     def close(self) -> None:
-        if self._transport is not None:
-            self._transport.close()
-            self._transport = None
+        transport, self._transport = self._transport, None
+        if transport is None:
+            return
+        try:
+            transport.close()
+        except RuntimeError:
+            # Its event loop is already closed (a finished asyncio.run): close the socket object itself.
+            # Closing the bare fd instead would let a new socket reuse the number and be closed later.
+            sock = getattr(transport, "_sock", None)
+            if isinstance(sock, socket.socket):
+                sock.close()

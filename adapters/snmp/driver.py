@@ -7,6 +7,8 @@ for v3, with a bound on requests in flight.
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import time
 from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any, ClassVar
@@ -15,6 +17,7 @@ from adapters.contract import BaseDriver, Capability
 from adapters.errors import AdapterError, DeviceTimeoutError, UnsupportedOperationError
 from adapters.models import (
     DeviceFacts,
+    DeviceHealth,
     InterfaceCounters,
     InterfaceInfo,
     LldpNeighbor,
@@ -82,9 +85,10 @@ class SnmpManager:
             self._client = None
         if self._engine is not None:
             dispatcher = getattr(self._engine, "transport_dispatcher", None)
-            if dispatcher is not None:
-                dispatcher.close_dispatcher()
             self._engine = None
+            if dispatcher is not None:
+                with contextlib.suppress(RuntimeError):  # its event loop may already be closed
+                    dispatcher.close_dispatcher()
 
 
 class SnmpDriver(BaseDriver):
@@ -148,6 +152,27 @@ class SnmpDriver(BaseDriver):
         return parsers.counters(
             parsers.table(if_walk, mib.IF_ENTRY), parsers.table(ifx_walk, mib.IFX_ENTRY), uptime, read_at
         )
+
+    async def poll_interfaces(self) -> tuple[list[InterfaceInfo], list[InterfaceCounters], float]:
+        """Interfaces and their counters from one ifTable + ifXTable walk (the poller's fast path),
+        with the milliseconds the agent took to answer the sysUpTime GET."""
+        started = time.perf_counter()
+        uptime = await self._uptime()
+        response_ms = (time.perf_counter() - started) * 1000.0
+        read_at = datetime.now(UTC)
+        if_walk, ifx_walk = await self._walk_many(mib.IF_TABLE, mib.IFX_TABLE)
+        if_rows, ifx_rows = parsers.table(if_walk, mib.IF_ENTRY), parsers.table(ifx_walk, mib.IFX_ENTRY)
+        return (
+            parsers.interfaces(if_rows, ifx_rows, {}),
+            parsers.counters(if_rows, ifx_rows, uptime, read_at),
+            response_ms,
+        )
+
+    async def get_health(self) -> DeviceHealth:
+        """CPU and memory from HOST-RESOURCES-MIB; None for what the agent does not expose."""
+        loads, storage = await self._walk_many(mib.HR_PROCESSOR_LOAD, mib.HR_STORAGE_ENTRY)
+        cpu, memory = parsers.health(loads, parsers.table(storage, mib.HR_STORAGE_ENTRY))
+        return DeviceHealth(cpu, memory)
 
     async def get_lldp_neighbors(self) -> list[LldpNeighbor]:
         local, remote, addresses = await self._walk_many(

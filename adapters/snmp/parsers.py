@@ -280,3 +280,16 @@ def ospf_neighbors(rows: dict[ber.Oid, Row]) -> list[RoutingNeighbor]:
             )
         )
     return out
+
+
+def health(processor_loads: Iterable[ber.VarBind], storage: dict[ber.Oid, Row]) -> tuple[float | None, float | None]:
+    """(CPU %, memory used %) from hrProcessorLoad (averaged over CPUs) and the hrStorageRam row."""
+    loads = [value for _, tag, value in processor_loads if isinstance(value, int) and tag == ber.TAG_INTEGER]
+    cpu = sum(loads) / len(loads) if loads else None
+    memory = None
+    for row in storage.values():
+        if row.get(2) == mib.HR_STORAGE_RAM:
+            size, used = number(row.get(5)), number(row.get(6))
+            memory = 100.0 * used / size if size > 0 else None
+            break
+    return cpu, memory
