@@ -16,7 +16,16 @@ from rich.markup import escape
 
 from adapters import AdapterError
 from oss_agent.domain.errors import DomainError
-from oss_agent.entrypoints.cli import config_cmd, db_cmd, discover_cmd, inventory_cmd, lab_cmd, snmp_cmd, topology_cmd
+from oss_agent.entrypoints.cli import (
+    config_cmd,
+    db_cmd,
+    device_cmd,
+    discover_cmd,
+    inventory_cmd,
+    lab_cmd,
+    snmp_cmd,
+    topology_cmd,
+)
 from oss_agent.entrypoints.cli.output import FORMAT_OPTION, STATE, Format, emit_json
 from oss_agent.errors import ConfigError, OssAgentError
 
@@ -32,6 +41,7 @@ app.add_typer(db_cmd.app, name="db")
 app.add_typer(inventory_cmd.app, name="inventory")
 app.add_typer(lab_cmd.app, name="lab")
 app.add_typer(snmp_cmd.app, name="snmp")
+app.add_typer(device_cmd.app, name="device")
 app.add_typer(discover_cmd.app, name="discover")
 app.add_typer(topology_cmd.app, name="topology")
 
