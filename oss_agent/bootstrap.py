@@ -17,6 +17,7 @@ from oss_agent.domain.commands import Command
 from oss_agent.domain.events import Event
 from oss_agent.domain.model import DeviceSpec
 from oss_agent.errors import ConfigError, ConfigProblem
+from oss_agent.metrics import AgentMetrics
 from oss_agent.service_layer import handlers
 from oss_agent.service_layer.messagebus import CommandHandler, EventHandler, MessageBus
 from oss_agent.service_layer.unit_of_work import SqlAlchemyUnitOfWork
@@ -33,6 +34,7 @@ class Agent:
     uow: SqlAlchemyUnitOfWork
     bus: MessageBus
     registry: DriverRegistry = field(default_factory=DriverRegistry)
+    metrics: AgentMetrics = field(default_factory=AgentMetrics)
 
     def close(self) -> None:
         self.engine.dispose()

@@ -19,8 +19,10 @@ def config_diff(uow: UnitOfWork, device: str, old: int | None = None, new: int |
         old = (max((v for v in versions if v < new), default=0)) if old is None else old
         for wanted in (old, new):
             if wanted and wanted not in versions:
-                raise NotFoundError(f"device {device!r} has no configuration version {wanted} "
-                                    f"(versions: {', '.join(map(str, sorted(versions)))})")
+                raise NotFoundError(
+                    f"device {device!r} has no configuration version {wanted} "
+                    f"(versions: {', '.join(map(str, sorted(versions)))})"
+                )
         old_text = versions[old].content if old else ""
         text = unified_diff(old_text, versions[new].content, f"{device}@{old}", f"{device}@{new}")
         approved = uow.configs.approved(device)

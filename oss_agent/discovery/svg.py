@@ -69,8 +69,10 @@ def render_svg(topology: dict[str, Any], title: str = "Network topology") -> str
         sx, sy = _edge_point(ax, ay, bx, by)
         ex, ey = _edge_point(bx, by, ax, ay)
         out.append(f'<line x1="{sx:.1f}" y1="{sy:.1f}" x2="{ex:.1f}" y2="{ey:.1f}"/>')
-        for (px, py), (qx, qy), name in (((sx, sy), (ex, ey), link["a_interface"]),
-                                         ((ex, ey), (sx, sy), link["b_interface"])):
+        for (px, py), (qx, qy), name in (
+            ((sx, sy), (ex, ey), link["a_interface"]),
+            ((ex, ey), (sx, sy), link["b_interface"]),
+        ):
             lx, ly = px + (qx - px) * 0.18, py + (qy - py) * 0.18
             labels.append(
                 f'<text x="{lx:.1f}" y="{ly - 4:.1f}" font-size="11" text-anchor="middle" fill="#1f4e8c" '

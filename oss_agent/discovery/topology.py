@@ -37,14 +37,31 @@ def load_topology(uow: UnitOfWork) -> dict[str, Any]:
         for end in (link.a, link.b):
             nodes.setdefault(
                 end.device,
-                {"name": end.device, "host": "", "platform": "", "role": "external", "site": "", "vendor": "",
-                 "model": "", "os_version": "", "discovered": False, "reachable": None, "interfaces": 0},
+                {
+                    "name": end.device,
+                    "host": "",
+                    "platform": "",
+                    "role": "external",
+                    "site": "",
+                    "vendor": "",
+                    "model": "",
+                    "os_version": "",
+                    "discovered": False,
+                    "reachable": None,
+                    "interfaces": 0,
+                },
             )
     return {
         "nodes": [nodes[name] for name in sorted(nodes)],
         "links": [
-            {"key": link.key, "a": link.a.device, "a_interface": link.a.interface, "b": link.b.device,
-             "b_interface": link.b.interface, "source": link.source}
+            {
+                "key": link.key,
+                "a": link.a.device,
+                "a_interface": link.a.interface,
+                "b": link.b.device,
+                "b_interface": link.b.interface,
+                "source": link.source,
+            }
             for link in links
         ],
     }

@@ -77,8 +77,9 @@ class Poller:
                     health = await driver.get_health()
             except (AdapterError, TimeoutError) as exc:
                 if isinstance(exc, TimeoutError):
-                    exc = DeviceTimeoutError(f"poll not finished within {self.poll_timeout_s:g} s", device=name,
-                                             operation="poll")
+                    exc = DeviceTimeoutError(
+                        f"poll not finished within {self.poll_timeout_s:g} s", device=name, operation="poll"
+                    )
                 duration = time.perf_counter() - started
                 self._device_samples.append(DeviceSample(name, now, False))
                 self._unreachable.add(name)

@@ -10,7 +10,7 @@ from __future__ import annotations
 from fastapi import Depends, FastAPI
 
 from oss_agent.bootstrap import Agent
-from oss_agent.entrypoints.api import tmf, tmf639
+from oss_agent.entrypoints.api import perf, tmf, tmf639
 from oss_agent.storage.engine import make_session_factory
 
 
@@ -27,4 +27,5 @@ def create_app(agent: Agent) -> FastAPI:
     app.state.session_factory = make_session_factory(agent.engine)
     tmf.install_error_handlers(app)
     app.include_router(tmf639.router)
+    app.include_router(perf.router)
     return app

@@ -19,8 +19,15 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 logger = logging.getLogger(__name__)
 
-REASONS = {400: "Bad Request", 401: "Unauthorized", 403: "Forbidden", 404: "Not Found", 405: "Method Not Allowed",
-           409: "Conflict", 500: "Internal Server Error"}
+REASONS = {
+    400: "Bad Request",
+    401: "Unauthorized",
+    403: "Forbidden",
+    404: "Not Found",
+    405: "Method Not Allowed",
+    409: "Conflict",
+    500: "Internal Server Error",
+}
 PAGING_PARAMS = frozenset({"fields", "offset", "limit"})
 ALWAYS_SELECTED = ("id", "href", "@type")
 
@@ -34,8 +41,13 @@ class TmfError(HTTPException):
 
 
 def error_body(status: int, message: str, code: str | None = None) -> dict[str, str]:
-    return {"code": code or str(status), "reason": REASONS.get(status, "Error"), "message": message,
-            "status": str(status), "@type": "Error"}
+    return {
+        "code": code or str(status),
+        "reason": REASONS.get(status, "Error"),
+        "message": message,
+        "status": str(status),
+        "@type": "Error",
+    }
 
 
 def install_error_handlers(app: FastAPI) -> None:
@@ -43,8 +55,9 @@ def install_error_handlers(app: FastAPI) -> None:
         assert isinstance(exc, StarletteHTTPException)
         headers = dict(exc.headers or {})
         message = str(exc.detail) if exc.detail else REASONS.get(exc.status_code, "Error")
-        return JSONResponse(error_body(exc.status_code, message, getattr(exc, "code", None)), exc.status_code,
-                            headers=headers)
+        return JSONResponse(
+            error_body(exc.status_code, message, getattr(exc, "code", None)), exc.status_code, headers=headers
+        )
 
     async def validation_error(request: Request, exc: Exception) -> JSONResponse:
         assert isinstance(exc, RequestValidationError)

@@ -36,8 +36,13 @@ def _characteristics(values: dict[str, Any]) -> list[dict[str, Any]]:
     for name, value in values.items():
         if value is None or value == "" or value == []:
             continue
-        kind = "array" if isinstance(value, list) else "boolean" if isinstance(value, bool) else (
-            "integer" if isinstance(value, int) else "string")
+        kind = (
+            "array"
+            if isinstance(value, list)
+            else "boolean"
+            if isinstance(value, bool)
+            else ("integer" if isinstance(value, int) else "string")
+        )
         out.append({"name": name, "value": value, "valueType": kind})
     return out
 
@@ -57,11 +62,21 @@ def _device(request: Request, d: Device, status: tuple[str | None, bool] | None,
         "resourceStatus": resource_status,
         "operationalState": "disable" if error is not None else "enable",
         "administrativeState": "unlocked",
-        "resourceCharacteristic": _characteristics({
-            "host": d.host, "platform": d.platform, "role": d.role, "site": d.site, "vendor": d.vendor,
-            "model": d.model, "osVersion": d.os_version, "serialNumber": d.serial, "tags": list(d.tags),
-            "discovered": DISCOVERED_TAG in d.tags, "lastDiscoveryError": error,
-        }),
+        "resourceCharacteristic": _characteristics(
+            {
+                "host": d.host,
+                "platform": d.platform,
+                "role": d.role,
+                "site": d.site,
+                "vendor": d.vendor,
+                "model": d.model,
+                "osVersion": d.os_version,
+                "serialNumber": d.serial,
+                "tags": list(d.tags),
+                "discovered": DISCOVERED_TAG in d.tags,
+                "lastDiscoveryError": error,
+            }
+        ),
         "resourceRelationship": [
             {"relationshipType": "contains", "resource": _ref(request, f"{d.name}:{name}", name)}
             for name in sorted(d.interfaces)
@@ -91,14 +106,25 @@ def _interface(
         "@type": "LogicalResource",
         "@baseType": "Resource",
         "resourceSpecification": {
-            "id": INTERFACE_SPEC, "name": INTERFACE_SPEC, "@referredType": "ResourceSpecification"},
+            "id": INTERFACE_SPEC,
+            "name": INTERFACE_SPEC,
+            "@referredType": "ResourceSpecification",
+        },
         "resourceStatus": status,
         "operationalState": "enable" if i.oper_status == "up" else "disable",
         "administrativeState": "unlocked" if i.admin_up else "locked",
-        "resourceCharacteristic": _characteristics({
-            "device": d.name, "ifIndex": i.index, "ifType": i.if_type, "speedBps": i.speed_bps, "mtu": i.mtu,
-            "macAddress": i.mac, "operStatus": i.oper_status, "ipAddresses": addresses,
-        }),
+        "resourceCharacteristic": _characteristics(
+            {
+                "device": d.name,
+                "ifIndex": i.index,
+                "ifType": i.if_type,
+                "speedBps": i.speed_bps,
+                "mtu": i.mtu,
+                "macAddress": i.mac,
+                "operStatus": i.oper_status,
+                "ipAddresses": addresses,
+            }
+        ),
         "resourceRelationship": relations,
     }
 
@@ -122,8 +148,9 @@ def _resources(request: Request) -> list[dict[str, Any]]:
         for a in addresses.get(d.name, []):
             by_if.setdefault(a.interface, []).append(a.address)
         for name in sorted(d.interfaces):
-            items.append(_interface(request, d, d.interfaces[name], by_if.get(name, []),
-                                    sorted(peers.get((d.name, name), []))))
+            items.append(
+                _interface(request, d, d.interfaces[name], by_if.get(name, []), sorted(peers.get((d.name, name), [])))
+            )
     return items
 
 

@@ -23,6 +23,7 @@ from oss_agent.entrypoints.cli import (
     discover_cmd,
     inventory_cmd,
     lab_cmd,
+    run_cmd,
     snmp_cmd,
     topology_cmd,
 )
@@ -42,6 +43,8 @@ app.add_typer(inventory_cmd.app, name="inventory")
 app.add_typer(lab_cmd.app, name="lab")
 app.add_typer(snmp_cmd.app, name="snmp")
 app.add_typer(device_cmd.app, name="device")
+app.command("run")(run_cmd.run)
+app.command("perf")(run_cmd.perf)
 app.add_typer(discover_cmd.app, name="discover")
 app.add_typer(topology_cmd.app, name="topology")
 

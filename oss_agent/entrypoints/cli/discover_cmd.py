@@ -60,13 +60,33 @@ def discover(
         STATE.out.print(
             table(
                 f"Discovery ({sum(r.ok for r in results)}/{len(results)} devices ok)",
-                ["device", "status", "origin", "interfaces", "addresses", "lldp", "routing", "config", "changes",
-                 "time s", "error"],
                 [
-                    [r.device, r.status, r.origin if r.found_from is None else f"crawl from {r.found_from}",
-                     r.interfaces, r.addresses, r.lldp_neighbors, r.routing_neighbors,
-                     "" if r.config_version is None else f"v{r.config_version}" + (" drift" if r.drifted else ""),
-                     r.changes, r.duration_s, r.error or ""]
+                    "device",
+                    "status",
+                    "origin",
+                    "interfaces",
+                    "addresses",
+                    "lldp",
+                    "routing",
+                    "config",
+                    "changes",
+                    "time s",
+                    "error",
+                ],
+                [
+                    [
+                        r.device,
+                        r.status,
+                        r.origin if r.found_from is None else f"crawl from {r.found_from}",
+                        r.interfaces,
+                        r.addresses,
+                        r.lldp_neighbors,
+                        r.routing_neighbors,
+                        "" if r.config_version is None else f"v{r.config_version}" + (" drift" if r.drifted else ""),
+                        r.changes,
+                        r.duration_s,
+                        r.error or "",
+                    ]
                     for r in results
                 ],
             )

@@ -1,0 +1,163 @@
+"""``oss-agent run``: the long-running agent.
+
+One asyncio loop runs APScheduler (each device's poll at its interval with jitter; never two polls
+of one device at once; missed runs coalesced), the batch writer, rollups and retention, discovery,
+and the northbound API (uvicorn). SIGTERM and SIGINT stop it cleanly: the scheduler stops taking
+jobs, running polls finish, buffered samples are written, connections are closed.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import random
+import signal
+import time
+from collections.abc import Callable, Generator
+from datetime import UTC, datetime, timedelta
+
+import uvicorn
+from apscheduler.schedulers.asyncio import AsyncIOScheduler
+
+from adapters import Protocol
+from adapters.blocking import BlockingRunner
+from adapters.defaults import build_registry
+from adapters.snmp import SnmpManager
+from oss_agent.bootstrap import Agent, bootstrap, device_specs, read_inventory
+from oss_agent.config import AgentSettings
+from oss_agent.domain.commands import SyncInventory
+from oss_agent.entrypoints.api import create_app
+from oss_agent.performance.poller import Poller
+from oss_agent.performance.store import PerfStore, Retention
+
+logger = logging.getLogger(__name__)
+FLUSH_EVERY_S = 5.0
+
+
+class _ApiServer(uvicorn.Server):
+    """uvicorn without its own signal handling: the daemon owns SIGTERM/SIGINT."""
+
+    @contextlib.contextmanager
+    def capture_signals(self) -> Generator[None, None, None]:
+        yield
+
+
+async def _discover(agent: Agent) -> None:
+    from oss_agent.discovery.service import discover_all
+
+    results = await discover_all(agent, sync_inventory=False)
+    failed = [r.device for r in results if not r.ok]
+    logger.info("discovery: %d devices, %d failed %s", len(results), len(failed), failed or "")
+
+
+def schedule(scheduler: AsyncIOScheduler, agent: Agent, poller: Poller) -> None:
+    """Every job of the agent; the first polls are spread over the jitter window, not all at once."""
+    settings = agent.settings
+    now = datetime.now(UTC)
+    store = poller.store
+    for name in poller.targets:
+        first = now + timedelta(seconds=random.uniform(0, max(settings.poll_jitter_s, 0.1)))  # noqa: S311
+        scheduler.add_job(
+            poller.poll,
+            "interval",
+            args=[name],
+            id=f"poll:{name}",
+            seconds=settings.poll_interval_s,
+            jitter=settings.poll_jitter_s or None,
+            max_instances=1,
+            coalesce=True,
+            misfire_grace_time=max(1, int(settings.poll_interval_s)),
+            next_run_time=first,
+        )
+    scheduler.add_job(poller.flush, "interval", id="flush", seconds=FLUSH_EVERY_S, max_instances=1, coalesce=True)
+    scheduler.add_job(_rollup, "interval", args=[store], id="rollup", seconds=60, max_instances=1, coalesce=True)
+    scheduler.add_job(
+        _retention, "interval", args=[store], id="retention", seconds=3600, max_instances=1, coalesce=True
+    )
+    scheduler.add_job(
+        _discover,
+        "interval",
+        args=[agent],
+        id="discovery",
+        seconds=settings.discovery_interval_s,
+        max_instances=1,
+        coalesce=True,
+        next_run_time=now,
+    )
+
+
+async def _rollup(store: PerfStore) -> None:
+    await asyncio.to_thread(store.rollup, time.time())
+
+
+async def _retention(store: PerfStore) -> None:
+    await asyncio.to_thread(store.apply_retention, time.time(), Retention())
+
+
+async def run(
+    settings: AgentSettings, *, stop: asyncio.Event | None = None, on_ready: Callable[[Agent], None] | None = None
+) -> None:
+    """Run until ``stop`` is set or SIGTERM/SIGINT arrives."""
+    stop = stop or asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(sig, stop.set)
+    runner = BlockingRunner(settings.worker_threads)
+    agent = bootstrap(settings, registry=build_registry(runner), upgrade_schema=True)
+    manager = SnmpManager()
+    scheduler = AsyncIOScheduler(event_loop=loop, timezone="UTC")
+    server: _ApiServer | None = None
+    api_task: asyncio.Task[None] | None = None
+    poller: Poller | None = None
+    try:
+        inventory = read_inventory(settings)
+        await agent.bus.handle(SyncInventory(device_specs(inventory)))
+        targets = {name: inventory.target(name) for name in inventory.names()}
+        snmp_targets = {name: t for name, t in targets.items() if Protocol.SNMP in t.protocols()}
+        poller = Poller(
+            snmp_targets,
+            PerfStore(agent.engine),
+            manager=manager,
+            bus=agent.bus,
+            metrics=agent.metrics,
+            max_concurrent=settings.max_concurrent_polls,
+            poll_timeout_s=settings.device_timeout_s,
+        )
+        schedule(scheduler, agent, poller)
+        server = _ApiServer(
+            uvicorn.Config(
+                create_app(agent), host=settings.api_host, port=settings.api_port, log_level="warning", lifespan="off"
+            )
+        )
+        api_task = asyncio.create_task(server.serve())
+        scheduler.start()
+        while not server.started and not api_task.done():  # noqa: ASYNC110 - uvicorn exposes only a flag
+            await asyncio.sleep(0.05)
+        if api_task.done():
+            api_task.result()  # the API could not start (port in use...): raise it
+        logger.info(
+            "agent running: %d devices polled every %gs, API on %s:%d",
+            len(snmp_targets),
+            settings.poll_interval_s,
+            settings.api_host,
+            settings.api_port,
+        )
+        if on_ready is not None:
+            on_ready(agent)
+        await stop.wait()
+    finally:
+        if scheduler.running:
+            scheduler.shutdown(wait=False)
+        if server is not None and api_task is not None:
+            server.should_exit = True
+            with contextlib.suppress(Exception):
+                await asyncio.wait_for(api_task, 10)
+        if poller is not None:
+            await poller.flush()
+        manager.close()
+        runner.shutdown()
+        agent.close()
+        for sig in (signal.SIGTERM, signal.SIGINT):
+            loop.remove_signal_handler(sig)
+        logger.info("agent stopped")
