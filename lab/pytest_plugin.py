@@ -30,7 +30,9 @@ from lab.secrets import LabSecrets, ensure
 
 # Overridable so two test sessions on one host (two developers, or CI beside a dev lab) never collide.
 SESSION_PREFIX = os.environ.get("OSS_LAB_TEST_PREFIX", "osst")
-SESSION_MGMT = os.environ.get("OSS_LAB_TEST_MGMT_SUBNET", "203.0.113.0/24")
+# Not 203.0.113.0/24: on this workplace the package registries resolve to 203.0.113.80, and a lab
+# bridge in that range would hijack their route while tests run.
+SESSION_MGMT = os.environ.get("OSS_LAB_TEST_MGMT_SUBNET", "100.64.0.0/24")
 
 
 @dataclass(frozen=True)
