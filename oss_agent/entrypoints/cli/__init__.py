@@ -17,6 +17,7 @@ from rich.markup import escape
 from adapters import AdapterError
 from oss_agent.domain.errors import DomainError
 from oss_agent.entrypoints.cli import (
+    bench_cmd,
     config_cmd,
     db_cmd,
     device_cmd,
@@ -45,6 +46,7 @@ app.add_typer(snmp_cmd.app, name="snmp")
 app.add_typer(device_cmd.app, name="device")
 app.command("run")(run_cmd.run)
 app.command("perf")(run_cmd.perf)
+app.add_typer(bench_cmd.app, name="bench")
 app.add_typer(discover_cmd.app, name="discover")
 app.add_typer(topology_cmd.app, name="topology")
 
