@@ -80,6 +80,8 @@ class Alarm:
     root_cause_id: str | None = None
     affected_resources: list[str] = field(default_factory=list)
     comments: list[AlarmComment] = field(default_factory=list)
+    flapping: bool = False
+    occurrences_in_window: int = 1
     events: list[Event] = field(default_factory=list, repr=False, compare=False)
 
     @classmethod
@@ -134,6 +136,11 @@ class Alarm:
 
     def add_comment(self, author: str, text: str, at: datetime) -> None:
         self.comments.append(AlarmComment(author, text, at))
+
+    def mark_flapping(self, occurrences: int) -> None:
+        """The same fault came and went ``occurrences`` times within the flap window."""
+        self.flapping = True
+        self.occurrences_in_window = occurrences
 
     def mark_symptom_of(self, root: Alarm) -> None:
         if root.id == self.id:

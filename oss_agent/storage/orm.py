@@ -25,6 +25,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+from sqlalchemy.sql.expression import false
 
 NAMING = {
     "ix": "ix_%(column_0_label)s",
@@ -148,6 +149,8 @@ class AlarmRow(Base):
     root_cause_id: Mapped[str | None] = mapped_column(ForeignKey("alarms.id", ondelete="SET NULL"))
     affected_resources: Mapped[list[Any]] = mapped_column(JSON, default=list)
     comments: Mapped[list[Any]] = mapped_column(JSON, default=list)
+    flapping: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    occurrences_in_window: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
 
 
 class ServiceOrderRow(Base):

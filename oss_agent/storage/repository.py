@@ -215,6 +215,8 @@ class AlarmRepository(_Tracking[Alarm, AlarmRow]):
             repeat_count=row.repeat_count,
             root_cause_id=row.root_cause_id,
             affected_resources=list(row.affected_resources),
+            flapping=row.flapping,
+            occurrences_in_window=row.occurrences_in_window,
             comments=[AlarmComment(c["author"], c["text"], datetime.fromisoformat(c["at"])) for c in row.comments],
         )
 
@@ -226,6 +228,7 @@ class AlarmRepository(_Tracking[Alarm, AlarmRow]):
         row.acknowledged, row.ack_user, row.ack_at = alarm.acknowledged, alarm.ack_user, alarm.ack_at
         row.repeat_count, row.root_cause_id = alarm.repeat_count, alarm.root_cause_id
         row.affected_resources = list(alarm.affected_resources)
+        row.flapping, row.occurrences_in_window = alarm.flapping, alarm.occurrences_in_window
         row.comments = [{"author": c.author, "text": c.text, "at": c.at.isoformat()} for c in alarm.comments]
 
 
