@@ -7,7 +7,9 @@ nothing here runs at import time, so tests can build as many isolated agents as 
 from __future__ import annotations
 
 import functools
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
+from typing import Any
 
 from sqlalchemy import Engine
 
@@ -17,6 +19,7 @@ from oss_agent.domain.commands import Command
 from oss_agent.domain.events import Event
 from oss_agent.domain.model import DeviceSpec
 from oss_agent.errors import ConfigError, ConfigProblem
+from oss_agent.fault import handlers as fault_handlers
 from oss_agent.metrics import AgentMetrics
 from oss_agent.service_layer import handlers
 from oss_agent.service_layer.messagebus import CommandHandler, EventHandler, MessageBus
@@ -48,8 +51,12 @@ def bootstrap(
     if upgrade_schema:
         migrate.upgrade(engine)
     uow = SqlAlchemyUnitOfWork(make_session_factory(engine))
+    every_handler: dict[type[Command], Callable[..., Awaitable[Any]]] = {
+        **handlers.COMMAND_HANDLERS,
+        **fault_handlers.COMMAND_HANDLERS,
+    }
     command_handlers: dict[type[Command], CommandHandler] = {
-        kind: functools.partial(handler, uow=uow) for kind, handler in handlers.COMMAND_HANDLERS.items()
+        kind: functools.partial(handler, uow=uow) for kind, handler in every_handler.items()
     }
     event_handlers: dict[type[Event], list[EventHandler]] = {
         kind: [functools.partial(h, uow=uow) for h in subscribed]

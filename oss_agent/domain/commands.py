@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from oss_agent.domain.discovery import AddressState, FactsState, NeighborState
+from oss_agent.domain.fault import FaultSignal
 from oss_agent.domain.model import AlarmSpec, DeviceSpec, InterfaceState, ServiceOrderItemSpec
 
 
@@ -89,3 +90,11 @@ class ApproveConfiguration(Command):
     user: str
     at: datetime
     version: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class ProcessFaultSignals(Command):
+    """Apply a batch of fault observations in one transaction: raise, update or clear alarms,
+    correlate symptoms with their root cause, and keep every observation as a fault event."""
+
+    signals: tuple[FaultSignal, ...]

@@ -189,6 +189,11 @@ class AlarmRepository(_Tracking[Alarm, AlarmRow]):
         ).one_or_none()
         return None if row is None else self._load(row)
 
+    def count_raised_since(self, reduction_key: str, since: datetime) -> int:
+        """How many alarms for this fault were raised since ``since`` (flap detection)."""
+        query = select(func.count()).where(AlarmRow.reduction_key == reduction_key, AlarmRow.raised_at >= since)
+        return int(self.session.scalar(query) or 0)
+
     def list(self, *, active_only: bool = False, limit: int = 1000) -> list[Alarm]:
         query = select(AlarmRow).order_by(AlarmRow.raised_at.desc()).limit(limit)
         if active_only:

@@ -1,0 +1,1 @@
+"""Fault management: traps and polls into deduplicated, correlated alarms."""

@@ -1,0 +1,156 @@
+"""Applying fault signals: one unit of work per batch, so a storm of 10,000 traps is a handful of
+transactions, not 10,000.
+
+Rules applied here:
+- deduplication: a signal for a fault with an open alarm updates it (repeat count) instead of
+  raising another; level-triggered sources (polls) do not count repeats;
+- clearing by correlation: a clear signal (linkUp, a poll that no longer sees the fault) clears the
+  open alarm with the same reduction key;
+- root cause: while a device is unreachable, alarms on its own objects and on its neighbours' links
+  to it are marked as symptoms of that one alarm, whichever arrived first;
+- flapping: a fault raised again and again within the flap window is marked as flapping;
+- every signal, alarming or not (unknown traps too), is kept as a fault event.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any
+
+from sqlalchemy import insert
+
+from oss_agent.domain.alarm import Alarm
+from oss_agent.domain.commands import Command, ProcessFaultSignals
+from oss_agent.domain.fault import FaultSignal
+from oss_agent.service_layer.unit_of_work import SqlAlchemyUnitOfWork
+from oss_agent.storage.fault_tables import FaultEventRow
+
+FLAP_WINDOW = timedelta(minutes=10)
+FLAP_OCCURRENCES = 3
+
+
+@dataclass
+class BatchResult:
+    signals: int = 0
+    raised: int = 0
+    updated: int = 0
+    cleared: int = 0
+    events: int = 0
+    symptoms: int = 0
+
+
+def _device_of(managed_object: str) -> str:
+    return managed_object.split(":", 1)[0].split("|", 1)[0]
+
+
+class _Correlator:
+    """Root-cause marking against the alarms open in this unit of work."""
+
+    def __init__(self, uow: SqlAlchemyUnitOfWork) -> None:
+        self.uow = uow
+        self._active: dict[str, Alarm] | None = None
+        self._neighbours: dict[str, set[str]] | None = None  # device -> "other:ifname" facing it
+
+    def active(self) -> dict[str, Alarm]:
+        if self._active is None:
+            self._active = {a.reduction_key: a for a in self.uow.alarms.list(active_only=True, limit=100_000)}
+        return self._active
+
+    def neighbour_ports(self, device: str) -> set[str]:
+        if self._neighbours is None:
+            self._neighbours = {}
+            for link in self.uow.links.list():
+                self._neighbours.setdefault(link.a.device, set()).add(str(link.b))
+                self._neighbours.setdefault(link.b.device, set()).add(str(link.a))
+        return self._neighbours.get(device, set())
+
+    def _symptom_of(self, alarm: Alarm, root: Alarm) -> bool:
+        device = _device_of(root.managed_object)
+        return alarm.id != root.id and (
+            _device_of(alarm.managed_object) == device or alarm.managed_object in self.neighbour_ports(device)
+        )
+
+    def on_raised(self, alarm: Alarm) -> int:
+        """Mark ``alarm`` as a symptom, or as the root of already-open symptoms; returns marks made."""
+        marked = 0
+        active = self.active()
+        if alarm.reduction_key.endswith("|unreachable"):
+            for other in active.values():
+                if other.is_active and other.root_cause_id is None and self._symptom_of(other, alarm):
+                    other.mark_symptom_of(alarm)
+                    marked += 1
+        else:
+            for root in active.values():
+                if root.is_active and root.reduction_key.endswith("|unreachable") and self._symptom_of(alarm, root):
+                    alarm.mark_symptom_of(root)
+                    marked += 1
+                    break
+        active[alarm.reduction_key] = alarm
+        return marked
+
+    def on_cleared(self, alarm: Alarm) -> None:
+        self.active().pop(alarm.reduction_key, None)
+
+
+async def process_fault_signals(cmd: ProcessFaultSignals, uow: SqlAlchemyUnitOfWork) -> BatchResult:
+    result = BatchResult(signals=len(cmd.signals))
+    with uow:
+        correlator = _Correlator(uow)
+        open_alarms: dict[str, Alarm | None] = {}
+        rows: list[dict[str, Any]] = []
+        for signal in cmd.signals:
+            alarm_id = None
+            if signal.reduction_key:
+                if signal.reduction_key not in open_alarms:
+                    open_alarms[signal.reduction_key] = uow.alarms.active(signal.reduction_key)
+                alarm = open_alarms[signal.reduction_key]
+                if signal.raised and signal.spec is not None:
+                    alarm, change = _raise(uow, alarm, signal, correlator, result)
+                    open_alarms[signal.reduction_key] = alarm
+                    alarm_id = alarm.id if change else None
+                elif alarm is not None:
+                    alarm.clear(signal.at)
+                    correlator.on_cleared(alarm)
+                    open_alarms[signal.reduction_key] = None
+                    result.cleared += 1
+                    alarm_id = alarm.id
+            rows.append(
+                {
+                    "at": signal.at,
+                    "source": signal.source,
+                    "device": signal.device,
+                    "kind": signal.kind,
+                    "detail": dict(signal.detail),
+                    "alarm_id": alarm_id,
+                }
+            )
+        if rows:
+            uow.session.execute(insert(FaultEventRow), rows)
+            result.events = len(rows)
+        uow.commit()
+    return result
+
+
+def _raise(
+    uow: SqlAlchemyUnitOfWork, alarm: Alarm | None, signal: FaultSignal, correlator: _Correlator, result: BatchResult
+) -> tuple[Alarm, bool]:
+    assert signal.spec is not None
+    if alarm is None:
+        alarm = Alarm.raise_new(signal.spec, signal.at)
+        occurrences = uow.alarms.count_raised_since(signal.reduction_key, signal.at - FLAP_WINDOW) + 1
+        if occurrences >= FLAP_OCCURRENCES:
+            alarm.mark_flapping(occurrences)
+        uow.alarms.add(alarm)
+        result.symptoms += correlator.on_raised(alarm)
+        result.raised += 1
+        return alarm, True
+    if signal.count_repeat:
+        alarm.repeat(signal.spec, signal.at)
+        result.updated += 1
+        return alarm, True
+    return alarm, False
+
+
+COMMAND_HANDLERS: dict[type[Command], Callable[..., Awaitable[Any]]] = {ProcessFaultSignals: process_fault_signals}
