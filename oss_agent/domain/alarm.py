@@ -12,7 +12,15 @@ from datetime import datetime
 from enum import StrEnum
 
 from oss_agent.domain.errors import InvalidTransitionError
-from oss_agent.domain.events import AlarmAcknowledged, AlarmCleared, AlarmRaised, AlarmUpdated, Event
+from oss_agent.domain.events import (
+    AlarmAcknowledged,
+    AlarmCleared,
+    AlarmCommented,
+    AlarmRaised,
+    AlarmUnacknowledged,
+    AlarmUpdated,
+    Event,
+)
 
 
 class Severity(StrEnum):
@@ -131,11 +139,15 @@ class Alarm:
         self.acknowledged, self.ack_user, self.ack_at = True, user, at
         self.events.append(AlarmAcknowledged(self.id, user))
 
-    def unacknowledge(self) -> None:
+    def unacknowledge(self, user: str = "") -> None:
         self.acknowledged, self.ack_user, self.ack_at = False, None, None
+        self.events.append(AlarmUnacknowledged(self.id, user))
 
     def add_comment(self, author: str, text: str, at: datetime) -> None:
+        if not text.strip():
+            raise InvalidTransitionError("a comment needs some text")
         self.comments.append(AlarmComment(author, text, at))
+        self.events.append(AlarmCommented(self.id, author))
 
     def mark_flapping(self, occurrences: int) -> None:
         """The same fault came and went ``occurrences`` times within the flap window."""

@@ -98,3 +98,36 @@ class ProcessFaultSignals(Command):
     correlate symptoms with their root cause, and keep every observation as a fault event."""
 
     signals: tuple[FaultSignal, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class AcknowledgeAlarms(Command):
+    """Acknowledge several alarms at once (TMF642 ackAlarms): all of them or, on any error, none."""
+
+    alarm_ids: tuple[str, ...]
+    user: str
+    at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class UnacknowledgeAlarms(Command):
+    alarm_ids: tuple[str, ...]
+    user: str
+    at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class ClearAlarmsById(Command):
+    """An operator clears alarms by id (``ClearAlarm`` is what a source sends, by reduction key)."""
+
+    alarm_ids: tuple[str, ...]
+    user: str
+    at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class CommentAlarms(Command):
+    alarm_ids: tuple[str, ...]
+    author: str
+    text: str
+    at: datetime

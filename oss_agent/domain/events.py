@@ -177,3 +177,15 @@ class ConfigurationApproved(Event):
     device: str
     version: int
     user: str
+
+
+@dataclass(frozen=True, slots=True)
+class AlarmUnacknowledged(Event):
+    alarm_id: str
+    user: str
+
+
+@dataclass(frozen=True, slots=True)
+class AlarmCommented(Event):
+    alarm_id: str
+    author: str

@@ -92,6 +92,52 @@ async def acknowledge_alarm(cmd: commands.AcknowledgeAlarm, uow: UnitOfWork) -> 
         uow.commit()
 
 
+def _alarms_by_id(uow: UnitOfWork, alarm_ids: tuple[str, ...]) -> list[Alarm]:
+    """Every named alarm, or NotFoundError before anything changed (a batch is all or nothing)."""
+    found = [(alarm_id, uow.alarms.get(alarm_id)) for alarm_id in alarm_ids]
+    missing = [alarm_id for alarm_id, alarm in found if alarm is None]
+    if missing:
+        raise NotFoundError(f"alarm(s) {', '.join(repr(m) for m in missing)} do not exist")
+    return [alarm for _, alarm in found if alarm is not None]
+
+
+async def acknowledge_alarms(cmd: commands.AcknowledgeAlarms, uow: UnitOfWork) -> list[str]:
+    with uow:
+        alarms = _alarms_by_id(uow, cmd.alarm_ids)
+        for alarm in alarms:
+            alarm.acknowledge(cmd.user, cmd.at)
+        uow.commit()
+        return [a.id for a in alarms]
+
+
+async def unacknowledge_alarms(cmd: commands.UnacknowledgeAlarms, uow: UnitOfWork) -> list[str]:
+    with uow:
+        alarms = _alarms_by_id(uow, cmd.alarm_ids)
+        for alarm in alarms:
+            alarm.unacknowledge(cmd.user)
+        uow.commit()
+        return [a.id for a in alarms]
+
+
+async def clear_alarms_by_id(cmd: commands.ClearAlarmsById, uow: UnitOfWork) -> list[str]:
+    """Clear the named alarms; the ids of those that were still active (clearing twice changes nothing)."""
+    with uow:
+        alarms = [a for a in _alarms_by_id(uow, cmd.alarm_ids) if a.is_active]
+        for alarm in alarms:
+            alarm.clear(cmd.at)
+        uow.commit()
+        return [a.id for a in alarms]
+
+
+async def comment_alarms(cmd: commands.CommentAlarms, uow: UnitOfWork) -> list[str]:
+    with uow:
+        alarms = _alarms_by_id(uow, cmd.alarm_ids)
+        for alarm in alarms:
+            alarm.add_comment(cmd.author, cmd.text, cmd.at)
+        uow.commit()
+        return [a.id for a in alarms]
+
+
 async def submit_service_order(cmd: commands.SubmitServiceOrder, uow: UnitOfWork) -> str:
     with uow:
         order = ServiceOrder.submit(cmd.order_id, cmd.items, datetime.now(UTC), cmd.external_id, cmd.description)
@@ -128,6 +174,10 @@ COMMAND_HANDLERS: dict[type[commands.Command], Callable[..., Awaitable[Any]]] = 
     commands.ClearAlarm: clear_alarm,
     commands.AcknowledgeAlarm: acknowledge_alarm,
     commands.SubmitServiceOrder: submit_service_order,
+    commands.AcknowledgeAlarms: acknowledge_alarms,
+    commands.UnacknowledgeAlarms: unacknowledge_alarms,
+    commands.ClearAlarmsById: clear_alarms_by_id,
+    commands.CommentAlarms: comment_alarms,
     **discovery_handlers.COMMAND_HANDLERS,
 }
 

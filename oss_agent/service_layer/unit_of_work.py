@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from oss_agent.domain.events import Event
 from oss_agent.storage.discovery_repository import ConfigRepository, DiscoveryRepository
+from oss_agent.storage.hub_repository import Outbox
 from oss_agent.storage.repository import (
     AlarmRepository,
     ChangeLog,
@@ -58,6 +59,8 @@ class SqlAlchemyUnitOfWork:
         self.changes = ChangeLog(self._session)
         self.discovery = DiscoveryRepository(self._session)
         self.configs = ConfigRepository(self._session)
+        self.outbox = Outbox(self._session)
+        self.alarm_numbers = self.outbox.numbers
         return self
 
     def __exit__(
@@ -80,6 +83,8 @@ class SqlAlchemyUnitOfWork:
         # Events are taken before the commit so a handler never sees an event whose
         # aggregate was not stored; they are released only after it succeeds.
         taken = [*self.devices.collect_events(), *self.alarms.collect_events(), *self.orders.collect_events()]
+        # The transactional outbox: alarm events are stored for the hub in this same transaction.
+        self.outbox.record(taken, self.alarms.get)
         self.session.commit()
         self._pending.extend(taken)
 

@@ -1,0 +1,143 @@
+"""The outbox and the alarm numbers, written inside the unit of work's transaction.
+
+``Outbox.record`` is called by ``SqlAlchemyUnitOfWork.commit`` after the aggregates were written
+back and before the session commits: the event rows and the alarm change succeed or fail together.
+Rows hold our own vocabulary (domain event name, an alarm snapshot); what TMF calls them is the
+hub's business (``oss_agent.fault.hub``), so storage stays free of any API.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable, Iterable
+from dataclasses import asdict
+from datetime import UTC, date, datetime
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from oss_agent.domain.alarm import Alarm
+from oss_agent.domain.events import Event
+from oss_agent.storage.hub_tables import AlarmNumberRow, HubOutboxRow
+from oss_agent.storage.orm import AlarmRow
+
+ALARM_API = "alarm"
+
+
+def _iso(value: datetime | None) -> str | None:
+    return None if value is None else value.astimezone(UTC).isoformat()
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, datetime | date):
+        return value.isoformat()
+    return value
+
+
+def alarm_snapshot(
+    alarm: Alarm, number: int, root_number: int | None = None, symptom_numbers: Iterable[int] = ()
+) -> dict[str, Any]:
+    """The alarm as plain JSON, in our field names: what the outbox keeps and the API renders."""
+    return {
+        "id": alarm.id,
+        "number": number,
+        "reduction_key": alarm.reduction_key,
+        "managed_object": alarm.managed_object,
+        "alarm_type": alarm.alarm_type.value,
+        "probable_cause": alarm.probable_cause,
+        "specific_problem": alarm.specific_problem,
+        "severity": alarm.severity.value,
+        "state": alarm.state.value,
+        "raised_at": _iso(alarm.raised_at),
+        "changed_at": _iso(alarm.changed_at),
+        "cleared_at": _iso(alarm.cleared_at),
+        "acknowledged": alarm.acknowledged,
+        "ack_user": alarm.ack_user,
+        "ack_at": _iso(alarm.ack_at),
+        "repeat_count": alarm.repeat_count,
+        "root_cause_id": alarm.root_cause_id,
+        "root_cause_number": root_number,
+        "symptom_numbers": sorted(symptom_numbers),
+        "affected_resources": list(alarm.affected_resources),
+        "comments": [{"author": c.author, "text": c.text, "at": _iso(c.at)} for c in alarm.comments],
+        "flapping": alarm.flapping,
+        "occurrences_in_window": alarm.occurrences_in_window,
+    }
+
+
+class AlarmNumbers:
+    """Stable integer ids for alarms, assigned once (TMF642 v4 types ``Alarm.id`` as an integer)."""
+
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def ensure(self, alarm_id: str) -> int:
+        number = self.session.scalar(select(AlarmNumberRow.number).where(AlarmNumberRow.alarm_id == alarm_id))
+        if number is not None:
+            return number
+        row = AlarmNumberRow(alarm_id=alarm_id)
+        self.session.add(row)
+        self.session.flush()
+        return row.number
+
+    def of(self, alarm_ids: Iterable[str]) -> dict[str, int]:
+        wanted = list(set(alarm_ids))
+        if not wanted:
+            return {}
+        rows = self.session.execute(
+            select(AlarmNumberRow.alarm_id, AlarmNumberRow.number).where(AlarmNumberRow.alarm_id.in_(wanted))
+        )
+        return {alarm_id: number for alarm_id, number in rows}
+
+    def alarm_id(self, number: int) -> str | None:
+        return self.session.scalar(select(AlarmNumberRow.alarm_id).where(AlarmNumberRow.number == number))
+
+    def symptoms_of(self, alarm_id: str) -> list[int]:
+        query = (
+            select(AlarmNumberRow.number)
+            .join(AlarmRow, AlarmRow.id == AlarmNumberRow.alarm_id)
+            .where(AlarmRow.root_cause_id == alarm_id)
+        )
+        return list(self.session.scalars(query))
+
+
+class Outbox:
+    """Writes one outbox row per alarm event, in the caller's transaction."""
+
+    def __init__(self, session: Session) -> None:
+        self.session = session
+        self.numbers = AlarmNumbers(session)
+
+    def record(self, events: Iterable[Event], find_alarm: Callable[[str], Alarm | None]) -> int:
+        """Add a row for each event that names an alarm (``alarm_id``); returns how many were added.
+
+        Any alarm event counts, so events added to the domain later are published without a change here.
+        """
+        written = 0
+        now = datetime.now(UTC)
+        for event in events:
+            alarm_id = getattr(event, "alarm_id", None)
+            if not isinstance(alarm_id, str):
+                continue
+            alarm = find_alarm(alarm_id)
+            if alarm is None:
+                continue
+            self.session.flush()  # the alarm row must exist before its number refers to it
+            number = self.numbers.ensure(alarm.id)
+            root = self.numbers.ensure(alarm.root_cause_id) if alarm.root_cause_id else None
+            snapshot = alarm_snapshot(alarm, number, root, self.numbers.symptoms_of(alarm.id))
+            detail = {k: _plain(v) for k, v in asdict(event).items()}
+            self.session.add(
+                HubOutboxRow(
+                    event_id=str(uuid.uuid4()),
+                    api=ALARM_API,
+                    event_type=type(event).__name__,
+                    resource_id=alarm.id,
+                    created_at=now,
+                    payload={"alarm": snapshot, "detail": detail},
+                    fanned_out=False,
+                )
+            )
+            written += 1
+        return written
