@@ -17,6 +17,7 @@ from rich.markup import escape
 from adapters import AdapterError
 from oss_agent.domain.errors import DomainError
 from oss_agent.entrypoints.cli import (
+    alarms_cmd,
     bench_cmd,
     config_cmd,
     db_cmd,
@@ -49,6 +50,7 @@ app.command("perf")(run_cmd.perf)
 app.add_typer(bench_cmd.app, name="bench")
 app.add_typer(discover_cmd.app, name="discover")
 app.add_typer(topology_cmd.app, name="topology")
+app.add_typer(alarms_cmd.app, name="alarms")
 
 
 @app.callback()

@@ -1,0 +1,287 @@
+"""TMF642 Alarm Management: the alarm list, PATCH, and the four task operations.
+
+Every change goes through the message bus as one command over all the alarms it names, so a task
+either changes every matched alarm or none; a request is validated completely before that command
+is sent, so a bad request changes nothing. Resource shape and mapping: ``oss_agent.fault.hub.tmf642``.
+The event hub is in :mod:`oss_agent.entrypoints.api.tmf642_hub`.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, datetime
+from typing import Any
+
+from fastapi import APIRouter, Body, Query, Request, Response
+from pydantic import BaseModel, ConfigDict, Field
+from sqlalchemy import select
+
+from oss_agent.domain import commands
+from oss_agent.domain.errors import DomainError, NotFoundError
+from oss_agent.entrypoints.api.tmf import TmfError, filters_from, matches, page, parse_fields, select_fields
+from oss_agent.fault.hub.tmf642 import BASE, SYSTEM_ID, render_alarm
+from oss_agent.fault.hub.views import alarm_snapshots
+from oss_agent.storage.hub_tables import AlarmTaskRow
+
+router = APIRouter(prefix=BASE, tags=["TMF642 alarm management"])
+
+PATCHABLE = frozenset(
+    {"ackState", "ackUserId", "ackSystemId", "comment", "state", "clearUserId", "clearSystemId", "alarmClearedTime"}
+)
+
+
+def origin(request: Request) -> str:
+    return str(request.base_url).rstrip("/")
+
+
+def alarms(request: Request) -> list[dict[str, Any]]:
+    base = origin(request)
+    return [render_alarm(s, base) for s in alarm_snapshots(request.app.state.session_factory)]
+
+
+async def send(request: Request, command: commands.Command) -> Any:
+    """Hand a command to the bus; the domain's refusals become TMF errors (nothing was stored)."""
+    try:
+        return (await request.app.state.agent.bus.handle(command)).result
+    except NotFoundError as exc:
+        raise TmfError(404, str(exc)) from exc
+    except DomainError as exc:
+        raise TmfError(400, str(exc)) from exc
+
+
+def _number(alarm_id: str) -> int:
+    if not alarm_id.isdigit():
+        raise TmfError(400, f"alarm id must be an integer, got {alarm_id!r}")
+    return int(alarm_id)
+
+
+def _one(request: Request, alarm_id: str) -> dict[str, Any]:
+    number = _number(alarm_id)
+    for item in alarms(request):
+        if item["id"] == number:
+            return item
+    raise TmfError(404, f"no alarm with id {alarm_id!r}")
+
+
+@router.get("/alarm", summary="List or find Alarm objects")
+def list_alarms(
+    request: Request,
+    response: Response,
+    fields: str | None = Query(None, description="Comma-separated properties to be provided in response"),
+    offset: int = Query(0, description="Requested index for start of resources to be provided in response"),
+    limit: int | None = Query(None, description="Requested number of resources to be provided in response"),
+) -> list[dict[str, Any]]:
+    """Filters: any first-level or dotted attribute (``perceivedSeverity=critical,major``, ``alarmedObject.id=pe1``)."""
+    filters = filters_from(request)
+    chosen = [item for item in alarms(request) if matches(item, filters)]
+    items, headers = page(chosen, offset, limit)
+    response.headers.update(headers)
+    selected = parse_fields(fields)
+    return [select_fields(item, selected) for item in items]
+
+
+@router.get("/alarm/{alarm_id}", summary="Retrieves an Alarm by ID")
+def retrieve_alarm(request: Request, alarm_id: str, fields: str | None = Query(None)) -> dict[str, Any]:
+    return select_fields(_one(request, alarm_id), parse_fields(fields))
+
+
+def _time(value: Any, name: str) -> datetime:
+    if value is None:
+        return datetime.now(UTC)
+    try:
+        parsed = datetime.fromisoformat(str(value).replace("Z", "+00:00"))
+    except ValueError as exc:
+        raise TmfError(400, f"{name} is not an ISO 8601 date-time: {value!r}") from exc
+    if parsed.tzinfo is None:
+        raise TmfError(400, f"{name} needs a time zone: {value!r}")
+    return parsed.astimezone(UTC)
+
+
+@router.patch("/alarm/{alarm_id}", summary="Acknowledge, unacknowledge, comment or clear an Alarm")
+async def patch_alarm(request: Request, alarm_id: str, body: dict[str, Any] = Body(...)) -> dict[str, Any]:  # noqa: B008
+    """Only what an operator may change: ``ackState`` (+``ackUserId``), new ``comment`` entries, ``state=cleared``."""
+    current = _one(request, alarm_id)
+    refused = sorted(set(body) - PATCHABLE)
+    if refused:
+        raise TmfError(
+            400, f"attribute(s) {', '.join(refused)} cannot be patched; patchable: {', '.join(sorted(PATCHABLE))}"
+        )
+    target = (current["externalAlarmId"],)
+    todo: list[commands.Command] = []
+    ack = body.get("ackState")
+    if ack not in (None, "acknowledged", "unacknowledged"):
+        raise TmfError(400, "ackState must be 'acknowledged' or 'unacknowledged'")
+    user = str(body.get("ackUserId") or "")
+    if ack == "acknowledged":
+        if not user:
+            raise TmfError(400, "acknowledging needs ackUserId")
+        todo.append(commands.AcknowledgeAlarms(target, user, datetime.now(UTC)))
+    elif ack == "unacknowledged":
+        todo.append(commands.UnacknowledgeAlarms(target, user, datetime.now(UTC)))
+    comments = body.get("comment") or []
+    if not isinstance(comments, list) or not all(isinstance(c, dict) and c.get("comment") for c in comments):
+        raise TmfError(400, "comment must be a list of Comment objects with a non-empty 'comment'")
+    known = {(c["comment"], c.get("userId")) for c in current["comment"]}
+    for c in comments:
+        if (c["comment"], c.get("userId")) not in known:
+            at = _time(c.get("time"), "comment.time")
+            todo.append(commands.CommentAlarms(target, str(c.get("userId") or "api"), str(c["comment"]), at))
+    state = body.get("state")
+    if state not in (None, current["state"], "cleared"):
+        raise TmfError(400, "state can only be patched to 'cleared'")
+    if state == "cleared":
+        cleared_at = _time(body.get("alarmClearedTime"), "alarmClearedTime")
+        todo.append(commands.ClearAlarmsById(target, str(body.get("clearUserId") or "api"), cleared_at))
+    for command in todo:
+        await send(request, command)
+    return _one(request, alarm_id)
+
+
+# --- task operations ---------------------------------------------------------------------------
+
+
+class _TaskBody(BaseModel):
+    model_config = ConfigDict(extra="allow", populate_by_name=True)
+    alarm_pattern: list[dict[str, Any]] = Field(alias="alarmPattern", min_length=1)
+
+
+class AckBody(_TaskBody):
+    ack_system_id: str = Field(alias="ackSystemId", min_length=1)
+    ack_user_id: str = Field(alias="ackUserId", min_length=1)
+    ack_time: datetime | None = Field(None, alias="ackTime")
+
+
+class ClearBody(_TaskBody):
+    clear_system_id: str = Field(alias="clearSystemId", min_length=1)
+    clear_user_id: str = Field(alias="clearUserId", min_length=1)
+    alarm_cleared_time: datetime = Field(alias="alarmClearedTime")
+
+
+class CommentBody(_TaskBody):
+    comment: dict[str, Any]
+
+
+def _equal(wanted: Any, actual: Any) -> bool:
+    if isinstance(wanted, dict):
+        return isinstance(actual, dict) and all(k in actual and _equal(v, actual[k]) for k, v in wanted.items())
+    if isinstance(wanted, list):
+        return isinstance(actual, list) and all(any(_equal(w, a) for a in actual) for w in wanted)
+    if isinstance(wanted, bool) or isinstance(actual, bool):
+        return wanted is actual
+    return wanted == actual or str(wanted) == str(actual)
+
+
+def matched(request: Request, patterns: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Alarms equal to every attribute of at least one pattern (TMF642's alarmPattern rule)."""
+    if any(not p for p in patterns):
+        raise TmfError(400, "an empty alarmPattern would match every alarm; name at least one attribute")
+    return [a for a in alarms(request) if any(_equal(p, a) for p in patterns)]
+
+
+def _refs(items: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    return [{"id": a["id"], "href": a["href"], "@referredType": "Alarm"} for a in items]
+
+
+def _save(request: Request, kind: str, body: dict[str, Any]) -> dict[str, Any]:
+    task_id = str(uuid.uuid4())
+    body = {
+        "id": task_id,
+        "href": f"{origin(request)}{BASE}/{kind}/{task_id}",
+        **body,
+        "@type": kind[0].upper() + kind[1:],
+    }
+    with request.app.state.session_factory() as session, session.begin():
+        session.add(AlarmTaskRow(id=task_id, kind=kind, body=body, created_at=datetime.now(UTC)))
+    return body
+
+
+def _utc(value: datetime | None) -> datetime:
+    if value is None:
+        return datetime.now(UTC)
+    if value.tzinfo is None:
+        raise TmfError(400, "times need a time zone")
+    return value.astimezone(UTC)
+
+
+@router.post("/ackAlarms", status_code=201, summary="Acknowledge the alarms matching any pattern")
+async def ack_alarms(request: Request, body: AckBody) -> dict[str, Any]:
+    targets, at = matched(request, body.alarm_pattern), _utc(body.ack_time)
+    if targets:
+        await send(
+            request, commands.AcknowledgeAlarms(tuple(a["externalAlarmId"] for a in targets), body.ack_user_id, at)
+        )
+    out = body.model_dump(by_alias=True, exclude_none=True) | {"ackTime": at.isoformat(), "state": "done"}
+    return _save(request, "ackAlarms", out | {"ackedAlarm": _refs(targets)})
+
+
+@router.post("/unAckAlarms", status_code=201, summary="Unacknowledge the alarms matching any pattern")
+async def unack_alarms(request: Request, body: AckBody) -> dict[str, Any]:
+    targets, at = matched(request, body.alarm_pattern), _utc(body.ack_time)
+    if targets:
+        ids = tuple(a["externalAlarmId"] for a in targets)
+        await send(request, commands.UnacknowledgeAlarms(ids, body.ack_user_id, at))
+    out = body.model_dump(by_alias=True, exclude_none=True) | {"ackTime": at.isoformat(), "state": "done"}
+    return _save(request, "unAckAlarms", out | {"unAckedAlarm": _refs(targets)})
+
+
+@router.post("/clearAlarms", status_code=201, summary="Clear the alarms matching any pattern")
+async def clear_alarms(request: Request, body: ClearBody) -> dict[str, Any]:
+    targets, at = matched(request, body.alarm_pattern), _utc(body.alarm_cleared_time)
+    cleared: list[str] = []
+    if targets:
+        ids = tuple(a["externalAlarmId"] for a in targets)
+        cleared = await send(request, commands.ClearAlarmsById(ids, body.clear_user_id, at))
+    out = body.model_dump(by_alias=True, exclude_none=True) | {"alarmClearedTime": at.isoformat(), "state": "done"}
+    return _save(
+        request, "clearAlarms", out | {"clearedAlarm": _refs([a for a in targets if a["externalAlarmId"] in cleared])}
+    )
+
+
+@router.post("/commentAlarms", status_code=201, summary="Comment the alarms matching any pattern")
+async def comment_alarms(request: Request, body: CommentBody) -> dict[str, Any]:
+    text = body.comment.get("comment")
+    if not isinstance(text, str) or not text.strip():
+        raise TmfError(400, "comment.comment must be a non-empty string")
+    at = _time(body.comment.get("time"), "comment.time")
+    targets = matched(request, body.alarm_pattern)
+    author = str(body.comment.get("userId") or "api")
+    if targets:
+        await send(request, commands.CommentAlarms(tuple(a["externalAlarmId"] for a in targets), author, text, at))
+    comment = {"systemId": SYSTEM_ID, **body.comment, "time": at.isoformat(), "userId": author}
+    out = body.model_dump(by_alias=True, exclude_none=True) | {"comment": comment, "state": "done"}
+    return _save(request, "commentAlarms", out | {"commentedAlarm": _refs(targets)})
+
+
+def _task_routes(kind: str) -> None:
+    """GET list and GET by id for one task kind, answered from what was stored when it ran."""
+
+    def list_tasks(
+        request: Request,
+        response: Response,
+        fields: str | None = Query(None),
+        offset: int = Query(0),
+        limit: int | None = Query(None),
+    ) -> list[dict[str, Any]]:
+        with request.app.state.session_factory() as session:
+            rows = session.scalars(
+                select(AlarmTaskRow).where(AlarmTaskRow.kind == kind).order_by(AlarmTaskRow.created_at)
+            )
+            bodies = [r.body for r in rows]
+        chosen = [b for b in bodies if matches(b, filters_from(request))]
+        items, headers = page(chosen, offset, limit)
+        response.headers.update(headers)
+        return [select_fields(b, parse_fields(fields)) for b in items]
+
+    def get_task(request: Request, task_id: str, fields: str | None = Query(None)) -> dict[str, Any]:
+        with request.app.state.session_factory() as session:
+            row = session.get(AlarmTaskRow, task_id)
+            if row is None or row.kind != kind:
+                raise TmfError(404, f"no {kind} task with id {task_id!r}")
+            return select_fields(row.body, parse_fields(fields))
+
+    router.add_api_route(f"/{kind}", list_tasks, methods=["GET"], summary=f"List {kind} tasks")
+    router.add_api_route(f"/{kind}/{{task_id}}", get_task, methods=["GET"], summary=f"Retrieve a {kind} task")
+
+
+for _kind in ("ackAlarms", "unAckAlarms", "clearAlarms", "commentAlarms"):
+    _task_routes(_kind)
