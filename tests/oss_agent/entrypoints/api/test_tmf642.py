@@ -1,0 +1,239 @@
+"""TMF642 over alarms raised through the bus: schema-valid alarms, paging, filters, tasks, PATCH, errors, hub."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable, Iterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import jsonschema
+import pytest
+from fastapi.testclient import TestClient
+
+from oss_agent.bootstrap import Agent, bootstrap
+from oss_agent.config import AgentSettings
+from oss_agent.domain.alarm import AlarmSpec, AlarmType, Severity
+from oss_agent.domain.commands import ClearAlarm, RaiseAlarm
+from oss_agent.entrypoints.api import create_app
+
+BASE = "/tmf-api/alarm/v4"
+T0 = datetime(2026, 11, 20, 8, 0, tzinfo=UTC)
+Validator = Callable[..., jsonschema.Draft4Validator]
+
+SPECS = [
+    AlarmSpec(
+        "r1|unreachable", "r1", AlarmType.COMMUNICATIONS, "lossOfSignal", Severity.CRITICAL, "no answer", ("r1",)
+    ),
+    AlarmSpec(
+        "r1:eth0|linkDown", "r1:eth0", AlarmType.COMMUNICATIONS, "linkDown", Severity.MAJOR, "down", ("r1:eth0",)
+    ),
+    AlarmSpec(
+        "r2:eth1|threshold|utilisation-in",
+        "r2:eth1",
+        AlarmType.QUALITY_OF_SERVICE,
+        "thresholdCrossed",
+        Severity.MINOR,
+        "in_util 95% > 90%",
+    ),
+]
+
+
+def symptom_of_first(agent: Agent) -> None:
+    """Make alarm 2 a symptom of alarm 1, as the correlator would (directly through the unit of work)."""
+    with agent.uow as uow:
+        alarms = sorted(uow.alarms.list(), key=lambda a: a.raised_at)
+        alarms[1].mark_symptom_of(alarms[0])
+        uow.commit()
+
+
+@pytest.fixture
+def agent(tmp_path: Path) -> Iterator[Agent]:
+    agent = bootstrap(AgentSettings(data_dir=tmp_path, inventory_file=tmp_path / "inventory.yaml"), upgrade_schema=True)
+    for n, spec in enumerate(SPECS):
+        asyncio.run(agent.bus.handle(RaiseAlarm(spec, T0 + timedelta(minutes=n))))
+    asyncio.run(agent.bus.handle(RaiseAlarm(SPECS[0], T0 + timedelta(minutes=5))))  # a repeat
+    symptom_of_first(agent)
+    yield agent
+    agent.close()
+
+
+@pytest.fixture
+def client(agent: Agent) -> Iterator[TestClient]:
+    with TestClient(create_app(agent)) as test_client:
+        yield test_client
+
+
+def by_id(client: TestClient) -> dict[int, dict[str, Any]]:
+    return {a["id"]: a for a in client.get(f"{BASE}/alarm").json()}
+
+
+def test_alarms_are_schema_valid_and_carry_our_fields(client: TestClient, tmf642_validator: Validator) -> None:
+    response = client.get(f"{BASE}/alarm")
+    assert response.status_code == 200
+    body = response.json()
+    tmf642_validator("Alarm", True).validate(body)
+    assert response.headers["X-Total-Count"] == response.headers["X-Result-Count"] == "3"
+    alarms = by_id(client)
+    root, symptom, threshold = alarms[1], alarms[2], alarms[3]
+    assert (root["perceivedSeverity"], root["state"], root["repeatCount"], root["ackState"]) == (
+        "critical",
+        "updated",
+        1,
+        "unacknowledged",
+    )
+    assert root["alarmedObject"]["id"] == "r1" and root["alarmedObjectType"] == "networkDevice"
+    assert root["isRootCause"] is True and [r["id"] for r in root["correlatedAlarm"]] == ["2"]
+    assert symptom["isRootCause"] is False and [r["id"] for r in symptom["parentAlarm"]] == ["1"]
+    assert threshold["crossedThresholdInformation"]["indicatorName"] == "utilisation-in"
+    assert "reductionKey=r1|unreachable" in root["alarmDetails"] and root["@baseType"] == "Alarm"
+    assert client.get(root["href"]).json() == root
+
+
+def test_paging_fields_and_filters(client: TestClient, tmf642_validator: Validator) -> None:
+    response = client.get(f"{BASE}/alarm", params={"offset": 1, "limit": 1, "fields": "perceivedSeverity,state"})
+    assert (response.headers["X-Total-Count"], response.headers["X-Result-Count"]) == ("3", "1")
+    assert all(set(a) == {"id", "href", "@type", "perceivedSeverity", "state"} for a in response.json())
+    tmf642_validator("Alarm", True).validate(response.json())
+
+    def ids(**params: str) -> list[int]:
+        return sorted(a["id"] for a in client.get(f"{BASE}/alarm", params=params).json())
+
+    assert ids(perceivedSeverity="critical,minor") == [1, 3]
+    assert ids(state="raised") == [2, 3]
+    assert ids(ackState="unacknowledged") == [1, 2, 3]
+    assert ids(alarmType="qualityOfServiceAlarm") == [3]
+    assert ids(probableCause="linkDown") == [2]
+    assert ids(**{"alarmedObject.id": "r1:eth0"}) == [2]
+    assert ids(isRootCause="false") == [2]
+    one = client.get(f"{BASE}/alarm/3", params={"fields": "probableCause"}).json()
+    assert set(one) == {"id", "href", "@type", "probableCause"}
+
+
+def test_task_operations(client: TestClient, tmf642_validator: Validator) -> None:
+    ack = client.post(
+        f"{BASE}/ackAlarms",
+        json={"ackSystemId": "noc", "ackUserId": "ann", "alarmPattern": [{"perceivedSeverity": "critical"}, {"id": 3}]},
+    )
+    assert ack.status_code == 201
+    tmf642_validator("AckAlarms").validate(ack.json())
+    assert sorted(a["id"] for a in ack.json()["ackedAlarm"]) == [1, 3]
+    assert client.get(ack.json()["href"]).json() == ack.json()
+    assert client.get(f"{BASE}/ackAlarms").headers["X-Total-Count"] == "1"
+    alarms = by_id(client)
+    assert (alarms[1]["ackState"], alarms[1]["ackUserId"], alarms[2]["ackState"]) == (
+        "acknowledged",
+        "ann",
+        "unacknowledged",
+    )
+
+    unack = client.post(
+        f"{BASE}/unAckAlarms", json={"ackSystemId": "noc", "ackUserId": "ann", "alarmPattern": [{"id": 3}]}
+    )
+    assert unack.status_code == 201
+    tmf642_validator("UnAckAlarms").validate(unack.json())
+    assert by_id(client)[3]["ackState"] == "unacknowledged"
+
+    comment = client.post(
+        f"{BASE}/commentAlarms",
+        json={
+            "comment": {"comment": "field team sent", "userId": "bob"},
+            "alarmPattern": [{"alarmedObject": {"id": "r1"}}],
+        },
+    )
+    assert comment.status_code == 201
+    tmf642_validator("CommentAlarms").validate(comment.json())
+    assert [c["comment"] for c in by_id(client)[1]["comment"]] == ["field team sent"]
+
+    clear = client.post(
+        f"{BASE}/clearAlarms",
+        json={
+            "clearSystemId": "noc",
+            "clearUserId": "ann",
+            "alarmClearedTime": "2026-11-20T09:00:00Z",
+            "alarmPattern": [{"probableCause": "linkDown"}],
+        },
+    )
+    assert clear.status_code == 201
+    tmf642_validator("ClearAlarms").validate(clear.json())
+    cleared = by_id(client)[2]
+    assert (cleared["state"], cleared["perceivedSeverity"], cleared["alarmClearedTime"]) == (
+        "cleared",
+        "cleared",
+        "2026-11-20T09:00:00+00:00",
+    )
+
+
+def test_patch_acknowledges_comments_and_clears(client: TestClient, tmf642_validator: Validator) -> None:
+    patched = client.patch(
+        f"{BASE}/alarm/3",
+        json={"ackState": "acknowledged", "ackUserId": "cy", "comment": [{"comment": "known", "userId": "cy"}]},
+    )
+    assert patched.status_code == 200
+    tmf642_validator("Alarm").validate(patched.json())
+    assert (patched.json()["ackUserId"], patched.json()["comment"][0]["comment"]) == ("cy", "known")
+    cleared = client.patch(f"{BASE}/alarm/3", json={"state": "cleared"}).json()
+    assert cleared["state"] == "cleared"
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "body", "status"),
+    [
+        ("GET", "/alarm/99", None, 404),
+        ("GET", "/alarm/abc", None, 400),
+        ("GET", "/alarm", {"limit": "0"}, 400),
+        ("PATCH", "/alarm/1", {"perceivedSeverity": "minor"}, 400),
+        ("PATCH", "/alarm/1", {"ackState": "acknowledged"}, 400),
+        ("PATCH", "/alarm/1", {"ackState": "maybe", "ackUserId": "x"}, 400),
+        ("PATCH", "/alarm/1", {"state": "raised"}, 400),
+        ("PATCH", "/alarm/99", {"state": "cleared"}, 404),
+        ("POST", "/ackAlarms", {"ackUserId": "x", "alarmPattern": [{"id": 1}]}, 400),
+        ("POST", "/ackAlarms", {"ackSystemId": "s", "ackUserId": "x", "alarmPattern": []}, 400),
+        ("POST", "/ackAlarms", {"ackSystemId": "s", "ackUserId": "x", "alarmPattern": [{}]}, 400),
+        ("POST", "/clearAlarms", {"clearSystemId": "s", "clearUserId": "x", "alarmPattern": [{"id": 1}]}, 400),
+        (
+            "POST",
+            "/clearAlarms",
+            {"clearSystemId": "s", "clearUserId": "x", "alarmClearedTime": "yesterday", "alarmPattern": [{"id": 1}]},
+            400,
+        ),
+        ("POST", "/commentAlarms", {"comment": {"comment": " "}, "alarmPattern": [{"id": 1}]}, 400),
+        ("POST", "/hub", {"callback": "ftp://x"}, 400),
+        ("POST", "/hub", {"callback": "http://127.0.0.1:1/cb", "query": "eventType=NoSuchEvent"}, 400),
+        ("POST", "/hub", {"query": "eventType=AlarmCreateEvent"}, 400),
+        ("DELETE", "/hub/nosuch", None, 404),
+        ("DELETE", "/alarm/1", None, 405),
+    ],
+)
+def test_errors_have_the_tmf_shape_and_change_nothing(
+    client: TestClient, tmf642_validator: Validator, method: str, path: str, body: dict[str, Any] | None, status: int
+) -> None:
+    before = client.get(f"{BASE}/alarm").json()
+    if method == "GET":
+        response = client.get(f"{BASE}{path}", params=body)
+    else:
+        response = client.request(method, f"{BASE}{path}", json=body)
+    assert response.status_code == status, response.text
+    tmf642_validator("Error").validate(response.json())
+    assert response.json()["status"] == str(status) and response.json()["message"]
+    assert client.get(f"{BASE}/alarm").json() == before
+    assert client.get(f"{BASE}/hub").json() == []
+
+
+def test_hub_register_list_delete(client: TestClient, tmf642_validator: Validator) -> None:
+    created = client.post(
+        f"{BASE}/hub", json={"callback": "http://127.0.0.1:1/cb", "query": "perceivedSeverity=critical"}
+    )
+    assert created.status_code == 201
+    tmf642_validator("EventSubscription").validate(created.json())
+    listed = client.get(f"{BASE}/hub")
+    assert [s["id"] for s in listed.json()] == [created.json()["id"]] and listed.headers["X-Total-Count"] == "1"
+    assert client.delete(f"{BASE}/hub/{created.json()['id']}").status_code == 204
+    assert client.get(f"{BASE}/hub").json() == []
+
+
+def test_an_alarm_cleared_by_its_source_shows_its_times(agent: Agent, client: TestClient) -> None:
+    asyncio.run(agent.bus.handle(ClearAlarm("r1|unreachable", T0 + timedelta(hours=1))))
+    root = by_id(client)[1]
+    assert root["alarmClearedTime"] == (T0 + timedelta(hours=1)).isoformat() and root["state"] == "cleared"
