@@ -18,7 +18,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from oss_agent.domain.alarm import Alarm
-from oss_agent.domain.events import Event
+from oss_agent.domain.events import AlarmRaised, Event
 from oss_agent.storage.hub_tables import AlarmNumberRow, HubOutboxRow
 from oss_agent.storage.orm import AlarmRow
 
@@ -126,7 +126,9 @@ class Outbox:
             self.session.flush()  # the alarm row must exist before its number refers to it
             number = self.numbers.ensure(alarm.id)
             root = self.numbers.ensure(alarm.root_cause_id) if alarm.root_cause_id else None
-            snapshot = alarm_snapshot(alarm, number, root, self.numbers.symptoms_of(alarm.id))
+            # A new alarm has no symptoms yet: spare the query on the hot path (a trap storm raises).
+            symptoms = [] if isinstance(event, AlarmRaised) else self.numbers.symptoms_of(alarm.id)
+            snapshot = alarm_snapshot(alarm, number, root, symptoms)
             detail = {k: _plain(v) for k, v in asdict(event).items()}
             self.session.add(
                 HubOutboxRow(
