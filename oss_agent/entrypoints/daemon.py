@@ -20,19 +20,22 @@ from datetime import UTC, datetime, timedelta
 import uvicorn
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
-from adapters import Protocol
+from adapters import DeviceTarget, Protocol
 from adapters.blocking import BlockingRunner
 from adapters.defaults import build_registry
 from adapters.snmp import SnmpManager
+from adapters.snmp.traps import TrapReceiver, V3TrapUser
 from oss_agent.bootstrap import Agent, bootstrap, device_specs, read_inventory
 from oss_agent.config import AgentSettings
 from oss_agent.domain.commands import SyncInventory
 from oss_agent.entrypoints.api import create_app
+from oss_agent.fault.pipeline import FaultPipeline, InterfaceNames
 from oss_agent.performance.poller import Poller
 from oss_agent.performance.store import PerfStore, Retention
 
 logger = logging.getLogger(__name__)
 FLUSH_EVERY_S = 5.0
+ROUTING_CHECK_MIN_S = 10.0
 
 
 class _ApiServer(uvicorn.Server):
@@ -70,6 +73,17 @@ def schedule(scheduler: AsyncIOScheduler, agent: Agent, poller: Poller) -> None:
             misfire_grace_time=max(1, int(settings.poll_interval_s)),
             next_run_time=first,
         )
+    for name in poller.targets:
+        scheduler.add_job(
+            poller.check_routing,
+            "interval",
+            args=[name],
+            id=f"routing:{name}",
+            seconds=max(ROUTING_CHECK_MIN_S, settings.poll_interval_s * 5),
+            max_instances=1,
+            coalesce=True,
+            next_run_time=now + timedelta(seconds=random.uniform(0, max(settings.poll_jitter_s, 0.1))),  # noqa: S311
+        )
     scheduler.add_job(poller.flush, "interval", id="flush", seconds=FLUSH_EVERY_S, max_instances=1, coalesce=True)
     scheduler.add_job(_rollup, "interval", args=[store], id="rollup", seconds=60, max_instances=1, coalesce=True)
     scheduler.add_job(
@@ -95,6 +109,16 @@ async def _retention(store: PerfStore) -> None:
     await asyncio.to_thread(store.apply_retention, time.time(), Retention())
 
 
+def trap_receiver(settings: AgentSettings, targets: dict[str, DeviceTarget]) -> TrapReceiver:
+    """A receiver accepting the inventory's v1/v2c communities and v3 users (v3 informs; v3 traps
+    need the sender's engine id, which the inventory does not carry yet)."""
+    communities = {t.snmp.community.reveal() for t in targets.values() if t.snmp and t.snmp.community}
+    users = {t.snmp.user: t.snmp for t in targets.values() if t.snmp and t.snmp.version == "v3" and t.snmp.user}
+    return TrapReceiver(
+        settings.trap_host, settings.trap_port, communities or None, [V3TrapUser(a) for a in users.values()]
+    )
+
+
 async def run(
     settings: AgentSettings, *, stop: asyncio.Event | None = None, on_ready: Callable[[Agent], None] | None = None
 ) -> None:
@@ -110,11 +134,14 @@ async def run(
     server: _ApiServer | None = None
     api_task: asyncio.Task[None] | None = None
     poller: Poller | None = None
+    receiver: TrapReceiver | None = None
+    pipeline_task: asyncio.Task[None] | None = None
     try:
         inventory = read_inventory(settings)
         await agent.bus.handle(SyncInventory(device_specs(inventory)))
         targets = {name: inventory.target(name) for name in inventory.names()}
         snmp_targets = {name: t for name, t in targets.items() if Protocol.SNMP in t.protocols()}
+        names = InterfaceNames(agent.uow)
         poller = Poller(
             snmp_targets,
             PerfStore(agent.engine),
@@ -123,7 +150,14 @@ async def run(
             metrics=agent.metrics,
             max_concurrent=settings.max_concurrent_polls,
             poll_timeout_s=settings.device_timeout_s,
+            names=names,
         )
+        with agent.uow as uow:
+            poller.remember_open_alarms({a.reduction_key for a in uow.alarms.list(active_only=True, limit=100_000)})
+        receiver = trap_receiver(settings, targets)
+        await receiver.start()
+        pipeline = FaultPipeline(agent.bus, receiver, {t.host: n for n, t in targets.items()}, names, agent.metrics)
+        pipeline_task = asyncio.create_task(pipeline.run(stop))
         schedule(scheduler, agent, poller)
         server = _ApiServer(
             uvicorn.Config(
@@ -153,6 +187,12 @@ async def run(
             server.should_exit = True
             with contextlib.suppress(Exception):
                 await asyncio.wait_for(api_task, 10)
+        if pipeline_task is not None:
+            stop.set()
+            with contextlib.suppress(Exception):
+                await asyncio.wait_for(pipeline_task, 10)
+        if receiver is not None:
+            receiver.close()
         if poller is not None:
             await poller.flush()
         manager.close()

@@ -66,6 +66,23 @@ def unreachable_spec(device: str, reason: str) -> AlarmSpec:
     )
 
 
+def routing_key(device: str, protocol: str, neighbour: str) -> str:
+    return f"{device}|{protocol}|{neighbour}"
+
+
+def routing_spec(device: str, protocol: str, neighbour: str, how: str) -> AlarmSpec:
+    label = "BGP session to" if protocol == "bgp" else "OSPF neighbour"
+    return AlarmSpec(
+        routing_key(device, protocol, neighbour),
+        routing_key(device, protocol, neighbour),
+        AlarmType.COMMUNICATIONS,
+        f"{protocol}NeighborDown",
+        Severity.MAJOR,
+        f"{label} {neighbour} down ({how})",
+        (device,),
+    )
+
+
 def _first(varbinds: tuple[ber.VarBind, ...], column: ber.Oid) -> tuple[ber.Oid, ber.Value] | None:
     for oid, _, value in varbinds:
         if oid[: len(column)] == column:
@@ -114,8 +131,17 @@ def classify(note: Notification, device: str, at: datetime, names: InterfaceName
         detail = base | {"ifIndex": index, "interface": name}
         if oid == mib.LINK_UP:
             return FaultSignal(device, "linkUp", link_key(device, name), False, "trap", at, detail=detail)
-        if admin is not None and admin[1] == 2:  # shut down on purpose: an event, not a fault
-            return FaultSignal(device, "linkAdminDown", "", False, "trap", at, detail=detail)
+        if admin is not None and admin[1] == 2:  # shut on purpose: shown, at warning, cleared by linkUp
+            spec = AlarmSpec(
+                link_key(device, name),
+                f"{device}:{name}",
+                AlarmType.COMMUNICATIONS,
+                "linkDown",
+                Severity.WARNING,
+                "interface administratively down (linkDown trap)",
+                (device, f"{device}:{name}"),
+            )
+            return FaultSignal(device, "linkAdminDown", spec.reduction_key, True, "trap", at, spec, detail=detail)
         return FaultSignal(
             device,
             "linkDown",
@@ -145,7 +171,7 @@ def classify(note: Notification, device: str, at: datetime, names: InterfaceName
         address = ".".join(map(str, peer[0])) if peer and len(peer[0]) == 4 else "unknown"
         if peer and isinstance(peer[1], bytes) and len(peer[1]) == 4:
             address = str(ipaddress.IPv4Address(peer[1]))
-        key = f"{device}|bgp|{address}"
+        key = routing_key(device, "bgp", address)
         if oid in BGP_ESTABLISHED:
             return FaultSignal(device, "bgpEstablished", key, False, "trap", at, detail=base | {"peer": address})
         spec = AlarmSpec(
@@ -163,7 +189,7 @@ def classify(note: Notification, device: str, at: datetime, names: InterfaceName
     if oid == mib.OSPF_NBR_STATE_CHANGE:
         state = _first(vbs, OSPF_NBR_STATE)
         neighbour = ".".join(map(str, state[0][:4])) if state and len(state[0]) >= 4 else "unknown"
-        key = f"{device}|ospf|{neighbour}"
+        key = routing_key(device, "ospf", neighbour)
         detail = base | {"neighbor": neighbour, "state": state[1] if state else None}
         if state is not None and state[1] == OSPF_FULL:
             return FaultSignal(device, "ospfNbrFull", key, False, "trap", at, detail=detail)

@@ -11,10 +11,13 @@ import time
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
-from adapters import AdapterError, DeviceTarget, DeviceTimeoutError, InterfaceCounters
+from adapters import AdapterError, DeviceTarget, DeviceTimeoutError, InterfaceCounters, InterfaceInfo, OperStatus
 from adapters.snmp import SnmpDriver, SnmpManager
 from oss_agent.domain.alarm import AlarmSpec, AlarmType, Severity
-from oss_agent.domain.commands import ClearAlarm, RaiseAlarm
+from oss_agent.domain.commands import ClearAlarm, ProcessFaultSignals, RaiseAlarm
+from oss_agent.domain.fault import FaultSignal
+from oss_agent.fault import signals
+from oss_agent.fault.pipeline import InterfaceNames
 from oss_agent.metrics import AgentMetrics
 from oss_agent.performance import rates
 from oss_agent.performance.store import DeviceSample, PerfStore
@@ -50,6 +53,7 @@ class Poller:
         metrics: AgentMetrics | None = None,
         max_concurrent: int = 64,
         poll_timeout_s: float = 10.0,
+        names: InterfaceNames | None = None,
     ) -> None:
         self.targets = targets
         self.store = store
@@ -63,6 +67,21 @@ class Poller:
         self._interface_samples: list[tuple[str, float, rates.InterfaceRates]] = []
         self._device_samples: list[DeviceSample] = []
         self._unreachable: set[str] = set()
+        self.names = names
+        # what the last poll saw, so a fault is signalled when it appears or goes, not on every poll
+        self._reachable: dict[str, bool] = {}
+        self._links_down: dict[str, set[str]] = {}
+        self._open_at_start: set[tuple[str, str]] = set()
+        self._adjacencies: dict[str, set[tuple[str, str]]] = {}
+        self._adjacencies_down: dict[str, set[tuple[str, str]]] = {}
+
+    def remember_open_alarms(self, keys: set[str]) -> None:
+        """Link alarms open in the database when the agent starts: the first poll clears those it no
+        longer sees, without a clear per healthy interface."""
+        for key in keys:
+            if key.endswith("|linkDown") and ":" in key:
+                device, interface = key.removesuffix("|linkDown").split(":", 1)
+                self._open_at_start.add((device, interface))
 
     async def poll(self, name: str) -> PollResult:
         """Poll one device; failures are returned, never raised."""
@@ -86,11 +105,17 @@ class Poller:
                 self.metrics.polls.labels("failed").inc()
                 self.metrics.poll_seconds.observe(duration)
                 self.metrics.unreachable.set(len(self._unreachable))
+                await self._signal(self._reachability(name, False, str(exc)))
                 return PollResult(name, False, duration, error=str(exc))
             self._unreachable.discard(name)
             self.metrics.unreachable.set(len(self._unreachable))
             self._device_samples.append(DeviceSample(name, now, True, response_ms, health.cpu_pct, health.mem_used_pct))
             speeds = {info.name: info.speed_bps for info in infos}
+            if self.names is not None:
+                for info in infos:
+                    if info.index is not None:
+                        self.names.learn(name, info.index, info.name)
+            fault_signals = self._reachability(name, True, "") + self._link_states(name, infos)
             result = PollResult(name, True, 0.0, interfaces=len(counters))
             crossings: list[Crossing] = []
             for current in counters:
@@ -121,7 +146,89 @@ class Poller:
             self.metrics.polls.labels("ok").inc()
             self.metrics.poll_seconds.observe(result.duration_s)
         await self._alarm(crossings)
+        await self._signal(fault_signals)
         return result
+
+    def _reachability(self, name: str, reachable: bool, reason: str) -> list[FaultSignal]:
+        previous = self._reachable.get(name)
+        self._reachable[name] = reachable
+        if previous is reachable:
+            return []
+        at = datetime.now(UTC)
+        key = signals.unreachable_key(name)
+        if reachable:  # also on the first poll: clears an alarm left open by an earlier run
+            return [FaultSignal(name, "reachable", key, False, "poll", at)]
+        return [FaultSignal(name, "unreachable", key, True, "poll", at, signals.unreachable_spec(name, reason), False)]
+
+    def _link_states(self, name: str, infos: list[InterfaceInfo]) -> list[FaultSignal]:
+        """Interfaces operationally down while administratively up, as they appear and disappear."""
+        down = {i.name for i in infos if i.admin_up and i.oper_status is not OperStatus.UP}
+        first = name not in self._links_down
+        previous = self._links_down.get(name, set())
+        self._links_down[name] = down
+        at = datetime.now(UTC)
+        out = [
+            FaultSignal(
+                name,
+                "operDown",
+                signals.link_key(name, i),
+                True,
+                "poll",
+                at,
+                signals.link_down_spec(name, i, "seen by polling"),
+                False,
+            )
+            for i in sorted(down - previous)
+        ]
+        gone = ({i.name for i in infos} - down) if first else (previous - down)
+        if first:  # after a restart, clear only what an earlier run could have left open: cheap no-ops otherwise
+            gone = {i for i in gone if (name, i) in self._open_at_start}
+        out += [FaultSignal(name, "operUp", signals.link_key(name, i), False, "poll", at) for i in sorted(gone)]
+        return out
+
+    async def _signal(self, found: list[FaultSignal]) -> None:
+        if found and self.bus is not None:
+            await self.bus.handle(ProcessFaultSignals(tuple(found)))
+
+    async def check_routing(self, name: str) -> list[FaultSignal]:
+        """BGP peers that are not Established, and OSPF neighbours that vanished or are not Full.
+
+        Signals only changes; OSPF neighbours leave the table when they die, so a neighbour seen
+        before and missing now counts as down."""
+        driver = SnmpDriver(self.targets[name], self.manager)
+        try:
+            async with asyncio.timeout(self.poll_timeout_s):
+                neighbours = await driver.get_routing_neighbors()
+        except (AdapterError, TimeoutError):
+            return []  # an unreachable device is the poll's alarm, not one per adjacency
+        at = datetime.now(UTC)
+        up = {(n.protocol, n.neighbor) for n in neighbours if n.is_up}
+        known = self._adjacencies.setdefault(name, set())
+        down_now = {(n.protocol, n.neighbor) for n in neighbours if not n.is_up} | {
+            k for k in known if k[0] == "ospf" and k not in up
+        }
+        previous = self._adjacencies_down.get(name, set())
+        self._adjacencies_down[name] = down_now
+        known |= up
+        found = [
+            FaultSignal(
+                name,
+                f"{p}NeighborDown",
+                signals.routing_key(name, p, n),
+                True,
+                "poll",
+                at,
+                signals.routing_spec(name, p, n, "seen by polling"),
+                False,
+            )
+            for p, n in sorted(down_now - previous)
+        ]
+        found += [
+            FaultSignal(name, f"{p}NeighborUp", signals.routing_key(name, p, n), False, "poll", at)
+            for p, n in sorted(previous - down_now)
+        ]
+        await self._signal(found)
+        return found
 
     async def poll_all(self, names: list[str] | None = None) -> list[PollResult]:
         return list(await asyncio.gather(*(self.poll(n) for n in (names or list(self.targets)))))

@@ -41,7 +41,8 @@ def test_link_down_and_up_share_a_key_and_admin_down_is_no_fault() -> None:
     shut = signals.classify(
         note(mib.LINK_DOWN, (IF3, ber.TAG_INTEGER, 3), ((*signals.IF_ADMIN, 3), ber.TAG_INTEGER, 2)), "pe1", T0, names
     )
-    assert shut.kind == "linkAdminDown" and not shut.alarming
+    assert (shut.kind, shut.reduction_key) == ("linkAdminDown", "pe1:eth3|linkDown")
+    assert shut.spec is not None and shut.spec.severity.value == "warning"
 
 
 def test_each_known_notification_and_the_unknown_one() -> None:
