@@ -16,7 +16,7 @@ from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from oss_agent.fault.hub.tmf642 import envelope, parse_query, query_matches, render_alarm
-from oss_agent.storage.hub_repository import ALARM_API
+from oss_agent.storage.hub_repository import ALARM_API, numbered
 from oss_agent.storage.hub_tables import HubDeliveryRow, HubOutboxRow, HubSubscriptionRow
 
 
@@ -81,8 +81,8 @@ class HubStore:
             row = session.get(HubSubscriptionRow, subscription_id)
             return None if row is None or row.api != ALARM_API else _subscription(row)
 
-    def _body(self, row: HubOutboxRow) -> dict[str, Any]:
-        alarm = render_alarm(row.payload["alarm"], self.base_url)
+    def _body(self, session: Session, row: HubOutboxRow) -> dict[str, Any]:
+        alarm = render_alarm(numbered(session, row.payload["alarm"]), self.base_url)
         return envelope(row.event_id, row.created_at.isoformat(), row.event_type, alarm)
 
     def fan_out(self, limit: int = 500) -> int:
@@ -106,7 +106,7 @@ class HubStore:
                 for s in session.scalars(select(HubSubscriptionRow).where(HubSubscriptionRow.api == ALARM_API))
             ]
             for row in rows:
-                body = self._body(row) if subs else None
+                body = self._body(session, row) if subs else None
                 for sub, parsed in subs:
                     if body is not None and sub.created_at <= row.created_at and query_matches(parsed, body):
                         session.add(HubDeliveryRow(outbox_id=row.id, subscription_id=sub.id, attempts=0))
@@ -127,7 +127,7 @@ class HubStore:
 
     def pending(self, subscription_id: str, limit: int = 100) -> list[Pending]:
         """The oldest undelivered events of one subscription, in the order they were committed."""
-        with self.session_factory() as session:
+        with self.session_factory() as session, session.begin():  # numbering may write
             rows = session.execute(
                 select(HubDeliveryRow.id, HubOutboxRow)
                 .join(HubOutboxRow, HubOutboxRow.id == HubDeliveryRow.outbox_id)
@@ -135,7 +135,7 @@ class HubStore:
                 .order_by(HubDeliveryRow.outbox_id)
                 .limit(limit)
             )
-            return [Pending(delivery_id, self._body(outbox)) for delivery_id, outbox in rows]
+            return [Pending(delivery_id, self._body(session, outbox)) for delivery_id, outbox in rows]
 
     def mark_delivered(self, subscription_id: str, delivery_ids: list[int], now: datetime) -> None:
         with self.session_factory() as session, session.begin():
