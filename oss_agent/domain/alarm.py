@@ -121,6 +121,10 @@ class Alarm:
         self.severity = spec.severity
         self.state = AlarmState.UPDATED
         self.changed_at = at
+        # Updates not yet published coalesce: a storm of repeats in one transaction is one update event
+        # carrying the final count, not thousands of intermediate ones.
+        if self.events and isinstance(self.events[-1], AlarmUpdated):
+            self.events.pop()
         self.events.append(AlarmUpdated(self.id, self.repeat_count, self.severity.value))
 
     def clear(self, at: datetime) -> None:

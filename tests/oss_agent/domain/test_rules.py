@@ -95,3 +95,11 @@ def test_device_apply_spec_records_only_real_changes() -> None:
     assert device.events == []
     device.apply_spec(DeviceSpec("pe1", "198.51.100.2", "frr", tags=("a", "b")))
     assert device.events == [DeviceUpdated("pe1", ("host", "tags"))]
+
+
+def test_unpublished_repeats_coalesce_into_one_update_event() -> None:
+    alarm = Alarm.raise_new(SPEC, T0)
+    for _ in range(1000):
+        alarm.repeat(SPEC, T0)
+    assert [type(e) for e in alarm.events] == [AlarmRaised, AlarmUpdated]
+    assert alarm.events[-1] == AlarmUpdated(alarm.id, 1000, "major")
