@@ -18,6 +18,17 @@ from adapters.errors import DeviceTimeoutError, DeviceUnreachableError
 from adapters.snmp import ber
 
 RECEIVE_BUFFER = 4 * 1024 * 1024
+_SO_RCVBUFFORCE = getattr(socket, "SO_RCVBUFFORCE", 33)
+
+
+def set_receive_buffer(sock: socket.socket, size: int = RECEIVE_BUFFER) -> int:
+    """Ask for a ``size`` receive buffer; as root past ``net.core.rmem_max`` (208 KB on a stock Debian),
+    otherwise as much as the limit allows. Returns what the kernel granted."""
+    try:
+        sock.setsockopt(socket.SOL_SOCKET, _SO_RCVBUFFORCE, size)
+    except OSError:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, size)
+    return int(sock.getsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF))
 
 
 @dataclass(frozen=True, slots=True)
@@ -66,7 +77,7 @@ class SnmpClient:
     async def _ensure(self) -> asyncio.DatagramTransport:
         if self._transport is None:
             sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-            sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, RECEIVE_BUFFER)
+            set_receive_buffer(sock)
             sock.bind(("0.0.0.0", 0))  # noqa: S104 - answers come back to this socket from any agent
             sock.setblocking(False)
             loop = asyncio.get_running_loop()

@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from adapters.snmp import ber, mib
+from adapters.snmp.client import set_receive_buffer
 from adapters.snmp.session import _AUTH, _PRIV, _from_pysnmp
 from adapters.target import SnmpAccess
 
@@ -115,6 +116,7 @@ class TrapReceiver:
         self._engine: Any = None
         self._transport: Any = None
         self.bound_port: int | None = None
+        self.receive_buffer = 0
 
     async def start(self) -> None:
         from pysnmp.carrier.asyncio.dgram import udp
@@ -123,7 +125,7 @@ class TrapReceiver:
 
         snmp_engine = engine.SnmpEngine()
         sock = socket.socket(socket.AF_INET6 if ":" in self.host else socket.AF_INET, socket.SOCK_DGRAM)
-        sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, RECEIVE_BUFFER)
+        self.receive_buffer = set_receive_buffer(sock, RECEIVE_BUFFER)
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         sock.bind((self.host, self.port))
         sock.setblocking(False)

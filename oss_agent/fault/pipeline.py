@@ -61,11 +61,13 @@ class FaultPipeline:
         names: InterfaceNames,
         metrics: AgentMetrics | None = None,
         batch_max: int = 5000,
+        linger_s: float = 0.05,
     ) -> None:
         self.bus, self.receiver, self.names = bus, receiver, names
         self.devices_by_address = devices_by_address
         self.metrics = metrics
         self.batch_max = batch_max
+        self.linger_s = linger_s
         self.stats = PipelineStats()
 
     def device(self, note: Notification) -> str:
@@ -96,6 +98,14 @@ class FaultPipeline:
                     return
                 continue
             batch = [first, *self.receiver.drain(self.batch_max - 1)]
+            # Linger briefly while traps keep coming: one transaction for a burst, not one per trap.
+            deadline = asyncio.get_running_loop().time() + self.linger_s
+            while len(batch) < self.batch_max and asyncio.get_running_loop().time() < deadline:
+                await asyncio.sleep(0.005)
+                more = self.receiver.drain(self.batch_max - len(batch))
+                if not more:
+                    break
+                batch += more
             try:
                 await self.process(batch)
             except Exception:

@@ -1,0 +1,237 @@
+"""``oss-agent bench traps``: the highest trap rate each receiver sustains with nothing lost.
+
+The agent's receiver and fault pipeline (traps into stored alarms) and net-snmp's snmptrapd receive
+the same traps from a paced sender process, rate after rate. A trap counts as received by the agent
+when its fault event is stored (every one is then an alarm raise or update), and by snmptrapd when
+it is logged. The highest rate where every trap sent was accounted for is each one's figure.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Awaitable, Callable, Iterator
+from pathlib import Path
+
+from sqlalchemy import func, select
+
+from adapters.snmp import ber, mib
+from adapters.snmp.traps import TrapReceiver, V3TrapUser
+from adapters.target import Secret, SnmpAccess
+from oss_agent.bootstrap import bootstrap
+from oss_agent.config import AgentSettings
+from oss_agent.entrypoints.bench import trapsend
+from oss_agent.errors import OssAgentError
+from oss_agent.fault.pipeline import FaultPipeline, InterfaceNames
+from oss_agent.storage.fault_tables import FaultEventRow
+
+COMMUNITY = "bench-community"
+ENGINE_ID = "8000000001020304"
+V3 = SnmpAccess(
+    "v3",
+    user="benchuser",
+    auth_protocol="sha",
+    auth_key=Secret("bench-auth-key"),
+    priv_protocol="aes",
+    priv_key=Secret("bench-priv-key"),
+)
+RATES = (1000, 2000, 5000, 7500, 10000, 12500, 15000, 20000, 25000, 30000)
+
+
+def _free_udp_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def v2c_payloads(count: int) -> list[bytes]:
+    """linkDown traps over 200 interfaces: alarms are raised, then updated."""
+    return [
+        ber.encode_message(
+            ber.VERSION_V2C,
+            COMMUNITY.encode(),
+            ber.PDU_TRAP_V2,
+            i,
+            [
+                ((*mib.SYSTEM, 3, 0), ber.TAG_TIMETICKS, i),
+                (mib.SNMP_TRAP_OID, ber.TAG_OID, mib.LINK_DOWN),
+                ((1, 3, 6, 1, 2, 1, 2, 2, 1, 1, i % 200 + 1), ber.TAG_INTEGER, i % 200 + 1),
+                ((1, 3, 6, 1, 2, 1, 31, 1, 1, 1, 1, i % 200 + 1), ber.TAG_OCTET_STRING, f"port{i % 200}".encode()),
+            ],
+        )
+        for i in range(count)
+    ]
+
+
+def v3_payload() -> bytes:
+    """One authPriv SNMPv3 linkDown trap, made by net-snmp's snmptrap and captured; USM accepts a
+    repeated trap within its time window, so it is replayed as the v3 load."""
+    if shutil.which("snmptrap") is None:
+        raise OssAgentError("snmptrap not found: install the Debian package 'snmp'")
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as sink:
+        sink.bind(("127.0.0.1", 0))
+        sink.settimeout(10)
+        subprocess.run(
+            [
+                "snmptrap",
+                "-v3",
+                "-e",
+                f"0x{ENGINE_ID}",
+                "-u",
+                V3.user or "",
+                "-l",
+                "authPriv",
+                "-a",
+                "SHA",
+                "-A",
+                "bench-auth-key",
+                "-x",
+                "AES",
+                "-X",
+                "bench-priv-key",
+                f"127.0.0.1:{sink.getsockname()[1]}",
+                "",
+                "1.3.6.1.6.3.1.1.5.3",
+                "1.3.6.1.2.1.2.2.1.1.7",
+                "i",
+                "7",
+            ],
+            check=True,
+            capture_output=True,
+            timeout=30,
+        )
+        return sink.recv(65535)
+
+
+def send_process(port: int, rate: float, payloads: list[bytes], tmp: Path) -> tuple[int, float]:
+    """Send from a separate process; returns (sent, achieved rate per second)."""
+    path = tmp / f"payloads-{rate}"
+    trapsend.write_payloads(path, payloads)
+    out = subprocess.run(
+        [sys.executable, "-m", "oss_agent.entrypoints.bench.trapsend", "127.0.0.1", str(port), str(rate), str(path)],
+        check=True,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    count, seconds = out.stdout.split()
+    return int(count), int(count) / float(seconds)
+
+
+async def settle(
+    count: Callable[[], Awaitable[int]], base: int, expected: int, quiet_s: float = 1.5, limit_s: float = 60
+) -> int:
+    """Wait until ``count() - base`` reaches ``expected`` or stops moving for ``quiet_s``."""
+    last, last_change, started = -1, time.monotonic(), time.monotonic()
+    while True:
+        value = await count() - base
+        if value >= expected:
+            return value
+        if value != last:
+            last, last_change = value, time.monotonic()
+        if time.monotonic() - last_change > quiet_s or time.monotonic() - started > limit_s:
+            return value
+        await asyncio.sleep(0.1)
+
+
+async def agent_zero_loss(payloads_for: Callable[[int], list[bytes]], tmp: Path, seconds: float) -> int:
+    agent = bootstrap(AgentSettings(data_dir=tmp / "agent"), upgrade_schema=True)
+    port = _free_udp_port()
+    receiver = TrapReceiver("127.0.0.1", port, [COMMUNITY], [V3TrapUser(V3, ENGINE_ID)])
+    await receiver.start()
+    stop = asyncio.Event()
+    pipeline = FaultPipeline(agent.bus, receiver, {}, InterfaceNames())
+    task = asyncio.create_task(pipeline.run(stop))
+
+    async def stored() -> int:
+        with agent.uow as uow:
+            return int(uow.session.scalar(select(func.count()).select_from(FaultEventRow)) or 0)
+
+    best = 0
+    try:
+        for rate in RATES:
+            before = await stored()
+            count = int(rate * seconds)
+            sent, achieved = await asyncio.to_thread(send_process, port, rate, payloads_for(count), tmp)
+            got = await settle(stored, before, sent)
+            if got != sent:
+                break
+            best = max(best, round(achieved))
+    finally:
+        stop.set()
+        await task
+        receiver.close()
+        agent.close()
+    return best
+
+
+@contextlib.contextmanager
+def snmptrapd(tmp: Path, port: int) -> Iterator[Path]:
+    binary = shutil.which("snmptrapd") or "/usr/sbin/snmptrapd"
+    if not Path(binary).exists():
+        raise OssAgentError("snmptrapd not found: install the Debian package 'snmptrapd'")
+    conf, log = tmp / "snmptrapd.conf", tmp / "snmptrapd.log"
+    conf.write_text(
+        f"authCommunity log {COMMUNITY}\n"
+        f"createUser -e 0x{ENGINE_ID} {V3.user} SHA bench-auth-key AES bench-priv-key\n"
+        f"authUser log {V3.user} priv\ndoNotRetainNotificationLogs yes\nformat2 T\\n\n"
+    )
+    conf.chmod(0o600)
+    log.write_text("")
+    process = subprocess.Popen(
+        [binary, "-f", "-C", "-c", str(conf), "-Lf", str(log), "-p", str(tmp / "pid"), f"udp:127.0.0.1:{port}"],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        deadline = time.monotonic() + 10
+        while "NET-SNMP version" not in log.read_text():
+            if process.poll() is not None or time.monotonic() > deadline:
+                raise OssAgentError("snmptrapd did not start")
+            time.sleep(0.05)
+        yield log
+    finally:
+        process.terminate()
+        process.wait(10)
+
+
+async def snmptrapd_zero_loss(payloads_for: Callable[[int], list[bytes]], tmp: Path, seconds: float) -> int:
+    port = _free_udp_port()
+    best = 0
+    with snmptrapd(tmp, port) as log:
+
+        async def logged() -> int:
+            return sum(1 for line in log.read_text().splitlines() if line == "T")
+
+        for rate in RATES:
+            before = await logged()
+            sent, achieved = await asyncio.to_thread(send_process, port, rate, payloads_for(int(rate * seconds)), tmp)
+            got = await settle(logged, before, sent)
+            if got != sent:
+                break
+            best = max(best, round(achieved))
+    return best
+
+
+async def run(seconds: float = 2.0) -> dict[str, int]:
+    with tempfile.TemporaryDirectory(prefix="oss-bench-traps-") as name:
+        tmp = Path(name)
+        for part in ("a2", "a3", "s2", "s3"):
+            (tmp / part).mkdir()
+        v3 = v3_payload()
+
+        def v3_payloads(count: int) -> list[bytes]:
+            return [v3] * count
+
+        return {
+            "agent_v2c_zero_loss_per_s": await agent_zero_loss(v2c_payloads, tmp / "a2", seconds),
+            "agent_v3_zero_loss_per_s": await agent_zero_loss(v3_payloads, tmp / "a3", seconds),
+            "snmptrapd_v2c_zero_loss_per_s": await snmptrapd_zero_loss(v2c_payloads, tmp / "s2", seconds),
+            "snmptrapd_v3_zero_loss_per_s": await snmptrapd_zero_loss(v3_payloads, tmp / "s3", seconds),
+        }
