@@ -29,6 +29,7 @@ from oss_agent.bootstrap import Agent, bootstrap, device_specs, read_inventory
 from oss_agent.config import AgentSettings
 from oss_agent.domain.commands import SyncInventory
 from oss_agent.entrypoints.api import create_app
+from oss_agent.fault.hub import run_dispatcher
 from oss_agent.fault.pipeline import FaultPipeline, InterfaceNames
 from oss_agent.performance.poller import Poller
 from oss_agent.performance.store import PerfStore, Retention
@@ -136,6 +137,7 @@ async def run(
     poller: Poller | None = None
     receiver: TrapReceiver | None = None
     pipeline_task: asyncio.Task[None] | None = None
+    hub_task: asyncio.Task[None] | None = None
     try:
         inventory = read_inventory(settings)
         await agent.bus.handle(SyncInventory(device_specs(inventory)))
@@ -158,6 +160,7 @@ async def run(
         await receiver.start()
         pipeline = FaultPipeline(agent.bus, receiver, {t.host: n for n, t in targets.items()}, names, agent.metrics)
         pipeline_task = asyncio.create_task(pipeline.run(stop))
+        hub_task = asyncio.create_task(run_dispatcher(agent, stop, poll_interval_s=0.5))
         schedule(scheduler, agent, poller)
         server = _ApiServer(
             uvicorn.Config(
@@ -191,6 +194,10 @@ async def run(
             stop.set()
             with contextlib.suppress(Exception):
                 await asyncio.wait_for(pipeline_task, 10)
+        if hub_task is not None:
+            stop.set()
+            with contextlib.suppress(Exception):
+                await asyncio.wait_for(hub_task, 10)
         if receiver is not None:
             receiver.close()
         if poller is not None:

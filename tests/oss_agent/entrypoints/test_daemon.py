@@ -55,6 +55,8 @@ def test_the_daemon_polls_serves_and_stops_cleanly_on_sigterm(lab: LabHandle, tm
         resources = client.get("/tmf-api/resourceInventoryManagement/v4/resource", params={"limit": 100})
         assert resources.status_code == 200
         assert "pe1" in {r["name"] for r in resources.json()}
+        alarms = client.get("/tmf-api/alarm/v4/alarm")
+        assert alarms.status_code == 200 and isinstance(alarms.json(), list)
         process.send_signal(signal.SIGTERM)
         assert process.wait(timeout=20) == 0
     finally:
