@@ -30,7 +30,8 @@ from adapters.cli import CliDriver
 from adapters.napalm import NapalmDriver
 from adapters.netconf import NetconfDriver
 from adapters.netconf.parse import INTERFACES_STATE_FILTER
-from adapters.target import DeviceTarget, NetconfAccess, Secret, SshAccess
+from adapters.snmp import SnmpDriver, SnmpManager, mib
+from adapters.target import DeviceTarget, NetconfAccess, Secret, SnmpAccess, SshAccess
 
 PREFIX, SUBNET = "bench", "100.64.9.0/24"
 
@@ -45,11 +46,12 @@ def target_from_inventory(path: Path, name: str) -> DeviceTarget:
     """A router of the lab's inventory (defaults + the device's own host), secrets read from files."""
     data = yaml.safe_load(path.read_text())
     device = next(d for d in data["devices"] if d["name"] == name)
-    ssh, netconf = data["defaults"]["ssh"], data["defaults"]["netconf"]
+    ssh, netconf, snmp = data["defaults"]["ssh"], data["defaults"]["netconf"], data["defaults"]["snmp"]
     return DeviceTarget(
         name,
         device["host"],
         device["platform"],
+        snmp=SnmpAccess("v2c", snmp.get("port", 161), community=_secret(snmp.get("community"))),
         ssh=SshAccess(ssh["username"], ssh.get("port", 22), _secret(ssh.get("password"))),
         netconf=NetconfAccess(netconf["username"], netconf.get("port", 830), _secret(netconf.get("password"))),
     )
@@ -91,8 +93,11 @@ async def measure(inventory: Path, runs: int) -> dict[str, Any]:
         results["netconf_rpcs_per_s_tick_0.1"] = round(await _rpc_rate(target, runner, None, 20), 1)
         results["netconf_rpcs_per_s_tick_0.001"] = round(await _rpc_rate(target, runner, 0.001, 300), 1)
         netconf, cli, napalm = NetconfDriver(target, runner), CliDriver(target, runner), NapalmDriver(target, runner)
+        snmp = SnmpDriver(target, SnmpManager())
         try:
             figures = {
+                "snmp_get_sysuptime_ms": await _median_ms(lambda: snmp.get([mib.SYS_UPTIME]), runs),
+                "snmp_walk_iftable_ms": await _median_ms(lambda: snmp.walk(mib.IF_TABLE), runs),
                 "netconf_get_ietf_interfaces_ms": await _median_ms(lambda: netconf.get(INTERFACES_STATE_FILTER), runs),
                 "cli_show_ip_route_json_ms": await _median_ms(lambda: cli.run_command("show ip route json"), runs),
                 "napalm_frr_get_facts_ms": await _median_ms(lambda: napalm.napalm("get_facts"), runs),
@@ -100,6 +105,7 @@ async def measure(inventory: Path, runs: int) -> dict[str, Any]:
         finally:
             for driver in (netconf, cli, napalm):
                 await driver.close()
+            snmp.manager.close()
         for name, (median, p90) in figures.items():
             results[name] = {"median": round(median, 2), "p90": round(p90, 2)}
     finally:

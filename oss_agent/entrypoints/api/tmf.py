@@ -12,7 +12,7 @@ import secrets
 from collections.abc import Sequence
 from typing import Any
 
-from fastapi import FastAPI, HTTPException, Request
+from fastapi import FastAPI, HTTPException, Request, Response
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
@@ -140,3 +140,19 @@ def page(items: list[dict[str, Any]], offset: int, limit: int | None) -> tuple[l
         raise TmfError(400, "limit must be 1 or more")
     chosen = items[offset:] if limit is None else items[offset : offset + limit]
     return chosen, {"X-Total-Count": str(len(items)), "X-Result-Count": str(len(chosen))}
+
+
+def list_response(
+    request: Request,
+    response: Response,
+    items: list[dict[str, Any]],
+    fields: str | None,
+    offset: int,
+    limit: int | None,
+) -> list[dict[str, Any]]:
+    """A TMF list answer: attribute filters from the query, a page with its count headers, then ``fields``."""
+    filters = filters_from(request)
+    chosen, headers = page([item for item in items if matches(item, filters)], offset, limit)
+    response.headers.update(headers)
+    selected = parse_fields(fields)
+    return [select_fields(item, selected) for item in chosen]

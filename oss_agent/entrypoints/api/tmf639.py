@@ -14,7 +14,7 @@ from fastapi import APIRouter, Query, Request, Response
 
 from oss_agent.domain.discovery import DISCOVERED_TAG, AddressState
 from oss_agent.domain.model import Device, Interface, Link
-from oss_agent.entrypoints.api.tmf import TmfError, filters_from, matches, page, parse_fields, select_fields
+from oss_agent.entrypoints.api.tmf import TmfError, list_response, parse_fields, select_fields
 from oss_agent.service_layer.unit_of_work import SqlAlchemyUnitOfWork
 
 BASE = "/tmf-api/resourceInventoryManagement/v4"
@@ -162,12 +162,7 @@ def list_resources(
     offset: int = Query(0, description="Requested index for start of resources to be provided in response"),
     limit: int | None = Query(None, description="Requested number of resources to be provided in response"),
 ) -> list[dict[str, Any]]:
-    filters = filters_from(request)
-    chosen = [item for item in _resources(request) if matches(item, filters)]
-    items, headers = page(chosen, offset, limit)
-    response.headers.update(headers)
-    selected = parse_fields(fields)
-    return [select_fields(item, selected) for item in items]
+    return list_response(request, response, _resources(request), fields, offset, limit)
 
 
 @router.get("/resource/{resource_id:path}", summary="Retrieves a Resource by ID")

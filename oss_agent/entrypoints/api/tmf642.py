@@ -18,7 +18,7 @@ from sqlalchemy import select
 
 from oss_agent.domain import commands
 from oss_agent.domain.errors import DomainError, NotFoundError
-from oss_agent.entrypoints.api.tmf import TmfError, filters_from, matches, page, parse_fields, select_fields
+from oss_agent.entrypoints.api.tmf import TmfError, list_response, parse_fields, select_fields
 from oss_agent.fault.hub.tmf642 import BASE, SYSTEM_ID, render_alarm
 from oss_agent.fault.hub.views import alarm_snapshots
 from oss_agent.storage.hub_tables import AlarmTaskRow
@@ -72,12 +72,7 @@ def list_alarms(
     limit: int | None = Query(None, description="Requested number of resources to be provided in response"),
 ) -> list[dict[str, Any]]:
     """Filters: any first-level or dotted attribute (``perceivedSeverity=critical,major``, ``alarmedObject.id=pe1``)."""
-    filters = filters_from(request)
-    chosen = [item for item in alarms(request) if matches(item, filters)]
-    items, headers = page(chosen, offset, limit)
-    response.headers.update(headers)
-    selected = parse_fields(fields)
-    return [select_fields(item, selected) for item in items]
+    return list_response(request, response, alarms(request), fields, offset, limit)
 
 
 @router.get("/alarm/{alarm_id}", summary="Retrieves an Alarm by ID")
@@ -267,10 +262,7 @@ def _task_routes(kind: str) -> None:
                 select(AlarmTaskRow).where(AlarmTaskRow.kind == kind).order_by(AlarmTaskRow.created_at)
             )
             bodies = [r.body for r in rows]
-        chosen = [b for b in bodies if matches(b, filters_from(request))]
-        items, headers = page(chosen, offset, limit)
-        response.headers.update(headers)
-        return [select_fields(b, parse_fields(fields)) for b in items]
+        return list_response(request, response, bodies, fields, offset, limit)
 
     def get_task(request: Request, task_id: str, fields: str | None = Query(None)) -> dict[str, Any]:
         with request.app.state.session_factory() as session:

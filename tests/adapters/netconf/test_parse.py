@@ -2,40 +2,18 @@
 
 from __future__ import annotations
 
-import dataclasses
-import enum
-import ipaddress
-import json
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
 
+from adapters import testing
 from adapters.netconf import parse
 
 DATA = Path(__file__).parent.parent / "data"
-
-
-def plain(value: Any) -> Any:
-    """Models (dataclasses, enums, addresses) as JSON values, to compare with ``expected.json``."""
-    if dataclasses.is_dataclass(value) and not isinstance(value, type):
-        return {f.name: plain(getattr(value, f.name)) for f in dataclasses.fields(value)}
-    if isinstance(value, enum.Enum):
-        return value.value
-    if isinstance(value, ipaddress.IPv4Interface | ipaddress.IPv6Interface | datetime):
-        return str(value)
-    if isinstance(value, list | tuple):
-        return [plain(v) for v in value]
-    if isinstance(value, dict):
-        return {str(k): plain(v) for k, v in value.items()}
-    return value
+plain, expected = testing.plain, testing.expected
 
 
 def cases(platform: str) -> list[Path]:
-    return sorted(p for p in (DATA / platform).iterdir() if p.is_dir())
-
-
-def expected(case: Path) -> Any:
-    return json.loads((case / "expected.json").read_text())
+    return testing.cases(DATA, platform)
 
 
 def test_interfaces_state_reply_parses_to_expected() -> None:
