@@ -194,14 +194,23 @@ def _int(data: bytes, start: int, stop: int, signed: bool = True) -> int:
     return int.from_bytes(data[start:stop], "big", signed=signed)
 
 
+# Decoded OIDs by their encoding: a poll sees the same interface-table OIDs on every device, so
+# most decodes are dictionary hits. Bounded: cleared when full rather than grown without limit.
+_OID_CACHE: dict[bytes, Oid] = {}
+_OID_CACHE_MAX = 200_000
+
+
 def _oid(data: bytes, start: int, stop: int) -> Oid:
-    if start == stop:
+    raw = data[start:stop]
+    cached = _OID_CACHE.get(raw)
+    if cached is not None:
+        return cached
+    if not raw:
         raise BerError(f"empty OID at offset {start}")
     arcs: list[int] = []
     value = 0
     pending = False
-    for i in range(start, stop):
-        byte = data[i]
+    for byte in raw:
         value = (value << 7) | (byte & 0x7F)
         if byte & 0x80:
             pending = True
@@ -213,7 +222,11 @@ def _oid(data: bytes, start: int, stop: int) -> Oid:
         raise BerError(f"OID ends inside an arc at offset {stop}")
     first = arcs[0]
     head = (first // 40, first % 40) if first < 80 else (2, first - 80)
-    return (*head, *arcs[1:])
+    oid = (*head, *arcs[1:])
+    if len(_OID_CACHE) >= _OID_CACHE_MAX:
+        _OID_CACHE.clear()
+    _OID_CACHE[raw] = oid
+    return oid
 
 
 def _value(data: bytes, tag: int, start: int, stop: int) -> Value:
@@ -238,6 +251,43 @@ def _expect(data: bytes, pos: int, end: int, tag: int, what: str) -> tuple[int, 
 
 
 def _varbinds(data: bytes, pos: int, end: int) -> tuple[VarBind, ...]:
+    try:
+        return _varbinds_short(data, pos, end)
+    except _LongFormError:
+        return _varbinds_general(data, pos, end)
+    except IndexError:
+        raise BerError(f"truncated varbind list at offset {pos}") from None
+
+
+class _LongFormError(Exception):
+    """A length in long form: the general parser takes over."""
+
+
+def _varbinds_short(data: bytes, pos: int, end: int) -> tuple[VarBind, ...]:
+    """The common case inlined (every length in short form, under 128 bytes): polls are made of these."""
+    out: list[VarBind] = []
+    append = out.append
+    while pos < end:
+        length = data[pos + 1]
+        if data[pos] != TAG_SEQUENCE or length >= 0x80:
+            raise _LongFormError
+        stop = pos + 2 + length
+        if stop > end or data[pos + 2] != TAG_OID or data[pos + 3] >= 0x80:
+            raise _LongFormError
+        ostart = pos + 4
+        ostop = ostart + data[pos + 3]
+        tag = data[ostop]
+        vlength = data[ostop + 1]
+        if vlength >= 0x80 or ostop + 2 + vlength != stop:
+            raise _LongFormError
+        append((_oid(data, ostart, ostop), tag, _value(data, tag, ostop + 2, stop)))
+        pos = stop
+    if pos != end:
+        raise BerError(f"varbind list overruns its length at offset {end}")
+    return tuple(out)
+
+
+def _varbinds_general(data: bytes, pos: int, end: int) -> tuple[VarBind, ...]:
     out: list[VarBind] = []
     while pos < end:
         start, stop = _expect(data, pos, end, TAG_SEQUENCE, "varbind")
