@@ -14,8 +14,9 @@ import logging
 import random
 import signal
 import time
-from collections.abc import Callable, Generator
+from collections.abc import Awaitable, Callable, Generator
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import uvicorn
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
@@ -55,7 +56,33 @@ async def _discover(agent: Agent) -> None:
     logger.info("discovery: %d devices, %d failed %s", len(results), len(failed), failed or "")
 
 
-def schedule(scheduler: AsyncIOScheduler, agent: Agent, poller: Poller) -> None:
+class RunningJobs:
+    """The scheduler's jobs that are running now, so a shutdown lets them finish instead of cancelling
+    them mid-poll (APScheduler's asyncio executor cancels whatever still runs when it shuts down)."""
+
+    def __init__(self) -> None:
+        self.running: set[asyncio.Task[Any]] = set()
+
+    def wrap(self, func: Callable[..., Awaitable[Any]]) -> Callable[..., Awaitable[Any]]:
+        async def job(*args: Any) -> Any:
+            task = asyncio.current_task()
+            assert task is not None
+            self.running.add(task)
+            try:
+                return await func(*args)
+            finally:
+                self.running.discard(task)
+
+        job.__name__ = getattr(func, "__name__", "job")
+        job.__qualname__ = job.__name__
+        return job
+
+    async def drain(self, timeout_s: float) -> None:
+        if self.running:
+            await asyncio.wait(set(self.running), timeout=timeout_s)
+
+
+def schedule(scheduler: AsyncIOScheduler, agent: Agent, poller: Poller, jobs: RunningJobs) -> None:
     """Every job of the agent; the first polls are spread over the jitter window, not all at once."""
     settings = agent.settings
     now = datetime.now(UTC)
@@ -63,7 +90,7 @@ def schedule(scheduler: AsyncIOScheduler, agent: Agent, poller: Poller) -> None:
     for name in poller.targets:
         first = now + timedelta(seconds=random.uniform(0, max(settings.poll_jitter_s, 0.1)))  # noqa: S311
         scheduler.add_job(
-            poller.poll,
+            jobs.wrap(poller.poll),
             "interval",
             args=[name],
             id=f"poll:{name}",
@@ -76,7 +103,7 @@ def schedule(scheduler: AsyncIOScheduler, agent: Agent, poller: Poller) -> None:
         )
     for name in poller.targets:
         scheduler.add_job(
-            poller.check_routing,
+            jobs.wrap(poller.check_routing),
             "interval",
             args=[name],
             id=f"routing:{name}",
@@ -85,13 +112,17 @@ def schedule(scheduler: AsyncIOScheduler, agent: Agent, poller: Poller) -> None:
             coalesce=True,
             next_run_time=now + timedelta(seconds=random.uniform(0, max(settings.poll_jitter_s, 0.1))),  # noqa: S311
         )
-    scheduler.add_job(poller.flush, "interval", id="flush", seconds=FLUSH_EVERY_S, max_instances=1, coalesce=True)
-    scheduler.add_job(_rollup, "interval", args=[store], id="rollup", seconds=60, max_instances=1, coalesce=True)
     scheduler.add_job(
-        _retention, "interval", args=[store], id="retention", seconds=3600, max_instances=1, coalesce=True
+        jobs.wrap(poller.flush), "interval", id="flush", seconds=FLUSH_EVERY_S, max_instances=1, coalesce=True
     )
     scheduler.add_job(
-        _discover,
+        jobs.wrap(_rollup), "interval", args=[store], id="rollup", seconds=60, max_instances=1, coalesce=True
+    )
+    scheduler.add_job(
+        jobs.wrap(_retention), "interval", args=[store], id="retention", seconds=3600, max_instances=1, coalesce=True
+    )
+    scheduler.add_job(
+        jobs.wrap(_discover),
         "interval",
         args=[agent],
         id="discovery",
@@ -132,6 +163,7 @@ async def run(
     agent = bootstrap(settings, registry=build_registry(runner), upgrade_schema=True)
     manager = SnmpManager()
     scheduler = AsyncIOScheduler(event_loop=loop, timezone="UTC")
+    jobs = RunningJobs()
     server: _ApiServer | None = None
     api_task: asyncio.Task[None] | None = None
     poller: Poller | None = None
@@ -161,7 +193,7 @@ async def run(
         pipeline = FaultPipeline(agent.bus, receiver, {t.host: n for n, t in targets.items()}, names, agent.metrics)
         pipeline_task = asyncio.create_task(pipeline.run(stop))
         hub_task = asyncio.create_task(run_dispatcher(agent, stop, poll_interval_s=0.5))
-        schedule(scheduler, agent, poller)
+        schedule(scheduler, agent, poller, jobs)
         server = _ApiServer(
             uvicorn.Config(
                 create_app(agent), host=settings.api_host, port=settings.api_port, log_level="warning", lifespan="off"
@@ -185,6 +217,8 @@ async def run(
         await stop.wait()
     finally:
         if scheduler.running:
+            scheduler.pause()  # no new runs; the running ones finish (each poll has its own deadline)
+            await jobs.drain(settings.device_timeout_s + 5)
             scheduler.shutdown(wait=False)
         if server is not None and api_task is not None:
             server.should_exit = True
