@@ -20,8 +20,14 @@ def test_recorded_topology_data_becomes_the_agent_inventory(tmp_path: Path) -> N
     names = [d["name"] for d in inventory["devices"]]
     assert names == ["pe1", "pe2", "p1", "ce1", "ce2"]
     pe1 = inventory["devices"][0]
-    assert pe1 == {"name": "pe1", "host": "172.20.20.11", "platform": "frr", "site": "pop1",
-                   "groups": ["pe"], "tags": ["lab", "containerlab"]}
+    assert pe1 == {
+        "name": "pe1",
+        "host": "172.20.20.11",
+        "platform": "frr",
+        "site": "pop1",
+        "groups": ["pe"],
+        "tags": ["lab", "containerlab"],
+    }
     ce1 = inventory["devices"][3]
     assert ce1["role"] == "cpe" and ce1["platform"] == "linux"
     assert ce1["ssh"] is None and ce1["netconf"] is None and ce1["snmp"] is None

@@ -34,8 +34,13 @@ from lab.snmp_client import (
 pytestmark = pytest.mark.lab
 
 DEVICES = ("pe1", "pe2", "p1", "ce1", "ce2")
-NEIGHBOURS = {"pe1": {"p1", "pe2", "ce1"}, "pe2": {"p1", "pe1", "ce2"}, "p1": {"pe1", "pe2"},
-              "ce1": {"pe1"}, "ce2": {"pe2"}}
+NEIGHBOURS = {
+    "pe1": {"p1", "pe2", "ce1"},
+    "pe2": {"p1", "pe1", "ce2"},
+    "p1": {"pe1", "pe2"},
+    "ce1": {"pe1"},
+    "ce2": {"pe2"},
+}
 IETF_SYSTEM = "urn:ietf:params:xml:ns:yang:ietf-system"
 
 
@@ -92,8 +97,11 @@ def test_hc_octets_grow_after_traffic(lab: LabHandle) -> None:
     before = int(get(host, auth, oid)[oid])
     faults.send_traffic(lab.options, "p1", count=300)  # p1 eth1 -> pe1 eth1, 300 x ~1 kB
     # snmpd caches interface counters for about 3 s: poll until the new value shows
-    poll("ifHCInOctets of pe1 eth1 to grow by 300 kB",
-         lambda: int(get(host, auth, oid)[oid]) - before >= 300_000, timeout_s=10)
+    poll(
+        "ifHCInOctets of pe1 eth1 to grow by 300 kB",
+        lambda: int(get(host, auth, oid)[oid]) - before >= 300_000,
+        timeout_s=10,
+    )
 
 
 def test_link_down_and_up_traps_arrive_quickly(lab: LabHandle) -> None:
@@ -113,8 +121,13 @@ def test_link_down_and_up_traps_arrive_quickly(lab: LabHandle) -> None:
 
 
 def test_vtysh_over_ssh_shows_the_other_pe_loopback(lab: LabHandle) -> None:
-    conn = ConnectHandler(device_type="cisco_ios", host=lab.host("pe1"), username=lab.secrets.ssh_user,
-                          password=lab.secrets.ssh_password, fast_cli=False)
+    conn = ConnectHandler(
+        device_type="cisco_ios",
+        host=lab.host("pe1"),
+        username=lab.secrets.ssh_user,
+        password=lab.secrets.ssh_password,
+        fast_cli=False,
+    )
     try:
         assert conn.find_prompt() == "pe1#"
         routes = conn.send_command("show ip route")
@@ -128,9 +141,16 @@ def test_vtysh_over_ssh_shows_the_other_pe_loopback(lab: LabHandle) -> None:
 
 
 def test_netconf_candidate_lock_edit_commit_round_trip(lab: LabHandle) -> None:
-    with manager.connect(host=lab.host("pe2"), port=830, username=lab.secrets.ssh_user,
-                         password=lab.secrets.ssh_password, hostkey_verify=False, allow_agent=False,
-                         look_for_keys=False, timeout=20) as session:
+    with manager.connect(
+        host=lab.host("pe2"),
+        port=830,
+        username=lab.secrets.ssh_user,
+        password=lab.secrets.ssh_password,
+        hostkey_verify=False,
+        allow_agent=False,
+        look_for_keys=False,
+        timeout=20,
+    ) as session:
         assert any(":candidate" in cap for cap in session.server_capabilities)
         contact = f"noc-{time.monotonic_ns()}"
         config = f'<config><system xmlns="{IETF_SYSTEM}"><contact>{contact}</contact></system></config>'
@@ -142,17 +162,23 @@ def test_netconf_candidate_lock_edit_commit_round_trip(lab: LabHandle) -> None:
             session.unlock("candidate")
         reply = session.get_config("running", filter=("subtree", f'<system xmlns="{IETF_SYSTEM}"/>'))
         assert contact in reply.data_xml
-        state = session.get(filter=("subtree",
-                                    '<interfaces-state xmlns="urn:ietf:params:xml:ns:yang:ietf-interfaces"/>'))
+        state = session.get(
+            filter=("subtree", '<interfaces-state xmlns="urn:ietf:params:xml:ns:yang:ietf-interfaces"/>')
+        )
         assert "<name>eth1</name>" in state.data_xml
 
 
 @pytest.mark.parametrize("name", DEVICES)
 def test_lldp_mib_lists_cabled_neighbours(lab: LabHandle, name: str) -> None:
     auth = v2c(lab.secrets.snmp_ro)
-    seen = poll(f"{name} LLDP neighbours {NEIGHBOURS[name]}",
-                lambda: (names := {str(v) for v in walk(lab.host(name), auth, LLDP_REM_SYS_NAME).values()})
-                >= NEIGHBOURS[name] and names, timeout_s=10)
+    seen = poll(
+        f"{name} LLDP neighbours {NEIGHBOURS[name]}",
+        lambda: (
+            (names := {str(v) for v in walk(lab.host(name), auth, LLDP_REM_SYS_NAME).values()}) >= NEIGHBOURS[name]
+            and names
+        ),
+        timeout_s=10,
+    )
     assert seen == NEIGHBOURS[name]
 
 
@@ -161,8 +187,23 @@ def test_ce_lans_are_not_routed_before_a_service_is_activated(lab: LabHandle) ->
     assert ce2.kind == "cpe"
     from lab import shell  # the lab's own runner: ping from inside ce1's namespace
 
-    proc = shell.run(["ip", "netns", "exec", f"{lab.options.prefix}-ce1", "ping", "-c", "1", "-W", "1",
-                      "-I", "198.18.2.1", "198.18.3.1"], check=False)
+    proc = shell.run(
+        [
+            "ip",
+            "netns",
+            "exec",
+            f"{lab.options.prefix}-ce1",
+            "ping",
+            "-c",
+            "1",
+            "-W",
+            "1",
+            "-I",
+            "198.18.2.1",
+            "198.18.3.1",
+        ],
+        check=False,
+    )
     assert proc.returncode != 0
 
 

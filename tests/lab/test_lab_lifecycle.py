@@ -25,13 +25,20 @@ pytestmark = pytest.mark.lab
 
 TWO_ROUTERS = Path(__file__).parent / "data" / "two-routers.yaml"
 # Each small lab gets its own prefix (derived from the session's, which is overridable) and mgmt subnet.
-SPARE = os.environ.get("OSS_LAB_TEST_SPARE_SUBNETS",
-                       "198.18.254.0/24,198.18.253.0/24,198.18.252.0/24,198.18.251.0/24").split(",")
+SPARE = os.environ.get(
+    "OSS_LAB_TEST_SPARE_SUBNETS", "198.18.254.0/24,198.18.253.0/24,198.18.252.0/24,198.18.251.0/24"
+).split(",")
 
 
 def options(tmp_path: Path, prefix: str, mgmt: str) -> LabOptions:
-    return LabOptions(data_dir=tmp_path / "data", inventory_path=tmp_path / "data" / "inventory.yaml",
-                      trap_port=16299, prefix=prefix, mgmt_subnet=mgmt, link_subnet="198.19.0.0/16")
+    return LabOptions(
+        data_dir=tmp_path / "data",
+        inventory_path=tmp_path / "data" / "inventory.yaml",
+        trap_port=16299,
+        prefix=prefix,
+        mgmt_subnet=mgmt,
+        link_subnet="198.19.0.0/16",
+    )
 
 
 def leftovers(opts: LabOptions) -> list[str]:
@@ -82,10 +89,12 @@ def test_up_is_idempotent_and_down_leaves_nothing(tmp_path: Path) -> None:
 def test_down_cleans_up_after_a_killed_up(tmp_path: Path) -> None:
     require_root()
     opts = options(tmp_path, f"{SESSION_PREFIX}k", SPARE[1])
-    script = (f"import lab, pathlib; lab.up({str(TWO_ROUTERS)!r}, lab.LabOptions("
-              f"data_dir=pathlib.Path({str(opts.data_dir)!r}), inventory_path=pathlib.Path("
-              f"{str(opts.inventory_path)!r}), prefix={opts.prefix!r}, mgmt_subnet={opts.mgmt_subnet!r}, "
-              f"link_subnet='198.19.0.0/16'))")
+    script = (
+        f"import lab, pathlib; lab.up({str(TWO_ROUTERS)!r}, lab.LabOptions("
+        f"data_dir=pathlib.Path({str(opts.data_dir)!r}), inventory_path=pathlib.Path("
+        f"{str(opts.inventory_path)!r}), prefix={opts.prefix!r}, mgmt_subnet={opts.mgmt_subnet!r}, "
+        f"link_subnet='198.19.0.0/16'))"
+    )
     proc = subprocess.Popen([sys.executable, "-c", script], start_new_session=True)
     try:
         # kill it as soon as daemons are starting: namespaces exist, the lab is half built
@@ -122,10 +131,13 @@ def test_down_works_from_the_prefix_without_any_state(tmp_path: Path) -> None:
 
 def test_non_root_gets_a_clear_error() -> None:
     require_root()
-    code = ("import lab, pathlib\ntry:\n lab.up(None, lab.LabOptions(data_dir=pathlib.Path('/tmp/x'), "
-            "inventory_path=pathlib.Path('/tmp/x/i.yaml')))\nexcept lab.LabError as e:\n print(e)\n")
-    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=False,
-                          user="nobody", cwd="/")
+    code = (
+        "import lab, pathlib\ntry:\n lab.up(None, lab.LabOptions(data_dir=pathlib.Path('/tmp/x'), "
+        "inventory_path=pathlib.Path('/tmp/x/i.yaml')))\nexcept lab.LabError as e:\n print(e)\n"
+    )
+    proc = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=False, user="nobody", cwd="/"
+    )
     assert "the lab needs root" in proc.stdout, proc.stderr
 
 

@@ -20,8 +20,13 @@ MGMT, LINKS = "198.51.100.0/24", "198.18.0.0/15"
 def test_default_topology_addressing() -> None:
     topo = resolve(None, MGMT, LINKS, "oss")
     hosts = {d.name: d.mgmt_host for d in topo.devices}
-    assert hosts == {"pe1": "198.51.100.11", "pe2": "198.51.100.12", "p1": "198.51.100.13",
-                     "ce1": "198.51.100.21", "ce2": "198.51.100.22"}
+    assert hosts == {
+        "pe1": "198.51.100.11",
+        "pe2": "198.51.100.12",
+        "p1": "198.51.100.13",
+        "ce1": "198.51.100.21",
+        "ce2": "198.51.100.22",
+    }
     assert topo.mgmt_gateway == "198.51.100.1"
     pe1 = topo.device("pe1")
     access = next(i for i in pe1.interfaces if i.name == "eth3")
@@ -49,13 +54,16 @@ def test_scale_topology_sizes() -> None:
     assert len(resolve("scale:500", "198.51.96.0/22", LINKS, "oss").devices) == 500
 
 
-@pytest.mark.parametrize(("spec", "mgmt", "links", "prefix", "message"), [
-    ("nosuch", MGMT, LINKS, "oss", "unknown topology"),
-    ("scale:x", MGMT, LINKS, "oss", "device count"),
-    (None, "198.18.0.0/24", LINKS, "oss", "overlaps"),
-    (None, MGMT, "198.18.0.0/23", "oss", "too small"),
-    (None, MGMT, LINKS, "averyverylongprefix", "longer than 15"),
-])
+@pytest.mark.parametrize(
+    ("spec", "mgmt", "links", "prefix", "message"),
+    [
+        ("nosuch", MGMT, LINKS, "oss", "unknown topology"),
+        ("scale:x", MGMT, LINKS, "oss", "device count"),
+        (None, "198.18.0.0/24", LINKS, "oss", "overlaps"),
+        (None, MGMT, "198.18.0.0/23", "oss", "too small"),
+        (None, MGMT, LINKS, "averyverylongprefix", "longer than 15"),
+    ],
+)
 def test_bad_requests_are_lab_errors(spec: str | None, mgmt: str, links: str, prefix: str, message: str) -> None:
     with pytest.raises(LabError, match=message):
         resolve(spec, mgmt, links, prefix)
@@ -90,8 +98,11 @@ def test_inventory_matches_the_agent_format(tmp_path: Path) -> None:
     topo = resolve(None, MGMT, LINKS, "oss")
     secrets = ensure(tmp_path / "secrets", "oss")
     inv = build(topo, secrets)
-    assert inv["defaults"]["ssh"] == {"port": 22, "username": "oss",
-                                      "password": {"file": str(tmp_path / "secrets" / "ssh_password")}}
+    assert inv["defaults"]["ssh"] == {
+        "port": 22,
+        "username": "oss",
+        "password": {"file": str(tmp_path / "secrets" / "ssh_password")},
+    }
     assert inv["groups"]["pe"] == {"role": "pe"}
     ce1 = next(d for d in inv["devices"] if d["name"] == "ce1")
     assert ce1["ssh"] is None and ce1["netconf"] is None and ce1["platform"] == "linux"
@@ -100,8 +111,7 @@ def test_inventory_matches_the_agent_format(tmp_path: Path) -> None:
 
 def test_lldpcli_json_parsing() -> None:
     one = '{"lldp": {"interface": {"eth1": {"chassis": {"pe1": {"id": {}}}}}}}'
-    many = ('{"lldp": {"interface": [{"eth1": {"chassis": {"p1": {}}}}, '
-            '{"eth2": {"chassis": {"pe2": {}}}}]}}')
+    many = '{"lldp": {"interface": [{"eth1": {"chassis": {"p1": {}}}}, {"eth2": {"chassis": {"pe2": {}}}}]}}'
     assert parse_lldp_neighbors(one) == {"eth1": "pe1"}
     assert parse_lldp_neighbors(many) == {"eth1": "p1", "eth2": "pe2"}
     assert parse_lldp_neighbors("not json") == {}

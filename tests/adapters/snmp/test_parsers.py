@@ -106,3 +106,16 @@ def test_exception_values_and_short_indexes_are_ignored() -> None:
         [((*mib.IF_ENTRY, 2, 1), ber.TAG_NO_SUCH_INSTANCE, None), ((*mib.IF_ENTRY,), ber.TAG_INTEGER, 1)], mib.IF_ENTRY
     )
     assert rows == {}
+
+
+def test_health_averages_processor_loads_and_reads_ram_usage() -> None:
+    loads = [
+        ((*mib.HR_PROCESSOR_LOAD, 196608), ber.TAG_INTEGER, 30),
+        ((*mib.HR_PROCESSOR_LOAD, 196609), ber.TAG_INTEGER, 50),
+    ]
+    storage = {
+        (1,): {2: mib.HR_STORAGE_RAM, 4: 1024, 5: 1000, 6: 250},
+        (3,): {2: (1, 3, 6, 1, 2, 1, 25, 2, 1, 3), 4: 1024, 5: 500, 6: 500},  # virtual memory: not RAM
+    }
+    assert parsers.health(loads, storage) == (40.0, 25.0)
+    assert parsers.health([], {}) == (None, None)

@@ -172,3 +172,10 @@ def test_latency_on_one_device_times_it_out_and_leaves_others_fast(lab: LabHandl
         assert time.monotonic() - fast_started < 1.0
     finally:
         faults.clear_netem(lab.options, "ce1")
+
+
+def test_host_resources_memory(lab: LabHandle, tmp_path: Path) -> None:
+    """Memory is there at once; net-snmp publishes hrProcessorLoad only after a minute of samples,
+    so a fresh lab has no CPU figure yet (the parser's CPU path is tested in test_parsers.py)."""
+    health = run(with_driver(inventory(lab, tmp_path).target("p1"), lambda d: d.get_health()))
+    assert health.mem_used_pct is not None and 0.0 < health.mem_used_pct < 100.0

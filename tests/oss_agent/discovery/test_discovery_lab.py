@@ -60,8 +60,13 @@ def ns(lab: LabHandle, device: str) -> str:
 
 def vtysh_json(lab: LabHandle, device: str, command: str) -> Any:
     vty = lab.options.run_dir / device / "frr"
-    out = subprocess.run(["ip", "netns", "exec", ns(lab, device), "vtysh", "--vty_socket", str(vty), "-c", command],
-                         capture_output=True, text=True, timeout=30, check=True).stdout
+    out = subprocess.run(
+        ["ip", "netns", "exec", ns(lab, device), "vtysh", "--vty_socket", str(vty), "-c", command],
+        capture_output=True,
+        text=True,
+        timeout=30,
+        check=True,
+    ).stdout
     return json.loads(out)
 
 

@@ -30,9 +30,13 @@ def free_port() -> int:
 def test_the_daemon_polls_serves_and_stops_cleanly_on_sigterm(lab: LabHandle, tmp_path: Path) -> None:
     port = free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith("OSS_AGENT_")} | {
-        "OSS_AGENT_DATA_DIR": str(tmp_path), "OSS_AGENT_INVENTORY_FILE": str(lab.options.inventory_path),
-        "OSS_AGENT_API_PORT": str(port), "OSS_AGENT_API_TOKEN": "t0ken-under-test",
-        "OSS_AGENT_POLL_INTERVAL_S": "1", "OSS_AGENT_POLL_JITTER_S": "0.2", "OSS_AGENT_TRAP_PORT": str(free_port()),
+        "OSS_AGENT_DATA_DIR": str(tmp_path),
+        "OSS_AGENT_INVENTORY_FILE": str(lab.options.inventory_path),
+        "OSS_AGENT_API_PORT": str(port),
+        "OSS_AGENT_API_TOKEN": "t0ken-under-test",
+        "OSS_AGENT_POLL_INTERVAL_S": "1",
+        "OSS_AGENT_POLL_JITTER_S": "0.2",
+        "OSS_AGENT_TRAP_PORT": str(free_port()),
     }
     log = (tmp_path / "agent.log").open("w")
     process = subprocess.Popen([OSS_AGENT, "run"], env=env, stdout=log, stderr=subprocess.STDOUT)

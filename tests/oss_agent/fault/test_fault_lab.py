@@ -216,3 +216,40 @@ def test_a_storm_of_10000_traps_is_fully_accounted_for(lab: LabHandle, tmp_path:
             assert pipeline.receiver.stats.malformed == 10
 
     asyncio.run(scenario())
+
+
+def test_polling_raises_and_clears_a_lost_ospf_adjacency(lab: LabHandle, tmp_path: Path) -> None:
+    """pe1 loses its OSPF neighbour on eth2 (pe2) when that link goes down; BGP survives via p1."""
+
+    async def scenario() -> None:
+        async with fault_agent(lab, tmp_path, traps=False) as (agent, poller, _):
+            assert await poller.check_routing("pe1") == []  # everything up: nothing to say
+            with agent.uow as uow:
+                before = {a.reduction_key for a in uow.alarms.list(active_only=True)}
+            await asyncio.to_thread(faults.link_down, lab.options, "pe1", "eth2")
+            try:
+                await until(
+                    "OSPF adjacency alarm",
+                    lambda: _ospf_alarms(agent) - before,
+                    20.0,
+                    lambda: poller.check_routing("pe1"),
+                )
+                (key,) = _ospf_alarms(agent) - before
+                assert key.startswith("pe1|ospf|")
+            finally:
+                await asyncio.to_thread(faults.link_up, lab.options, "pe1", "eth2")
+            await until(
+                "adjacency back", lambda: not (_ospf_alarms(agent) - before), 30.0, lambda: poller.check_routing("pe1")
+            )
+            assert not [a for a in _active(agent) if a.reduction_key.startswith("pe1|bgp|")]
+
+    asyncio.run(scenario())
+
+
+def _active(agent: Agent) -> list[Alarm]:
+    with agent.uow as uow:
+        return uow.alarms.list(active_only=True)
+
+
+def _ospf_alarms(agent: Agent) -> set[str]:
+    return {a.reduction_key for a in _active(agent) if "|ospf|" in a.reduction_key}

@@ -40,10 +40,11 @@ def build_agent(tmp_path: Path, token: str | None = None) -> Agent:
     registry = DriverRegistry()
     network.register(registry)
     inventory = tmp_path / "inventory.yaml"
-    inventory.write_text("devices:\n  - {name: r1, host: 127.0.0.11, platform: frr, role: pe}\n"
-                         "  - {name: r2, host: 127.0.0.12, platform: frr, role: p}\n")
-    settings = AgentSettings(data_dir=tmp_path, inventory_file=inventory,
-                             api_token=SecretStr(token) if token else None)
+    inventory.write_text(
+        "devices:\n  - {name: r1, host: 127.0.0.11, platform: frr, role: pe}\n"
+        "  - {name: r2, host: 127.0.0.12, platform: frr, role: p}\n"
+    )
+    settings = AgentSettings(data_dir=tmp_path, inventory_file=inventory, api_token=SecretStr(token) if token else None)
     agent = bootstrap(settings, registry=registry, upgrade_schema=True)
     asyncio.run(discover_all(agent))
     return agent
