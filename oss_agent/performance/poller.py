@@ -13,8 +13,7 @@ from datetime import UTC, datetime
 
 from adapters import AdapterError, DeviceTarget, DeviceTimeoutError, InterfaceCounters, InterfaceInfo, OperStatus
 from adapters.snmp import SnmpDriver, SnmpManager
-from oss_agent.domain.alarm import AlarmSpec, AlarmType, Severity
-from oss_agent.domain.commands import ClearAlarm, ProcessFaultSignals, RaiseAlarm
+from oss_agent.domain.commands import ProcessFaultSignals
 from oss_agent.domain.fault import FaultSignal
 from oss_agent.fault import signals
 from oss_agent.fault.pipeline import InterfaceNames
@@ -66,7 +65,6 @@ class Poller:
         self._previous: dict[tuple[str, str], InterfaceCounters] = {}
         self._interface_samples: list[tuple[str, float, rates.InterfaceRates]] = []
         self._device_samples: list[DeviceSample] = []
-        self._unreachable: set[str] = set()
         self.names = names
         # what the last poll saw, so a fault is signalled when it appears or goes, not on every poll
         self._reachable: dict[str, bool] = {}
@@ -101,14 +99,12 @@ class Poller:
                     )
                 duration = time.perf_counter() - started
                 self._device_samples.append(DeviceSample(name, now, False))
-                self._unreachable.add(name)
                 self.metrics.polls.labels("failed").inc()
                 self.metrics.poll_seconds.observe(duration)
-                self.metrics.unreachable.set(len(self._unreachable))
-                await self._signal(self._reachability(name, False, str(exc)))
+                found = self._reachability(name, False, str(exc))
+                self.metrics.unreachable.set(sum(not ok for ok in self._reachable.values()))
+                await self._signal(found)
                 return PollResult(name, False, duration, error=str(exc))
-            self._unreachable.discard(name)
-            self.metrics.unreachable.set(len(self._unreachable))
             self._device_samples.append(DeviceSample(name, now, True, response_ms, health.cpu_pct, health.mem_used_pct))
             speeds = {info.name: info.speed_bps for info in infos}
             if self.names is not None:
@@ -116,6 +112,7 @@ class Poller:
                     if info.index is not None:
                         self.names.learn(name, info.index, info.name)
             fault_signals = self._reachability(name, True, "") + self._link_states(name, infos)
+            self.metrics.unreachable.set(sum(not ok for ok in self._reachable.values()))
             result = PollResult(name, True, 0.0, interfaces=len(counters))
             crossings: list[Crossing] = []
             for current in counters:
@@ -145,8 +142,8 @@ class Poller:
             result.duration_s = time.perf_counter() - started
             self.metrics.polls.labels("ok").inc()
             self.metrics.poll_seconds.observe(result.duration_s)
-        await self._alarm(crossings)
-        await self._signal(fault_signals)
+        at = datetime.now(UTC)
+        await self._signal(fault_signals + [crossing.signal(at) for crossing in crossings])
         return result
 
     def _reachability(self, name: str, reachable: bool, reason: str) -> list[FaultSignal]:
@@ -232,25 +229,6 @@ class Poller:
 
     async def poll_all(self, names: list[str] | None = None) -> list[PollResult]:
         return list(await asyncio.gather(*(self.poll(n) for n in (names or list(self.targets)))))
-
-    async def _alarm(self, crossings: list[Crossing]) -> None:
-        if self.bus is None:
-            return
-        at = datetime.now(UTC)
-        for crossing in crossings:
-            if crossing.raised:
-                spec = AlarmSpec(
-                    crossing.reduction_key,
-                    f"{crossing.device}:{crossing.interface}",
-                    AlarmType.QUALITY_OF_SERVICE,
-                    "thresholdCrossed",
-                    Severity(crossing.rule.severity),
-                    f"{crossing.rule.metric} {crossing.value:.2f} above {crossing.rule.raise_above:g}",
-                    (crossing.device, f"{crossing.device}:{crossing.interface}"),
-                )
-                await self.bus.handle(RaiseAlarm(spec, at))
-            else:
-                await self.bus.handle(ClearAlarm(crossing.reduction_key, at))
 
     async def flush(self) -> int:
         """Write every buffered sample in one batch, off the event loop."""

@@ -5,8 +5,12 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from datetime import datetime
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from oss_agent.domain.alarm import AlarmSpec, AlarmType, Severity
+from oss_agent.domain.fault import FaultSignal
 
 
 class ThresholdRule(BaseModel):
@@ -46,6 +50,22 @@ class Crossing:
     @property
     def reduction_key(self) -> str:
         return f"{self.device}:{self.interface}|threshold|{self.rule.name}"
+
+    def signal(self, at: datetime) -> FaultSignal:
+        """The crossing as a fault signal, applied with the poll's other signals in one batch."""
+        if not self.raised:
+            return FaultSignal(self.device, "thresholdCleared", self.reduction_key, False, "threshold", at)
+        obj = f"{self.device}:{self.interface}"
+        spec = AlarmSpec(
+            self.reduction_key,
+            obj,
+            AlarmType.QUALITY_OF_SERVICE,
+            "thresholdCrossed",
+            Severity(self.rule.severity),
+            f"{self.rule.metric} {self.value:.2f} above {self.rule.raise_above:g}",
+            (self.device, obj),
+        )
+        return FaultSignal(self.device, "thresholdCrossed", self.reduction_key, True, "threshold", at, spec, False)
 
 
 class ThresholdTracker:

@@ -25,3 +25,17 @@ def test_missing_values_and_other_interfaces_are_independent() -> None:
 def test_a_rule_without_hysteresis_room_is_refused() -> None:
     with pytest.raises(ValueError, match="clear_below"):
         ThresholdRule(name="bad", metric="in_util", raise_above=50, clear_below=60)
+
+
+def test_a_crossing_becomes_a_fault_signal_and_its_clear_clears_the_same_key() -> None:
+    from datetime import UTC, datetime
+
+    tracker = ThresholdTracker([RULE])
+    at = datetime(2026, 11, 21, tzinfo=UTC)
+    (raised,) = tracker.evaluate("pe1", "eth1", {"in_util": 95})
+    (cleared,) = tracker.evaluate("pe1", "eth1", {"in_util": 10})
+    up, down = raised.signal(at), cleared.signal(at)
+    assert (up.raised, up.reduction_key, up.source) == (True, "pe1:eth1|threshold|util", "threshold")
+    assert up.spec is not None and up.spec.probable_cause == "thresholdCrossed"
+    assert up.spec.managed_object == "pe1:eth1" and up.spec.specific_problem == "in_util 95.00 above 90"
+    assert (down.raised, down.reduction_key, down.spec) == (False, up.reduction_key, None)
