@@ -41,6 +41,7 @@ class SnmpManager:
         self._client: SnmpClient | None = None
         self._engine: Any = None
         self._loop: asyncio.AbstractEventLoop | None = None
+        self._sessions: dict[DeviceTarget, SnmpSession] = {}
 
     def _check_loop(self) -> None:
         loop = asyncio.get_running_loop()
@@ -63,6 +64,15 @@ class SnmpManager:
         return self._engine
 
     def session(self, target: DeviceTarget) -> SnmpSession:
+        """The session for ``target``, made once per event loop: a v3 session owns a pysnmp transport
+        target whose creation resolves the address, which must not happen on every request."""
+        self._check_loop()
+        session = self._sessions.get(target)
+        if session is None:
+            session = self._sessions[target] = self._new_session(target)
+        return session
+
+    def _new_session(self, target: DeviceTarget) -> SnmpSession:
         access = target.snmp
         if access is None:
             raise UnsupportedOperationError("no SNMP access configured", device=target.name)
@@ -80,6 +90,7 @@ class SnmpManager:
         )
 
     def close(self) -> None:
+        self._sessions.clear()
         if self._client is not None:
             self._client.close()
             self._client = None

@@ -145,7 +145,7 @@ class CommunitySession(_Walker):
 
 # ---------------------------------------------------------------- SNMPv3 through pysnmp
 
-_AUTH = {
+USM_AUTH = {
     "md5": "USM_AUTH_HMAC96_MD5",
     "sha": "USM_AUTH_HMAC96_SHA",
     "sha224": "USM_AUTH_HMAC128_SHA224",
@@ -153,7 +153,7 @@ _AUTH = {
     "sha384": "USM_AUTH_HMAC256_SHA384",
     "sha512": "USM_AUTH_HMAC384_SHA512",
 }
-_PRIV = {
+USM_PRIV = {
     "des": "USM_PRIV_CBC56_DES",
     "3des": "USM_PRIV_CBC168_3DES",
     "aes": "USM_PRIV_CFB128_AES",
@@ -178,7 +178,7 @@ _AUTH_FAILURES = frozenset(
 )
 
 
-def _from_pysnmp(value: Any) -> tuple[int, ber.Value]:
+def from_pysnmp(value: Any) -> tuple[int, ber.Value]:
     """A pysnmp/pyasn1 value to our (tag, value) pair, by its class name (no MIB lookups)."""
     kind = type(value).__name__
     if kind in ("NoSuchObject", "NoSuchInstance", "EndOfMibView", "Null"):
@@ -203,7 +203,7 @@ def _from_pysnmp(value: Any) -> tuple[int, ber.Value]:
     return tags.get(kind, ber.TAG_INTEGER), int(value)
 
 
-def _to_pysnmp(tag: int, value: ber.Value) -> Any:
+def to_pysnmp(tag: int, value: ber.Value) -> Any:
     from pysnmp.proto import rfc1902
 
     if tag == ber.TAG_INTEGER:
@@ -240,8 +240,8 @@ class UsmSession(_Walker):
             access.user or "",
             authKey=access.auth_key.reveal() if access.auth_key else None,
             privKey=access.priv_key.reveal() if access.priv_key else None,
-            authProtocol=getattr(auth, _AUTH[access.auth_protocol]) if access.auth_protocol else auth.USM_AUTH_NONE,
-            privProtocol=getattr(auth, _PRIV[access.priv_protocol]) if access.priv_protocol else auth.USM_PRIV_NONE,
+            authProtocol=getattr(auth, USM_AUTH[access.auth_protocol]) if access.auth_protocol else auth.USM_AUTH_NONE,
+            privProtocol=getattr(auth, USM_PRIV[access.priv_protocol]) if access.priv_protocol else auth.USM_PRIV_NONE,
         )
         self._transport: Any = None
 
@@ -282,7 +282,7 @@ class UsmSession(_Walker):
             raise AdapterError(
                 f"agent answered {error_status} at varbind {error_index}", device=self.name, operation=operation
             )
-        return [(tuple(name), *_from_pysnmp(value)) for name, value in varbinds]
+        return [(tuple(name), *from_pysnmp(value)) for name, value in varbinds]
 
     async def get(self, oids: Sequence[ber.Oid]) -> list[ber.VarBind]:
         from pysnmp.hlapi.v3arch.asyncio import ObjectIdentity, ObjectType, get_cmd
@@ -297,5 +297,5 @@ class UsmSession(_Walker):
     async def set(self, varbinds: Sequence[ber.VarBind], write: bool = True) -> list[ber.VarBind]:
         from pysnmp.hlapi.v3arch.asyncio import ObjectIdentity, ObjectType, set_cmd
 
-        objects = [ObjectType(ObjectIdentity(oid), _to_pysnmp(tag, value)) for oid, tag, value in varbinds]
+        objects = [ObjectType(ObjectIdentity(oid), to_pysnmp(tag, value)) for oid, tag, value in varbinds]
         return await self._run("set", set_cmd, *objects)

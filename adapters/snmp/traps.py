@@ -20,7 +20,7 @@ from typing import Any
 
 from adapters.snmp import ber, mib
 from adapters.snmp.client import set_receive_buffer
-from adapters.snmp.session import _AUTH, _PRIV, _from_pysnmp
+from adapters.snmp.session import USM_AUTH, USM_PRIV, from_pysnmp
 from adapters.target import SnmpAccess
 
 logger = logging.getLogger(__name__)
@@ -152,9 +152,9 @@ class TrapReceiver:
             config.add_v3_user(
                 snmp_engine,
                 a.user,
-                getattr(auth, _AUTH[a.auth_protocol]) if a.auth_protocol else auth.USM_AUTH_NONE,
+                getattr(auth, USM_AUTH[a.auth_protocol]) if a.auth_protocol else auth.USM_AUTH_NONE,
                 a.auth_key.reveal() if a.auth_key else None,
-                getattr(auth, _PRIV[a.priv_protocol]) if a.priv_protocol else auth.USM_PRIV_NONE,
+                getattr(auth, USM_PRIV[a.priv_protocol]) if a.priv_protocol else auth.USM_PRIV_NONE,
                 a.priv_key.reveal() if a.priv_key else None,
                 **kwargs,
             )
@@ -211,7 +211,7 @@ class TrapReceiver:
         address = exec_context.get("transportAddress", ("", 0))
         security_name = str(exec_context.get("securityName", ""))
         pdu_type = exec_context.get("pdu")
-        converted = tuple((tuple(oid), *_from_pysnmp(value)) for oid, value in varbinds)
+        converted = tuple((tuple(oid), *from_pysnmp(value)) for oid, value in varbinds)
         trap_oid, uptime, rest = from_v2_varbinds(converted)
         inform = pdu_type is not None and "Inform" in type(pdu_type).__name__
         self._emit(
