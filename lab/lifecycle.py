@@ -231,9 +231,7 @@ def down(options: LabOptions, keep_secrets: bool = False) -> DownReport:
     names = set(shell.list_netns(options.prefix))
     names |= {info["namespace"] for info in state.get("devices", {}).values()
               if (shell.NETNS_DIR / info["namespace"]).exists()}
-    pids = [p for group in shell.netns_pids(names).values() for p in group]
-    pids += shell.pids_using(options.run_dir)
-    killed = shell.terminate(pids)
+    killed = _kill_all(names, options.run_dir)
     links = shell.root_links(options.prefix)
     ordered = sorted(names)
     shell.ip_batch([f"link del {link}" for link in links] + [f"netns del {ns}" for ns in ordered], force=True)
@@ -263,6 +261,27 @@ def down(options: LabOptions, keep_secrets: bool = False) -> DownReport:
         raise LabError(f"down left these behind: {', '.join(left)}")
     return DownReport(namespaces=tuple(ordered), links=tuple(links), processes=killed, files=tuple(files),
                       elapsed_s=round(time.monotonic() - started, 3))
+
+
+def _kill_all(namespaces: set[str], run_dir: Path, rounds: int = 10) -> int:
+    """Terminate every process in the namespaces or using the run directory, scanning again until none is left.
+
+    One scan is not enough after a killed ``up``: a daemon caught while it daemonizes forks its child after
+    the scan saw only the parent, and that child would outlive ``down``.
+    """
+    killed = 0
+    for _ in range(rounds):
+        pids = [p for group in shell.netns_pids(namespaces).values() for p in group]
+        pids += shell.pids_using(run_dir)
+        alive = [p for p in pids if shell.pid_alive(p)]
+        if not alive:
+            return killed
+        killed += shell.terminate(alive)
+    left = sorted(set(shell.pids_using(run_dir)) | {p for g in shell.netns_pids(namespaces).values() for p in g})
+    left = [p for p in left if shell.pid_alive(p)]
+    if left:
+        raise LabError(f"down could not stop these processes: {', '.join(map(str, left))}")
+    return killed
 
 
 def _remove_user(user: str) -> None:

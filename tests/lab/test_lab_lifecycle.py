@@ -110,6 +110,39 @@ def test_down_cleans_up_after_a_killed_up(tmp_path: Path) -> None:
     assert leftovers(opts) == []
 
 
+# On SIGTERM it forks a child (as a daemon caught mid-daemonize would) and exits: the child appears
+# only after down's first scan of the host.
+FORKS_ON_TERM = """
+import os, signal, sys, time
+def term(*_):
+    if os.fork() == 0:
+        signal.signal(signal.SIGTERM, signal.SIG_DFL)
+        time.sleep(300)
+    os._exit(0)
+signal.signal(signal.SIGTERM, term)
+open(sys.argv[2], "w").close()
+time.sleep(300)
+"""
+
+
+def test_down_also_stops_a_child_forked_after_its_first_scan(tmp_path: Path) -> None:
+    require_root()
+    opts = options(tmp_path, f"{SESSION_PREFIX}f", SPARE[3])
+    (opts.run_dir / "r1").mkdir(parents=True)
+    ready = opts.run_dir / "r1" / "ready"
+    daemon = subprocess.Popen([sys.executable, "-c", FORKS_ON_TERM, str(opts.run_dir / "r1" / "x"), str(ready)],
+                              start_new_session=True)
+    try:
+        poll("the stand-in daemon to start", ready.exists, 10)
+        report = down(opts)
+        assert report.processes == 2  # the parent, then the child it forked when told to stop
+    finally:
+        for pid in shell.pids_using(opts.run_dir):
+            os.kill(pid, signal.SIGKILL)
+        daemon.wait(timeout=10)
+    assert leftovers(opts) == []
+
+
 def test_down_works_from_the_prefix_without_any_state(tmp_path: Path) -> None:
     require_root()
     opts = options(tmp_path, f"{SESSION_PREFIX}z", SPARE[2])
