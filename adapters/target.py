@@ -38,7 +38,9 @@ class Secret:
 
 SnmpVersion = Literal["v1", "v2c", "v3"]
 AuthProtocol = Literal["md5", "sha", "sha224", "sha256", "sha384", "sha512"]
-PrivProtocol = Literal["des", "3des", "aes", "aes128", "aes192", "aes256"]
+# net-snmp's names: aes192/aes256 extend the key as the Blumenthal draft says (net-snmp, most agents);
+# aes192c/aes256c as Cisco does (the Reeder draft; net-snmp's AES-192-C/AES-256-C)
+PrivProtocol = Literal["des", "3des", "aes", "aes128", "aes192", "aes256", "aes192c", "aes256c"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,6 +58,7 @@ class SnmpAccess:
     auth_key: Secret | None = None
     priv_protocol: PrivProtocol | None = None
     priv_key: Secret | None = None
+    engine_id: str | None = None  # v3: the device's snmpEngineID in hex, needed to accept its v3 traps
 
 
 @dataclass(frozen=True, slots=True)

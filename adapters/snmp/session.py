@@ -158,8 +158,10 @@ USM_PRIV = {
     "3des": "USM_PRIV_CBC168_3DES",
     "aes": "USM_PRIV_CFB128_AES",
     "aes128": "USM_PRIV_CFB128_AES",
-    "aes192": "USM_PRIV_CFB192_AES",
-    "aes256": "USM_PRIV_CFB256_AES",
+    "aes192": "USM_PRIV_CFB192_AES_BLUMENTHAL",
+    "aes256": "USM_PRIV_CFB256_AES_BLUMENTHAL",
+    "aes192c": "USM_PRIV_CFB192_AES",  # pysnmp calls Cisco's key extension the plain name
+    "aes256c": "USM_PRIV_CFB256_AES",
 }
 # pysnmp error-indication classes that mean "the agent refused these credentials"
 _AUTH_FAILURES = frozenset(

@@ -96,7 +96,84 @@ def test_wrong_community_and_wrong_v3_key_are_rejected() -> None:
 
     r = run(scenario())
     assert isinstance(r, TrapReceiver)
-    assert r.stats.rejected == 1
+    assert r.stats.rejected == 2  # the wrong community, and the v3 trap whose digest does not match
+
+
+# net-snmp's names for the protocols, and ours
+V3_PROTOCOLS = [
+    ("MD5", None, "md5", None),
+    ("SHA", "AES", "sha", "aes"),
+    ("SHA-224", "AES", "sha224", "aes128"),
+    ("SHA-256", "AES-256", "sha256", "aes256"),
+    ("SHA-384", "AES-192", "sha384", "aes192"),
+    ("SHA-512", "AES-256-C", "sha512", "aes256c"),
+    ("SHA", "AES-192-C", "sha", "aes192c"),
+]
+
+
+@pytest.mark.parametrize(("auth", "priv", "our_auth", "our_priv"), V3_PROTOCOLS)
+def test_v3_fast_path_agrees_with_pysnmp_usm(auth: str, priv: str | None, our_auth: str, our_priv: str | None) -> None:
+    """The same snmptrap-made v3 trap, through our USM fast path and through pysnmp's USM."""
+    access = SnmpAccess(
+        "v3",
+        user="fastuser",
+        auth_protocol=our_auth,  # type: ignore[arg-type]
+        auth_key=Secret("authpass123"),
+        priv_protocol=our_priv,  # type: ignore[arg-type]
+        priv_key=Secret("privpass123") if our_priv else None,
+    )
+    level = f"-l authPriv -x {priv} -X privpass123" if priv else "-l authNoPriv"
+    command = (
+        f"snmptrap -v3 -e 0x{ENGINE_ID} -u fastuser -a {auth} -A authpass123 {level} {{to}} 4242 "
+        f"1.3.6.1.6.3.1.1.5.3 {IF_INDEX_3} 1.3.6.1.2.1.31.1.1.1.1.3 s eth2"
+    )
+
+    async def through(fast: bool) -> tuple[Notification, TrapReceiver]:
+        r = TrapReceiver("127.0.0.1", 0, v3_users=[V3TrapUser(access, ENGINE_ID)], v3_fast_path=fast)
+        await r.start()
+        try:
+            await send(command.format(to=f"127.0.0.1:{r.bound_port}"))
+            return await r.get(5), r
+        finally:
+            r.close()
+
+    fast, fast_receiver = run(through(True))  # type: ignore[misc]
+    slow, slow_receiver = run(through(False))  # type: ignore[misc]
+    assert (fast_receiver.stats.v3_fast_path, slow_receiver.stats.v3_fast_path) == (1, 0)
+    assert fast.uptime_ticks == 4242 and fast.trap_oid == mib.LINK_DOWN and fast.security_name == "fastuser"
+    assert fast.varbinds == (
+        ((1, 3, 6, 1, 2, 1, 2, 2, 1, 1, 3), ber.TAG_INTEGER, 3),
+        ((1, 3, 6, 1, 2, 1, 31, 1, 1, 1, 1, 3), ber.TAG_OCTET_STRING, b"eth2"),
+    )
+    same = ("source", "version", "security_name", "trap_oid", "uptime_ticks", "varbinds", "inform")
+    assert {k: getattr(fast, k) for k in same} == {k: getattr(slow, k) for k in same}
+
+
+def test_v3_traps_outside_the_time_window_are_rejected() -> None:
+    """RFC 3414's window against the sender's boots and time (net-snmp's snmptrap -Z sets them)."""
+
+    async def scenario() -> tuple[list[int], TrapReceiver]:
+        r = TrapReceiver("127.0.0.1", 0, v3_users=[V3TrapUser(USER, ENGINE_ID)])
+        await r.start()
+        try:
+            to = f"127.0.0.1:{r.bound_port}"
+            for boots_time, index in (("5,1000", 1), ("4,5000", 2), ("5,800", 3), ("5,900", 4), ("6,10", 5)):
+                await send(
+                    f"snmptrap -v3 -e 0x{ENGINE_ID} -Z {boots_time} {V3} {to} '' 1.3.6.1.6.3.1.1.5.3 "
+                    f"1.3.6.1.2.1.2.2.1.1.{index} i {index}"
+                )
+            await send(f"snmptrap -v3 -e 0x{ENGINE_ID} -Z 5,2000 {V3} {to} '' 1.3.6.1.6.3.1.1.5.3")  # boots went back
+            seen = [await r.get(5) for _ in range(3)]
+            await asyncio.sleep(0)
+            assert r.drain() == []
+            return [int(n.varbinds[0][2]) for n in seen], r  # type: ignore[arg-type]
+        finally:
+            r.close()
+
+    accepted, r = run(scenario())  # type: ignore[misc]
+    # boots 4 after 5: old; time 800 when 1000 was seen: more than 150 s behind; 900: within the window
+    assert accepted == [1, 4, 5]
+    assert r.stats.rejected == 3
 
 
 def test_random_and_truncated_payloads_never_stop_the_receiver() -> None:
