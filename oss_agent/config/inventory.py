@@ -45,11 +45,25 @@ class SnmpConfig(_Strict):
     auth_key: SecretRef | None = None
     priv_protocol: PrivProtocol | None = None
     priv_key: SecretRef | None = None
+    # the device's snmpEngineID (hex, 5 to 32 octets, RFC 3411): v3 traps are accepted only with it
+    engine_id: str | None = None
+
+    @field_validator("engine_id")
+    @classmethod
+    def _engine_id(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
+        text = value.lower().removeprefix("0x").replace(":", "")
+        if not re.fullmatch(r"(?:[0-9a-f]{2}){5,32}", text):
+            raise ValueError(f"'engine_id' {value!r} is not 5 to 32 octets of hex")
+        return text
 
     @model_validator(mode="after")
     def _complete(self) -> SnmpConfig:
         if self.version in ("v1", "v2c") and self.community is None:
             raise ValueError(f"SNMP {self.version} needs a 'community' reference")
+        if self.version != "v3" and self.engine_id is not None:
+            raise ValueError(f"'engine_id' is for SNMP v3, not {self.version}")
         if self.version == "v3":
             if not self.user:
                 raise ValueError("SNMP v3 needs a 'user'")
@@ -150,6 +164,7 @@ def _target(d: DeviceConfig, secrets: Mapping[SecretRef, Secret]) -> DeviceTarge
             _secret(s.auth_key, secrets),
             s.priv_protocol,
             _secret(s.priv_key, secrets),
+            s.engine_id,
         )
     if d.ssh is not None:
         key = str(d.ssh.key_file) if d.ssh.key_file else None

@@ -142,12 +142,14 @@ async def _retention(store: PerfStore) -> None:
 
 
 def trap_receiver(settings: AgentSettings, targets: dict[str, DeviceTarget]) -> TrapReceiver:
-    """A receiver accepting the inventory's v1/v2c communities and v3 users (v3 informs; v3 traps
-    need the sender's engine id, which the inventory does not carry yet)."""
+    """A receiver accepting the inventory's v1/v2c communities and v3 users: v3 informs from any
+    device with the user, v3 traps from the devices whose inventory entry gives their engine id."""
     communities = {t.snmp.community.reveal() for t in targets.values() if t.snmp and t.snmp.community}
-    users = {t.snmp.user: t.snmp for t in targets.values() if t.snmp and t.snmp.version == "v3" and t.snmp.user}
+    v3 = [t.snmp for t in targets.values() if t.snmp and t.snmp.version == "v3" and t.snmp.user]
+    informs = {a.user: V3TrapUser(a) for a in v3}
+    traps = {(a.user, a.engine_id): V3TrapUser(a, a.engine_id) for a in v3 if a.engine_id}
     return TrapReceiver(
-        settings.trap_host, settings.trap_port, communities or None, [V3TrapUser(a) for a in users.values()]
+        settings.trap_host, settings.trap_port, communities or None, [*informs.values(), *traps.values()]
     )
 
 

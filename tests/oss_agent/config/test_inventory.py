@@ -189,11 +189,30 @@ def test_every_problem_is_reported_not_only_the_first(tmp_path: Path) -> None:
             "devices:\n  - {name: a, host: 198.51.100.1, platform: frr, snmp: {version: v2c, port: 70000}}\n",
             "snmp.port",
         ),
+        (
+            "devices:\n  - {name: a, host: 198.51.100.1, platform: frr, "
+            "snmp: {version: v3, user: u, engine_id: '0x8000zz'}}\n",
+            "'engine_id' '0x8000zz' is not 5 to 32 octets of hex",
+        ),
+        (
+            "devices:\n  - {name: a, host: 198.51.100.1, platform: frr, "
+            "snmp: {version: v2c, community: {env: SNMP_RO}, engine_id: '8000000001'}}\n",
+            "'engine_id' is for SNMP v3, not v2c",
+        ),
     ],
 )
 def test_other_bad_inputs_are_named(tmp_path: Path, text: str, fragment: str) -> None:
     problems = problems_of(write(tmp_path, text))
     assert any(fragment in p for p in problems), problems
+
+
+def test_v3_engine_id_is_normalised_to_plain_hex(tmp_path: Path) -> None:
+    text = (
+        "devices:\n  - {name: a, host: 198.51.100.1, platform: frr, snmp: {version: v3, user: u, "
+        "auth_protocol: sha, auth_key: {env: SSH_PW}, engine_id: '0x80:00:1F:88:80:AA'}}\n"
+    )
+    target = load_inventory(write(tmp_path, text), ENV).target("a")
+    assert target.snmp is not None and target.snmp.engine_id == "80001f8880aa"
 
 
 def test_unreadable_file(tmp_path: Path) -> None:
