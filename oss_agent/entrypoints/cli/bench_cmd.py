@@ -55,6 +55,11 @@ def traps(
                     str(figures["agent_v3_zero_loss_per_s"]),
                 ],
                 [
+                    "agent, v3 through pysnmp's USM",
+                    "",
+                    str(figures["agent_v3_pysnmp_usm_zero_loss_per_s"]),
+                ],
+                [
                     "snmptrapd (logged)",
                     str(figures["snmptrapd_v2c_zero_loss_per_s"]),
                     str(figures["snmptrapd_v3_zero_loss_per_s"]),
