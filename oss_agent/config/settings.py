@@ -52,6 +52,7 @@ class AgentSettings(BaseModel):
     device_timeout_s: float = Field(default=10.0, gt=0.0)
     max_concurrent_polls: int = Field(default=64, ge=1, le=4096)
     worker_threads: int = Field(default=16, ge=1, le=512)
+    hub_retention_days: float = Field(default=7.0, gt=0.0)  # delivered hub events are kept this long
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
 
     @field_validator("api_host", "trap_host")

@@ -16,6 +16,7 @@ from oss_agent.domain.events import (
     AlarmAcknowledged,
     AlarmCleared,
     AlarmCommented,
+    AlarmCorrelated,
     AlarmRaised,
     AlarmUnacknowledged,
     AlarmUpdated,
@@ -161,4 +162,9 @@ class Alarm:
     def mark_symptom_of(self, root: Alarm) -> None:
         if root.id == self.id:
             raise InvalidTransitionError("an alarm cannot be its own root cause")
+        if self.root_cause_id == root.id:
+            return
         self.root_cause_id = root.id
+        # an alarm raised in this same change is published once, already showing its root
+        if not any(isinstance(e, AlarmRaised) for e in self.events):
+            self.events.append(AlarmCorrelated(self.id, root.id))

@@ -189,3 +189,11 @@ class AlarmUnacknowledged(Event):
 class AlarmCommented(Event):
     alarm_id: str
     author: str
+
+
+@dataclass(frozen=True, slots=True)
+class AlarmCorrelated(Event):
+    """An alarm already published was found to be a symptom of ``root_alarm_id``."""
+
+    alarm_id: str
+    root_alarm_id: str

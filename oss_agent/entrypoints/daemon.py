@@ -31,9 +31,11 @@ from oss_agent.config import AgentSettings
 from oss_agent.domain.commands import SyncInventory
 from oss_agent.entrypoints.api import create_app
 from oss_agent.fault.hub import run_dispatcher
+from oss_agent.fault.hub.store import HubStore
 from oss_agent.fault.pipeline import FaultPipeline, InterfaceNames
 from oss_agent.performance.poller import Poller
 from oss_agent.performance.store import PerfStore, Retention
+from oss_agent.storage.engine import make_session_factory
 
 logger = logging.getLogger(__name__)
 FLUSH_EVERY_S = 5.0
@@ -121,6 +123,16 @@ def schedule(scheduler: AsyncIOScheduler, agent: Agent, poller: Poller, jobs: Ru
     scheduler.add_job(
         jobs.wrap(_retention), "interval", args=[store], id="retention", seconds=3600, max_instances=1, coalesce=True
     )
+    hub = HubStore(make_session_factory(agent.engine))
+    scheduler.add_job(
+        jobs.wrap(_hub_retention),
+        "interval",
+        args=[hub, settings.hub_retention_days],
+        id="hub-retention",
+        seconds=3600,
+        max_instances=1,
+        coalesce=True,
+    )
     scheduler.add_job(
         jobs.wrap(_discover),
         "interval",
@@ -139,6 +151,12 @@ async def _rollup(store: PerfStore) -> None:
 
 async def _retention(store: PerfStore) -> None:
     await asyncio.to_thread(store.apply_retention, time.time(), Retention())
+
+
+async def _hub_retention(hub: HubStore, days: float) -> None:
+    deliveries, rows = await asyncio.to_thread(hub.prune, datetime.now(UTC) - timedelta(days=days))
+    if deliveries or rows:
+        logger.info("hub retention: removed %d deliveries, %d outbox rows (older than %g days)", deliveries, rows, days)
 
 
 def trap_receiver(settings: AgentSettings, targets: dict[str, DeviceTarget]) -> TrapReceiver:

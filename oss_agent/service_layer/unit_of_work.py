@@ -78,6 +78,9 @@ class SqlAlchemyUnitOfWork:
         return self._session
 
     def commit(self) -> None:
+        # New rows first: a flush emits UPDATEs before INSERTs, so an existing alarm marked as the
+        # symptom of a root raised in this same change would otherwise refer to a row not yet there.
+        self.session.flush()
         for repository in (self.devices, self.alarms, self.orders):
             repository.write_back()
         # Events are taken before the commit so a handler never sees an event whose

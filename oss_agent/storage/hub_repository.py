@@ -116,7 +116,10 @@ class Outbox:
         """
         written = 0
         now = datetime.now(UTC)
-        for event in events:
+        # Creations first (a stable sort keeps each alarm's own order): a change committed with them,
+        # such as an older alarm becoming a symptom of a new root, never reaches a subscriber before
+        # the alarm it refers to.
+        for event in sorted(events, key=lambda e: not isinstance(e, AlarmRaised)):
             alarm_id = getattr(event, "alarm_id", None)
             if not isinstance(alarm_id, str):
                 continue

@@ -10,9 +10,9 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import func, select, update
+from sqlalchemy import CursorResult, delete, func, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from oss_agent.fault.hub.tmf642 import envelope, parse_query, query_matches, render_alarm
@@ -169,6 +169,27 @@ class HubStore:
             return (
                 session.scalar(select(HubSubscriptionRow.failures).where(HubSubscriptionRow.id == subscription_id)) or 0
             )
+
+    def prune(self, before: datetime) -> tuple[int, int]:
+        """Forget what was delivered before ``before``: those deliveries, then the outbox rows that no
+        delivery still needs. Undelivered events stay, however old (a subscriber that is down gets them
+        later); deleting its subscription drops them. Returns (deliveries, outbox rows) removed."""
+        with self.session_factory() as session, session.begin():
+            delivered = session.execute(
+                delete(HubDeliveryRow).where(
+                    HubDeliveryRow.delivered_at.is_not(None), HubDeliveryRow.delivered_at < before
+                )
+            )
+            still_owed = select(HubDeliveryRow.outbox_id)
+            published = session.execute(
+                delete(HubOutboxRow).where(
+                    HubOutboxRow.fanned_out.is_(True),
+                    HubOutboxRow.created_at < before,
+                    HubOutboxRow.id.not_in(still_owed),
+                )
+            )
+            deliveries, rows = cast(CursorResult[Any], delivered).rowcount, cast(CursorResult[Any], published).rowcount
+        return int(deliveries or 0), int(rows or 0)
 
     def backlog(self) -> int:
         """Deliveries not yet made plus outbox rows not yet fanned out (for tests and metrics)."""

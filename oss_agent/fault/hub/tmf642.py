@@ -32,6 +32,7 @@ EVENT_TYPES: dict[str, tuple[str, str | None]] = {
     "AlarmAcknowledged": ("AlarmAttributeValueChangeEvent", "ackState"),
     "AlarmUnacknowledged": ("AlarmAttributeValueChangeEvent", "ackState"),
     "AlarmCommented": ("AlarmAttributeValueChangeEvent", "comment"),
+    "AlarmCorrelated": ("AlarmAttributeValueChangeEvent", "parentAlarm"),
 }
 KNOWN_EVENT_TYPES = frozenset(
     {"AlarmCreateEvent", "AlarmAttributeValueChangeEvent", "AlarmStateChangeEvent", "AlarmDeleteEvent"}

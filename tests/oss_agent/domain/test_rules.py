@@ -10,7 +10,14 @@ from hypothesis import strategies as st
 
 from oss_agent.domain.alarm import Alarm, AlarmSpec, AlarmState, AlarmType, Severity
 from oss_agent.domain.errors import InvalidTransitionError
-from oss_agent.domain.events import AlarmCleared, AlarmRaised, AlarmUpdated, DeviceUpdated, ServiceOrderStateChanged
+from oss_agent.domain.events import (
+    AlarmCleared,
+    AlarmCorrelated,
+    AlarmRaised,
+    AlarmUpdated,
+    DeviceUpdated,
+    ServiceOrderStateChanged,
+)
 from oss_agent.domain.model import Device, DeviceSpec, Link, LinkEnd
 from oss_agent.domain.service_order import TRANSITIONS, ItemAction, OrderState, ServiceOrder, ServiceOrderItemSpec
 
@@ -44,6 +51,19 @@ def test_alarm_cannot_be_its_own_root_and_ack_needs_a_user() -> None:
     alarm.acknowledge("noc", T0)
     alarm.unacknowledge()
     assert (alarm.acknowledged, alarm.ack_user) == (False, None)
+
+
+def test_a_published_alarm_found_to_be_a_symptom_says_so_once() -> None:
+    root = Alarm.raise_new(AlarmSpec("pe1|unreachable", "pe1", AlarmType.COMMUNICATIONS, "x", Severity.CRITICAL), T0)
+    fresh = Alarm.raise_new(SPEC, T0)
+    fresh.mark_symptom_of(root)  # raised in the same change: its one create event already shows the root
+    assert [type(e) for e in fresh.events] == [AlarmRaised]
+    published = Alarm.raise_new(SPEC, T0)
+    published.events.clear()  # as after the unit of work published its creation
+    published.mark_symptom_of(root)
+    published.mark_symptom_of(root)
+    assert published.events == [AlarmCorrelated(published.id, root.id)]
+    assert published.root_cause_id == root.id
 
 
 def order() -> ServiceOrder:

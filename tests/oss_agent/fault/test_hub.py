@@ -187,6 +187,77 @@ def test_a_receiver_down_for_a_while_gets_every_event_once_in_order(agent: Agent
     assert kinds.count("AlarmCreateEvent") == 5 and kinds.count("AlarmStateChangeEvent") == 5
 
 
+def test_an_alarm_later_found_a_symptom_is_published_with_its_parent(agent: Agent, receiver: Receiver) -> None:
+    store = HubStore(make_session_factory(agent.engine))
+    receiver.up()
+    store.subscribe(receiver.url("all"))
+    link = AlarmSpec("r1:eth1|linkDown", "r1:eth1", AlarmType.COMMUNICATIONS, "linkDown", Severity.MAJOR)
+
+    async def scenario() -> None:
+        await agent.bus.handle(RaiseAlarm(link, T0))
+        with agent.uow as uow:  # the device then stops answering: its alarm becomes the root
+            symptom = uow.alarms.active(link.reduction_key)
+            assert symptom is not None
+            root = Alarm.raise_new(spec(1, Severity.CRITICAL), T0 + timedelta(seconds=5))
+            uow.alarms.add(root)
+            symptom.mark_symptom_of(root)
+            uow.commit()
+        dispatcher = Dispatcher(store, FAST)
+        dispatcher.start()
+        try:
+            await until(lambda: len(receiver.got("all")) == 3 and store.backlog() == 0)
+        finally:
+            await dispatcher.stop()
+
+    asyncio.run(scenario())
+    events = receiver.got("all")
+    kinds = [e["eventType"] for e in events]
+    assert kinds == ["AlarmCreateEvent", "AlarmCreateEvent", "AlarmAttributeValueChangeEvent"]
+    change = events[2]
+    assert change["fieldPath"] == "parentAlarm"
+    assert change["event"]["alarm"]["parentAlarm"][0]["id"] == str(events[1]["event"]["alarm"]["id"])
+
+
+async def deliver_pending(store: HubStore) -> None:
+    dispatcher = Dispatcher(store, FAST)
+    dispatcher.start()
+    try:
+        await until(lambda: store.backlog() == 0)
+    finally:
+        await dispatcher.stop()
+
+
+def test_delivered_events_are_pruned_and_owed_ones_kept(agent: Agent, receiver: Receiver) -> None:
+    store = HubStore(make_session_factory(agent.engine))
+    receiver.up()
+    store.subscribe(receiver.url("up"))
+
+    async def deliver() -> None:
+        dispatcher = Dispatcher(store, FAST)
+        dispatcher.start()
+        try:
+            await raise_some(agent)
+            await until(lambda: store.backlog() == 0)
+        finally:
+            await dispatcher.stop()
+
+    asyncio.run(deliver())
+    delivered = len(outbox_order(agent))
+    assert delivered == 15 and len(receiver.got("up")) == 15
+    down = store.subscribe("http://127.0.0.1:9/never")  # nothing listens there: its events stay owed
+    asyncio.run(agent.bus.handle(RaiseAlarm(spec(9), T0)))
+    store.fan_out()
+    assert store.prune(datetime.now(UTC) - timedelta(days=1)) == (0, 0)  # nothing old enough yet
+    assert store.prune(datetime.now(UTC) + timedelta(seconds=1)) == (15, 15)
+    assert len(outbox_order(agent)) == 1 and store.backlog() == 2  # the new one, owed to both subscribers
+    store.unsubscribe(down.id)
+    assert store.prune(datetime.now(UTC) + timedelta(seconds=1)) == (0, 0)  # still owed to the one that is up
+    asyncio.run(deliver_pending(store))
+    assert len(receiver.got("up")) == 16
+    assert store.prune(datetime.now(UTC) + timedelta(seconds=1)) == (1, 1)
+    assert outbox_order(agent) == [] and store.backlog() == 0
+
+
 def test_delivery_resumes_after_a_dispatcher_restart(tmp_path: Path, receiver: Receiver) -> None:
     settings = AgentSettings(data_dir=tmp_path, inventory_file=tmp_path / "i.yaml")
     first = bootstrap(settings, upgrade_schema=True)
