@@ -104,10 +104,13 @@ V3_PROTOCOLS = [
     ("MD5", None, "md5", None),
     ("SHA", "AES", "sha", "aes"),
     ("SHA-224", "AES", "sha224", "aes128"),
-    ("SHA-256", "AES-256", "sha256", "aes256"),
-    ("SHA-384", "AES-192", "sha384", "aes192"),
+    ("SHA-384", "AES-256", "sha384", "aes256"),
+    # a digest shorter than the AES key: the Blumenthal and the Reeder (Cisco) key extensions differ
+    ("SHA", "AES-256", "sha", "aes256"),
+    ("MD5", "AES-192", "md5", "aes192"),
     ("SHA-512", "AES-256-C", "sha512", "aes256c"),
     ("SHA", "AES-192-C", "sha", "aes192c"),
+    ("SHA", "AES-256-C", "sha", "aes256c"),
 ]
 
 
