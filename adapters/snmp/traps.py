@@ -120,9 +120,10 @@ class TrapReceiver:
         # (engine id, user name) -> keys localized to that engine, for the USM fast path
         self._v3_fast: dict[tuple[bytes, bytes], usm.LocalUser] = {}
         if v3_fast_path:
+            masters: usm.MasterKeys = {}
             for user in self._v3_users:
                 if user.engine_id and user.access.user and usm.fast_path_supports(user.access):
-                    local = usm.localize(user.access, bytes.fromhex(user.engine_id))
+                    local = usm.localize(user.access, bytes.fromhex(user.engine_id), masters)
                     self._v3_fast[(local.engine_id, local.name)] = local
         self._v3_window = usm.TimeWindow()
         self._v3_pending: tuple[ber.V3Message, usm.LocalUser] | None = None

@@ -70,7 +70,12 @@ def fast_path_supports(access: SnmpAccess) -> bool:
     )
 
 
-def localize(access: SnmpAccess, engine_id: bytes) -> LocalUser:
+# master keys (RFC 3414 A.2: a million bytes hashed per password) by (kind, protocol, password),
+# so that many engines sharing one user's passwords cost one derivation, not one each
+MasterKeys = dict[tuple[str, str, str], Any]
+
+
+def localize(access: SnmpAccess, engine_id: bytes, masters: MasterKeys | None = None) -> LocalUser:
     """The user's keys localized to ``engine_id``, derived by pysnmp's USM services."""
     from pyasn1.type.univ import OctetString
     from pysnmp.hlapi.v3arch.asyncio import auth
@@ -79,17 +84,25 @@ def localize(access: SnmpAccess, engine_id: bytes) -> LocalUser:
     if not fast_path_supports(access) or access.user is None:
         raise ValueError(f"user {access.user!r}: its protocols are not handled by the USM fast path")
     assert access.auth_protocol is not None and access.auth_key is not None
+    masters = {} if masters is None else masters
     auth_oid = getattr(auth, USM_AUTH[access.auth_protocol])
     auth_service = SnmpUSMSecurityModel.AUTH_SERVICES[auth_oid]
     engine = OctetString(engine_id)
-    auth_key = bytes(auth_service.localize_key(auth_service.hash_passphrase(access.auth_key.reveal().encode()), engine))
+    password = access.auth_key.reveal()
+    key = ("auth", access.auth_protocol, password)
+    if key not in masters:
+        masters[key] = auth_service.hash_passphrase(password.encode())
+    auth_key = bytes(auth_service.localize_key(masters[key], engine))
     priv_key = None
     flags = ber.FLAG_AUTH
     if access.priv_protocol is not None:
         assert access.priv_key is not None
         priv_service = SnmpUSMSecurityModel.PRIV_SERVICES[getattr(auth, USM_PRIV[access.priv_protocol])]
-        master = priv_service.hash_passphrase(auth_oid, access.priv_key.reveal().encode())
-        priv_key = bytes(priv_service.localize_key(auth_oid, master, engine))[: priv_service.KEY_SIZE]
+        password = access.priv_key.reveal()
+        key = ("priv", access.auth_protocol, password)  # the priv master key uses the auth hash
+        if key not in masters:
+            masters[key] = priv_service.hash_passphrase(auth_oid, password.encode())
+        priv_key = bytes(priv_service.localize_key(auth_oid, masters[key], engine))[: priv_service.KEY_SIZE]
         flags |= ber.FLAG_PRIV
     digest, length = DIGESTS[access.auth_protocol]
     return LocalUser(access.user.encode(), engine_id, flags, digest, length, auth_key, priv_key)

@@ -118,3 +118,13 @@ def test_time_window_follows_rfc_3414() -> None:
     assert not window.accept(engine, 3, 10_000)
     assert window.accept(b"e2", 0, 0)  # engines are independent
     assert not window.accept(b"e3", 2**31 - 1, 5)  # boots at the maximum: the engine must be re-keyed
+
+
+def test_shared_master_keys_give_the_same_localized_keys() -> None:
+    masters: usm.MasterKeys = {}
+    engines = [ENGINE_ID, bytes.fromhex("80001f8880aabbccde")]
+    shared = [usm.localize(USER, engine, masters) for engine in engines]
+    alone = [usm.localize(USER, engine) for engine in engines]
+    assert [(u.auth_key, u.priv_key) for u in shared] == [(u.auth_key, u.priv_key) for u in alone]
+    assert len(masters) == 2  # one auth and one priv derivation for both engines
+    assert shared[0].auth_key != shared[1].auth_key
