@@ -243,14 +243,18 @@ def test_delay_on_the_management_link_is_real_latency_for_snmp_and_ssh(lab: LabH
         with socket.create_connection((host, 22), timeout=5) as sock:
             return sock.recv(64)
 
+    def fastest(call: Any) -> float:
+        # the best of three: a delay slows every attempt, a busy CI machine only some
+        return min(timed(call)[1] for _ in range(3))
+
     faults.set_netem(lab.options, "pe2", delay_ms=400)
     try:
         answer, slow = timed(lambda: get(host, auth, SYS_NAME))
         banner, slow_ssh = timed(ssh_banner)
-        _, other = timed(lambda: get(lab.host("pe1"), auth, SYS_NAME))
+        other = fastest(lambda: get(lab.host("pe1"), auth, SYS_NAME))
     finally:
         faults.clear_netem(lab.options, "pe2")
-    _, cleared = timed(lambda: get(host, auth, SYS_NAME))
+    cleared = fastest(lambda: get(host, auth, SYS_NAME))
     assert str(answer[SYS_NAME]) == "pe2" and banner.startswith(b"SSH-2.0-")
     assert 0.38 < slow < 2.0 and 0.38 < slow_ssh < 2.0
     assert other < 0.3 and cleared < 0.3
