@@ -128,3 +128,13 @@ def test_shared_master_keys_give_the_same_localized_keys() -> None:
     assert [(u.auth_key, u.priv_key) for u in shared] == [(u.auth_key, u.priv_key) for u in alone]
     assert len(masters) == 2  # one auth and one priv derivation for both engines
     assert shared[0].auth_key != shared[1].auth_key
+
+
+def test_the_usm_benchmark_runs_every_step(capsys: pytest.CaptureFixture[str]) -> None:
+    from adapters.snmp import bench_usm
+
+    figures = bench_usm.main(count=20)
+    steps = ("decode_v3_us", "digest_us", "time_window_us", "decrypt_us", "decode_scoped_pdu_us")
+    assert all(figures[s] > 0 for s in steps)
+    assert figures["fast_path_total_us"] == pytest.approx(sum(figures[s] for s in steps))
+    assert capsys.readouterr().out.splitlines()[-1].startswith('{"decode_v3_us": ')
