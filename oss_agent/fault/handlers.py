@@ -98,13 +98,13 @@ async def process_fault_signals(cmd: ProcessFaultSignals, uow: SqlAlchemyUnitOfW
     result = BatchResult(signals=len(cmd.signals))
     with uow:
         correlator = _Correlator(uow)
-        open_alarms: dict[str, Alarm | None] = {}
+        keys = {signal.reduction_key for signal in cmd.signals if signal.reduction_key}
+        found = uow.alarms.active_many(keys)  # one query for the batch, not one per fault
+        open_alarms: dict[str, Alarm | None] = {key: found.get(key) for key in keys}
         rows: list[dict[str, Any]] = []
         for signal in cmd.signals:
             alarm_id = None
             if signal.reduction_key:
-                if signal.reduction_key not in open_alarms:
-                    open_alarms[signal.reduction_key] = uow.alarms.active(signal.reduction_key)
                 alarm = open_alarms[signal.reduction_key]
                 if signal.raised and signal.spec is not None:
                     alarm, change = _raise(uow, alarm, signal, correlator, result)

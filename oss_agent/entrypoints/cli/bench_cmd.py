@@ -35,7 +35,9 @@ def poll(
 
 @app.command("traps")
 def traps(
-    seconds: Annotated[float, typer.Option(help="length of each rate step")] = 2.0,
+    seconds: Annotated[
+        float, typer.Option(help="length of each rate step (long: the 4 MiB receive buffer hides a short backlog)")
+    ] = 10.0,
 ) -> None:
     """Highest zero-loss trap rate: this agent (traps into stored alarms) and snmptrapd, v2c and v3."""
     import asyncio
