@@ -323,16 +323,18 @@ def decode_message(data: bytes) -> Message:
         return _trap_v1(data, version, data[cstart:cstop], pstart, pstop)
     if not PDU_GET <= pdu_type <= PDU_REPORT:
         raise BerError(f"unknown PDU type 0x{pdu_type:02x}")
+    return Message(version, data[cstart:cstop], pdu_type, *_pdu_body(data, pstart, pstop))
+
+
+def _pdu_body(data: bytes, pos: int, end: int) -> tuple[int, int, int, tuple[VarBind, ...]]:
+    """request-id, error-status, error-index and the varbinds of a (non-v1-trap) PDU's content."""
     fields = []
-    pos = pstart
     for what in ("request-id", "error-status", "error-index"):
-        istart, istop = _expect(data, pos, pstop, TAG_INTEGER, what)
+        istart, istop = _expect(data, pos, end, TAG_INTEGER, what)
         fields.append(_int(data, istart, istop))
         pos = istop
-    lstart, lstop = _expect(data, pos, pstop, TAG_SEQUENCE, "varbind list")
-    return Message(
-        version, data[cstart:cstop], pdu_type, fields[0], fields[1], fields[2], _varbinds(data, lstart, lstop)
-    )
+    lstart, lstop = _expect(data, pos, end, TAG_SEQUENCE, "varbind list")
+    return fields[0], fields[1], fields[2], _varbinds(data, lstart, lstop)
 
 
 def _trap_v1(data: bytes, version: int, community: bytes, pos: int, end: int) -> Message:
@@ -444,17 +446,7 @@ def decode_scoped_pdu(data: bytes) -> ScopedPdu:
     pdu_type, pstart, pstop = _header(data, nstop, stop)
     if not PDU_GET <= pdu_type <= PDU_REPORT or pdu_type == PDU_TRAP_V1:
         raise BerError(f"unknown PDU type 0x{pdu_type:02x} in a scoped PDU")
-    fields = []
-    pos = pstart
-    for what in ("request-id", "error-status", "error-index"):
-        istart, istop = _expect(data, pos, pstop, TAG_INTEGER, what)
-        fields.append(_int(data, istart, istop))
-        pos = istop
-    lstart, lstop = _expect(data, pos, pstop, TAG_SEQUENCE, "varbind list")
-    return ScopedPdu(
-        data[cstart:cstop], data[nstart:nstop], pdu_type, fields[0], fields[1], fields[2],
-        _varbinds(data, lstart, lstop),
-    )
+    return ScopedPdu(data[cstart:cstop], data[nstart:nstop], pdu_type, *_pdu_body(data, pstart, pstop))
 
 
 def oid_str(oid: Oid) -> str:
