@@ -10,14 +10,13 @@ fast path is then timed over it in process, and so is pysnmp's message processin
 from __future__ import annotations
 
 import json
-import socket
-import subprocess
 import time
 from collections.abc import Callable
 from typing import Any
 
 from adapters.snmp import ber, usm
 from adapters.target import Secret, SnmpAccess
+from adapters.testing import captured
 
 ENGINE_ID = "8000000001020304"
 USER = SnmpAccess(
@@ -27,16 +26,12 @@ USER = SnmpAccess(
 
 
 def captured_trap() -> bytes:
-    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as sink:
-        sink.bind(("127.0.0.1", 0))
-        sink.settimeout(10)
-        subprocess.run(
-            ["snmptrap", "-v3", "-e", f"0x{ENGINE_ID}", "-u", "benchuser", "-l", "authPriv", "-a", "SHA",
-             "-A", "bench-auth-key", "-x", "AES", "-X", "bench-priv-key", f"127.0.0.1:{sink.getsockname()[1]}",
-             "", "1.3.6.1.6.3.1.1.5.3", "1.3.6.1.2.1.2.2.1.1.7", "i", "7"],
-            check=True, capture_output=True, timeout=30,
-        )
-        return sink.recv(65535)
+    (trap,) = captured([[
+        "snmptrap", "-v3", "-e", f"0x{ENGINE_ID}", "-u", "benchuser", "-l", "authPriv", "-a", "SHA",
+        "-A", "bench-auth-key", "-x", "AES", "-X", "bench-priv-key", "{to}",
+        "", "1.3.6.1.6.3.1.1.5.3", "1.3.6.1.2.1.2.2.1.1.7", "i", "7",
+    ]])
+    return trap
 
 
 def per_call_us(call: Callable[[], Any], count: int) -> float:

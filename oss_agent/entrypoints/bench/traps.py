@@ -21,9 +21,11 @@ from pathlib import Path
 
 from sqlalchemy import func, select
 
+from adapters.errors import AdapterError
 from adapters.snmp import ber, mib
 from adapters.snmp.traps import TrapReceiver, V3TrapUser
 from adapters.target import Secret, SnmpAccess
+from adapters.testing import captured
 from oss_agent.bootstrap import bootstrap
 from oss_agent.config import AgentSettings
 from oss_agent.entrypoints.bench import trapsend
@@ -78,24 +80,13 @@ def v3_payloads_made_by_snmptrap(engine_time: int = 1) -> list[bytes]:
     its 150 s time window, so they are replayed, in turn, within one rate step."""
     if shutil.which("snmptrap") is None:
         raise OssAgentError("snmptrap not found: install the Debian package 'snmp'")
-    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as sink:
-        sink.bind(("127.0.0.1", 0))
-        sink.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 1 << 20)
-        sink.settimeout(10)
-        to = f"127.0.0.1:{sink.getsockname()[1]}"
-        base = ["snmptrap", "-v3", "-e", f"0x{ENGINE_ID}", "-Z", f"1,{engine_time}", "-u", V3.user or "",
-                "-l", "authPriv", "-a", "SHA",
-                "-A", "bench-auth-key", "-x", "AES", "-X", "bench-priv-key", to, ""]
-        for start in range(0, V3_INTERFACES, 20):  # 20 senders at a time
-            procs = [
-                subprocess.Popen([*base, "1.3.6.1.6.3.1.1.5.3", f"1.3.6.1.2.1.2.2.1.1.{i + 1}", "i", str(i + 1)],
-                                 stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-                for i in range(start, min(start + 20, V3_INTERFACES))
-            ]
-            for proc in procs:
-                if proc.wait(timeout=30) != 0:
-                    raise OssAgentError(f"snmptrap failed: {proc.stderr.read().decode() if proc.stderr else ''}")
-        return [sink.recv(65535) for _ in range(V3_INTERFACES)]
+    base = ["snmptrap", "-v3", "-e", f"0x{ENGINE_ID}", "-Z", f"1,{engine_time}", "-u", V3.user or "",
+            "-l", "authPriv", "-a", "SHA", "-A", "bench-auth-key", "-x", "AES", "-X", "bench-priv-key", "{to}", ""]
+    try:
+        interfaces = range(1, V3_INTERFACES + 1)
+        return captured([[*base, "1.3.6.1.6.3.1.1.5.3", f"1.3.6.1.2.1.2.2.1.1.{i}", "i", str(i)] for i in interfaces])
+    except AdapterError as exc:
+        raise OssAgentError(str(exc)) from exc
 
 
 def send_process(port: int, rate: float, payloads: list[bytes], tmp: Path) -> tuple[int, float]:

@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import contextlib
-import socket
-import subprocess
 
 import pytest
 from hypothesis import given
@@ -12,6 +10,7 @@ from hypothesis import strategies as st
 
 from adapters.snmp import ber, mib, usm
 from adapters.target import Secret, SnmpAccess
+from adapters.testing import captured
 
 ENGINE_ID = bytes.fromhex("80001f8880aabbccdd")
 USER = SnmpAccess(
@@ -20,21 +19,12 @@ USER = SnmpAccess(
 )
 
 
-def captured_trap() -> bytes:
-    """One authPriv linkDown trap as net-snmp's snmptrap puts it on the wire."""
-    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as sink:
-        sink.bind(("127.0.0.1", 0))
-        sink.settimeout(10)
-        subprocess.run(
-            ["snmptrap", "-v3", "-e", f"0x{ENGINE_ID.hex()}", "-Z", "7,12345", "-u", "u1", "-l", "authPriv",
-             "-a", "SHA-256", "-A", "authpass123", "-x", "AES", "-X", "privpass123",
-             f"127.0.0.1:{sink.getsockname()[1]}", "99", "1.3.6.1.6.3.1.1.5.3", "1.3.6.1.2.1.2.2.1.1.7", "i", "7"],
-            check=True, capture_output=True, timeout=30,
-        )
-        return sink.recv(65535)
-
-
-TRAP = captured_trap()
+# one authPriv linkDown trap as net-snmp's snmptrap puts it on the wire
+(TRAP,) = captured([[
+    "snmptrap", "-v3", "-e", f"0x{ENGINE_ID.hex()}", "-Z", "7,12345", "-u", "u1", "-l", "authPriv",
+    "-a", "SHA-256", "-A", "authpass123", "-x", "AES", "-X", "privpass123",
+    "{to}", "99", "1.3.6.1.6.3.1.1.5.3", "1.3.6.1.2.1.2.2.1.1.7", "i", "7",
+]])
 LOCAL = usm.localize(USER, ENGINE_ID)
 
 
