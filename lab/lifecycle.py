@@ -269,16 +269,17 @@ def _kill_all(namespaces: set[str], run_dir: Path, rounds: int = 10) -> int:
     One scan is not enough after a killed ``up``: a daemon caught while it daemonizes forks its child after
     the scan saw only the parent, and that child would outlive ``down``.
     """
+    def alive() -> list[int]:
+        pids = {p for group in shell.netns_pids(namespaces).values() for p in group} | set(shell.pids_using(run_dir))
+        return sorted(p for p in pids if shell.pid_alive(p))
+
     killed = 0
     for _ in range(rounds):
-        pids = [p for group in shell.netns_pids(namespaces).values() for p in group]
-        pids += shell.pids_using(run_dir)
-        alive = [p for p in pids if shell.pid_alive(p)]
-        if not alive:
+        found = alive()
+        if not found:
             return killed
-        killed += shell.terminate(alive)
-    left = sorted(set(shell.pids_using(run_dir)) | {p for g in shell.netns_pids(namespaces).values() for p in g})
-    left = [p for p in left if shell.pid_alive(p)]
+        killed += shell.terminate(found)
+    left = alive()
     if left:
         raise LabError(f"down could not stop these processes: {', '.join(map(str, left))}")
     return killed
