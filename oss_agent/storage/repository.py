@@ -181,16 +181,10 @@ class AlarmRepository(_Tracking[Alarm, AlarmRow]):
 
     def active(self, reduction_key: str) -> Alarm | None:
         """The one alarm still open for this fault, if any."""
-        row = self.session.scalars(
-            select(AlarmRow)
-            .where(AlarmRow.reduction_key == reduction_key, AlarmRow.state != AlarmState.CLEARED.value)
-            .order_by(AlarmRow.raised_at.desc())
-            .limit(1)
-        ).one_or_none()
-        return None if row is None else self._load(row)
+        return self.active_many((reduction_key,)).get(reduction_key)
 
     def active_many(self, reduction_keys: Iterable[str]) -> dict[str, Alarm]:
-        """``active`` for many faults in a few queries: a batch of signals needs each key's open alarm."""
+        """The open alarm of each fault that has one (the latest raised), in a query per 500 faults."""
         keys = sorted(set(reduction_keys))
         found: dict[str, AlarmRow] = {}
         for start in range(0, len(keys), 500):
