@@ -5,6 +5,7 @@ Daemons start in dependency order and every wait polls a real condition with a d
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from pathlib import Path
 
 from lab import daemons, readiness, shell
@@ -81,22 +82,36 @@ def start_devices(devices: list[Device], topology: Topology, options: LabOptions
         daemons.load_frr_config(paths[dev.name])
 
 
-def wait_ready(topology: Topology, options: LabOptions, secrets: LabSecrets, timeout_s: float = 60) -> None:
+def wait_ready(topology: Topology, options: LabOptions, secrets: LabSecrets, timeout_s: float = 60,
+               only: Collection[str] | None = None) -> None:
+    """Wait until the devices answer and the network has converged.
+
+    ``only`` narrows the per-device checks (SNMP, SSH, NETCONF, LLDP) to those devices and the
+    devices cabled to them, as after reviving one device; routing convergence is always checked
+    network-wide. Without it every device is checked.
+    """
     paths = {d.name: device_paths(options, d.name) for d in topology.devices}
-    hosts = {d.mgmt_host: d.name for d in topology.devices}
+    scope = set(only) if only is not None else {d.name for d in topology.devices}
+    cabled = scope | {i.peer.split(":")[0] for d in topology.devices if d.name in scope for i in d.interfaces
+                      if i.peer}
+    hosts = {d.mgmt_host: d.name for d in topology.devices if d.name in scope}
 
     def snmp_missing() -> list[str]:
         names = readiness.snmp_sysnames(list(hosts), secrets.snmp_ro)
         return [f"{hosts[h]} (sysName {n!r})" for h, n in names.items() if n != hosts[h]]
 
     readiness.wait_for("SNMP answers", snmp_missing, timeout_s)
-    routers = [d for d in topology.devices if d.kind == "router"]
-    readiness.wait_for("SSH and NETCONF", lambda: [f"{d.name}:{p}" for d in routers for p in (22, 830)
-                                                   if not readiness.tcp_banner(d.mgmt_host, p)]
-                       + [f"{d.name}:netconfd" for d in routers
-                          if not readiness.unix_accepts(paths[d.name].ncx_socket)], timeout_s)
+    routers = [d for d in topology.devices if d.kind == "router" and d.name in scope]
+
+    def management_missing() -> list[str]:
+        missing = [f"{d.name}:{p}" for d in routers for p in (22, 830) if not readiness.tcp_banner(d.mgmt_host, p)]
+        for dev in routers:
+            problem = readiness.unix_problem(paths[dev.name].ncx_socket)
+            if problem is not None:
+                missing.append(f"{dev.name}:netconfd ({problem})")
+        return missing
+
+    readiness.wait_for("SSH and NETCONF", management_missing, timeout_s)
     readiness.wait_for("routing convergence", lambda: readiness.routes_converged(topology, paths), timeout_s)
-    lldp_devices = [d for d in topology.devices if d.kind in ("router", "cpe")]
+    lldp_devices = [d for d in topology.devices if d.kind in ("router", "cpe") and d.name in cabled]
     readiness.wait_for("LLDP neighbours", lambda: readiness.lldp_missing(lldp_devices, paths), timeout_s)
-
-

@@ -95,7 +95,7 @@ def revive_device(options: LabOptions, device: str, timeout_s: float = 60) -> No
     for stale in [*paths.root.glob("*.sock"), *paths.frr.glob("*.vty"), paths.frr / "zserv.api"]:
         stale.unlink(missing_ok=True)
     bringup.start_devices([dev], lab.topology, options, lab.secrets)
-    bringup.wait_ready(lab.topology, options, lab.secrets, timeout_s)
+    bringup.wait_ready(lab.topology, options, lab.secrets, timeout_s, only=[device])
 
 
 def stop_snmp(options: LabOptions, device: str) -> None:

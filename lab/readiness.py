@@ -85,13 +85,29 @@ def tcp_banner(host: str, port: int, timeout_s: float = 1.0) -> bool:
 
 def unix_accepts(path: Path) -> bool:
     """True when something accepts connections on the Unix socket ``path``."""
+    return unix_problem(path) is None
+
+
+def unix_problem(path: Path) -> str | None:
+    """Why nothing accepts connections on the Unix socket ``path`` (None when something does).
+
+    A listener that is alive but not accepting (its backlog full) is told apart from one that is
+    gone: yuma123's netconfd, single-threaded, stops accepting while it is blocked writing to a
+    NETCONF client that does not read its replies.
+    """
+    if not path.exists():
+        return "no socket"
     with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as sock:
         sock.settimeout(1.0)
         try:
             sock.connect(str(path))
-        except OSError:
-            return False
-    return True
+        except (BlockingIOError, TimeoutError):
+            return "alive but not accepting: its backlog is full"
+        except ConnectionRefusedError:
+            return "nothing listens"
+        except OSError as exc:
+            return exc.strerror or type(exc).__name__
+    return None
 
 
 def routes_converged(topology: Topology, paths: dict[str, DevicePaths]) -> list[str]:
