@@ -47,9 +47,7 @@ def start_devices(devices: list[Device], topology: Topology, options: LabOptions
     run_dir.chmod(0o755)
     bin_dir = run_dir / "bin"
     bin_dir.mkdir(exist_ok=True)
-    helper = bin_dir / "get-interface-ipv4"
-    helper.write_text(GET_INTERFACE_IPV4)
-    helper.chmod(0o755)
+    shell.install_executable(bin_dir / "get-interface-ipv4", GET_INTERFACE_IPV4)
     for directory in SYSTEM_DIRS:
         directory.mkdir(mode=0o755, exist_ok=True)
     host_key = run_dir / "ssh_host_ed25519_key"

@@ -99,6 +99,26 @@ def spawn(cmd: Sequence[str], log: Path, env: dict[str, str] | None = None) -> s
                                 start_new_session=True, env=env)
 
 
+def install_executable(path: Path, text: str) -> bool:
+    """Put an executable script at ``path`` without ever opening the live file for writing.
+
+    A running daemon may execute it at any moment (netconfd runs the lab's get-interface-ipv4
+    helper), and exec of a file open for writing fails with ETXTBSY, which netconfd answers with an
+    abort. So an identical script is left alone, and a new one is written beside it and renamed
+    over it: exec sees the old file or the new one, never one being written. True when it changed.
+    """
+    try:
+        if path.read_text() == text and os.access(path, os.X_OK):
+            return False
+    except OSError:
+        pass
+    staging = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    staging.write_text(text)
+    staging.chmod(0o755)
+    staging.replace(path)
+    return True
+
+
 def list_netns(prefix: str) -> list[str]:
     """Namespaces whose name starts with ``prefix-``."""
     if not NETNS_DIR.is_dir():
