@@ -59,6 +59,7 @@ class ReceiverStats:
     informs_acknowledged: int = 0
     v3_fast_path: int = 0
     dropped_queue_full: int = 0
+    internal_errors: int = 0  # datagrams a receiving stage raised on (the first 20 kept in errors)
     errors: list[str] = field(default_factory=list)
 
 
@@ -139,6 +140,8 @@ class TrapReceiver:
         from pysnmp.entity import config, engine
         from pysnmp.entity.rfc3413 import ntfrcv
 
+        from adapters.snmp.udp import BatchedUdpTransport  # imports pysnmp, as the lines above
+
         snmp_engine = engine.SnmpEngine()
         sock = socket.socket(socket.AF_INET6 if ":" in self.host else socket.AF_INET, socket.SOCK_DGRAM)
         self.receive_buffer = set_receive_buffer(sock, RECEIVE_BUFFER)
@@ -146,7 +149,7 @@ class TrapReceiver:
         sock.bind((self.host, self.port))
         sock.setblocking(False)
         self.bound_port = sock.getsockname()[1]
-        transport = udp.UdpAsyncioTransport().open_server_mode(sock=sock)
+        transport = BatchedUdpTransport(sock, self._internal_error).open_server_mode()
         config.add_transport(snmp_engine, udp.DOMAIN_NAME, transport)
         self._add_v3_users(snmp_engine, config)
         dispatcher = snmp_engine.transport_dispatcher
@@ -154,8 +157,12 @@ class TrapReceiver:
         dispatcher.register_recv_callback(self._fast_path, _FAST_PATH)
         dispatcher.register_recv_callback(self._fast_path_v3, _FAST_PATH_V3)
         ntfrcv.NotificationReceiver(snmp_engine, self._v3_notification)
-        await transport._lport  # the endpoint is created asynchronously
         self._engine, self._transport = snmp_engine, transport
+    def _internal_error(self, exc: Exception) -> None:
+        self.stats.internal_errors += 1
+        if len(self.stats.errors) < 20:
+            self.stats.errors.append(f"{type(exc).__name__}: {exc}")
+        logger.debug("a datagram was not processed: %s", exc)
 
     def _add_v3_users(self, snmp_engine: Any, config: Any) -> None:
         from pysnmp.hlapi.v3arch.asyncio import auth
@@ -308,6 +315,11 @@ class TrapReceiver:
             except asyncio.QueueEmpty:
                 break
         return out
+
+    @property
+    def socket_reads(self) -> int:
+        """How many times the socket was read (each read takes every datagram queued, up to a batch)."""
+        return int(self._transport.reads) if self._transport is not None else 0
 
     def close(self) -> None:
         if self._engine is not None:

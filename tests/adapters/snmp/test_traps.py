@@ -232,3 +232,62 @@ def test_the_receiver_is_an_async_stream() -> None:
 
     n = run(scenario())
     assert isinstance(n, Notification) and n.trap_oid == mib.WARM_START
+
+
+def _link_down(request_id: int) -> bytes:
+    return ber.encode_message(
+        ber.VERSION_V2C,
+        b"pub",
+        ber.PDU_TRAP_V2,
+        request_id,
+        [((*mib.SYSTEM, 3, 0), ber.TAG_TIMETICKS, request_id), (mib.SNMP_TRAP_OID, ber.TAG_OID, mib.LINK_DOWN)],
+    )
+
+
+def test_a_burst_is_read_in_batches_not_one_loop_turn_per_trap() -> None:
+    count = 1000
+
+    async def scenario() -> tuple[list[Notification], TrapReceiver]:
+        r = await receiver()
+        sender = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        try:
+            for i in range(count):  # all queued on the socket before the loop gets a turn
+                sender.sendto(_link_down(i), ("127.0.0.1", r.bound_port))
+            got = [await r.get(10) for _ in range(count)]
+            return got, r
+        finally:
+            sender.close()
+            r.close()
+
+    got, r = run(scenario())  # type: ignore[misc]
+    assert [n.uptime_ticks for n in got] == list(range(count))  # all of them, in order
+    assert r.socket_reads <= count // 256 + 3, r.socket_reads
+
+
+def test_a_datagram_that_breaks_processing_is_counted_and_the_next_ones_still_arrive() -> None:
+    async def scenario() -> tuple[list[Notification], TrapReceiver]:
+        r = TrapReceiver("127.0.0.1", 0, communities=["pub"])
+        fast_path = r._fast_path
+        calls = 0
+
+        def breaks_once(*args: object) -> None:
+            nonlocal calls
+            calls += 1
+            if calls == 2:
+                raise RuntimeError("a bug met by the second trap")
+            fast_path(*args)  # type: ignore[arg-type]
+
+        r._fast_path = breaks_once  # type: ignore[method-assign]
+        await r.start()
+        sender = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        try:
+            for i in range(5):
+                sender.sendto(_link_down(i), ("127.0.0.1", r.bound_port))
+            return [await r.get(10) for _ in range(4)], r
+        finally:
+            sender.close()
+            r.close()
+
+    got, r = run(scenario())  # type: ignore[misc]
+    assert [n.uptime_ticks for n in got] == [0, 2, 3, 4]
+    assert r.stats.internal_errors == 1 and r.stats.errors == ["RuntimeError: a bug met by the second trap"]
