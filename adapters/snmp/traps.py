@@ -158,6 +158,7 @@ class TrapReceiver:
         dispatcher.register_recv_callback(self._fast_path_v3, _FAST_PATH_V3)
         ntfrcv.NotificationReceiver(snmp_engine, self._v3_notification)
         self._engine, self._transport = snmp_engine, transport
+
     def _internal_error(self, exc: Exception) -> None:
         self.stats.internal_errors += 1
         if len(self.stats.errors) < 20:
