@@ -114,11 +114,13 @@ class Alarm:
     def is_active(self) -> bool:
         return self.state is not AlarmState.CLEARED
 
-    def repeat(self, spec: AlarmSpec, at: datetime) -> None:
-        """The same fault was reported again."""
+    def repeat(self, spec: AlarmSpec, at: datetime, times: int = 1) -> None:
+        """The same fault was reported again (``times`` times, the last with ``spec`` at ``at``)."""
         if not self.is_active:
             raise InvalidTransitionError(f"alarm {self.id} is cleared; a new occurrence raises a new alarm")
-        self.repeat_count += 1
+        if times < 1:
+            raise ValueError(f"a repeat happens at least once, not {times} times")
+        self.repeat_count += times
         self.severity = spec.severity
         self.state = AlarmState.UPDATED
         self.changed_at = at

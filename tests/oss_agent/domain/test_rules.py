@@ -42,6 +42,16 @@ def test_a_cleared_alarm_cannot_repeat() -> None:
         alarm.repeat(SPEC, T0)
 
 
+def test_repeats_counted_together_are_one_update_with_the_total() -> None:
+    alarm = Alarm.raise_new(SPEC, T0)
+    alarm.repeat(SPEC, T0 + timedelta(seconds=5), times=40)
+    assert (alarm.repeat_count, alarm.changed_at) == (40, T0 + timedelta(seconds=5))
+    assert [type(e) for e in alarm.events] == [AlarmRaised, AlarmUpdated]
+    with pytest.raises(ValueError, match="at least once"):
+        alarm.repeat(SPEC, T0, times=0)
+    assert alarm.repeat_count == 40
+
+
 def test_alarm_cannot_be_its_own_root_and_ack_needs_a_user() -> None:
     alarm = Alarm.raise_new(SPEC, T0)
     with pytest.raises(InvalidTransitionError):

@@ -99,6 +99,31 @@ def test_a_storm_on_one_interface_is_one_alarm_and_every_signal_is_an_event(agen
         assert uow.session.scalar(select(func.count()).select_from(FaultEventRow)) == 1000
 
 
+def test_repeats_clears_and_raises_of_one_key_in_one_batch_keep_their_order(agent: Agent) -> None:
+    """Repeats are applied once per alarm and batch; a clear in the middle still ends the first alarm
+    with its own count, and the fault coming back is a new alarm counting only its own repeats."""
+    at = [T0 + timedelta(seconds=i) for i in range(8)]
+    first = apply(agent, link_down("pe1", "eth3", at[0]))
+    batch = [
+        link_down("pe1", "eth3", at[1]),
+        link_down("pe1", "eth3", at[2]),
+        link_down("pe1", "eth3", at[3]),
+        link_up("pe1", "eth3", at[4]),
+        link_down("pe1", "eth3", at[5]),
+        link_down("pe1", "eth3", at[6]),
+        link_down("pe2", "eth1", at[7]),
+    ]
+    result = apply(agent, *batch)
+    assert (first.raised, result.raised, result.updated, result.cleared, result.events) == (1, 2, 4, 1, 7)
+    with agent.uow as uow:
+        old, new, other = sorted(uow.alarms.list(), key=lambda a: (a.managed_object, a.raised_at))
+        ids = list(uow.session.scalars(select(FaultEventRow.alarm_id).order_by(FaultEventRow.id)))
+    assert (old.repeat_count, old.is_active, old.cleared_at) == (3, False, at[4])
+    assert (new.repeat_count, new.is_active, new.raised_at, new.changed_at) == (1, True, at[5], at[6])
+    assert (other.repeat_count, other.managed_object) == (0, "pe2:eth1")
+    assert ids == [old.id, old.id, old.id, old.id, old.id, new.id, new.id, other.id]
+
+
 def test_polls_do_not_count_repeats_and_link_up_clears(agent: Agent) -> None:
     apply(agent, link_down("pe1", "eth3", T0, count_repeat=False), link_down("pe1", "eth3", T0, count_repeat=False))
     result = apply(agent, link_up("pe1", "eth3", T0 + timedelta(seconds=5)))
