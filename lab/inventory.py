@@ -10,6 +10,7 @@ from typing import Any
 
 import yaml
 
+from lab import shell
 from lab.secrets import LabSecrets
 from lab.topology import Device, Topology
 
@@ -67,9 +68,7 @@ def _device(dev: Device) -> dict[str, Any]:
 def write(path: Path, inventory: dict[str, Any]) -> None:
     """Write the inventory YAML atomically (a reader never sees half a file)."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(path.name + ".tmp")
-    tmp.write_text(HEADER + yaml.safe_dump(inventory, sort_keys=False, default_flow_style=None))
-    tmp.replace(path)
+    shell.write_atomic(path, HEADER + yaml.safe_dump(inventory, sort_keys=False, default_flow_style=None))
 
 
 def is_ours(path: Path) -> bool:

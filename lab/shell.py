@@ -112,11 +112,18 @@ def install_executable(path: Path, text: str) -> bool:
             return False
     except OSError:
         pass
+    write_atomic(path, text, 0o755)
+    return True
+
+
+def write_atomic(path: Path, text: str, mode: int | None = None) -> None:
+    """Write ``text`` beside ``path`` and rename it over ``path``: readers (and exec) see the old
+    file or the new one, never one half written."""
     staging = path.with_name(f".{path.name}.{os.getpid()}.tmp")
     staging.write_text(text)
-    staging.chmod(0o755)
+    if mode is not None:
+        staging.chmod(mode)
     staging.replace(path)
-    return True
 
 
 def list_netns(prefix: str) -> list[str]:
