@@ -83,11 +83,6 @@ def tcp_banner(host: str, port: int, timeout_s: float = 1.0) -> bool:
         return False
 
 
-def unix_accepts(path: Path) -> bool:
-    """True when something accepts connections on the Unix socket ``path``."""
-    return unix_problem(path) is None
-
-
 def unix_problem(path: Path) -> str | None:
     """Why nothing accepts connections on the Unix socket ``path`` (None when something does).
 
