@@ -28,6 +28,7 @@ from adapters.target import Secret, SnmpAccess
 from adapters.testing import captured
 from oss_agent.bootstrap import bootstrap
 from oss_agent.config import AgentSettings
+from oss_agent.entrypoints import runtime
 from oss_agent.entrypoints.bench import trapsend
 from oss_agent.errors import OssAgentError
 from oss_agent.fault.pipeline import FaultPipeline, InterfaceNames
@@ -212,7 +213,7 @@ async def snmptrapd_zero_loss(payloads_for: Callable[[int], list[bytes]], tmp: P
 async def run(seconds: float = 10.0) -> dict[str, int]:
     with tempfile.TemporaryDirectory(prefix="oss-bench-traps-") as name:
         tmp = Path(name)
-        for part in ("a2", "a3", "p3", "s2", "s3"):
+        for part in ("g3", "a2", "a3", "p3", "s2", "s3"):
             (tmp / part).mkdir()
         started = time.monotonic()
 
@@ -222,9 +223,12 @@ async def run(seconds: float = 10.0) -> dict[str, int]:
             made = v3_payloads_made_by_snmptrap(1 + int(time.monotonic() - started))
             return [made[i % len(made)] for i in range(count)]
 
+        with runtime.default_gc():  # the same agent with CPython's collector settings, for comparison
+            default_gc_v3 = await agent_zero_loss(v3_payloads, tmp / "g3", seconds)
         return {
             "agent_v2c_zero_loss_per_s": await agent_zero_loss(v2c_payloads, tmp / "a2", seconds),
             "agent_v3_zero_loss_per_s": await agent_zero_loss(v3_payloads, tmp / "a3", seconds),
+            "agent_v3_default_gc_zero_loss_per_s": default_gc_v3,
             # the same receiver with every v3 message through pysnmp's USM (the path before the fast one)
             "agent_v3_pysnmp_usm_zero_loss_per_s": await agent_zero_loss(
                 v3_payloads, tmp / "p3", seconds, v3_fast_path=False

@@ -19,10 +19,11 @@ SPARKS = "▁▂▃▄▅▆▇█"
 
 def run() -> None:
     """Run the agent: polling, discovery and the API, until SIGTERM or Ctrl-C."""
-    from oss_agent.entrypoints import daemon
+    from oss_agent.entrypoints import daemon, runtime
 
     settings = load_settings(STATE.config)
     logging.basicConfig(level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    runtime.tune_for_throughput()
     asyncio.run(daemon.run(settings))
 
 
