@@ -307,14 +307,20 @@ def peek_version(data: bytes) -> int:
     return _int(data, vstart, vstop)
 
 
-def decode_message(data: bytes) -> Message:
-    """Decode a v1/v2c message; raises :class:`BerError` for anything malformed or v3."""
+def _outer(data: bytes) -> tuple[int, int, int]:
+    """The message's version, where the version ends and where the message ends; the datagram must
+    be exactly one message (no trailing bytes)."""
     end = len(data)
     start, stop = _expect(data, 0, end, TAG_SEQUENCE, "message")
     if stop != end:
         raise BerError(f"{end - stop} trailing bytes after the message")
     vstart, vstop = _expect(data, start, stop, TAG_INTEGER, "version")
-    version = _int(data, vstart, vstop)
+    return _int(data, vstart, vstop), vstop, stop
+
+
+def decode_message(data: bytes) -> Message:
+    """Decode a v1/v2c message; raises :class:`BerError` for anything malformed or v3."""
+    version, vstop, stop = _outer(data)
     if version not in (VERSION_V1, VERSION_V2C):
         raise BerError(f"SNMP version {version} is not v1/v2c")
     cstart, cstop = _expect(data, vstop, stop, TAG_OCTET_STRING, "community")
@@ -395,12 +401,8 @@ class ScopedPdu:
 
 def decode_v3(data: bytes) -> V3Message:
     """Decode an SNMPv3 message's header and USM parameters; raises :class:`BerError` if malformed."""
-    end = len(data)
-    start, stop = _expect(data, 0, end, TAG_SEQUENCE, "message")
-    if stop != end:
-        raise BerError(f"{end - stop} trailing bytes after the message")
-    vstart, vstop = _expect(data, start, stop, TAG_INTEGER, "version")
-    if _int(data, vstart, vstop) != VERSION_V3:
+    version, vstop, stop = _outer(data)
+    if version != VERSION_V3:
         raise BerError("not an SNMPv3 message")
     gstart, gstop = _expect(data, vstop, stop, TAG_SEQUENCE, "msgGlobalData")
     numbers = []
