@@ -28,9 +28,9 @@ from oss_agent.service_layer.unit_of_work import SqlAlchemyUnitOfWork
 from oss_agent.storage.fault_tables import FaultEventRow
 
 FLAP_WINDOW = timedelta(minutes=10)
-# Rows go in through Core, not the ORM's bulk path: no per-row ORM bookkeeping (2 µs a row).
-_FAULT_EVENTS = cast(Table, FaultEventRow.__table__)
 FLAP_OCCURRENCES = 3
+# Fault events go in through Core, not the ORM's bulk path, which does bookkeeping for every row.
+_FAULT_EVENTS = cast(Table, FaultEventRow.__table__)
 
 
 @dataclass
