@@ -283,16 +283,7 @@ def test_delivery_resumes_after_a_dispatcher_restart(tmp_path: Path, receiver: R
     second = bootstrap(settings)
     try:
         again = HubStore(make_session_factory(second.engine))
-
-        async def after_restart() -> None:
-            dispatcher = Dispatcher(again, FAST)
-            dispatcher.start()
-            try:
-                await until(lambda: again.backlog() == 0)
-            finally:
-                await dispatcher.stop()
-
-        asyncio.run(after_restart())
+        asyncio.run(deliver_pending(again))
         check_each_once_in_order(second, receiver.got("all"))
     finally:
         second.close()
