@@ -87,7 +87,7 @@ def daemons_for(device: Device) -> tuple[str, ...]:
     if device.kind == "router":
         return ("snmpd", *FRR_DAEMONS, "lldpd", "netconfd", "sshd")
     if device.kind == "cpe":
-        return ("snmpd", "lldpd")
+        return ("snmpd", "lldpd", "sshd")
     return ("snmpd",)
 
 
@@ -150,6 +150,9 @@ def frr_conf(device: Device, topology: Topology, log_file: Path) -> str:
         lines.append(f"interface {iface.name}")
         if iface.kind == "access":
             lines.append(f" description customer access to {iface.peer} (planned {iface.planned_address})")
+        elif iface.kind == "upstream":
+            lines += [f" description upstream to {iface.peer}", f" ip address {iface.address}",
+                      " ip ospf area 0", " ip ospf passive"]
         else:
             lines += [
                 f" description core link to {iface.peer}",
@@ -184,6 +187,10 @@ def frr_conf(device: Device, topology: Topology, log_file: Path) -> str:
         ]
     lines.append(" address-family ipv4 unicast")
     lines += [f"  neighbor {peer} activate" for peer in peers]
+    if device.role == "pe":
+        # a customer route's next hop is the CE, which the other routers cannot resolve: a PE
+        # announces itself instead (infrastructure, set once; services only add their networks)
+        lines += [f"  neighbor {peer} next-hop-self" for peer in peers]
     lines += [" exit-address-family", "exit", "!", "line vty", "exit", ""]
     return "\n".join(lines)
 
@@ -218,6 +225,42 @@ def sshd_conf(device: Device, secrets: LabSecrets, paths: DevicePaths, host_key:
         "    PermitTTY no",
         "",
     ])
+
+
+def shell_sshd_conf(name: str, secrets: LabSecrets, paths: DevicePaths, host_key: Path, shell_bin: Path) -> str:
+    """sshd_config of a CPE or a host: port 22 is a shell (``lab-shell``), no NETCONF, no vtysh."""
+    return "\n".join([
+        "Port 22",
+        f"HostKey {host_key}",
+        f"PidFile {paths.pid('sshd')}",
+        "PasswordAuthentication yes",
+        "KbdInteractiveAuthentication no",
+        "PubkeyAuthentication no",
+        "UsePAM no",
+        "PermitRootLogin no",
+        f"AllowUsers {secrets.ssh_user}",
+        "X11Forwarding no",
+        "AllowTcpForwarding no",
+        "PrintMotd no",
+        "PrintLastLog no",
+        "MaxStartups 50:30:200",
+        "LoginGraceTime 20",
+        f"ForceCommand {shell_bin / 'lab-shell'}",
+        "",
+    ])
+
+
+# The login shell of a CPE or host. A CPE's sshd runs with CAP_NET_ADMIN inheritable, so the copies
+# of ip and tc next to this script (file capability cap_net_admin) can configure it while the user
+# stays unprivileged; on a host they cannot (its sshd has no inheritable capability), ping works.
+LAB_SHELL = r"""#!/bin/sh
+PATH="$(dirname "$0"):/usr/sbin:/usr/bin:/sbin:/bin"
+export PATH
+if [ -n "$SSH_ORIGINAL_COMMAND" ]; then exec /bin/sh -c "$SSH_ORIGINAL_COMMAND"; fi
+PS1="$(hostname)\$ "
+export PS1
+exec /bin/sh -i
+"""
 
 
 def lldpd_conf(device: Device) -> str:

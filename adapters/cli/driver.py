@@ -185,6 +185,12 @@ class CliDriver(BaseDriver):
             )
         return text
 
+    async def restore(self, config: str) -> bool:
+        """Bring the running configuration back to ``config`` (a snapshot); True once a read-back matches."""
+        target = frrconf.parse(config)
+        ok: bool = await self._call("restore", lambda c: converge(c, target))
+        return ok
+
     async def load_candidate(self, config: str, *, replace: bool = False) -> ConfigDiff:
         """Keep ``config`` as the candidate (a CLI has none of its own) and show what it would change."""
         running = frrconf.parse((await self.get_config()).text)
