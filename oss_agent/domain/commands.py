@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any
 
+from oss_agent.domain.catalog import Problem
 from oss_agent.domain.discovery import AddressState, FactsState, NeighborState
 from oss_agent.domain.fault import FaultSignal
 from oss_agent.domain.model import AlarmSpec, DeviceSpec, InterfaceState, ServiceOrderItemSpec
@@ -52,11 +54,30 @@ class AcknowledgeAlarm(Command):
 
 @dataclass(frozen=True, slots=True)
 class SubmitServiceOrder(Command):
+    """Accept a service order (TMF641), or store it as rejected with every problem found.
+
+    ``problems`` are those found while reading the request (its shape); the handler adds what it finds
+    against the catalog and the inventory. The same ``external_id`` twice gives the first order back.
+    """
+
     order_id: str
     items: tuple[ServiceOrderItemSpec, ...]
     external_id: str | None = None
     description: str = ""
     characteristics: dict[str, str] = field(default_factory=dict)
+    requested_start: datetime | None = None
+    related_party: tuple[dict[str, Any], ...] = ()
+    category: str = ""
+    priority: str = ""
+    problems: tuple[Problem, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class CancelServiceOrder(Command):
+    """TMF641 cancelServiceOrder: granted until the order's commit starts, refused (and recorded) after."""
+
+    order_id: str
+    reason: str = ""
 
 
 @dataclass(frozen=True, slots=True)

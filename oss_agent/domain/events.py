@@ -197,3 +197,28 @@ class AlarmCorrelated(Event):
 
     alarm_id: str
     root_alarm_id: str
+
+
+@dataclass(frozen=True, slots=True)
+class ServiceOrderSubmitted(Event):
+    order_id: str
+
+
+@dataclass(frozen=True, slots=True)
+class ServiceCreated(Event):
+    service_id: str
+
+
+@dataclass(frozen=True, slots=True)
+class ServiceStateChanged(Event):
+    service_id: str
+    old: str
+    new: str
+
+
+@dataclass(frozen=True, slots=True)
+class ServiceAttributesChanged(Event):
+    """A service's characteristics, resources or sync status changed (``what`` names them)."""
+
+    service_id: str
+    what: str

@@ -16,7 +16,6 @@ from oss_agent.domain.alarm import Alarm
 from oss_agent.domain.discovery import DISCOVERED_TAG
 from oss_agent.domain.errors import NotFoundError
 from oss_agent.domain.model import Device
-from oss_agent.domain.service_order import ServiceOrder
 from oss_agent.service_layer import discovery_handlers
 from oss_agent.service_layer.unit_of_work import UnitOfWork
 
@@ -138,14 +137,6 @@ async def comment_alarms(cmd: commands.CommentAlarms, uow: UnitOfWork) -> list[s
         return [a.id for a in alarms]
 
 
-async def submit_service_order(cmd: commands.SubmitServiceOrder, uow: UnitOfWork) -> str:
-    with uow:
-        order = ServiceOrder.submit(cmd.order_id, cmd.items, datetime.now(UTC), cmd.external_id, cmd.description)
-        uow.orders.add(order)
-        uow.commit()
-        return order.id
-
-
 _DEVICE_EVENTS = (
     events.DeviceAdded,
     events.DeviceUpdated,
@@ -173,7 +164,6 @@ COMMAND_HANDLERS: dict[type[commands.Command], Callable[..., Awaitable[Any]]] = 
     commands.RaiseAlarm: raise_alarm,
     commands.ClearAlarm: clear_alarm,
     commands.AcknowledgeAlarm: acknowledge_alarm,
-    commands.SubmitServiceOrder: submit_service_order,
     commands.AcknowledgeAlarms: acknowledge_alarms,
     commands.UnacknowledgeAlarms: unacknowledge_alarms,
     commands.ClearAlarmsById: clear_alarms_by_id,

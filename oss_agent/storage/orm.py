@@ -162,6 +162,21 @@ class ServiceOrderRow(Base):
     state: Mapped[str] = mapped_column(String(32))
     requested_at: Mapped[datetime]
     completed_at: Mapped[datetime | None]
+    requested_start: Mapped[datetime | None]
+    started_at: Mapped[datetime | None]
+    commit_started_at: Mapped[datetime | None]
+    category: Mapped[str] = mapped_column(String(64), default="", server_default="")
+    priority: Mapped[str] = mapped_column(String(16), default="", server_default="")
+    related_party: Mapped[list[Any]] = mapped_column(JSON, default=list)
+    errors: Mapped[list[Any]] = mapped_column(JSON, default=list)
+    cancellation_reason: Mapped[str] = mapped_column(Text, default="", server_default="")
+    # the activation journal's decision once every device is prepared and checked ("commit"), and
+    # what the checks found (before and after the change)
+    decision: Mapped[str | None] = mapped_column(String(16))
+    checks: Mapped[list[Any]] = mapped_column(JSON, default=list)
+    # what the order will leave on the network (services, renderings, resources), written before any
+    # device changes, so that a restarted agent can finish an order it had decided to commit
+    plan: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     items: Mapped[list[ServiceOrderItemRow]] = relationship(
         back_populates="order",
         cascade="all, delete-orphan",
@@ -182,6 +197,11 @@ class ServiceOrderItemRow(Base):
     service_spec: Mapped[str] = mapped_column(String(128))
     characteristics: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     state: Mapped[str] = mapped_column(String(32))
+    service_id: Mapped[str | None] = mapped_column(String(64), index=True)
+    service_name: Mapped[str] = mapped_column(String(128), default="", server_default="")
+    depends_on: Mapped[list[Any]] = mapped_column(JSON, default=list)
+    target_state: Mapped[str | None] = mapped_column(String(16))
+    error: Mapped[str] = mapped_column(Text, default="", server_default="")
     order: Mapped[ServiceOrderRow] = relationship(back_populates="items")
 
 

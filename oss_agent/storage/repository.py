@@ -6,6 +6,7 @@ them back and collect the events they recorded, without the domain knowing about
 
 from __future__ import annotations
 
+import builtins
 from collections.abc import Iterable, Iterator
 from datetime import UTC, datetime
 from typing import Any, Generic, TypeVar
@@ -16,6 +17,7 @@ from sqlalchemy.orm import Session, selectinload
 from oss_agent.domain.alarm import Alarm, AlarmComment, AlarmState, AlarmType, Severity
 from oss_agent.domain.events import Event
 from oss_agent.domain.model import Device, Interface, Link, LinkEnd
+from oss_agent.domain.service import Service
 from oss_agent.domain.service_order import ItemAction, OrderState, ServiceOrder, ServiceOrderItem
 from oss_agent.storage.orm import (
     AlarmRow,
@@ -26,9 +28,10 @@ from oss_agent.storage.orm import (
     ServiceOrderItemRow,
     ServiceOrderRow,
 )
+from oss_agent.storage.provisioning_tables import ServiceRow
 
-A = TypeVar("A", Device, Alarm, ServiceOrder)
-R = TypeVar("R", DeviceRow, AlarmRow, ServiceOrderRow)
+A = TypeVar("A", Device, Alarm, ServiceOrder, Service)
+R = TypeVar("R", DeviceRow, AlarmRow, ServiceOrderRow, ServiceRow)
 
 
 def _now() -> datetime:
@@ -254,27 +257,90 @@ class ServiceOrderRepository(_Tracking[ServiceOrder, ServiceOrderRow]):
         self.session.add(row)
         self._track(order, row)
 
-    def get(self, order_id: str) -> ServiceOrder | None:
-        row = self.session.scalars(
+    def get(self, order_id: str, *, for_update: bool = False) -> ServiceOrder | None:
+        """The order; with ``for_update`` its row is locked until the transaction ends (PostgreSQL)."""
+        query = (
             select(ServiceOrderRow).where(ServiceOrderRow.id == order_id).options(selectinload(ServiceOrderRow.items))
-        ).one_or_none()
+        )
+        row = self.session.scalars(query.with_for_update() if for_update else query).one_or_none()
         return None if row is None else self._load(row)
+
+    def list(self, *, states: Iterable[str] = (), limit: int = 1000) -> list[ServiceOrder]:
+        """Orders, newest first, optionally in some states only."""
+        query = select(ServiceOrderRow).order_by(ServiceOrderRow.requested_at.desc()).limit(limit)
+        wanted = list(states)
+        if wanted:
+            query = query.where(ServiceOrderRow.state.in_(wanted))
+        rows = self.session.scalars(query.options(selectinload(ServiceOrderRow.items)))
+        return [self._load(row) for row in rows]
+
+    def journal(self, order_id: str) -> tuple[str | None, builtins.list[Any], dict[str, Any] | None]:
+        """The activation decision recorded for an order (``commit`` or None), its check results and plan."""
+        row = self.session.get(ServiceOrderRow, order_id)
+        return (None, [], None) if row is None else (row.decision, list(row.checks), row.plan)
+
+    def record(
+        self,
+        order_id: str,
+        *,
+        decision: str | None = None,
+        checks: builtins.list[Any] | None = None,
+        plan: dict[str, Any] | None = None,
+    ) -> None:
+        row = self.session.get(ServiceOrderRow, order_id)
+        if row is None:
+            return
+        if decision is not None:
+            row.decision = decision
+        if checks is not None:
+            row.checks = checks
+        if plan is not None:
+            row.plan = plan
 
     @staticmethod
     def _to_domain(row: ServiceOrderRow) -> ServiceOrder:
         items = [
             ServiceOrderItem(
-                i.item_id, ItemAction(i.action), i.service_spec, dict(i.characteristics), OrderState(i.state)
+                i.item_id,
+                ItemAction(i.action),
+                i.service_spec,
+                dict(i.characteristics),
+                OrderState(i.state),
+                service_id=i.service_id,
+                service_name=i.service_name,
+                depends_on=tuple(i.depends_on),
+                target_state=i.target_state,
+                error=i.error,
             )
             for i in row.items
         ]
         return ServiceOrder(
-            row.id, items, row.requested_at, row.external_id, row.description, OrderState(row.state), row.completed_at
+            row.id,
+            items,
+            row.requested_at,
+            row.external_id,
+            row.description,
+            OrderState(row.state),
+            row.completed_at,
+            requested_start=row.requested_start,
+            started_at=row.started_at,
+            commit_started_at=row.commit_started_at,
+            category=row.category,
+            priority=row.priority,
+            related_party=list(row.related_party),
+            errors=list(row.errors),
+            cancellation_reason=row.cancellation_reason,
         )
 
     def _write(self, order: ServiceOrder, row: ServiceOrderRow) -> None:
         row.external_id, row.description, row.state = order.external_id, order.description, order.state.value
         row.requested_at, row.completed_at = order.requested_at, order.completed_at
+        row.requested_start, row.started_at = order.requested_start, order.started_at
+        row.commit_started_at, row.category, row.priority = order.commit_started_at, order.category, order.priority
+        row.related_party, row.errors = list(order.related_party), list(order.errors)
+        row.cancellation_reason = order.cancellation_reason
+        if row.checks is None:
+            row.checks = []
         by_id = {i.item_id: i for i in row.items}
         for position, item in enumerate(order.items):
             irow = by_id.get(item.item_id)
@@ -283,6 +349,12 @@ class ServiceOrderRepository(_Tracking[ServiceOrder, ServiceOrderRow]):
                 row.items.append(irow)
             irow.position, irow.action, irow.service_spec = position, item.action.value, item.service_spec
             irow.characteristics, irow.state = dict(item.characteristics), item.state.value
+            irow.service_id, irow.service_name, irow.depends_on = (
+                item.service_id,
+                item.service_name,
+                list(item.depends_on),
+            )
+            irow.target_state, irow.error = item.target_state, item.error
 
 
 class LinkRepository:
