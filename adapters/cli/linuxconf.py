@@ -59,7 +59,8 @@ def _burst(size: int) -> str:
 
 
 def _latency(micros: int) -> str:
-    return f"{micros // 1000}ms" if micros % 1000 == 0 else f"{micros}us"
+    # stored as a queue limit in bytes and shown back as a time: 50ms may read back as 49984us
+    return f"{round(micros / 1000)}ms" if micros >= 1000 else f"{micros}us"
 
 
 def _interface(text: str, what: str) -> str:

@@ -43,6 +43,7 @@ from oss_agent.provisioning.failpoints import Failpoints
 from oss_agent.provisioning.journal import DeviceWork, device_work, plan_record
 from oss_agent.provisioning.planner import CheckInstance, Plan, Planner, Resolver
 from oss_agent.provisioning.queue import DeviceQueue
+from oss_agent.provisioning.worker import this_worker
 from oss_agent.service_layer.unit_of_work import SqlAlchemyUnitOfWork
 from oss_agent.storage.provisioning_repository import LeaseStore, PoolStore
 
@@ -114,6 +115,7 @@ class Activator:
                 return None
             now = _now()
             order.start(now)
+            uow.orders.record(order.id, worker=this_worker())
             for item in order.items:
                 if item.action is ItemAction.ADD and item.service_id is None:
                     spec = self.catalog.spec(item.service_spec)
@@ -203,6 +205,7 @@ class Activator:
         all_checks = [r.as_dict() for r in [*before, *after]]
         if failures:
             say(",".join(sorted(failures)), "failed", "; ".join(f"{d}: {m}" for d, m in sorted(failures.items())))
+            await self.failpoints.reach("rollback")
             undone = await rollback(self.uow_factory, works, handles, say)
             reason = "; ".join(f"{d}: {m}" for d, m in sorted(failures.items()))
             reason += " | " + "; ".join(f"{d}: {m}" for d, m in sorted(undone.items()))

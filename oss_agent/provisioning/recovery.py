@@ -27,6 +27,7 @@ from oss_agent.provisioning import finalize
 from oss_agent.provisioning.configmodels import NETCONF, cli_model
 from oss_agent.provisioning.devices import DeviceHandle
 from oss_agent.provisioning.engine import Activator, Progress, _quiet, rollback
+from oss_agent.provisioning.worker import alive, this_worker
 from oss_agent.storage.provisioning_repository import ResourceOrder
 
 logger = logging.getLogger(__name__)
@@ -55,6 +56,9 @@ async def recover(activator: Activator, progress: Progress | None = None) -> Rec
         with activator.uow_factory() as uow:
             decision, checks, _ = uow.orders.journal(order.id)
             works = uow.resource_orders.of_order(order.id)
+            worker = uow.orders.worker(order.id)
+        if worker != this_worker() and alive(worker):
+            continue  # another live agent is running it now
         if order.commit_started_at is None:
             finalize.failed(
                 activator.uow_factory, order.id, "interrupted before any device was touched; nothing changed", {}

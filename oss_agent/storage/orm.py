@@ -177,6 +177,7 @@ class ServiceOrderRow(Base):
     # what the order will leave on the network (services, renderings, resources), written before any
     # device changes, so that a restarted agent can finish an order it had decided to commit
     plan: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    worker: Mapped[str | None] = mapped_column(String(128))  # the process running it: host:pid:start
     items: Mapped[list[ServiceOrderItemRow]] = relationship(
         back_populates="order",
         cascade="all, delete-orphan",

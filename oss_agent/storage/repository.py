@@ -274,6 +274,11 @@ class ServiceOrderRepository(_Tracking[ServiceOrder, ServiceOrderRow]):
         rows = self.session.scalars(query.options(selectinload(ServiceOrderRow.items)))
         return [self._load(row) for row in rows]
 
+    def worker(self, order_id: str) -> str | None:
+        """The process that claimed the order (``host:pid:start``), if any."""
+        row = self.session.get(ServiceOrderRow, order_id)
+        return None if row is None else row.worker
+
     def journal(self, order_id: str) -> tuple[str | None, builtins.list[Any], dict[str, Any] | None]:
         """The activation decision recorded for an order (``commit`` or None), its check results and plan."""
         row = self.session.get(ServiceOrderRow, order_id)
@@ -286,10 +291,13 @@ class ServiceOrderRepository(_Tracking[ServiceOrder, ServiceOrderRow]):
         decision: str | None = None,
         checks: builtins.list[Any] | None = None,
         plan: dict[str, Any] | None = None,
+        worker: str | None = None,
     ) -> None:
         row = self.session.get(ServiceOrderRow, order_id)
         if row is None:
             return
+        if worker is not None:
+            row.worker = worker
         if decision is not None:
             row.decision = decision
         if checks is not None:
