@@ -273,6 +273,24 @@ def lldpd_conf(device: Device) -> str:
             "configure lldp tx-interval 1\nconfigure lldp portidsubtype ifname\n")
 
 
+def netconf_startup(device: Device) -> str:
+    """netconfd's startup configuration: an ietf-interfaces entry for each data-plane port.
+
+    yuma123 takes a port administratively down when its entry is *deleted* from the configuration,
+    so the entries belong to the router's base configuration: a service only adds leaves (a
+    description) to an entry that exists, and removing them later leaves the port up.
+    """
+    entries = "".join(
+        f"<interface><name>{iface.name}</name>"
+        f'<type xmlns:ianaift="urn:ietf:params:xml:ns:yang:iana-if-type">ianaift:ethernetCsmacd</type></interface>'
+        for iface in device.interfaces
+    )
+    return (
+        '<?xml version="1.0" encoding="UTF-8"?>\n<config xmlns="urn:ietf:params:xml:ns:netconf:base:1.0">'
+        f'<interfaces xmlns="urn:ietf:params:xml:ns:yang:ietf-interfaces">{entries}</interfaces></config>\n'
+    )
+
+
 GET_INTERFACE_IPV4 = r"""#!/bin/sh
 # netconfd's ietf-interfaces module runs `get-interface-ipv4 IFNAME` and aborts without it
 # (Debian does not ship it): print the ietf-ip ipv4 container for the interface.

@@ -51,6 +51,9 @@ def write_configs(device: Device, topology: Topology, secrets: LabSecrets, paths
         _write(paths.snmp_client_conf / f"{app}.conf", configs.snmp_client_conf(paths), 0o644)
     _write(paths.sshd_conf, configs.sshd_conf(device, secrets, paths, host_key), 0o644)
     (paths.yuma_home / "data").mkdir(parents=True, exist_ok=True)
+    startup = paths.yuma_home / "data" / "startup-cfg.xml"
+    if not startup.exists():  # a revived router keeps what netconfd saved there
+        _write(startup, configs.netconf_startup(device), 0o644)
 
 
 def install_shell_bin(run_dir: Path) -> Path:

@@ -161,7 +161,17 @@ class Activator:
         async with self.queue.hold(order_id, the_plan.devices):
             if not self.begin_commit(order_id):
                 return OrderState.CANCELLED.value
-            return await self._activate(the_plan, say)
+            # planned again now that no one else changes these devices: an order ahead in the queue may
+            # have changed the same services (their stored renderings and values are read afresh)
+            try:
+                again = self.load_plan(order, allocate=True)
+            except (DomainError, AdapterError) as exc:
+                return finalize.failed(self.uow_factory, order_id, f"planning failed: {exc}", {})
+            if not set(again.devices) <= set(the_plan.devices):
+                extra = ", ".join(sorted(set(again.devices) - set(the_plan.devices)))
+                reason = f"the order's devices changed while it waited ({extra})"
+                return finalize.failed(self.uow_factory, order_id, reason, {})
+            return await self._activate(again, say)
 
     def begin_commit(self, order_id: str) -> bool:
         with self.uow_factory() as uow:

@@ -4,8 +4,8 @@
 a crash would: nothing is flushed or cleaned up. The points are ``before-snapshot``,
 ``applying:DEVICE`` (journal says applying, nothing sent yet), ``applied:DEVICE`` (CLI changed,
 NETCONF not yet), ``prepared:DEVICE``, ``checked``, ``rollback`` (about to restore after a failure),
-``decided``, ``confirmed:DEVICE`` and ``finalized``. In-process tests pass hooks instead (a coroutine run at the point), to inject real
-faults into the lab at a precise moment.
+``decided``, ``confirmed:DEVICE`` and ``finalized``. In-process tests pass hooks instead (a coroutine
+run at the point), to inject real faults into the lab at a precise moment.
 """
 
 from __future__ import annotations

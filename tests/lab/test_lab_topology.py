@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from lab import LabError
-from lab.configs import DevicePaths, frr_conf, shell_sshd_conf, snmpd_conf, sshd_conf
+from lab.configs import DevicePaths, frr_conf, netconf_startup, shell_sshd_conf, snmpd_conf, sshd_conf
 from lab.inventory import build, v3_access
 from lab.readiness import parse_lldp_neighbors
 from lab.secrets import ensure
@@ -123,6 +123,8 @@ def test_rendered_configs_hold_the_pitfall_fixes(tmp_path: Path) -> None:
     assert "interface eth3\n description upstream to inet:eth0\n ip address 198.18.4.1/24" in frr_conf(
         topo.device("p1"), topo, tmp_path / "frr.log"
     )
+    startup = netconf_startup(topo.device("pe1"))  # every port has its entry: a service only describes it
+    assert [startup.count(f"<name>eth{i}</name>") for i in (1, 2, 3)] == [1, 1, 1]
     cpe_sshd = shell_sshd_conf("ce1", secrets, paths, tmp_path / "key", tmp_path / "shell-bin")
     assert f"ForceCommand {tmp_path / 'shell-bin' / 'lab-shell'}" in cpe_sshd and "830" not in cpe_sshd
     sshd = sshd_conf(topo.device("pe1"), secrets, paths, tmp_path / "key")

@@ -132,7 +132,8 @@ def internet_access(site: str, lan: str, **extra: Any) -> dict[str, Any]:
 
 
 def modify(service_id: str, state: str | None = None, **values: Any) -> dict[str, Any]:
-    service: dict[str, Any] = {"id": service_id, "serviceCharacteristic": [{"name": k, "value": v} for k, v in values.items()]}
+    characteristics = [{"name": k, "value": v} for k, v in values.items()]
+    service: dict[str, Any] = {"id": service_id, "serviceCharacteristic": characteristics}
     if state:
         service["state"] = state
     return {"serviceOrderItem": [{"id": "1", "action": "modify", "service": service}]}
@@ -155,7 +156,10 @@ def prov(lab: LabHandle, tmp_path_factory: pytest.TempPathFactory) -> Iterator[P
     loop = asyncio.new_event_loop()
     handle = Prov(agent, runner, lab, loop)
     try:
-        handle.run(discover_all(agent))
+        results = handle.run(discover_all(agent))
+        with agent.uow as uow:
+            cabled = {end.device for link in uow.links.list() for end in (link.a, link.b)}
+        assert {"ce1", "ce2"} <= cabled, {r.device: (r.errors, r.skipped) for r in results}
         yield handle
     finally:
         handle.run(handle.ctx.close())

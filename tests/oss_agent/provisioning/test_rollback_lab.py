@@ -19,13 +19,13 @@ from oss_agent.discovery.service import discover_all
 from oss_agent.domain.resource_order import Phase
 from oss_agent.domain.service import ServiceState
 
-from .conftest import CHANGED, Prov, ping, raw_configs, same_as, site_interconnect, make_catalog
+from .conftest import CHANGED, Prov, make_catalog, ping, raw_configs, same_as, site_interconnect
 
 pytestmark = pytest.mark.lab
 
 
 def assert_rolled_back(prov: Prov, order_id: str, baseline: dict[str, str], culprit: str, message: str) -> None:
-    order, works, checks = prov.order(order_id)
+    order, works, _ = prov.order(order_id)
     assert order.state.value == "failed"
     reason = order.errors[-1]["message"]
     assert culprit in reason and message in reason, reason
