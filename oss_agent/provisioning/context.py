@@ -20,9 +20,10 @@ from oss_agent.errors import ConfigError, ConfigProblem
 from oss_agent.provisioning.catalog import Catalog, default_catalog_dir, load_catalog
 from oss_agent.provisioning.engine import ActivationSettings, Activator
 from oss_agent.provisioning.failpoints import Failpoints
-from oss_agent.provisioning.planner import Resolver
+from oss_agent.provisioning.sites import Resolver
 from oss_agent.service_layer.unit_of_work import SqlAlchemyUnitOfWork, UnitOfWork
-from oss_agent.storage.provisioning_repository import LeaseStore, PoolStore
+from oss_agent.storage.pool_repository import PoolStore
+from oss_agent.storage.provisioning_repository import LeaseStore
 
 
 @dataclass

@@ -41,11 +41,13 @@ from oss_agent.provisioning.checks import Checker, CheckResult, expectation
 from oss_agent.provisioning.devices import DeviceHandle, DriverPool
 from oss_agent.provisioning.failpoints import Failpoints
 from oss_agent.provisioning.journal import DeviceWork, device_work, plan_record
-from oss_agent.provisioning.planner import CheckInstance, Plan, Planner, Resolver
+from oss_agent.provisioning.planner import CheckInstance, Plan, Planner
 from oss_agent.provisioning.queue import DeviceQueue
+from oss_agent.provisioning.sites import Resolver
 from oss_agent.provisioning.worker import this_worker
 from oss_agent.service_layer.unit_of_work import SqlAlchemyUnitOfWork
-from oss_agent.storage.provisioning_repository import LeaseStore, PoolStore
+from oss_agent.storage.pool_repository import PoolStore
+from oss_agent.storage.provisioning_repository import LeaseStore
 
 logger = logging.getLogger(__name__)
 Progress = Callable[[str, str, str], None]

@@ -28,7 +28,8 @@ from oss_agent.domain.service_order import ItemAction, ServiceOrder, ServiceOrde
 from oss_agent.provisioning.context import ProvisioningContext
 from oss_agent.provisioning.devices import DeviceHandle
 from oss_agent.provisioning.journal import device_work, model_for
-from oss_agent.provisioning.planner import validate_items
+from oss_agent.provisioning.planner import PORTS
+from oss_agent.provisioning.sites import validate_items
 from oss_agent.service_layer.messagebus import MessageBus
 
 
@@ -67,7 +68,9 @@ async def dry_run(ctx: ProvisioningContext, cmd: SubmitServiceOrder) -> DryRun:
     with ctx.uow() as uow:
         ids = [i.service_id for i in order.items if i.service_id]
         services = {s: svc for s in ids if (svc := uow.services.get(s)) is not None}
-        problems += validate_items(order, ctx.catalog, lambda: ctx.resolver(uow), services)
+        problems += validate_items(
+            order, ctx.catalog, lambda: ctx.resolver(uow), services, lambda port: ctx.pools.holder(PORTS, port)
+        )
         stored = {s: uow.renderings.of_service(s) for s in ids}
     if problems:
         return DryRun([], [], problems)

@@ -22,7 +22,8 @@ from oss_agent.domain.errors import DomainError, InvalidTransitionError, NotFoun
 from oss_agent.domain.service import Service, ServiceState
 from oss_agent.domain.service_order import ItemAction, ServiceOrder, ServiceOrderItem
 from oss_agent.provisioning.context import ProvisioningContext
-from oss_agent.provisioning.planner import validate_items
+from oss_agent.provisioning.planner import PORTS
+from oss_agent.provisioning.sites import validate_items
 from oss_agent.service_layer.unit_of_work import UnitOfWork
 
 
@@ -82,7 +83,13 @@ async def submit_service_order(
         if not problems:
             ids = [i.service_id for i in order.items if i.service_id and i.action is not ItemAction.ADD]
             services = {s: svc for s in ids if (svc := uow.services.get(s)) is not None}
-            problems = validate_items(order, provisioning.catalog, lambda: provisioning.resolver(uow), services)
+            problems = validate_items(
+                order,
+                provisioning.catalog,
+                lambda: provisioning.resolver(uow),
+                services,
+                lambda port: provisioning.pools.holder(PORTS, port),
+            )
         if problems:
             order.external_id = None  # a rejected order does not hold its externalId: a corrected one may use it
             order.reject(now, [_rejection(p) for p in problems])

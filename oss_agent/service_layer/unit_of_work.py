@@ -15,8 +15,8 @@ from sqlalchemy.orm import Session, sessionmaker
 from oss_agent.domain.events import Event
 from oss_agent.storage.discovery_repository import ConfigRepository, DiscoveryRepository
 from oss_agent.storage.hub_repository import Outbox
+from oss_agent.storage.pool_repository import Allocations
 from oss_agent.storage.provisioning_repository import (
-    Allocations,
     CancelRequests,
     ExternalIds,
     RenderingRepository,

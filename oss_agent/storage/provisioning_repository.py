@@ -1,9 +1,7 @@
-"""Repositories of provisioning: services (an aggregate, tracked like the others), renderings, pool
-allocations, resource orders (the activation journal), device leases and cancellation requests.
+"""Repositories of provisioning: services (an aggregate, tracked like the others), renderings,
+resource orders (the activation journal), device leases and cancellation requests.
 
-Pool allocations are made in transactions of their own (:class:`PoolStore`): a value taken must be
-visible to every other order at once, and the unique constraints on ``pool_allocations`` turn a race
-into an ``IntegrityError`` that is answered by trying the next free value.
+Pool allocations are in :mod:`oss_agent.storage.pool_repository`.
 """
 
 from __future__ import annotations
@@ -14,19 +12,16 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import delete, select
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
-from oss_agent.domain.errors import DomainError
-from oss_agent.domain.pools import PoolSpec
 from oss_agent.domain.resource_order import Phase
 from oss_agent.domain.service import Service, ServiceState
 from oss_agent.storage.provisioning_tables import (
     CancelRequestRow,
     DeviceLeaseRow,
     OrderExternalIdRow,
-    PoolAllocationRow,
     ResourceOrderRow,
     ServiceRenderingRow,
     ServiceRow,
@@ -131,112 +126,6 @@ class RenderingRepository:
 
 def _rendering(row: ServiceRenderingRow) -> Rendering:
     return Rendering(row.service_id, row.device, row.part, row.rendering, tuple(row.preexisting))
-
-
-class PoolExhaustedError(DomainError):
-    """A pool has no free value left."""
-
-
-@dataclass(frozen=True, slots=True)
-class Allocation:
-    pool: str
-    value: str
-    service_id: str
-    purpose: str
-    allocated_at: datetime
-
-
-class Allocations:
-    """Pool values inside the caller's transaction: released together with the change that frees them."""
-
-    def __init__(self, session: Session) -> None:
-        self.session = session
-
-    def release(self, service_id: str) -> None:
-        self.session.execute(delete(PoolAllocationRow).where(PoolAllocationRow.service_id == service_id))
-
-
-class PoolStore:
-    """Allocations, each in a transaction of its own (see the module docstring)."""
-
-    def __init__(self, session_factory: sessionmaker[Session]) -> None:
-        self.session_factory = session_factory
-
-    def held(self, service_id: str) -> dict[str, Allocation]:
-        """The values a service holds, by purpose."""
-        with self.session_factory() as session:
-            rows = session.scalars(select(PoolAllocationRow).where(PoolAllocationRow.service_id == service_id))
-            return {r.purpose: _allocation(r) for r in rows}
-
-    def allocate(self, pool: PoolSpec, service_id: str, purpose: str) -> str:
-        """The value ``service_id`` holds in ``pool`` for ``purpose``: the one it has, or the lowest free one."""
-        for _ in range(ALLOCATION_ATTEMPTS):
-            try:
-                with self.session_factory() as session, session.begin():
-                    mine = session.scalar(
-                        select(PoolAllocationRow.value).where(
-                            PoolAllocationRow.pool == pool.name,
-                            PoolAllocationRow.service_id == service_id,
-                            PoolAllocationRow.purpose == purpose,
-                        )
-                    )
-                    if mine is not None:
-                        return mine
-                    used = set(
-                        session.scalars(select(PoolAllocationRow.value).where(PoolAllocationRow.pool == pool.name))
-                    )
-                    value = next((v for v in pool.values() if v not in used), None)
-                    if value is None:
-                        raise PoolExhaustedError(f"pool {pool.name} is exhausted ({pool.capacity} values, all held)")
-                    session.add(
-                        PoolAllocationRow(
-                            pool=pool.name, value=value, service_id=service_id, purpose=purpose, allocated_at=_now()
-                        )
-                    )
-                return value
-            except (IntegrityError, OperationalError):
-                continue  # another order took that value (or this purpose) first, or SQLite was busy: look again
-        raise PoolExhaustedError(f"pool {pool.name}: no value could be taken after {ALLOCATION_ATTEMPTS} attempts")
-
-    def peek(self, pool: PoolSpec, service_id: str, purpose: str, also_taken: Iterable[str] = ()) -> str:
-        """The value :meth:`allocate` would give now, taking nothing (for a dry run)."""
-        with self.session_factory() as session:
-            mine = session.scalar(
-                select(PoolAllocationRow.value).where(
-                    PoolAllocationRow.pool == pool.name,
-                    PoolAllocationRow.service_id == service_id,
-                    PoolAllocationRow.purpose == purpose,
-                )
-            )
-            if mine is not None:
-                return mine
-            used = set(session.scalars(select(PoolAllocationRow.value).where(PoolAllocationRow.pool == pool.name)))
-        used |= set(also_taken)
-        value = next((v for v in pool.values() if v not in used), None)
-        if value is None:
-            raise PoolExhaustedError(f"pool {pool.name} is exhausted ({pool.capacity} values, all held)")
-        return value
-
-    def release(self, service_id: str) -> int:
-        with self.session_factory() as session, session.begin():
-            result = session.execute(delete(PoolAllocationRow).where(PoolAllocationRow.service_id == service_id))
-            return int(getattr(result, "rowcount", 0) or 0)
-
-    def allocations(self, pool: str | None = None) -> list[Allocation]:
-        with self.session_factory() as session:
-            query = select(PoolAllocationRow).order_by(PoolAllocationRow.pool, PoolAllocationRow.id)
-            if pool is not None:
-                query = query.where(PoolAllocationRow.pool == pool)
-            return [_allocation(r) for r in session.scalars(query)]
-
-    def usage(self) -> dict[str, int]:
-        with self.session_factory() as session:
-            rows = session.execute(select(PoolAllocationRow.pool, func.count()).group_by(PoolAllocationRow.pool))
-            return {pool: int(count) for pool, count in rows}
-
-
-def _allocation(row: PoolAllocationRow) -> Allocation:
-    return Allocation(row.pool, row.value, row.service_id, row.purpose, row.allocated_at)
 
 
 @dataclass

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import pytest
 
+from oss_agent.domain.catalog import OrderRejectedError
 from oss_agent.domain.service import ServiceState
 from oss_agent.provisioning import operations
 from oss_agent.provisioning.request import read_order
@@ -66,6 +67,8 @@ def test_site_interconnect_from_activation_to_deletion(prov: Prov, baseline: dic
         "pe1", "pe1:eth3", "pe2", "pe2:eth3", "ce1", "ce1:eth1", "ce2", "ce2:eth1"
     }
     assert "rate 10Mbit" in _qdisc(prov, "ce1")
+    with pytest.raises(OrderRejectedError, match="access port ce1:eth1 carries service"):
+        prov.submit(internet_access("customer1", "198.18.2.0/24"))  # one service per customer port
 
     # modify: only what the new rendering changes is sent (the shaper), nothing else
     changed = prov.submit(modify(service_id, bandwidthMbps=30))
