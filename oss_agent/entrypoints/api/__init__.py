@@ -10,7 +10,7 @@ from __future__ import annotations
 from fastapi import Depends, FastAPI
 
 from oss_agent.bootstrap import Agent
-from oss_agent.entrypoints.api import fault_kpi, perf, tmf, tmf639, tmf642, tmf642_hub
+from oss_agent.entrypoints.api import fault_kpi, perf, provisioning, tmf, tmf639, tmf642, tmf642_hub
 from oss_agent.storage.engine import make_session_factory
 
 
@@ -31,4 +31,6 @@ def create_app(agent: Agent) -> FastAPI:
     app.include_router(tmf642.router)
     app.include_router(tmf642_hub.router)
     app.include_router(fault_kpi.router)
+    for router in provisioning.ROUTERS:
+        app.include_router(router)
     return app

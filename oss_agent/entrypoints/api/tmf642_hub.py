@@ -1,68 +1,11 @@
-"""TMF642's event hub: register and remove listeners; delivery is the dispatcher's job.
-
-A subscription is stored (it outlives restarts) and receives the events committed after it was
-created that pass its ``query``; a query we could not apply is refused with 400 rather than
-ignored, so a listener never gets more than it asked for.
-"""
+"""TMF642's event hub: register and remove listeners of alarm events (see :mod:`.hubs`)."""
 
 from __future__ import annotations
 
-from typing import Any
-from urllib.parse import urlsplit
+from oss_agent.entrypoints.api.hubs import EventSubscriptionInput, hub_router
+from oss_agent.fault.hub.store import ALARM_HUB
+from oss_agent.fault.hub.tmf642 import BASE
 
-from fastapi import APIRouter, Request, Response
-from pydantic import BaseModel, Field
+router = hub_router(BASE, ALARM_HUB, "TMF642 event hub")
 
-from oss_agent.entrypoints.api.tmf import TmfError
-from oss_agent.fault.hub.store import HubStore, Subscription
-from oss_agent.fault.hub.tmf642 import BASE, QueryError
-
-router = APIRouter(prefix=BASE, tags=["TMF642 event hub"])
-
-
-class EventSubscriptionInput(BaseModel):
-    callback: str = Field(min_length=1)
-    query: str | None = None
-
-
-def _store(request: Request) -> HubStore:
-    return HubStore(request.app.state.session_factory)
-
-
-def _body(sub: Subscription) -> dict[str, Any]:
-    return {"id": sub.id, "callback": sub.callback, "query": sub.query}
-
-
-@router.post("/hub", status_code=201, summary="Register a listener")
-def register_listener(request: Request, response: Response, data: EventSubscriptionInput) -> dict[str, Any]:
-    parts = urlsplit(data.callback)
-    if parts.scheme not in ("http", "https") or not parts.netloc:
-        raise TmfError(400, f"callback must be an http(s) URL, got {data.callback!r}")
-    try:
-        sub = _store(request).subscribe(data.callback, data.query or "")
-    except QueryError as exc:
-        raise TmfError(400, str(exc)) from exc
-    response.headers["Location"] = f"{str(request.base_url).rstrip('/')}{BASE}/hub/{sub.id}"
-    return _body(sub)
-
-
-@router.get("/hub", summary="List listeners")
-def list_listeners(request: Request, response: Response) -> list[dict[str, Any]]:
-    subs = [_body(s) for s in _store(request).subscriptions()]
-    response.headers.update({"X-Total-Count": str(len(subs)), "X-Result-Count": str(len(subs))})
-    return subs
-
-
-@router.get("/hub/{subscription_id}", summary="Retrieve a listener")
-def retrieve_listener(request: Request, subscription_id: str) -> dict[str, Any]:
-    sub = _store(request).get(subscription_id)
-    if sub is None:
-        raise TmfError(404, f"no listener with id {subscription_id!r}")
-    return _body(sub)
-
-
-@router.delete("/hub/{subscription_id}", status_code=204, summary="Unregister a listener")
-def unregister_listener(request: Request, subscription_id: str) -> Response:
-    if not _store(request).unsubscribe(subscription_id):
-        raise TmfError(404, f"no listener with id {subscription_id!r}")
-    return Response(status_code=204)
+__all__ = ["EventSubscriptionInput", "router"]

@@ -18,7 +18,10 @@ from oss_agent.domain.service_order import ItemAction, OrderState, ServiceOrder,
 
 T0 = datetime(2026, 11, 30, 12, 0, tzinfo=UTC)
 SPEC = ServiceSpec(
-    id="s", name="S", description="", version="1",
+    id="s",
+    name="S",
+    description="",
+    version="1",
     characteristics=(
         CharacteristicSpec("customer", ValueType.STRING),
         CharacteristicSpec("siteA", ValueType.SITE, modifiable=False),
@@ -28,7 +31,8 @@ SPEC = ServiceSpec(
         CharacteristicSpec("asn", ValueType.ASN, required=False),
     ),
     endpoints=(EndpointSpec("a", "siteA", "lan"), EndpointSpec("b", "siteB", "lan")),
-    pools=(), templates={},
+    pools=(),
+    templates={},
 )
 GOOD = {"customer": "ACME Ltd.", "siteA": "customer1", "siteB": "customer2", "lan": "10.1.0.0/24"}
 
@@ -36,8 +40,25 @@ GOOD = {"customer": "ACME Ltd.", "siteA": "customer1", "siteB": "customer2", "la
 @pytest.mark.parametrize(
     "value",
     [
-        "ACME\nend", "ACME\r", "x\tinterface eth0", "end", "Exit", "do write", "no router bgp 65000", "a ]]>]]> b",
-        "&lt;", "<x/>", "it's", "a;b", "$(reboot)", "`id`", "a|b", "x" * 65, "", "-leading", "a{b}",
+        "ACME\nend",
+        "ACME\r",
+        "x\tinterface eth0",
+        "end",
+        "Exit",
+        "do write",
+        "no router bgp 65000",
+        "a ]]>]]> b",
+        "&lt;",
+        "<x/>",
+        "it's",
+        "a;b",
+        "$(reboot)",
+        "`id`",
+        "a|b",
+        "x" * 65,
+        "",
+        "-leading",
+        "a{b}",
     ],
 )
 def test_free_text_that_could_carry_configuration_is_refused(value: str) -> None:
@@ -78,8 +99,11 @@ def test_ownership_removes_only_what_the_service_owned() -> None:
     assert created.add == {"new"} and created.preexisting["s2"] == {"base"}
     owned_by_other = plan({"s3": Rendered(frozenset(), frozenset({"shared"}))}, others={"shared"}, running={"shared"})
     assert owned_by_other.preexisting["s3"] == set()  # when the other goes, the next owner still removes it
-    moved = plan({"old": Rendered(frozenset({"x"}), frozenset()), "new": Rendered(frozenset(), frozenset({"x"}))},
-                 others=set(), running={"x"})
+    moved = plan(
+        {"old": Rendered(frozenset({"x"}), frozenset()), "new": Rendered(frozenset(), frozenset({"x"}))},
+        others=set(),
+        running={"x"},
+    )
     assert moved.empty and moved.preexisting["new"] == set()  # one order deletes and adds the same item: it stays
     redeploy = plan({"s": Rendered(frozenset({"a", "b"}), frozenset({"a", "b"}))}, set(), running={"a"})
     assert redeploy.add == {"b"} and redeploy.remove == set()
@@ -126,7 +150,10 @@ def test_pools_enumerate_blocks_and_ranges() -> None:
     links = PoolSpec("l", "ipv4", prefix="198.19.128.0/30", size=31)
     assert list(links.values()) == ["198.19.128.0/31", "198.19.128.2/31"] and links.capacity == 2
     assert describe(links, "198.19.128.2/31") == {
-        "value": "198.19.128.2/31", "prefix": "198.19.128.2/31", "prefixlen": 31, "first": "198.19.128.2",
+        "value": "198.19.128.2/31",
+        "prefix": "198.19.128.2/31",
+        "prefixlen": 31,
+        "first": "198.19.128.2",
         "second": "198.19.128.3",
     }
     assert list(PoolSpec("asn", "integer", first=65001, last=65003).values()) == ["65001", "65002", "65003"]

@@ -42,7 +42,7 @@ def test_concurrent_allocations_are_unique_and_asking_again_gives_the_same(store
             start.wait()
             for purpose in ("link-a", "link-b"):
                 got[f"s{index}/{purpose}"] = store.allocate(POOL, f"s{index}", purpose)
-        except BaseException as exc:  # noqa: BLE001 - reported below
+        except BaseException as exc:
             errors.append(exc)
 
     threads = [threading.Thread(target=take, args=(i,)) for i in range(16)]
@@ -65,8 +65,9 @@ def test_the_database_refuses_a_value_held_twice(store: PoolStore) -> None:
 
     store.allocate(POOL, "s1", "link-a")
     with pytest.raises(IntegrityError), store.session_factory() as session, session.begin():
-        session.add(PoolAllocationRow(pool=POOL.name, value="198.19.128.0/31", service_id="s2", purpose="x",
-                                      allocated_at=T0))
+        session.add(
+            PoolAllocationRow(pool=POOL.name, value="198.19.128.0/31", service_id="s2", purpose="x", allocated_at=T0)
+        )
     assert store.claim("access-port", "ce1:eth1", "s1", "port-a") == "s1"
     assert store.claim("access-port", "ce1:eth1", "s2", "port-a") == "s1"  # held: the holder is answered
     assert store.holder("access-port", "ce1:eth1") == "s1" and store.usage() == {"access-link": 1, "access-port": 1}
