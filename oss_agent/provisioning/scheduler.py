@@ -45,7 +45,7 @@ class OrderScheduler:
         start = order.requested_start
         if start is not None and start > datetime.now(UTC):
             self.scheduler.add_job(
-                self.enqueue,
+                self._due,
                 "date",
                 args=[order_id],
                 id=f"order:{order_id}",
@@ -57,6 +57,10 @@ class OrderScheduler:
         if order_id not in self.running:
             task = asyncio.get_running_loop().create_task(self._run(order_id), name=f"order {order_id}")
             self.running[order_id] = task
+
+    async def _due(self, order_id: str) -> None:
+        """The date job (a coroutine, so APScheduler runs it on the event loop, not in a thread)."""
+        self.enqueue(order_id)
 
     async def _run(self, order_id: str) -> str:
         try:

@@ -151,6 +151,7 @@ class HubStore:
             pending = select(HubDeliveryRow.subscription_id).where(HubDeliveryRow.delivered_at.is_(None)).distinct()
             rows = session.scalars(
                 select(HubSubscriptionRow).where(
+                    HubSubscriptionRow.api == self.hub.name,
                     HubSubscriptionRow.id.in_(pending),
                     (HubSubscriptionRow.next_attempt_at.is_(None)) | (HubSubscriptionRow.next_attempt_at <= now),
                 )

@@ -219,4 +219,6 @@ def test_the_order_hub_sends_schema_valid_events_to_a_listener(client: TestClien
     [pending] = store.pending(registered.json()["id"])
     v641("ServiceOrderCreateEvent").validate(pending.body)
     assert pending.body["event"]["serviceOrder"]["id"] == order["id"]
+    alarms = HubStore(client.app.state.session_factory, "http://testserver")  # type: ignore[attr-defined]
+    assert alarms.due(datetime.now(UTC)) == []  # each API's dispatcher serves its own listeners only
     assert client.delete(f"{ORDERING}/hub/{registered.json()['id']}").status_code == 204
