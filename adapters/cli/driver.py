@@ -34,13 +34,14 @@ from adapters.target import DeviceTarget
 RESTORE_ATTEMPTS = 3
 
 
-def apply_guarded(connection: Any, lines: Sequence[str], device: str) -> str:
+def apply_guarded(connection: Any, lines: Sequence[str], device: str, before: str | None = None) -> str:
     """Apply ``lines`` in configuration mode; on a refused line restore the configuration from before.
 
     Runs in a worker thread with the device's lock held, so nothing else changes the device's
-    configuration between the capture and the restore. Returns the session output.
+    configuration between the capture and the restore; a caller holding the device for longer (an
+    activation) passes the configuration it read as ``before``. Returns the session output.
     """
-    before = running_config(connection)
+    before = running_config(connection) if before is None else before
     output: str = connection.send_config_set(list(lines), cmd_verify=True)
     refused = session.rejected_lines(output)
     if not refused:
@@ -169,10 +170,11 @@ class CliDriver(BaseDriver):
     async def get_config(self) -> RunningConfig:
         return RunningConfig(await self._call("get_config", running_config))
 
-    async def send_config(self, lines: Sequence[str]) -> str:
-        """Apply configuration lines now: all of them, or none (the configuration is restored)."""
+    async def send_config(self, lines: Sequence[str], before: str | None = None) -> str:
+        """Apply configuration lines now: all of them, or none (the configuration is restored, to
+        ``before`` when given: the caller read it and has held the device since)."""
         device = self.target.name
-        text: str = await self._call("configure", lambda c: apply_guarded(c, lines, device))
+        text: str = await self._call("configure", lambda c: apply_guarded(c, lines, device, before))
         return text
 
     async def save_config(self) -> str:

@@ -117,8 +117,9 @@ class LinuxShellDriver(BaseDriver):
     async def get_config(self) -> RunningConfig:
         return RunningConfig(await self._call("get_config", running_config))
 
-    async def send_config(self, lines: Sequence[str]) -> str:
-        """Apply ``lines`` now: all of them, or none (the configuration from before is restored)."""
+    async def send_config(self, lines: Sequence[str], before: str | None = None) -> str:
+        """Apply ``lines`` now: all of them, or none (the configuration from before, or ``before``,
+        which the caller read and has held the device since, is restored)."""
         try:
             commands = checked(lines)
         except linuxconf.LineError as exc:
@@ -128,11 +129,11 @@ class LinuxShellDriver(BaseDriver):
         device = self.target.name
 
         def work(connection: Any) -> str:
-            before = linuxconf.parse(running_config(connection))
+            previous = linuxconf.parse(running_config(connection) if before is None else before)
             status, output = _apply(connection, commands)
             if status == 0:
                 return output
-            restored = converge(connection, before)
+            restored = converge(connection, previous)
             message = output.strip().splitlines()[-1] if output.strip() else f"exit status {status}"
             what = "configuration restored" if restored else "the configuration could NOT be fully restored"
             raise ConfigurationRejectedError(

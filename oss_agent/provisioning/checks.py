@@ -77,7 +77,7 @@ class Checker:
         self.targets = targets
 
     async def run(
-        self, checks: Iterable[tuple[CheckInstance, str]], phase: str, timeout_s: float, poll_s: float = 0.3
+        self, checks: Iterable[tuple[CheckInstance, str]], phase: str, timeout_s: float, poll_s: float = 0.1
     ) -> list[CheckResult]:
         """Each (check, expected outcome), polled until it shows that outcome or ``timeout_s`` passes."""
         return list(
@@ -115,7 +115,8 @@ class Checker:
         if check.kind == "traffic":
             address = str(ipaddress.IPv4Address(check.param("target")))
             probe = self.drivers.get(target, Protocol.CLI)
-            status, output = await probe.run(f"ping -n -c 2 -i 0.2 -W 1 {address}")
+            # one packet: an answer, an ICMP error or half a second of silence, then the poll asks again
+            status, output = await probe.run(f"ping -n -c 1 -W 0.5 {address}")
             summary = next((line for line in output.splitlines() if "packets transmitted" in line), output[-120:])
             return status == 0, f"ping {address} from {check.device}: {summary.strip()}"
         driver = self.drivers.get(target, Protocol.CLI)

@@ -56,10 +56,11 @@ class DeviceHandle:
             return None
         return str(await self.netconf.get_config_xml("running"))
 
-    async def apply_cli(self, lines: list[str]) -> None:
-        """All the lines, or none (the driver restores what was there and raises with the device's message)."""
+    async def apply_cli(self, lines: list[str], before: str | None = None) -> None:
+        """All the lines, or none (the driver restores ``before``, or what it reads first, and raises
+        with the device's message)."""
         if lines:
-            await self.cli.send_config(lines)
+            await self.cli.send_config(lines, before)
 
     async def prepare_netconf(self, xml: str, persist_id: str, timeout_s: int) -> None:
         """Candidate, edit, confirmed commit: the change is live but reverts unless confirmed in time."""

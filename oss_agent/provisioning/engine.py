@@ -282,7 +282,7 @@ class Activator:
         ro.phase = Phase.APPLYING
         await self.failpoints.reach(f"applying:{device}")
         say(device, "applying", f"{len(ro.change_cli or [])} CLI lines")
-        await handle.apply_cli(list(ro.change_cli or []))
+        await handle.apply_cli(list(ro.change_cli or []), ro.snapshot_cli)
         await self.failpoints.reach(f"applied:{device}")
         if ro.change_netconf and ro.persist_id:
             say(device, "netconf", f"confirmed commit (persist id {ro.persist_id})")

@@ -79,3 +79,38 @@ def traps(
         )
     )
     typer.echo(json.dumps(figures))
+
+
+@app.command("activation")
+def activation(
+    sites: Annotated[int, typer.Option("--sites", min=10, max=60, help="customer sites (a PE and a CE each)")] = 10,
+    rounds: Annotated[int, typer.Option("--rounds", min=1, max=20, help="rounds of: add at every site, delete")] = 3,
+    prefix: Annotated[str, typer.Option(help="the bench lab's name prefix (namespaces, veths)")] = "bact",
+    mgmt_subnet: Annotated[str, typer.Option(help="the bench lab's management subnet")] = "100.73.0.0/24",
+    keep_lab: Annotated[bool, typer.Option(help="leave the bench lab running afterwards")] = False,
+) -> None:
+    """Service orders through the agent vs a plain script pushing the same changes; last line is JSON."""
+    import json
+
+    from oss_agent.entrypoints.bench import activation as bench_activation
+
+    figures, lab_up_s = bench_activation.bench(sites, rounds, prefix, mgmt_subnet, keep_lab)
+    STATE.out.print(f"sites lab of {figures['devices']} devices ({figures['sites']} sites) up in {lab_up_s:.1f} s")
+    agent, floor = figures["agent"], figures["floor"]
+    rows = []
+    for key, label in (
+        ("prepared_p50_s", "accepted -> every device changed, p50 (s)"),
+        ("prepared_p95_s", "accepted -> every device changed, p95 (s)"),
+        ("committed_p50_s", "accepted -> every device committed, p50 (s)"),
+        ("committed_p95_s", "accepted -> every device committed, p95 (s)"),
+        ("verified_p50_s", "accepted -> verified complete, p50 (s)"),
+        ("verified_p95_s", "accepted -> verified complete, p95 (s)"),
+        ("orders_per_min", "orders per minute (batches of every site at once)"),
+    ):
+        ratio = agent[key] / floor[key] if floor[key] else float("nan")
+        rows.append([label, f"{agent[key]:.3f}", f"{floor[key]:.3f}", f"{ratio:.2f}"])
+    counts = [f"{side['orders']} ({side['failed']})" for side in (agent, floor)]
+    rows.append(["orders measured (failed)", *counts, ""])
+    title = f"internet-access orders over {figures['devices']} devices, {rounds} rounds of add + delete"
+    STATE.out.print(table(title, ["figure", "agent", "floor (plain script)", "agent / floor"], rows))
+    typer.echo(json.dumps(figures))
