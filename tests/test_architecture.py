@@ -4,7 +4,8 @@ check fails when someone adds a forbidden import.
 Rules:
 - ``adapters`` imports nothing of this project;
 - ``lab`` imports nothing of this project (it is a standalone lab builder);
-- ``oss_agent`` never imports ``bss_bridge``; only its entry points may use ``lab``;
+- ``oss_agent`` never imports ``bss_bridge``; only its entry points may use ``lab``, and nothing below
+  the entry points imports them (provisioning renders TMF shapes itself, the API only serves them);
 - ``oss_agent.domain`` imports only the standard library (and itself);
 - ``bss_bridge`` never touches OSS tables: no ``oss_agent.storage`` import, no OSS table name in a string.
 """
@@ -57,6 +58,17 @@ def imports_of(tree: ast.AST, module: str, is_package: bool) -> list[tuple[str, 
     return found
 
 
+def _type_checking_only(tree: ast.AST, line: int) -> bool:
+    """True when the import on ``line`` sits under ``if TYPE_CHECKING:`` (no run-time dependency)."""
+    return any(
+        isinstance(node, ast.If)
+        and isinstance(node.test, ast.Name)
+        and node.test.id == "TYPE_CHECKING"
+        and any(getattr(child, "lineno", -1) == line for child in ast.walk(node))
+        for node in ast.walk(tree)
+    )
+
+
 def oss_table_names() -> set[str]:
     from oss_agent.storage.schema import Base
 
@@ -78,6 +90,12 @@ def check(root: Path) -> list[Violation]:
                 if package == "oss_agent" and top == "bss_bridge":
                     violations.append(Violation(module, line, f"oss_agent must not import {target}"))
                 if package == "oss_agent" and top == "lab" and not module.startswith("oss_agent.entrypoints"):
+                    violations.append(Violation(module, line, f"only entry points may import {target}"))
+                if (
+                    target.startswith("oss_agent.entrypoints")
+                    and not module.startswith("oss_agent.entrypoints")
+                    and not _type_checking_only(tree, line)
+                ):
                     violations.append(Violation(module, line, f"only entry points may import {target}"))
                 if (
                     module.startswith("oss_agent.domain")
@@ -108,6 +126,7 @@ def test_the_project_follows_the_dependency_rules() -> None:
         ("lab/evil.py", "import adapters\n", "lab must not import"),
         ("oss_agent/evil.py", "import bss_bridge.core\n", "oss_agent must not import"),
         ("oss_agent/service_layer/evil.py", "from lab import up\n", "only entry points may import"),
+        ("oss_agent/provisioning/evil.py", "from oss_agent.entrypoints import api\n", "only entry points may import"),
         ("oss_agent/domain/evil.py", "import sqlalchemy\n", "the domain may import only the stdlib"),
         ("oss_agent/domain/evil.py", "from adapters import Secret\n", "the domain may import only the stdlib"),
         ("bss_bridge/evil.py", "from oss_agent.storage.orm import DeviceRow\n", "must not touch OSS storage"),

@@ -114,6 +114,7 @@ class Planner:
                     )
                     for e in spec.endpoints
                 ]
+                self._claim_ports(endpoints, service_id, allocate)
                 renderings = self._render(spec, service_id, name, values, state, endpoints)
             checks = self._checks(spec, service_id, name, values, state, endpoints) if endpoints else []
             resources = tuple(

@@ -41,7 +41,7 @@ def test_disjoint_orders_run_in_parallel_and_a_shared_device_in_arrival_order(pr
     (a_start, a_end), (b_start, b_end) = _span(log, "A"), _span(log, "B")
     assert a_start < b_end and b_start < a_end  # pe1/ce1 and pe2/ce2 overlap in time
     service_a = prov.order(first)[0].items[0].service_id
-    links = {a.value for a in prov.ctx.pools.allocations()}
+    links = {a.value for a in prov.ctx.pools.allocations("access-link")}
     assert len(links) == 2  # each its own access link
 
     # the same externalId again: the first order, not a second activation
