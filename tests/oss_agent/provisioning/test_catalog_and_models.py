@@ -185,3 +185,14 @@ def test_linux_and_netconf_items_and_change() -> None:
     )
     assert removed.xml is not None and 'operation="remove"' in removed.xml and "delete" not in removed.xml
     assert NETCONF.same(removed.target, base)
+
+
+@pytest.mark.parametrize("name", ["site-interconnect", "internet-access"])
+def test_the_example_orders_read_clean_and_name_a_catalog_specification(name: str) -> None:
+    import yaml
+
+    command = read_order(yaml.safe_load((CATALOG / "examples" / f"{name}.yaml").read_text()))
+    assert command.problems == () and command.items[0].service_spec == name
+    spec = load_catalog(CATALOG).spec(name)
+    values, problems = spec.values(dict(command.items[0].characteristics), "x")
+    assert problems == [] and values["bandwidthMbps"] in (10, 20)
