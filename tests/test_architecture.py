@@ -6,7 +6,9 @@ Rules:
 - ``lab`` imports nothing of this project (it is a standalone lab builder);
 - ``oss_agent`` never imports ``bss_bridge``; only its entry points may use ``lab``;
 - ``oss_agent.domain`` imports only the standard library (and itself);
-- ``bss_bridge`` never touches OSS tables: no ``oss_agent.storage`` import, no OSS table name in a string.
+- ``bss_bridge`` never imports ``oss_agent`` at all (the two sides talk only through TMF APIs and
+  their hubs) and names no OSS table in a string;
+- ``bss_bridge.domain`` imports only the standard library (and itself).
 """
 
 from __future__ import annotations
@@ -79,14 +81,13 @@ def check(root: Path) -> list[Violation]:
                     violations.append(Violation(module, line, f"oss_agent must not import {target}"))
                 if package == "oss_agent" and top == "lab" and not module.startswith("oss_agent.entrypoints"):
                     violations.append(Violation(module, line, f"only entry points may import {target}"))
-                if (
-                    module.startswith("oss_agent.domain")
-                    and top not in stdlib
-                    and not target.startswith("oss_agent.domain")
-                ):
-                    violations.append(Violation(module, line, f"the domain may import only the stdlib, not {target}"))
-                if package == "bss_bridge" and target.startswith("oss_agent.storage"):
-                    violations.append(Violation(module, line, f"bss_bridge must not touch OSS storage ({target})"))
+                for domain in ("oss_agent.domain", "bss_bridge.domain"):
+                    if module.startswith(domain) and top not in stdlib and not target.startswith(domain):
+                        violations.append(
+                            Violation(module, line, f"the domain may import only the stdlib, not {target}")
+                        )
+                if package == "bss_bridge" and top == "oss_agent":
+                    violations.append(Violation(module, line, f"bss_bridge must not import {target}"))
             if package == "bss_bridge":
                 for node in ast.walk(tree):
                     if isinstance(node, ast.Constant) and isinstance(node.value, str):
@@ -110,7 +111,12 @@ def test_the_project_follows_the_dependency_rules() -> None:
         ("oss_agent/service_layer/evil.py", "from lab import up\n", "only entry points may import"),
         ("oss_agent/domain/evil.py", "import sqlalchemy\n", "the domain may import only the stdlib"),
         ("oss_agent/domain/evil.py", "from adapters import Secret\n", "the domain may import only the stdlib"),
-        ("bss_bridge/evil.py", "from oss_agent.storage.orm import DeviceRow\n", "must not touch OSS storage"),
+        ("bss_bridge/evil.py", "from oss_agent.storage.orm import DeviceRow\n", "bss_bridge must not import"),
+        ("bss_bridge/evil.py", "from oss_agent.domain.commands import Command\n", "bss_bridge must not import"),
+        ("bss_bridge/entrypoints/evil.py", "import oss_agent\n", "bss_bridge must not import"),
+        ("bss_bridge/domain/evil.py", "import sqlalchemy\n", "the domain may import only the stdlib"),
+        ("bss_bridge/domain/evil.py", "from bss_bridge.storage import x\n", "the domain may import only the stdlib"),
+        ("bss_bridge/domain/evil.py", "from .. import bootstrap\n", "the domain may import only the stdlib"),
         ("bss_bridge/evil.py", "SQL = 'SELECT * FROM alarms'\n", "names OSS table alarms"),
     ],
 )
@@ -135,5 +141,7 @@ def test_allowed_imports_are_not_flagged(tmp_path: Path) -> None:
     (tmp_path / "oss_agent" / "domain").mkdir()
     (tmp_path / "oss_agent" / "domain" / "ok.py").write_text("import dataclasses\nfrom oss_agent.domain import x\n")
     (tmp_path / "oss_agent" / "ok.py").write_text("import adapters\nimport sqlalchemy\n")
-    (tmp_path / "bss_bridge" / "ok.py").write_text("from oss_agent.domain.commands import Command\n")
+    (tmp_path / "bss_bridge" / "ok.py").write_text("import httpx\nfrom bss_bridge.domain import money\n")
+    (tmp_path / "bss_bridge" / "domain").mkdir()
+    (tmp_path / "bss_bridge" / "domain" / "ok.py").write_text("import decimal\nfrom .money import round_money\n")
     assert check(tmp_path) == []
