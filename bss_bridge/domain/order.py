@@ -16,6 +16,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
+from decimal import Decimal
 from enum import StrEnum
 
 from bss_bridge.domain import events
@@ -95,6 +96,8 @@ class ProductOrder:
     created_at: datetime
     updated_at: datetime
     state: OrderState = OrderState.ACKNOWLEDGED
+    currency: str = ""  # the account's, and the tax rate in force, when the order was priced
+    tax_rate_pct: Decimal = Decimal(0)
     external_id: str | None = None
     fingerprint: str = ""
     requested_start: datetime | None = None

@@ -428,6 +428,8 @@ def place(
         items,
         now,
         now,
+        currency=plan.quote.currency,
+        tax_rate_pct=plan.quote.tax_rate_pct,
         external_id=request.external_id,
         fingerprint=request.fingerprint(),
         requested_start=request.requested_start,
