@@ -48,6 +48,12 @@ class BssSettings(BaseModel):
     hub_retention_days: float = Field(default=7.0, gt=0)
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
 
+    @field_validator("database_url", "api_token", "public_url", "catalog_file", "oss_url", "oss_token", mode="before")
+    @classmethod
+    def _unset(cls, value: Any) -> Any:
+        """``OSS_AGENT_BSS_OSS_URL=`` (or ``null``) unsets a setting from the environment."""
+        return None if isinstance(value, str) and value.strip().lower() in ("", "null", "none") else value
+
     @field_validator("api_host")
     @classmethod
     def _ip(cls, value: str) -> str:

@@ -109,37 +109,35 @@ def promotion_amount(promotion: Promotion, monthly: Decimal) -> Decimal:
     return min(promotion.value, monthly)
 
 
+def describe(price: OfferingPrice) -> str:
+    """A price in words, as its quote line and the catalog listing show it."""
+    charge, currency = price.charge, price.currency
+    if isinstance(charge, OneTimeCharge):
+        return f"{price.name}: {format_money(charge.amount, currency)} once"
+    if isinstance(charge, RecurringCharge):
+        return f"{price.name}: {format_money(charge.monthly_amount, currency)} a month"
+    if isinstance(charge, Promotion):
+        percent = charge.kind is DiscountKind.PERCENT
+        off = f"{_number(charge.value)} %" if percent else format_money(charge.value, currency)
+        return f"{price.name}: {off} off the monthly charges for {charge.months} months"
+    return f"{price.name}: {usage_description(charge, currency)}"
+
+
 def charge_line(item: PricedItem, price: OfferingPrice, tax_rate_pct: Decimal, covered_monthly: Decimal) -> QuoteLine:
     """The line of one price of one item. ``covered_monthly`` is the unrounded recurring amount a
     promotion applies to (ignored for other prices)."""
     charge, currency = price.charge, price.currency
-
-    def line(kind: LineKind, amount: Decimal | None, description: str, months: int | None = None) -> QuoteLine:
-        rounded = None if amount is None else round_money(amount, currency)
-        tax = None if rounded is None else _tax(rounded, tax_rate_pct, currency)
-        return QuoteLine(item.item_id, item.offering_id, price, kind, description, rounded, tax, months)
-
     if isinstance(charge, OneTimeCharge):
-        return line(LineKind.ONE_TIME, charge.amount, f"{price.name}: {format_money(charge.amount, currency)} once")
-    if isinstance(charge, RecurringCharge):
-        return line(
-            LineKind.RECURRING,
-            charge.monthly_amount,
-            f"{price.name}: {format_money(charge.monthly_amount, currency)} a month",
-        )
-    if isinstance(charge, Promotion):
-        off = (
-            f"{_number(charge.value)} %"
-            if charge.kind is DiscountKind.PERCENT
-            else format_money(charge.value, currency)
-        )
-        return line(
-            LineKind.DISCOUNT,
-            -promotion_amount(charge, covered_monthly),
-            f"{charge.name}: {off} off the monthly charges for {charge.months} months",
-            charge.months,
-        )
-    return line(LineKind.USAGE, None, f"{price.name}: {usage_description(charge, currency)}")
+        kind, amount, months = LineKind.ONE_TIME, charge.amount, None
+    elif isinstance(charge, RecurringCharge):
+        kind, amount, months = LineKind.RECURRING, charge.monthly_amount, None
+    elif isinstance(charge, Promotion):
+        kind, amount, months = LineKind.DISCOUNT, -promotion_amount(charge, covered_monthly), charge.months
+    else:
+        return QuoteLine(item.item_id, item.offering_id, price, LineKind.USAGE, describe(price))
+    rounded = round_money(amount, currency)
+    tax = _tax(rounded, tax_rate_pct, currency)
+    return QuoteLine(item.item_id, item.offering_id, price, kind, describe(price), rounded, tax, months)
 
 
 def _monthly(prices: Iterable[OfferingPrice]) -> Decimal:

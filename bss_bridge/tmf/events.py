@@ -2,7 +2,8 @@
 in the transaction that changed it (rendered there, so a notification shows the state it announces).
 
 TMF666 v4 has no BillingAccountCreateEvent: a new account is announced by a
-BillingAccountStateChangeEvent (its state becoming ``active``).
+BillingAccountStateChangeEvent (its state becoming ``active``). TMF666's swagger names the
+resource's container ``payload`` where the other APIs say ``event``: its notifications carry both.
 """
 
 from __future__ import annotations
@@ -58,7 +59,14 @@ def notification(
     }
     if field_path:
         body["fieldPath"] = field_path
+    if resource_key == "billingAccount":
+        body["payload"] = body["event"]
     return body
+
+
+def _customer_name(uow: UnitOfWork, customer_id: str) -> str:
+    customer = uow.customers.get(customer_id)
+    return customer.name if customer is not None else customer_id
 
 
 class Publisher:
@@ -104,7 +112,7 @@ class Publisher:
                     f"BillingAccount{kind}Event",
                     "billingAccount",
                     account.id,
-                    render_account(base, account),
+                    render_account(base, account, _customer_name(uow, account.customer_id)),
                     fields,
                 )
             case ev.ProductSpecificationCreated() | ev.ProductSpecificationChanged():

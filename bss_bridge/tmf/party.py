@@ -50,7 +50,7 @@ def render_customer(base: str, c: Customer, accounts: list[BillingAccount] | Non
     )
 
 
-def render_account(base: str, a: BillingAccount, customer_name: str | None = None) -> dict[str, Any]:
+def render_account(base: str, a: BillingAccount, customer_name: str) -> dict[str, Any]:
     t = a.terms
     day = t.bill_cycle.day
     exemption = t.tax_exemption

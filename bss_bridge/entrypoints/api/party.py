@@ -63,7 +63,7 @@ async def patch_customer(request: Request, customer_id: str) -> TmfResponse:
 def _account(request: Request, account: BillingAccount) -> dict[str, Any]:
     with _bss(request).uow() as uow:
         customer = uow.customers.get(account.customer_id)
-    return render_account(base_url(request), account, customer.name if customer else None)
+    return render_account(base_url(request), account, customer.name if customer else account.customer_id)
 
 
 @accounts.get("/billingAccount", summary="List or find BillingAccount objects")
@@ -72,7 +72,7 @@ def list_accounts(request: Request, fields: str | None = None) -> TmfResponse:
     with _bss(request).uow() as uow:
         found, total = uow.accounts.list(filters, offset, limit)
         names = {c.id: c.name for c in uow.customers.get_many([a.customer_id for a in found]).values()}
-    items = [render_account(base_url(request), a, names.get(a.customer_id)) for a in found]
+    items = [render_account(base_url(request), a, names.get(a.customer_id, a.customer_id)) for a in found]
     return listed(items, total, fields)
 
 

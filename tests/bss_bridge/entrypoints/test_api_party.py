@@ -160,7 +160,9 @@ def test_a_billing_account_carries_what_billing_needs(client: TestClient, bss: B
         patched.json()["billStructure"]["cycleSpecification"]["billingDateShift"],
     ) == (15, 15)
     for event in bss.hub.events("tmf666"):
-        validate("tmf666", event["eventType"], event)
+        validate("tmf666", event["eventType"], event)  # TMF666 puts the resource under "payload"
+        validate("tmf666", "BillingAccount", event["payload"]["billingAccount"])
+        assert event["event"] == event["payload"]
     assert [e["eventType"] for e in bss.hub.events("tmf666")] == [
         "BillingAccountStateChangeEvent",
         "BillingAccountAttributeValueChangeEvent",
