@@ -8,9 +8,9 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from bss_bridge.domain.catalog import CharacteristicSpec, PriceTerm, Value
-from bss_bridge.domain.ordering import OrderRequest
 from bss_bridge.domain.party import AccountTerms, ContactMedium, PartyRef
 from bss_bridge.domain.pricing import SlaTerms
+from bss_bridge.domain.requests import OrderRequest
 from bss_bridge.domain.window import Window
 
 

@@ -16,7 +16,7 @@ from urllib.parse import quote
 import httpx
 
 from bss_bridge.domain.catalog import ResourceKind
-from bss_bridge.domain.ordering import ResourceCheck
+from bss_bridge.domain.requests import ResourceCheck
 from bss_bridge.errors import OssUnavailableError
 
 logger = logging.getLogger(__name__)

@@ -16,7 +16,8 @@ from sqlalchemy.exc import IntegrityError
 from bss_bridge.domain import commands, fulfilment
 from bss_bridge.domain.errors import ConflictError, InvalidRequestError, NotFoundError, Problem
 from bss_bridge.domain.order import CancelRequest, ProductOrder
-from bss_bridge.domain.ordering import Catalog, OrderPlan, OrderRequest, place, plan_order
+from bss_bridge.domain.ordering import place, plan_order
+from bss_bridge.domain.requests import Catalog, OrderPlan, OrderRequest
 from bss_bridge.domain.subscription import Subscription
 from bss_bridge.service_layer.deps import Deps
 from bss_bridge.service_layer.unit_of_work import UnitOfWork

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Protocol
 
-from bss_bridge.domain.ordering import ResourceCheck
+from bss_bridge.domain.requests import ResourceCheck
 
 
 class ResourceInventory(Protocol):

@@ -7,8 +7,9 @@ from decimal import Decimal
 
 from bss_bridge.domain.errors import InvalidMoneyError, InvalidRequestError
 from bss_bridge.domain.money import check_currency
-from bss_bridge.domain.ordering import ItemRequest, plan_items
+from bss_bridge.domain.ordering import plan_items
 from bss_bridge.domain.quote import Quote
+from bss_bridge.domain.requests import ItemRequest
 from bss_bridge.service_layer.order_handlers import catalog_for
 from bss_bridge.service_layer.unit_of_work import UnitOfWork
 

@@ -10,7 +10,7 @@ from pydantic import Field
 
 from bss_bridge.domain import commands
 from bss_bridge.domain.errors import InvalidRequestError
-from bss_bridge.domain.ordering import ItemRequest, OrderRequest
+from bss_bridge.domain.requests import ItemRequest, OrderRequest
 from bss_bridge.domain.window import utc
 from bss_bridge.tmf.inputs import PartyRefIn, Ref, TmfModel
 

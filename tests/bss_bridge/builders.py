@@ -8,9 +8,9 @@ from decimal import Decimal
 
 from bss_bridge.domain.catalog import CharacteristicSpec, ProductSpecification, ResourceKind, ValueType
 from bss_bridge.domain.offering import ProductOffering
-from bss_bridge.domain.ordering import Catalog, ItemRequest, OrderRequest
 from bss_bridge.domain.party import AccountTerms, BillCycle, BillingAccount, Customer
 from bss_bridge.domain.pricing import DiscountKind, OneTimeCharge, PerUnitUsage, Promotion, RecurringCharge
+from bss_bridge.domain.requests import Catalog, ItemRequest, OrderRequest
 from bss_bridge.domain.subscription import Subscription
 
 D = Decimal

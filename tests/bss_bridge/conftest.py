@@ -12,7 +12,7 @@ import pytest
 from bss_bridge.bootstrap import Bss, bootstrap
 from bss_bridge.config.catalog_file import read_catalog
 from bss_bridge.config.settings import BssSettings
-from bss_bridge.domain.ordering import ResourceCheck
+from bss_bridge.domain.requests import ResourceCheck
 
 REPO = Path(__file__).resolve().parents[2]
 T0 = datetime(2026, 3, 1, 9, 0, tzinfo=UTC)

@@ -12,9 +12,9 @@ import typer
 from bss_bridge.config.catalog_file import read_catalog
 from bss_bridge.domain import commands
 from bss_bridge.domain.errors import InvalidRequestError, NotFoundError
-from bss_bridge.domain.ordering import ItemRequest
 from bss_bridge.domain.pricing import OneTimeCharge, RecurringCharge
 from bss_bridge.domain.quote import describe
+from bss_bridge.domain.requests import ItemRequest
 from bss_bridge.entrypoints.cli.output import FORMAT, STATE, Format, emit_json, opened, run, show_table
 from bss_bridge.entrypoints.cli.party_cmd import decimal
 from bss_bridge.service_layer.queries import quote as price_basket

@@ -17,7 +17,7 @@ from bss_bridge.config.yamlfile import read_yaml
 from bss_bridge.domain import commands
 from bss_bridge.domain.errors import InvalidRequestError, NotFoundError
 from bss_bridge.domain.order import ProductOrder
-from bss_bridge.domain.ordering import OrderRequest
+from bss_bridge.domain.requests import OrderRequest
 from bss_bridge.domain.subscription import Subscription
 from bss_bridge.entrypoints.cli.catalog_cmd import ITEMS, parse_item
 from bss_bridge.entrypoints.cli.output import FORMAT, STATE, Format, emit_json, opened, run, show_table

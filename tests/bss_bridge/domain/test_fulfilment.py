@@ -11,8 +11,9 @@ import pytest
 from bss_bridge.domain import fulfilment
 from bss_bridge.domain.errors import InvalidRequestError, InvalidTransitionError
 from bss_bridge.domain.order import ItemState, OrderState, ProductOrder
-from bss_bridge.domain.ordering import ItemRequest, place, plan_order
+from bss_bridge.domain.ordering import place, plan_order
 from bss_bridge.domain.pricing import RecurringCharge
+from bss_bridge.domain.requests import ItemRequest
 from bss_bridge.domain.subscription import SubscriptionStatus as S
 
 from ..builders import T0, World, add, world

@@ -12,10 +12,11 @@ from bss_bridge.domain.catalog import ResourceKind
 from bss_bridge.domain.errors import InvalidRequestError
 from bss_bridge.domain.fulfilment import complete_item, start
 from bss_bridge.domain.order import ItemAction
-from bss_bridge.domain.ordering import ItemRequest, ResourceCheck, place, plan_order
+from bss_bridge.domain.ordering import place, plan_order
 from bss_bridge.domain.party import AccountState, CustomerStatus
 from bss_bridge.domain.pricing import RecurringCharge
 from bss_bridge.domain.quote import LineKind
+from bss_bridge.domain.requests import ItemRequest, ResourceCheck
 from bss_bridge.domain.subscription import Subscription, SubscriptionStatus
 
 from ..builders import T0, World, add, world

@@ -19,7 +19,7 @@ from bss_bridge.bootstrap import bootstrap
 from bss_bridge.config.catalog_file import read_catalog
 from bss_bridge.config.settings import BssSettings
 from bss_bridge.domain.catalog import ResourceKind
-from bss_bridge.domain.ordering import ResourceCheck
+from bss_bridge.domain.requests import ResourceCheck
 from bss_bridge.entrypoints.api import create_app as bss_app
 from bss_bridge.errors import OssUnavailableError
 from bss_bridge.oss.tmf639 import Tmf639Inventory

@@ -14,9 +14,9 @@ from bss_bridge.bootstrap import Bss
 from bss_bridge.domain import commands
 from bss_bridge.domain.errors import ConflictError, InvalidRequestError, InvalidTransitionError, NotFoundError
 from bss_bridge.domain.order import OrderState, ProductOrder
-from bss_bridge.domain.ordering import ItemRequest, OrderRequest
 from bss_bridge.domain.party import AccountTerms, BillCycle
 from bss_bridge.domain.pricing import RecurringCharge
+from bss_bridge.domain.requests import ItemRequest, OrderRequest
 from bss_bridge.domain.subscription import SubscriptionStatus
 
 from ..conftest import Clock, KnownInventory

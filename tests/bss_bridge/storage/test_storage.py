@@ -12,9 +12,10 @@ from sqlalchemy import inspect
 from sqlalchemy.exc import IntegrityError
 
 from bss_bridge.domain import fulfilment
-from bss_bridge.domain.ordering import ItemRequest, place, plan_order
+from bss_bridge.domain.ordering import place, plan_order
 from bss_bridge.domain.party import TaxExemption
 from bss_bridge.domain.pricing import RecurringCharge
+from bss_bridge.domain.requests import ItemRequest
 from bss_bridge.domain.window import Window
 from bss_bridge.hub import store as hub_store
 from bss_bridge.hub.store import HubStore, Published
