@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from datetime import datetime
 from pathlib import Path
 from typing import Annotated
 
@@ -15,7 +14,7 @@ from bss_bridge.domain.errors import InvalidRequestError, NotFoundError
 from bss_bridge.domain.pricing import OneTimeCharge, RecurringCharge
 from bss_bridge.domain.quote import describe
 from bss_bridge.domain.requests import ItemRequest
-from bss_bridge.entrypoints.cli.output import FORMAT, STATE, Format, emit_json, opened, run, show_table
+from bss_bridge.entrypoints.cli.output import FORMAT, STATE, Format, emit_json, instant, opened, run, show_table
 from bss_bridge.entrypoints.cli.party_cmd import decimal
 from bss_bridge.service_layer.queries import quote as price_basket
 from bss_bridge.tmf.catalog import render_offering
@@ -127,9 +126,7 @@ def change_price(
     currency: Annotated[str, typer.Option(help="ISO 4217 code")],
     monthly: Annotated[str | None, typer.Option(help="a recurring monthly amount")] = None,
     one_time: Annotated[str | None, typer.Option(help="a one-time amount")] = None,
-    start: Annotated[
-        datetime | None, typer.Option("--from", help="when it applies (default now; never in the past)")
-    ] = None,
+    start: Annotated[str | None, typer.Option("--from", help="when it applies, with its offset (default now)")] = None,
 ) -> None:
     """Change a one-time or monthly price: a new version, for orders from then on."""
     if (monthly is None) == (one_time is None):
@@ -140,7 +137,12 @@ def change_price(
         else OneTimeCharge(decimal(one_time or "", "--one-time"))
     )
     with opened() as bss:
-        offering = run(bss, commands.ChangePrice(offering_id, commands.PriceDefinition(name, currency, charge, start)))
+        offering = run(
+            bss,
+            commands.ChangePrice(
+                offering_id, commands.PriceDefinition(name, currency, charge, instant(start, "--from"))
+            ),
+        )
     latest = max((p for p in offering.prices if p.chain == (name, currency)), key=lambda p: p.version)
     STATE.out.print(f"{latest.id}: {describe(latest)} from {latest.valid_for.start}")
 

@@ -6,13 +6,13 @@ network service realises (the bridge makes them once the OSS answers).
 
 from __future__ import annotations
 
-from datetime import datetime
 from pathlib import Path
 from typing import Annotated, Any
 
 import typer
 import yaml
 
+from bss_bridge.bootstrap import Bss
 from bss_bridge.config.yamlfile import read_yaml
 from bss_bridge.domain import commands
 from bss_bridge.domain.errors import InvalidRequestError, NotFoundError
@@ -20,7 +20,18 @@ from bss_bridge.domain.order import ProductOrder
 from bss_bridge.domain.requests import OrderRequest
 from bss_bridge.domain.subscription import Subscription
 from bss_bridge.entrypoints.cli.catalog_cmd import ITEMS, parse_item
-from bss_bridge.entrypoints.cli.output import FORMAT, STATE, Format, emit_json, opened, run, show_table
+from bss_bridge.entrypoints.cli.output import (
+    FORMAT,
+    STATE,
+    Format,
+    emit_json,
+    instant,
+    local,
+    opened,
+    run,
+    show_table,
+    zones,
+)
 from bss_bridge.tmf.inputs import parse_model
 from bss_bridge.tmf.inventory import STATUS, render_product
 from bss_bridge.tmf.order_inputs import ProductOrderIn
@@ -28,7 +39,7 @@ from bss_bridge.tmf.ordering import order_quote, render_order
 
 orders = typer.Typer(help="Product orders (TMF622).", no_args_is_help=True)
 products = typer.Typer(help="Products: the subscriptions (TMF637).", no_args_is_help=True)
-AT = typer.Option("--at", help="when it happened (default now)")
+AT = typer.Option("--at", help="when it happened, with its offset (default now)")
 
 
 def _print_order(order: ProductOrder, fmt: Format, base: str, new: bool | None = None) -> None:
@@ -91,11 +102,19 @@ def list_orders(
     if fmt is Format.JSON:
         emit_json([render_order(bss.settings.base_url, o) for o in found])
         return
+    zone = zones(bss, [o.billing_account_id for o in found])
     show_table(
         "product orders",
         ["id", "external id", "customer", "state", "ordered", "items"],
         [
-            [o.id, o.external_id, o.customer_id, o.state.value, f"{o.order_date:%Y-%m-%d %H:%M}", len(o.items)]
+            [
+                o.id,
+                o.external_id,
+                o.customer_id,
+                o.state.value,
+                local(o.order_date, zone.get(o.billing_account_id)),
+                len(o.items),
+            ]
             for o in found
         ],
     )
@@ -124,9 +143,9 @@ def start(order_id: str, fmt: Format = FORMAT) -> None:
 
 
 @orders.command("complete")
-def complete(order_id: str, item: str, at: Annotated[datetime | None, AT] = None, fmt: Format = FORMAT) -> None:
+def complete(order_id: str, item: str, at: Annotated[str | None, AT] = None, fmt: Format = FORMAT) -> None:
     """An item's service works (or changed, or ended) from --at: its product follows."""
-    _move(commands.CompleteOrderItem(order_id, item, at), fmt)
+    _move(commands.CompleteOrderItem(order_id, item, instant(at, "--at")), fmt)
 
 
 @orders.command("fail")
@@ -148,10 +167,11 @@ def cancel(order_id: str, reason: Annotated[str, typer.Option(help="why")] = "",
     _print_order(order, fmt, bss.settings.base_url)
 
 
-def _print_products(found: list[Subscription], fmt: Format, base: str) -> None:
+def _print_products(found: list[Subscription], fmt: Format, bss: Bss) -> None:
     if fmt is Format.JSON:
-        emit_json([render_product(base, s) for s in found])
+        emit_json([render_product(bss.settings.base_url, s) for s in found])
         return
+    zone = zones(bss, [s.billing_account_id for s in found])
     show_table(
         "products",
         ["id", "offering", "customer", "status", "start", "end", "characteristics"],
@@ -161,8 +181,8 @@ def _print_products(found: list[Subscription], fmt: Format, base: str) -> None:
                 s.offering_id,
                 s.customer_id,
                 STATUS[s.status].strip(),
-                s.start_date,
-                s.termination_date,
+                local(s.start_date, zone.get(s.billing_account_id)),
+                local(s.termination_date, zone.get(s.billing_account_id)),
                 ", ".join(f"{k}={v}" for k, v in s.characteristics.items()),
             ]
             for s in found
@@ -180,7 +200,7 @@ def list_products(
     filters = {k: [v] for k, v in (("customer_id", customer), ("status", status)) if v}
     with opened() as bss, bss.uow() as uow:
         found, _ = uow.subscriptions.list(filters)
-    _print_products(found, fmt, bss.settings.base_url)
+    _print_products(found, fmt, bss)
 
 
 @products.command("show")
@@ -193,12 +213,13 @@ def show_product(product_id: str, fmt: Format = FORMAT) -> None:
     if fmt is Format.JSON:
         emit_json(render_product(bss.settings.base_url, found))
         return
-    _print_products([found], fmt, bss.settings.base_url)
+    _print_products([found], fmt, bss)
+    tz = zones(bss, [found.billing_account_id]).get(found.billing_account_id)
     show_table(
         "terms",
         ["#", "offering", "from", "to", "reason", "prices"],
         [
-            [n + 1, t.offering_id, t.start, t.end, t.reason, ", ".join(p.id for p in t.prices)]
+            [n + 1, t.offering_id, local(t.start, tz), local(t.end, tz), t.reason, ", ".join(p.id for p in t.prices)]
             for n, t in enumerate(found.terms)
         ],
     )
@@ -207,7 +228,7 @@ def show_product(product_id: str, fmt: Format = FORMAT) -> None:
 def _product_move(command: commands.Command, fmt: Format) -> None:
     with opened() as bss:
         found = run(bss, command)
-    _print_products([found], fmt, bss.settings.base_url)
+    _print_products([found], fmt, bss)
 
 
 @products.command("suspend")
@@ -223,6 +244,6 @@ def resume(product_id: str, fmt: Format = FORMAT) -> None:
 
 
 @products.command("migrate")
-def migrate(product_id: str, at: Annotated[datetime | None, AT] = None, fmt: Format = FORMAT) -> None:
+def migrate(product_id: str, at: Annotated[str | None, AT] = None, fmt: Format = FORMAT) -> None:
     """Move a product to its offering's prices in force at --at (a new term from then)."""
-    _product_move(commands.MigrateSubscriptionPrices(product_id, at), fmt)
+    _product_move(commands.MigrateSubscriptionPrices(product_id, instant(at, "--at")), fmt)

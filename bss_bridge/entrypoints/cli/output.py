@@ -7,11 +7,13 @@ import asyncio
 import contextlib
 import os
 import sys
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
+from datetime import datetime
 from enum import StrEnum
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import simplejson
 import typer
@@ -21,6 +23,8 @@ from rich.table import Table
 from bss_bridge.bootstrap import Bss, bootstrap
 from bss_bridge.config.settings import load_settings
 from bss_bridge.domain.commands import Command
+from bss_bridge.domain.errors import InvalidRequestError
+from bss_bridge.domain.window import utc
 
 
 class Format(StrEnum):
@@ -60,6 +64,28 @@ def opened() -> Iterator[Bss]:
 def run(bss: Bss, command: Command) -> Any:
     """Run ``command`` through the BSS's bus (the same path as the API's)."""
     return asyncio.run(bss.handle(command))
+
+
+def zones(bss: Bss, account_ids: Iterable[str]) -> dict[str, str]:
+    """The time zone of each billing account: instants are stored in UTC, shown in the account's zone."""
+    with bss.uow() as uow:
+        return {a.id: a.terms.time_zone for a in uow.accounts.get_many(list(set(account_ids))).values()}
+
+
+def instant(text: str | None, option: str) -> datetime | None:
+    """An option's date and time, with its offset (``2026-03-01T09:00:00+01:00`` or ``...Z``)."""
+    if text is None:
+        return None
+    try:
+        return utc(datetime.fromisoformat(text), option)
+    except ValueError:
+        raise InvalidRequestError.one(option, f"{text!r} is not a date and time (2026-03-01T09:00:00Z)") from None
+
+
+def local(moment: datetime | None, zone: str | None) -> str:
+    if moment is None:
+        return ""
+    return moment.astimezone(ZoneInfo(zone or "UTC")).strftime("%Y-%m-%d %H:%M %Z")
 
 
 def emit_json(data: Any) -> None:
