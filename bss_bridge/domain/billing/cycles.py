@@ -62,7 +62,8 @@ def require_aware(instant: datetime, what: str) -> datetime:
 
 @dataclass(frozen=True, slots=True)
 class BillingPeriod:
-    """``[start, end)`` in the account's local dates, and the same interval in UTC instants."""
+    """``[start, end)`` in the account's local dates, and the same interval in UTC instants: one of
+    the cycle's periods, or a part of one that a line covers (TMF678 ``periodCoverage``)."""
 
     start: date
     end: date
@@ -136,6 +137,12 @@ class BillCycle:
             found.append(period)
             period = self.following(period)
         return found
+
+    def span(self, start: date, end: date) -> BillingPeriod:
+        """The local dates ``[start, end)`` with their instants in the account's zone."""
+        if start > end:
+            raise InvalidBillingInputError(f"a span cannot end ({end}) before it starts ({start})")
+        return self._period(start, end)
 
     def check_period(self, period: BillingPeriod) -> BillingPeriod:
         """``period`` itself if it is one of this cycle's periods, else an error saying which is."""
