@@ -69,8 +69,9 @@ class InvoiceLine:
     ``gross``, ``discount``, ``amount`` (= gross - discount, tax excluded) and ``tax`` are rounded
     to the currency's minor unit; a credit has them all negative or zero. ``quantity`` and
     ``unit_price`` are exact (for a recurring line: 1 month at the monthly amount, prorated by
-    ``coverage.days / period_days``). ``subscription_id``, ``price_name``, ``part``, ``promotion``
-    and ``reference`` identify what the line billed, so a later run can tell what is already billed.
+    ``coverage.days / period_days``). ``subscription_id``, ``product`` (the offering's name),
+    ``price_name``, ``part``, ``promotion`` and ``reference`` identify what the line billed, so a
+    later run can tell what is already billed.
     """
 
     kind: LineKind
@@ -86,6 +87,7 @@ class InvoiceLine:
     tax_rate: Decimal
     tax: Decimal
     subscription_id: str | None = None
+    product: str = ""
     price_name: str = ""
     part: str = ""
     period_days: int = 0
@@ -115,6 +117,7 @@ class LineSpec:
     gross: Decimal
     discount: Decimal = ZERO
     subscription_id: str | None = None
+    product: str = ""
     price_name: str = ""
     part: str = ""
     period_days: int = 0
@@ -127,8 +130,8 @@ def make_line(spec: LineSpec, currency: str, tax: TaxTerms) -> InvoiceLine:
     check_currency(currency)
     if abs(spec.discount) > abs(spec.gross) or (spec.discount and (spec.discount < 0) != (spec.gross < 0)):
         raise InvalidBillingInputError(f"{spec.description}: a discount ({spec.discount}) exceeds its charge")
-    gross = round_money(spec.gross, currency)
-    discount = round_money(spec.discount, currency)
+    gross = _rounded(spec.gross, currency)
+    discount = _rounded(spec.discount, currency)
     amount = gross - discount
     rate = tax.effective_rate
     return InvoiceLine(
@@ -143,14 +146,20 @@ def make_line(spec: LineSpec, currency: str, tax: TaxTerms) -> InvoiceLine:
         discount=discount,
         amount=amount,
         tax_rate=rate,
-        tax=round_money(amount * rate / HUNDRED, currency),
+        tax=_rounded(amount * rate / HUNDRED, currency),
         subscription_id=spec.subscription_id,
+        product=spec.product,
         price_name=spec.price_name,
         part=spec.part,
         period_days=spec.period_days,
         promotion=spec.promotion,
         reference=spec.reference,
     )
+
+
+def _rounded(value: Decimal, currency: str) -> Decimal:
+    rounded = round_money(value, currency)
+    return rounded if rounded else abs(rounded)  # no "-0.00" on an invoice
 
 
 @dataclass(frozen=True, slots=True)
