@@ -23,6 +23,7 @@ from __future__ import annotations
 import calendar
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
+from functools import lru_cache
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from bss_bridge.domain.billing.errors import InvalidBillCycleError, InvalidBillingInputError
@@ -104,7 +105,7 @@ class BillCycle:
 
     def start_of(self, day: date) -> datetime:
         """The UTC instant ``day`` starts at in the account's zone (the first instant of that local date)."""
-        return datetime(day.year, day.month, day.day, tzinfo=self.tz).astimezone(UTC)
+        return _start_of(self.zone, day)
 
     def local_date(self, instant: datetime) -> date:
         """The account's local date at ``instant`` (an aware datetime)."""
@@ -112,10 +113,7 @@ class BillCycle:
 
     def period_containing(self, day: date) -> BillingPeriod:
         """The billing period that the local date ``day`` falls in."""
-        this = self.boundary(day.year, day.month)
-        if day >= this:
-            return self._period(this, self.boundary(*_shift(day.year, day.month, 1)))
-        return self._period(self.boundary(*_shift(day.year, day.month, -1)), this)
+        return _period_containing(self, day)
 
     def period_at(self, instant: datetime) -> BillingPeriod:
         """The billing period the aware ``instant`` falls in."""
@@ -142,7 +140,7 @@ class BillCycle:
         """The local dates ``[start, end)`` with their instants in the account's zone."""
         if start > end:
             raise InvalidBillingInputError(f"a span cannot end ({end}) before it starts ({start})")
-        return self._period(start, end)
+        return BillingPeriod(start, end, self.start_of(start), self.start_of(end))
 
     def check_period(self, period: BillingPeriod) -> BillingPeriod:
         """``period`` itself if it is one of this cycle's periods, else an error saying which is."""
@@ -151,8 +149,19 @@ class BillCycle:
             raise InvalidBillingInputError(f"period {period} is not a period of this bill cycle ({expected} is)")
         return period
 
-    def _period(self, start: date, end: date) -> BillingPeriod:
-        return BillingPeriod(start, end, self.start_of(start), self.start_of(end))
+
+# A bill run asks for the same few periods and midnights thousands of times: both are pure, so cached.
+@lru_cache(maxsize=4096)
+def _period_containing(cycle: BillCycle, day: date) -> BillingPeriod:
+    this = cycle.boundary(day.year, day.month)
+    if day >= this:
+        return cycle.span(this, cycle.boundary(*_shift(day.year, day.month, 1)))
+    return cycle.span(cycle.boundary(*_shift(day.year, day.month, -1)), this)
+
+
+@lru_cache(maxsize=4096)
+def _start_of(zone: str, day: date) -> datetime:
+    return datetime(day.year, day.month, day.day, tzinfo=ZoneInfo(zone)).astimezone(UTC)
 
 
 def months_after(anchor: date, months: int) -> date:

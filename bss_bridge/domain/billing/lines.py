@@ -7,6 +7,8 @@ computed unrounded by the rating and proration functions and handed to :func:`ma
 caller of :func:`~bss_bridge.domain.money.round_money` in billing. It rounds the line's gross amount
 once, its discount once, and its tax once (half up, to the currency's minor unit); the net amount is
 gross minus discount, exact because both are already in minor units; totals are plain sums of lines.
+A correction of an already invoiced period rounds its new complete rating, not the difference
+(:func:`rounded_difference`).
 
 A line maps onto TMF678's ``appliedCustomerBillingRate``: ``coverage`` is ``periodCoverage``,
 ``amount`` is ``taxExcludedAmount``, ``amount + tax`` is ``taxIncludedAmount``, ``tax_rate`` and
@@ -155,6 +157,15 @@ def make_line(spec: LineSpec, currency: str, tax: TaxTerms) -> InvoiceLine:
         promotion=spec.promotion,
         reference=spec.reference,
     )
+
+
+def rounded_difference(expected: Decimal, billed: Decimal, currency: str) -> Decimal:
+    """What a period still owes when ``billed`` (a sum of rounded lines) is already on invoices and
+    its complete rating is now ``expected`` (unrounded): ``round(expected) - billed``. Rounding the
+    new total (not the difference) keeps a period's lines summing to the rounding of its complete
+    rating, whatever order its usage arrived in (half up is symmetric, not shift-invariant:
+    round(3.685 - 3.69) would be -0.01 where 3.69 - 3.69 is 0)."""
+    return _rounded(expected, currency) - billed
 
 
 def _rounded(value: Decimal, currency: str) -> Decimal:

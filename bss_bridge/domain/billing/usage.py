@@ -80,7 +80,9 @@ class UsageKey:
 
 @dataclass(frozen=True, slots=True)
 class UsageTotal:
-    """The not yet billed usage of one group: its summed ``quantity`` over ``records`` records."""
+    """All the usage of one group, billed or not: its summed ``quantity`` over ``records`` distinct
+    records. Billing rates the complete total and subtracts what earlier lines billed, so a total
+    given twice, or a bill run repeated, never bills a record twice."""
 
     key: UsageKey
     quantity: Decimal
