@@ -6,7 +6,8 @@ still derives from :class:`~bss_bridge.domain.errors.BssDomainError`, so one ``e
     └── BillingError                 billing input that cannot be billed as given
         ├── InvalidBillCycleError    a bill cycle day or time zone that does not exist
         ├── InvalidBillingInputError an event, a record or a window that contradicts the others
-        └── UsageConflictError       a usage id sent again with different content
+        ├── UsageConflictError       a usage id sent again with different content
+        └── LedgerConflictError      a payment (or invoice...) id posted again with different content
 """
 
 from __future__ import annotations
@@ -33,3 +34,7 @@ class UsageConflictError(BillingError):
         self.usage_ids = usage_ids
         shown = ", ".join(usage_ids[:5]) + (f" and {len(usage_ids) - 5} more" if len(usage_ids) > 5 else "")
         super().__init__(f"usage sent again with different content (kept the first): {shown}")
+
+
+class LedgerConflictError(BillingError):
+    """A ledger entry id posted again with other content (amount, date...): refused, the first kept."""
