@@ -14,9 +14,10 @@ corrected on the next invoice; and running it again after its lines are billed y
 (idempotent, like Kill Bill's invoice repair, without its $0 blind spot: a zero price is compared
 like any other and simply produces no line).
 
-A promotion discounts the recurring charges of the days in ``[activation, activation + months)``
-(the anchor clamped per month, never chained): ``percent`` of each charge, or ``value`` per month
-prorated like the charge and never more than it.
+A promotion (of the snapshot a day is billed on) discounts the recurring charges of the days in
+``[activation, activation + months)``, counted from the subscription's activation even after a
+change (an upgrade does not restart it), the anchor clamped per month, never chained: ``percent``
+of each charge, or ``value`` per month prorated like the charge and never more than it.
 """
 
 from __future__ import annotations
