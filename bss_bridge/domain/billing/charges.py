@@ -64,9 +64,10 @@ def one_time_specs(subscription: Subscription, cycle: BillCycle, billed: Iterabl
         if price.name in done or not isinstance(price.component, OneTimeCharge) or not price.component.amount:
             continue
         amount = price.component.amount
-        specs.append(LineSpec(LineKind.ONE_TIME, f"{snapshot.offering}, {price.name} ({day.isoformat()})",
-                              cycle.span(day, day), Decimal(1), "each", amount, amount,
-                              subscription_id=subscription.id, product=snapshot.offering, price_name=price.name))
+        specs.append(LineSpec(kind=LineKind.ONE_TIME, description=f"{snapshot.offering}, {price.name} ({day})",
+                              coverage=cycle.span(day, day), quantity=Decimal(1), unit="each", unit_price=amount,
+                              gross=amount, subscription_id=subscription.id, product=snapshot.offering,
+                              price_name=price.name))
     return specs
 
 
@@ -92,9 +93,10 @@ def _delta_specs(scope: Scope, snapshot: PriceSnapshot, price: Price, unit: str,
         else:
             assert sample is not None
             description, unit_price = f"Reversal of {sample.description}", sample.unit_price
-        specs.append(LineSpec(kind, f"{snapshot.offering}, {price.name} {scope.period}: {description}",
-                              scope.period, quantity, unit, unit_price, gross, subscription_id=scope.subscription.id,
-                              product=snapshot.offering, price_name=price.name, part=part))
+        specs.append(LineSpec(kind=kind, description=f"{snapshot.offering}, {price.name} {scope.period}: {description}",
+                              coverage=scope.period, quantity=quantity, unit=unit, unit_price=unit_price, gross=gross,
+                              subscription_id=scope.subscription.id, product=snapshot.offering, price_name=price.name,
+                              part=part))
     return specs
 
 
@@ -153,5 +155,6 @@ def sla_specs(scope: Scope, outages: Sequence[Outage], maintenance: Sequence[Mai
         f"{snapshot.offering}, SLA credit {scope.period}: availability {measured.shown} % "
         f"(target {snapshot.sla.availability_target_pct} %), {percent} % of the recurring charge"
     )
-    return [LineSpec(LineKind.SLA_CREDIT, description, scope.cycle.span(*days), percent, "%", -base / 100, gross,
+    return [LineSpec(kind=LineKind.SLA_CREDIT, description=description, coverage=scope.cycle.span(*days),
+                     quantity=percent, unit="%", unit_price=-base / 100, gross=gross,
                      subscription_id=scope.subscription.id, product=snapshot.offering, part="sla")]

@@ -283,7 +283,8 @@ def _adjustments(given: BillingInput, cycle: BillCycle, specs: list[LineSpec]) -
         if adjustment.id in done:
             continue
         applied.append(adjustment.id)
-        specs.append(LineSpec(LineKind.ADJUSTMENT, adjustment.description, cycle.span(adjustment.on, adjustment.on),
-                              Decimal(1), "each", adjustment.amount, adjustment.amount,
+        specs.append(LineSpec(kind=LineKind.ADJUSTMENT, description=adjustment.description,
+                              coverage=cycle.span(adjustment.on, adjustment.on), quantity=Decimal(1), unit="each",
+                              unit_price=adjustment.amount, gross=adjustment.amount,
                               subscription_id=adjustment.subscription_id, reference=adjustment.id))
     return tuple(applied)

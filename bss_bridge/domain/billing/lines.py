@@ -19,7 +19,7 @@ A line maps onto TMF678's ``appliedCustomerBillingRate``: ``coverage`` is ``peri
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from decimal import Decimal
 from enum import StrEnum
 
@@ -64,51 +64,15 @@ class TaxTerms:
         return ZERO if self.exemption is not None else self.rate
 
 
-@dataclass(frozen=True, slots=True)
-class InvoiceLine:
-    """One rounded line of an invoice (see the module docstring for its TMF678 mapping).
+@dataclass(frozen=True, slots=True, kw_only=True)
+class LineBasis:
+    """What a line bills, before and after rounding (see the module docstring for TMF678).
 
-    ``gross``, ``discount``, ``amount`` (= gross - discount, tax excluded) and ``tax`` are rounded
-    to the currency's minor unit; a credit has them all negative or zero. ``quantity`` and
-    ``unit_price`` are exact (for a recurring line: 1 month at the monthly amount, prorated by
-    ``coverage.days / period_days``). ``subscription_id``, ``product`` (the offering's name),
-    ``price_name``, ``part``, ``promotion`` and ``reference`` identify what the line billed, so a
-    later run can tell what is already billed.
+    ``quantity`` and ``unit_price`` are exact (for a recurring line: 1 month at the monthly
+    amount, prorated by ``coverage.days / period_days``; -1 for a credit). ``subscription_id``,
+    ``product`` (the offering's name), ``price_name``, ``part``, ``promotion`` and ``reference``
+    identify what the line billed, so a later run can tell what is already billed.
     """
-
-    kind: LineKind
-    description: str
-    currency: str
-    coverage: BillingPeriod
-    quantity: Decimal
-    unit: str
-    unit_price: Decimal
-    gross: Decimal
-    discount: Decimal
-    amount: Decimal
-    tax_rate: Decimal
-    tax: Decimal
-    subscription_id: str | None = None
-    product: str = ""
-    price_name: str = ""
-    part: str = ""
-    period_days: int = 0
-    promotion: Promotion | None = None
-    reference: str | None = None
-
-    @property
-    def tax_included(self) -> Decimal:
-        return self.amount + self.tax
-
-    @property
-    def tmf_type(self) -> str:
-        """TMF678's ``type``: a charge, or a credit (rebate, productAlteration) when negative."""
-        return "appliedBillingCredit" if self.amount < 0 else "appliedBillingCharge"
-
-
-@dataclass(frozen=True, slots=True)
-class LineSpec:
-    """What a line bills before rounding: the unrounded ``gross`` and ``discount`` of a charge."""
 
     kind: LineKind
     description: str
@@ -127,6 +91,34 @@ class LineSpec:
     reference: str | None = None
 
 
+@dataclass(frozen=True, slots=True, kw_only=True)
+class LineSpec(LineBasis):
+    """A line before rounding: ``gross`` and ``discount`` unrounded, as rating computed them."""
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class InvoiceLine(LineBasis):
+    """One rounded line of an invoice: ``gross``, ``discount``, ``amount`` (gross - discount, tax
+    excluded) and ``tax`` in the currency's minor unit; a credit has them negative or zero."""
+
+    currency: str
+    amount: Decimal
+    tax_rate: Decimal
+    tax: Decimal
+
+    @property
+    def tax_included(self) -> Decimal:
+        return self.amount + self.tax
+
+    @property
+    def tmf_type(self) -> str:
+        """TMF678's ``type``: a charge, or a credit (rebate, productAlteration) when negative."""
+        return "appliedBillingCredit" if self.amount < 0 else "appliedBillingCharge"
+
+
+BASIS = tuple(f.name for f in fields(LineBasis))
+
+
 def make_line(spec: LineSpec, currency: str, tax: TaxTerms) -> InvoiceLine:
     """The rounding place: gross, discount and tax each rounded once, half up, to the minor unit."""
     check_currency(currency)
@@ -136,27 +128,9 @@ def make_line(spec: LineSpec, currency: str, tax: TaxTerms) -> InvoiceLine:
     discount = _rounded(spec.discount, currency)
     amount = gross - discount
     rate = tax.effective_rate
-    return InvoiceLine(
-        kind=spec.kind,
-        description=spec.description,
-        currency=currency,
-        coverage=spec.coverage,
-        quantity=spec.quantity,
-        unit=spec.unit,
-        unit_price=spec.unit_price,
-        gross=gross,
-        discount=discount,
-        amount=amount,
-        tax_rate=rate,
-        tax=_rounded(amount * rate / HUNDRED, currency),
-        subscription_id=spec.subscription_id,
-        product=spec.product,
-        price_name=spec.price_name,
-        part=spec.part,
-        period_days=spec.period_days,
-        promotion=spec.promotion,
-        reference=spec.reference,
-    )
+    basis = {name: getattr(spec, name) for name in BASIS} | {"gross": gross, "discount": discount}
+    tax_amount = _rounded(amount * rate / HUNDRED, currency)
+    return InvoiceLine(**basis, currency=currency, amount=amount, tax_rate=rate, tax=tax_amount)
 
 
 def rounded_difference(expected: Decimal, billed: Decimal, currency: str) -> Decimal:

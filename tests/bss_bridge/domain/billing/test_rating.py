@@ -25,8 +25,14 @@ from bss_bridge.domain.billing.rating import (
 from bss_bridge.domain.pricing import BurstableUsage, GraduatedUsage, PerUnitUsage, Tier, VolumeUsage
 
 D = Decimal
+ZERO = Decimal(0)
 TIERS = (Tier(D(100), D("0.10")), Tier(D(1000), D("0.05"), flat_fee=D(2)), Tier(None, D("0.01")))
 JANUARY = BillCycle(1, "UTC").period_containing(date(2024, 1, 1))
+
+
+def spec_of(kind: LineKind, quantity: D, unit: str, unit_price: D, gross: D, discount: D = ZERO) -> LineSpec:
+    return LineSpec(kind=kind, description=kind.value, coverage=JANUARY, quantity=quantity, unit=unit,
+                    unit_price=unit_price, gross=gross, discount=discount)
 
 
 def parts(rated: tuple[object, ...]) -> list[tuple[str, D, D, D]]:
@@ -152,7 +158,7 @@ def test_burstable_bills_the_higher_direction_above_the_commitment() -> None:
 def test_a_line_rounds_once_half_up_to_the_minor_unit(
     gross: D, currency: str, rate: D, expected_amount: D, expected_tax: D
 ) -> None:
-    spec = LineSpec(LineKind.USAGE, "x", JANUARY, D(55), "GB", D("0.067"), gross)
+    spec = spec_of(LineKind.USAGE, D(55), "GB", D("0.067"), gross)
     line = make_line(spec, currency, TaxTerms(rate))
     assert (line.amount, line.tax) == (expected_amount, expected_tax)
     assert str(line.amount) == str(expected_amount)  # exactly the currency's decimals
@@ -160,16 +166,16 @@ def test_a_line_rounds_once_half_up_to_the_minor_unit(
 
 
 def test_a_discount_is_rounded_once_and_never_exceeds_its_charge() -> None:
-    spec = LineSpec(LineKind.RECURRING, "m", JANUARY, D(1), "month", D("49.99"), D("49.99"), discount=D("4.999"))
+    spec = spec_of(LineKind.RECURRING, D(1), "month", D("49.99"), D("49.99"), discount=D("4.999"))
     line = make_line(spec, "EUR", TaxTerms(D(19)))
     assert (line.gross, line.discount, line.amount, line.tax) == (D("49.99"), D("5.00"), D("44.99"), D("8.55"))
     with pytest.raises(InvalidBillingInputError, match="exceeds its charge"):
-        make_line(LineSpec(LineKind.RECURRING, "m", JANUARY, D(1), "month", D(5), D(5), discount=D(6)), "EUR",
+        make_line(spec_of(LineKind.RECURRING, D(1), "month", D(5), D(5), discount=D(6)), "EUR",
                   TaxTerms())
 
 
 def test_an_exempt_account_pays_no_tax_whatever_its_rate() -> None:
-    line = make_line(LineSpec(LineKind.ONE_TIME, "setup", JANUARY, D(1), "each", D(100), D(100)), "EUR",
+    line = make_line(spec_of(LineKind.ONE_TIME, D(1), "each", D(100), D(100)), "EUR",
                      TaxTerms(D(20), exemption="reverse charge, art. 196 VAT directive"))
     assert (line.tax_rate, line.tax) == (D(0), D("0.00"))
     with pytest.raises(InvalidBillingInputError, match="reason"):
@@ -181,7 +187,7 @@ def test_an_exempt_account_pays_no_tax_whatever_its_rate() -> None:
 @given(st.lists(st.decimals(min_value=-1000, max_value=1000, places=4, allow_nan=False), max_size=30),
        st.sampled_from([D(0), D(7), D("19.6"), D(25)]))
 def test_totals_are_the_sums_of_the_lines(amounts: list[D], rate: D) -> None:
-    lines = [make_line(LineSpec(LineKind.ADJUSTMENT, "a", JANUARY, D(1), "each", a, a), "EUR", TaxTerms(rate))
+    lines = [make_line(spec_of(LineKind.ADJUSTMENT, D(1), "each", a, a), "EUR", TaxTerms(rate))
              for a in amounts]
     result = totals(lines, "EUR")
     assert result.subtotal == sum((line.amount for line in lines), D("0.00"))
