@@ -90,9 +90,9 @@ def _delta_specs(scope: Scope, snapshot: PriceSnapshot, price: Price, unit: str,
             continue
         if rated is not None:
             description, unit_price = rated.description, rated.unit_price
-        else:
+        else:  # a part the new rating no longer has (terms changed, a volume tier left): given back
             assert sample is not None
-            description, unit_price = f"Reversal of {sample.description}", sample.unit_price
+            description, unit_price = f"{part} billed before, reversed ({done_quantity} {unit})", sample.unit_price
         specs.append(LineSpec(kind=kind, description=f"{snapshot.offering}, {price.name} {scope.period}: {description}",
                               coverage=scope.period, quantity=quantity, unit=unit, unit_price=unit_price, gross=gross,
                               subscription_id=scope.subscription.id, product=snapshot.offering, price_name=price.name,

@@ -201,7 +201,7 @@ def _billed_by_period(
     lines: tuple[InvoiceLine, ...], cycle: BillCycle, history: date, period: BillingPeriod
 ) -> defaultdict[tuple[str | None, BillingPeriod], list[InvoiceLine]]:
     found: defaultdict[tuple[str | None, BillingPeriod], list[InvoiceLine]] = defaultdict(list)
-    for line in lines:
+    for line in sorted(lines, key=_line_order):  # the draft must not depend on the order lines were loaded in
         if line.coverage.start >= period.end:
             raise InvalidBillingInputError(
                 f"an earlier line covers {line.coverage}, after this invoice's period {period}: bill periods in order"
@@ -209,6 +209,11 @@ def _billed_by_period(
         if line.coverage.start >= history:
             found[line.subscription_id, cycle.period_containing(line.coverage.start)].append(line)
     return found
+
+
+def _line_order(line: InvoiceLine) -> tuple[object, ...]:
+    return (line.coverage.start, line.coverage.end, line.kind, line.subscription_id or "", line.product,
+            line.price_name, line.part, line.description, line.quantity, line.gross, line.discount)
 
 
 def _check_period_start(cycle: BillCycle, start: date, history: date, what: str) -> None:

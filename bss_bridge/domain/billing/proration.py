@@ -143,7 +143,7 @@ def recurring_specs(
         specs.append(
             LineSpec(
                 kind=LineKind.RECURRING if run.delta > 0 else LineKind.RECURRING_CREDIT,
-                description=what if run.delta > 0 else f"Credit for unused {what}",
+                description=what if run.delta > 0 else f"Credit for {what}",
                 coverage=span,
                 quantity=Decimal(run.delta),
                 unit="month",

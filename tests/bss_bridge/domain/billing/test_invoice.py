@@ -244,6 +244,31 @@ def test_a_repeated_run_makes_nothing_and_input_order_does_not_matter() -> None:
     assert again.lines == () and again.totals.total == D("0.00")
 
 
+def test_a_change_recorded_late_rerates_the_period_on_its_new_terms_whatever_the_line_order() -> None:
+    first = first_invoice()
+    jan = UsageKey("s1", "GB", date(2024, 1, 1))
+    march = invoice(ACME, date(2024, 3, 1), S1, usage=(UsageTotal(jan, D(530)),), billed=first.lines,
+                    history_from=date(2024, 1, 1))
+    billed = first.lines + march.lines  # January: 500 included + 30 above at 0.05
+    late = Subscription("s1", S1.activated_at, I100, (PriceChange(paris(1, 20), I200),))  # recorded in April
+    draft = invoice(ACME, date(2024, 4, 1), late, usage=(UsageTotal(jan, D(530)),), billed=billed,
+                    history_from=date(2024, 1, 1))
+    assert rows(draft) == [
+        ("recurringCredit", "2024-01-20..2024-02-01", "-1", "-24.00", "-4.80"),  # 62 * 12/31
+        ("recurringCharge", "2024-01-20..2024-02-01", "1", "36.00", "7.20"),  # 93 * 12/31
+        ("usageAdjustment", "2024-01-01..2024-02-01", "30", "0.00", "0.00"),  # now within 1000 GB
+        ("usageAdjustment", "2024-01-01..2024-02-01", "-30", "-1.50", "-0.30"),
+        ("recurringCredit", "2024-02-01..2024-03-01", "-1", "-62.00", "-12.40"),
+        ("recurringCharge", "2024-02-01..2024-03-01", "1", "93.00", "18.60"),
+        ("recurringCredit", "2024-03-01..2024-04-01", "-1", "-62.00", "-12.40"),
+        ("recurringCharge", "2024-03-01..2024-04-01", "1", "93.00", "18.60"),
+        ("recurringCharge", "2024-04-01..2024-05-01", "1", "93.00", "18.60"),
+    ]
+    assert draft.lines[3].description.endswith("above allowance billed before, reversed (30 GB)")
+    assert invoice(ACME, date(2024, 4, 1), late, usage=(UsageTotal(jan, D(530)),), billed=billed[::-1],
+                   history_from=date(2024, 1, 1)) == draft
+
+
 @pytest.mark.parametrize(
     ("given", "message"),
     [

@@ -106,9 +106,10 @@ def test_bill_runs_bill_each_record_once_and_repeat_to_nothing(
         draft = run(account, period, known, arrived, billed, history)
         assert draft.totals.subtotal == sum((line.amount for line in draft.lines), D("0.00"))
         assert draft.totals.total == draft.totals.subtotal + sum((line.tax for line in draft.lines), D("0.00"))
-        shuffled = arrived[:]
+        shuffled, loaded = arrived[:], billed[:]
         random.Random(seed).shuffle(shuffled)
-        assert run(account, period, known[::-1], shuffled, billed, history) == draft
+        random.Random(seed).shuffle(loaded)
+        assert run(account, period, known[::-1], shuffled, loaded, history) == draft
         billed += draft.lines
         assert run(account, period, known, arrived, billed, history).lines == ()
     last = cycle.following(periods[-1])
