@@ -38,6 +38,8 @@ from bss_bridge.domain.pricing import (
     Price,
     RecurringCharge,
     SlaTerms,
+    Tier,
+    VolumeUsage,
 )
 
 D = Decimal
@@ -168,6 +170,34 @@ def test_burstable_bills_the_95th_percentile_above_the_commitment() -> None:
     assert "95th percentile 180 Mbit/s" in draft.lines[0].description
     again = invoice(ACME, date(2024, 2, 1), sub, samples=(january_samples,), billed=january.lines + draft.lines)
     assert again.lines == ()
+
+
+def test_late_usage_that_moves_a_volume_total_to_the_next_tier_reprices_every_unit() -> None:
+    tiers = (Tier(D(100), D("0.10")), Tier(None, D("0.05"), flat_fee=D(2)))
+    volume = PriceSnapshot("Volume", (Price("traffic", "EUR", VolumeUsage("GB", tiers)),))
+    sub = Subscription("v", paris(12, 1, year=2023), volume)
+    key = UsageKey("v", "GB", date(2024, 1, 1))
+    february = invoice(ACME, date(2024, 2, 1), sub, usage=(UsageTotal(key, D(100)),))
+    assert rows(february) == [("usageCharge", "2024-01-01..2024-02-01", "100", "10.00", "2.00")]
+    march = invoice(ACME, date(2024, 3, 1), sub, usage=(UsageTotal(key, D(101)),), billed=february.lines,
+                    history_from=date(2024, 1, 1))
+    assert rows(march) == [
+        ("usageAdjustment", "2024-01-01..2024-02-01", "101", "7.05", "1.41"),  # all 101 at 0.05, plus 2 flat
+        ("usageAdjustment", "2024-01-01..2024-02-01", "-100", "-10.00", "-2.00"),  # tier 1 given back
+    ]
+    total = sum((line.amount for line in february.lines + march.lines), D(0))
+    assert total == D("7.05")
+
+
+def test_burstable_samples_after_termination_are_not_rated() -> None:
+    ended = Subscription("t", paris(1, 1), TRANSIT, terminated_at=paris(1, 16, 12))
+    burst = [RateSample("t", paris(1, 16) + timedelta(minutes=5 * i), D(1000), D(0)) for i in range(288)]
+    calm = [RateSample("t", paris(1, 1) + timedelta(minutes=5 * i), D(100), D(0)) for i in range(15 * 288)]
+    (samples,) = group_samples([*calm, *burst], ACME.cycle)
+    january = invoice(ACME, date(2024, 1, 1), Subscription("t", paris(1, 1), TRANSIT))
+    draft = invoice(ACME, date(2024, 2, 1), ended, samples=(samples,), billed=january.lines)
+    # 288 bursts among 4,608 samples would exceed the 230 dropped; from the 16th on they do not count.
+    assert rows(draft) == [("recurringCredit", "2024-01-16..2024-02-01", "-1", "-160.00", "-32.00")]
 
 
 def test_a_same_day_upgrade_from_a_free_plan_bills_once() -> None:

@@ -16,11 +16,20 @@ from hypothesis import strategies as st
 from bss_bridge.domain.billing.cycles import BillCycle, BillingPeriod
 from bss_bridge.domain.billing.invoice import Account, BillingInput, InvoiceDraft, assemble_invoice
 from bss_bridge.domain.billing.lines import InvoiceLine, LineKind, TaxTerms
-from bss_bridge.domain.billing.rating import rate_per_unit
+from bss_bridge.domain.billing.rating import rate_quantity
 from bss_bridge.domain.billing.subscriptions import PriceChange, PriceSnapshot, Subscription
 from bss_bridge.domain.billing.usage import UsageRecord, aggregate_usage
 from bss_bridge.domain.money import round_money
-from bss_bridge.domain.pricing import DiscountKind, PerUnitUsage, Price, Promotion, RecurringCharge
+from bss_bridge.domain.pricing import (
+    DiscountKind,
+    GraduatedUsage,
+    PerUnitUsage,
+    Price,
+    Promotion,
+    RecurringCharge,
+    Tier,
+    VolumeUsage,
+)
 
 D = Decimal
 ORIGIN = datetime(2023, 12, 1, tzinfo=UTC)
@@ -33,12 +42,17 @@ def offer(name: str, monthly: str, unit_price: str, included: int, promotion: Pr
                          promotion)
 
 
+TIERS = (Tier(D(20), D("0.10")), Tier(D(50), D("0.07"), flat_fee=D("1.5")), Tier(None, D("0.045")))
 OFFERS = (
     offer("small", "31.00", "0.05", 100),
     offer("big", "62.99", "0.067", 0),
     offer("free", "0", "0.10", 10),
     offer("promo", "49.90", "0.03", 50, Promotion("half", DiscountKind.PERCENT, D(50), 2)),
     offer("fixed", "20.00", "0.01", 0, Promotion("5 off", DiscountKind.FIXED, D(5), 1)),
+    PriceSnapshot("graduated", (Price("monthly", "EUR", RecurringCharge(D("15.00"))),
+                                Price("traffic", "EUR", GraduatedUsage("GB", TIERS)))),
+    PriceSnapshot("volume", (Price("monthly", "EUR", RecurringCharge(D("17.00"))),
+                             Price("traffic", "EUR", VolumeUsage("GB", TIERS)))),
 )
 HOURS = st.integers(0, 150 * 24)
 
@@ -51,7 +65,7 @@ class Plan:
     ended: int | None
 
 
-PLANS = st.builds(Plan, HOURS, st.integers(0, 4), st.lists(st.tuples(HOURS, st.integers(0, 4)), max_size=2),
+PLANS = st.builds(Plan, HOURS, st.integers(0, 6), st.lists(st.tuples(HOURS, st.integers(0, 6)), max_size=2),
                   st.none() | HOURS)
 RECORDS = st.lists(st.tuples(st.integers(0, 2), HOURS, st.integers(0, 900), st.integers(0, 7)), max_size=25)
 
@@ -84,7 +98,7 @@ def snapshot_on(sub: Subscription, cycle: BillCycle, day: date) -> PriceSnapshot
     return next((s.snapshot for s in sub.segments(cycle) if s.start <= day and (s.end is None or day < s.end)), None)
 
 
-@settings(max_examples=60, deadline=None)
+@settings(max_examples=200, deadline=None)
 @given(day=st.integers(1, 31), zone=st.sampled_from(ZONES), plans=st.lists(PLANS, min_size=1, max_size=3),
        rows=RECORDS, resent=st.lists(st.integers(0, 24), max_size=5), seed=st.integers(0, 2**32))
 def test_bill_runs_bill_each_record_once_and_repeat_to_nothing(
@@ -128,8 +142,8 @@ def test_bill_runs_bill_each_record_once_and_repeat_to_nothing(
             terms = snapshot_on(sub, cycle, active[-1])
             assert terms is not None
             price = terms.usage_price("GB")
-            assert price is not None and isinstance(price.component, PerUnitUsage)
-            rated = sum((p.amount for p in rate_per_unit(price.component, quantity)), D(0))
+            assert price is not None and isinstance(price.component, PerUnitUsage | GraduatedUsage | VolumeUsage)
+            rated = sum((p.amount for p in rate_quantity(price.component, quantity)), D(0))
             assert sum((line.gross for line in usage), D(0)) == round_money(rated, "EUR")
             check_full_period(sub, cycle, span, billed)
 
