@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
 
-from bss_bridge.domain.billing.cycles import BillCycle, require_aware
+from bss_bridge.domain.billing.cycles import BillCycle, BillingPeriod, require_aware
 from bss_bridge.domain.billing.errors import InvalidBillingInputError, UsageConflictError
 from bss_bridge.domain.money import to_decimal
 
@@ -95,17 +95,15 @@ def aggregate_usage(records: Iterable[UsageRecord], cycle: BillCycle) -> list[Us
     imported = accept_usage({}, records)
     if imported.conflicts:
         raise UsageConflictError(imported.conflicts)
-    periods: dict[date, date] = {}  # local date -> its period's start: one lookup per day, not per record
-    sums: dict[UsageKey, list[Decimal | int]] = {}
+    period: BillingPeriod | None = None  # the last record's period: the next one is most likely in it too
+    sums: dict[tuple[str, str, date], list[Decimal | int]] = {}
     for record in imported.new:
-        day = cycle.local_date(record.at)
-        start = periods.get(day)
-        if start is None:
-            start = periods[day] = cycle.period_containing(day).start
-        group = sums.setdefault(UsageKey(record.subscription_id, record.unit, start), [Decimal(0), 0])
+        if period is None or not period.starts_at <= record.at < period.ends_at:
+            period = cycle.period_at(record.at)
+        group = sums.setdefault((record.subscription_id, record.unit, period.start), [Decimal(0), 0])
         group[0] += record.quantity
         group[1] += 1
-    return [UsageTotal(key, Decimal(total), int(count)) for key, (total, count) in sums.items()]
+    return [UsageTotal(UsageKey(*key), Decimal(total), int(count)) for key, (total, count) in sums.items()]
 
 
 @dataclass(frozen=True, slots=True)
@@ -144,6 +142,9 @@ def group_samples(samples: Iterable[RateSample], cycle: BillCycle) -> list[Sampl
     if conflicts:
         raise UsageConflictError(tuple(conflicts))
     groups: dict[tuple[str, date], list[RateSample]] = {}
+    period: BillingPeriod | None = None
     for sample in unique.values():
-        groups.setdefault((sample.subscription_id, cycle.period_at(sample.at).start), []).append(sample)
+        if period is None or not period.starts_at <= sample.at < period.ends_at:
+            period = cycle.period_at(sample.at)
+        groups.setdefault((sample.subscription_id, period.start), []).append(sample)
     return [SampleSet(sub, start, tuple(found)) for (sub, start), found in groups.items()]

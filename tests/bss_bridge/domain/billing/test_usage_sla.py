@@ -156,3 +156,14 @@ def test_more_outage_never_means_more_availability(spans: list[tuple[int, int]],
     worse = availability(JUNE, [*outages, Outage(JUNE[0] + timedelta(minutes=extra), JUNE[1])])
     assert worse.percent <= base.percent
     assert base.shown <= base.percent
+
+
+@given(st.lists(st.tuples(st.integers(0, 90 * 288), st.sampled_from(["s1", "s2"])), max_size=80, unique=True))
+def test_every_sample_lands_in_the_group_of_its_own_period(rows: list[tuple[int, str]]) -> None:
+    origin = datetime(2024, 1, 1, tzinfo=UTC)
+    samples = [RateSample(sub, origin + timedelta(minutes=5 * slot), D(slot), D(0)) for slot, sub in rows]
+    sets = group_samples(samples, TOKYO)
+    assert sum(len(s.samples) for s in sets) == len(samples)
+    for found in sets:
+        assert all(s.subscription_id == found.subscription_id for s in found.samples)
+        assert all(TOKYO.period_at(s.at).start == found.period_start for s in found.samples)
