@@ -20,7 +20,7 @@ from bss_bridge.domain.catalog import OfferingPrice, PriceTerm, Value, check_id,
 from bss_bridge.domain.errors import ConflictError, InvalidRequestError, NotFoundError
 from bss_bridge.domain.money import check_currency
 from bss_bridge.domain.party import check_name
-from bss_bridge.domain.pricing import SlaTerms
+from bss_bridge.domain.pricing import DiscountKind, Promotion, RecurringCharge, SlaTerms
 from bss_bridge.domain.window import ALWAYS, Window
 
 
@@ -94,6 +94,7 @@ class ProductOffering:
         until then is closed there. Versions only ever start after the latest one did."""
         check_id(name, "name")
         check_currency(currency)
+        self._check_promotions(name, currency, charge)
         chain = [p for p in self.prices if p.chain == (name, currency)]
         latest = max(chain, key=lambda p: p.version, default=None)
         start = Window(valid_from).start
@@ -116,6 +117,35 @@ class ProductOffering:
         self.prices.append(price)
         self.events.append(events.OfferingPriceCreated(self.id, price.id))
         return price
+
+    def _check_promotions(self, name: str, currency: str, charge: PriceTerm) -> None:
+        """What billing can apply: one promotion per currency, a percentage on a bundle (it is spread
+        over the components' charges), a fixed amount only on an offering with one recurring price."""
+        others = {p.name: p.charge for p in self.prices if p.currency == currency and p.name != name}
+        promotions = {n: c for n, c in others.items() if isinstance(c, Promotion)}
+        recurring = [n for n, c in others.items() if isinstance(c, RecurringCharge)]
+        if isinstance(charge, Promotion):
+            if promotions:
+                raise InvalidRequestError.one(
+                    "priceType", f"{self.id} already has a promotion in {currency}: {', '.join(promotions)}"
+                )
+            if self.is_bundle and charge.kind is not DiscountKind.PERCENT:
+                raise InvalidRequestError.one(
+                    "percentage", "a bundle's promotion is a percentage of its components' charges"
+                )
+            if charge.kind is DiscountKind.FIXED and len(recurring) != 1:
+                raise InvalidRequestError.one(
+                    "price", f"a fixed promotion needs exactly one recurring price in {currency}"
+                )
+        elif (
+            isinstance(charge, RecurringCharge)
+            and recurring
+            and any(c.kind is DiscountKind.FIXED for c in promotions.values() if isinstance(c, Promotion))
+        ):
+            raise InvalidRequestError.one("priceType", f"{self.id}'s fixed promotion applies to one recurring price")
+
+    def promotion_at(self, moment: datetime, currency: str) -> OfferingPrice | None:
+        return next((p for p in self.prices_at(moment, currency) if p.price_type == "discount"), None)
 
     def prices_at(self, moment: datetime, currency: str) -> list[OfferingPrice]:
         """The versions valid at ``moment`` in ``currency``, one per price name, in name order."""

@@ -12,7 +12,7 @@ from collections.abc import Callable, Mapping
 from datetime import datetime
 from decimal import Decimal
 
-from bss_bridge.domain.catalog import ProductSpecification, Value
+from bss_bridge.domain.catalog import OfferingPrice, ProductSpecification, Value
 from bss_bridge.domain.errors import InvalidRequestError, Problem, join_field
 from bss_bridge.domain.offering import ProductOffering
 from bss_bridge.domain.order import ItemAction, OrderItem, ProductOrder
@@ -23,8 +23,8 @@ from bss_bridge.domain.subscription import Subscription, SubscriptionStatus
 
 
 class _Planner:
-    def __init__(self, catalog: Catalog, currency: str, now: datetime, customer_id: str | None) -> None:
-        self.catalog, self.currency, self.now, self.customer_id = catalog, currency, now, customer_id
+    def __init__(self, catalog: Catalog, currency: str, now: datetime, customer_id: str | None, zone: str) -> None:
+        self.catalog, self.currency, self.now, self.customer_id, self.zone = catalog, currency, now, customer_id, zone
         self.problems: list[Problem] = []
         self.items: list[PlannedItem] = []
         self.checks: list[ResourceCheck] = []
@@ -107,7 +107,7 @@ class _Planner:
                     f"{offering_id!r} is not part of bundle {bundle.id}",
                 )
         self.items.append(
-            PlannedItem(item.id, ItemAction.ADD, bundle, None, {}, tuple(bundle.prices_at(self.now, self.currency)))
+            PlannedItem(item.id, ItemAction.ADD, bundle, None, {}, ())  # its promotion goes to its components
         )
         specs = [
             self.catalog.specifications.get(self.catalog.offerings[o].specification_id or "")
@@ -146,10 +146,18 @@ class _Planner:
             child_id = request.id if request is not None else f"{item.id}.{n + 1}"
             values = self.values(spec, component, given, child_where, fields=fields)
             if values is not None:
-                prices = tuple(component.prices_at(self.now, self.currency))
+                prices = self.component_prices(component, bundle)
                 self.items.append(
                     PlannedItem(child_id, ItemAction.ADD, component, spec.id, values, prices, parent_id=item.id)
                 )
+
+    def component_prices(self, component: ProductOffering, bundle: ProductOffering) -> tuple[OfferingPrice, ...]:
+        """A bundle component's prices: its own, its bundle's promotion in place of its own."""
+        promotion = bundle.promotion_at(self.now, self.currency)
+        own = component.prices_at(self.now, self.currency)
+        if promotion is None:
+            return tuple(own)
+        return (*(p for p in own if p.price_type != "discount"), promotion)
 
     def existing(self, item: ItemRequest, where: str) -> Subscription | None:
         if not item.product_id:
@@ -272,8 +280,9 @@ class _Planner:
             self.problem("productOrderItem", f"product {twice} is changed by two items of the order")
         if self.problems:
             raise InvalidRequestError(self.problems)
-        priced = [PricedItem(i.id, i.offering.id, i.prices, i.parent_id) for i in self.items if i.offering is not None]
-        return OrderPlan(tuple(self.items), tuple(self.checks), price_basket(priced, self.currency, tax_rate_pct))
+        priced = [PricedItem(i.id, i.offering.id, i.prices) for i in self.items if i.offering is not None]
+        quote = price_basket(priced, self.currency, tax_rate_pct, self.now, self.zone)
+        return OrderPlan(tuple(self.items), tuple(self.checks), quote)
 
 
 def plan_items(
@@ -283,9 +292,11 @@ def plan_items(
     tax_rate_pct: Decimal,
     now: datetime,
     customer_id: str | None = None,
+    zone: str = "UTC",
 ) -> OrderPlan:
-    """Check and price items (a quote needs no customer; an order does, see :func:`plan_order`)."""
-    return _Planner(catalog, currency, now, customer_id).plan(requests, tax_rate_pct)
+    """Check and price items (a quote needs no customer; an order does, see :func:`plan_order`);
+    ``zone`` is the account's, whose local date the quoted month starts on."""
+    return _Planner(catalog, currency, now, customer_id, zone).plan(requests, tax_rate_pct)
 
 
 def plan_order(
@@ -307,7 +318,8 @@ def plan_order(
         problems.append(Problem("billingAccount.id", f"billing account {account.id} is {account.state}"))
     if problems or account is None:
         raise InvalidRequestError(problems)
-    return plan_items(request.items, catalog, account.currency, account.tax_rate_at(now), now, request.customer_id)
+    rate, zone = account.tax_rate_at(now), account.terms.time_zone
+    return plan_items(request.items, catalog, account.currency, rate, now, request.customer_id, zone)
 
 
 def place(

@@ -1,26 +1,31 @@
-"""Pricing a basket: the lines an order's items are sold at, before anything is ordered.
+"""Pricing a basket: the lines an order's items are sold at, before anything is ordered, computed
+by billing's own line rule so the quote, the preview and the invoice reach the same figures.
 
-One line per charge, rounded once (:func:`bss_bridge.domain.money.round_money`), its tax rounded
-once from the rounded amount; totals are sums of lines, never re-rounded:
+Each line is a full month of billing's :func:`~bss_bridge.domain.billing.lines.make_line` (gross,
+discount and tax each rounded once, half up; the tax on the net amount) from the order's local date:
 
 - a one-time charge: its amount;
-- a recurring charge: its monthly amount;
-- a promotion: minus its percentage of, or its fixed amount (capped at), the unrounded monthly
-  recurring charges it covers (its own item's and, for a bundle, its components'), for N months;
-- a usage charge: no amount (usage is rated by billing in arrears), described in words and kept
-  as its terms.
+- a recurring charge: its monthly amount, less the item's promotion while it lasts (a percentage
+  of it, or a fixed amount capped at it: billing's :func:`promotion_discount`); the same line
+  without the discount (what is charged once the promotion ended) is kept beside it;
+- a usage charge: no amount (usage is rated by billing in arrears), described in words and kept as
+  its terms.
 
-:func:`charge_line` is the one place a catalog price becomes an amount; billing rates usage, and
-prorates, on top of the same rule.
+Totals are sums of lines, never rounded again.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from decimal import Decimal
 from enum import StrEnum
 
+from bss_bridge.domain.billing.cycles import BillCycle, BillingPeriod, months_after
+from bss_bridge.domain.billing.lines import InvoiceLine, LineSpec, TaxTerms, make_line
+from bss_bridge.domain.billing.lines import LineKind as BillingKind
+from bss_bridge.domain.billing.proration import promotion_discount
 from bss_bridge.domain.catalog import OfferingPrice
 from bss_bridge.domain.money import format_money, round_money
 from bss_bridge.domain.pricing import (
@@ -35,47 +40,55 @@ from bss_bridge.domain.pricing import (
     VolumeUsage,
 )
 
-HUNDRED = Decimal(100)
+ZERO = Decimal(0)
 
 
 class LineKind(StrEnum):
     ONE_TIME = "oneTime"
     RECURRING = "recurring"
-    DISCOUNT = "discount"
     USAGE = "usage"
 
 
 @dataclass(frozen=True, slots=True)
 class PricedItem:
-    """An order item's offering and the price versions it is sold at; ``parent`` is the bundle
-    item it belongs to (a bundle's promotion covers its components' recurring charges)."""
+    """An order item's offering and the price versions it is sold at (at most one promotion)."""
 
     item_id: str
     offering_id: str
     prices: tuple[OfferingPrice, ...]
-    parent: str | None = None
+
+    @property
+    def promotion(self) -> OfferingPrice | None:
+        return next((p for p in self.prices if isinstance(p.charge, Promotion)), None)
 
 
 @dataclass(frozen=True, slots=True)
 class QuoteLine:
+    """One price of one item. ``line`` is billing's line for the first month (with the promotion's
+    discount); ``full`` the same without it (None when there is no discount); both None for usage."""
+
     item_id: str
     offering_id: str
     price: OfferingPrice
     kind: LineKind
     description: str
-    amount: Decimal | None = None  # rounded; None for usage
-    tax: Decimal | None = None  # rounded, from the rounded amount
-    months: int | None = None  # how long a discount lasts
+    line: InvoiceLine | None = None
+    full: InvoiceLine | None = None
+    promotion: OfferingPrice | None = None
 
     @property
-    def total(self) -> Decimal | None:
-        return None if self.amount is None or self.tax is None else self.amount + self.tax
+    def charged(self) -> InvoiceLine | None:
+        """The line without discount: what is charged once any promotion ended."""
+        return self.full or self.line
+
+    @property
+    def months(self) -> int | None:
+        return self.promotion.charge.months if self.promotion and isinstance(self.promotion.charge, Promotion) else None
 
 
 def _number(value: Decimal) -> str:
-    """A price as written in the catalog, without float noise or trailing zeros (0.035, 79)."""
-    text = f"{value.normalize():f}"
-    return text
+    """A price as written in the catalog, without trailing zeros (0.035, 79)."""
+    return f"{value.normalize():f}"
 
 
 def usage_description(charge: PerUnitUsage | GraduatedUsage | VolumeUsage | BurstableUsage, currency: str) -> str:
@@ -98,17 +111,6 @@ def _tier_text(tier: Tier, unit: str, currency: str) -> str:
     return f"{bound} at {_number(tier.unit_price)} {currency}{fee}"
 
 
-def _tax(amount: Decimal, rate_pct: Decimal, currency: str) -> Decimal:
-    return round_money(amount * rate_pct / HUNDRED, currency)
-
-
-def promotion_amount(promotion: Promotion, monthly: Decimal) -> Decimal:
-    """The (positive, unrounded) monthly discount of ``promotion`` on ``monthly`` recurring charges."""
-    if promotion.kind is DiscountKind.PERCENT:
-        return monthly * promotion.value / HUNDRED
-    return min(promotion.value, monthly)
-
-
 def describe(price: OfferingPrice) -> str:
     """A price in words, as its quote line and the catalog listing show it."""
     charge, currency = price.charge, price.currency
@@ -123,54 +125,33 @@ def describe(price: OfferingPrice) -> str:
     return f"{price.name}: {usage_description(charge, currency)}"
 
 
-def charge_line(item: PricedItem, price: OfferingPrice, tax_rate_pct: Decimal, covered_monthly: Decimal) -> QuoteLine:
-    """The line of one price of one item. ``covered_monthly`` is the unrounded recurring amount a
-    promotion applies to (ignored for other prices)."""
-    charge, currency = price.charge, price.currency
-    if isinstance(charge, OneTimeCharge):
-        kind, amount, months = LineKind.ONE_TIME, charge.amount, None
-    elif isinstance(charge, RecurringCharge):
-        kind, amount, months = LineKind.RECURRING, charge.monthly_amount, None
-    elif isinstance(charge, Promotion):
-        kind, amount, months = LineKind.DISCOUNT, -promotion_amount(charge, covered_monthly), charge.months
-    else:
-        return QuoteLine(item.item_id, item.offering_id, price, LineKind.USAGE, describe(price))
-    rounded = round_money(amount, currency)
-    tax = _tax(rounded, tax_rate_pct, currency)
-    return QuoteLine(item.item_id, item.offering_id, price, kind, describe(price), rounded, tax, months)
-
-
-def _monthly(prices: Iterable[OfferingPrice]) -> Decimal:
-    return sum((p.charge.monthly_amount for p in prices if isinstance(p.charge, RecurringCharge)), Decimal(0))
-
-
 @dataclass(frozen=True, slots=True)
 class Quote:
     currency: str
     tax_rate_pct: Decimal
     lines: tuple[QuoteLine, ...]
 
-    def _sum(self, *kinds: LineKind, tax: bool = False) -> Decimal:
-        zero = round_money(Decimal(0), self.currency)
-        values = [(line.tax if tax else line.amount) for line in self.lines if line.kind in kinds]
-        return sum((v for v in values if v is not None), zero)
+    def _sum(self, kind: LineKind, value: str, full: bool = False) -> Decimal:
+        zero = round_money(ZERO, self.currency)
+        picked = [(q.charged if full else q.line) for q in self.lines if q.kind is kind]
+        return sum((getattr(line, value) for line in picked if line is not None), zero)
 
     @property
     def one_time(self) -> Decimal:
-        return self._sum(LineKind.ONE_TIME)
+        return self._sum(LineKind.ONE_TIME, "amount")
 
     @property
     def monthly(self) -> Decimal:
-        """Recurring charges a month, before discounts."""
-        return self._sum(LineKind.RECURRING)
+        """Recurring charges a month, without promotions."""
+        return self._sum(LineKind.RECURRING, "amount", full=True)
 
     @property
     def monthly_discount(self) -> Decimal:
-        """Discounts a month while the promotions last (negative)."""
-        return self._sum(LineKind.DISCOUNT)
+        """What promotions take off a month while they last (negative or zero)."""
+        return self._sum(LineKind.RECURRING, "amount") - self.monthly
 
-    def tax(self, *kinds: LineKind) -> Decimal:
-        return self._sum(*kinds, tax=True)
+    def tax(self, kind: LineKind, full: bool = False) -> Decimal:
+        return self._sum(kind, "tax", full)
 
     @property
     def usage(self) -> tuple[QuoteLine, ...]:
@@ -180,15 +161,74 @@ class Quote:
         return tuple(line for line in self.lines if line.item_id == item_id)
 
 
-def price_basket(items: Sequence[PricedItem], currency: str, tax_rate_pct: Decimal) -> Quote:
-    """The quote for ``items``: every price of every item as a line, in item then price-name order."""
+def _line(
+    item: PricedItem,
+    price: OfferingPrice,
+    kind: BillingKind,
+    amount: Decimal,
+    discount: Decimal,
+    coverage: BillingPeriod,
+    tax: TaxTerms,
+) -> InvoiceLine:
+    spec = LineSpec(
+        kind=kind,
+        description=describe(price),
+        coverage=coverage,
+        quantity=Decimal(1),
+        unit="each" if kind is BillingKind.ONE_TIME else "month",
+        unit_price=amount,
+        gross=amount,
+        discount=discount,
+        product=item.offering_id,
+        price_name=price.name,
+        period_days=coverage.days,
+    )
+    return make_line(spec, price.currency, tax)
+
+
+def price_basket(
+    items: Sequence[PricedItem], currency: str, tax_rate_pct: Decimal, at: datetime, zone: str = "UTC"
+) -> Quote:
+    """The quote for ``items`` ordered at ``at``: every price of every item as a line (a promotion
+    as its item's discount), for the month from the local date of ``at`` in ``zone``."""
+    start = BillCycle(1, zone).local_date(at)
+    coverage = BillCycle(1, zone).span(start, months_after(start, 1))
+    tax = TaxTerms(tax_rate_pct)
     lines: list[QuoteLine] = []
     for item in items:
-        covered = _monthly(item.prices) + sum(
-            (_monthly(child.prices) for child in items if child.parent == item.item_id), Decimal(0)
-        )
-        for price in sorted(item.prices, key=lambda p: (p.price_type == "discount", p.name)):
+        promotion = item.promotion
+        for price in sorted(item.prices, key=lambda p: p.name):
             if price.currency != currency:
                 raise ValueError(f"price {price.id} is in {price.currency}, the quote in {currency}")
-            lines.append(charge_line(item, price, tax_rate_pct, covered))
+            charge = price.charge
+            base = QuoteLine(item.item_id, item.offering_id, price, LineKind.USAGE, describe(price))
+            if isinstance(charge, Promotion):
+                continue
+            if isinstance(charge, OneTimeCharge):
+                line = _line(item, price, BillingKind.ONE_TIME, charge.amount, ZERO, coverage, tax)
+                lines.append(
+                    QuoteLine(item.item_id, item.offering_id, price, LineKind.ONE_TIME, base.description, line)
+                )
+            elif isinstance(charge, RecurringCharge):
+                monthly = charge.monthly_amount
+                off = ZERO
+                if promotion is not None:
+                    assert isinstance(promotion.charge, Promotion)
+                    off = promotion_discount(promotion.charge, monthly, coverage.days, coverage.days)
+                line = _line(item, price, BillingKind.RECURRING, monthly, off, coverage, tax)
+                full = _line(item, price, BillingKind.RECURRING, monthly, ZERO, coverage, tax) if off else None
+                lines.append(
+                    QuoteLine(
+                        item.item_id,
+                        item.offering_id,
+                        price,
+                        LineKind.RECURRING,
+                        base.description,
+                        line,
+                        full,
+                        promotion if off else None,
+                    )
+                )
+            else:
+                lines.append(base)
     return Quote(currency, tax_rate_pct, tuple(lines))

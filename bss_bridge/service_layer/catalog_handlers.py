@@ -9,6 +9,7 @@ from bss_bridge.domain import commands
 from bss_bridge.domain.catalog import ProductSpecification
 from bss_bridge.domain.errors import ConflictError, InvalidRequestError, NotFoundError, Problem
 from bss_bridge.domain.offering import ProductOffering
+from bss_bridge.domain.pricing import Promotion
 from bss_bridge.service_layer.deps import Deps
 from bss_bridge.service_layer.unit_of_work import UnitOfWork
 
@@ -69,7 +70,8 @@ def _define_offering(uow: UnitOfWork, cmd: commands.DefineOffering, now: datetim
         fixed=dict(cmd.fixed),
         sla=cmd.sla,
     )
-    for n, price in enumerate(cmd.prices):
+    # promotions last: what they discount is there to be checked against
+    for n, price in sorted(enumerate(cmd.prices), key=lambda pair: isinstance(pair[1].charge, Promotion)):
         try:
             offering.add_price(price.name, price.currency, price.charge, price.valid_from or cmd.valid_for.start or now)
         except InvalidRequestError as exc:

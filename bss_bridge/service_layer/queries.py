@@ -26,16 +26,17 @@ def quote(
     now, its products for modify items), or in a currency without tax. The OSS is not asked: a
     quote changes nothing and answers at once; the order checks sites and devices."""
     with uow:
-        customer_id = None
+        customer_id, rate, zone = None, Decimal(0), "UTC"
         if account_id is not None:
             account = uow.accounts.get(account_id)
             if account is None:
                 raise InvalidRequestError.one("billingAccount.id", f"no billing account {account_id!r}")
             currency, rate, customer_id = account.currency, account.tax_rate_at(now), account.customer_id
+            zone = account.terms.time_zone
         else:
             try:
-                currency, rate = check_currency(currency or ""), None
+                currency = check_currency(currency or "")
             except InvalidMoneyError as exc:
                 raise InvalidRequestError.one("currency", str(exc)) from None
         catalog = catalog_for(uow, [i.product_id for i in items if i.product_id])
-        return plan_items(items, catalog, currency, rate if rate is not None else Decimal(0), now, customer_id).quote
+        return plan_items(items, catalog, currency, rate, now, customer_id, zone).quote

@@ -1,10 +1,12 @@
 """TMF622 ProductOrder and CancelProductOrder, with their prices, and the quote of a basket.
 
-An order item's ``itemPrice`` lists one OrderPrice per line the item was sold at (a discount as a
-negative ``discount`` price with its duration in ``priceAlteration``; usage described, without an
-amount); ``orderTotalPrice`` sums one-time charges, monthly charges and monthly discounts. The
-lines are the quote's, recomputed from the price versions stored on the items at the currency and
-tax rate the order was priced at: the same numbers the quote showed before the order.
+An order item's ``itemPrice`` lists one OrderPrice per price the item was sold at: a one-time or
+monthly charge with its ``price`` (tax excluded and included), a promotion as the ``priceAlteration``
+of each monthly charge it discounts (negative, for ``applicationDuration`` months), usage described
+without an amount. ``orderTotalPrice`` sums one-time charges, monthly charges and, while promotions
+last, monthly discounts. The figures are billing's lines (see :mod:`bss_bridge.domain.quote`),
+recomputed from the price versions stored on the items at the currency and tax rate the order was
+priced at: the same numbers the quote showed before the order.
 """
 
 from __future__ import annotations
@@ -13,7 +15,7 @@ from decimal import Decimal
 from typing import Any
 
 from bss_bridge.domain.order import CancelRequest, OrderItem, ProductOrder
-from bss_bridge.domain.quote import LineKind, PricedItem, Quote, QuoteLine, price_basket
+from bss_bridge.domain.quote import LineKind, PricedItem, Quote, QuoteLine, describe, price_basket
 from bss_bridge.tmf.common import characteristics, compact, href, instant, money, ref
 
 
@@ -25,28 +27,30 @@ def _price(amount: Decimal, tax: Decimal, rate: Decimal, currency: str) -> dict[
     }
 
 
-def order_price(base: str, line: QuoteLine, rate: Decimal) -> dict[str, Any]:
-    p = line.price
-    price = None if line.amount is None or line.tax is None else _price(line.amount, line.tax, rate, p.currency)
+def order_price(base: str, q: QuoteLine, rate: Decimal) -> dict[str, Any]:
+    p, charged = q.price, q.charged
     out: dict[str, Any] = compact(
         {
             "name": p.name,
-            "description": line.description,
-            "priceType": line.kind.value,
-            "recurringChargePeriod": "month" if line.kind in (LineKind.RECURRING, LineKind.DISCOUNT) else None,
-            "unitOfMeasure": getattr(p.charge, "unit", None) or ("Mbit/s" if line.kind is LineKind.USAGE else None),
-            "price": price,
+            "description": q.description,
+            "priceType": q.kind.value,
+            "recurringChargePeriod": "month" if q.kind is LineKind.RECURRING else None,
+            "unitOfMeasure": getattr(p.charge, "unit", None) or ("Mbit/s" if q.kind is LineKind.USAGE else None),
+            "price": None if charged is None else _price(charged.amount, charged.tax, rate, p.currency),
             "productOfferingPrice": ref(base, "productOfferingPrice", p.id, p.name),
         }
     )
-    if line.kind is LineKind.DISCOUNT and price is not None:
+    if q.full is not None and q.line is not None and q.promotion is not None:
+        off = _price(q.line.amount - q.full.amount, q.line.tax - q.full.tax, rate, p.currency)
         out["priceAlteration"] = [
             {
-                "name": p.name,
+                "name": q.promotion.name,
+                "description": describe(q.promotion),
                 "priceType": "discount",
-                "applicationDuration": line.months,
-                "price": price,
+                "applicationDuration": q.months,
                 "recurringChargePeriod": "month",
+                "price": off,
+                "productOfferingPrice": ref(base, "productOfferingPrice", q.promotion.id, q.promotion.name),
             }
         ]
     return out
@@ -54,28 +58,36 @@ def order_price(base: str, line: QuoteLine, rate: Decimal) -> dict[str, Any]:
 
 def totals(quote: Quote) -> list[dict[str, Any]]:
     rate, currency = quote.tax_rate_pct, quote.currency
+    recurring_tax, full_tax = quote.tax(LineKind.RECURRING), quote.tax(LineKind.RECURRING, full=True)
     rows = [
-        ("one-time charges", LineKind.ONE_TIME, quote.one_time, None),
-        ("monthly charges", LineKind.RECURRING, quote.monthly, "month"),
-        ("monthly discounts", LineKind.DISCOUNT, quote.monthly_discount, "month"),
+        ("one-time charges", "oneTime", None, quote.one_time, quote.tax(LineKind.ONE_TIME)),
+        ("monthly charges", "recurring", "month", quote.monthly, full_tax),
+        ("monthly discounts", "discount", "month", quote.monthly_discount, recurring_tax - full_tax),
     ]
+    present = {
+        "oneTime": any(q.kind is LineKind.ONE_TIME for q in quote.lines),
+        "recurring": any(q.kind is LineKind.RECURRING for q in quote.lines),
+        "discount": any(q.full is not None for q in quote.lines),
+    }
     return [
         compact(
             {
                 "name": name,
-                "priceType": kind.value,
+                "priceType": kind,
                 "recurringChargePeriod": period,
-                "price": _price(amount, quote.tax(kind), rate, currency),
+                "price": _price(amount, tax, rate, currency),
             }
         )
-        for name, kind, amount, period in rows
-        if any(line.kind is kind for line in quote.lines)
+        for name, kind, period, amount, tax in rows
+        if present[kind]
     ]
 
 
 def order_quote(order: ProductOrder) -> Quote:
-    items = [PricedItem(i.id, i.offering_id, i.prices, i.parent_id) for i in order.items if i.offering_id and i.prices]
-    return price_basket(items, order.currency, order.tax_rate_pct)
+    """The order's lines, as priced when it was placed (the amounts of a full month do not depend on
+    the zone its dates are in)."""
+    items = [PricedItem(i.id, i.offering_id, i.prices) for i in order.items if i.offering_id and i.prices]
+    return price_basket(items, order.currency, order.tax_rate_pct, order.order_date)
 
 
 def _item(base: str, order: ProductOrder, item: OrderItem, quote: Quote) -> dict[str, Any]:

@@ -77,7 +77,7 @@ def standard_offerings() -> dict[str, ProductOffering]:
     bundle = offering(
         "connect-bundle",
         None,
-        {"loyalty": Promotion("loyalty", DiscountKind.FIXED, D(20), 12)},
+        {"loyalty": Promotion("loyalty", DiscountKind.PERCENT, D(10), 12)},
         bundled=("bia-100", "interconnect"),
     )
     return {o.id: o for o in (bia100, bia1000, interconnect, bundle)}

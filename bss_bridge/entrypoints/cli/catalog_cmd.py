@@ -163,12 +163,20 @@ def quote(
         emit_json(render_quote(bss.settings.base_url, priced))
         return
     rows = [
-        [line.item_id, line.offering_id, line.kind.value, line.description, line.amount, line.tax]
-        for line in priced.lines
+        [
+            q.item_id,
+            q.offering_id,
+            q.kind.value,
+            q.description,
+            q.charged.amount if q.charged else "",
+            q.charged.tax if q.charged else "",
+            f"{q.line.amount - q.full.amount} for {q.months} months" if q.full and q.line else "",
+        ]
+        for q in priced.lines
     ]
     show_table(
         f"quote ({priced.currency}, tax {priced.tax_rate_pct} %)",
-        ["item", "offering", "kind", "line", "amount", "tax"],
+        ["item", "offering", "kind", "price", "amount", "tax", "promotion"],
         rows,
     )
     STATE.out.print(

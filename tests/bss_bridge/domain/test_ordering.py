@@ -15,7 +15,6 @@ from bss_bridge.domain.order import ItemAction
 from bss_bridge.domain.ordering import place, plan_order
 from bss_bridge.domain.party import AccountState, CustomerStatus
 from bss_bridge.domain.pricing import RecurringCharge
-from bss_bridge.domain.quote import LineKind
 from bss_bridge.domain.requests import ItemRequest, ResourceCheck
 from bss_bridge.domain.subscription import Subscription, SubscriptionStatus
 
@@ -56,7 +55,8 @@ def test_an_add_item_is_checked_priced_and_asks_the_oss_about_its_site() -> None
         D("-39.50"),
     )
     assert [line.price.id for line in plan.quote.usage] == ["bia-100.traffic.EUR.v1"]
-    assert plan.quote.item_lines("1")[0].tax == D("15.80")
+    monthly = plan.quote.item_lines("1")[0]
+    assert (monthly.charged.tax, monthly.line.tax) == (D("15.80"), D("7.90"))  # type: ignore[union-attr]
 
 
 def test_every_problem_of_an_order_is_reported_with_its_field() -> None:
@@ -148,8 +148,9 @@ def test_a_bundle_expands_into_one_item_per_offering_with_shared_and_own_charact
     ]
     assert [c.value for c in plan.checks] == ["customer1", "customer1", "customer2"]
     assert plan.checks[2].field == "productOrderItem[0].productOrderItem[0].product.productCharacteristic[0].value"
-    # the bundle's 20 EUR loyalty discount covers both components' recurring charges
-    assert (plan.quote.monthly, plan.quote.monthly_discount) == (D("379.00"), D("-59.50"))
+    # the bundle's 10 % loyalty discount replaces bia-100's own launch promotion on both components
+    assert (plan.quote.monthly, plan.quote.monthly_discount) == (D("379.00"), D("-37.90"))
+    assert [p.name for i in plan.items[1:] for p in i.prices if p.price_type == "discount"] == ["loyalty", "loyalty"]
     order, subs = place(plan, w.request(bundle), w.catalog, "o1", iter(["s1", "s2", "s3"]).__next__, T0)
     assert [(s.id, s.offering_id, s.bundle_id) for s in subs] == [
         ("s1", "connect-bundle", None),
@@ -233,4 +234,4 @@ def test_prices_are_sold_by_the_line_the_quote_shows() -> None:
         "bia-100.traffic.EUR.v1",
     ]
     assert sub.status is SubscriptionStatus.ACTIVE
-    assert LineKind.DISCOUNT.value == sub.current.promotions()[0].price_type
+    assert [p.name for p in sub.current.promotions()] == ["launch"]

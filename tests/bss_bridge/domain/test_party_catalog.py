@@ -199,3 +199,22 @@ def test_a_bundle_expands_into_its_offerings() -> None:
         offering("x", "business-internet", {}, bundled=("bia-100",))
     with pytest.raises(InvalidRequestError, match="bundled twice"):
         offering("x", None, {}, bundled=("bia-100", "bia-100"))
+
+
+def test_an_offering_carries_only_the_promotions_billing_can_apply() -> None:
+    from bss_bridge.domain.pricing import DiscountKind, Promotion
+
+    offer = offering("x", "business-internet", {"monthly": RecurringCharge(D(50))})
+    offer.add_price("launch", "EUR", Promotion("launch", DiscountKind.FIXED, D(10), 2), LAUNCH)
+    with pytest.raises(InvalidRequestError, match="already has a promotion in EUR: launch"):
+        offer.add_price("summer", "EUR", Promotion("summer", DiscountKind.PERCENT, D(10), 2), LAUNCH)
+    with pytest.raises(InvalidRequestError, match="fixed promotion applies to one recurring price"):
+        offer.add_price("support", "EUR", RecurringCharge(D(5)), LAUNCH)
+    bare = offering("y", "business-internet", {})
+    with pytest.raises(InvalidRequestError, match="a fixed promotion needs exactly one recurring price in EUR"):
+        bare.add_price("launch", "EUR", Promotion("launch", DiscountKind.FIXED, D(10), 2), LAUNCH)
+    bundle = offering("b", None, {}, bundled=("x", "y"))
+    with pytest.raises(InvalidRequestError, match="a bundle's promotion is a percentage"):
+        bundle.add_price("loyalty", "EUR", Promotion("loyalty", DiscountKind.FIXED, D(10), 2), LAUNCH)
+    bundle.add_price("loyalty", "EUR", Promotion("loyalty", DiscountKind.PERCENT, D(10), 2), LAUNCH)
+    assert bundle.promotion_at(T0, "EUR") is not None

@@ -73,8 +73,8 @@ def test_a_basket_is_quoted_as_the_order_will_be_priced(client: TestClient, acco
     assert (quote["oneTimeTotal"]["value"], quote["monthlyTotal"]["value"], quote["monthlyDiscount"]["value"]) == (
         D("800.00"),
         D("458.00"),
-        D("-99.00"),
-    )  # 150+150+500; 79+79+300; 39.50+39.50+20
+        D("-77.40"),  # 50 % of 79 (launch); the bundle's 10 % of 79 and of 300
+    )  # 150+150+500; 79+79+300
     for line in [p for i in quote["quoteItem"] for p in i["itemPrice"]]:
         validate("tmf622", "OrderPrice", line)
     assert quote["usage"] == ["traffic: 0.05 EUR per GB beyond 1000 GB included per month"] * 2
