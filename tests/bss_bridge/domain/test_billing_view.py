@@ -20,6 +20,7 @@ from bss_bridge.domain.requests import ItemRequest
 from ..builders import T0, World, add, world
 
 H = timedelta(hours=1)
+D = Decimal
 
 
 def ordered(w: World, *items: ItemRequest) -> None:
@@ -85,3 +86,34 @@ def test_not_yet_active_and_bundles_are_not_billed_as_such() -> None:
         plan_order(request, w.customer, w.account, w.catalog, T0), request, w.catalog, "o9", lambda: "p1", T0
     )
     assert billed(pending) is None
+
+
+def test_the_quote_and_the_first_invoice_reach_the_same_figures() -> None:
+    from datetime import datetime
+    from zoneinfo import ZoneInfo
+
+    from bss_bridge.domain.billing.invoice import Account, BillingInput, assemble_invoice
+    from bss_bridge.domain.billing.lines import LineKind as BilledKind
+    from bss_bridge.domain.billing.lines import TaxTerms
+
+    w = world()  # bill cycle day 1 in Europe/Paris, 20 % tax
+    start = datetime(2026, 4, 1, tzinfo=ZoneInfo("Europe/Paris"))
+    request = w.request(add("1", "bia-100", site="customer1"), add("2", "interconnect", siteA="a", siteB="b"))
+    plan = plan_order(request, w.customer, w.account, w.catalog, start)
+    order, subs = place(plan, request, w.catalog, "o1", iter(["s1", "s2"]).__next__, start)
+    w.subscriptions.update({s.id: s for s in subs})
+    fulfilment.start(order, w.subscriptions, start)
+    for item in order.leaves():
+        fulfilment.complete_item(order, item.id, w.subscriptions, start)
+    cycle = billing_cycle(w.account)
+    views = tuple(v for v in (billed(s) for s in subs) if v is not None)
+    draft = assemble_invoice(BillingInput(Account("a1", "EUR", cycle, TaxTerms(D(20))), cycle.period_at(start), views))
+    invoiced = sorted((line.kind.value, line.gross, line.discount, line.amount, line.tax) for line in draft.lines)
+    kinds = {"oneTime": BilledKind.ONE_TIME.value, "recurring": BilledKind.RECURRING.value}
+    quoted = sorted(
+        (kinds[q.kind.value], q.line.gross, q.line.discount, q.line.amount, q.line.tax)
+        for q in plan.quote.lines
+        if q.line
+    )
+    assert invoiced == quoted and len(invoiced) == 4  # two setups, two monthly charges (one discounted)
+    assert draft.totals.subtotal == plan.quote.one_time + plan.quote.monthly + plan.quote.monthly_discount
