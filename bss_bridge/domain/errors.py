@@ -16,6 +16,9 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import TypeVar
+
+T = TypeVar("T")
 
 
 class BssError(Exception):
@@ -79,6 +82,13 @@ class NotFoundError(BssDomainError):
     def __init__(self, kind: str, key: str) -> None:
         self.kind, self.key = kind, key
         super().__init__(f"no {kind} with id {key!r}")
+
+
+def found(value: T | None, kind: str, key: str) -> T:
+    """``value``, or the NotFoundError saying which ``kind`` of object ``key`` did not name."""
+    if value is None:
+        raise NotFoundError(kind, key)
+    return value
 
 
 class InvalidTransitionError(BssDomainError):

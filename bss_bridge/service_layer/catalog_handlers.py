@@ -7,7 +7,7 @@ from datetime import datetime
 
 from bss_bridge.domain import commands
 from bss_bridge.domain.catalog import ProductSpecification
-from bss_bridge.domain.errors import ConflictError, InvalidRequestError, NotFoundError, Problem
+from bss_bridge.domain.errors import ConflictError, InvalidRequestError, Problem, found
 from bss_bridge.domain.offering import ProductOffering
 from bss_bridge.domain.pricing import Promotion
 from bss_bridge.service_layer.deps import Deps
@@ -93,9 +93,7 @@ async def define_specification(cmd: commands.DefineSpecification, uow: UnitOfWor
 
 async def update_specification(cmd: commands.UpdateSpecification, uow: UnitOfWork, deps: Deps) -> ProductSpecification:
     with uow:
-        spec = uow.specifications.get(cmd.specification_id)
-        if spec is None:
-            raise NotFoundError("productSpecification", cmd.specification_id)
+        spec = found(uow.specifications.get(cmd.specification_id), "productSpecification", cmd.specification_id)
         spec.update(deps.clock(), name=cmd.name, description=cmd.description, lifecycle_status=cmd.lifecycle_status)
         uow.commit()
     return spec
@@ -108,16 +106,9 @@ async def define_offering(cmd: commands.DefineOffering, uow: UnitOfWork, deps: D
     return offering
 
 
-def _offering(uow: UnitOfWork, offering_id: str) -> ProductOffering:
-    offering = uow.offerings.get(offering_id)
-    if offering is None:
-        raise NotFoundError("productOffering", offering_id)
-    return offering
-
-
 async def update_offering(cmd: commands.UpdateOffering, uow: UnitOfWork, deps: Deps) -> ProductOffering:
     with uow:
-        offering = _offering(uow, cmd.offering_id)
+        offering = found(uow.offerings.get(cmd.offering_id), "productOffering", cmd.offering_id)
         offering.update(deps.clock(), **cmd.changes)
         uow.commit()
     return offering
@@ -135,7 +126,7 @@ def _change_price(offering: ProductOffering, price: commands.PriceDefinition, no
 
 async def change_price(cmd: commands.ChangePrice, uow: UnitOfWork, deps: Deps) -> ProductOffering:
     with uow:
-        offering = _offering(uow, cmd.offering_id)
+        offering = found(uow.offerings.get(cmd.offering_id), "productOffering", cmd.offering_id)
         _change_price(offering, cmd.price, deps.clock())
         uow.commit()
     return offering

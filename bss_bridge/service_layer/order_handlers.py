@@ -9,12 +9,13 @@ right. The same ``externalId`` again returns the first order (with the same cont
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
 
 from sqlalchemy.exc import IntegrityError
 
 from bss_bridge.domain import commands, fulfilment
-from bss_bridge.domain.errors import ConflictError, InvalidRequestError, NotFoundError, Problem
+from bss_bridge.domain.errors import ConflictError, InvalidRequestError, Problem, found
 from bss_bridge.domain.order import CancelRequest, ProductOrder
 from bss_bridge.domain.ordering import place, plan_order
 from bss_bridge.domain.requests import Catalog, OrderPlan, OrderRequest
@@ -81,9 +82,7 @@ async def submit_order(cmd: commands.SubmitProductOrder, uow: UnitOfWork, deps: 
 
 
 def _order(uow: UnitOfWork, order_id: str) -> tuple[ProductOrder, dict[str, Subscription]]:
-    order = uow.orders.get(order_id)
-    if order is None:
-        raise NotFoundError("productOrder", order_id)
+    order = found(uow.orders.get(order_id), "productOrder", order_id)
     ids = fulfilment.subscription_ids(order)
     return order, uow.subscriptions.get_many(ids)
 
@@ -141,26 +140,25 @@ async def resolve_cancellation(cmd: commands.ResolveCancellation, uow: UnitOfWor
 
 
 def _subscription(uow: UnitOfWork, subscription_id: str) -> Subscription:
-    subscription = uow.subscriptions.get(subscription_id)
-    if subscription is None:
-        raise NotFoundError("product", subscription_id)
+    return found(uow.subscriptions.get(subscription_id), "product", subscription_id)
+
+
+async def _move(
+    uow: UnitOfWork, subscription_id: str, move: Callable[[Subscription, datetime], None], now: datetime
+) -> Subscription:
+    with uow:
+        subscription = _subscription(uow, subscription_id)
+        move(subscription, now)
+        uow.commit()
     return subscription
 
 
 async def suspend(cmd: commands.SuspendSubscription, uow: UnitOfWork, deps: Deps) -> Subscription:
-    with uow:
-        subscription = _subscription(uow, cmd.subscription_id)
-        subscription.suspend(deps.clock())
-        uow.commit()
-    return subscription
+    return await _move(uow, cmd.subscription_id, Subscription.suspend, deps.clock())
 
 
 async def resume(cmd: commands.ResumeSubscription, uow: UnitOfWork, deps: Deps) -> Subscription:
-    with uow:
-        subscription = _subscription(uow, cmd.subscription_id)
-        subscription.resume(deps.clock())
-        uow.commit()
-    return subscription
+    return await _move(uow, cmd.subscription_id, Subscription.resume, deps.clock())
 
 
 async def migrate_prices(cmd: commands.MigrateSubscriptionPrices, uow: UnitOfWork, deps: Deps) -> Subscription:

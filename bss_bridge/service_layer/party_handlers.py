@@ -6,25 +6,11 @@ from dataclasses import replace
 
 from bss_bridge.domain import commands
 from bss_bridge.domain.catalog import check_id
-from bss_bridge.domain.errors import ConflictError, InvalidRequestError, NotFoundError
+from bss_bridge.domain.errors import ConflictError, InvalidRequestError, found
 from bss_bridge.domain.party import AccountState, BillingAccount, Customer, CustomerStatus
 from bss_bridge.domain.subscription import FINAL
 from bss_bridge.service_layer.deps import Deps
 from bss_bridge.service_layer.unit_of_work import UnitOfWork
-
-
-def _customer(uow: UnitOfWork, customer_id: str) -> Customer:
-    customer = uow.customers.get(customer_id)
-    if customer is None:
-        raise NotFoundError("customer", customer_id)
-    return customer
-
-
-def _account(uow: UnitOfWork, account_id: str) -> BillingAccount:
-    account = uow.accounts.get(account_id)
-    if account is None:
-        raise NotFoundError("billingAccount", account_id)
-    return account
 
 
 async def create_customer(cmd: commands.CreateCustomer, uow: UnitOfWork, deps: Deps) -> Customer:
@@ -47,7 +33,7 @@ def _live_subscriptions(uow: UnitOfWork, *, customer_id: str | None = None, acco
 async def update_customer(cmd: commands.UpdateCustomer, uow: UnitOfWork, deps: Deps) -> Customer:
     now = deps.clock()
     with uow:
-        customer = _customer(uow, cmd.customer_id)
+        customer = found(uow.customers.get(cmd.customer_id), "customer", cmd.customer_id)
         customer.update(now, name=cmd.name, contacts=cmd.contacts)
         if cmd.status is not None:
             try:
@@ -80,7 +66,7 @@ async def open_account(cmd: commands.OpenBillingAccount, uow: UnitOfWork, deps: 
 async def update_account(cmd: commands.UpdateBillingAccount, uow: UnitOfWork, deps: Deps) -> BillingAccount:
     now = deps.clock()
     with uow:
-        account = _account(uow, cmd.account_id)
+        account = found(uow.accounts.get(cmd.account_id), "billingAccount", cmd.account_id)
         unknown = set(cmd.terms) - set(account.terms.__dataclass_fields__)
         if unknown:
             raise InvalidRequestError.one(sorted(unknown)[0], "is not a term of a billing account")

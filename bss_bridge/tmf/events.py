@@ -14,10 +14,11 @@ from datetime import UTC, datetime
 from typing import Any
 
 from bss_bridge.domain import events as ev
+from bss_bridge.domain.errors import found
 from bss_bridge.hub.store import Published
 from bss_bridge.service_layer.unit_of_work import UnitOfWork
 from bss_bridge.tmf.catalog import render_offering, render_price, render_specification
-from bss_bridge.tmf.common import instant
+from bss_bridge.tmf.common import COLLECTIONS, instant
 from bss_bridge.tmf.inventory import render_product
 from bss_bridge.tmf.ordering import render_cancel, render_order
 from bss_bridge.tmf.party import render_account, render_customer
@@ -69,6 +70,41 @@ def _customer_name(uow: UnitOfWork, customer_id: str) -> str:
     return customer.name if customer is not None else customer_id
 
 
+# domain event -> (TMF resource, its change); TMF666 has no create event: an account's birth is a state change
+CHANGES: dict[type[ev.Event], tuple[str, str]] = {
+    ev.CustomerCreated: ("customer", "Create"),
+    ev.CustomerChanged: ("customer", "AttributeValueChange"),
+    ev.CustomerStatusChanged: ("customer", "StateChange"),
+    ev.BillingAccountCreated: ("billingAccount", "StateChange"),
+    ev.BillingAccountChanged: ("billingAccount", "AttributeValueChange"),
+    ev.BillingAccountStateChanged: ("billingAccount", "StateChange"),
+    ev.ProductSpecificationCreated: ("productSpecification", "Create"),
+    ev.ProductSpecificationChanged: ("productSpecification", "AttributeValueChange"),
+    ev.ProductOfferingCreated: ("productOffering", "Create"),
+    ev.ProductOfferingChanged: ("productOffering", "AttributeValueChange"),
+    ev.OfferingPriceCreated: ("productOfferingPrice", "Create"),
+    ev.OfferingPriceRetired: ("productOfferingPrice", "AttributeValueChange"),
+    ev.ProductOrderCreated: ("productOrder", "Create"),
+    ev.ProductOrderStateChanged: ("productOrder", "StateChange"),
+    ev.ProductOrderItemStateChanged: ("productOrder", "AttributeValueChange"),
+    ev.CancelProductOrderCreated: ("cancelProductOrder", "Create"),
+    ev.CancelProductOrderStateChanged: ("cancelProductOrder", "StateChange"),
+    ev.SubscriptionCreated: ("product", "Create"),
+    ev.SubscriptionStatusChanged: ("product", "StateChange"),
+    ev.SubscriptionChanged: ("product", "AttributeValueChange"),
+}
+
+
+def field_path(e: ev.Event) -> str | None:
+    """What an attribute change changed (TMF's ``fieldPath``)."""
+    if isinstance(e, ev.ProductOrderItemStateChanged):
+        return "productOrderItem.state"
+    if isinstance(e, ev.OfferingPriceRetired):
+        return "validFor"
+    fields: tuple[str, ...] | None = getattr(e, "fields", None)
+    return ",".join(fields) if fields else None
+
+
 class Publisher:
     """``publisher(event, uow)``: the notifications a domain event makes (see ``UnitOfWork.commit``)."""
 
@@ -77,115 +113,56 @@ class Publisher:
         self.clock = clock
 
     def __call__(self, event: ev.Event, uow: UnitOfWork) -> Iterable[Published]:
-        found = self._render(event, uow)
-        if found is None:
+        change = CHANGES.get(type(event))
+        if change is None:
             return ()
-        api, event_type, key, resource_id, resource, field_path = found
-        return (Published(api, event_type, resource_id, notification(event_type, key, resource, field_path)),)
+        key, kind = change
+        renderers = {
+            "customer": self._customer,
+            "billingAccount": self._account,
+            "productSpecification": self._specification,
+            "productOffering": self._offering,
+            "productOfferingPrice": self._price,
+            "productOrder": self._order,
+            "cancelProductOrder": self._cancellation,
+            "product": self._product,
+        }
+        resource_id, resource = renderers[key](event, uow)
+        event_type = f"{key[0].upper()}{key[1:]}{kind}Event"
+        body = notification(event_type, key, resource, field_path(event) if kind == "AttributeValueChange" else None)
+        return (Published(COLLECTIONS[key], event_type, resource_id, body),)
 
-    def _render(self, e: ev.Event, uow: UnitOfWork) -> tuple[str, str, str, str, dict[str, Any], str | None] | None:
-        base, now = self.base, self.clock()
-        match e:
-            case ev.CustomerCreated() | ev.CustomerChanged() | ev.CustomerStatusChanged():
-                customer = uow.customers.get(e.customer_id)
-                assert customer is not None
-                kind = {ev.CustomerCreated: "Create", ev.CustomerChanged: "AttributeValueChange"}.get(
-                    type(e), "StateChange"
-                )
-                fields = ",".join(e.fields) if isinstance(e, ev.CustomerChanged) else None
-                return (
-                    "tmf629",
-                    f"Customer{kind}Event",
-                    "customer",
-                    customer.id,
-                    render_customer(base, customer),
-                    fields,
-                )
-            case ev.BillingAccountCreated() | ev.BillingAccountChanged() | ev.BillingAccountStateChanged():
-                account = uow.accounts.get(e.account_id)
-                assert account is not None
-                change = isinstance(e, ev.BillingAccountChanged)
-                kind = "AttributeValueChange" if change else "StateChange"
-                fields = ",".join(e.fields) if isinstance(e, ev.BillingAccountChanged) else None
-                return (
-                    "tmf666",
-                    f"BillingAccount{kind}Event",
-                    "billingAccount",
-                    account.id,
-                    render_account(base, account, _customer_name(uow, account.customer_id)),
-                    fields,
-                )
-            case ev.ProductSpecificationCreated() | ev.ProductSpecificationChanged():
-                spec = uow.specifications.get(e.specification_id)
-                assert spec is not None
-                kind = "Create" if isinstance(e, ev.ProductSpecificationCreated) else "AttributeValueChange"
-                return (
-                    "tmf620",
-                    f"ProductSpecification{kind}Event",
-                    "productSpecification",
-                    spec.id,
-                    render_specification(base, spec),
-                    None,
-                )
-            case ev.ProductOfferingCreated() | ev.ProductOfferingChanged():
-                offering = uow.offerings.get(e.offering_id)
-                assert offering is not None
-                kind = "Create" if isinstance(e, ev.ProductOfferingCreated) else "AttributeValueChange"
-                return (
-                    "tmf620",
-                    f"ProductOffering{kind}Event",
-                    "productOffering",
-                    offering.id,
-                    render_offering(base, offering, now),
-                    None,
-                )
-            case ev.OfferingPriceCreated() | ev.OfferingPriceRetired():
-                offering = uow.offerings.get(e.offering_id)
-                price = offering.price(e.price_id) if offering else None
-                assert offering is not None and price is not None
-                kind = "Create" if isinstance(e, ev.OfferingPriceCreated) else "AttributeValueChange"
-                field = None if isinstance(e, ev.OfferingPriceCreated) else "validFor"
-                return (
-                    "tmf620",
-                    f"ProductOfferingPrice{kind}Event",
-                    "productOfferingPrice",
-                    price.id,
-                    render_price(base, price, now, offering.name),
-                    field,
-                )
-            case ev.ProductOrderCreated() | ev.ProductOrderStateChanged() | ev.ProductOrderItemStateChanged():
-                order = uow.orders.get(e.order_id)
-                assert order is not None
-                kind = {ev.ProductOrderCreated: "Create", ev.ProductOrderStateChanged: "StateChange"}.get(
-                    type(e), "AttributeValueChange"
-                )
-                field = "productOrderItem.state" if isinstance(e, ev.ProductOrderItemStateChanged) else None
-                return "tmf622", f"ProductOrder{kind}Event", "productOrder", order.id, render_order(base, order), field
-            case ev.CancelProductOrderCreated() | ev.CancelProductOrderStateChanged():
-                request = uow.cancellations.get(e.cancel_id)
-                assert request is not None
-                kind = "Create" if isinstance(e, ev.CancelProductOrderCreated) else "StateChange"
-                return (
-                    "tmf622",
-                    f"CancelProductOrder{kind}Event",
-                    "cancelProductOrder",
-                    request.id,
-                    render_cancel(base, request),
-                    None,
-                )
-            case ev.SubscriptionCreated() | ev.SubscriptionStatusChanged() | ev.SubscriptionChanged():
-                subscription = uow.subscriptions.get(e.subscription_id)
-                assert subscription is not None
-                kind = {ev.SubscriptionCreated: "Create", ev.SubscriptionStatusChanged: "StateChange"}.get(
-                    type(e), "AttributeValueChange"
-                )
-                fields = ",".join(e.fields) if isinstance(e, ev.SubscriptionChanged) else None
-                return (
-                    "tmf637",
-                    f"Product{kind}Event",
-                    "product",
-                    subscription.id,
-                    render_product(base, subscription),
-                    fields,
-                )
-        return None
+    # One renderer per resource: (event, uow) -> (id, the resource as it is in this transaction)
+
+    def _customer(self, e: Any, uow: UnitOfWork) -> tuple[str, dict[str, Any]]:
+        customer = found(uow.customers.get(e.customer_id), "customer", e.customer_id)
+        return customer.id, render_customer(self.base, customer)
+
+    def _account(self, e: Any, uow: UnitOfWork) -> tuple[str, dict[str, Any]]:
+        account = found(uow.accounts.get(e.account_id), "billingAccount", e.account_id)
+        return account.id, render_account(self.base, account, _customer_name(uow, account.customer_id))
+
+    def _specification(self, e: Any, uow: UnitOfWork) -> tuple[str, dict[str, Any]]:
+        spec = found(uow.specifications.get(e.specification_id), "productSpecification", e.specification_id)
+        return spec.id, render_specification(self.base, spec)
+
+    def _offering(self, e: Any, uow: UnitOfWork) -> tuple[str, dict[str, Any]]:
+        offering = found(uow.offerings.get(e.offering_id), "productOffering", e.offering_id)
+        return offering.id, render_offering(self.base, offering, self.clock())
+
+    def _price(self, e: Any, uow: UnitOfWork) -> tuple[str, dict[str, Any]]:
+        offering = found(uow.offerings.get(e.offering_id), "productOffering", e.offering_id)
+        price = found(offering.price(e.price_id), "productOfferingPrice", e.price_id)
+        return price.id, render_price(self.base, price, self.clock(), offering.name)
+
+    def _order(self, e: Any, uow: UnitOfWork) -> tuple[str, dict[str, Any]]:
+        order = found(uow.orders.get(e.order_id), "productOrder", e.order_id)
+        return order.id, render_order(self.base, order)
+
+    def _cancellation(self, e: Any, uow: UnitOfWork) -> tuple[str, dict[str, Any]]:
+        request = found(uow.cancellations.get(e.cancel_id), "cancelProductOrder", e.cancel_id)
+        return request.id, render_cancel(self.base, request)
+
+    def _product(self, e: Any, uow: UnitOfWork) -> tuple[str, dict[str, Any]]:
+        subscription = found(uow.subscriptions.get(e.subscription_id), "product", e.subscription_id)
+        return subscription.id, render_product(self.base, subscription)

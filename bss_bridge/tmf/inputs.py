@@ -64,6 +64,16 @@ class MoneyIn(TmfModel):
     value: Decimal
 
 
+def customer_of(parties: list[PartyRefIn]) -> str:
+    """The one customer among a resource's related parties (role customer or @referredType Customer)."""
+    customers = [p for p in parties if p.role == "customer" or p.referred_type == "Customer"]
+    if len(customers) != 1:
+        raise InvalidRequestError.one(
+            "relatedParty", "name exactly one customer (role customer or @referredType Customer)"
+        )
+    return customers[0].id
+
+
 def field_of(loc: tuple[str | int, ...]) -> str:
     out = ""
     for part in loc:

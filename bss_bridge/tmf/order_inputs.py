@@ -12,7 +12,7 @@ from bss_bridge.domain import commands
 from bss_bridge.domain.errors import InvalidRequestError
 from bss_bridge.domain.requests import ItemRequest, OrderRequest
 from bss_bridge.domain.window import utc
-from bss_bridge.tmf.inputs import PartyRefIn, Ref, TmfModel
+from bss_bridge.tmf.inputs import PartyRefIn, Ref, TmfModel, customer_of
 
 JsonValue = str | bool | int | Decimal
 
@@ -72,12 +72,7 @@ class ProductOrderIn(TmfModel):
     product_order_item: list[ItemIn] = Field(min_length=1)
 
     def customer_id(self) -> str:
-        customers = [p for p in self.related_party if p.role == "customer" or p.referred_type == "Customer"]
-        if len(customers) != 1:
-            raise InvalidRequestError.one(
-                "relatedParty", "name exactly one customer (role customer or @referredType Customer)"
-            )
-        return customers[0].id
+        return customer_of(self.related_party)
 
     def command(self) -> commands.SubmitProductOrder:
         start, end = self.requested_start_date, self.requested_completion_date

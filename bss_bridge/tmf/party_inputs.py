@@ -11,7 +11,7 @@ from bss_bridge.domain import commands
 from bss_bridge.domain.errors import InvalidMoneyError, InvalidRequestError
 from bss_bridge.domain.money import check_currency
 from bss_bridge.domain.party import AccountTerms, BillCycle, ContactMedium, MediumType, PartyRef, TaxExemption
-from bss_bridge.tmf.inputs import MoneyIn, PartyRefIn, Ref, TimePeriodIn, TmfModel
+from bss_bridge.tmf.inputs import MoneyIn, PartyRefIn, Ref, TimePeriodIn, TmfModel, customer_of
 
 
 class MediumCharacteristicIn(TmfModel):
@@ -127,12 +127,7 @@ class BillingAccountIn(AccountTermsIn):
     state: Literal["active"] | None = None
 
     def customer_id(self) -> str:
-        customers = [p for p in self.related_party if p.role == "customer" or p.referred_type == "Customer"]
-        if len(customers) != 1:
-            raise InvalidRequestError.one(
-                "relatedParty", "name exactly one customer (role customer or @referredType Customer)"
-            )
-        return customers[0].id
+        return customer_of(self.related_party)
 
     def command(self) -> commands.OpenBillingAccount:
         try:

@@ -6,10 +6,23 @@ from typing import Any
 
 from fastapi import APIRouter, Request
 
-from bss_bridge.bootstrap import Bss
 from bss_bridge.domain.errors import NotFoundError
 from bss_bridge.domain.offering import ProductOffering
-from bss_bridge.entrypoints.api.tmf import Filter, TmfResponse, base_url, body, boolean, created, listed, one, paging
+from bss_bridge.entrypoints.api.tmf import (
+    Filter,
+    TmfResponse,
+    base_url,
+    body,
+    boolean,
+    bss_of,
+    created,
+    each,
+    list_of,
+    listed,
+    one,
+    paging,
+    retrieve,
+)
 from bss_bridge.tmf.catalog import render_offering, render_price, render_specification
 from bss_bridge.tmf.catalog_inputs import (
     NewPriceVersionIn,
@@ -31,78 +44,62 @@ OFFERING_FILTERS = {
 PRICE_FILTERS = {"productOffering.id", "priceType", "name", "lifecycleStatus", "currency"}
 
 
-def _bss(request: Request) -> Bss:
-    bss: Bss = request.app.state.bss
-    return bss
-
-
-def _offering(request: Request, offering: ProductOffering) -> dict[str, Any]:
-    return render_offering(base_url(request), offering, _bss(request).deps.clock())
+def _offerings(request: Request, found: list[ProductOffering]) -> list[dict[str, Any]]:
+    now = bss_of(request).deps.clock()
+    return [render_offering(base_url(request), o, now) for o in found]
 
 
 @router.get("/productSpecification", summary="List or find ProductSpecification objects")
 def list_specifications(request: Request, fields: str | None = None) -> TmfResponse:
-    filters, offset, limit = paging(request, SPEC_FILTERS)
-    with _bss(request).uow() as uow:
-        found, total = uow.specifications.list(filters, offset, limit)
-    return listed([render_specification(base_url(request), s) for s in found], total, fields)
+    return list_of(request, fields, SPEC_FILTERS, lambda uow: uow.specifications, each(render_specification))
 
 
 @router.get("/productSpecification/{spec_id}", summary="Retrieve a ProductSpecification by ID")
 def get_specification(request: Request, spec_id: str, fields: str | None = None) -> TmfResponse:
-    with _bss(request).uow() as uow:
-        spec = uow.specifications.get(spec_id)
-    if spec is None:
-        raise NotFoundError("productSpecification", spec_id)
-    return one(render_specification(base_url(request), spec), fields)
+    return retrieve(
+        request, fields, spec_id, "productSpecification", lambda uow: uow.specifications, each(render_specification)
+    )
 
 
 @router.post("/productSpecification", status_code=201, summary="Create a ProductSpecification")
 async def create_specification(request: Request) -> TmfResponse:
-    bss = _bss(request)
+    bss = bss_of(request)
     spec = await bss.handle((await body(request, ProductSpecificationIn)).command(bss.deps.new_id()))
     return created(render_specification(base_url(request), spec))
 
 
 @router.patch("/productSpecification/{spec_id}", summary="Update a ProductSpecification (name, description, lifecycle)")
 async def patch_specification(request: Request, spec_id: str) -> TmfResponse:
-    spec = await _bss(request).handle((await body(request, ProductSpecificationPatch)).command(spec_id))
+    spec = await bss_of(request).handle((await body(request, ProductSpecificationPatch)).command(spec_id))
     return one(render_specification(base_url(request), spec))
 
 
 @router.get("/productOffering", summary="List or find ProductOffering objects")
 def list_offerings(request: Request, fields: str | None = None) -> TmfResponse:
-    filters, offset, limit = paging(request, OFFERING_FILTERS)
-    with _bss(request).uow() as uow:
-        found, total = uow.offerings.list(filters, offset, limit)
-    return listed([_offering(request, o) for o in found], total, fields)
+    return list_of(request, fields, OFFERING_FILTERS, lambda uow: uow.offerings, _offerings)
 
 
 @router.get("/productOffering/{offering_id}", summary="Retrieve a ProductOffering by ID")
 def get_offering(request: Request, offering_id: str, fields: str | None = None) -> TmfResponse:
-    with _bss(request).uow() as uow:
-        offering = uow.offerings.get(offering_id)
-    if offering is None:
-        raise NotFoundError("productOffering", offering_id)
-    return one(_offering(request, offering), fields)
+    return retrieve(request, fields, offering_id, "productOffering", lambda uow: uow.offerings, _offerings)
 
 
 @router.post("/productOffering", status_code=201, summary="Create a ProductOffering with its prices")
 async def create_offering(request: Request) -> TmfResponse:
-    bss = _bss(request)
+    bss = bss_of(request)
     offering = await bss.handle((await body(request, ProductOfferingIn)).command(bss.deps.new_id()))
-    return created(_offering(request, offering))
+    return created(_offerings(request, [offering])[0])
 
 
 @router.patch("/productOffering/{offering_id}", summary="Update a ProductOffering (name, sellable, validFor...)")
 async def patch_offering(request: Request, offering_id: str) -> TmfResponse:
-    offering = await _bss(request).handle((await body(request, ProductOfferingPatch)).command(offering_id))
-    return one(_offering(request, offering))
+    offering = await bss_of(request).handle((await body(request, ProductOfferingPatch)).command(offering_id))
+    return one(_offerings(request, [offering])[0])
 
 
 def _prices(request: Request) -> list[dict[str, Any]]:
-    now = _bss(request).deps.clock()
-    with _bss(request).uow() as uow:
+    now = bss_of(request).deps.clock()
+    with bss_of(request).uow() as uow:
         offerings = uow.offerings.all()
     return [
         render_price(base_url(request), p, now, o.name)
@@ -137,8 +134,8 @@ def get_price(request: Request, price_id: str, fields: str | None = None) -> Tmf
 @router.post("/productOfferingPrice", status_code=201, summary="A new version of one of an offering's prices")
 async def create_price(request: Request) -> TmfResponse:
     command = (await body(request, NewPriceVersionIn)).command()
-    offering: ProductOffering = await _bss(request).handle(command)
+    offering: ProductOffering = await bss_of(request).handle(command)
     latest = max(
         (p for p in offering.prices if p.chain == (command.price.name, command.price.currency)), key=lambda p: p.version
     )
-    return created(render_price(base_url(request), latest, _bss(request).deps.clock(), offering.name))
+    return created(render_price(base_url(request), latest, bss_of(request).deps.clock(), offering.name))

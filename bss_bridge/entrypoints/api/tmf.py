@@ -22,6 +22,7 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from bss_bridge.bootstrap import Bss
 from bss_bridge.domain.errors import (
     BssDomainError,
     ConflictError,
@@ -31,6 +32,8 @@ from bss_bridge.domain.errors import (
     Problem,
 )
 from bss_bridge.errors import OssUnavailableError
+from bss_bridge.service_layer.unit_of_work import UnitOfWork
+from bss_bridge.storage.repositories import Repository
 from bss_bridge.tmf.inputs import parse_json, parse_model
 
 logger = logging.getLogger(__name__)
@@ -209,3 +212,46 @@ def listed(items: list[dict[str, Any]], total: int, fields: str | None) -> TmfRe
 
 def created(item: dict[str, Any], status: int = 201) -> TmfResponse:
     return TmfResponse(item, status, headers={"Location": item["href"]})
+
+
+def bss_of(request: Request) -> Bss:
+    bss: Bss = request.app.state.bss
+    return bss
+
+
+Page = Callable[[Request, list[Any]], list[dict[str, Any]]]
+
+
+def each(render: Callable[[str, Any], dict[str, Any]]) -> Page:
+    """A page renderer from a renderer of one resource (given the API's base URL)."""
+    return lambda request, items: [render(base_url(request), item) for item in items]
+
+
+def list_of(
+    request: Request,
+    fields: str | None,
+    filters: Mapping[str, Filter],
+    repository: Callable[[UnitOfWork], Repository[Any, Any]],
+    render: Page,
+) -> TmfResponse:
+    """A TMF list: the query's filters and page applied in the database, then ``fields``."""
+    chosen, offset, limit = paging(request, filters)
+    with bss_of(request).uow() as uow:
+        found, total = repository(uow).list(chosen, offset, limit)
+    return listed(render(request, found), total, fields)
+
+
+def retrieve(
+    request: Request,
+    fields: str | None,
+    key: str,
+    kind: str,
+    repository: Callable[[UnitOfWork], Repository[Any, Any]],
+    render: Page,
+) -> TmfResponse:
+    """A TMF resource by id, or the TMF 404."""
+    with bss_of(request).uow() as uow:
+        found = repository(uow).get(key)
+    if found is None:
+        raise NotFoundError(kind, key)
+    return one(render(request, [found])[0], fields)
