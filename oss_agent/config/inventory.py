@@ -350,10 +350,15 @@ class _Loader:
 
 def load_inventory(path: Path, environ: Mapping[str, str] | None = None) -> Inventory:
     """Load, validate and resolve an inventory file, or raise :class:`ConfigError` listing every problem."""
-    return _Loader(load_located(path), environ).load()
+    return inventory_from(load_located(path), environ)
 
 
-def is_inventory_document(path: Path) -> bool:
-    """Tell an inventory from a settings file by its shape (a top-level ``devices`` key)."""
-    data = load_located(path).data
-    return isinstance(data, dict) and "devices" in data
+def inventory_from(doc: LocatedYaml, environ: Mapping[str, str] | None = None) -> Inventory:
+    """:func:`load_inventory` of a file already read."""
+    return _Loader(doc, environ).load()
+
+
+def looks_like_inventory(data: Any) -> bool:
+    """A guess from the shape alone (a top-level ``devices``, ``defaults`` or ``groups``), for a file
+    whose role nothing else tells."""
+    return isinstance(data, dict) and bool(set(data) & TOP_LEVEL_KEYS)
