@@ -1,4 +1,5 @@
-"""TMF642 Alarm Management: the alarm list, PATCH, and the four task operations.
+"""TMF642 Alarm Management: the alarm list, PATCH, and the task operations (ack, unack, clear, comment,
+group, ungroup).
 
 Every change goes through the message bus as one command over all the alarms it names, so a task
 either changes every matched alarm or none; a request is validated completely before that command
@@ -247,6 +248,63 @@ async def comment_alarms(request: Request, body: CommentBody) -> dict[str, Any]:
     return _save(request, "commentAlarms", out | {"commentedAlarm": _refs(targets)})
 
 
+class RegroupBody(BaseModel):
+    """GroupAlarms_Create / UnGroupAlarms_Create: a root (``parentAlarm``) and the alarms to (un)correlate."""
+
+    model_config = ConfigDict(extra="allow", populate_by_name=True)
+    source_system_id: str = Field(alias="sourceSystemId", min_length=1)
+    alarm_changed_time: datetime = Field(alias="alarmChangedTime")
+    parent_alarm: dict[str, Any] = Field(alias="parentAlarm")
+    correlated_alarm: list[dict[str, Any]] = Field(alias="correlatedAlarm", min_length=1)
+
+
+def _referred(by_number: dict[int, dict[str, Any]], ref: dict[str, Any], name: str) -> dict[str, Any]:
+    raw = ref.get("id")
+    if isinstance(raw, int) and not isinstance(raw, bool):
+        number = raw
+    elif isinstance(raw, str) and raw.isdigit():
+        number = int(raw)
+    else:
+        raise TmfError(400, f"{name}.id must be an alarm id (an integer), got {raw!r}")
+    if number not in by_number:
+        raise TmfError(400, f"{name}: no alarm with id {number}")
+    return by_number[number]
+
+
+async def _regroup(request: Request, body: RegroupBody, kind: str, done_key: str, group: bool) -> dict[str, Any]:
+    by_number = {a["id"]: a for a in alarms(request)}
+    parent = _referred(by_number, body.parent_alarm, "parentAlarm")
+    members = {
+        m["id"]: m
+        for m in (_referred(by_number, ref, f"correlatedAlarm[{i}]") for i, ref in enumerate(body.correlated_alarm))
+    }
+    at = _utc(body.alarm_changed_time)
+    ids = tuple(m["externalAlarmId"] for m in members.values())
+    root = parent["externalAlarmId"]
+    command = commands.GroupAlarms(root, ids) if group else commands.UngroupAlarms(root, ids)
+    changed = set(await send(request, command))
+    out = body.model_dump(by_alias=True, exclude_none=True) | {
+        "alarmChangedTime": at.isoformat(),
+        "parentAlarm": _refs([parent])[0],
+        "correlatedAlarm": _refs(list(members.values())),
+        "state": "done",
+    }
+    done = [m for m in members.values() if m["externalAlarmId"] in changed]
+    return _save(request, kind, out | {done_key: _refs(done)})
+
+
+@router.post("/groupAlarms", status_code=201, summary="Correlate alarms under a root cause alarm")
+async def group_alarms(request: Request, body: RegroupBody) -> dict[str, Any]:
+    """All or nothing: the parent must be no symptom itself, and no alarm grouped may be another's root."""
+    return await _regroup(request, body, "groupAlarms", "groupedAlarm", group=True)
+
+
+@router.post("/unGroupAlarms", status_code=201, summary="Uncorrelate alarms from their root cause alarm")
+async def ungroup_alarms(request: Request, body: RegroupBody) -> dict[str, Any]:
+    """``unGroupedAlarm`` lists those that were symptoms of the parent; the others are left as they were."""
+    return await _regroup(request, body, "unGroupAlarms", "unGroupedAlarm", group=False)
+
+
 def _task_routes(kind: str) -> None:
     """GET list and GET by id for one task kind, answered from what was stored when it ran."""
 
@@ -275,5 +333,5 @@ def _task_routes(kind: str) -> None:
     router.add_api_route(f"/{kind}/{{task_id}}", get_task, methods=["GET"], summary=f"Retrieve a {kind} task")
 
 
-for _kind in ("ackAlarms", "unAckAlarms", "clearAlarms", "commentAlarms"):
+for _kind in ("ackAlarms", "unAckAlarms", "clearAlarms", "commentAlarms", "groupAlarms", "unGroupAlarms"):
     _task_routes(_kind)
