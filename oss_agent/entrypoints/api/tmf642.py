@@ -19,13 +19,46 @@ from sqlalchemy import select
 
 from oss_agent.domain import commands
 from oss_agent.domain.errors import DomainError, NotFoundError
-from oss_agent.entrypoints.api.tmf import TmfError, list_response, parse_fields, select_fields
+from oss_agent.entrypoints.api.tmf import Filterable, TmfError, list_response, parse_fields, select_fields
 from oss_agent.fault.hub.tmf642 import BASE, SYSTEM_ID, render_alarm
 from oss_agent.fault.hub.views import alarm_snapshots
 from oss_agent.storage.hub_tables import AlarmTaskRow
 
 router = APIRouter(prefix=BASE, tags=["TMF642 alarm management"])
 
+_REF = ("id", "href", "@referredType")
+ALARM_FILTERS = Filterable(
+    strings=frozenset(
+        {
+            *("href", "@type", "@baseType", "externalAlarmId", "sourceSystemId", "reportingSystemId"),
+            *("alarmType", "perceivedSeverity", "probableCause", "specificProblem", "state", "ackState"),
+            *("ackUserId", "ackSystemId", "clearUserId", "clearSystemId", "alarmedObjectType", "alarmDetails"),
+            *("plannedOutageIndicator", "proposedRepairedActions", "reductionKey", "alarmedObject.@type"),
+            *("comment.comment", "comment.userId", "comment.systemId", "comment.@type"),
+            *(f"{ref}.{key}" for ref in ("alarmedObject", "affectedResource") for key in _REF),
+            *(f"{ref}.{key}" for ref in ("parentAlarm", "correlatedAlarm") for key in _REF),
+            *(f"crossedThresholdInformation.{key}" for key in ("indicatorName", "direction", "@type")),
+            "crossedThresholdInformation.thresholdCrossingDescription",
+            *(f"crossedThresholdInformation.threshold.{key}" for key in ("id", "name", "@referredType")),
+        }
+    ),
+    numbers=frozenset({"id", "repeatCount", "occurrencesInWindow"}),
+    dates=frozenset({"alarmRaisedTime", "alarmReportingTime", "alarmChangedTime", "alarmClearedTime", "comment.time"}),
+    booleans=frozenset({"isRootCause", "flapping", "alarmEscalation", "serviceAffecting"}),
+)
+_TASK_REFS: tuple[str, ...] = ("parentAlarm", "correlatedAlarm", "ackedAlarm", "unAckedAlarm", "clearedAlarm")
+_TASK_REFS += ("commentedAlarm", "groupedAlarm", "unGroupedAlarm")
+TASK_FILTERS = Filterable(
+    strings=frozenset(
+        {
+            *("id", "href", "@type", "state", "sourceSystemId", "ackUserId", "ackSystemId", "clearUserId"),
+            *("clearSystemId", "comment.comment", "comment.userId", "comment.systemId"),
+            *(f"{ref}.{key}" for ref in _TASK_REFS for key in ("href", "@referredType")),
+        }
+    ),
+    numbers=frozenset({f"{ref}.id" for ref in _TASK_REFS}),
+    dates=frozenset({"ackTime", "alarmClearedTime", "alarmChangedTime", "comment.time"}),
+)
 PATCHABLE = frozenset(
     {"ackState", "ackUserId", "ackSystemId", "comment", "state", "clearUserId", "clearSystemId", "alarmClearedTime"}
 )
@@ -64,7 +97,9 @@ def _one(request: Request, alarm_id: str) -> dict[str, Any]:
     raise TmfError(404, f"no alarm with id {alarm_id!r}")
 
 
-@router.get("/alarm", summary="List or find Alarm objects")
+@router.get(
+    "/alarm", summary="List or find Alarm objects", openapi_extra={"parameters": ALARM_FILTERS.parameters()}
+)
 def list_alarms(
     request: Request,
     response: Response,
@@ -72,8 +107,8 @@ def list_alarms(
     offset: int = Query(0, description="Requested index for start of resources to be provided in response"),
     limit: int | None = Query(None, description="Requested number of resources to be provided in response"),
 ) -> list[dict[str, Any]]:
-    """Filters: any first-level or dotted attribute (``perceivedSeverity=critical,major``, ``alarmedObject.id=pe1``)."""
-    return list_response(request, response, alarms(request), fields, offset, limit)
+    """Filters (TMF630): ``perceivedSeverity=critical,major``, ``alarmedObject.id=pe1``, ``alarmRaisedTime.gte=...``."""
+    return list_response(request, response, alarms(request), fields, offset, limit, ALARM_FILTERS)
 
 
 @router.get("/alarm/{alarm_id}", summary="Retrieves an Alarm by ID")
@@ -320,7 +355,7 @@ def _task_routes(kind: str) -> None:
                 select(AlarmTaskRow).where(AlarmTaskRow.kind == kind).order_by(AlarmTaskRow.created_at)
             )
             bodies = [r.body for r in rows]
-        return list_response(request, response, bodies, fields, offset, limit)
+        return list_response(request, response, bodies, fields, offset, limit, TASK_FILTERS)
 
     def get_task(request: Request, task_id: str, fields: str | None = Query(None)) -> dict[str, Any]:
         with request.app.state.session_factory() as session:
@@ -329,7 +364,13 @@ def _task_routes(kind: str) -> None:
                 raise TmfError(404, f"no {kind} task with id {task_id!r}")
             return select_fields(row.body, parse_fields(fields))
 
-    router.add_api_route(f"/{kind}", list_tasks, methods=["GET"], summary=f"List {kind} tasks")
+    router.add_api_route(
+        f"/{kind}",
+        list_tasks,
+        methods=["GET"],
+        summary=f"List {kind} tasks",
+        openapi_extra={"parameters": TASK_FILTERS.parameters()},
+    )
     router.add_api_route(f"/{kind}/{{task_id}}", get_task, methods=["GET"], summary=f"Retrieve a {kind} task")
 
 

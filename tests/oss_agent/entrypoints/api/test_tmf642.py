@@ -115,6 +115,47 @@ def test_paging_fields_and_filters(client: TestClient, tmf642_validator: Validat
     assert set(one) == {"id", "href", "@type", "probableCause"}
 
 
+def test_tmf630_operators_on_dates_and_numbers(client: TestClient) -> None:
+    def ids(**params: str) -> list[int]:
+        response = client.get(f"{BASE}/alarm", params=params)
+        assert response.status_code == 200, response.text
+        return sorted(a["id"] for a in response.json())
+
+    assert ids(**{"alarmRaisedTime.gt": "2026-11-20T08:00:30Z"}) == [2, 3]
+    assert ids(**{"alarmRaisedTime.lte": "2026-11-20T09:01:00+01:00"}) == [1, 2]  # the same instant, another zone
+    assert ids(**{"alarmRaisedTime.gte": "2026-11-20T08:01:00Z", "alarmRaisedTime.lt": "2026-11-20T08:02:00Z"}) == [2]
+    assert ids(**{"alarmRaisedTime.gt": "2026-11-20"}) == [1, 2, 3]  # a date alone: its midnight, UTC
+    assert ids(**{"alarmRaisedTime": "2026-11-20T08:00:00Z"}) == [1]
+    assert ids(**{"alarmChangedTime.gt": "2026-11-20T08:04:00Z"}) == [1]  # the repeat changed it
+    assert ids(**{"alarmClearedTime.lt": "2030-01-01T00:00:00Z"}) == []  # none cleared: no value to compare
+    assert ids(**{"repeatCount.gte": "1"}) == [1]
+    assert ids(**{"id.gt": "1", "id.lte": "2.5"}) == [2]
+    assert ids(id="1,3") == [1, 3]
+    assert ids(isRootCause="true", perceivedSeverity="critical,major") == [1]
+
+
+@pytest.mark.parametrize(
+    ("param", "value", "fragment"),
+    [
+        ("nosuch", "x", "cannot filter on 'nosuch'"),
+        ("alarmRaisedTime.gt", "yesterday", "alarmRaisedTime.gt='yesterday': not a date"),
+        ("perceivedSeverity.gt", "major", "'perceivedSeverity.gt': .gt compares numbers and dates"),
+        ("repeatCount.lt", "many", "repeatCount.lt='many': not a number"),
+        ("repeatCount.lt", "nan", "repeatCount.lt='nan': not a number"),
+        ("isRootCause", "maybe", "isRootCause='maybe': not a boolean"),
+        ("alarmRaisedTime.between", "x", "cannot filter on 'alarmRaisedTime.between'"),
+        ("alarmRaisedTime>", "2026-11-20", "cannot filter on 'alarmRaisedTime>'"),
+    ],
+)
+def test_a_filter_the_api_cannot_apply_is_a_400_naming_it(
+    client: TestClient, tmf642_validator: Validator, param: str, value: str, fragment: str
+) -> None:
+    response = client.get(f"{BASE}/alarm", params={param: value})
+    assert response.status_code == 400
+    tmf642_validator("Error").validate(response.json())
+    assert fragment in response.json()["message"]
+
+
 def test_task_operations(client: TestClient, tmf642_validator: Validator) -> None:
     ack = client.post(
         f"{BASE}/ackAlarms",
@@ -125,6 +166,8 @@ def test_task_operations(client: TestClient, tmf642_validator: Validator) -> Non
     assert sorted(a["id"] for a in ack.json()["ackedAlarm"]) == [1, 3]
     assert client.get(ack.json()["href"]).json() == ack.json()
     assert client.get(f"{BASE}/ackAlarms").headers["X-Total-Count"] == "1"
+    assert len(client.get(f"{BASE}/ackAlarms", params={"ackUserId": "ann", "ackedAlarm.id": "3"}).json()) == 1
+    assert client.get(f"{BASE}/ackAlarms", params={"ackTime.lt": "2000-01-01T00:00:00Z"}).json() == []
     alarms = by_id(client)
     assert (alarms[1]["ackState"], alarms[1]["ackUserId"], alarms[2]["ackState"]) == (
         "acknowledged",
