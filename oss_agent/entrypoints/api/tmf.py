@@ -16,10 +16,11 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from fastapi import FastAPI, HTTPException, Request, Response
+from fastapi import FastAPI, HTTPException, Query, Request, Response
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.routing import Match
 
 logger = logging.getLogger(__name__)
 
@@ -33,14 +34,22 @@ REASONS = {
     500: "Internal Server Error",
 }
 PAGING_PARAMS = frozenset({"fields", "offset", "limit"})
+# the paging parameters every TMF list takes (TMF630), as FastAPI parameters
+FIELDS: Any = Query(None, description="Comma-separated properties to be provided in response")
+OFFSET: Any = Query(0, ge=0, description="Requested index for start of resources to be provided in response")
+LIMIT: Any = Query(None, ge=1, description="Requested number of resources to be provided in response")
+CHALLENGE = {"WWW-Authenticate": 'Bearer realm="oss-agent"'}
+INVALID_TOKEN = {"WWW-Authenticate": 'Bearer realm="oss-agent", error="invalid_token"'}
 ALWAYS_SELECTED = ("id", "href", "@type")
 
 
 class TmfError(HTTPException):
     """An error answered in TMF's Error shape."""
 
-    def __init__(self, status: int, message: str, *, code: str | None = None) -> None:
-        super().__init__(status_code=status, detail=message)
+    def __init__(
+        self, status: int, message: str, *, code: str | None = None, headers: dict[str, str] | None = None
+    ) -> None:
+        super().__init__(status_code=status, detail=message, headers=headers)
         self.code = code or str(status)
 
 
@@ -58,6 +67,8 @@ def install_error_handlers(app: FastAPI) -> None:
     async def http_error(request: Request, exc: Exception) -> JSONResponse:
         assert isinstance(exc, StarletteHTTPException)
         headers = dict(exc.headers or {})
+        if exc.status_code == 405:  # Starlette names the methods of the first route matching the path only
+            headers["Allow"] = ", ".join(allowed_methods(request))
         message = str(exc.detail) if exc.detail else REASONS.get(exc.status_code, "Error")
         return JSONResponse(
             error_body(exc.status_code, message, getattr(exc, "code", None)), exc.status_code, headers=headers
@@ -77,8 +88,39 @@ def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(Exception, unexpected)
 
 
+async def known_parameters(request: Request) -> None:
+    """Refuse a query parameter the route does not declare (a typo would otherwise be silently ignored).
+    TMF list routes declare their filters (``openapi_extra``) and check them themselves, by type."""
+    route = request.scope.get("route")
+    dependant = getattr(route, "dependant", None)
+    if dependant is None or (getattr(route, "openapi_extra", None) or {}).get("parameters"):
+        return
+    declared = {p.alias for p in dependant.query_params} | {
+        p.alias for sub in dependant.dependencies for p in sub.query_params
+    }
+    unknown = sorted(set(request.query_params) - declared)
+    if unknown:
+        raise TmfError(
+            400,
+            f"unknown query parameter(s) {', '.join(map(repr, unknown))}; "
+            f"known: {', '.join(sorted(declared)) or 'none'}",
+        )
+
+
+def allowed_methods(request: Request) -> list[str]:
+    """Every method some route serves at this request's path (asked of the router, method by method,
+    since included routers are routes of their own)."""
+    allowed = []
+    for method in ("DELETE", "GET", "PATCH", "POST", "PUT"):
+        scope = {**request.scope, "method": method}
+        if any(route.matches(scope)[0] is Match.FULL for route in request.app.router.routes):
+            allowed.append(method)
+    return sorted([*allowed, "HEAD"] if "GET" in allowed else allowed)
+
+
 def bearer_check(token: str | None) -> Any:
-    """A dependency that enforces ``Authorization: Bearer <token>`` when a token is configured."""
+    """A dependency that enforces ``Authorization: Bearer <token>`` when a token is configured; a refusal
+    says how to authenticate (RFC 6750: ``WWW-Authenticate: Bearer``, ``error="invalid_token"`` for a wrong one)."""
     expected = token.encode() if token else None
 
     async def check(request: Request) -> None:
@@ -86,8 +128,10 @@ def bearer_check(token: str | None) -> Any:
             return
         header = request.headers.get("authorization", "")
         scheme, _, given = header.partition(" ")
-        if scheme.lower() != "bearer" or not secrets.compare_digest(given.strip().encode(), expected):
-            raise TmfError(401, "a valid bearer token is required (Authorization: Bearer <token>)")
+        if scheme.lower() != "bearer" or not given.strip():
+            raise TmfError(401, "a bearer token is required (Authorization: Bearer <token>)", headers=CHALLENGE)
+        if not secrets.compare_digest(given.strip().encode(), expected):
+            raise TmfError(401, "the bearer token is not valid", headers=INVALID_TOKEN)
 
     return check
 

@@ -10,11 +10,20 @@ from __future__ import annotations
 from typing import Any
 from urllib.parse import quote
 
-from fastapi import APIRouter, Query, Request, Response
+from fastapi import APIRouter, Request, Response
 
 from oss_agent.domain.discovery import DISCOVERED_TAG, AddressState
 from oss_agent.domain.model import Device, Interface, Link
-from oss_agent.entrypoints.api.tmf import Filterable, TmfError, list_response, parse_fields, select_fields
+from oss_agent.entrypoints.api.tmf import (
+    FIELDS,
+    LIMIT,
+    OFFSET,
+    Filterable,
+    TmfError,
+    list_response,
+    parse_fields,
+    select_fields,
+)
 from oss_agent.service_layer.unit_of_work import SqlAlchemyUnitOfWork
 
 BASE = "/tmf-api/resourceInventoryManagement/v4"
@@ -175,9 +184,9 @@ def _resources(request: Request) -> list[dict[str, Any]]:
 def list_resources(
     request: Request,
     response: Response,
-    fields: str | None = Query(None, description="Comma-separated properties to be provided in response"),
-    offset: int = Query(0, description="Requested index for start of resources to be provided in response"),
-    limit: int | None = Query(None, description="Requested number of resources to be provided in response"),
+    fields: str | None = FIELDS,
+    offset: int = OFFSET,
+    limit: int | None = LIMIT,
 ) -> list[dict[str, Any]]:
     return list_response(request, response, _resources(request), fields, offset, limit, RESOURCE_FILTERS)
 
@@ -186,7 +195,7 @@ def list_resources(
 def retrieve_resource(
     request: Request,
     resource_id: str,
-    fields: str | None = Query(None, description="Comma-separated properties to provide in response"),
+    fields: str | None = FIELDS,
 ) -> dict[str, Any]:
     for item in _resources(request):
         if item["id"] == resource_id:

@@ -299,15 +299,17 @@ REGROUP["correlatedAlarm"] = [{"id": 3}]
             400,
         ),
         ("POST", "/commentAlarms", {"comment": {"comment": " "}, "alarmPattern": [{"id": 1}]}, 400),
-        ("POST", "/groupAlarms", {**REGROUP, "parentAlarm": {"id": 2}}, 400),  # 2 is a symptom itself
-        ("POST", "/groupAlarms", {**REGROUP, "parentAlarm": {"id": 3}, "correlatedAlarm": [{"id": 1}]}, 400),
-        ("POST", "/groupAlarms", {**REGROUP, "correlatedAlarm": [{"id": 3}, {"id": 1}]}, 400),  # its own root
-        ("POST", "/groupAlarms", {**REGROUP, "correlatedAlarm": [{"id": 3}, {"id": 99}]}, 400),
+        ("POST", "/groupAlarms", {**REGROUP, "parentAlarm": {"id": 2}}, 409),  # 2 is a symptom itself
+        ("POST", "/groupAlarms", {**REGROUP, "parentAlarm": {"id": 3}, "correlatedAlarm": [{"id": 1}]}, 409),
+        ("POST", "/groupAlarms", {**REGROUP, "correlatedAlarm": [{"id": 3}, {"id": 1}]}, 409),  # its own root
+        ("POST", "/groupAlarms", {**REGROUP, "correlatedAlarm": [{"id": 3}, {"id": 99}]}, 404),
         ("POST", "/groupAlarms", {**REGROUP, "parentAlarm": {"id": "x"}}, 400),
         ("POST", "/groupAlarms", {**REGROUP, "correlatedAlarm": []}, 400),
         ("POST", "/unGroupAlarms", {k: v for k, v in REGROUP.items() if k != "alarmChangedTime"}, 400),
         ("GET", "/groupAlarms/nosuch", None, 404),
         ("POST", "/hub", {"callback": "ftp://x"}, 400),
+        ("POST", "/hub", {"callback": "http://[::1/cb"}, 400),
+        ("POST", "/hub", {"callback": "http://127.0.0.1:1/cb", "query": "perceivedSeverity"}, 400),
         ("POST", "/hub", {"callback": "http://127.0.0.1:1/cb", "query": "eventType=NoSuchEvent"}, 400),
         ("POST", "/hub", {"query": "eventType=AlarmCreateEvent"}, 400),
         ("DELETE", "/hub/nosuch", None, 404),
