@@ -7,14 +7,25 @@ alarm reference has an id, times carry their zone, acknowledging names the user.
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Annotated, Any, Literal
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, model_validator
+from pydantic import AwareDatetime, BaseModel, BeforeValidator, ConfigDict, Field, model_validator
 from pydantic.config import JsonDict
 
 Text = Annotated[str, Field(min_length=1, pattern=r"\S")]  # something besides blanks
 Pattern = Annotated[dict[str, Any], Field(min_length=1)]  # an empty pattern would match every alarm
-AlarmNumber = int | Annotated[str, Field(pattern=r"^[0-9]+$")]
+AlarmNumber = Annotated[int, Field(strict=True)] | Annotated[str, Field(pattern=r"^[0-9]+$")]
+
+
+def _date_time_text(value: Any) -> Any:
+    if not isinstance(value, str | datetime):
+        raise ValueError("a date-time is an RFC 3339 string")
+    return value
+
+
+# a date-time string with its zone, as the schema says (pydantic would otherwise also take epoch numbers)
+Instant = Annotated[AwareDatetime, BeforeValidator(_date_time_text)]
 
 
 class _Body(BaseModel):
@@ -25,7 +36,7 @@ class CommentIn(_Body):
     comment: Text
     user_id: str | None = Field(None, alias="userId")
     system_id: str | None = Field(None, alias="systemId")
-    time: AwareDatetime | None = None
+    time: Instant | None = None
 
 
 class AlarmRefIn(_Body):
@@ -40,13 +51,13 @@ class _TaskBody(_Body):
 class AckBody(_TaskBody):
     ack_system_id: Text = Field(alias="ackSystemId")
     ack_user_id: Text = Field(alias="ackUserId")
-    ack_time: AwareDatetime | None = Field(None, alias="ackTime")
+    ack_time: Instant | None = Field(None, alias="ackTime")
 
 
 class ClearBody(_TaskBody):
     clear_system_id: Text = Field(alias="clearSystemId")
     clear_user_id: Text = Field(alias="clearUserId")
-    alarm_cleared_time: AwareDatetime = Field(alias="alarmClearedTime")
+    alarm_cleared_time: Instant = Field(alias="alarmClearedTime")
 
 
 class CommentBody(_TaskBody):
@@ -57,7 +68,7 @@ class RegroupBody(_Body):
     """GroupAlarms_Create / UnGroupAlarms_Create: a root (``parentAlarm``) and the alarms to (un)correlate."""
 
     source_system_id: Text = Field(alias="sourceSystemId")
-    alarm_changed_time: AwareDatetime = Field(alias="alarmChangedTime")
+    alarm_changed_time: Instant = Field(alias="alarmChangedTime")
     parent_alarm: AlarmRefIn = Field(alias="parentAlarm")
     correlated_alarm: list[AlarmRefIn] = Field(alias="correlatedAlarm", min_length=1)
 
@@ -79,7 +90,7 @@ class AlarmPatch(BaseModel):
     state: Literal["cleared"] | None = None
     clear_user_id: str | None = Field(None, alias="clearUserId")
     clear_system_id: str | None = Field(None, alias="clearSystemId")
-    alarm_cleared_time: AwareDatetime | None = Field(None, alias="alarmClearedTime")
+    alarm_cleared_time: Instant | None = Field(None, alias="alarmClearedTime")
 
     @model_validator(mode="after")
     def _ack_names_the_user(self) -> AlarmPatch:

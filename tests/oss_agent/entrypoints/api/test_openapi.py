@@ -26,7 +26,7 @@ from oss_agent.domain.commands import RaiseAlarm
 from oss_agent.entrypoints.api import create_app
 
 TOKEN = "schemathesis-token-value"
-EXAMPLES = 15
+EXAMPLES = 10
 T0 = datetime(2026, 11, 20, 8, 0, tzinfo=UTC)
 
 
