@@ -119,7 +119,11 @@ def bearer_check(token: str | None) -> Callable[[Request], Any]:
             return
         scheme, _, given = request.headers.get("authorization", "").partition(" ")
         if scheme.lower() != "bearer" or not secrets.compare_digest(given.strip().encode(), expected):
-            raise HTTPException(401, "a valid bearer token is required (Authorization: Bearer <token>)")
+            raise HTTPException(
+                401,
+                "a valid bearer token is required (Authorization: Bearer <token>)",
+                headers={"WWW-Authenticate": "Bearer"},
+            )
 
     return check
 

@@ -215,6 +215,7 @@ def test_the_api_wants_its_bearer_token_and_never_echoes_it(
             for headers in ({}, {"Authorization": "Bearer wrong"}, {"Authorization": f"Basic {token}"}):
                 response = client.get(CUSTOMERS, headers=headers)
                 assert response.status_code == 401 and token not in response.text
+                assert response.headers["WWW-Authenticate"] == "Bearer"
                 validate("tmf629", "Error", response.json())
             ok = client.post(CUSTOMERS, json=ACME, headers={"Authorization": f"Bearer {token}"})
             assert ok.status_code == 201 and token not in ok.text
