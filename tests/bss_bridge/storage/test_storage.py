@@ -212,3 +212,32 @@ def test_hub_events_and_what_listeners_are_owed_are_stored_with_the_change(datab
     assert hub.owed(none.id) == [] and hub.backlog() == 1
     assert hub.events("tmf629")[0]["event"]["customer"]["creditLimit"]["value"] == D("0.10")
     engine.dispose()
+
+
+def test_pruning_forgets_what_was_delivered_and_keeps_what_is_owed(database_url: str) -> None:
+    engine = engine_for(database_url)
+    migrate.upgrade(engine)
+    hub = HubStore(sessions(engine), {"tmf629": frozenset({"CustomerCreateEvent"})})
+    fast, slow = hub.register("tmf629", "http://127.0.0.1:9/fast"), hub.register("tmf629", "http://127.0.0.1:9/slow")
+    notes = [
+        {
+            "eventId": f"e{n}",
+            "eventTime": T0.isoformat(),
+            "eventType": "CustomerCreateEvent",
+            "event": {"customer": {"id": "c"}},
+        }
+        for n in range(2)
+    ]
+    with sessions(engine)() as session, session.begin():
+        hub_store.record(
+            session, [Published("tmf629", "CustomerCreateEvent", "c", note) for note in notes], hub.event_types
+        )
+    for listener in (fast, slow):
+        owed = hub.owed(listener.id)
+        hub.delivered(
+            listener.id, [o.delivery_id for o in owed if listener is fast or o.notification["eventId"] == "e0"], T0
+        )
+    assert hub.prune(T0 + 24 * H) == 1  # e0 went to both; e1 is still owed to the slow listener
+    assert [o.notification["eventId"] for o in hub.owed(slow.id)] == ["e1"]
+    assert [n["eventId"] for n in hub.events("tmf629")] == ["e1"]
+    engine.dispose()
