@@ -23,7 +23,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from bss_bridge.domain import billing_commands as commands
-from bss_bridge.domain.billing.bill import INVOICE_SERIES, BillState, CustomerBill
+from bss_bridge.domain.billing.bill import INVOICE_SERIES, BillState, CustomerBill, document_number
 from bss_bridge.domain.billing.cycles import BillingPeriod
 from bss_bridge.domain.billing.invoice import InvoiceDraft, assemble_invoice
 from bss_bridge.domain.billing.ledger import EntryKind, LedgerEntry
@@ -96,10 +96,11 @@ def _issue(
     bill = None
     if draft.lines:
         year = b.cycle.local_date(as_of).year
+        seq = next_number(uow.session, INVOICE_SERIES, year)
         bill = CustomerBill.issue(
             draft,
-            bill_id=deps.new_id(),
-            seq=next_number(uow.session, INVOICE_SERIES, year),
+            bill_id=document_number(INVOICE_SERIES, year, seq),  # its id is its number: ledger ties sort by it
+            seq=seq,
             year=year,
             customer_id=account.customer_id,
             time_zone=account.terms.time_zone,
