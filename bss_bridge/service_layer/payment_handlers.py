@@ -41,6 +41,8 @@ def _existing(uow: UnitOfWork, kind: EntryKind, key: str, request: dict[str, Any
     row = uow.session.scalars(select(LedgerRow).where(LedgerRow.kind == kind.value, LedgerRow.key == key)).first()
     if row is not None and row.details.get("request") != request:
         raise ConflictError(f"{kind} {key!r} was recorded before with other content (the first is kept)")
+    if row is not None:
+        uow.session.expunge(row)  # handed out as it is: the rollback ending the read must not expire it
     return row
 
 

@@ -179,6 +179,7 @@ async def record_maintenance(
         if row is not None:
             if (row.start, row.end, row.description, sorted(row.products)) != wanted:
                 raise ConflictError(f"maintenance window {cmd.window_id} exists with other content (first kept)")
+            uow.session.expunge(row)
             return row, False
         unknown = [p for p in cmd.products if uow.subscriptions.get(p) is None]
         if unknown:

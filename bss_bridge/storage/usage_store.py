@@ -224,7 +224,7 @@ class UsageStore:
             )
 
 
-def status_column(mark: int) -> Any:
+def status_case(mark: int) -> Any:
     """A record's TMF635 status: stored ``received``/``guided``, ``rated`` once under the rating mark,
     ``billed`` once an invoice billed its group that far."""
     return case(
@@ -232,7 +232,7 @@ def status_column(mark: int) -> Any:
         ((UsageGroupRow.invoice_id.is_not(None)) & (UsageRow.id <= UsageGroupRow.billed_through), "billed"),
         (UsageRow.id <= mark, "rated"),
         else_="guided",
-    ).label("derived_status")
+    )
 
 
 def with_status(mark: int) -> Any:
@@ -243,6 +243,6 @@ def with_status(mark: int) -> Any:
         & (UsageGroupRow.period_start == UsageRow.period_start)
     )
     return (
-        select(UsageRow, status_column(mark), UsageGroupRow.invoice_id, UsageGroupRow.rated_at)
+        select(UsageRow, status_case(mark).label("derived_status"), UsageGroupRow.invoice_id, UsageGroupRow.rated_at)
         .outerjoin(UsageGroupRow, group)
     )
