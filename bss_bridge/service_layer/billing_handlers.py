@@ -28,7 +28,7 @@ from bss_bridge.domain.billing.cycles import BillingPeriod
 from bss_bridge.domain.billing.invoice import InvoiceDraft, assemble_invoice
 from bss_bridge.domain.billing.ledger import EntryKind, LedgerEntry
 from bss_bridge.domain.errors import BssDomainError, InvalidRequestError, found
-from bss_bridge.service_layer.billing_inputs import AccountBook, billing_input, book, by_account
+from bss_bridge.service_layer.billing_inputs import AccountBook, billing_input, book, by_account, preload
 from bss_bridge.service_layer.deps import Deps
 from bss_bridge.service_layer.ledger import allocate, credited_accounts
 from bss_bridge.service_layer.unit_of_work import UnitOfWork
@@ -81,25 +81,26 @@ class BillRunReport:
         ]
 
 
+Computed = tuple[AccountBook, AccountBill, InvoiceDraft, dict[tuple[str, str, date], GroupTotal]]
+
+
 def _issue(
     uow: UnitOfWork,
-    store: UsageStore,
-    b: AccountBook,
-    draft: InvoiceDraft,
-    groups: dict[tuple[str, str, date], GroupTotal],
+    item: Computed,
+    seq: int | None,
     as_of: datetime,
     now: datetime,
     run_id: str,
-    deps: Deps,
+    marks: list[tuple[str, str, date, int, str | None]],
 ) -> CustomerBill | None:
+    b, _, draft, groups = item
     account = b.account
     bill = None
-    if draft.lines:
+    if seq is not None:
         year = b.cycle.local_date(as_of).year
-        seq = next_number(uow.session, INVOICE_SERIES, year)
         bill = CustomerBill.issue(
             draft,
-            bill_id=document_number(INVOICE_SERIES, year, seq),  # its id is its number: ledger ties sort by it
+            bill_id=document_number(INVOICE_SERIES, year, seq),  # its id is its number: ties sort by it
             seq=seq,
             year=year,
             customer_id=account.customer_id,
@@ -114,8 +115,6 @@ def _issue(
             kind = EntryKind.INVOICE if total > 0 else EntryKind.CREDIT_NOTE
             entry = LedgerEntry(bill.id, kind, abs(total), draft.currency, as_of, bill.due_date if total > 0 else None)
             uow.session.add(LedgerRow(**ledger_row(account.id, entry, now, invoice_id=bill.id, number=bill.number)))
-        b.issued += draft.lines
-    marks: list[tuple[str, str, date, int, str | None]] = []
     billed = {
         (k.subscription_id, "rate" if k.unit == "Mbit/s" else "volume", k.period_start) for k in draft.usage_billed
     }
@@ -126,7 +125,6 @@ def _issue(
     for key, group in groups.items():
         if key in billed or key in settled:
             marks.append((*key, group.max_id, bill.id if bill is not None and key in billed else None))
-    store.mark_billed(marks)
     uow.session.add(
         BillCycleRow(
             account_id=account.id,
@@ -140,34 +138,56 @@ def _issue(
     return bill
 
 
-def _bill_chunk(
-    uow: UnitOfWork, ids: list[str], cmd: commands.RunBilling, as_of: datetime, now: datetime, run_id: str, deps: Deps
-) -> list[AccountBill]:
+def _compute(
+    uow: UnitOfWork, ids: list[str], as_of: datetime, now: datetime, run_id: str
+) -> tuple[list[AccountBill], list[Computed]]:
+    """Every due period's draft of these accounts, in order (an account's later period sees the
+    lines of its earlier one); an account whose input is refused is reported and skipped."""
     store = UsageStore(uow.session)
     accounts = uow.accounts.get_many(ids)
     subscriptions = by_account(uow.subscriptions.list({"billing_account_id": ids})[0])
     slas = {o.id: o.sla for o in uow.offerings.all().values()}
     last = last_cycles(uow.session, ids)
     pending = store.pending_since(ids)
+    books = [book(accounts[a], subscriptions.get(a, []), slas, last.get(a), pending.get(a)) for a in sorted(accounts)]
+    pre = preload(uow.session, store, books, as_of)
     results: list[AccountBill] = []
-    for account_id in sorted(accounts):
-        b = book(
-            accounts[account_id], subscriptions.get(account_id, []), slas, last.get(account_id), pending.get(account_id)
-        )
+    computed: list[Computed] = []
+    for b in books:
         for period in b.due(as_of):
-            result = AccountBill(account_id, period)
+            result = AccountBill(b.account.id, period)
             results.append(result)
             try:
-                given, groups = billing_input(uow.session, store, b, period)
+                given, groups = billing_input(store, b, period, pre)
                 result.draft = draft = assemble_invoice(given)
             except BssDomainError as exc:
                 result.error = str(exc)
-                logger.warning("bill run %s: account %s, %s: %s", run_id, account_id, period, exc)
+                logger.warning("bill run %s: account %s, %s: %s", run_id, b.account.id, period, exc)
                 break
-            bill = _issue(uow, store, b, draft, dict(groups), as_of, now, run_id, deps)
-            if bill is not None and not cmd.preview:  # a preview's numbers are given back with its rollback
-                result.bill_id, result.number = bill.id, bill.number
+            computed.append((b, result, draft, groups))
+            b.issued += draft.lines
             b.last_billed = (period.start, period.end, now)
+    return results, computed
+
+
+def _bill_chunk(
+    uow: UnitOfWork, ids: list[str], cmd: commands.RunBilling, as_of: datetime, now: datetime, run_id: str, deps: Deps
+) -> list[AccountBill]:
+    results, computed = _compute(uow, ids, as_of, now, run_id)
+    with_lines = [item for item in computed if item[2].lines]
+    years = {item[0].cycle.local_date(as_of).year for item in with_lines}
+    if len(years) > 1:  # accounts in zones on both sides of new year: number them one by one
+        seqs = [next_number(uow.session, INVOICE_SERIES, item[0].cycle.local_date(as_of).year) for item in with_lines]
+    elif with_lines:  # one block of numbers for the chunk, every one of them used below
+        last = next_number(uow.session, INVOICE_SERIES, years.pop(), len(with_lines))
+        seqs = list(range(last - len(with_lines) + 1, last + 1))
+    numbers = iter(seqs if with_lines else [])
+    marks: list[tuple[str, str, date, int, str | None]] = []
+    for item in computed:
+        bill = _issue(uow, item, next(numbers) if item[2].lines else None, as_of, now, run_id, marks)
+        if bill is not None and not cmd.preview:  # a preview's numbers are given back with its rollback
+            item[1].bill_id, item[1].number = bill.id, bill.number
+    UsageStore(uow.session).mark_billed(marks)
     uow.invoices.write_back()  # the ledger's allocation reads them back
     for account_id in credited_accounts(uow.session, ids):
         allocate(uow, account_id, now)

@@ -14,7 +14,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import UTC, date, datetime, timedelta
 
 from sqlalchemy.orm import Session
 
@@ -23,6 +23,7 @@ from bss_bridge.domain.billing.cycles import BillCycle, BillingPeriod
 from bss_bridge.domain.billing.invoice import Account, AvailabilityReport, BillingInput
 from bss_bridge.domain.billing.lines import InvoiceLine, LineKind, TaxTerms
 from bss_bridge.domain.billing.metering import in_unit, volume_unit
+from bss_bridge.domain.billing.sla import MaintenanceWindow, Outage
 from bss_bridge.domain.billing.subscriptions import Subscription as Billed
 from bss_bridge.domain.billing.usage import RateSample, SampleSet, UsageKey, UsageTotal
 from bss_bridge.domain.billing_view import billed, billing_cycle
@@ -34,6 +35,7 @@ from bss_bridge.storage.billing_repository import billed_lines
 from bss_bridge.storage.usage_store import GroupTotal, UsageStore
 
 MBPS = "Mbit/s"
+DAY = timedelta(days=1)
 
 
 @dataclass
@@ -100,13 +102,48 @@ def history_start(b: AccountBook, period: BillingPeriod) -> date:
     return start
 
 
+@dataclass
+class Preloaded:
+    """What a chunk of accounts' invoices read, loaded in a few queries for the whole chunk."""
+
+    lines: dict[str, list[InvoiceLine]]
+    groups: dict[str, list[GroupTotal]]
+    outages: dict[str, list[Outage]]
+    excused: dict[str, list[MaintenanceWindow]]
+
+
+def preload(session: Session, store: UsageStore, books: Sequence[AccountBook], as_of: datetime) -> Preloaded:
+    starts = {b.account.id: history_start(b, due[0]) for b in books if (due := b.due(as_of))}
+    if not starts:
+        return Preloaded({}, {}, {}, {})
+    since, before = min(starts.values()), max(b.cycle.period_at(as_of).start for b in books)
+    groups: dict[str, list[GroupTotal]] = defaultdict(list)
+    for group in store.groups(list(starts), since, before):
+        groups[group.account_id].append(group)
+    with_sla = [
+        s.id
+        for b in books
+        if b.account.id in starts
+        for s in b.billed
+        if any(snap.sla is not None for snap in s.snapshots)
+    ]
+    window = (datetime.combine(since, datetime.min.time(), UTC) - DAY, as_of + DAY)
+    down = sla_store.outages(session, with_sla, *window) if with_sla else {}
+    lines = billed_lines(session, list(starts), since)
+    credited = {x.subscription_id for found in lines.values() for x in found if x.kind is LineKind.SLA_CREDIT}
+    concerned = sorted(set(down) | {c for c in credited if c})
+    excused = sla_store.excused(session, concerned, *window) if concerned else {}
+    return Preloaded(lines, groups, down, excused)
+
+
 def _usage(
-    store: UsageStore, b: AccountBook, cycle: BillCycle, history: date, period: BillingPeriod, currency: str
+    store: UsageStore, b: AccountBook, history: date, period: BillingPeriod, pre: Preloaded
 ) -> tuple[list[UsageTotal], list[SampleSet], dict[tuple[str, str, date], GroupTotal]]:
     subs = {s.id: s for s in b.billed}
+    cycle, currency = b.cycle, b.account.currency
     totals, sample_sets, groups = [], [], {}
-    for group in store.groups([b.account.id], history, period.start):
-        if group.max_id <= group.billed_through:
+    for group in pre.groups.get(b.account.id, []):
+        if group.max_id <= group.billed_through or not history <= group.period_start < period.start:
             continue
         groups[group.subscription_id, group.kind, group.period_start] = group
         sub = subs.get(group.subscription_id)
@@ -123,43 +160,32 @@ def _usage(
 
 
 def _availability(
-    b: AccountBook, history: date, period: BillingPeriod, lines: Sequence[InvoiceLine], session: Session
+    b: AccountBook, history: date, period: BillingPeriod, lines: Sequence[InvoiceLine], pre: Preloaded
 ) -> list[AvailabilityReport]:
-    cycle = b.cycle
-    with_sla = [s.id for s in b.billed if any(snap.sla is not None for snap in s.snapshots)]
-    if not with_sla:
-        return []
-    start, end = cycle.start_of(history), period.starts_at
-    down = sla_store.outages(session, with_sla, start, end)
     credited = {line.subscription_id for line in lines if line.kind is LineKind.SLA_CREDIT}
-    concerned = [s for s in with_sla if s in down or s in credited]
-    if not concerned:
-        return []
-    excused = sla_store.excused(session, concerned, start, end)
-    reports: dict[tuple[str, date], AvailabilityReport] = {}
-    for sub in concerned:
-        for span in cycle.periods(history, period.start):
-            reports[sub, span.start] = AvailabilityReport(
-                sub, span.start, tuple(down.get(sub, ())), tuple(excused.get(sub, ()))
-            )
-    return list(reports.values())
+    concerned = [s.id for s in b.billed if s.id in pre.outages or s.id in credited]
+    return [
+        AvailabilityReport(sub, span.start, tuple(pre.outages.get(sub, ())), tuple(pre.excused.get(sub, ())))
+        for sub in concerned
+        for span in b.cycle.periods(history, period.start)
+    ]
 
 
 def billing_input(
-    session: Session, store: UsageStore, b: AccountBook, period: BillingPeriod
+    store: UsageStore, b: AccountBook, period: BillingPeriod, pre: Preloaded
 ) -> tuple[BillingInput, dict[tuple[str, str, date], GroupTotal]]:
     """The input of the account's invoice for ``period``, and the usage groups it may bill."""
     history = history_start(b, period)
-    lines = [*billed_lines(session, b.account.id, history), *(x for x in b.issued if x.coverage.start >= history)]
-    currency = b.account.currency
-    totals, samples, groups = _usage(store, b, b.cycle, history, period, currency)
+    stored = pre.lines.get(b.account.id, [])
+    lines = [x for x in (*stored, *b.issued) if x.coverage.start >= history]
+    totals, samples, groups = _usage(store, b, history, period, pre)
     given = BillingInput(
-        account=Account(b.account.id, currency, b.cycle, b.tax(period.starts_at)),
+        account=Account(b.account.id, b.account.currency, b.cycle, b.tax(period.starts_at)),
         period=period,
         subscriptions=tuple(b.billed),
         usage=tuple(totals),
         samples=tuple(samples),
-        availability=tuple(_availability(b, history, period, lines, session)),
+        availability=tuple(_availability(b, history, period, lines, pre)),
         billed=tuple(lines),
         history_from=history,
     )

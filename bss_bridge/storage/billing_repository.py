@@ -31,9 +31,10 @@ from bss_bridge.storage.billing_tables import (
 from bss_bridge.storage.usage_store import chunks
 
 
-def next_number(session: Session, series: str, year: int) -> int:
-    """The next number of ``series`` in ``year``, taken in the caller's transaction (gapless: a
-    rollback gives it back; concurrent transactions queue on the sequence's row)."""
+def next_number(session: Session, series: str, year: int, count: int = 1) -> int:
+    """The next ``count`` numbers of ``series`` in ``year`` (the last of them is returned), taken in
+    the caller's transaction (gapless: a rollback gives them back; concurrent transactions queue on
+    the sequence's row). The caller uses every one of them."""
     dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
     session.execute(
         dialect.insert(DocumentSequenceRow).values(series=series, year=year, last=0).on_conflict_do_nothing()
@@ -41,7 +42,7 @@ def next_number(session: Session, series: str, year: int) -> int:
     statement = (
         update(DocumentSequenceRow)
         .where(DocumentSequenceRow.series == series, DocumentSequenceRow.year == year)
-        .values(last=DocumentSequenceRow.last + 1)
+        .values(last=DocumentSequenceRow.last + count)
         .returning(DocumentSequenceRow.last)
     )
     return int(session.execute(statement).scalar_one())
@@ -258,14 +259,18 @@ class InvoiceRepository:
                 yield bill.events.pop(0)
 
 
-def billed_lines(session: Session, account_id: str, since: date) -> list[InvoiceLine]:
-    """Every issued line of the account covering a date from ``since`` on."""
-    query = (
-        select(InvoiceLineRow, InvoiceRow.currency)
-        .join(InvoiceRow, InvoiceRow.id == InvoiceLineRow.invoice_id)
-        .where(InvoiceLineRow.account_id == account_id, InvoiceLineRow.coverage_start >= since)
-    )
-    return [line_of(row, currency) for row, currency in session.execute(query)]
+def billed_lines(session: Session, account_ids: Sequence[str], since: date) -> dict[str, list[InvoiceLine]]:
+    """Per account, every issued line covering a date from ``since`` on."""
+    found: dict[str, list[InvoiceLine]] = {a: [] for a in account_ids}
+    for part in chunks(list(account_ids)):
+        query = (
+            select(InvoiceLineRow, InvoiceRow.currency)
+            .join(InvoiceRow, InvoiceRow.id == InvoiceLineRow.invoice_id)
+            .where(InvoiceLineRow.account_id.in_(part), InvoiceLineRow.coverage_start >= since)
+        )
+        for row, currency in session.execute(query):
+            found[row.account_id].append(line_of(row, currency))
+    return found
 
 
 def last_cycles(session: Session, account_ids: Sequence[str]) -> dict[str, tuple[date, date, datetime]]:

@@ -18,7 +18,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any, cast
 
-from sqlalchemy import CursorResult, case, delete, func, insert, select, text, update
+from sqlalchemy import CursorResult, bindparam, case, delete, func, insert, select, text, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -211,18 +211,20 @@ class UsageStore:
         ]
 
     def mark_billed(self, billed: list[tuple[str, str, date, int, str | None]]) -> None:
-        """Groups (subscription, kind, period, through, invoice id) billed up to ``through``."""
-        for sub, kind, start, through, invoice_id in billed:
-            self.session.execute(
-                update(UsageGroupRow)
-                .where(
-                    UsageGroupRow.subscription_id == sub,
-                    UsageGroupRow.kind == kind,
-                    UsageGroupRow.period_start == start,
-                )
-                .values(billed_through=through, invoice_id=invoice_id)
+        """Groups (subscription, kind, period, through, invoice id) billed up to ``through``, in one statement."""
+        if not billed:
+            return
+        statement = (
+            update(UsageGroupRow)
+            .where(
+                UsageGroupRow.subscription_id == bindparam("b_sub"),
+                UsageGroupRow.kind == bindparam("b_kind"),
+                UsageGroupRow.period_start == bindparam("b_start"),
             )
-
+            .values(billed_through=bindparam("b_through"), invoice_id=bindparam("b_invoice"))
+        )
+        rows = [{"b_sub": s, "b_kind": k, "b_start": p, "b_through": t, "b_invoice": i} for s, k, p, t, i in billed]
+        self.session.connection().execute(statement, rows)
 
 def status_case(mark: int) -> Any:
     """A record's TMF635 status: stored ``received``/``guided``, ``rated`` once under the rating mark,
