@@ -6,9 +6,10 @@ temporary directory, on a Unix socket, and removed afterwards): the demo catalog
 ``bia-100`` subscriptions each, active since 1 January and billed for January (not timed); the
 usage records (hourly volumes in January, guided) loaded in bulk (timed, not part of the run); one
 import of 10,000 records through the service layer (its time reported); the floor (twice: cold and
-warm); then the bill run at 1 February, the steady state of a monthly run: the rating pass over
-every record, and each account's invoice (January's usage in arrears, February in advance),
-numbered and stored, with its ledger entry and hub event. Its figures are printed as a table and, on the last line, as JSON.
+warm); then the bill run at 1 February, the steady state of a monthly run: the rating pass
+over every record, and each account's invoice (January's usage in arrears, February in advance),
+numbered and stored, with its ledger entry and hub event. Its figures are printed as a table and,
+on the last line, as JSON.
 """
 
 from __future__ import annotations
