@@ -10,7 +10,7 @@ from __future__ import annotations
 from fastapi import Depends, FastAPI
 
 from oss_agent.bootstrap import Agent
-from oss_agent.entrypoints.api import fault_kpi, perf, tmf, tmf639, tmf642, tmf642_hub
+from oss_agent.entrypoints.api import fault_kpi, latency, perf, tmf, tmf639, tmf642, tmf642_hub
 from oss_agent.storage.engine import make_session_factory
 
 
@@ -28,6 +28,7 @@ def create_app(agent: Agent) -> FastAPI:
     tmf.install_error_handlers(app)
     app.include_router(tmf639.router)
     app.include_router(perf.router)
+    app.include_router(latency.router)
     app.include_router(tmf642.router)
     app.include_router(tmf642_hub.router)
     app.include_router(fault_kpi.router)
