@@ -10,6 +10,7 @@ from __future__ import annotations
 from fastapi import Depends, FastAPI
 
 from oss_agent.bootstrap import Agent
+from oss_agent.entrypoints import web
 from oss_agent.entrypoints.api import fault_kpi, latency, perf, tmf, tmf639, tmf642, tmf642_hub
 from oss_agent.storage.engine import make_session_factory
 
@@ -32,4 +33,5 @@ def create_app(agent: Agent) -> FastAPI:
     app.include_router(tmf642.router)
     app.include_router(tmf642_hub.router)
     app.include_router(fault_kpi.router)
+    web.install(app, agent)  # the operator console under /ui (session sign-in, not part of the API)
     return app
