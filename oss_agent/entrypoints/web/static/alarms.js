@@ -75,7 +75,7 @@
       el("td", {}, a.probableCause, childCount ? [" ", el("span", { class: "pill", title: "symptoms correlated to this root cause" }, `${childCount} symptom${childCount > 1 ? "s" : ""}`)] : ""),
       el("td", { class: "problem" }, a.specificProblem || ""),
       el("td", { title: time(a.alarmRaisedTime) }, ago(a.alarmRaisedTime)),
-      el("td", { class: "num" }, String((a.repeatCount || 0) + 1)),
+      el("td", { class: "num", title: "occurrences" }, a.repeatCount ? `×${a.repeatCount + 1}` : ""),
       el("td", {}, a.state === "cleared" ? "cleared" : a.ackState === "acknowledged" ? el("span", { class: "pill ack", title: `by ${a.ackUserId || ""}` }, "acknowledged") : el("span", { class: "pill" }, a.state)),
       actions(a));
     return tr;

@@ -49,23 +49,28 @@
     if (window.consoleCharts[name]) window.consoleCharts[name].destroy();
     node.replaceChildren();
     if (!aligned[0].length) {
-      node.append(el("p", { class: "muted", style: "padding:40px;text-align:center" }, "No data in this range yet."));
+      const res = resolutionFor(state.range);
+      node.append(el("p", { class: "muted", style: "padding:40px;text-align:center" }, res === "raw"
+        ? "No data in this range yet."
+        : `No ${res === "5m" ? "5-minute" : "hourly"} averages in this range yet: they appear once such a period has ended.`));
       window.consoleCharts[name] = null;
       return;
     }
     const now = Date.now() / 1000;
+    const range = state.range;  // as asked for this drawing, not whatever is chosen later
     const opts = {
       width: Math.max(300, node.clientWidth), height: 240,
-      scales: { x: { time: true, range: () => [now - state.range, now] }, y: { range: (u, min, max) => [Math.min(0, min), max > 0 ? max * 1.1 : 1] } },
+      scales: { x: { time: true, range: () => [now - range, now] }, y: { range: (u, min, max) => [Math.min(0, min), max > 0 ? max * 1.1 : 1] } },
       axes: [{}, { values: (u, vals) => vals.map((v) => axis(v, vals.length > 1 ? Math.abs(vals[1] - vals[0]) : 0)), size: 86 }],
       series: [{}, ...seriesDefs.map((s) => ({ label: s.label, stroke: s.color, width: 2, fill: s.fill, value: (u, v) => (v === null || v === undefined ? "–" : axis(v)), spanGaps: false, points: { show: aligned[0].length < 60 } }))],
       legend: { live: true },
     };
     window.consoleCharts[name] = new uPlot(opts, aligned, node);
+    window.consoleCharts[name].range = range;
   }
 
   // decimals enough to tell two neighbouring axis ticks apart (a tick step of 0.0004 needs 4)
-  const places = (step, fallback) => (step > 0 ? Math.min(8, Math.max(0, -Math.floor(Math.log10(step)))) : fallback);
+  const places = (step, fallback) => (step > 0 ? Math.min(8, (String(+step.toPrecision(6)).split(".")[1] || "").length) : fallback);
   const pct = (v, step) => `${(v * 100).toFixed(step === undefined ? 3 : places(step * 100, 2))} %`;
   const perSecond = (v, step) => v.toFixed(step === undefined ? 2 : places(step, 2));
   const ms = (v, step) => `${v.toFixed(step === undefined ? 3 : places(step, 2))} ms`;

@@ -147,6 +147,9 @@ def test_the_charts_draw_the_interface_rates_and_the_latency_series(page: Any, a
     )
     assert drawn > 50, f"only {drawn} pixels of the series colour: nothing drawn"
     assert page.locator("#chart-latency canvas").count() == 1
-    page.click('#range button[data-range="86400"]')  # a longer range asks for the 5-minute rollups
-    page.wait_for_function("() => location.search.includes('range=86400')")
+    page.click('#range button[data-range="604800"]')  # a week asks for the 5-minute rollups
+    page.wait_for_function(
+        "() => location.search.includes('range=604800') && window.consoleCharts.rate !== undefined"
+        " && (window.consoleCharts.rate === null || window.consoleCharts.rate.range === 604800)"
+    )
     shot(page, "performance")
