@@ -126,6 +126,11 @@ def covered(intervals: Iterable[Span], start: datetime, end: datetime) -> timede
     return total
 
 
+# The KPI window, in days: from 86.4 s (shorter windows say nothing and rounding makes them empty) to ten years.
+MIN_WINDOW_DAYS = 0.001
+MAX_WINDOW_DAYS = 3660.0
+
+
 def outage_spans(
     records: Iterable[AlarmRecord], devices: Iterable[str] = (), interfaces: Iterable[str] = ()
 ) -> tuple[dict[str, list[Span]], dict[str, list[Span]]]:

@@ -19,7 +19,7 @@ from oss_agent.entrypoints.api.fault_kpi import kpis_json
 from oss_agent.entrypoints.api.latency import RESOLUTIONS, summaries, summary_json
 from oss_agent.entrypoints.cli.output import FORMAT_OPTION, STATE, Format, emit_json, table
 from oss_agent.entrypoints.cli.run_cmd import sparkline
-from oss_agent.fault.kpi import compute_kpis
+from oss_agent.fault.kpi import MAX_WINDOW_DAYS, MIN_WINDOW_DAYS, compute_kpis
 from oss_agent.performance.latency import LatencyStore
 from oss_agent.storage.engine import make_session_factory
 
@@ -47,7 +47,9 @@ def ms(value: float | None) -> str:
 
 @app.command("show")
 def show(
-    days: Annotated[float, typer.Option("--days", min=0.001, max=3660.0, help="window length")] = 7.0,
+    days: Annotated[
+        float, typer.Option("--days", min=MIN_WINDOW_DAYS, max=MAX_WINDOW_DAYS, help="window length")
+    ] = 7.0,
     fmt: Format = FORMAT_OPTION,
 ) -> None:
     """Network and device availability, MTTR per severity, and each latency probe over the window."""
