@@ -202,6 +202,10 @@ def page(browser: Any, agent: RunningAgent, request: pytest.FixtureRequest) -> I
     errors = PageErrors()
     page.on("console", lambda m: errors.messages.append(f"console.{m.type}: {m.text}") if m.type == "error" else None)
     page.on("pageerror", lambda e: errors.messages.append(f"page error: {e}"))
+    page.on(
+        "response",
+        lambda r: errors.messages.append(f"HTTP {r.status} {r.request.method} {r.url}") if r.status >= 400 else None,
+    )
     page.set_default_timeout(30_000)
     page.goto("/ui/alarms")
     assert "/ui/login" in page.url
@@ -218,7 +222,7 @@ def page(browser: Any, agent: RunningAgent, request: pytest.FixtureRequest) -> I
             Path(shots).mkdir(parents=True, exist_ok=True)
             page.screenshot(path=str(Path(shots) / f"{request.node.name}-end.png"), full_page=True)
         context.close()
-    assert errors.messages == [], errors.messages
+    assert errors.messages == [], (errors.messages, agent.log.read_text()[-3000:])
 
 
 @pytest.fixture
