@@ -33,7 +33,9 @@ from oss_agent.entrypoints.api import create_app
 from oss_agent.fault.hub import run_dispatcher
 from oss_agent.fault.hub.store import HubStore
 from oss_agent.fault.pipeline import FaultPipeline, InterfaceNames
+from oss_agent.performance.latency import LatencyStore
 from oss_agent.performance.poller import Poller
+from oss_agent.performance.prober import LatencyProber
 from oss_agent.performance.store import PerfStore, Retention
 from oss_agent.storage.engine import make_session_factory
 
@@ -188,6 +190,7 @@ async def run(
     api_task: asyncio.Task[None] | None = None
     poller: Poller | None = None
     receiver: TrapReceiver | None = None
+    prober: LatencyProber | None = None
     pipeline_task: asyncio.Task[None] | None = None
     hub_task: asyncio.Task[None] | None = None
     try:
@@ -215,6 +218,17 @@ async def run(
         pipeline_task = asyncio.create_task(pipeline.run(stop))
         hub_task = asyncio.create_task(run_dispatcher(agent, stop, poll_interval_s=0.5))
         schedule(scheduler, agent, poller, jobs)
+        if settings.latency_probes:
+            prober = LatencyProber(settings.latency_probes, targets, agent.registry, LatencyStore(agent.engine))
+            scheduler.add_job(
+                jobs.wrap(prober.run),
+                "interval",
+                id="latency",
+                seconds=settings.latency_interval_s,
+                max_instances=1,
+                coalesce=True,
+                next_run_time=datetime.now(UTC) + timedelta(seconds=1),
+            )
         server = _ApiServer(
             uvicorn.Config(
                 create_app(agent), host=settings.api_host, port=settings.api_port, log_level="warning", lifespan="off"
@@ -257,6 +271,8 @@ async def run(
             receiver.close()
         if poller is not None:
             await poller.flush()
+        if prober is not None:
+            await prober.close()
         manager.close()
         runner.shutdown()
         agent.close()
