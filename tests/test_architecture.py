@@ -4,10 +4,12 @@ check fails when someone adds a forbidden import.
 Rules:
 - ``adapters`` imports nothing of this project;
 - ``lab`` imports nothing of this project (it is a standalone lab builder);
+- ``webui`` (the console kit both wings build their pages on) imports nothing of this project;
 - ``oss_agent`` never imports ``bss_bridge``; only its entry points may use ``lab``, and nothing below
   the entry points imports them (provisioning renders TMF shapes itself, the API only serves them);
-- ``oss_agent.domain`` imports only the standard library (and itself);
-- ``bss_bridge`` never touches OSS tables: no ``oss_agent.storage`` import, no OSS table name in a string.
+- ``oss_agent.domain`` and ``bss_bridge.domain`` import only the standard library (and themselves);
+- ``bss_bridge`` never imports ``oss_agent`` at all (the two sides talk only through TMF APIs and
+  their hubs) and names no OSS table in a string.
 """
 
 from __future__ import annotations
@@ -20,8 +22,10 @@ from pathlib import Path
 import pytest
 
 REPO = Path(__file__).resolve().parents[1]
-PACKAGES = ("adapters", "oss_agent", "bss_bridge", "lab")
+PACKAGES = ("adapters", "oss_agent", "bss_bridge", "lab", "webui")
 OURS = frozenset(PACKAGES)
+# Each wing's domain may import only the standard library and itself.
+DOMAINS = ("oss_agent.domain", "bss_bridge.domain")
 
 
 @dataclass(frozen=True)
@@ -85,7 +89,7 @@ def check(root: Path) -> list[Violation]:
             tree = ast.parse(path.read_text(), str(path))
             for target, line in imports_of(tree, module, path.name == "__init__.py"):
                 top = target.split(".")[0]
-                if package in ("adapters", "lab") and top in OURS and top != package:
+                if package in ("adapters", "lab", "webui") and top in OURS and top != package:
                     violations.append(Violation(module, line, f"{package} must not import {target}"))
                 if package == "oss_agent" and top == "bss_bridge":
                     violations.append(Violation(module, line, f"oss_agent must not import {target}"))
@@ -97,14 +101,11 @@ def check(root: Path) -> list[Violation]:
                     and not _type_checking_only(tree, line)
                 ):
                     violations.append(Violation(module, line, f"only entry points may import {target}"))
-                if (
-                    module.startswith("oss_agent.domain")
-                    and top not in stdlib
-                    and not target.startswith("oss_agent.domain")
-                ):
+                domain = next((d for d in DOMAINS if module == d or module.startswith(f"{d}.")), None)
+                if domain and top not in stdlib and not (target == domain or target.startswith(f"{domain}.")):
                     violations.append(Violation(module, line, f"the domain may import only the stdlib, not {target}"))
-                if package == "bss_bridge" and target.startswith("oss_agent.storage"):
-                    violations.append(Violation(module, line, f"bss_bridge must not touch OSS storage ({target})"))
+                if package == "bss_bridge" and top == "oss_agent":
+                    violations.append(Violation(module, line, f"bss_bridge must not import {target}"))
             if package == "bss_bridge":
                 for node in ast.walk(tree):
                     if isinstance(node, ast.Constant) and isinstance(node.value, str):
@@ -124,12 +125,22 @@ def test_the_project_follows_the_dependency_rules() -> None:
         ("adapters/evil.py", "from oss_agent.bootstrap import bootstrap\n", "adapters must not import"),
         ("adapters/evil.py", "from .. import oss_agent\n", "adapters must not import"),
         ("lab/evil.py", "import adapters\n", "lab must not import"),
+        ("webui/evil.py", "from oss_agent.bootstrap import Agent\n", "webui must not import"),
+        ("webui/evil.py", "import bss_bridge\n", "webui must not import"),
         ("oss_agent/evil.py", "import bss_bridge.core\n", "oss_agent must not import"),
         ("oss_agent/service_layer/evil.py", "from lab import up\n", "only entry points may import"),
         ("oss_agent/provisioning/evil.py", "from oss_agent.entrypoints import api\n", "only entry points may import"),
         ("oss_agent/domain/evil.py", "import sqlalchemy\n", "the domain may import only the stdlib"),
         ("oss_agent/domain/evil.py", "from adapters import Secret\n", "the domain may import only the stdlib"),
-        ("bss_bridge/evil.py", "from oss_agent.storage.orm import DeviceRow\n", "must not touch OSS storage"),
+        ("bss_bridge/evil.py", "from oss_agent.storage.orm import DeviceRow\n", "bss_bridge must not import"),
+        ("bss_bridge/evil.py", "from oss_agent.domain.commands import Command\n", "bss_bridge must not import"),
+        ("bss_bridge/entrypoints/evil.py", "import oss_agent\n", "bss_bridge must not import"),
+        ("bss_bridge/domain/evil.py", "from bss_bridge.storage import x\n", "the domain may import only the stdlib"),
+        ("bss_bridge/domain/evil.py", "from .. import bootstrap\n", "the domain may import only the stdlib"),
+        ("bss_bridge/domain/evil.py", "import sqlalchemy\n", "the domain may import only the stdlib"),
+        ("bss_bridge/domain/billing/evil.py", "from bss_bridge.storage import Row\n", "the domain may import only"),
+        ("bss_bridge/domain/billing/evil.py", "from ...service_layer import bus\n", "the domain may import only"),
+        ("bss_bridge/domain/evil.py", "from oss_agent.domain.model import Device\n", "the domain may import only"),
         ("bss_bridge/evil.py", "SQL = 'SELECT * FROM alarms'\n", "names OSS table alarms"),
     ],
 )
@@ -154,5 +165,12 @@ def test_allowed_imports_are_not_flagged(tmp_path: Path) -> None:
     (tmp_path / "oss_agent" / "domain").mkdir()
     (tmp_path / "oss_agent" / "domain" / "ok.py").write_text("import dataclasses\nfrom oss_agent.domain import x\n")
     (tmp_path / "oss_agent" / "ok.py").write_text("import adapters\nimport sqlalchemy\n")
-    (tmp_path / "bss_bridge" / "ok.py").write_text("from oss_agent.domain.commands import Command\n")
+    (tmp_path / "bss_bridge" / "ok.py").write_text("import httpx\nfrom bss_bridge.domain import money\n")
+    (tmp_path / "bss_bridge" / "console.py").write_text("import webui\n")
+    (tmp_path / "oss_agent" / "web.py").write_text("from webui import Console\n")
+    (tmp_path / "bss_bridge" / "domain" / "billing").mkdir(parents=True)
+    (tmp_path / "bss_bridge" / "domain" / "ok.py").write_text("import decimal\nfrom .money import round_money\n")
+    (tmp_path / "bss_bridge" / "domain" / "billing" / "ok.py").write_text(
+        "from zoneinfo import ZoneInfo\nfrom bss_bridge.domain.money import round_money\nfrom ..pricing import Tier\n"
+    )
     assert check(tmp_path) == []

@@ -32,6 +32,25 @@ def default_data_dir() -> Path:
     return Path(base) / "oss-agent"
 
 
+PROBE_NAME = r"^[A-Za-z0-9][A-Za-z0-9_.>:-]{0,63}$"
+
+
+class LatencyProbeSettings(BaseModel):
+    """A round trip the agent has a device measure periodically: ``source`` pings ``target`` (a device of
+    the inventory, reached at its discovered loopback, or an address), ``count`` echoes a run."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    source: str = Field(min_length=1, max_length=64)
+    target: str = Field(min_length=1, max_length=253, pattern=r"^[A-Za-z0-9][A-Za-z0-9.:_-]*$")
+    name: str = Field(default="", pattern=rf"{PROBE_NAME}|^$")
+    count: int = Field(default=3, ge=1, le=20)
+
+    @property
+    def label(self) -> str:
+        return self.name or f"{self.source}>{self.target}"
+
+
 class AgentSettings(BaseModel):
     """Everything the agent process is configured with."""
 
@@ -47,6 +66,8 @@ class AgentSettings(BaseModel):
     trap_port: int = Field(default=162, ge=1, le=65535)
     poll_interval_s: float = Field(default=60.0, ge=1.0)
     poll_jitter_s: float = Field(default=5.0, ge=0.0)
+    # how long a device's agent may answer from its counter cache (net-snmp: 3 s); see performance/rates.py
+    counter_cache_s: float = Field(default=5.0, ge=0.0, le=300.0)
     discovery_interval_s: float = Field(default=3600.0, ge=10.0)
     discovery_crawl_subnets: list[str] = Field(default_factory=list)
     device_timeout_s: float = Field(default=10.0, gt=0.0)
@@ -56,6 +77,8 @@ class AgentSettings(BaseModel):
     catalog_dir: Path | None = None  # the service catalog; None: /etc/oss-agent/services, else config/services
     provisioning_confirm_timeout_s: int = Field(default=120, ge=10, le=86_400)
     provisioning_check_timeout_s: float = Field(default=30.0, gt=0.0)
+    latency_probes: list[LatencyProbeSettings] = Field(default_factory=list)
+    latency_interval_s: float = Field(default=60.0, ge=5.0)
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
 
     @field_validator("api_host", "trap_host")
@@ -80,6 +103,29 @@ class AgentSettings(BaseModel):
                 except ValueError as exc:
                     raise ValueError(f"{item!r} is not a subnet (e.g. 198.51.100.0/24)") from exc
             return [str(ipaddress.ip_network(str(item), strict=False)) for item in value]
+        return value
+
+    @field_validator("latency_probes", mode="before")
+    @classmethod
+    def _probes(cls, value: Any) -> Any:
+        """A list of mappings in YAML, or ``pe1>pe2,pe1>198.19.255.3`` (source>target) from the environment."""
+        if isinstance(value, str):
+            probes = []
+            for part in (p.strip() for p in value.split(",") if p.strip()):
+                source, sep, target = part.partition(">")
+                if not sep:
+                    raise ValueError(f"{part!r} is not source>target (e.g. pe1>pe2)")
+                probes.append({"source": source.strip(), "target": target.strip()})
+            return probes
+        return value
+
+    @field_validator("latency_probes")
+    @classmethod
+    def _unique_probes(cls, value: list[LatencyProbeSettings]) -> list[LatencyProbeSettings]:
+        labels = [p.label for p in value]
+        twice = sorted({label for label in labels if labels.count(label) > 1})
+        if twice:
+            raise ValueError(f"probe names must be unique; twice: {', '.join(twice)}")
         return value
 
     @field_validator("database_url")

@@ -19,6 +19,7 @@ from oss_agent.domain.events import (
     AlarmCorrelated,
     AlarmRaised,
     AlarmUnacknowledged,
+    AlarmUncorrelated,
     AlarmUpdated,
     Event,
 )
@@ -91,6 +92,8 @@ class Alarm:
     comments: list[AlarmComment] = field(default_factory=list)
     flapping: bool = False
     occurrences_in_window: int = 1
+    # the severity the fault had when it cleared (``severity`` itself becomes ``cleared``): MTTR per severity
+    cleared_severity: Severity | None = None
     events: list[Event] = field(default_factory=list, repr=False, compare=False)
 
     @classmethod
@@ -135,6 +138,7 @@ class Alarm:
         if not self.is_active:
             return
         self.state = AlarmState.CLEARED
+        self.cleared_severity = self.severity
         self.severity = Severity.CLEARED
         self.cleared_at = at
         self.changed_at = at
@@ -170,3 +174,26 @@ class Alarm:
         # an alarm raised in this same change is published once, already showing its root
         if not any(isinstance(e, AlarmRaised) for e in self.events):
             self.events.append(AlarmCorrelated(self.id, root.id))
+
+    def unmark_symptom_of(self, root: Alarm) -> bool:
+        """No longer a symptom of ``root``; False (nothing changed) if it was not one of its symptoms."""
+        if self.root_cause_id != root.id:
+            return False
+        self.root_cause_id = None
+        self.events.append(AlarmUncorrelated(self.id, root.id))
+        return True
+
+
+def group_under(root: Alarm, symptoms: list[Alarm], roots_of_others: set[str]) -> None:
+    """Make ``symptoms`` symptoms of ``root`` (TMF642 groupAlarms), keeping correlation one level deep,
+    as the correlator makes it: the root is no symptom itself and no symptom is the root of others
+    (so no cycle can form). Checked for all before any changes: all or nothing."""
+    if root.root_cause_id is not None:
+        raise InvalidTransitionError(f"alarm {root.id} is itself a symptom of {root.root_cause_id}")
+    for alarm in symptoms:
+        if alarm.id == root.id:
+            raise InvalidTransitionError("an alarm cannot be its own root cause")
+        if alarm.id in roots_of_others:
+            raise InvalidTransitionError(f"alarm {alarm.id} is the root cause of other alarms; ungroup them first")
+    for alarm in symptoms:
+        alarm.mark_symptom_of(root)

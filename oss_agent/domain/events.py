@@ -222,3 +222,11 @@ class ServiceAttributesChanged(Event):
 
     service_id: str
     what: str
+
+
+@dataclass(frozen=True, slots=True)
+class AlarmUncorrelated(Event):
+    """An alarm is no longer a symptom of ``root_alarm_id`` (an operator ungrouped it)."""
+
+    alarm_id: str
+    root_alarm_id: str

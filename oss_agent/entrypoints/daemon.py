@@ -34,7 +34,9 @@ from oss_agent.errors import ConfigError
 from oss_agent.fault.hub import run_dispatcher
 from oss_agent.fault.hub.store import ALARM_HUB, HubStore
 from oss_agent.fault.pipeline import FaultPipeline, InterfaceNames
+from oss_agent.performance.latency import LatencyStore
 from oss_agent.performance.poller import Poller
+from oss_agent.performance.prober import LatencyProber
 from oss_agent.performance.store import PerfStore, Retention
 from oss_agent.provisioning.hub import ORDER_HUB, SERVICE_HUB
 from oss_agent.provisioning.recovery import recover
@@ -212,6 +214,7 @@ async def run(
     api_task: asyncio.Task[None] | None = None
     poller: Poller | None = None
     receiver: TrapReceiver | None = None
+    prober: LatencyProber | None = None
     pipeline_task: asyncio.Task[None] | None = None
     hub_tasks: list[asyncio.Task[None]] = []
     orders: OrderScheduler | None = None
@@ -229,6 +232,7 @@ async def run(
             metrics=agent.metrics,
             max_concurrent=settings.max_concurrent_polls,
             poll_timeout_s=settings.device_timeout_s,
+            counter_cache_s=settings.counter_cache_s,
             names=names,
         )
         with agent.uow as uow:
@@ -243,6 +247,17 @@ async def run(
         ]
         schedule(scheduler, agent, poller, jobs)
         orders = await start_provisioning(agent, scheduler)
+        if settings.latency_probes:
+            prober = LatencyProber(settings.latency_probes, targets, agent.registry, LatencyStore(agent.engine))
+            scheduler.add_job(
+                jobs.wrap(prober.run),
+                "interval",
+                id="latency",
+                seconds=settings.latency_interval_s,
+                max_instances=1,
+                coalesce=True,
+                next_run_time=datetime.now(UTC) + timedelta(seconds=1),
+            )
         app = create_app(agent)
         if orders is not None:
             app.state.order_worker = orders.enqueue
@@ -290,6 +305,8 @@ async def run(
             receiver.close()
         if poller is not None:
             await poller.flush()
+        if prober is not None:
+            await prober.close()
         manager.close()
         runner.shutdown()
         agent.close()

@@ -207,6 +207,11 @@ class AlarmRepository(_Tracking[Alarm, AlarmRow]):
         query = select(func.count()).where(AlarmRow.reduction_key == reduction_key, AlarmRow.raised_at >= since)
         return int(self.session.scalar(query) or 0)
 
+    def roots_among(self, alarm_ids: Iterable[str]) -> set[str]:
+        """Which of these alarms are the root cause of some other alarm."""
+        query = select(AlarmRow.root_cause_id).where(AlarmRow.root_cause_id.in_(set(alarm_ids))).distinct()
+        return {root for root in self.session.scalars(query) if root is not None}
+
     def list(self, *, active_only: bool = False, limit: int = 1000) -> list[Alarm]:
         query = select(AlarmRow).order_by(AlarmRow.raised_at.desc()).limit(limit)
         if active_only:
@@ -235,6 +240,7 @@ class AlarmRepository(_Tracking[Alarm, AlarmRow]):
             affected_resources=list(row.affected_resources),
             flapping=row.flapping,
             occurrences_in_window=row.occurrences_in_window,
+            cleared_severity=Severity(row.cleared_severity) if row.cleared_severity else None,
             comments=[AlarmComment(c["author"], c["text"], datetime.fromisoformat(c["at"])) for c in row.comments],
         )
 
@@ -247,6 +253,7 @@ class AlarmRepository(_Tracking[Alarm, AlarmRow]):
         row.repeat_count, row.root_cause_id = alarm.repeat_count, alarm.root_cause_id
         row.affected_resources = list(alarm.affected_resources)
         row.flapping, row.occurrences_in_window = alarm.flapping, alarm.occurrences_in_window
+        row.cleared_severity = alarm.cleared_severity.value if alarm.cleared_severity else None
         row.comments = [{"author": c.author, "text": c.text, "at": c.at.isoformat()} for c in alarm.comments]
 
 

@@ -2,49 +2,96 @@
 
 A subscription is stored (it outlives restarts) and receives the events committed after it was
 created that pass its ``query``; a query the hub could not apply is refused with 400 rather than
-ignored, so a listener never gets more than it asked for. Delivery is the dispatcher's job.
+ignored, so a listener never gets more than it asked for. Delivery is the dispatcher's job. The
+request's shape (an http(s) callback, ``name=value`` pairs with a known ``eventType``) is in the
+OpenAPI document as patterns, so a client sees what is accepted before it asks.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 from urllib.parse import urlsplit
 
 from fastapi import APIRouter, Request, Response
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field, create_model
 
 from oss_agent.entrypoints.api.tmf import TmfError
 from oss_agent.fault.hub.store import HubApi, HubStore, Subscription
 from oss_agent.fault.hub.tmf642 import QueryError
 
+# RFC 3986's IPv6address, so the pattern accepts exactly the literals urlsplit does
+_H16, _OCTET = "[0-9A-Fa-f]{1,4}", r"(25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])"
+_LS32 = rf"({_H16}:{_H16}|{_OCTET}(\.{_OCTET}){{3}})"
+_IPV6 = "|".join(
+    [rf"({_H16}:){{6}}{_LS32}", rf"::({_H16}:){{5}}{_LS32}"]
+    + [rf"(({_H16}:){{0,{n - 1}}}{_H16})?::({_H16}:){{{4 - n}}}{_LS32}" for n in range(1, 5)]
+    + [rf"(({_H16}:){{0,4}}{_H16})?::{_LS32}", rf"(({_H16}:){{0,5}}{_H16})?::{_H16}", rf"(({_H16}:){{0,6}}{_H16})?::"]
+)
+# blanks spelled out: \s differs between Python's re (this model's engine) and ECMA regexes (clients')
+CALLBACK = rf"^https?://(\[({_IPV6})\]|[^/?#@\[\]: \t\n\r\f\v]+)(:[0-9]{{1,5}})?([/?#]|$)"
 
-class EventSubscriptionInput(BaseModel):
-    callback: str = Field(min_length=1)
-    query: str | None = None
+
+def query_pattern(event_types: Iterable[str], resource: str) -> str:
+    """``name=value`` pairs joined by ``&``; an ``eventType`` (also as ``event.<resource>.eventType``)
+    must be one of ``event_types``."""
+    event = f"({'|'.join(sorted(event_types))})"
+    event_type = rf"(event\.{resource}\.|{resource}\.)?eventType="
+    pair = rf"({event_type}{event}(,{event})*|(?!{event_type})[^=&]+=[^&]*)"
+    return rf"^{pair}(&{pair})*$"
+
+
+class _Base(BaseModel):
+    model_config = ConfigDict(regex_engine="python-re")  # the query's pattern looks ahead
+
+
+def subscription_input(name: str, event_types: Iterable[str], resource: str, api: str) -> type[BaseModel]:
+    """The ``EventSubscriptionInput`` of one API, its patterns naming that API's events."""
+    model: type[BaseModel] = create_model(
+        name,
+        __base__=_Base,
+        callback=(str, Field(pattern=CALLBACK, description="an http(s) URL the events are POSTed to")),
+        query=(
+            str | None,
+            Field(
+                None,
+                pattern=query_pattern(event_types, resource),
+                description=f"name=value pairs joined by '&' (commas: any of); eventType one of the {api} events",
+            ),
+        ),
+    )
+    return model
 
 
 def _body(sub: Subscription) -> dict[str, Any]:
     return {"id": sub.id, "callback": sub.callback, "query": sub.query}
 
 
-def hub_router(base: str, hub: HubApi, tag: str) -> APIRouter:
+def hub_router(base: str, hub: HubApi, tag: str, event_types: Iterable[str], resource: str, api: str) -> APIRouter:
     """The ``{base}/hub`` routes of one API, over its :class:`HubApi`."""
     router = APIRouter(prefix=base, tags=[tag])
+    subscription = subscription_input(f"{api}EventSubscriptionInput", event_types, resource, api)
 
     def store(request: Request) -> HubStore:
         return HubStore(request.app.state.session_factory, hub=hub)
 
-    @router.post("/hub", status_code=201, summary="Register a listener")
-    def register_listener(request: Request, response: Response, data: EventSubscriptionInput) -> dict[str, Any]:
-        parts = urlsplit(data.callback)
-        if parts.scheme not in ("http", "https") or not parts.netloc:
-            raise TmfError(400, f"callback must be an http(s) URL, got {data.callback!r}")
+    async def register_listener(request: Request, response: Response, data: Any) -> dict[str, Any]:
+        callback, query = str(data.callback), data.query
         try:
-            sub = store(request).subscribe(data.callback, data.query or "")
+            parts = urlsplit(callback)
+        except ValueError as exc:
+            raise TmfError(400, f"callback is not a URL: {exc}") from exc
+        if parts.scheme not in ("http", "https") or not parts.netloc:
+            raise TmfError(400, f"callback must be an http(s) URL, got {callback!r}")
+        try:
+            sub = store(request).subscribe(callback, query or "")
         except QueryError as exc:
             raise TmfError(400, str(exc)) from exc
         response.headers["Location"] = f"{str(request.base_url).rstrip('/')}{base}/hub/{sub.id}"
         return _body(sub)
+
+    register_listener.__annotations__["data"] = subscription
+    router.add_api_route("/hub", register_listener, methods=["POST"], status_code=201, summary="Register a listener")
 
     @router.get("/hub", summary="List listeners")
     def list_listeners(request: Request, response: Response) -> list[dict[str, Any]]:

@@ -24,6 +24,7 @@ from oss_agent.entrypoints.cli import (
     device_cmd,
     discover_cmd,
     inventory_cmd,
+    kpi_cmd,
     lab_cmd,
     order_cmd,
     run_cmd,
@@ -56,6 +57,7 @@ app.add_typer(alarms_cmd.app, name="alarms")
 app.add_typer(order_cmd.app, name="order")
 app.add_typer(service_cmd.app, name="service")
 app.add_typer(service_cmd.pool_app, name="pool")
+app.add_typer(kpi_cmd.app, name="kpi")
 
 
 @app.callback()

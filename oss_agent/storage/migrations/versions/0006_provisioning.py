@@ -1,7 +1,7 @@
 """provisioning: services, renderings, pools, resource orders, leases, order fields
 
-Revision ID: 0006
-Revises: 0005
+Revision ID: 0006_provisioning
+Revises: 0006_latency
 Create Date: 2026-11-30 11:40:02.387119
 """
 
@@ -10,8 +10,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0006"
-down_revision = "0005"
+revision = "0006_provisioning"
+down_revision = "0006_latency"
 branch_labels = None
 depends_on = None
 

@@ -137,19 +137,25 @@ def test_orders_are_created_once_per_external_id_listed_and_cancelled(client: Te
     v641("Error").validate(missing.json())
 
 
-def test_a_refused_order_is_a_tmf_error_naming_the_fields_and_is_kept(client: TestClient) -> None:
+def test_a_refused_order_is_kept_rejected_with_each_field_named_and_a_malformed_one_is_a_400(
+    client: TestClient,
+) -> None:
     answer = client.post(f"{ORDERING}/serviceOrder", json=order_body(None, customer="x\nend", bandwidthMbps="fast"))
-    assert answer.status_code == 400
-    error = answer.json()
-    v641("Error").validate(error)
-    assert "serviceCharacteristic[customer].value" in error["message"] and "[bandwidthMbps].value" in error["message"]
-    order_id = error["message"].split("stored as ")[1].split(")")[0]
-    stored = client.get(f"{ORDERING}/serviceOrder/{order_id}").json()
+    assert answer.status_code == 201  # TMF641: acknowledged, then rejected by the rules, and kept
+    stored = answer.json()
     v641("ServiceOrder").validate(stored)
-    assert stored["state"] == "rejected" and {e["referenceError"] for e in stored["errorMessage"]} >= {
-        "serviceOrderItem[0].service.serviceCharacteristic[customer].value"
-    }
-    assert client.post(f"{ORDERING}/serviceOrder", json=["not", "an", "order"]).status_code == 400
+    assert stored["state"] == "rejected"
+    fields = {e["referenceError"]: e["message"] for e in stored["errorMessage"]}
+    assert "injection" in fields["serviceOrderItem[0].service.serviceCharacteristic[customer].value"]
+    assert "integer" in fields["serviceOrderItem[0].service.serviceCharacteristic[bandwidthMbps].value"]
+    assert client.get(stored["href"]).json() == stored
+    listed = client.get(f"{ORDERING}/serviceOrder", params={"state": "rejected"}).json()
+    assert [o["id"] for o in listed] == [stored["id"]]
+    for malformed in (["not", "an", "order"], {"serviceOrderItem": []}, {"serviceOrderItem": [{"id": "1"}]}):
+        refused = client.post(f"{ORDERING}/serviceOrder", json=malformed)
+        assert refused.status_code == 400, malformed
+        v641("Error").validate(refused.json())
+    assert "serviceOrderItem" in client.post(f"{ORDERING}/serviceOrder", json={"serviceOrderItem": []}).json()["message"]
 
 
 def test_services_resource_orders_and_specifications_are_schema_valid(client: TestClient, agent: Agent) -> None:
