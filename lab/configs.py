@@ -195,13 +195,9 @@ def frr_conf(device: Device, topology: Topology, log_file: Path) -> str:
     return "\n".join(lines)
 
 
-def sshd_conf(device: Device, secrets: LabSecrets, paths: DevicePaths, host_key: Path) -> str:
-    """sshd_config: port 22 forces vtysh (the device CLI), port 830 forces the NETCONF subsystem."""
-    vtysh = f"/usr/bin/vtysh --vty_socket {paths.frr} --config_dir {paths.frr}"
-    netconf = f"/usr/sbin/netconf-subsystem --ncxserver-sockname=830@{paths.ncx_socket}"
-    return "\n".join([
-        "Port 22",
-        "Port 830",
+def _sshd_common(secrets: LabSecrets, paths: DevicePaths, host_key: Path) -> list[str]:
+    """What every sshd of the lab shares: the lab's key, its user by password, nothing forwarded."""
+    return [
         f"HostKey {host_key}",
         f"PidFile {paths.pid('sshd')}",
         "PasswordAuthentication yes",
@@ -216,6 +212,17 @@ def sshd_conf(device: Device, secrets: LabSecrets, paths: DevicePaths, host_key:
         "PrintLastLog no",
         "MaxStartups 50:30:200",
         "LoginGraceTime 20",
+    ]
+
+
+def sshd_conf(device: Device, secrets: LabSecrets, paths: DevicePaths, host_key: Path) -> str:
+    """sshd_config: port 22 forces vtysh (the device CLI), port 830 forces the NETCONF subsystem."""
+    vtysh = f"/usr/bin/vtysh --vty_socket {paths.frr} --config_dir {paths.frr}"
+    netconf = f"/usr/sbin/netconf-subsystem --ncxserver-sockname=830@{paths.ncx_socket}"
+    return "\n".join([
+        "Port 22",
+        "Port 830",
+        *_sshd_common(secrets, paths, host_key),
         f"Subsystem netconf {netconf}",
         "Match LocalPort 22",
         f"    ForceCommand {vtysh}",
@@ -229,25 +236,8 @@ def sshd_conf(device: Device, secrets: LabSecrets, paths: DevicePaths, host_key:
 
 def shell_sshd_conf(name: str, secrets: LabSecrets, paths: DevicePaths, host_key: Path, shell_bin: Path) -> str:
     """sshd_config of a CPE or a host: port 22 is a shell (``lab-shell``), no NETCONF, no vtysh."""
-    return "\n".join([
-        "Port 22",
-        f"HostKey {host_key}",
-        f"PidFile {paths.pid('sshd')}",
-        "PasswordAuthentication yes",
-        "KbdInteractiveAuthentication no",
-        "PubkeyAuthentication no",
-        "UsePAM no",
-        "PermitRootLogin no",
-        f"AllowUsers {secrets.ssh_user}",
-        "X11Forwarding no",
-        "AllowTcpForwarding no",
-        "PrintMotd no",
-        "PrintLastLog no",
-        "MaxStartups 50:30:200",
-        "LoginGraceTime 20",
-        f"ForceCommand {shell_bin / 'lab-shell'}",
-        "",
-    ])
+    shell = f"ForceCommand {shell_bin / 'lab-shell'}"
+    return "\n".join(["Port 22", *_sshd_common(secrets, paths, host_key), shell, ""])
 
 
 # The login shell of a CPE or host. A CPE's sshd runs with CAP_NET_ADMIN inheritable, so the copies

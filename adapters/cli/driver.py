@@ -100,15 +100,7 @@ class CliDriver(BaseDriver):
         super().__init__(target)
         if target.ssh is None:
             raise UnsupportedOperationError("no SSH access configured", device=target.name)
-        self._session: DeviceSession[Any] = DeviceSession(
-            target.name,
-            runner,
-            timeout_s or target.ssh.timeout_s * 3,
-            lambda: session.open_connection(target),
-            session.alive,
-            session.disconnect,
-            session.translator(target),
-        )
+        self._session: DeviceSession[Any] = session.device_session(target, runner, timeout_s)
         self._candidate: list[str] | None = None
         self._candidate_replace = False
         self._before_commit: str | None = None

@@ -81,15 +81,7 @@ class LinuxShellDriver(BaseDriver):
         super().__init__(target)
         if target.ssh is None:
             raise UnsupportedOperationError("no SSH access configured", device=target.name)
-        self._session: DeviceSession[Any] = DeviceSession(
-            target.name,
-            runner,
-            timeout_s or target.ssh.timeout_s * 3,
-            lambda: session.open_connection(target),
-            session.alive,
-            session.disconnect,
-            session.translator(target),
-        )
+        self._session: DeviceSession[Any] = session.device_session(target, runner, timeout_s)
 
     @property
     def connects(self) -> int:

@@ -62,13 +62,17 @@ class DeviceHandle:
         if lines:
             await self.cli.send_config(lines, before)
 
-    async def prepare_netconf(self, xml: str, persist_id: str, timeout_s: int) -> None:
-        """Candidate, edit, confirmed commit: the change is live but reverts unless confirmed in time."""
+    async def _through_candidate(self, xml: str, persist_id: str | None = None, timeout_s: int = 0) -> None:
+        """Lock the candidate, edit it, commit (confirmed with ``persist_id`` when given), unlock;
+        on a refusal the candidate is discarded, so the next order finds it clean."""
         assert self.netconf is not None
         await self.netconf.lock("candidate")
         try:
             await self.netconf.edit_config(xml)
-            await self.netconf.commit(confirmed=True, confirm_timeout_s=timeout_s, persist=persist_id)
+            if persist_id is None:
+                await self.netconf.commit()
+            else:
+                await self.netconf.commit(confirmed=True, confirm_timeout_s=timeout_s, persist=persist_id)
         except AdapterError:
             with contextlib.suppress(AdapterError):
                 await self.netconf.discard()
@@ -76,6 +80,10 @@ class DeviceHandle:
         finally:
             with contextlib.suppress(AdapterError):
                 await self.netconf.unlock("candidate")
+
+    async def prepare_netconf(self, xml: str, persist_id: str, timeout_s: int) -> None:
+        """Candidate, edit, confirmed commit: the change is live but reverts unless confirmed in time."""
+        await self._through_candidate(xml, persist_id, timeout_s)
 
     async def confirm_netconf(self, persist_id: str) -> None:
         assert self.netconf is not None
@@ -89,18 +97,7 @@ class DeviceHandle:
 
     async def commit_netconf(self, xml: str) -> None:
         """A plain commit (a restore, or completing a change after its confirmed commit timed out)."""
-        assert self.netconf is not None
-        await self.netconf.lock("candidate")
-        try:
-            await self.netconf.edit_config(xml)
-            await self.netconf.commit()
-        except AdapterError:
-            with contextlib.suppress(AdapterError):
-                await self.netconf.discard()
-            raise
-        finally:
-            with contextlib.suppress(AdapterError):
-                await self.netconf.unlock("candidate")
+        await self._through_candidate(xml)
 
     async def restore_cli(self, snapshot: str) -> bool:
         ok: bool = await self.cli.restore(snapshot)

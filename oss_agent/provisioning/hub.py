@@ -9,11 +9,10 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from typing import Any
-from urllib.parse import parse_qsl
 
 from sqlalchemy.orm import Session
 
-from oss_agent.fault.hub.tmf642 import QueryError
+from oss_agent.fault.hub.tmf642 import parse_query
 from oss_agent.provisioning import tmf
 from oss_agent.storage.hub_repository import ORDER_API, SERVICE_API
 from oss_agent.storage.hub_tables import HubOutboxRow
@@ -31,19 +30,7 @@ class ProvisioningHub:
         self.name, self.key, self.payload, self.events, self.render = name, key, payload, events, render
 
     def parse_query(self, query: str) -> dict[str, set[str]]:
-        if not query or not query.strip():
-            return {}
-        try:
-            pairs = parse_qsl(query.strip(), keep_blank_values=False, strict_parsing=True)
-        except ValueError as exc:
-            raise QueryError(f"query {query!r} is not name=value pairs joined by '&'") from exc
-        out: dict[str, set[str]] = {}
-        for key, value in pairs:
-            options = {v.strip() for v in value.split(",") if v.strip()}
-            if key == "eventType" and not options <= self.events:
-                raise QueryError(f"unknown eventType in {value!r}; known: {', '.join(sorted(self.events))}")
-            out.setdefault(key.removeprefix(f"event.{self.key}."), set()).update(options)
-        return out
+        return parse_query(query, self.events, self.key)
 
     def matches(self, parsed: dict[str, set[str]], body: dict[str, Any]) -> bool:
         resource = body["event"][self.key]

@@ -115,8 +115,10 @@ class Planner:
                     for e in spec.endpoints
                 ]
                 self._claim_ports(endpoints, service_id, allocate)
-                renderings = self._render(spec, service_id, name, values, state, endpoints)
-            checks = self._checks(spec, service_id, name, values, state, endpoints) if endpoints else []
+            context = self._context(spec, service_id, name, values, state, endpoints)
+            if item.action is not ItemAction.DELETE:
+                renderings = self._render(spec, endpoints, context)
+            checks = self._checks(spec, service_id, endpoints, context) if endpoints else []
             resources = tuple(
                 sorted({r for e in endpoints for r in (e.pe, f"{e.pe}:{e.pe_port}", e.ce, f"{e.ce}:{e.ce_port}")})
             )
@@ -214,16 +216,8 @@ class Planner:
             "internet": {"name": internet.name, "address": internet.address} if internet else {},
         }
 
-    def _render(
-        self,
-        spec: ServiceSpec,
-        service_id: str,
-        name: str,
-        values: Mapping[str, Value],
-        state: ServiceState,
-        endpoints: list[Endpoint],
-    ) -> dict[tuple[str, str], str]:
-        base = self._context(spec, service_id, name, values, state, endpoints)
+    def _render(self, spec: ServiceSpec, endpoints: list[Endpoint], base: dict[str, Any]) -> dict[tuple[str, str], str]:
+        """Each device's rendering: the role's template for its platform, per endpoint (``base``: the context)."""
         out: dict[tuple[str, str], str] = {}
         for endpoint in endpoints:
             context = {**base, "site": endpoint.view(), "peers": [e.view() for e in endpoints if e is not endpoint]}
@@ -241,15 +235,9 @@ class Planner:
         return out
 
     def _checks(
-        self,
-        spec: ServiceSpec,
-        service_id: str,
-        name: str,
-        values: Mapping[str, Value],
-        state: ServiceState,
-        endpoints: list[Endpoint],
+        self, spec: ServiceSpec, service_id: str, endpoints: list[Endpoint], base: dict[str, Any]
     ) -> list[CheckInstance]:
-        base = self._context(spec, service_id, name, values, state, endpoints)
+        """The spec's checks with their parameters rendered per endpoint (and per peer where asked)."""
         out: list[CheckInstance] = []
         for endpoint in endpoints:
             peers = [e for e in endpoints if e is not endpoint]

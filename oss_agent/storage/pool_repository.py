@@ -61,26 +61,35 @@ class PoolStore:
             rows = session.scalars(select(PoolAllocationRow).where(PoolAllocationRow.service_id == service_id))
             return {r.purpose: _allocation(r) for r in rows}
 
+    @staticmethod
+    def _choice(
+        session: Session, pool: PoolSpec, service_id: str, purpose: str, also_taken: Iterable[str] = ()
+    ) -> tuple[str, bool]:
+        """(value, held already): what the service holds for the purpose, or the lowest value nobody holds."""
+        mine = session.scalar(
+            select(PoolAllocationRow.value).where(
+                PoolAllocationRow.pool == pool.name,
+                PoolAllocationRow.service_id == service_id,
+                PoolAllocationRow.purpose == purpose,
+            )
+        )
+        if mine is not None:
+            return mine, True
+        used = set(session.scalars(select(PoolAllocationRow.value).where(PoolAllocationRow.pool == pool.name)))
+        used |= set(also_taken)
+        value = next((v for v in pool.values() if v not in used), None)
+        if value is None:
+            raise PoolExhaustedError(f"pool {pool.name} is exhausted ({pool.capacity} values, all held)")
+        return value, False
+
     def allocate(self, pool: PoolSpec, service_id: str, purpose: str) -> str:
         """The value ``service_id`` holds in ``pool`` for ``purpose``: the one it has, or the lowest free one."""
         for _ in range(ALLOCATION_ATTEMPTS):
             try:
                 with self.session_factory() as session, session.begin():
-                    mine = session.scalar(
-                        select(PoolAllocationRow.value).where(
-                            PoolAllocationRow.pool == pool.name,
-                            PoolAllocationRow.service_id == service_id,
-                            PoolAllocationRow.purpose == purpose,
-                        )
-                    )
-                    if mine is not None:
-                        return mine
-                    used = set(
-                        session.scalars(select(PoolAllocationRow.value).where(PoolAllocationRow.pool == pool.name))
-                    )
-                    value = next((v for v in pool.values() if v not in used), None)
-                    if value is None:
-                        raise PoolExhaustedError(f"pool {pool.name} is exhausted ({pool.capacity} values, all held)")
+                    value, held = self._choice(session, pool, service_id, purpose)
+                    if held:
+                        return value
                     session.add(
                         PoolAllocationRow(
                             pool=pool.name, value=value, service_id=service_id, purpose=purpose, allocated_at=_now()
@@ -116,21 +125,7 @@ class PoolStore:
     def peek(self, pool: PoolSpec, service_id: str, purpose: str, also_taken: Iterable[str] = ()) -> str:
         """The value :meth:`allocate` would give now, taking nothing (for a dry run)."""
         with self.session_factory() as session:
-            mine = session.scalar(
-                select(PoolAllocationRow.value).where(
-                    PoolAllocationRow.pool == pool.name,
-                    PoolAllocationRow.service_id == service_id,
-                    PoolAllocationRow.purpose == purpose,
-                )
-            )
-            if mine is not None:
-                return mine
-            used = set(session.scalars(select(PoolAllocationRow.value).where(PoolAllocationRow.pool == pool.name)))
-        used |= set(also_taken)
-        value = next((v for v in pool.values() if v not in used), None)
-        if value is None:
-            raise PoolExhaustedError(f"pool {pool.name} is exhausted ({pool.capacity} values, all held)")
-        return value
+            return self._choice(session, pool, service_id, purpose, also_taken)[0]
 
     def release(self, service_id: str) -> int:
         with self.session_factory() as session, session.begin():

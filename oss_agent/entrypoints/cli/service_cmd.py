@@ -16,16 +16,25 @@ from rich.markup import escape
 from oss_agent.bootstrap import Agent
 from oss_agent.domain.catalog import OrderRejectedError
 from oss_agent.domain.errors import NotFoundError
+from oss_agent.domain.service import Service
 from oss_agent.domain.service_order import OrderState
 from oss_agent.entrypoints.cli.order_cmd import _print_order, _progress, _state, _view, with_agent
 from oss_agent.entrypoints.cli.output import FORMAT_OPTION, STATE, Format, emit_json, table
 from oss_agent.provisioning import operations
 from oss_agent.provisioning.recovery import recover
 from oss_agent.provisioning.views import service_view
+from oss_agent.service_layer.unit_of_work import UnitOfWork
 
 app = typer.Typer(help="Services (TMF638): list, show, check, redeploy, suspend, resume.", no_args_is_help=True)
 pool_app = typer.Typer(help="Resource pools: capacity and allocations.", no_args_is_help=True)
 ALL = Annotated[bool, typer.Option("--all", help="terminated services too")]
+
+
+def _service(uow: UnitOfWork, service_id: str) -> Service:
+    service = uow.services.get(service_id)
+    if service is None:
+        raise NotFoundError(f"no service {service_id!r}")
+    return service
 
 
 @app.command("list")
@@ -65,10 +74,7 @@ def show(service_id: str, fmt: Format = FORMAT_OPTION) -> None:
     async def work(agent: Agent) -> dict[str, Any]:
         assert agent.provisioning is not None
         with agent.provisioning.uow() as uow:
-            service = uow.services.get(service_id)
-            if service is None:
-                raise NotFoundError(f"no service {service_id!r}")
-            return service_view(uow, service)
+            return service_view(uow, _service(uow, service_id))
 
     view = with_agent(work)
     if fmt is Format.JSON:
@@ -120,9 +126,7 @@ def _modify(service_id: str, state: str | None, note: str, fmt: Format) -> None:
     async def work(agent: Agent) -> dict[str, Any]:
         assert agent.provisioning is not None
         with agent.provisioning.uow() as uow:
-            service = uow.services.get(service_id)
-        if service is None:
-            raise NotFoundError(f"no service {service_id!r}")
+            service = _service(uow, service_id)
         await recover(agent.provisioning.activator, _progress(fmt))
         command = operations.service_order(service_id, service.spec_id, state=state, note=note)
         try:

@@ -150,11 +150,13 @@ class QueryError(ValueError):
     """A hub ``query`` we cannot apply (refused at subscription time, never silently ignored)."""
 
 
-def parse_query(query: str | None) -> dict[str, set[str]]:
+def parse_query(
+    query: str | None, known: frozenset[str] = KNOWN_EVENT_TYPES, resource: str = "alarm"
+) -> dict[str, set[str]]:
     """``eventType=AlarmCreateEvent&perceivedSeverity=critical,major``: keys ANDed, commas ORed.
 
-    Alarm attributes may be written plainly or under ``event.alarm.``; ``eventType`` must be a
-    TMF642 alarm event.
+    The resource's attributes may be written plainly or under ``event.<resource>.``; ``eventType``
+    must be one of ``known`` (TMF642's alarm events unless another hub says).
     """
     if query is None or not query.strip():
         return {}
@@ -164,10 +166,10 @@ def parse_query(query: str | None) -> dict[str, set[str]]:
         raise QueryError(f"query {query!r} is not name=value pairs joined by '&'") from exc
     out: dict[str, set[str]] = {}
     for key, value in pairs:
-        key = key.removeprefix("event.alarm.").removeprefix("alarm.")
+        key = key.removeprefix(f"event.{resource}.").removeprefix(f"{resource}.")
         options = {v.strip() for v in value.split(",") if v.strip()}
-        if key == "eventType" and not options <= KNOWN_EVENT_TYPES:
-            raise QueryError(f"unknown eventType in {value!r}; known: {', '.join(sorted(KNOWN_EVENT_TYPES))}")
+        if key == "eventType" and not options <= known:
+            raise QueryError(f"unknown eventType in {value!r}; known: {', '.join(sorted(known))}")
         out.setdefault(key, set()).update(options)
     return out
 

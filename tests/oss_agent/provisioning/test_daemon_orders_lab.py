@@ -21,19 +21,12 @@ import pytest
 
 from lab.pytest_plugin import LabHandle
 
+from ..entrypoints.test_daemon import free_port
 from .conftest import Prov, delete_order, ping, site_interconnect
 
 pytestmark = pytest.mark.lab
 OSS_AGENT = str(Path(sys.executable).parent / "oss-agent")
 ORDERING = "/tmf-api/serviceOrdering/v4"
-
-
-def free_port() -> int:
-    import socket
-
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 @pytest.fixture

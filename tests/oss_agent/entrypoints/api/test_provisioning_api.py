@@ -155,7 +155,8 @@ def test_a_refused_order_is_kept_rejected_with_each_field_named_and_a_malformed_
         refused = client.post(f"{ORDERING}/serviceOrder", json=malformed)
         assert refused.status_code == 400, malformed
         v641("Error").validate(refused.json())
-    assert "serviceOrderItem" in client.post(f"{ORDERING}/serviceOrder", json={"serviceOrderItem": []}).json()["message"]
+    empty = client.post(f"{ORDERING}/serviceOrder", json={"serviceOrderItem": []}).json()
+    assert "serviceOrderItem" in empty["message"]
 
 
 def test_services_resource_orders_and_specifications_are_schema_valid(client: TestClient, agent: Agent) -> None:
