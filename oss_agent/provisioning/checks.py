@@ -90,7 +90,7 @@ class Checker:
         deadline = time.monotonic() + timeout_s
         while True:
             try:
-                passed, detail = await self.once(check)
+                passed, detail = await self.once(check, expected)
             except (AdapterError, ValueError, KeyError) as exc:
                 passed, detail = False, f"{type(exc).__name__}: {exc}"
             outcome = "pass" if passed else "fail"
@@ -109,14 +109,16 @@ class Checker:
                 )
             await asyncio.sleep(poll_s)
 
-    async def once(self, check: CheckInstance) -> tuple[bool, str]:
+    async def once(self, check: CheckInstance, expected: str = "pass") -> tuple[bool, str]:
         """Run a check once: (passed, what was seen)."""
         target = self.targets(check.device)
         if check.kind == "traffic":
             address = str(ipaddress.IPv4Address(check.param("target")))
             probe = self.drivers.get(target, Protocol.CLI)
-            # one packet: an answer, an ICMP error or half a second of silence, then the poll asks again
-            status, output = await probe.run(f"ping -n -c 1 -W 0.5 {address}")
+            # one packet: an answer, an ICMP error or some silence (half a second when an answer is
+            # expected, a fifth when none is: the lab's round trips are microseconds), then the poll asks again
+            wait = "0.5" if expected == "pass" else "0.2"
+            status, output = await probe.run(f"ping -n -c 1 -W {wait} {address}")
             summary = next((line for line in output.splitlines() if "packets transmitted" in line), output[-120:])
             return status == 0, f"ping {address} from {check.device}: {summary.strip()}"
         driver = self.drivers.get(target, Protocol.CLI)

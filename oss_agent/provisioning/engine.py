@@ -190,11 +190,16 @@ class Activator:
         handles = {
             d: DeviceHandle(t, self.drivers, self._needs_netconf(the_plan, d)) for d, t in the_plan.targets.items()
         }
-        try:
-            works = await self._snapshot(the_plan, handles, say)
-        except (AdapterError, DomainError, ValueError) as exc:
-            return finalize.failed(self.uow_factory, order_id, f"reading the devices failed: {exc}", {})
-        before = await self._precheck(the_plan)
+        snapshots, prechecks = await asyncio.gather(
+            self._snapshot(the_plan, handles, say), self._precheck(the_plan), return_exceptions=True
+        )
+        if isinstance(snapshots, BaseException):
+            if not isinstance(snapshots, AdapterError | DomainError | ValueError):
+                raise snapshots
+            return finalize.failed(self.uow_factory, order_id, f"reading the devices failed: {snapshots}", {})
+        if isinstance(prechecks, BaseException):
+            raise prechecks
+        works, before = snapshots, prechecks
         with self.uow_factory() as uow:
             for work in works:
                 uow.resource_orders.save(work.resource_order)
