@@ -66,6 +66,7 @@ class Collection:
     routing: list[RoutingNeighbor] | None = None
     config: RunningConfig | None = None
     extra_routing: list[RoutingNeighbor] = field(default_factory=list)
+    extra_interfaces: list[InterfaceInfo] = field(default_factory=list)
     protocols: dict[str, str] = field(default_factory=dict)
     errors: dict[str, str] = field(default_factory=dict)
     skipped: dict[str, str] = field(default_factory=dict)
@@ -82,11 +83,23 @@ class Collection:
         return None if f is None else FactsState(f.vendor, f.model, f.os_version, f.serial)
 
     def interface_states(self) -> tuple[InterfaceState, ...] | None:
+        """The preferred driver's interfaces; a description it lacks comes from another open session.
+
+        FRR's descriptions never reach SNMP's ifAlias, but the device's own CLI (NAPALM) knows them."""
         if self.interfaces is None:
             return None
+        described = {i.name: i.description for i in self.extra_interfaces if i.description}
         return tuple(
             InterfaceState(
-                i.name, i.index, i.description, i.if_type, i.speed_bps, i.mtu, i.mac, i.admin_up, i.oper_status.value
+                i.name,
+                i.index,
+                i.description or described.get(i.name, ""),
+                i.if_type,
+                i.speed_bps,
+                i.mtu,
+                i.mac,
+                i.admin_up,
+                i.oper_status.value,
             )
             for i in self.interfaces
         )
@@ -173,13 +186,22 @@ async def _run_protocol(
                     dead = result.errors[job.value]
                 continue
             _store(result, job, value)
-        if dead is None and Capability.ROUTING not in jobs and Capability.ROUTING in driver.capabilities:
-            # The session is open anyway: its view of the adjacencies completes the preferred driver's.
-            with contextlib.suppress(AdapterError, TimeoutError):
-                result.extra_routing.extend(await asyncio.wait_for(driver.get_routing_neighbors(), timeout_s))
+        if dead is None:
+            await _complete(driver, jobs, timeout_s, result)
     finally:
         with contextlib.suppress(Exception):
             await asyncio.wait_for(driver.close(), timeout_s)
+
+
+async def _complete(driver: Driver, jobs: list[Capability], timeout_s: float, result: Collection) -> None:
+    """The session is open anyway: its view of the adjacencies and of the interface descriptions
+    completes the preferred drivers' (NAPALM knows BGP, not OSPF; SNMP's ifAlias lacks FRR's descriptions)."""
+    if Capability.ROUTING not in jobs and Capability.ROUTING in driver.capabilities:
+        with contextlib.suppress(AdapterError, TimeoutError):
+            result.extra_routing.extend(await asyncio.wait_for(driver.get_routing_neighbors(), timeout_s))
+    if Capability.INTERFACES not in jobs and Capability.INTERFACES in driver.capabilities:
+        with contextlib.suppress(AdapterError, TimeoutError):
+            result.extra_interfaces.extend(await asyncio.wait_for(driver.get_interfaces(), timeout_s))
 
 
 def _store(result: Collection, job: Capability, value: Any) -> None:

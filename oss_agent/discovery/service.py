@@ -164,7 +164,7 @@ async def _store(agent: Agent, c: Collection, crawled: CrawlCandidate | None, st
         interfaces=len(c.interfaces or []),
         addresses=len(c.address_states() or ()),
         lldp_neighbors=len(c.lldp or []),
-        routing_neighbors=len(c.routing or []),
+        routing_neighbors=len(c.routing_states() or ()),
         config_version=record.config_version,
         config_changed=record.config_changed,
         drifted=record.drifted,
