@@ -31,7 +31,7 @@ from adapters import (
     RunningConfig,
     UnsupportedOperationError,
 )
-from oss_agent.domain.discovery import AddressState, FactsState, NeighborState
+from oss_agent.domain.discovery import NETCONF, RUNNING, AddressState, ConfigText, FactsState, NeighborState
 from oss_agent.domain.model import InterfaceState
 
 JOBS: tuple[Capability, ...] = (
@@ -65,6 +65,7 @@ class Collection:
     lldp: list[LldpNeighbor] | None = None
     routing: list[RoutingNeighbor] | None = None
     config: RunningConfig | None = None
+    datastores: dict[str, RunningConfig] = field(default_factory=dict)
     extra_routing: list[RoutingNeighbor] = field(default_factory=list)
     extra_interfaces: list[InterfaceInfo] = field(default_factory=list)
     protocols: dict[str, str] = field(default_factory=dict)
@@ -124,6 +125,12 @@ class Collection:
             for n in self.lldp
         )
 
+    def config_texts(self) -> tuple[ConfigText, ...]:
+        """Every configuration read: the native running one (``config_read``) and other datastores."""
+        found = [] if self.config is None else [ConfigText(RUNNING, self.config.text, self.protocols["config_read"])]
+        found += [ConfigText(name, config.text, name) for name, config in sorted(self.datastores.items())]
+        return tuple(found)
+
     def routing_states(self) -> tuple[NeighborState, ...] | None:
         """The preferred driver's adjacencies, completed by other open sessions' (NAPALM knows BGP, not OSPF)."""
         if self.routing is None:
@@ -149,8 +156,41 @@ async def collect(registry: DriverRegistry, target: DeviceTarget, timeout_s: flo
             continue
         plan.setdefault(protocol, []).append(job)
         result.protocols[job.value] = protocol.value
-    await asyncio.gather(*(_run_protocol(registry, target, p, jobs, timeout_s, result) for p, jobs in plan.items()))
+    await asyncio.gather(
+        *(_run_protocol(registry, target, p, jobs, timeout_s, result) for p, jobs in plan.items()),
+        _read_netconf_datastore(registry, target, plan, timeout_s, result),
+    )
     return result
+
+
+async def _read_netconf_datastore(
+    registry: DriverRegistry,
+    target: DeviceTarget,
+    plan: dict[Protocol, list[Capability]],
+    timeout_s: float,
+    result: Collection,
+) -> None:
+    """NETCONF's running datastore is a configuration of its own (changes made over NETCONF are
+    invisible to the CLI): back it up too when the device offers NETCONF and it is not already the
+    protocol that read the native configuration."""
+    if Protocol.NETCONF not in target.protocols() or Capability.CONFIG_READ in plan.get(Protocol.NETCONF, []):
+        return
+    job = f"{Capability.CONFIG_READ.value}:{NETCONF}"
+    try:
+        driver = registry.create(target, Protocol.NETCONF)
+    except DriverNotFoundError:
+        return
+    if Capability.CONFIG_READ not in driver.capabilities:
+        return
+    result.protocols[job] = Protocol.NETCONF.value
+    try:
+        await asyncio.wait_for(driver.open(), timeout_s)
+        result.datastores[NETCONF] = await asyncio.wait_for(driver.get_config(), timeout_s)
+    except (AdapterError, TimeoutError) as exc:
+        result.errors[job] = _message(exc, timeout_s)
+    finally:
+        with contextlib.suppress(Exception):
+            await asyncio.wait_for(driver.close(), timeout_s)
 
 
 async def _run_protocol(

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from oss_agent.domain.discovery import AddressState, FactsState, NeighborState
+from oss_agent.domain.discovery import RUNNING, AddressState, ConfigText, FactsState, NeighborState
 from oss_agent.domain.fault import FaultSignal
 from oss_agent.domain.model import AlarmSpec, DeviceSpec, InterfaceState, ServiceOrderItemSpec
 
@@ -64,8 +64,8 @@ class RecordDiscovery(Command):
     """Store one device's discovery in one transaction, keeping the history of what changed.
 
     A part left ``None`` was not collected this time (its driver failed or is missing) and keeps its
-    previous value, so a failed LLDP read never reads as "every neighbour lost". ``spec`` creates a
-    device found by crawling; ``error`` records a failed attempt.
+    previous value, so a failed LLDP read never reads as "every neighbour lost"; likewise a datastore
+    missing from ``configs``. ``spec`` creates a device found by crawling; ``error`` records a failed attempt.
     """
 
     device: str
@@ -75,8 +75,7 @@ class RecordDiscovery(Command):
     addresses: tuple[AddressState, ...] | None = None
     lldp: tuple[NeighborState, ...] | None = None
     routing: tuple[NeighborState, ...] | None = None
-    config: str | None = None
-    config_source: str = ""
+    configs: tuple[ConfigText, ...] = ()
     spec: DeviceSpec | None = None
     found_from: str | None = None
     error: str | None = None
@@ -84,12 +83,13 @@ class RecordDiscovery(Command):
 
 @dataclass(frozen=True, slots=True)
 class ApproveConfiguration(Command):
-    """Mark a configuration version (default: the latest) as the one drift is measured against."""
+    """Mark a version of one datastore (default: the latest) as the one drift is measured against."""
 
     device: str
     user: str
     at: datetime
     version: int | None = None
+    datastore: str = RUNNING
 
 
 @dataclass(frozen=True, slots=True)

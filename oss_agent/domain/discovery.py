@@ -21,6 +21,19 @@ from oss_agent.domain.events import (
 
 FACT_FIELDS = ("vendor", "model", "os_version", "serial")
 DISCOVERED_TAG = "discovered"
+# The configurations a device may have, each versioned, diffed and approved on its own: its native
+# running configuration (CLI or NAPALM, in the device's syntax) and NETCONF's running datastore (XML).
+RUNNING, NETCONF = "running", "netconf"
+DATASTORES = (RUNNING, NETCONF)
+
+
+@dataclass(frozen=True, slots=True)
+class ConfigText:
+    """One configuration as read: which datastore, its text, and the protocol that read it."""
+
+    datastore: str
+    text: str
+    source: str = ""
 
 
 @dataclass(frozen=True, slots=True)

@@ -161,6 +161,7 @@ class ConfigurationVersioned(Event):
     device: str
     version: int
     digest: str
+    datastore: str = "running"
 
 
 @dataclass(frozen=True, slots=True)
@@ -170,6 +171,7 @@ class ConfigurationDrifted(Event):
     device: str
     version: int
     approved_version: int
+    datastore: str = "running"
 
 
 @dataclass(frozen=True, slots=True)
@@ -177,6 +179,7 @@ class ConfigurationApproved(Event):
     device: str
     version: int
     user: str
+    datastore: str = "running"
 
 
 @dataclass(frozen=True, slots=True)

@@ -9,10 +9,10 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import datetime
 
-from sqlalchemy import delete, select
+from sqlalchemy import Select, delete, select
 from sqlalchemy.orm import Session
 
-from oss_agent.domain.discovery import AddressState, NeighborState
+from oss_agent.domain.discovery import RUNNING, AddressState, NeighborState
 from oss_agent.storage.orm import (
     ConfigVersionRow,
     DeviceRow,
@@ -153,44 +153,50 @@ def _neighbor(row: NeighborRow) -> NeighborState:
 
 
 class ConfigRepository:
-    """Versions of each device's running configuration (numbered from 1 per device)."""
+    """Versions of each device's configurations, numbered from 1 per device and datastore."""
 
     def __init__(self, session: Session) -> None:
         self.session = session
 
-    def latest(self, device: str) -> ConfigVersionRow | None:
-        return self.session.scalars(
-            select(ConfigVersionRow)
-            .where(ConfigVersionRow.device == device)
-            .order_by(ConfigVersionRow.version.desc())
-            .limit(1)
-        ).one_or_none()
-
-    def approved(self, device: str) -> ConfigVersionRow | None:
-        """The last approved version: the baseline drift is measured against."""
-        return self.session.scalars(
-            select(ConfigVersionRow)
-            .where(ConfigVersionRow.device == device, ConfigVersionRow.approved_at.is_not(None))
-            .order_by(ConfigVersionRow.version.desc())
-            .limit(1)
-        ).one_or_none()
-
-    def get(self, device: str, version: int) -> ConfigVersionRow | None:
-        return self.session.scalars(
-            select(ConfigVersionRow).where(ConfigVersionRow.device == device, ConfigVersionRow.version == version)
-        ).one_or_none()
-
-    def versions(self, device: str) -> list[ConfigVersionRow]:
-        return list(
-            self.session.scalars(
-                select(ConfigVersionRow).where(ConfigVersionRow.device == device).order_by(ConfigVersionRow.version)
-            )
+    def _of(self, device: str, datastore: str) -> Select[ConfigVersionRow]:
+        return select(ConfigVersionRow).where(
+            ConfigVersionRow.device == device, ConfigVersionRow.datastore == datastore
         )
 
-    def add(self, device: str, content: str, digest: str, source: str, at: datetime) -> ConfigVersionRow:
-        latest = self.latest(device)
+    def latest(self, device: str, datastore: str = RUNNING) -> ConfigVersionRow | None:
+        return self.session.scalars(
+            self._of(device, datastore).order_by(ConfigVersionRow.version.desc()).limit(1)
+        ).one_or_none()
+
+    def approved(self, device: str, datastore: str = RUNNING) -> ConfigVersionRow | None:
+        """The last approved version: the baseline drift is measured against."""
+        return self.session.scalars(
+            self._of(device, datastore)
+            .where(ConfigVersionRow.approved_at.is_not(None))
+            .order_by(ConfigVersionRow.version.desc())
+            .limit(1)
+        ).one_or_none()
+
+    def get(self, device: str, version: int, datastore: str = RUNNING) -> ConfigVersionRow | None:
+        return self.session.scalars(
+            self._of(device, datastore).where(ConfigVersionRow.version == version)
+        ).one_or_none()
+
+    def versions(self, device: str, datastore: str = RUNNING) -> list[ConfigVersionRow]:
+        return list(self.session.scalars(self._of(device, datastore).order_by(ConfigVersionRow.version)))
+
+    def datastores(self, device: str) -> list[str]:
+        """The datastores of ``device`` with at least one stored version."""
+        query = select(ConfigVersionRow.datastore).where(ConfigVersionRow.device == device).distinct()
+        return sorted(self.session.scalars(query))
+
+    def add(
+        self, device: str, content: str, digest: str, source: str, at: datetime, datastore: str = RUNNING
+    ) -> ConfigVersionRow:
+        latest = self.latest(device, datastore)
         row = ConfigVersionRow(
             device=device,
+            datastore=datastore,
             version=1 if latest is None else latest.version + 1,
             content=content,
             digest=digest,
