@@ -90,20 +90,7 @@ class Collection:
         if self.interfaces is None:
             return None
         described = {i.name: i.description for i in self.extra_interfaces if i.description}
-        return tuple(
-            InterfaceState(
-                i.name,
-                i.index,
-                i.description or described.get(i.name, ""),
-                i.if_type,
-                i.speed_bps,
-                i.mtu,
-                i.mac,
-                i.admin_up,
-                i.oper_status.value,
-            )
-            for i in self.interfaces
-        )
+        return tuple(interface_state(i, i.description or described.get(i.name, "")) for i in self.interfaces)
 
     def address_states(self) -> tuple[AddressState, ...] | None:
         if self.interfaces is None:
@@ -142,6 +129,21 @@ class Collection:
             NeighborState(r.protocol, r.neighbor, r.interface, "", r.neighbor, r.state, r.is_up)
             for r in merged.values()
         )
+
+
+def interface_state(info: InterfaceInfo, description: str | None = None) -> InterfaceState:
+    """A driver's interface reading as the domain's value (``description`` overrides the reading's)."""
+    return InterfaceState(
+        info.name,
+        info.index,
+        info.description if description is None else description,
+        info.if_type,
+        info.speed_bps,
+        info.mtu,
+        info.mac,
+        info.admin_up,
+        info.oper_status.value,
+    )
 
 
 async def collect(registry: DriverRegistry, target: DeviceTarget, timeout_s: float) -> Collection:

@@ -32,6 +32,16 @@ class RecordInterfaces(Command):
 
 
 @dataclass(frozen=True, slots=True)
+class RecordPolledInterfaces(Command):
+    """What a poll saw of a device's interfaces: their state now (the poller sends it when it changed),
+    and interfaces that appeared since the last discovery."""
+
+    device: str
+    at: datetime
+    interfaces: tuple[InterfaceState, ...]
+
+
+@dataclass(frozen=True, slots=True)
 class RaiseAlarm(Command):
     spec: AlarmSpec
     at: datetime

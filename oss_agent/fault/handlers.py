@@ -24,6 +24,7 @@ from sqlalchemy import Table, insert
 from oss_agent.domain.alarm import Alarm
 from oss_agent.domain.commands import Command, ProcessFaultSignals
 from oss_agent.domain.fault import FaultSignal
+from oss_agent.service_layer import resource_state
 from oss_agent.service_layer.unit_of_work import SqlAlchemyUnitOfWork
 from oss_agent.storage.fault_tables import FaultEventRow
 
@@ -160,6 +161,7 @@ async def process_fault_signals(cmd: ProcessFaultSignals, uow: SqlAlchemyUnitOfW
                 }
             )
         repeats.apply_all()
+        resource_state.apply_fault_signals(uow, cmd.signals)  # the resources' state commits with their alarms
         if rows:
             uow.session.execute(insert(_FAULT_EVENTS), rows)
             result.events = len(rows)

@@ -22,6 +22,7 @@ from oss_agent.domain.discovery import (
     FactsState,
     NeighborState,
     address_changes,
+    adjacency_id,
     facts_changes,
     neighbor_changes,
 )
@@ -83,6 +84,7 @@ async def record_discovery(cmd: commands.RecordDiscovery, uow: UnitOfWork) -> Di
             device.events.append(events.DeviceDiscovered(device.name, device.host, cmd.found_from or ""))
             uow.devices.add(device)
         before = len(device.events)
+        device.observe_reachability(cmd.error is None, cmd.at)
         if cmd.error is None:
             _apply_facts(device, cmd.facts)
             if cmd.interfaces is not None:
@@ -95,6 +97,8 @@ async def record_discovery(cmd: commands.RecordDiscovery, uow: UnitOfWork) -> Di
                 if observed is None:
                     continue
                 old = [n for _, n in uow.discovery.neighbors(device.name) if n.family == family]
+                if family == "routing":
+                    observed = _keep_alarmed(device.name, old, observed, uow)
                 device.events.extend(neighbor_changes(device.name, old, observed))
                 uow.discovery.replace_neighbors(device.name, family, observed, cmd.at)
                 if family == "lldp":
@@ -117,6 +121,22 @@ def _apply_facts(device: Device, facts: FactsState | None) -> None:
         value = getattr(facts, name)
         if value:
             setattr(device, name, value)
+
+
+def _keep_alarmed(
+    device: str, old: list[NeighborState], observed: tuple[NeighborState, ...], uow: UnitOfWork
+) -> tuple[NeighborState, ...]:
+    """A dead OSPF neighbour leaves the device's table; while its alarm is open it stays, as down, so
+    the alarm keeps pointing at a resource that exists. It goes once the alarm cleared."""
+    seen = {(n.protocol, n.key) for n in observed}
+    gone = {adjacency_id(device, n.protocol, n.key): n for n in old if (n.protocol, n.key) not in seen}
+    alarmed = uow.alarms.active_many(gone) if gone else {}
+    kept = tuple(
+        NeighborState(n.protocol, n.neighbor, n.local_interface, "", n.remote_address, "down", False)
+        for key, n in sorted(gone.items())
+        if key in alarmed
+    )
+    return observed + kept
 
 
 def _update_links(device: Device, neighbors: tuple[NeighborState, ...], at: datetime, uow: UnitOfWork) -> int:
@@ -207,17 +227,3 @@ COMMAND_HANDLERS: dict[type[commands.Command], Callable[..., Awaitable[Any]]] = 
     commands.RecordDiscovery: record_discovery,
     commands.ApproveConfiguration: approve_configuration,
 }
-
-# Device events of discovery that the inventory history keeps (see handlers.record_inventory_change).
-RECORDED_EVENTS: tuple[type[events.Event], ...] = (
-    events.DeviceFactsChanged,
-    events.InterfaceAddressAdded,
-    events.InterfaceAddressRemoved,
-    events.LldpNeighborAppeared,
-    events.LldpNeighborLost,
-    events.RoutingAdjacencyChanged,
-    events.DeviceDiscovered,
-    events.ConfigurationVersioned,
-    events.ConfigurationDrifted,
-    events.ConfigurationApproved,
-)

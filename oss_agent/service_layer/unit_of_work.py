@@ -7,6 +7,7 @@ nothing behind. Events are collected from every aggregate the repositories hande
 from __future__ import annotations
 
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from types import TracebackType
 from typing import Protocol, Self
 
@@ -22,6 +23,7 @@ from oss_agent.storage.repository import (
     LinkRepository,
     ServiceOrderRepository,
 )
+from oss_agent.storage.resource_outbox import ResourceOutbox
 
 
 class UnitOfWork(Protocol):
@@ -60,6 +62,7 @@ class SqlAlchemyUnitOfWork:
         self.discovery = DiscoveryRepository(self._session)
         self.configs = ConfigRepository(self._session)
         self.outbox = Outbox(self._session)
+        self.resource_outbox = ResourceOutbox(self._session)
         self.alarm_numbers = self.outbox.numbers
         return self
 
@@ -85,9 +88,13 @@ class SqlAlchemyUnitOfWork:
             repository.write_back()
         # Events are taken before the commit so a handler never sees an event whose
         # aggregate was not stored; they are released only after it succeeds.
-        taken = [*self.devices.collect_events(), *self.alarms.collect_events(), *self.orders.collect_events()]
-        # The transactional outbox: alarm events are stored for the hub in this same transaction.
+        device_events = list(self.devices.collect_events())
+        taken = [*device_events, *self.alarms.collect_events(), *self.orders.collect_events()]
+        # The inventory history, in the same transaction as the change it tells of.
+        self.changes.record_events(device_events, datetime.now(UTC))
+        # The transactional outbox: alarm and resource events are stored for the hubs in this same transaction.
         self.outbox.record(taken, self.alarms.get)
+        self.resource_outbox.record(device_events, self.devices.removed_resources)
         self.session.commit()
         self._pending.extend(taken)
 

@@ -123,6 +123,40 @@ class DiscoveryRepository:
                 )
             )
 
+    def adjacency(self, device: str, protocol: str, neighbor: str) -> NeighborState | None:
+        row = self._adjacency_row(device, protocol, neighbor)
+        return None if row is None else _neighbor(row)
+
+    def set_adjacency(self, device: str, state: NeighborState, at: datetime) -> None:
+        """Store one routing adjacency's state as a poll or a trap saw it (added when not yet known)."""
+        row = self._adjacency_row(device, state.protocol, state.key)
+        if row is None:
+            self.session.add(
+                NeighborRow(
+                    device_id=self._device_id(device),
+                    protocol=state.protocol,
+                    neighbor_key=state.key,
+                    local_interface=state.local_interface,
+                    remote_name=state.neighbor,
+                    remote_port="",
+                    remote_address=state.remote_address,
+                    state=state.state,
+                    is_up=state.is_up,
+                    detail={},
+                    first_seen=at,
+                    last_seen=at,
+                )
+            )
+            return
+        row.state, row.is_up, row.last_seen = state.state, state.is_up, at
+
+    def _adjacency_row(self, device: str, protocol: str, neighbor: str) -> NeighborRow | None:
+        return self.session.scalars(
+            select(NeighborRow)
+            .join(DeviceRow, DeviceRow.id == NeighborRow.device_id)
+            .where(DeviceRow.name == device, NeighborRow.protocol == protocol, NeighborRow.neighbor_key == neighbor)
+        ).one_or_none()
+
     def forget_links(self, keys: Iterable[str]) -> int:
         """Drop links no longer seen (LinkRepository only ever adds)."""
         wanted = list(keys)
