@@ -48,7 +48,7 @@ class Dispatcher:
 
     def start(self) -> None:
         self._stop.clear()
-        self._task = asyncio.create_task(self.run(self._stop), name="tmf642-hub-dispatcher")
+        self._task = asyncio.create_task(self.run(self._stop), name="hub-dispatcher")
 
     async def stop(self) -> None:
         self._stop.set()

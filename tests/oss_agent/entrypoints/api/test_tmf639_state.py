@@ -15,12 +15,14 @@ from fastapi.testclient import TestClient
 from adapters.snmp import ber, mib
 from adapters.snmp.traps import Notification
 from oss_agent.bootstrap import Agent
+from oss_agent.discovery.service import discover_all
 from oss_agent.domain.commands import ProcessFaultSignals, RecordPolledInterfaces
 from oss_agent.domain.fault import FaultSignal
 from oss_agent.domain.model import InterfaceState
 from oss_agent.entrypoints.api import create_app
 from oss_agent.fault import signals
 from oss_agent.performance.thresholds import DEFAULT_RULES, Crossing
+from oss_agent.storage.resource_outbox import ResourceOutbox
 
 from .conftest import Validator
 from .fake_routers import discovered_agent, fake_network
@@ -157,3 +159,40 @@ def test_every_alarm_refers_to_resources_that_exist(
             assert response.status_code == 200, (alarm["probableCause"], ref)
             tmf639_validator("Resource").validate(response.json())
             assert response.json()["id"] == ref["id"]
+
+
+def test_an_adjacency_gone_from_the_device_stays_while_its_alarm_is_open(tmp_path: Path) -> None:
+    network = fake_network()
+    agent = discovered_agent(tmp_path, network)
+    try:
+        ospf = ((*signals.OSPF_NBR_STATE, 10, 0, 0, 1, 0), ber.TAG_INTEGER, 1)
+        apply(agent, trap("r1", mib.OSPF_NBR_STATE_CHANGE, ospf))
+        network.devices["r1"].routing = network.devices["r1"].routing[1:]  # the dead neighbour leaves the table
+        asyncio.run(discover_all(agent))
+        with TestClient(create_app(agent)) as client:
+            assert state(client, "r1|ospf|10.0.0.1") == ("alarm", "disable", "unlocked")
+            apply(agent, trap("r1", mib.OSPF_NBR_STATE_CHANGE, (ospf[0], ber.TAG_INTEGER, 8)))  # Full again
+            asyncio.run(discover_all(agent))  # cleared, and still not in the table: gone
+            assert client.get(f"{BASE}/resource/r1|ospf|10.0.0.1").status_code == 404
+            assert [
+                r["id"] for r in client.get(f"{BASE}/resource", params={"category": "routingAdjacency"}).json()
+            ] == ["r1|bgp|192.0.2.2"]
+    finally:
+        agent.close()
+
+
+def test_a_failing_outbox_write_stores_no_change_and_no_history(
+    agent: Agent, client: TestClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def broken(*args: object) -> int:
+        raise RuntimeError("outbox unavailable")
+
+    with agent.uow as uow:
+        history = len(uow.changes.for_device("r1"))
+    monkeypatch.setattr(ResourceOutbox, "record", broken)
+    with pytest.raises(RuntimeError):
+        apply(agent, trap("r1", mib.LINK_DOWN, (IF2, ber.TAG_INTEGER, 2)))
+    assert state(client, "r1:eth1") == ("available", "enable", "unlocked")
+    with agent.uow as uow:
+        assert len(uow.changes.for_device("r1")) == history
+        assert uow.alarms.list() == []  # the alarm of that batch is not stored either
