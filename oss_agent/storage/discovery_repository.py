@@ -105,23 +105,8 @@ class DiscoveryRepository:
                 state.remote_address,
                 at,
             )
-        for (protocol, key), state in sorted(wanted.items()):
-            self.session.add(
-                NeighborRow(
-                    device_id=device_id,
-                    protocol=protocol,
-                    neighbor_key=key,
-                    local_interface=state.local_interface,
-                    remote_name=state.neighbor,
-                    remote_port=state.remote_port,
-                    remote_address=state.remote_address,
-                    state=state.state,
-                    is_up=state.is_up,
-                    detail={},
-                    first_seen=at,
-                    last_seen=at,
-                )
-            )
+        for _, state in sorted(wanted.items()):
+            self.session.add(_neighbor_row(device_id, state, at))
 
     def adjacency(self, device: str, protocol: str, neighbor: str) -> NeighborState | None:
         row = self._adjacency_row(device, protocol, neighbor)
@@ -131,22 +116,7 @@ class DiscoveryRepository:
         """Store one routing adjacency's state as a poll or a trap saw it (added when not yet known)."""
         row = self._adjacency_row(device, state.protocol, state.key)
         if row is None:
-            self.session.add(
-                NeighborRow(
-                    device_id=self._device_id(device),
-                    protocol=state.protocol,
-                    neighbor_key=state.key,
-                    local_interface=state.local_interface,
-                    remote_name=state.neighbor,
-                    remote_port="",
-                    remote_address=state.remote_address,
-                    state=state.state,
-                    is_up=state.is_up,
-                    detail={},
-                    first_seen=at,
-                    last_seen=at,
-                )
-            )
+            self.session.add(_neighbor_row(self._device_id(device), state, at))
             return
         row.state, row.is_up, row.last_seen = state.state, state.is_up, at
 
@@ -178,6 +148,23 @@ class DiscoveryRepository:
 
     def statuses(self) -> dict[str, DiscoveryStatusRow]:
         return {row.device: row for row in self.session.scalars(select(DiscoveryStatusRow))}
+
+
+def _neighbor_row(device_id: int, state: NeighborState, at: datetime) -> NeighborRow:
+    return NeighborRow(
+        device_id=device_id,
+        protocol=state.protocol,
+        neighbor_key=state.key,
+        local_interface=state.local_interface,
+        remote_name=state.neighbor,
+        remote_port=state.remote_port,
+        remote_address=state.remote_address,
+        state=state.state,
+        is_up=state.is_up,
+        detail={},
+        first_seen=at,
+        last_seen=at,
+    )
 
 
 def _neighbor(row: NeighborRow) -> NeighborState:
