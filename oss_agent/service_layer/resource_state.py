@@ -48,6 +48,9 @@ _UP_STATE = {"bgp": "established", "ospf": "full"}
 _OSPF_STATES = {1: "down", 2: "attempt", 3: "init", 4: "twoWay", 5: "exchangeStart", 6: "exchange", 7: "loading"}
 
 
+Stored = tuple[bool | None, dict[str, tuple[str, bool]]]  # reachable, interface -> (oper status, admin up)
+
+
 def _target(signal: FaultSignal) -> str | None:
     """What the signal is about: ``""`` (the device), ``if:<name>`` or ``adj:<protocol>|<neighbour>``."""
     if signal.kind in _REACHABILITY:
@@ -61,7 +64,10 @@ def _target(signal: FaultSignal) -> str | None:
 
 def apply_fault_signals(uow: UnitOfWork, signals: Iterable[FaultSignal]) -> int:
     """Apply what the signals say about resources to the devices of this unit of work; returns the
-    number of resource changes (the caller commits)."""
+    number of resource changes (the caller commits).
+
+    What is stored is read first, without loading the devices: a storm repeating faults already
+    recorded loads and writes back nothing."""
     latest: dict[tuple[str, str], FaultSignal] = {}
     for signal in signals:
         target = _target(signal)
@@ -69,12 +75,18 @@ def apply_fault_signals(uow: UnitOfWork, signals: Iterable[FaultSignal]) -> int:
             latest[(signal.device, target)] = signal
     if not latest:
         return 0
-    devices = uow.devices.get_many(device for device, _ in latest)
+    stored = uow.devices.observed(device for device, _ in latest)  # a device missing: not in the inventory
+    changing = [
+        (name, target, signal)
+        for (name, target), signal in latest.items()
+        if name in stored and _changes(uow, stored[name], name, target, signal)
+    ]
+    if not changing:
+        return 0
+    devices = uow.devices.get_many(name for name, _, _ in changing)
     before = sum(len(d.events) for d in devices.values())
-    for (name, target), signal in latest.items():
-        device = devices.get(name)
-        if device is None:  # a trap from an address the inventory does not know
-            continue
+    for name, target, signal in changing:
+        device = devices[name]
         if target == "":
             device.observe_reachability(_REACHABILITY[signal.kind], signal.at)
         elif target.startswith("if:"):
@@ -83,6 +95,18 @@ def apply_fault_signals(uow: UnitOfWork, signals: Iterable[FaultSignal]) -> int:
         else:
             _observe_adjacency(uow, device, signal)
     return sum(len(d.events) for d in devices.values()) - before
+
+
+def _changes(uow: UnitOfWork, stored: Stored, name: str, target: str, signal: FaultSignal) -> bool:
+    reachable, interfaces = stored
+    if target == "":
+        return reachable is not _REACHABILITY[signal.kind]
+    if target.startswith("if:"):
+        current = interfaces.get(target[3:])
+        return current is not None and current != _LINK_TRAPS[signal.kind]
+    _, protocol, neighbour = signal.reduction_key.split("|")
+    previous = uow.discovery.adjacency(name, protocol, neighbour)
+    return previous is None or previous.is_up == signal.raised
 
 
 def _observe_adjacency(uow: UnitOfWork, device: Device, signal: FaultSignal) -> None:

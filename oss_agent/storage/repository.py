@@ -100,6 +100,25 @@ class DeviceRepository(_Tracking[Device, DeviceRow]):
         )
         return [self._load(row) for row in rows]
 
+    def observed(self, names: Iterable[str]) -> dict[str, tuple[bool | None, dict[str, tuple[str, bool]]]]:
+        """What is stored of the named devices' state, without loading them: reachability, and each
+        interface's (oper status, admin up). Two queries per 500 names."""
+        wanted = sorted(set(names))
+        found: dict[str, tuple[bool | None, dict[str, tuple[str, bool]]]] = {}
+        for start in range(0, len(wanted), 500):
+            chunk = wanted[start : start + 500]
+            for name, reachable in self.session.execute(
+                select(DeviceRow.name, DeviceRow.reachable).where(DeviceRow.name.in_(chunk))
+            ):
+                found[name] = (reachable, {})
+            for name, interface, oper, admin in self.session.execute(
+                select(DeviceRow.name, InterfaceRow.name, InterfaceRow.oper_status, InterfaceRow.admin_up)
+                .join(InterfaceRow, InterfaceRow.device_id == DeviceRow.id)
+                .where(DeviceRow.name.in_(chunk))
+            ):
+                found[name][1][interface] = (oper, admin)
+        return found
+
     def get_many(self, names: Iterable[str]) -> dict[str, Device]:
         """The stored devices among ``names``, by name, in a query per 500 names."""
         wanted = sorted(set(names))

@@ -22,6 +22,7 @@ from oss_agent.domain.model import InterfaceState
 from oss_agent.entrypoints.api import create_app
 from oss_agent.fault import signals
 from oss_agent.performance.thresholds import DEFAULT_RULES, Crossing
+from oss_agent.storage.repository import DeviceRepository
 from oss_agent.storage.resource_outbox import ResourceOutbox
 
 from .conftest import Validator
@@ -196,3 +197,17 @@ def test_a_failing_outbox_write_stores_no_change_and_no_history(
     with agent.uow as uow:
         assert len(uow.changes.for_device("r1")) == history
         assert uow.alarms.list() == []  # the alarm of that batch is not stored either
+
+
+def test_signals_repeating_what_is_stored_load_no_device(
+    agent: Agent, client: TestClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    down = trap("r1", mib.LINK_DOWN, (IF2, ber.TAG_INTEGER, 2))
+    apply(agent, down)
+
+    def loaded(*args: object) -> dict[str, object]:
+        raise AssertionError("a storm of repeats loaded a device")
+
+    monkeypatch.setattr(DeviceRepository, "get_many", loaded)
+    apply(agent, *[down] * 50, FaultSignal("r1", "reachable", "r1|unreachable", False, "poll", T0))
+    assert state(client, "r1:eth1") == ("alarm", "disable", "unlocked")
