@@ -17,7 +17,8 @@ ROLE_ROWS = {"p": 0, "core": 0, "pe": 1, "edge": 1, "cpe": 2, "ce": 2}
 NODE_W, NODE_H = 132, 50
 COL_GAP, ROW_GAP, MARGIN, TITLE_H = 90, 120, 50, 40
 FILL = {0: "#dbe8f7", 1: "#dff2df", 2: "#fbeed5", 3: "#ececec"}
-ADJACENCY = {"bgp": ("#7b3fa0", 0.28), "ospf": ("#2e7d32", 0.14)}  # colour, bulge (share of the length)
+# colour, bulge (share of the length; the sign picks the side of the link, so the two never cross)
+ADJACENCY = {"bgp": ("#7b3fa0", 0.22), "ospf": ("#2e7d32", -0.16)}
 DOWN = "#b00020"
 
 
@@ -97,7 +98,7 @@ def render_svg(topology: dict[str, Any], title: str = "Network topology") -> str
         f'viewBox="0 0 {width:.0f} {height:.0f}" font-family="DejaVu Sans, Arial, sans-serif">',
         f'<rect width="{width:.0f}" height="{height:.0f}" fill="#ffffff"/>',
         f'<text x="{MARGIN}" y="{MARGIN}" font-size="18" font-weight="bold">{escape(title)}</text>',
-        f'<text x="{width - MARGIN:.0f}" y="{MARGIN}" font-size="12" text-anchor="end" fill="#555555">'
+        f'<text x="{MARGIN}" y="{MARGIN + 20}" font-size="12" fill="#555555">'
         f"{len(nodes)} devices, {len(topology['links'])} links, "
         f"{len(_pairs(topology.get('adjacencies', [])))} adjacencies</text>",
         '<g stroke="#4a4a4a" stroke-width="2">',
