@@ -31,7 +31,8 @@ from oss_agent.config import AgentSettings
 from oss_agent.domain.commands import SyncInventory
 from oss_agent.entrypoints.api import create_app
 from oss_agent.fault.hub import run_dispatcher
-from oss_agent.fault.hub.store import HubStore
+from oss_agent.fault.hub.store import ALARM_HUB, HubStore
+from oss_agent.fault.hub.tmf639 import RESOURCE_HUB
 from oss_agent.fault.pipeline import FaultPipeline, InterfaceNames
 from oss_agent.performance.poller import Poller
 from oss_agent.performance.store import PerfStore, Retention
@@ -189,7 +190,7 @@ async def run(
     poller: Poller | None = None
     receiver: TrapReceiver | None = None
     pipeline_task: asyncio.Task[None] | None = None
-    hub_task: asyncio.Task[None] | None = None
+    hub_tasks: list[asyncio.Task[None]] = []
     try:
         inventory = read_inventory(settings)
         await agent.bus.handle(SyncInventory(device_specs(inventory)))
@@ -213,7 +214,10 @@ async def run(
         await receiver.start()
         pipeline = FaultPipeline(agent.bus, receiver, {t.host: n for n, t in targets.items()}, names, agent.metrics)
         pipeline_task = asyncio.create_task(pipeline.run(stop))
-        hub_task = asyncio.create_task(run_dispatcher(agent, stop, poll_interval_s=0.5))
+        hub_tasks = [
+            asyncio.create_task(run_dispatcher(agent, stop, poll_interval_s=0.5, hub=hub))
+            for hub in (ALARM_HUB, RESOURCE_HUB)
+        ]
         schedule(scheduler, agent, poller, jobs)
         server = _ApiServer(
             uvicorn.Config(
@@ -249,10 +253,10 @@ async def run(
             stop.set()
             with contextlib.suppress(Exception):
                 await asyncio.wait_for(pipeline_task, 10)
-        if hub_task is not None:
-            stop.set()
+        stop.set()
+        for task in hub_tasks:
             with contextlib.suppress(Exception):
-                await asyncio.wait_for(hub_task, 10)
+                await asyncio.wait_for(task, 10)
         if receiver is not None:
             receiver.close()
         if poller is not None:

@@ -11,15 +11,14 @@ from typing import Any
 
 from fastapi import APIRouter, Query, Request, Response
 
-from oss_agent.entrypoints.api.hub import hub_router
+from oss_agent.entrypoints.api.hubs import hub_router
 from oss_agent.entrypoints.api.tmf import TmfError, list_response, parse_fields, select_fields
 from oss_agent.fault.hub import tmf639
 from oss_agent.fault.hub.tmf642 import device_of
-from oss_agent.storage.resource_outbox import RESOURCE_API
 from oss_agent.storage.resource_view import resource_snapshots
 
 router = APIRouter(prefix=tmf639.BASE, tags=["TMF639 resource inventory"])
-hub = hub_router(tmf639.BASE, RESOURCE_API, "TMF639 event hub")
+hub = hub_router(tmf639.BASE, tmf639.RESOURCE_HUB, "TMF639 event hub")
 
 
 def _base(request: Request) -> str:

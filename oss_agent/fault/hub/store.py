@@ -1,27 +1,26 @@
-"""The hubs' database work: subscriptions, fan-out of outbox rows, pending deliveries, back-off.
+"""The hub's database work: subscriptions, fan-out of outbox rows, pending deliveries, back-off.
 
-One store and one dispatcher serve every API's hub (TMF642 alarms, TMF639 resources): a subscription
-belongs to one API and receives that API's events, rendered and filtered by the API's own rules
-(:data:`APIS`). Short synchronous transactions, each safe to repeat: fan-out marks an outbox row only
-together with the delivery rows it created, and a delivery is marked only after its callback accepted
-it, so a restart resumes from the database alone.
+Short synchronous transactions, each safe to repeat: fan-out marks an outbox row only together with
+the delivery rows it created, and a delivery is marked only after its callback accepted it, so a
+restart resumes from the database alone.
+
+One store serves one API's hub (:class:`HubApi`: its name in the outbox, how its ``query`` is read
+and applied, how an outbox row becomes a notification); TMF642's is the default.
 """
 
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Any, cast
+from typing import Any, Protocol, cast
 
 from sqlalchemy import CursorResult, delete, func, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
-from oss_agent.fault.hub import tmf639, tmf642
+from oss_agent.fault.hub.tmf642 import envelope, parse_query, query_matches, render_alarm
 from oss_agent.storage.hub_repository import ALARM_API, numbered
 from oss_agent.storage.hub_tables import HubDeliveryRow, HubOutboxRow, HubSubscriptionRow
-from oss_agent.storage.resource_outbox import RESOURCE_API
 
 
 @dataclass(frozen=True, slots=True)
@@ -44,41 +43,46 @@ def _subscription(row: HubSubscriptionRow) -> Subscription:
     return Subscription(row.id, row.callback, row.query, row.created_at)
 
 
-@dataclass(frozen=True, slots=True)
-class HubApi:
-    """How one API's hub renders its outbox rows and applies its subscribers' queries."""
+class HubApi(Protocol):
+    """What differs from one API's hub to another."""
 
-    render: Callable[[Session, HubOutboxRow, str], dict[str, Any]]
-    parse_query: Callable[[str | None], dict[str, set[str]]]
-    query_matches: Callable[[Mapping[str, set[str]], Mapping[str, Any]], bool]
+    name: str
 
-
-def _alarm_event(session: Session, row: HubOutboxRow, base: str) -> dict[str, Any]:
-    alarm = tmf642.render_alarm(numbered(session, row.payload["alarm"]), base)
-    return tmf642.envelope(row.event_id, row.created_at.isoformat(), row.event_type, alarm)
+    def parse_query(self, query: str) -> Any: ...
+    def matches(self, parsed: Any, body: dict[str, Any]) -> bool: ...
+    def body(self, session: Session, row: HubOutboxRow, base_url: str) -> dict[str, Any]: ...
 
 
-def _resource_event(session: Session, row: HubOutboxRow, base: str) -> dict[str, Any]:
-    resource = tmf639.render(row.payload["resource"], base)
-    return tmf639.envelope(row.event_id, row.created_at.isoformat(), row.event_type, row.payload["fields"], resource)
+class AlarmHub:
+    """TMF642: alarm notifications, numbered and correlated when sent."""
+
+    name = ALARM_API
+
+    def parse_query(self, query: str) -> Any:
+        return parse_query(query)
+
+    def matches(self, parsed: Any, body: dict[str, Any]) -> bool:
+        return query_matches(parsed, body)
+
+    def body(self, session: Session, row: HubOutboxRow, base_url: str) -> dict[str, Any]:
+        alarm = render_alarm(numbered(session, row.payload["alarm"]), base_url)
+        return envelope(row.event_id, row.created_at.isoformat(), row.event_type, alarm)
 
 
-APIS: dict[str, HubApi] = {
-    ALARM_API: HubApi(_alarm_event, tmf642.parse_query, tmf642.query_matches),
-    RESOURCE_API: HubApi(_resource_event, tmf639.parse_query, tmf639.query_matches),
-}
+ALARM_HUB = AlarmHub()
 
 
 class HubStore:
-    def __init__(self, session_factory: sessionmaker[Session], base_url: str = "") -> None:
+    def __init__(self, session_factory: sessionmaker[Session], base_url: str = "", hub: HubApi = ALARM_HUB) -> None:
         self.session_factory = session_factory
         self.base_url = base_url.rstrip("/")
+        self.hub = hub
 
-    def subscribe(self, callback: str, query: str = "", api: str = ALARM_API) -> Subscription:
-        APIS[api].parse_query(query)  # refuse a query we could not apply
+    def subscribe(self, callback: str, query: str = "") -> Subscription:
+        self.hub.parse_query(query)  # refuse a query we could not apply
         row = HubSubscriptionRow(
             id=str(uuid.uuid4()),
-            api=api,
+            api=self.hub.name,
             callback=callback,
             query=query or "",
             created_at=datetime.now(UTC),
@@ -88,56 +92,55 @@ class HubStore:
             session.add(row)
         return _subscription(row)
 
-    def unsubscribe(self, subscription_id: str, api: str = ALARM_API) -> bool:
+    def unsubscribe(self, subscription_id: str) -> bool:
         with self.session_factory() as session, session.begin():
             row = session.get(HubSubscriptionRow, subscription_id)
-            if row is None or row.api != api:
+            if row is None or row.api != self.hub.name:
                 return False
             session.delete(row)
             return True
 
-    def subscriptions(self, api: str = ALARM_API) -> list[Subscription]:
+    def subscriptions(self) -> list[Subscription]:
         with self.session_factory() as session:
             rows = session.scalars(
                 select(HubSubscriptionRow)
-                .where(HubSubscriptionRow.api == api)
+                .where(HubSubscriptionRow.api == self.hub.name)
                 .order_by(HubSubscriptionRow.created_at)
             )
             return [_subscription(r) for r in rows]
 
-    def get(self, subscription_id: str, api: str = ALARM_API) -> Subscription | None:
+    def get(self, subscription_id: str) -> Subscription | None:
         with self.session_factory() as session:
             row = session.get(HubSubscriptionRow, subscription_id)
-            return None if row is None or row.api != api else _subscription(row)
+            return None if row is None or row.api != self.hub.name else _subscription(row)
 
     def _body(self, session: Session, row: HubOutboxRow) -> dict[str, Any]:
-        return APIS[row.api].render(session, row, self.base_url)
+        return self.hub.body(session, row, self.base_url)
 
     def fan_out(self, limit: int = 500) -> int:
-        """Turn new outbox rows into one delivery per matching subscription of their API; returns rows handled.
+        """Turn new outbox rows into one delivery per matching subscription; returns rows handled.
 
-        A subscription gets its API's events committed after it was created, filtered by its query.
+        A subscription gets the events committed after it was created, filtered by its query.
         """
         with self.session_factory() as session, session.begin():
             rows = list(
                 session.scalars(
                     select(HubOutboxRow)
-                    .where(HubOutboxRow.fanned_out.is_(False), HubOutboxRow.api.in_(list(APIS)))
+                    .where(HubOutboxRow.fanned_out.is_(False), HubOutboxRow.api == self.hub.name)
                     .order_by(HubOutboxRow.id)
                     .limit(limit)
                 )
             )
             if not rows:
                 return 0
-            subs: dict[str, list[tuple[HubSubscriptionRow, dict[str, set[str]]]]] = {}
-            for sub in session.scalars(select(HubSubscriptionRow).where(HubSubscriptionRow.api.in_(list(APIS)))):
-                subs.setdefault(sub.api, []).append((sub, APIS[sub.api].parse_query(sub.query)))
+            subs = [
+                (s, self.hub.parse_query(s.query))
+                for s in session.scalars(select(HubSubscriptionRow).where(HubSubscriptionRow.api == self.hub.name))
+            ]
             for row in rows:
-                listeners = subs.get(row.api, [])
-                body = self._body(session, row) if listeners else None
-                for sub, parsed in listeners:
-                    matches = APIS[row.api].query_matches
-                    if body is not None and sub.created_at <= row.created_at and matches(parsed, body):
+                body = self._body(session, row) if subs else None
+                for sub, parsed in subs:
+                    if body is not None and sub.created_at <= row.created_at and self.hub.matches(parsed, body):
                         session.add(HubDeliveryRow(outbox_id=row.id, subscription_id=sub.id, attempts=0))
                 row.fanned_out = True
             return len(rows)
@@ -148,6 +151,7 @@ class HubStore:
             pending = select(HubDeliveryRow.subscription_id).where(HubDeliveryRow.delivered_at.is_(None)).distinct()
             rows = session.scalars(
                 select(HubSubscriptionRow).where(
+                    HubSubscriptionRow.api == self.hub.name,
                     HubSubscriptionRow.id.in_(pending),
                     (HubSubscriptionRow.next_attempt_at.is_(None)) | (HubSubscriptionRow.next_attempt_at <= now),
                 )

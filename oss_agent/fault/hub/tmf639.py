@@ -22,8 +22,12 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 from urllib.parse import quote
 
+from sqlalchemy.orm import Session
+
 from oss_agent.domain.discovery import DISCOVERED_TAG
 from oss_agent.fault.hub import query as query_rules
+from oss_agent.storage.hub_tables import HubOutboxRow
+from oss_agent.storage.resource_outbox import RESOURCE_API
 
 BASE = "/tmf-api/resourceInventoryManagement/v4"
 DEVICE_SPEC, INTERFACE_SPEC, ADJACENCY_SPEC = "networkDevice", "networkInterface", "routingAdjacency"
@@ -219,3 +223,22 @@ def parse_query(query: str | None) -> dict[str, set[str]]:
 
 def query_matches(parsed: Mapping[str, set[str]], event: Mapping[str, Any]) -> bool:
     return query_rules.query_matches(parsed, event, "resource")
+
+
+class ResourceHub:
+    """TMF639's hub (a ``HubApi`` of :mod:`oss_agent.fault.hub.store`): resource events, rendered when sent."""
+
+    name = RESOURCE_API
+
+    def parse_query(self, query: str) -> Any:
+        return parse_query(query)
+
+    def matches(self, parsed: Any, body: dict[str, Any]) -> bool:
+        return query_matches(parsed, body)
+
+    def body(self, session: Session, row: HubOutboxRow, base_url: str) -> dict[str, Any]:
+        resource = render(row.payload["resource"], base_url)
+        return envelope(row.event_id, row.created_at.isoformat(), row.event_type, row.payload["fields"], resource)
+
+
+RESOURCE_HUB = ResourceHub()

@@ -25,11 +25,11 @@ from oss_agent.discovery.service import discover_all
 from oss_agent.entrypoints.api import create_app
 from oss_agent.fault.hub import Dispatcher
 from oss_agent.fault.hub.store import HubStore
+from oss_agent.fault.hub.tmf639 import RESOURCE_HUB
 from oss_agent.fault.pipeline import FaultPipeline, InterfaceNames
 from oss_agent.performance.poller import Poller
 from oss_agent.performance.store import PerfStore
 from oss_agent.storage.engine import make_session_factory
-from oss_agent.storage.resource_outbox import RESOURCE_API
 
 from .test_fault_lab import alarm, until
 from .test_hub import FAST, Receiver
@@ -52,7 +52,7 @@ async def running_agent(lab: LabHandle, tmp_path: Path) -> AsyncIterator[tuple[A
     host, port = lab.trap_address
     receiver = TrapReceiver(host, port, communities=[lab.secrets.snmp_ro])
     stop = asyncio.Event()
-    dispatcher = Dispatcher(HubStore(make_session_factory(agent.engine)), FAST)
+    dispatcher = Dispatcher(HubStore(make_session_factory(agent.engine), hub=RESOURCE_HUB), FAST)
     task: asyncio.Task[None] | None = None
     try:
         await discover_all(agent)
@@ -98,8 +98,8 @@ def test_a_link_down_shows_in_tmf639_with_its_alarms_and_recovers(lab: LabHandle
 
     async def scenario() -> None:
         async with running_agent(lab, tmp_path) as (agent, poller, client):
-            HubStore(make_session_factory(agent.engine)).subscribe(
-                receiver.url("states"), "eventType=ResourceStateChangeEvent", RESOURCE_API
+            HubStore(make_session_factory(agent.engine), hub=RESOURCE_HUB).subscribe(
+                receiver.url("states"), "eventType=ResourceStateChangeEvent"
             )
             await poller.poll("pe1")  # learns ifIndex -> name, as the running agent has
             assert await poller.check_routing("pe1") == []

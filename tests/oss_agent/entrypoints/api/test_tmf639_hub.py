@@ -23,6 +23,7 @@ from oss_agent.domain.fault import FaultSignal
 from oss_agent.entrypoints.api import create_app
 from oss_agent.fault import signals
 from oss_agent.fault.hub.store import HubStore
+from oss_agent.fault.hub.tmf639 import RESOURCE_HUB
 from oss_agent.storage.engine import make_session_factory
 
 from ...fault.test_hub import Receiver, deliver_pending
@@ -107,7 +108,7 @@ def test_listeners_get_every_resource_change_in_order(
     for path, query in (("all", None), ("states", "eventType=ResourceStateChangeEvent&category=interface")):
         body = {"callback": receiver.url(path), **({"query": query} if query else {})}
         assert client.post(f"{BASE}/hub", json=body).status_code == 201
-    store = HubStore(make_session_factory(agent.engine))
+    store = HubStore(make_session_factory(agent.engine), hub=RESOURCE_HUB)
     r1 = network.devices["r1"]
 
     async def scenario() -> None:
@@ -135,6 +136,7 @@ def test_listeners_get_every_resource_change_in_order(
         await discover_all(agent)
         (tmp_path / "inventory.yaml").write_text(INVENTORY.split("  - {name: r2")[0])  # r2 leaves the inventory
         await discover_all(agent)
+        HubStore(make_session_factory(agent.engine)).fan_out()  # TMF642's hub: its listeners, none here
         await deliver_pending(store)
 
     asyncio.run(scenario())

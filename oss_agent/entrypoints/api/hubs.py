@@ -1,9 +1,8 @@
-"""An API's event hub (TMF630's ``/hub``): register and remove listeners; delivery is the dispatcher's job.
+"""The event hub every TMF API here offers: register, list, retrieve and remove listeners.
 
-One router factory for every API's hub over the one :class:`HubStore`: a subscription is stored (it
-outlives restarts), belongs to its API, and receives that API's events committed after it was created
-that pass its ``query``; a query we could not apply is refused with 400 rather than ignored, so a
-listener never gets more than it asked for.
+A subscription is stored (it outlives restarts) and receives the events committed after it was
+created that pass its ``query``; a query the hub could not apply is refused with 400 rather than
+ignored, so a listener never gets more than it asked for. Delivery is the dispatcher's job.
 """
 
 from __future__ import annotations
@@ -15,8 +14,8 @@ from fastapi import APIRouter, Request, Response
 from pydantic import BaseModel, Field
 
 from oss_agent.entrypoints.api.tmf import TmfError
-from oss_agent.fault.hub.query import QueryError
-from oss_agent.fault.hub.store import HubStore, Subscription
+from oss_agent.fault.hub.store import HubApi, HubStore, Subscription
+from oss_agent.fault.hub.tmf642 import QueryError
 
 
 class EventSubscriptionInput(BaseModel):
@@ -28,12 +27,12 @@ def _body(sub: Subscription) -> dict[str, Any]:
     return {"id": sub.id, "callback": sub.callback, "query": sub.query}
 
 
-def hub_router(base: str, api: str, tag: str) -> APIRouter:
-    """``POST/GET {base}/hub`` and ``GET/DELETE {base}/hub/{id}`` for the hub of ``api`` (an outbox API name)."""
+def hub_router(base: str, hub: HubApi, tag: str) -> APIRouter:
+    """The ``{base}/hub`` routes of one API, over its :class:`HubApi`."""
     router = APIRouter(prefix=base, tags=[tag])
 
     def store(request: Request) -> HubStore:
-        return HubStore(request.app.state.session_factory)
+        return HubStore(request.app.state.session_factory, hub=hub)
 
     @router.post("/hub", status_code=201, summary="Register a listener")
     def register_listener(request: Request, response: Response, data: EventSubscriptionInput) -> dict[str, Any]:
@@ -41,7 +40,7 @@ def hub_router(base: str, api: str, tag: str) -> APIRouter:
         if parts.scheme not in ("http", "https") or not parts.netloc:
             raise TmfError(400, f"callback must be an http(s) URL, got {data.callback!r}")
         try:
-            sub = store(request).subscribe(data.callback, data.query or "", api)
+            sub = store(request).subscribe(data.callback, data.query or "")
         except QueryError as exc:
             raise TmfError(400, str(exc)) from exc
         response.headers["Location"] = f"{str(request.base_url).rstrip('/')}{base}/hub/{sub.id}"
@@ -49,20 +48,20 @@ def hub_router(base: str, api: str, tag: str) -> APIRouter:
 
     @router.get("/hub", summary="List listeners")
     def list_listeners(request: Request, response: Response) -> list[dict[str, Any]]:
-        subs = [_body(s) for s in store(request).subscriptions(api)]
+        subs = [_body(s) for s in store(request).subscriptions()]
         response.headers.update({"X-Total-Count": str(len(subs)), "X-Result-Count": str(len(subs))})
         return subs
 
     @router.get("/hub/{subscription_id}", summary="Retrieve a listener")
     def retrieve_listener(request: Request, subscription_id: str) -> dict[str, Any]:
-        sub = store(request).get(subscription_id, api)
+        sub = store(request).get(subscription_id)
         if sub is None:
             raise TmfError(404, f"no listener with id {subscription_id!r}")
         return _body(sub)
 
     @router.delete("/hub/{subscription_id}", status_code=204, summary="Unregister a listener")
     def unregister_listener(request: Request, subscription_id: str) -> Response:
-        if not store(request).unsubscribe(subscription_id, api):
+        if not store(request).unsubscribe(subscription_id):
             raise TmfError(404, f"no listener with id {subscription_id!r}")
         return Response(status_code=204)
 
