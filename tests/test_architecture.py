@@ -6,7 +6,8 @@ Rules:
 - ``lab`` imports nothing of this project (it is a standalone lab builder);
 - ``oss_agent`` never imports ``bss_bridge``; only its entry points may use ``lab``;
 - ``oss_agent.domain`` and ``bss_bridge.domain`` import only the standard library (and themselves);
-- ``bss_bridge`` never touches OSS tables: no ``oss_agent.storage`` import, no OSS table name in a string.
+- ``bss_bridge`` never imports ``oss_agent`` at all (the two sides talk only through TMF APIs and
+  their hubs) and names no OSS table in a string.
 """
 
 from __future__ import annotations
@@ -91,8 +92,8 @@ def check(root: Path) -> list[Violation]:
                     and not target.startswith(("oss_agent.domain", "oss_agent.errors", "oss_agent.storage"))
                 ):
                     violations.append(Violation(module, line, f"storage may import only the domain, not {target}"))
-                if package == "bss_bridge" and target.startswith("oss_agent.storage"):
-                    violations.append(Violation(module, line, f"bss_bridge must not touch OSS storage ({target})"))
+                if package == "bss_bridge" and top == "oss_agent":
+                    violations.append(Violation(module, line, f"bss_bridge must not import {target}"))
             if package == "bss_bridge":
                 for node in ast.walk(tree):
                     if isinstance(node, ast.Constant) and isinstance(node.value, str):
@@ -118,7 +119,11 @@ def test_the_project_follows_the_dependency_rules() -> None:
         ("oss_agent/domain/evil.py", "from adapters import Secret\n", "the domain may import only the stdlib"),
         ("oss_agent/storage/evil.py", "from oss_agent.fault.hub import tmf639\n", "storage may import only"),
         ("oss_agent/storage/evil.py", "from oss_agent import service_layer\n", "storage may import only"),
-        ("bss_bridge/evil.py", "from oss_agent.storage.orm import DeviceRow\n", "must not touch OSS storage"),
+        ("bss_bridge/evil.py", "from oss_agent.storage.orm import DeviceRow\n", "bss_bridge must not import"),
+        ("bss_bridge/evil.py", "from oss_agent.domain.commands import Command\n", "bss_bridge must not import"),
+        ("bss_bridge/entrypoints/evil.py", "import oss_agent\n", "bss_bridge must not import"),
+        ("bss_bridge/domain/evil.py", "from bss_bridge.storage import x\n", "the domain may import only the stdlib"),
+        ("bss_bridge/domain/evil.py", "from .. import bootstrap\n", "the domain may import only the stdlib"),
         ("bss_bridge/domain/evil.py", "import sqlalchemy\n", "the domain may import only the stdlib"),
         ("bss_bridge/domain/billing/evil.py", "from bss_bridge.storage import Row\n", "the domain may import only"),
         ("bss_bridge/domain/billing/evil.py", "from ...service_layer import bus\n", "the domain may import only"),
@@ -147,8 +152,9 @@ def test_allowed_imports_are_not_flagged(tmp_path: Path) -> None:
     (tmp_path / "oss_agent" / "domain").mkdir()
     (tmp_path / "oss_agent" / "domain" / "ok.py").write_text("import dataclasses\nfrom oss_agent.domain import x\n")
     (tmp_path / "oss_agent" / "ok.py").write_text("import adapters\nimport sqlalchemy\n")
-    (tmp_path / "bss_bridge" / "ok.py").write_text("from oss_agent.domain.commands import Command\n")
+    (tmp_path / "bss_bridge" / "ok.py").write_text("import httpx\nfrom bss_bridge.domain import money\n")
     (tmp_path / "bss_bridge" / "domain" / "billing").mkdir(parents=True)
+    (tmp_path / "bss_bridge" / "domain" / "ok.py").write_text("import decimal\nfrom .money import round_money\n")
     (tmp_path / "bss_bridge" / "domain" / "billing" / "ok.py").write_text(
         "from zoneinfo import ZoneInfo\nfrom bss_bridge.domain.money import round_money\nfrom ..pricing import Tier\n"
     )
