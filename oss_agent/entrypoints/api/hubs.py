@@ -18,9 +18,19 @@ from fastapi import APIRouter, Request, Response
 from pydantic import BaseModel, ConfigDict, Field, create_model
 
 from oss_agent.entrypoints.api.tmf import TmfError
-from oss_agent.entrypoints.api.tmf642_hub import CALLBACK
 from oss_agent.fault.hub.store import HubApi, HubStore, Subscription
 from oss_agent.fault.hub.tmf642 import QueryError
+
+# RFC 3986's IPv6address, so the pattern accepts exactly the literals urlsplit does
+_H16, _OCTET = "[0-9A-Fa-f]{1,4}", r"(25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])"
+_LS32 = rf"({_H16}:{_H16}|{_OCTET}(\.{_OCTET}){{3}})"
+_IPV6 = "|".join(
+    [rf"({_H16}:){{6}}{_LS32}", rf"::({_H16}:){{5}}{_LS32}"]
+    + [rf"(({_H16}:){{0,{n - 1}}}{_H16})?::({_H16}:){{{4 - n}}}{_LS32}" for n in range(1, 5)]
+    + [rf"(({_H16}:){{0,4}}{_H16})?::{_LS32}", rf"(({_H16}:){{0,5}}{_H16})?::{_H16}", rf"(({_H16}:){{0,6}}{_H16})?::"]
+)
+# blanks spelled out: \s differs between Python's re (this model's engine) and ECMA regexes (clients')
+CALLBACK = rf"^https?://(\[({_IPV6})\]|[^/?#@\[\]: \t\n\r\f\v]+)(:[0-9]{{1,5}})?([/?#]|$)"
 
 
 class EventSubscriptionInput(BaseModel):
