@@ -4,6 +4,7 @@ pyasn1 (under pysnmp) spends about 45 % of a poll decoding; SNMP needs only a ha
 types, so this module encodes and decodes them directly. It is pure (bytes in, tuples out), so it
 is tested without a network, cross-checked against pysnmp's own encoder, and fuzzed: any malformed
 input raises :class:`BerError` (never IndexError or a hang), which the receiver counts and drops.
+OIDs are held to SMI's bounds (128 arcs of 32 bits): an absurd one is malformed, not a huge integer.
 
 A varbind is ``(oid, tag, value)``: ``oid`` a tuple of ints, ``tag`` the BER tag (see ``TAG_*``),
 ``value`` an int (INTEGER, Counter32/64, Gauge32, TimeTicks), bytes (OCTET STRING, IpAddress,
@@ -13,7 +14,7 @@ SNMPv3 messages are recognised (:func:`peek_version`) but handled by pysnmp's US
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Container, Sequence
 from dataclasses import dataclass
 from typing import Final
 
@@ -60,6 +61,10 @@ class BerError(ValueError):
     """The bytes are not a well-formed SNMP message; the message says what and at which offset."""
 
 
+class UnknownCommunityError(Exception):
+    """A v1/v2c message with a community not accepted (the community itself is never in the text)."""
+
+
 @dataclass(frozen=True, slots=True)
 class Message:
     """A decoded SNMP v1/v2c message. For GETBULK, error_status/error_index carry
@@ -94,7 +99,8 @@ def _length(n: int) -> bytes:
     return bytes((0x80 | len(body),)) + body
 
 
-def _tlv(tag: int, content: bytes) -> bytes:
+def tlv(tag: int, content: bytes) -> bytes:
+    """One BER tag-length-value (for building messages the encoders below do not make)."""
     return bytes((tag,)) + _length(len(content)) + content
 
 
@@ -105,7 +111,7 @@ def encode_integer(value: int, tag: int = TAG_INTEGER) -> bytes:
         body = value.to_bytes(value.bit_length() // 8 + 1, "big")
     else:
         body = value.to_bytes(max(1, (value + (value < 0)).bit_length() // 8 + 1), "big", signed=True)
-    return _tlv(tag, body)
+    return tlv(tag, body)
 
 
 def encode_oid(oid: Oid) -> bytes:
@@ -122,7 +128,7 @@ def encode_oid(oid: Oid) -> bytes:
             chunk.append(0x80 | (arc & 0x7F))
             arc >>= 7
         out.extend(reversed(chunk))
-    return _tlv(TAG_OID, bytes(out))
+    return tlv(TAG_OID, bytes(out))
 
 
 def encode_value(tag: int, value: Value) -> bytes:
@@ -133,7 +139,7 @@ def encode_value(tag: int, value: Value) -> bytes:
         return encode_oid(value)
     if tag in _BYTES_TAGS:
         assert isinstance(value, bytes)
-        return _tlv(tag, value)
+        return tlv(tag, value)
     if tag == TAG_INTEGER or tag in _UNSIGNED_TAGS:
         assert isinstance(value, int)
         return encode_integer(value, tag)
@@ -150,15 +156,15 @@ def encode_message(
     error_index: int = 0,
 ) -> bytes:
     """Encode a v1/v2c message (for GETBULK pass non-repeaters and max-repetitions as error fields)."""
-    vbs = b"".join(_tlv(TAG_SEQUENCE, encode_oid(oid) + encode_value(tag, value)) for oid, tag, value in varbinds)
-    pdu = _tlv(
+    vbs = b"".join(tlv(TAG_SEQUENCE, encode_oid(oid) + encode_value(tag, value)) for oid, tag, value in varbinds)
+    pdu = tlv(
         pdu_type,
         encode_integer(request_id)
         + encode_integer(error_status)
         + encode_integer(error_index)
-        + _tlv(TAG_SEQUENCE, vbs),
+        + tlv(TAG_SEQUENCE, vbs),
     )
-    return _tlv(TAG_SEQUENCE, encode_integer(version) + _tlv(TAG_OCTET_STRING, community) + pdu)
+    return tlv(TAG_SEQUENCE, encode_integer(version) + tlv(TAG_OCTET_STRING, community) + pdu)
 
 
 # ---------------------------------------------------------------- decoding
@@ -194,19 +200,52 @@ def _int(data: bytes, start: int, stop: int, signed: bool = True) -> int:
     return int.from_bytes(data[start:stop], "big", signed=signed)
 
 
+# SMI's bounds on an OID (RFC 2578 3.5, as net-snmp's MAX_OID_LEN and MAX_SUBID): at most 128
+# sub-identifiers, each at most 2^32-1. One arc is then at most 5 bytes on the wire and a whole OID
+# (127 encoded sub-identifiers: the first two arcs share one) at most 635, so a hostile OID is refused
+# before it costs more than that: a 64 KB arc would otherwise be a 450,000-bit integer whose decimal
+# form Python refuses to print (its 4,300-digit limit), and would take quadratic time to build.
+MAX_OID_ARCS: Final = 128
+MAX_ARC: Final = 2**32 - 1
+MAX_OID_BYTES: Final = (MAX_OID_ARCS - 1) * 5
+
 # Decoded OIDs by their encoding: a poll sees the same interface-table OIDs on every device, so
-# most decodes are dictionary hits. Bounded: cleared when full rather than grown without limit.
+# most decodes are dictionary hits. Bounded by the bytes the entries hold (an upper estimate: the
+# key, the tuple, an int object per arc and the dictionary's slot), and cleared when full. Only
+# OIDs of messages past their community check reach it (see ``decode_message``).
+OID_CACHE_BYTES: Final = 32 * 1024 * 1024
+_ENTRY_OVERHEAD: Final = 200  # bytes and tuple object headers, the dictionary's slot (and its spare room)
+_ARC_COST: Final = 40  # the tuple's pointer and an int object (small ints are shared: an overestimate)
 _OID_CACHE: dict[bytes, Oid] = {}
-_OID_CACHE_MAX = 200_000
+_oid_cache_bytes = 0
+
+
+def oid_cache_bytes() -> int:
+    """The decode cache's size, by the estimate it is bounded with."""
+    return _oid_cache_bytes
+
+
+def clear_oid_cache() -> None:
+    global _oid_cache_bytes
+    _OID_CACHE.clear()
+    _oid_cache_bytes = 0
+
+
+def valid_oid(oid: Oid) -> bool:
+    """Whether ``oid`` is within SMI's bounds (for OIDs decoded elsewhere, e.g. by pysnmp)."""
+    return 2 <= len(oid) <= MAX_OID_ARCS and all(0 <= arc <= MAX_ARC for arc in oid)
 
 
 def _oid(data: bytes, start: int, stop: int) -> Oid:
+    global _oid_cache_bytes
     raw = data[start:stop]
     cached = _OID_CACHE.get(raw)
     if cached is not None:
         return cached
     if not raw:
         raise BerError(f"empty OID at offset {start}")
+    if len(raw) > MAX_OID_BYTES:
+        raise BerError(f"OID of {len(raw)} bytes at offset {start} (SMI allows {MAX_OID_ARCS} arcs of 32 bits)")
     arcs: list[int] = []
     value = 0
     pending = False
@@ -220,12 +259,17 @@ def _oid(data: bytes, start: int, stop: int) -> Oid:
         pending = False
     if pending:
         raise BerError(f"OID ends inside an arc at offset {stop}")
+    if len(arcs) >= MAX_OID_ARCS or max(arcs) > MAX_ARC:
+        raise BerError(f"OID at offset {start} beyond SMI's bounds ({MAX_OID_ARCS} arcs of at most 2^32-1)")
     first = arcs[0]
     head = (first // 40, first % 40) if first < 80 else (2, first - 80)
     oid = (*head, *arcs[1:])
-    if len(_OID_CACHE) >= _OID_CACHE_MAX:
+    cost = _ENTRY_OVERHEAD + len(raw) + _ARC_COST * len(oid)
+    if _oid_cache_bytes + cost > OID_CACHE_BYTES:
         _OID_CACHE.clear()
+        _oid_cache_bytes = 0
     _OID_CACHE[raw] = oid
+    _oid_cache_bytes += cost
     return oid
 
 
@@ -318,12 +362,19 @@ def _outer(data: bytes) -> tuple[int, int, int]:
     return _int(data, vstart, vstop), vstop, stop
 
 
-def decode_message(data: bytes) -> Message:
-    """Decode a v1/v2c message; raises :class:`BerError` for anything malformed or v3."""
+def decode_message(data: bytes, communities: Container[bytes] | None = None) -> Message:
+    """Decode a v1/v2c message; raises :class:`BerError` for anything malformed or v3.
+
+    With ``communities``, a message whose community is not among them raises
+    :class:`UnknownCommunityError` before anything after the community is read: what an
+    unauthenticated sender writes in the PDU costs nothing and is never cached.
+    """
     version, vstop, stop = _outer(data)
     if version not in (VERSION_V1, VERSION_V2C):
         raise BerError(f"SNMP version {version} is not v1/v2c")
     cstart, cstop = _expect(data, vstop, stop, TAG_OCTET_STRING, "community")
+    if communities is not None and data[cstart:cstop] not in communities:
+        raise UnknownCommunityError("the community is not one of those accepted")
     pdu_type, pstart, pstop = _header(data, cstop, stop)
     if pdu_type == PDU_TRAP_V1:
         return _trap_v1(data, version, data[cstart:cstop], pstart, pstop)
