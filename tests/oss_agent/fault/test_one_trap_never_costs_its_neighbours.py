@@ -160,3 +160,13 @@ def test_an_unavailable_database_is_raised_not_split(agent: Agent) -> None:
     with pytest.raises(OperationalError, match="no such table"):
         asyncio.run(agent.bus.handle(ProcessFaultSignals(tuple(batch))))
     assert len(attempts) == 1
+
+
+@pytest.mark.parametrize("if_name", [b"eth\x003", b"e" * 5000, b"\x1b[2Jeth3"])
+def test_an_interface_name_that_is_no_display_string_is_not_made_a_key(if_name: bytes) -> None:
+    """PostgreSQL refuses a NUL in text and a key past 400 characters: the alarm would be lost. Such
+    an ifName is ignored, and the interface named from its ifIndex, as without one."""
+    varbinds = (((*signals.IF_INDEX, 3), ber.TAG_INTEGER, 3), ((*IF_NAME, 3), ber.TAG_OCTET_STRING, if_name))
+    trap = Notification("198.51.100.9", 162, "v2c", "community", mib.LINK_DOWN, 1, varbinds, False, 0.0)
+    signal = signals.classify(trap, "pe9", T0, lambda device, index: {3: "eth3"}.get(index))
+    assert signal.reduction_key == "pe9:eth3|linkDown" and signal.detail["interface"] == "eth3"
