@@ -5,7 +5,7 @@ Rules:
 - ``adapters`` imports nothing of this project;
 - ``lab`` imports nothing of this project (it is a standalone lab builder);
 - ``oss_agent`` never imports ``bss_bridge``; only its entry points may use ``lab``;
-- ``oss_agent.domain`` imports only the standard library (and itself);
+- ``oss_agent.domain`` and ``bss_bridge.domain`` import only the standard library (and themselves);
 - ``bss_bridge`` never touches OSS tables: no ``oss_agent.storage`` import, no OSS table name in a string.
 """
 
@@ -21,6 +21,8 @@ import pytest
 REPO = Path(__file__).resolve().parents[1]
 PACKAGES = ("adapters", "oss_agent", "bss_bridge", "lab")
 OURS = frozenset(PACKAGES)
+# Each wing's domain may import only the standard library and itself.
+DOMAINS = ("oss_agent.domain", "bss_bridge.domain")
 
 
 @dataclass(frozen=True)
@@ -79,11 +81,8 @@ def check(root: Path) -> list[Violation]:
                     violations.append(Violation(module, line, f"oss_agent must not import {target}"))
                 if package == "oss_agent" and top == "lab" and not module.startswith("oss_agent.entrypoints"):
                     violations.append(Violation(module, line, f"only entry points may import {target}"))
-                if (
-                    module.startswith("oss_agent.domain")
-                    and top not in stdlib
-                    and not target.startswith("oss_agent.domain")
-                ):
+                domain = next((d for d in DOMAINS if module == d or module.startswith(f"{d}.")), None)
+                if domain and top not in stdlib and not (target == domain or target.startswith(f"{domain}.")):
                     violations.append(Violation(module, line, f"the domain may import only the stdlib, not {target}"))
                 if package == "bss_bridge" and target.startswith("oss_agent.storage"):
                     violations.append(Violation(module, line, f"bss_bridge must not touch OSS storage ({target})"))
@@ -111,6 +110,10 @@ def test_the_project_follows_the_dependency_rules() -> None:
         ("oss_agent/domain/evil.py", "import sqlalchemy\n", "the domain may import only the stdlib"),
         ("oss_agent/domain/evil.py", "from adapters import Secret\n", "the domain may import only the stdlib"),
         ("bss_bridge/evil.py", "from oss_agent.storage.orm import DeviceRow\n", "must not touch OSS storage"),
+        ("bss_bridge/domain/evil.py", "import sqlalchemy\n", "the domain may import only the stdlib"),
+        ("bss_bridge/domain/billing/evil.py", "from bss_bridge.storage import Row\n", "the domain may import only"),
+        ("bss_bridge/domain/billing/evil.py", "from ...service_layer import bus\n", "the domain may import only"),
+        ("bss_bridge/domain/evil.py", "from oss_agent.domain.model import Device\n", "the domain may import only"),
         ("bss_bridge/evil.py", "SQL = 'SELECT * FROM alarms'\n", "names OSS table alarms"),
     ],
 )
@@ -136,4 +139,8 @@ def test_allowed_imports_are_not_flagged(tmp_path: Path) -> None:
     (tmp_path / "oss_agent" / "domain" / "ok.py").write_text("import dataclasses\nfrom oss_agent.domain import x\n")
     (tmp_path / "oss_agent" / "ok.py").write_text("import adapters\nimport sqlalchemy\n")
     (tmp_path / "bss_bridge" / "ok.py").write_text("from oss_agent.domain.commands import Command\n")
+    (tmp_path / "bss_bridge" / "domain" / "billing").mkdir(parents=True)
+    (tmp_path / "bss_bridge" / "domain" / "billing" / "ok.py").write_text(
+        "from zoneinfo import ZoneInfo\nfrom bss_bridge.domain.money import round_money\nfrom ..pricing import Tier\n"
+    )
     assert check(tmp_path) == []

@@ -47,6 +47,8 @@ class AgentSettings(BaseModel):
     trap_port: int = Field(default=162, ge=1, le=65535)
     poll_interval_s: float = Field(default=60.0, ge=1.0)
     poll_jitter_s: float = Field(default=5.0, ge=0.0)
+    # how long a device's agent may answer from its counter cache (net-snmp: 3 s); see performance/rates.py
+    counter_cache_s: float = Field(default=5.0, ge=0.0, le=300.0)
     discovery_interval_s: float = Field(default=3600.0, ge=10.0)
     discovery_crawl_subnets: list[str] = Field(default_factory=list)
     device_timeout_s: float = Field(default=10.0, gt=0.0)

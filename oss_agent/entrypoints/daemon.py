@@ -205,6 +205,7 @@ async def run(
             metrics=agent.metrics,
             max_concurrent=settings.max_concurrent_polls,
             poll_timeout_s=settings.device_timeout_s,
+            counter_cache_s=settings.counter_cache_s,
             names=names,
         )
         with agent.uow as uow:

@@ -53,6 +53,7 @@ class Poller:
         max_concurrent: int = 64,
         poll_timeout_s: float = 10.0,
         names: InterfaceNames | None = None,
+        counter_cache_s: float = rates.COUNTER_CACHE_S,
     ) -> None:
         self.targets = targets
         self.store = store
@@ -62,6 +63,7 @@ class Poller:
         self.metrics = metrics or AgentMetrics()
         self._semaphore = asyncio.Semaphore(max_concurrent)
         self.poll_timeout_s = poll_timeout_s
+        self.counter_cache_s = counter_cache_s
         self._previous: dict[tuple[str, str], InterfaceCounters] = {}
         self._interface_samples: list[tuple[str, float, rates.InterfaceRates]] = []
         self._device_samples: list[DeviceSample] = []
@@ -117,6 +119,12 @@ class Poller:
             self.metrics.unreachable.set(sum(not ok for ok in self._reachable.values()))
             result = PollResult(name, True, 0.0, interfaces=len(counters))
             crossings: list[Crossing] = []
+            bases = [b for b in (self._previous.get((name, c.name)) for c in counters) if b is not None]
+            if not rates.refreshed(bases, counters, self.counter_cache_s):
+                # the agent answered from its counter cache: the older reading stays the base
+                result.skipped.append(rates.NOT_REFRESHED)
+                self.metrics.skipped.labels(rates.NOT_REFRESHED).inc()
+                counters = []
             for current in counters:
                 key = (name, current.name)
                 previous = self._previous.get(key)

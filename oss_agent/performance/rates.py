@@ -5,10 +5,19 @@ the device restarted between readings (its uptime went backwards), the interface
 discontinuity time changed (counters were reset or the interface re-created), the counter width
 changed, a 64-bit counter went backwards (64-bit counters do not wrap in practice), or a 32-bit
 delta, even after one wrap, would mean more traffic than the interface can carry.
+
+Agents cache their counters (net-snmp reloads its interface table at most every 3 s; other agents
+cache longer). A reading taken within that cache time of the previous one repeats the same values,
+and the next reload brings everything counted since: divided by the short time between the two
+polls, that becomes a burst far above the real rate (often above line rate, so dropped as
+implausible), after a run of false zeros. So a reading in which no counter of the device moved,
+taken less than the cache time after the reading it would be compared with, is not a new
+observation: :func:`refreshed` says so, and the poller keeps the older reading as the base.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from adapters import InterfaceCounters
@@ -16,6 +25,9 @@ from adapters import InterfaceCounters
 WRAP_32 = 2**32
 # A single 32-bit wrap is assumed; a delta implying more than this factor of the line rate is not plausible.
 PLAUSIBLE_FACTOR = 1.05
+# Counters that did not move within this many seconds of the last reading came from the agent's cache.
+COUNTER_CACHE_S = 5.0
+NOT_REFRESHED = "counters not refreshed by the agent since the last reading"
 
 COUNTER_FIELDS = (
     "in_octets",
@@ -57,6 +69,23 @@ class Skipped:
 
     name: str
     reason: str
+
+
+def refreshed(previous: Sequence[InterfaceCounters], current: Sequence[InterfaceCounters], cache_s: float) -> bool:
+    """Whether ``current`` (one device's reading, every interface) is a new observation after
+    ``previous`` (the readings it would be compared with): some counter moved, the device
+    restarted, or at least ``cache_s`` seconds passed on the device's clock (then unchanged
+    counters are a real zero)."""
+    before = {reading.name: reading for reading in previous}
+    compared = [(before[reading.name], reading) for reading in current if reading.name in before]
+    if not compared:
+        return True
+    for old, new in compared:
+        if new.device_uptime_s < old.device_uptime_s:
+            return True
+        if any(getattr(old, field) != getattr(new, field) for field in COUNTER_FIELDS):
+            return True
+    return min(interval_s(old, new) for old, new in compared) >= cache_s
 
 
 def _delta(previous: int, current: int, bits: int) -> int | None:

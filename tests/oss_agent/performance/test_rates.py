@@ -10,7 +10,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from adapters import InterfaceCounters
-from oss_agent.performance.rates import WRAP_32, InterfaceRates, Skipped, compute
+from oss_agent.performance.rates import WRAP_32, InterfaceRates, Skipped, compute, refreshed
 
 T0 = datetime(2026, 11, 21, tzinfo=UTC)
 
@@ -93,3 +93,49 @@ def test_any_constant_rate_is_recovered_across_wraps(start: int, per_second: int
     rates = compute(before, after, speed_bps=None)
     assert isinstance(rates, InterfaceRates)
     assert rates.in_bps == pytest.approx(moved * 8 / seconds)
+
+
+def test_a_reading_from_the_agents_cache_is_not_a_new_observation() -> None:
+    base = reading(1_000, uptime=100.0)
+    assert not refreshed([base], [reading(1_000, uptime=101.0)], cache_s=5.0)
+    assert refreshed([base], [reading(1_001, uptime=100.5)], cache_s=5.0)  # a counter moved
+    assert refreshed([base], [reading(1_000, uptime=105.0)], cache_s=5.0)  # idle long enough: a real zero
+    assert refreshed([base], [reading(1_000, uptime=3.0)], cache_s=5.0)  # restarted: compute() drops it
+    assert refreshed([], [reading(1_000, uptime=101.0)], cache_s=5.0)  # nothing to compare with yet
+
+
+class CachingAgent:
+    """An SNMP agent that counts a constant traffic rate but reloads its counters at most every
+    ``cache_s`` seconds, as net-snmp does (3 s)."""
+
+    def __init__(self, bps: int, cache_s: float) -> None:
+        self.bps, self.cache_s, self.loaded_at, self.octets = bps, cache_s, 0.0, 0
+
+    def read(self, now: float) -> InterfaceCounters:
+        if now - self.loaded_at >= self.cache_s:
+            self.loaded_at, self.octets = now, int(now * self.bps / 8)
+        return reading(self.octets, uptime=now)
+
+
+@pytest.mark.parametrize("poll_every_s", [0.05, 0.5, 1.0, 2.0, 3.0, 7.0])
+def test_polls_faster_than_the_agents_cache_give_true_rates_not_zeros_and_bursts(poll_every_s: float) -> None:
+    """Before readings from the cache were recognised, polls every 0.05 s gave zeros then bursts of
+    ~60 Gbit/s (skipped as implausible); polls every 2 s gave 0 and 2x the true rate in turn."""
+    agent, bps = CachingAgent(bps=500_000_000, cache_s=3.0), 500_000_000
+    base = agent.read(0.0)
+    computed: list[InterfaceRates] = []
+    now = 0.0
+    while now < 60.0:
+        now += poll_every_s
+        current = agent.read(now)
+        if not refreshed([base], [current], cache_s=5.0):
+            continue
+        result = compute(base, current, 1_000_000_000)
+        base = current
+        assert isinstance(result, InterfaceRates), result
+        computed.append(result)
+    # the samples cover the whole run (no interval lost), at most one poll interval plus one cache time short
+    assert sum(r.interval_s for r in computed) >= 60.0 - poll_every_s - 3.0
+    # the agent reloads when a request finds its cache expired, so a refreshed reading was loaded at
+    # the poll that saw it: every rate is the true one
+    assert [r.in_bps for r in computed] == pytest.approx([bps] * len(computed), rel=1e-6)

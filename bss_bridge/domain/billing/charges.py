@@ -1,0 +1,160 @@
+"""The unrounded line specs of one subscription and one period, other than recurring charges
+(:mod:`~bss_bridge.domain.billing.proration`): one-time charges, usage in arrears, burstable usage
+and SLA credits. Each compares what the period should be billed (rated from its complete inputs)
+with what its earlier lines already billed, part by part, and returns only the difference: first
+time the whole charge, after late usage or a late outage the adjustment, after nothing new nothing.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import date, timedelta
+from decimal import Decimal
+
+from bss_bridge.domain.billing.cycles import BillCycle, BillingPeriod
+from bss_bridge.domain.billing.lines import InvoiceLine, LineKind, LineSpec, rounded_difference
+from bss_bridge.domain.billing.proration import expected_runs, promotion_discount, prorate
+from bss_bridge.domain.billing.rating import MBPS, RatedPart, rate_burstable, rate_quantity
+from bss_bridge.domain.billing.sla import MaintenanceWindow, Outage, availability, credit_percent
+from bss_bridge.domain.billing.subscriptions import PriceSnapshot, Subscription
+from bss_bridge.domain.billing.usage import RateSample
+from bss_bridge.domain.pricing import BurstableUsage, GraduatedUsage, OneTimeCharge, PerUnitUsage, Price, VolumeUsage
+
+ZERO = Decimal(0)
+USAGE_KINDS = (LineKind.USAGE, LineKind.USAGE_ADJUSTMENT)
+
+
+@dataclass(frozen=True, slots=True)
+class Scope:
+    """One subscription in one billing period, with what earlier invoices billed for it there."""
+
+    subscription: Subscription
+    cycle: BillCycle
+    period: BillingPeriod
+    billed: tuple[InvoiceLine, ...]
+    currency: str
+
+    def active_days(self) -> tuple[date, date] | None:
+        """The local dates ``[start, end)`` of the period the subscription was active on."""
+        start = max(self.subscription.activation_date(self.cycle), self.period.start)
+        ended = self.subscription.termination_date(self.cycle)
+        end = self.period.end if ended is None else min(ended, self.period.end)
+        return (start, end) if start < end else None
+
+    def snapshot(self) -> PriceSnapshot | None:
+        """The terms on the period's last active day: those usage and SLA are rated on."""
+        days = self.active_days()
+        if days is None:
+            return None
+        last = days[1] - timedelta(days=1)
+        segment = next(s for s in self.subscription.segments(self.cycle)
+                       if s.start <= last and (s.end is None or last < s.end))
+        return segment.snapshot
+
+
+def one_time_specs(subscription: Subscription, cycle: BillCycle, billed: Iterable[InvoiceLine]) -> list[LineSpec]:
+    """The activation's one-time prices (of the snapshot that ended the activation day) not yet billed."""
+    done = {line.price_name for line in billed
+            if line.kind is LineKind.ONE_TIME and line.subscription_id == subscription.id}
+    snapshot = subscription.first_snapshot(cycle)
+    day = subscription.activation_date(cycle)
+    specs = []
+    for price in snapshot.one_time:
+        if price.name in done or not isinstance(price.component, OneTimeCharge) or not price.component.amount:
+            continue
+        amount = price.component.amount
+        specs.append(LineSpec(kind=LineKind.ONE_TIME, description=f"{snapshot.offering}, {price.name} ({day})",
+                              coverage=cycle.span(day, day), quantity=Decimal(1), unit="each", unit_price=amount,
+                              gross=amount, subscription_id=subscription.id, product=snapshot.offering,
+                              price_name=price.name))
+    return specs
+
+
+def _delta_specs(scope: Scope, snapshot: PriceSnapshot, price: Price, unit: str, expected: Sequence[RatedPart],
+                 kind: LineKind) -> list[LineSpec]:
+    """Expected parts minus the parts earlier lines billed for this price in this period."""
+    billed: dict[str, tuple[Decimal, Decimal, InvoiceLine]] = {}
+    for line in scope.billed:
+        if line.kind in USAGE_KINDS and line.price_name == price.name:
+            quantity, gross, _ = billed.get(line.part, (ZERO, ZERO, line))
+            billed[line.part] = (quantity + line.quantity, gross + line.gross, line)
+    by_part = {p.part: p for p in expected}
+    specs = []
+    for part in [*by_part, *(p for p in billed if p not in by_part)]:
+        rated = by_part.get(part)
+        done_quantity, done_gross, sample = billed.get(part, (ZERO, ZERO, None))
+        quantity = (rated.quantity if rated else ZERO) - done_quantity
+        gross = rounded_difference(rated.amount if rated else ZERO, done_gross, scope.currency)
+        if not quantity and not gross:
+            continue
+        if rated is not None:
+            description, unit_price = rated.description, rated.unit_price
+        else:  # a part the new rating no longer has (terms changed, a volume tier left): given back
+            assert sample is not None
+            description, unit_price = f"{part} billed before, reversed ({done_quantity} {unit})", sample.unit_price
+        specs.append(LineSpec(kind=kind, description=f"{snapshot.offering}, {price.name} {scope.period}: {description}",
+                              coverage=scope.period, quantity=quantity, unit=unit, unit_price=unit_price, gross=gross,
+                              subscription_id=scope.subscription.id, product=snapshot.offering, price_name=price.name,
+                              part=part))
+    return specs
+
+
+def usage_specs(scope: Scope, unit: str, quantity: Decimal, kind: LineKind) -> list[LineSpec] | str:
+    """The lines the period's usage of ``unit`` (its complete total, billed or not) still adds, or
+    why it cannot be billed. Given the same total again, it adds nothing."""
+    snapshot = scope.snapshot()
+    if snapshot is None:
+        return "the subscription was not active in that period"
+    price = snapshot.usage_price(unit)
+    if price is None or not isinstance(price.component, (PerUnitUsage, GraduatedUsage, VolumeUsage)):
+        return f"{snapshot.offering} has no usage price for {unit}"
+    expected = rate_quantity(price.component, quantity)
+    return _delta_specs(scope, snapshot, price, unit, expected, kind)
+
+
+def burstable_specs(scope: Scope, samples: Sequence[RateSample], kind: LineKind) -> list[LineSpec] | str:
+    """The lines the period's rate samples (all of them, on its active days) add, or why not."""
+    snapshot = scope.snapshot()
+    days = scope.active_days()
+    if snapshot is None or days is None:
+        return "the subscription was not active in that period"
+    price = snapshot.usage_price(MBPS)
+    if price is None or not isinstance(price.component, BurstableUsage):
+        return f"{snapshot.offering} has no burstable price"
+    start, end = scope.cycle.start_of(days[0]), scope.cycle.start_of(days[1])
+    kept = [s for s in samples if start <= s.at < end]
+    expected = rate_burstable(price.component, [s.inbound_mbps for s in kept], [s.outbound_mbps for s in kept])
+    return _delta_specs(scope, snapshot, price, MBPS, expected, kind)
+
+
+def recurring_net(scope: Scope) -> Decimal:
+    """The period's recurring charge after promotions, unrounded: what an SLA credit is a share of."""
+    total = ZERO
+    for run in expected_runs(scope.subscription, scope.cycle, scope.period):
+        days = (run.end - run.start).days
+        gross = prorate(run.key.monthly, days, scope.period.days)
+        total += gross - promotion_discount(run.key.promotion, gross, days, scope.period.days)
+    return total
+
+
+def sla_specs(scope: Scope, outages: Sequence[Outage], maintenance: Sequence[MaintenanceWindow]) -> list[LineSpec]:
+    """The SLA credit the period's availability earns, less what earlier lines credited for it."""
+    snapshot, days = scope.snapshot(), scope.active_days()
+    if snapshot is None or days is None or snapshot.sla is None:
+        return []
+    window = (scope.cycle.start_of(days[0]), scope.cycle.start_of(days[1]))
+    measured = availability(window, outages, maintenance)
+    percent = credit_percent(snapshot.sla, measured.percent)
+    base = recurring_net(scope)
+    done = sum((line.gross for line in scope.billed if line.kind is LineKind.SLA_CREDIT), ZERO)
+    gross = rounded_difference(-base * percent / 100, done, scope.currency)
+    if not gross:
+        return []
+    description = (
+        f"{snapshot.offering}, SLA credit {scope.period}: availability {measured.shown} % "
+        f"(target {snapshot.sla.availability_target_pct} %), {percent} % of the recurring charge"
+    )
+    return [LineSpec(kind=LineKind.SLA_CREDIT, description=description, coverage=scope.cycle.span(*days),
+                     quantity=percent, unit="%", unit_price=-base / 100, gross=gross,
+                     subscription_id=scope.subscription.id, product=snapshot.offering, part="sla")]

@@ -1,0 +1,295 @@
+"""Invoice assembly: one account, one billing period, everything it owes, as one pure function.
+
+Why one pure function: a preview that is computed differently from the invoice drifts from it
+(a Kill Bill dry-run ignored the bill cycle day and previewed another invoice). Here the preview
+and the bill run both call :func:`assemble_invoice` on the same :class:`BillingInput`; it reads no
+clock and no storage and its output does not depend on the order of its inputs, so the preview
+*is* the invoice the run then makes, and a run repeated with the lines it made among ``billed``
+makes nothing new.
+
+The invoice of period ``P`` (dated ``P.start``) holds:
+
+- one-time charges of subscriptions activated before ``P.end``, once each;
+- recurring charges *in advance* for ``P``, and the corrections of earlier periods (upgrades,
+  downgrades, terminations, changes recorded late) as credits and charges (see ``proration``);
+- usage *in arrears* for the period before ``P`` (kind ``usageCharge``) and late usage of earlier
+  periods (``usageAdjustment``: the difference its rating makes, never an edit of a sent invoice).
+  Usage comes as each group's *complete* total (:class:`UsageTotal`), of which earlier lines are
+  subtracted, so a group given again adds nothing; usage of ``P`` itself is not due yet and is
+  left for the next invoice (``usage_deferred``);
+- SLA credits of earlier periods for which availability data is given;
+- the operator's adjustments, once each (by id).
+
+**The history window.** Corrections reach back to ``history_from`` (a period start; by default the
+period before ``P``). The caller passes in ``billed`` every earlier line covering a date from
+``history_from`` on; periods before it are closed. Usage of a closed period is an error (widen the
+window), never a silent loss. Usage that cannot be billed (unknown or inactive subscription, no
+price for its unit) is reported in ``usage_unbilled`` and stays with the caller.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal
+from typing import Protocol, TypeVar
+
+from bss_bridge.domain.billing.charges import Scope, burstable_specs, one_time_specs, sla_specs, usage_specs
+from bss_bridge.domain.billing.cycles import BillCycle, BillingPeriod
+from bss_bridge.domain.billing.errors import InvalidBillingInputError
+from bss_bridge.domain.billing.lines import InvoiceLine, LineKind, LineSpec, TaxTerms, Totals, make_line, totals
+from bss_bridge.domain.billing.proration import recurring_specs
+from bss_bridge.domain.billing.sla import MaintenanceWindow, Outage
+from bss_bridge.domain.billing.subscriptions import Subscription, sole
+from bss_bridge.domain.billing.usage import SampleSet, UsageKey, UsageTotal
+from bss_bridge.domain.money import check_currency, to_decimal
+
+
+@dataclass(frozen=True, slots=True)
+class Account:
+    """A billing account as billing needs it (TMF666): currency, bill cycle and tax."""
+
+    id: str
+    currency: str
+    cycle: BillCycle
+    tax: TaxTerms = field(default_factory=TaxTerms)
+
+    def __post_init__(self) -> None:
+        check_currency(self.currency)
+
+
+@dataclass(frozen=True, slots=True)
+class Adjustment:
+    """An operator's correction dated ``on``: a charge, or a credit when ``amount`` is negative."""
+
+    id: str
+    description: str
+    amount: Decimal
+    on: date
+    subscription_id: str | None = None
+
+    def __post_init__(self) -> None:
+        to_decimal(self.amount)
+        if not self.id or not self.description.strip():
+            raise InvalidBillingInputError("an adjustment needs an id (its idempotency key) and a description")
+
+
+@dataclass(frozen=True, slots=True)
+class AvailabilityReport:
+    """The outages and maintenance windows of one subscription over one billing period."""
+
+    subscription_id: str
+    period_start: date
+    outages: tuple[Outage, ...] = ()
+    maintenance: tuple[MaintenanceWindow, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class BillingInput:
+    """Everything one invoice is computed from (see the module docstring for each part)."""
+
+    account: Account
+    period: BillingPeriod
+    subscriptions: tuple[Subscription, ...] = ()
+    usage: tuple[UsageTotal, ...] = ()
+    samples: tuple[SampleSet, ...] = ()
+    availability: tuple[AvailabilityReport, ...] = ()
+    adjustments: tuple[Adjustment, ...] = ()
+    billed: tuple[InvoiceLine, ...] = ()
+    history_from: date | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class UnbilledUsage:
+    key: UsageKey
+    reason: str
+
+
+@dataclass(frozen=True, slots=True)
+class InvoiceDraft:
+    """The invoice a bill run issues (or a preview shows): its lines, their totals, and what it
+    billed (``usage_billed``: mark those groups' records billed), deferred or could not bill."""
+
+    account_id: str
+    currency: str
+    period: BillingPeriod
+    lines: tuple[InvoiceLine, ...]
+    totals: Totals
+    tax_exemption: str | None
+    usage_billed: tuple[UsageKey, ...]
+    usage_deferred: tuple[UsageKey, ...]
+    usage_unbilled: tuple[UnbilledUsage, ...]
+    adjustments_applied: tuple[str, ...]
+
+
+def assemble_invoice(given: BillingInput) -> InvoiceDraft:
+    """The invoice of ``given.period`` for ``given.account`` (see the module docstring)."""
+    account, cycle, currency = given.account, given.account.cycle, given.account.currency
+    period = cycle.check_period(given.period)
+    history = _history_start(cycle, period, given.history_from)
+    periods = cycle.periods(history, period.end)
+    arrears = cycle.preceding(period)
+    subscriptions = sole(sorted(given.subscriptions, key=lambda s: s.id))
+    for sub in subscriptions.values():
+        if any(p.currency != currency for snapshot in sub.snapshots for p in snapshot.prices):
+            raise InvalidBillingInputError(f"subscription {sub.id} has prices in another currency than {currency}")
+    billed = _billed_by_period(given.billed, cycle, history, period)
+    usage, deferred, unbilled = _sort_usage(given, cycle, history, period, subscriptions)
+    samples = _due(given.samples, "rate samples of", cycle, history, period)
+    reports = _due(given.availability, "availability of", cycle, history, period)
+    for sub_id, start in sorted(k for k in samples if k[0] not in subscriptions):
+        unbilled.append(UnbilledUsage(UsageKey(sub_id, "Mbit/s", start), "unknown subscription"))
+    if unknown := sorted({sub_id for sub_id, _ in reports} - subscriptions.keys()):
+        raise InvalidBillingInputError(f"availability reported for unknown subscriptions: {', '.join(unknown)}")
+
+    specs: list[LineSpec] = []
+    usage_billed: list[UsageKey] = []
+    for sub in subscriptions.values():
+        if history <= sub.activation_date(cycle) < period.end:
+            specs += one_time_specs(sub, cycle, billed[sub.id, cycle.period_containing(sub.activation_date(cycle))])
+        for span in periods:
+            scope = Scope(sub, cycle, span, tuple(billed[sub.id, span]), currency)
+            specs += recurring_specs(sub, cycle, span, scope.billed)
+            if span.start >= period.start:
+                continue
+            kind = LineKind.USAGE if span == arrears else LineKind.USAGE_ADJUSTMENT
+            for total in usage.get((sub.id, span.start), []):
+                found = usage_specs(scope, total.key.unit, total.quantity, kind)
+                if isinstance(found, str):
+                    unbilled.append(UnbilledUsage(total.key, found))
+                else:
+                    specs += found
+                    usage_billed.append(total.key)
+            sample_set = samples.get((sub.id, span.start))
+            if sample_set is not None:
+                found = burstable_specs(scope, sample_set.samples, kind)
+                if isinstance(found, str):
+                    unbilled.append(UnbilledUsage(UsageKey(sub.id, "Mbit/s", span.start), found))
+                else:
+                    specs += found
+            report = reports.get((sub.id, span.start))
+            if report is not None:
+                specs += sla_specs(scope, report.outages, report.maintenance)
+    applied = _adjustments(given, cycle, specs)
+    lines = tuple(make_line(spec, currency, account.tax) for spec in specs)
+    return InvoiceDraft(
+        account_id=account.id,
+        currency=currency,
+        period=period,
+        lines=lines,
+        totals=totals(lines, currency),
+        tax_exemption=account.tax.exemption,
+        usage_billed=tuple(usage_billed),
+        usage_deferred=tuple(deferred),
+        usage_unbilled=tuple(unbilled),
+        adjustments_applied=applied,
+    )
+
+
+def _history_start(cycle: BillCycle, period: BillingPeriod, history_from: date | None) -> date:
+    if history_from is None:
+        return cycle.preceding(period).start
+    if cycle.period_containing(history_from).start != history_from or history_from > period.start:
+        raise InvalidBillingInputError(
+            f"history_from {history_from} must be the start of a billing period no later than {period.start}"
+        )
+    return history_from
+
+
+def _billed_by_period(
+    lines: tuple[InvoiceLine, ...], cycle: BillCycle, history: date, period: BillingPeriod
+) -> defaultdict[tuple[str | None, BillingPeriod], list[InvoiceLine]]:
+    found: defaultdict[tuple[str | None, BillingPeriod], list[InvoiceLine]] = defaultdict(list)
+    for line in sorted(lines, key=_line_order):  # the draft must not depend on the order lines were loaded in
+        if line.coverage.start >= period.end:
+            raise InvalidBillingInputError(
+                f"an earlier line covers {line.coverage}, after this invoice's period {period}: bill periods in order"
+            )
+        if line.coverage.start >= history:
+            found[line.subscription_id, cycle.period_containing(line.coverage.start)].append(line)
+    return found
+
+
+def _line_order(line: InvoiceLine) -> tuple[object, ...]:
+    return (line.coverage.start, line.coverage.end, line.kind, line.subscription_id or "", line.product,
+            line.price_name, line.part, line.description, line.quantity, line.gross, line.discount)
+
+
+def _check_period_start(cycle: BillCycle, start: date, history: date, what: str) -> None:
+    if cycle.period_containing(start).start != start:
+        raise InvalidBillingInputError(f"{what}: {start} is not the start of a billing period")
+    if start < history:
+        raise InvalidBillingInputError(
+            f"{what}: period {start} is before the history window ({history}); pass an earlier history_from "
+            "with the lines billed since"
+        )
+
+
+def _sort_usage(
+    given: BillingInput, cycle: BillCycle, history: date, period: BillingPeriod, subs: dict[str, Subscription]
+) -> tuple[dict[tuple[str, date], list[UsageTotal]], list[UsageKey], list[UnbilledUsage]]:
+    due: dict[tuple[str, date], list[UsageTotal]] = defaultdict(list)
+    deferred: list[UsageKey] = []
+    unbilled: list[UnbilledUsage] = []
+    seen: set[UsageKey] = set()
+    for total in sorted(given.usage, key=lambda t: (t.key.subscription_id, t.key.period_start, t.key.unit)):
+        key = total.key
+        if key in seen:
+            raise InvalidBillingInputError(f"usage of {key} is given twice; pass one total per group")
+        seen.add(key)
+        if key.period_start >= period.start:
+            if cycle.period_containing(key.period_start).start != key.period_start:
+                raise InvalidBillingInputError(f"usage of {key}: not the start of a billing period")
+            deferred.append(key)
+            continue
+        _check_period_start(cycle, key.period_start, history, f"usage of {key}")
+        if key.subscription_id not in subs:
+            unbilled.append(UnbilledUsage(key, "unknown subscription"))
+        else:
+            due[key.subscription_id, key.period_start].append(total)
+    return due, deferred, unbilled
+
+
+class _PerPeriod(Protocol):
+    @property
+    def subscription_id(self) -> str: ...
+
+    @property
+    def period_start(self) -> date: ...
+
+
+PerPeriod = TypeVar("PerPeriod", bound=_PerPeriod)
+
+
+def _due(
+    items: tuple[PerPeriod, ...], what: str, cycle: BillCycle, history: date, period: BillingPeriod
+) -> dict[tuple[str, date], PerPeriod]:
+    """The items of periods already over, by subscription and period; those of ``period`` or later
+    are not due yet and stay with the caller for the next invoice."""
+    found: dict[tuple[str, date], PerPeriod] = {}
+    for item in items:
+        key = (item.subscription_id, item.period_start)
+        label = f"{what} {item.subscription_id} in {item.period_start}"
+        if key in found:
+            raise InvalidBillingInputError(f"{label} is given twice")
+        if item.period_start < period.start:
+            _check_period_start(cycle, item.period_start, history, label)
+            found[key] = item
+    return found
+
+
+def _adjustments(given: BillingInput, cycle: BillCycle, specs: list[LineSpec]) -> tuple[str, ...]:
+    done = {line.reference for line in given.billed if line.kind is LineKind.ADJUSTMENT}
+    applied: list[str] = []
+    for adjustment in sorted(given.adjustments, key=lambda a: a.id):
+        if adjustment.id in applied:
+            raise InvalidBillingInputError(f"adjustment {adjustment.id} is given twice")
+        if adjustment.id in done:
+            continue
+        applied.append(adjustment.id)
+        specs.append(LineSpec(kind=LineKind.ADJUSTMENT, description=adjustment.description,
+                              coverage=cycle.span(adjustment.on, adjustment.on), quantity=Decimal(1), unit="each",
+                              unit_price=adjustment.amount, gross=adjustment.amount,
+                              subscription_id=adjustment.subscription_id, reference=adjustment.id))
+    return tuple(applied)

@@ -1,0 +1,325 @@
+"""Invoice assembly, table by table: exact lines for the pitfalls other billing systems hit."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, timedelta
+from decimal import Decimal
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from bss_bridge.domain.billing.cycles import BillCycle, BillingPeriod
+from bss_bridge.domain.billing.errors import InvalidBillingInputError
+from bss_bridge.domain.billing.invoice import (
+    Account,
+    Adjustment,
+    AvailabilityReport,
+    BillingInput,
+    InvoiceDraft,
+    UnbilledUsage,
+    assemble_invoice,
+)
+from bss_bridge.domain.billing.lines import TaxTerms
+from bss_bridge.domain.billing.sla import Outage
+from bss_bridge.domain.billing.subscriptions import PriceChange, PriceSnapshot, Subscription
+from bss_bridge.domain.billing.usage import (
+    RateSample,
+    UsageKey,
+    UsageRecord,
+    UsageTotal,
+    aggregate_usage,
+    group_samples,
+)
+from bss_bridge.domain.pricing import (
+    BurstableUsage,
+    CreditTier,
+    OneTimeCharge,
+    PerUnitUsage,
+    Price,
+    RecurringCharge,
+    SlaTerms,
+    Tier,
+    VolumeUsage,
+)
+
+D = Decimal
+PARIS = ZoneInfo("Europe/Paris")
+SLA = SlaTerms(D("99.9"), (CreditTier(D("99.9"), D(10)), CreditTier(D(99), D(25)), CreditTier(D(95), D(100))))
+
+
+def internet(speed: str, monthly: str, unit_price: str, included: int) -> PriceSnapshot:
+    return PriceSnapshot(f"Business Internet {speed}", (
+        Price("installation", "EUR", OneTimeCharge(D("150.00"))),
+        Price("monthly", "EUR", RecurringCharge(D(monthly))),
+        Price("traffic", "EUR", PerUnitUsage("GB", D(unit_price), included=D(included))),
+    ), sla=SLA)
+
+
+I100 = internet("100M", "62.00", "0.05", 500)
+I200 = internet("200M", "93.00", "0.04", 1000)
+TRANSIT = PriceSnapshot("IP Transit 100M burstable", (
+    Price("commitment", "EUR", RecurringCharge(D("310.00"))),
+    Price("burst", "EUR", BurstableUsage(D(100), D("2.50"))),
+))
+ACME = Account("acme", "EUR", BillCycle(1, "Europe/Paris"), TaxTerms(D(20)))
+
+
+def paris(month: int, day: int, hour: int = 0, minute: int = 0, year: int = 2024) -> datetime:
+    return datetime(year, month, day, hour, minute, tzinfo=PARIS)
+
+
+def period(account: Account, day: date) -> BillingPeriod:
+    return account.cycle.period_containing(day)
+
+
+def rows(draft: InvoiceDraft) -> list[tuple[str, str, str, str, str]]:
+    return [(line.kind.value, str(line.coverage), str(line.quantity), str(line.amount), str(line.tax))
+            for line in draft.lines]
+
+
+def invoice(account: Account, month: date, *subs: Subscription, **given: object) -> InvoiceDraft:
+    return assemble_invoice(BillingInput(account, period(account, month), subs, **given))  # type: ignore[arg-type]
+
+
+S1 = Subscription("s1", paris(1, 15, 10), I100)
+JAN_USAGE = UsageTotal(UsageKey("s1", "GB", date(2024, 1, 1)), D(120), 40)
+
+
+def first_invoice() -> InvoiceDraft:
+    return invoice(ACME, date(2024, 2, 1), S1, usage=(JAN_USAGE,))
+
+
+def test_the_first_invoice_charges_setup_the_partial_month_and_the_next_in_advance() -> None:
+    draft = first_invoice()
+    assert rows(draft) == [
+        ("oneTimeCharge", "2024-01-15..2024-01-15", "1", "150.00", "30.00"),
+        ("recurringCharge", "2024-01-15..2024-02-01", "1", "34.00", "6.80"),  # 62 * 17/31
+        ("usageCharge", "2024-01-01..2024-02-01", "120", "0.00", "0.00"),  # within the 500 GB allowance
+        ("recurringCharge", "2024-02-01..2024-03-01", "1", "62.00", "12.40"),
+    ]
+    assert (draft.totals.subtotal, draft.totals.tax, draft.totals.total) == (D("246.00"), D("49.20"), D("295.20"))
+    assert draft.usage_billed == (JAN_USAGE.key,)
+    assert draft.lines[2].description == (
+        "Business Internet 100M, traffic 2024-01-01..2024-02-01: 120 of 500 GB included"
+    )
+
+
+def test_an_upgrade_usage_above_the_allowance_and_an_sla_credit_on_the_next_invoice() -> None:
+    upgraded = Subscription("s1", S1.activated_at, I100, (PriceChange(paris(2, 20, 9), I200),))
+    draft = invoice(
+        ACME, date(2024, 3, 1), upgraded,
+        usage=(UsageTotal(UsageKey("s1", "GB", date(2024, 2, 1)), D(1100)),),
+        availability=(AvailabilityReport("s1", date(2024, 2, 1), (Outage(paris(2, 10, 10), paris(2, 10, 12)),)),),
+        billed=first_invoice().lines,
+    )
+    assert rows(draft) == [
+        ("recurringCredit", "2024-02-20..2024-03-01", "-1", "-21.38", "-4.28"),  # 62 * 10/29 unused
+        ("recurringCharge", "2024-02-20..2024-03-01", "1", "32.07", "6.41"),  # 93 * 10/29
+        ("usageCharge", "2024-02-01..2024-03-01", "1000", "0.00", "0.00"),  # the 200M terms: 1000 GB included
+        ("usageCharge", "2024-02-01..2024-03-01", "100", "4.00", "0.80"),
+        ("slaCredit", "2024-02-01..2024-03-01", "10", "-7.27", "-1.45"),  # 10 % of 62*19/29 + 93*10/29
+        ("recurringCharge", "2024-03-01..2024-04-01", "1", "93.00", "18.60"),
+    ]
+    sla = draft.lines[4]
+    assert "availability 99.712 %" in sla.description and "target 99.9 %" in sla.description
+    assert (draft.totals.subtotal, draft.totals.tax, draft.totals.total) == (D("100.42"), D("20.08"), D("120.50"))
+
+
+def test_late_usage_becomes_an_adjustment_on_a_later_invoice() -> None:
+    first = first_invoice()
+    late = UsageTotal(UsageKey("s1", "GB", date(2024, 1, 1)), D(530), 52)  # January's complete total now
+    march = invoice(ACME, date(2024, 3, 1), S1, billed=first.lines)
+    draft = invoice(ACME, date(2024, 4, 1), S1, usage=(late,), billed=first.lines + march.lines,
+                    history_from=date(2024, 1, 1))
+    assert rows(draft) == [
+        ("usageAdjustment", "2024-01-01..2024-02-01", "380", "0.00", "0.00"),
+        ("usageAdjustment", "2024-01-01..2024-02-01", "30", "1.50", "0.30"),  # January's terms: 0.05 a GB
+        ("recurringCharge", "2024-04-01..2024-05-01", "1", "62.00", "12.40"),
+    ]
+    with pytest.raises(InvalidBillingInputError, match="before the history window"):
+        invoice(ACME, date(2024, 4, 1), S1, usage=(late,), billed=first.lines + march.lines)
+
+
+def test_0_067_times_55_is_one_line_of_3_69() -> None:
+    # Kill Bill #1124: the unrounded 3.685 must never reach a sanity check or a total.
+    metered = PriceSnapshot("Metered", (Price("traffic", "EUR", PerUnitUsage("GB", D("0.067"))),))
+    sub = Subscription("m", paris(12, 1, year=2023), metered)
+    usage = (UsageTotal(UsageKey("m", "GB", date(2024, 1, 1)), D(55)),)
+    draft = invoice(ACME, date(2024, 2, 1), sub, usage=usage)
+    assert rows(draft) == [("usageCharge", "2024-01-01..2024-02-01", "55", "3.69", "0.74")]
+    assert draft.totals.total == D("4.43")
+    # Rating again compares round(3.685) with the 3.69 billed: nothing, not round(-0.005) = -0.01.
+    assert invoice(ACME, date(2024, 2, 1), sub, usage=usage, billed=draft.lines).lines == ()
+    late = (UsageTotal(UsageKey("m", "GB", date(2024, 1, 1)), D(110)),)  # 7.37 in all: 3.68 more
+    assert rows(invoice(ACME, date(2024, 3, 1), sub, usage=late, billed=draft.lines, history_from=date(2024, 1, 1))) \
+        == [("usageAdjustment", "2024-01-01..2024-02-01", "55", "3.68", "0.74")]
+
+
+def test_burstable_bills_the_95th_percentile_above_the_commitment() -> None:
+    sub = Subscription("t", paris(1, 1), TRANSIT)
+    january = invoice(ACME, date(2024, 1, 1), sub)
+    slots = 31 * 288  # 8928 five-minute samples in January: the top 446 are free
+    rates = [D(900)] * 446 + [D(180)] + [D(90)] * (slots - 447)
+    samples = [RateSample("t", paris(1, 1) + timedelta(minutes=5 * i), rate, D(50)) for i, rate in enumerate(rates)]
+    (january_samples,) = group_samples(samples, ACME.cycle)
+    draft = invoice(ACME, date(2024, 2, 1), sub, samples=(january_samples,), billed=january.lines)
+    assert rows(draft) == [
+        ("usageCharge", "2024-01-01..2024-02-01", "80", "200.00", "40.00"),
+        ("recurringCharge", "2024-02-01..2024-03-01", "1", "310.00", "62.00"),
+    ]
+    assert "95th percentile 180 Mbit/s" in draft.lines[0].description
+    again = invoice(ACME, date(2024, 2, 1), sub, samples=(january_samples,), billed=january.lines + draft.lines)
+    assert again.lines == ()
+
+
+def test_late_usage_that_moves_a_volume_total_to_the_next_tier_reprices_every_unit() -> None:
+    tiers = (Tier(D(100), D("0.10")), Tier(None, D("0.05"), flat_fee=D(2)))
+    volume = PriceSnapshot("Volume", (Price("traffic", "EUR", VolumeUsage("GB", tiers)),))
+    sub = Subscription("v", paris(12, 1, year=2023), volume)
+    key = UsageKey("v", "GB", date(2024, 1, 1))
+    february = invoice(ACME, date(2024, 2, 1), sub, usage=(UsageTotal(key, D(100)),))
+    assert rows(february) == [("usageCharge", "2024-01-01..2024-02-01", "100", "10.00", "2.00")]
+    march = invoice(ACME, date(2024, 3, 1), sub, usage=(UsageTotal(key, D(101)),), billed=february.lines,
+                    history_from=date(2024, 1, 1))
+    assert rows(march) == [
+        ("usageAdjustment", "2024-01-01..2024-02-01", "101", "7.05", "1.41"),  # all 101 at 0.05, plus 2 flat
+        ("usageAdjustment", "2024-01-01..2024-02-01", "-100", "-10.00", "-2.00"),  # tier 1 given back
+    ]
+    total = sum((line.amount for line in february.lines + march.lines), D(0))
+    assert total == D("7.05")
+
+
+def test_burstable_samples_after_termination_are_not_rated() -> None:
+    ended = Subscription("t", paris(1, 1), TRANSIT, terminated_at=paris(1, 16, 12))
+    burst = [RateSample("t", paris(1, 16) + timedelta(minutes=5 * i), D(1000), D(0)) for i in range(288)]
+    calm = [RateSample("t", paris(1, 1) + timedelta(minutes=5 * i), D(100), D(0)) for i in range(15 * 288)]
+    (samples,) = group_samples([*calm, *burst], ACME.cycle)
+    january = invoice(ACME, date(2024, 1, 1), Subscription("t", paris(1, 1), TRANSIT))
+    draft = invoice(ACME, date(2024, 2, 1), ended, samples=(samples,), billed=january.lines)
+    # 288 bursts among 4,608 samples would exceed the 230 dropped; from the 16th on they do not count.
+    assert rows(draft) == [("recurringCredit", "2024-01-16..2024-02-01", "-1", "-160.00", "-32.00")]
+
+
+def test_a_same_day_upgrade_from_a_free_plan_bills_once() -> None:
+    free = PriceSnapshot("Trial", (Price("monthly", "EUR", RecurringCharge(D(0))),))
+    sub = Subscription("f", paris(1, 10, 9), free, (PriceChange(paris(1, 10, 16), I100),))
+    assert rows(invoice(ACME, date(2024, 2, 1), sub)) == [
+        ("oneTimeCharge", "2024-01-10..2024-01-10", "1", "150.00", "30.00"),  # the 100M's, set by day's end
+        ("recurringCharge", "2024-01-10..2024-02-01", "1", "44.00", "8.80"),  # 62 * 22/31, nothing for the trial
+        ("recurringCharge", "2024-02-01..2024-03-01", "1", "62.00", "12.40"),
+    ]
+
+
+def test_bill_cycle_day_31_bills_february_and_its_leap_day() -> None:
+    account = Account("a31", "EUR", BillCycle(31, "UTC"))
+    sub = Subscription("s", datetime(2024, 2, 15, 12, tzinfo=UTC), I100)
+    draft = invoice(account, date(2024, 2, 29), sub)
+    assert draft.period.start == date(2024, 2, 29) and draft.period.end == date(2024, 3, 31)
+    assert rows(draft) == [
+        ("oneTimeCharge", "2024-02-15..2024-02-15", "1", "150.00", "0.00"),
+        ("recurringCharge", "2024-02-15..2024-02-29", "1", "29.93", "0.00"),  # 62 * 14/29
+        ("recurringCharge", "2024-02-29..2024-03-31", "1", "62.00", "0.00"),
+    ]
+
+
+def test_usage_near_a_dst_change_belongs_to_the_local_month() -> None:
+    account = Account("ny", "USD", BillCycle(1, "America/New_York"))
+    metered = PriceSnapshot("Metered", (Price("traffic", "USD", PerUnitUsage("GB", D(1))),))
+    sub = Subscription("m", datetime(2024, 2, 1, 5, tzinfo=UTC), metered)
+    records = [
+        UsageRecord("a", "m", "GB", datetime(2024, 4, 1, 3, 30, tzinfo=UTC), D(7)),  # 31 March 23:30 EDT
+        UsageRecord("b", "m", "GB", datetime(2024, 4, 1, 4, 0, tzinfo=UTC), D(100)),  # 1 April 00:00 EDT
+        UsageRecord("c", "m", "GB", datetime(2024, 3, 10, 7, 30, tzinfo=UTC), D(2)),  # 03:30 EDT, after the jump
+    ]
+    totals = tuple(aggregate_usage(records, account.cycle))
+    draft = invoice(account, date(2024, 4, 1), sub, usage=totals)
+    assert rows(draft) == [("usageCharge", "2024-03-01..2024-04-01", "9", "9.00", "0.00")]
+    assert draft.lines[0].coverage.ends_at == datetime(2024, 4, 1, 4, tzinfo=UTC)
+    assert draft.usage_deferred == (UsageKey("m", "GB", date(2024, 4, 1)),)
+
+
+def test_termination_credits_the_rest_and_later_usage_is_reported_not_billed() -> None:
+    ended = Subscription("s1", S1.activated_at, I100, terminated_at=paris(2, 25, 18))
+    usage = (UsageTotal(UsageKey("s1", "GB", date(2024, 2, 1)), D(10)),
+             UsageTotal(UsageKey("ghost", "GB", date(2024, 2, 1)), D(3)))
+    draft = invoice(ACME, date(2024, 3, 1), ended, usage=usage, billed=first_invoice().lines)
+    assert rows(draft) == [
+        ("recurringCredit", "2024-02-25..2024-03-01", "-1", "-10.69", "-2.14"),  # 62 * 5/29
+        ("usageCharge", "2024-02-01..2024-03-01", "10", "0.00", "0.00"),
+    ]
+    assert draft.usage_unbilled == (UnbilledUsage(UsageKey("ghost", "GB", date(2024, 2, 1)), "unknown subscription"),)
+    april = invoice(ACME, date(2024, 4, 1), ended, usage=(UsageTotal(UsageKey("s1", "GB", date(2024, 3, 1)), D(1)),),
+                    billed=first_invoice().lines + draft.lines)
+    assert april.lines == ()
+    assert april.usage_unbilled == (
+        UnbilledUsage(UsageKey("s1", "GB", date(2024, 3, 1)), "the subscription was not active in that period"),
+    )
+
+
+def test_adjustments_apply_once() -> None:
+    refund = Adjustment("adj-7", "Goodwill credit, ticket 7", D("-15"), date(2024, 1, 20))
+    draft = invoice(ACME, date(2024, 2, 1), adjustments=(refund,))
+    assert rows(draft) == [("adjustment", "2024-01-20..2024-01-20", "1", "-15.00", "-3.00")]
+    assert draft.adjustments_applied == ("adj-7",)
+    again = invoice(ACME, date(2024, 2, 1), adjustments=(refund,), billed=draft.lines)
+    assert again.lines == () and again.adjustments_applied == ()
+
+
+def test_a_repeated_run_makes_nothing_and_input_order_does_not_matter() -> None:
+    s2 = Subscription("s2", paris(1, 3), I200)
+    usage = (JAN_USAGE, UsageTotal(UsageKey("s2", "GB", date(2024, 1, 1)), D(1500)))
+    draft = invoice(ACME, date(2024, 2, 1), S1, s2, usage=usage)
+    assert invoice(ACME, date(2024, 2, 1), s2, S1, usage=usage[::-1]) == draft  # the preview is the invoice
+    again = invoice(ACME, date(2024, 2, 1), S1, s2, usage=usage, billed=draft.lines)
+    assert again.lines == () and again.totals.total == D("0.00")
+
+
+def test_a_change_recorded_late_rerates_the_period_on_its_new_terms_whatever_the_line_order() -> None:
+    first = first_invoice()
+    jan = UsageKey("s1", "GB", date(2024, 1, 1))
+    march = invoice(ACME, date(2024, 3, 1), S1, usage=(UsageTotal(jan, D(530)),), billed=first.lines,
+                    history_from=date(2024, 1, 1))
+    billed = first.lines + march.lines  # January: 500 included + 30 above at 0.05
+    late = Subscription("s1", S1.activated_at, I100, (PriceChange(paris(1, 20), I200),))  # recorded in April
+    draft = invoice(ACME, date(2024, 4, 1), late, usage=(UsageTotal(jan, D(530)),), billed=billed,
+                    history_from=date(2024, 1, 1))
+    assert rows(draft) == [
+        ("recurringCredit", "2024-01-20..2024-02-01", "-1", "-24.00", "-4.80"),  # 62 * 12/31
+        ("recurringCharge", "2024-01-20..2024-02-01", "1", "36.00", "7.20"),  # 93 * 12/31
+        ("usageAdjustment", "2024-01-01..2024-02-01", "30", "0.00", "0.00"),  # now within 1000 GB
+        ("usageAdjustment", "2024-01-01..2024-02-01", "-30", "-1.50", "-0.30"),
+        ("recurringCredit", "2024-02-01..2024-03-01", "-1", "-62.00", "-12.40"),
+        ("recurringCharge", "2024-02-01..2024-03-01", "1", "93.00", "18.60"),
+        ("recurringCredit", "2024-03-01..2024-04-01", "-1", "-62.00", "-12.40"),
+        ("recurringCharge", "2024-03-01..2024-04-01", "1", "93.00", "18.60"),
+        ("recurringCharge", "2024-04-01..2024-05-01", "1", "93.00", "18.60"),
+    ]
+    assert draft.lines[3].description.endswith("above allowance billed before, reversed (30 GB)")
+    assert invoice(ACME, date(2024, 4, 1), late, usage=(UsageTotal(jan, D(530)),), billed=billed[::-1],
+                   history_from=date(2024, 1, 1)) == draft
+
+
+@pytest.mark.parametrize(
+    ("given", "message"),
+    [
+        ({"usage": (JAN_USAGE, JAN_USAGE)}, "given twice"),
+        ({"usage": (UsageTotal(UsageKey("s1", "GB", date(2024, 1, 5)), D(1)),)}, "not the start of a billing period"),
+        ({"history_from": date(2024, 1, 5)}, "history_from"),
+        ({"history_from": date(2024, 3, 1)}, "history_from"),
+        ({"availability": (AvailabilityReport("nobody", date(2024, 1, 1)),)}, "unknown subscriptions"),
+    ],
+)
+def test_contradictory_input_is_refused_and_nothing_is_billed(given: dict[str, object], message: str) -> None:
+    with pytest.raises(InvalidBillingInputError, match=message):
+        invoice(ACME, date(2024, 2, 1), S1, **given)
+
+
+def test_lines_from_a_later_period_or_another_currency_are_refused() -> None:
+    march = invoice(ACME, date(2024, 3, 1), S1, history_from=date(2024, 1, 1))
+    with pytest.raises(InvalidBillingInputError, match="bill periods in order"):
+        invoice(ACME, date(2024, 2, 1), S1, billed=march.lines)
+    dollars = Account("usd", "USD", ACME.cycle)
+    with pytest.raises(InvalidBillingInputError, match="another currency"):
+        invoice(dollars, date(2024, 2, 1), S1)
+    with pytest.raises(InvalidBillingInputError, match="not a period of this bill cycle"):
+        assemble_invoice(BillingInput(ACME, BillCycle(5, "Europe/Paris").period_containing(date(2024, 2, 10))))
