@@ -26,6 +26,13 @@ class TrapCounts:
     informs_acknowledged: int
 
 
+def _by_reason(name: str, documentation: str, counts: Mapping[str, int]) -> CounterMetricFamily:
+    family = CounterMetricFamily(name, f"{documentation}, by reason", labels=["reason"])
+    for reason, value in counts.items():
+        family.add_metric([reason], value)
+    return family
+
+
 class _TrapCollector(Collector):
     def __init__(self, source: Callable[[], TrapCounts]) -> None:
         self._source = source
@@ -33,20 +40,12 @@ class _TrapCollector(Collector):
     def collect(self) -> Iterator[Metric]:
         counts = self._source()
         yield CounterMetricFamily("oss_agent_trap_datagrams", "Datagrams received on the trap port", counts.datagrams)
-        refused = CounterMetricFamily(
-            "oss_agent_trap_datagrams_refused", "Datagrams dropped before becoming notifications, by reason",
-            labels=["reason"],
+        yield _by_reason(
+            "oss_agent_trap_datagrams_refused", "Datagrams dropped before becoming notifications", counts.refused
         )
-        for reason, value in counts.refused.items():
-            refused.add_metric([reason], value)
-        yield refused
-        dropped = CounterMetricFamily(
-            "oss_agent_trap_notifications_dropped", "Notifications received but not applied, by reason",
-            labels=["reason"],
+        yield _by_reason(
+            "oss_agent_trap_notifications_dropped", "Notifications received but not applied", counts.dropped
         )
-        for reason, value in counts.dropped.items():
-            dropped.add_metric([reason], value)
-        yield dropped
         yield CounterMetricFamily(
             "oss_agent_trap_internal_errors", "Datagrams a receiving stage failed on (a bug)", counts.internal_errors
         )

@@ -8,7 +8,7 @@ from pathlib import Path
 
 from adapters.snmp import mib
 from adapters.snmp.traps import Notification, TrapReceiver
-from oss_agent.config import AgentSettings, load_inventory
+from oss_agent.config import AgentSettings, Inventory, load_inventory
 from oss_agent.entrypoints.daemon import trap_receiver
 
 INVENTORY = """\
@@ -36,11 +36,15 @@ async def send(command: str) -> None:
     assert process.returncode == 0, err.decode() if err else ""
 
 
-def test_v3_traps_are_accepted_from_the_engine_the_inventory_names(tmp_path: Path) -> None:
+def configured(tmp_path: Path) -> tuple[Inventory, AgentSettings]:
     (tmp_path / "inventory.yaml").write_text(INVENTORY)
     inventory = load_inventory(tmp_path / "inventory.yaml", SECRETS)
+    return inventory, AgentSettings(data_dir=tmp_path, trap_host="127.0.0.1", trap_port=free_udp_port())
+
+
+def test_v3_traps_are_accepted_from_the_engine_the_inventory_names(tmp_path: Path) -> None:
+    inventory, settings = configured(tmp_path)
     targets = {name: inventory.target(name) for name in ("r1", "r2")}
-    settings = AgentSettings(data_dir=tmp_path, trap_host="127.0.0.1", trap_port=free_udp_port())
 
     async def scenario() -> tuple[Notification, TrapReceiver]:
         receiver = trap_receiver(settings, targets)
@@ -65,9 +69,7 @@ def test_v3_traps_are_accepted_from_the_engine_the_inventory_names(tmp_path: Pat
 
 
 def test_a_v3_inform_needs_no_engine_id(tmp_path: Path) -> None:
-    (tmp_path / "inventory.yaml").write_text(INVENTORY)
-    inventory = load_inventory(tmp_path / "inventory.yaml", SECRETS)
-    settings = AgentSettings(data_dir=tmp_path, trap_host="127.0.0.1", trap_port=free_udp_port())
+    inventory, settings = configured(tmp_path)
 
     async def scenario() -> Notification:
         receiver = trap_receiver(settings, {"r2": inventory.target("r2")})
@@ -85,9 +87,7 @@ def test_a_v3_inform_needs_no_engine_id(tmp_path: Path) -> None:
 def test_an_inventory_without_communities_accepts_no_v1_or_v2c_notification(tmp_path: Path) -> None:
     """Its devices speak v3 only: a v2c trap is refused whatever its community (it was accepted with
     any community), and nothing of it past the community is decoded."""
-    (tmp_path / "inventory.yaml").write_text(INVENTORY)
-    inventory = load_inventory(tmp_path / "inventory.yaml", SECRETS)
-    settings = AgentSettings(data_dir=tmp_path, trap_host="127.0.0.1", trap_port=free_udp_port())
+    inventory, settings = configured(tmp_path)
 
     async def scenario() -> TrapReceiver:
         receiver = trap_receiver(settings, {"r2": inventory.target("r2")})
