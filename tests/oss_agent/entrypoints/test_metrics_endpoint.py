@@ -7,6 +7,7 @@ import shlex
 import socket
 import subprocess
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 from prometheus_client.parser import text_string_to_metric_families
@@ -43,13 +44,13 @@ def samples(agent: AgentProcess) -> Samples:
     }
 
 
-def until(agent: AgentProcess, ready: str, check: object) -> Samples:
+def until(agent: AgentProcess, ready: str, check: Callable[[Samples], bool]) -> Samples:
     """``/metrics`` once ``check(samples)`` holds (within a generous deadline: a busy machine)."""
     deadline = time.monotonic() + 60
     while True:
         agent.alive()
         found = samples(agent)
-        if check(found):  # type: ignore[operator]
+        if check(found):
             return found
         assert time.monotonic() < deadline, f"{ready}: {found}"
         time.sleep(0.2)
