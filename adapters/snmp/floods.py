@@ -12,7 +12,7 @@ import random
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from adapters.snmp import ber, mib
+from adapters.snmp import ber, mib, v3msg
 
 _SYS_UPTIME_0 = (*mib.SYSTEM, 3, 0)
 _NULL = ber.encode_value(ber.TAG_NULL, None)
@@ -58,8 +58,8 @@ def v3_plaintext(engine_id: bytes, user: bytes, oid: bytes | None, reportable: b
         ber.TAG_SEQUENCE,
         ber.encode_integer(1)
         + ber.encode_integer(65507)
-        + ber.tlv(ber.TAG_OCTET_STRING, bytes((ber.FLAG_REPORTABLE if reportable else 0,)))
-        + ber.encode_integer(ber.SECURITY_MODEL_USM),
+        + ber.tlv(ber.TAG_OCTET_STRING, bytes((v3msg.FLAG_REPORTABLE if reportable else 0,)))
+        + ber.encode_integer(v3msg.SECURITY_MODEL_USM),
     )
     usm = ber.tlv(
         ber.TAG_SEQUENCE,

@@ -27,7 +27,7 @@ from collections.abc import AsyncIterator, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from adapters.snmp import ber, mib, usm
+from adapters.snmp import ber, mib, usm, v3msg
 from adapters.snmp.client import set_receive_buffer
 from adapters.snmp.session import USM_AUTH, USM_PRIV, from_pysnmp
 from adapters.snmp.v3gate import FAST, PYSNMP, V3Gate, V3TrapUser
@@ -161,7 +161,7 @@ class TrapReceiver:
         self._v3_users = list(v3_users)
         self._v3_gate = V3Gate(self._v3_users, v3_fast_path)
         self._v3_window = usm.TimeWindow()
-        self._v3_pending: tuple[ber.V3Message, usm.LocalUser] | None = None
+        self._v3_pending: tuple[v3msg.V3Message, usm.LocalUser] | None = None
         self._queue: asyncio.Queue[Notification] = asyncio.Queue(queue_size)
         self.stats = ReceiverStats()
         self._engine: Any = None
@@ -230,7 +230,7 @@ class TrapReceiver:
         if version != ber.VERSION_V3:
             return _FAST_PATH
         try:
-            message = ber.decode_v3(bytes(data))  # the header and USM parameters: no OID is decoded
+            message = v3msg.decode_v3(bytes(data))  # the header and USM parameters: no OID is decoded
         except ber.BerError:
             self.stats.refused["malformed"] += 1
             return _REFUSED
@@ -258,7 +258,7 @@ class TrapReceiver:
             return
         try:
             plain = usm.decrypt(user, message) if user.priv_key is not None else message.scoped
-            scoped = ber.decode_scoped_pdu(plain)
+            scoped = v3msg.decode_scoped_pdu(plain)
         except ber.BerError:
             self.stats.refused["malformed"] += 1
             return

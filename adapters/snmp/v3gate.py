@@ -3,7 +3,7 @@
 pysnmp decodes the whole of a v3 message, a plaintext scoped PDU with every OID in it included,
 before its USM authenticates anything, and then keeps garbage that only the cyclic collector frees:
 64 KB OIDs from anyone would cost the agent memory. So the gate judges each v3 message from its
-header and USM parameters alone (:func:`adapters.snmp.ber.decode_v3`, which decodes no OID) and,
+header and USM parameters alone (:func:`adapters.snmp.v3msg.decode_v3`, which decodes no OID) and,
 wherever it holds the user's keys, from its digest, before pysnmp or the fast path sees it:
 
 - A trap (not reportable) must come from an engine a user is configured for. Traps of users whose
@@ -24,13 +24,13 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Final
 
-from adapters.snmp import ber, usm
+from adapters.snmp import usm, v3msg
 from adapters.target import SnmpAccess
 
 FAST: Final = "fast"
 PYSNMP: Final = "pysnmp"
 PROBE_MAX_SCOPED: Final = 128  # an empty request with its context: about 20 bytes from net-snmp
-_LEVEL = ber.FLAG_AUTH | ber.FLAG_PRIV
+_LEVEL = v3msg.FLAG_AUTH | v3msg.FLAG_PRIV
 
 
 @dataclass(frozen=True, slots=True)
@@ -90,11 +90,11 @@ class V3Gate:
             local = usm.localize(access, engine_id, self._masters)
             self._informs[local.name] = local
 
-    def judge(self, message: ber.V3Message, data: bytes) -> Verdict:
+    def judge(self, message: v3msg.V3Message, data: bytes) -> Verdict:
         """The path for ``message`` (``data`` its bytes, for the digest), or the refusal reason."""
-        if message.security_model != ber.SECURITY_MODEL_USM:
+        if message.security_model != v3msg.SECURITY_MODEL_USM:
             return Verdict(None, "malformed")  # not a USM message: no security model here reads it
-        reportable = bool(message.flags & ber.FLAG_REPORTABLE)
+        reportable = bool(message.flags & v3msg.FLAG_REPORTABLE)
         engine, level = message.engine_id, message.flags & _LEVEL
         if not engine:
             if reportable and not level and not message.user and len(message.scoped) <= PROBE_MAX_SCOPED:

@@ -26,7 +26,7 @@ from pathlib import Path
 import httpx
 from prometheus_client.parser import text_string_to_metric_families
 
-from adapters.snmp import ber
+from adapters.snmp import v3msg
 from adapters.snmp.floods import Flood, discovery_probe, floods
 from oss_agent.errors import OssAgentError
 
@@ -81,7 +81,7 @@ class AgentProcess:
         with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as sock:
             sock.settimeout(5)
             sock.sendto(discovery_probe(), ("127.0.0.1", self.trap_port))
-            return ber.decode_v3(sock.recv(65535)).engine_id
+            return v3msg.decode_v3(sock.recv(65535)).engine_id
 
     def metrics(self) -> str:
         return self.api.get("/metrics").raise_for_status().text

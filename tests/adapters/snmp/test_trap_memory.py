@@ -18,7 +18,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from adapters.snmp import ber, floods
+from adapters.snmp import floods, v3msg
 
 CHILD = """
 import asyncio, json, sys
@@ -90,7 +90,7 @@ def engine_id(port: int) -> bytes:
     with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as sock:
         sock.settimeout(10)
         sock.sendto(floods.discovery_probe(), ("127.0.0.1", port))
-        return ber.decode_v3(sock.recv(65535)).engine_id
+        return v3msg.decode_v3(sock.recv(65535)).engine_id
 
 
 def test_floods_without_the_community_or_a_key_leave_the_receivers_memory_flat(child: Child) -> None:

@@ -9,7 +9,7 @@ from collections.abc import AsyncIterator
 
 import pytest
 
-from adapters.snmp import ber, floods, mib
+from adapters.snmp import ber, floods, mib, v3msg
 from adapters.snmp.traps import Notification, TrapReceiver, V3TrapUser
 from adapters.target import Secret, SnmpAccess
 
@@ -348,7 +348,7 @@ def test_v3_messages_are_judged_before_pysnmp_decodes_them() -> None:
         try:
             in_pkts = r._engine.get_mib_builder().import_symbols("__SNMPv2-MIB", "snmpInPkts")[0]
             sock.sendto(floods.discovery_probe(), ("127.0.0.1", r.bound_port))
-            engine_id = ber.decode_v3(await asyncio.to_thread(sock.recv, 65535)).engine_id  # pysnmp answers
+            engine_id = v3msg.decode_v3(await asyncio.to_thread(sock.recv, 65535)).engine_id  # pysnmp answers
             handled = int(in_pkts.syntax)
             big = floods.raw_oid(bytes(60_000))
             refused = [
