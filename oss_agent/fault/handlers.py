@@ -159,10 +159,10 @@ def _apply_or_split(batch: Sequence[FaultSignal], uow: SqlAlchemyUnitOfWork, res
             return
         signal, said = batch[0], str(exc).splitlines()
         error = f"{signal.kind} from {signal.device}: {type(exc).__name__}: {said[0][:300] if said else ''}"
-        logger.warning("a fault signal could not be stored and was dropped alone (%s)", error)
         result.dropped += 1
-        if len(result.errors) < _ERRORS_KEPT:
+        if len(result.errors) < _ERRORS_KEPT:  # a batch of bad signals is not thousands of log lines
             result.errors.append(error)
+            logger.warning("a fault signal could not be stored and was dropped alone (%s)", error)
 
 
 def _apply(batch: Sequence[FaultSignal], uow: SqlAlchemyUnitOfWork) -> BatchResult:

@@ -60,8 +60,10 @@ class PipelineStats:
     errors: list[str] = field(default_factory=list)  # the first ones, for the operator
 
     def error(self, text: str) -> None:
+        """Keep and log the first ones (a flood of bad notifications is not a flood of log lines)."""
         if len(self.errors) < _ERRORS_KEPT:
             self.errors.append(text)
+            logger.warning("%s", text)
 
 
 class FaultPipeline:
@@ -112,9 +114,8 @@ class FaultPipeline:
                 )
             except Exception as exc:  # an absurd notification: dropped alone
                 self.stats.unprocessable += 1
-                said = f"a {note.version} notification from {note.source}: {type(exc).__name__}: {str(exc)[:300]}"
-                self.stats.error(said)
-                logger.warning("not classified, dropped alone: %s", said)
+                exc_said = f"{type(exc).__name__}: {str(exc)[:300]}"
+                self.stats.error(f"a {note.version} notification from {note.source} not classified: {exc_said}")
         report = await self.bus.handle(ProcessFaultSignals(tuple(found)))
         result = report.result
         self.stats.notifications += len(batch)
@@ -123,8 +124,7 @@ class FaultPipeline:
         self.stats.alarms_updated += result.updated
         self.stats.alarms_cleared += result.cleared
         self.stats.unprocessable += result.dropped
-        for error in result.errors:
-            self.stats.error(error)
+        self.stats.errors += result.errors[: _ERRORS_KEPT - len(self.stats.errors)]  # logged by the handler
         if self.metrics is not None:
             self.metrics.notifications.inc(len(batch))
 

@@ -103,7 +103,7 @@ def test_a_notification_that_cannot_be_classified_is_dropped_alone(agent: Agent)
     asyncio.run(pipeline.process([note(mib.LINK_DOWN, 1), note(ABSURD, 7), note(mib.LINK_DOWN, 2)]))
     assert active_keys(agent) == {"pe9:eth1|linkDown", "pe9:eth2|linkDown"}
     assert pipeline.stats.unprocessable == 1 and events(agent) == 2
-    assert pipeline.stats.errors[0].startswith("a v3 notification from 198.51.100.9: ValueError:")
+    assert pipeline.stats.errors[0].startswith("a v3 notification from 198.51.100.9 not classified: ValueError:")
     assert pipeline.counts().dropped["unprocessable"] == 1
 
 
