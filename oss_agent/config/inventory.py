@@ -7,10 +7,11 @@ Every problem is reported with the file, the line and the field, and nothing is 
 
 from __future__ import annotations
 
+import contextlib
 import ipaddress
 import re
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
@@ -19,7 +20,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from adapters import DeviceTarget, NetconfAccess, Platform, Secret, SnmpAccess, SshAccess
 from adapters.target import AuthProtocol, PrivProtocol
 from oss_agent.config.secrets import SecretRef, SecretResolutionError
-from oss_agent.config.yamlsrc import LocatedYaml, PathKey, load_located
+from oss_agent.config.yamlsrc import LocatedYaml, PathKey, format_path, load_located
 from oss_agent.errors import ConfigError, ConfigProblem
 
 _HOSTNAME = re.compile(
@@ -122,6 +123,9 @@ class DeviceConfig(_Strict):
                     yield f"{section}.{key}", value
 
 
+SECTIONS: dict[str, type[BaseModel]] = {"snmp": SnmpConfig, "ssh": SshConfig, "netconf": NetconfConfig}
+
+
 @dataclass(frozen=True, slots=True)
 class Inventory:
     """A validated inventory whose every secret reference resolved when it was loaded."""
@@ -129,15 +133,17 @@ class Inventory:
     source: str
     devices: tuple[DeviceConfig, ...]
     secrets: Mapping[SecretRef, Secret]
+    by_name: Mapping[str, DeviceConfig] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        # a lookup per device over tens of thousands of devices must not be a scan each
+        object.__setattr__(self, "by_name", {d.name: d for d in self.devices})
 
     def names(self) -> list[str]:
         return [d.name for d in self.devices]
 
     def get(self, name: str) -> DeviceConfig:
-        for device in self.devices:
-            if device.name == name:
-                return device
-        raise KeyError(name)
+        return self.by_name[name]
 
     def target(self, name: str) -> DeviceTarget:
         """What a driver needs for ``name``, secrets resolved."""
@@ -198,14 +204,29 @@ def _message(error: Mapping[str, Any]) -> str:
 
 
 class _Loader:
+    """One inventory file to devices. Problems are collected (every one is reported, not just the
+    first) and located in the file together at the end: a good file never pays for line numbers."""
+
     def __init__(self, doc: LocatedYaml, environ: Mapping[str, str] | None) -> None:
         self.doc = doc
         self.environ = environ
-        self.problems: list[ConfigProblem] = []
+        # (where, message, where the thing it clashes with was first written)
+        self.found: list[tuple[PathKey, str, PathKey | None]] = []
         self.groups_of: dict[int, list[str]] = {}
+        # defaults + groups, merged once per distinct list of groups, with its sections validated once
+        self.bases: dict[tuple[str, ...], tuple[dict[str, Any], dict[str, Any]]] = {}
 
-    def fail(self, path: PathKey, message: str) -> None:
-        self.problems.append(self.doc.problem(path, message))
+    def fail(self, path: PathKey, message: str, first: PathKey | None = None) -> None:
+        self.found.append((path, message, first))
+
+    def error(self) -> ConfigError:
+        refs = [first for _, _, first in self.found if first is not None]
+        lines = self.doc.lines([*(path for path, _, _ in self.found), *refs])
+        problems = []
+        for path, message, first in self.found:
+            text = message if first is None else f"{message} (first defined at line {lines[first]})"
+            problems.append(ConfigProblem(self.doc.source, format_path(path), text, lines[path]))
+        return ConfigError(problems)
 
     def mapping(self, value: Any, path: PathKey) -> dict[str, Any] | None:
         if value is None:
@@ -219,30 +240,49 @@ class _Loader:
         data = self.doc.data
         if not isinstance(data, dict):
             self.fail((), "an inventory must be a mapping with a 'devices' list")
-            raise ConfigError(self.problems)
-        for key in sorted(set(data) - TOP_LEVEL_KEYS):
+            raise self.error()
+        for key in sorted(set(data) - TOP_LEVEL_KEYS, key=str):
             self.fail((key,), f"unknown top-level key; expected one of {sorted(TOP_LEVEL_KEYS)}")
         defaults = self.mapping(data.get("defaults"), ("defaults",)) or {}
         groups = self.mapping(data.get("groups"), ("groups",)) or {}
         raw_devices = data.get("devices")
         if not isinstance(raw_devices, list):
             self.fail(("devices",), "missing required list of devices")
-            raise ConfigError(self.problems)
+            raise self.error()
         devices = self.devices(raw_devices, defaults, groups)
         secrets = self.resolve(devices)
-        if self.problems:
-            raise ConfigError(self.problems)
+        if self.found:
+            raise self.error()
         return Inventory(self.doc.source, tuple(d for _, d in devices), secrets)
 
-    def origin(self, index: int, member_of: list[str], field: PathKey) -> PathKey:
+    def origin(self, index: int, member_of: list[str], attribute: PathKey) -> PathKey:
         """Where a merged value was written: the device itself, its last group that sets it, or defaults."""
-        candidates: list[PathKey] = [("devices", index, *field)]
-        candidates += [("groups", group, *field) for group in reversed(member_of)]
-        candidates.append(("defaults", *field))
+        candidates: list[PathKey] = [("devices", index, *attribute)]
+        candidates += [("groups", group, *attribute) for group in reversed(member_of)]
+        candidates.append(("defaults", *attribute))
         for candidate in candidates:
-            if candidate in self.doc.marks:
+            if self.doc.has(candidate):
                 return candidate
-        return ("devices", index, *field)
+        return ("devices", index, *attribute)
+
+    def base(
+        self, member_of: tuple[str, ...], defaults: dict[str, Any], groups: dict[str, Any]
+    ) -> tuple[dict[str, Any], dict[str, Any]]:
+        """Defaults and the groups, merged, and each access section of that merge validated (or not:
+        a section that fails is left to each device's validation, which reports it where it applies)."""
+        cached = self.bases.get(member_of)
+        if cached is None:
+            merged = dict(defaults)
+            for group in member_of:
+                merged = _merge(merged, groups[group] or {})
+            sections: dict[str, Any] = {}
+            for name, model in SECTIONS.items():
+                value = merged.get(name)
+                if isinstance(value, Mapping):
+                    with contextlib.suppress(ValidationError):
+                        sections[name] = model.model_validate(value)
+            cached = self.bases[member_of] = (merged, sections)
+        return cached
 
     def devices(
         self, raw_devices: list[Any], defaults: dict[str, Any], groups: dict[str, Any]
@@ -254,17 +294,21 @@ class _Loader:
             entry = self.mapping(raw, path)
             if entry is None:
                 continue
-            merged = dict(defaults)
             member_of = entry.get("groups", [])
             if not isinstance(member_of, list):
                 self.fail((*path, "groups"), "must be a list of group names")
                 member_of = []
+            known = []
             for group in member_of:
-                if group not in groups:
+                if isinstance(group, str) and group in groups:
+                    known.append(group)
+                else:
                     self.fail((*path, "groups"), f"unknown group {group!r}")
-                    continue
-                merged = _merge(merged, groups[group] or {})
-            merged = _merge(merged, {k: v for k, v in entry.items() if k != "groups"})
+            base, sections = self.base(tuple(known), defaults, groups)
+            merged = _merge(base, {k: v for k, v in entry.items() if k != "groups"})
+            for name, validated in sections.items():
+                if name not in entry:  # as the defaults and groups wrote it: validated once for all
+                    merged[name] = validated
             try:
                 device = DeviceConfig(**merged)
             except ValidationError as exc:
@@ -275,12 +319,12 @@ class _Loader:
             if device.name in first_seen:
                 self.fail(
                     (*path, "name"),
-                    f"duplicate device name {device.name!r} "
-                    f"(first defined at line {self.doc.line(('devices', first_seen[device.name]))})",
+                    f"duplicate device name {device.name!r}",
+                    ("devices", first_seen[device.name]),
                 )
                 continue
             first_seen[device.name] = index
-            self.groups_of[index] = [g for g in member_of if g in groups]
+            self.groups_of[index] = known
             out.append((index, device))
         return out
 
@@ -306,10 +350,15 @@ class _Loader:
 
 def load_inventory(path: Path, environ: Mapping[str, str] | None = None) -> Inventory:
     """Load, validate and resolve an inventory file, or raise :class:`ConfigError` listing every problem."""
-    return _Loader(load_located(path), environ).load()
+    return inventory_from(load_located(path), environ)
 
 
-def is_inventory_document(path: Path) -> bool:
-    """Tell an inventory from a settings file by its shape (a top-level ``devices`` key)."""
-    data = load_located(path).data
-    return isinstance(data, dict) and "devices" in data
+def inventory_from(doc: LocatedYaml, environ: Mapping[str, str] | None = None) -> Inventory:
+    """:func:`load_inventory` of a file already read."""
+    return _Loader(doc, environ).load()
+
+
+def looks_like_inventory(data: Any) -> bool:
+    """A guess from the shape alone (a top-level ``devices``, ``defaults`` or ``groups``), for a file
+    whose role nothing else tells."""
+    return isinstance(data, dict) and bool(set(data) & TOP_LEVEL_KEYS)

@@ -19,6 +19,7 @@ from oss_agent.domain.events import (
     AlarmCorrelated,
     AlarmRaised,
     AlarmUnacknowledged,
+    AlarmUncorrelated,
     AlarmUpdated,
     Event,
 )
@@ -170,3 +171,26 @@ class Alarm:
         # an alarm raised in this same change is published once, already showing its root
         if not any(isinstance(e, AlarmRaised) for e in self.events):
             self.events.append(AlarmCorrelated(self.id, root.id))
+
+    def unmark_symptom_of(self, root: Alarm) -> bool:
+        """No longer a symptom of ``root``; False (nothing changed) if it was not one of its symptoms."""
+        if self.root_cause_id != root.id:
+            return False
+        self.root_cause_id = None
+        self.events.append(AlarmUncorrelated(self.id, root.id))
+        return True
+
+
+def group_under(root: Alarm, symptoms: list[Alarm], roots_of_others: set[str]) -> None:
+    """Make ``symptoms`` symptoms of ``root`` (TMF642 groupAlarms), keeping correlation one level deep,
+    as the correlator makes it: the root is no symptom itself and no symptom is the root of others
+    (so no cycle can form). Checked for all before any changes: all or nothing."""
+    if root.root_cause_id is not None:
+        raise InvalidTransitionError(f"alarm {root.id} is itself a symptom of {root.root_cause_id}")
+    for alarm in symptoms:
+        if alarm.id == root.id:
+            raise InvalidTransitionError("an alarm cannot be its own root cause")
+        if alarm.id in roots_of_others:
+            raise InvalidTransitionError(f"alarm {alarm.id} is the root cause of other alarms; ungroup them first")
+    for alarm in symptoms:
+        alarm.mark_symptom_of(root)

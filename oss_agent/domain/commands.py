@@ -126,6 +126,22 @@ class ClearAlarmsById(Command):
 
 
 @dataclass(frozen=True, slots=True)
+class GroupAlarms(Command):
+    """Correlate alarms under a root cause (TMF642 groupAlarms): all of them or none."""
+
+    root_id: str
+    alarm_ids: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class UngroupAlarms(Command):
+    """Uncorrelate alarms from their root cause (TMF642 unGroupAlarms); others are left alone."""
+
+    root_id: str
+    alarm_ids: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
 class CommentAlarms(Command):
     alarm_ids: tuple[str, ...]
     author: str

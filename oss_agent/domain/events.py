@@ -197,3 +197,11 @@ class AlarmCorrelated(Event):
 
     alarm_id: str
     root_alarm_id: str
+
+
+@dataclass(frozen=True, slots=True)
+class AlarmUncorrelated(Event):
+    """An alarm is no longer a symptom of ``root_alarm_id`` (an operator ungrouped it)."""
+
+    alarm_id: str
+    root_alarm_id: str

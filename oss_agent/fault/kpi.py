@@ -84,6 +84,11 @@ def covered(intervals: Iterable[tuple[datetime, datetime | None]], start: dateti
     return total
 
 
+# The KPI window, in days: from 86.4 s (shorter windows say nothing and rounding makes them empty) to ten years.
+MIN_WINDOW_DAYS = 0.001
+MAX_WINDOW_DAYS = 3660.0
+
+
 def availability(
     records: Sequence[AlarmRecord],
     start: datetime,

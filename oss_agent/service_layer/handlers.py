@@ -12,7 +12,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from oss_agent.domain import commands, events
-from oss_agent.domain.alarm import Alarm
+from oss_agent.domain.alarm import Alarm, group_under
 from oss_agent.domain.discovery import DISCOVERED_TAG
 from oss_agent.domain.errors import NotFoundError
 from oss_agent.domain.model import Device
@@ -129,6 +129,25 @@ async def clear_alarms_by_id(cmd: commands.ClearAlarmsById, uow: UnitOfWork) -> 
         return [a.id for a in alarms]
 
 
+async def group_alarms(cmd: commands.GroupAlarms, uow: UnitOfWork) -> list[str]:
+    """The ids now symptoms of the root (every one named, or an error and no change)."""
+    with uow:
+        (root,) = _alarms_by_id(uow, (cmd.root_id,))
+        alarms = _alarms_by_id(uow, cmd.alarm_ids)
+        group_under(root, alarms, uow.alarms.roots_among(cmd.alarm_ids))
+        uow.commit()
+        return [a.id for a in alarms]
+
+
+async def ungroup_alarms(cmd: commands.UngroupAlarms, uow: UnitOfWork) -> list[str]:
+    """The ids that were symptoms of the root and are no longer."""
+    with uow:
+        (root,) = _alarms_by_id(uow, (cmd.root_id,))
+        changed = [a.id for a in _alarms_by_id(uow, cmd.alarm_ids) if a.unmark_symptom_of(root)]
+        uow.commit()
+        return changed
+
+
 async def comment_alarms(cmd: commands.CommentAlarms, uow: UnitOfWork) -> list[str]:
     with uow:
         alarms = _alarms_by_id(uow, cmd.alarm_ids)
@@ -178,6 +197,8 @@ COMMAND_HANDLERS: dict[type[commands.Command], Callable[..., Awaitable[Any]]] = 
     commands.UnacknowledgeAlarms: unacknowledge_alarms,
     commands.ClearAlarmsById: clear_alarms_by_id,
     commands.CommentAlarms: comment_alarms,
+    commands.GroupAlarms: group_alarms,
+    commands.UngroupAlarms: ungroup_alarms,
     **discovery_handlers.COMMAND_HANDLERS,
 }
 

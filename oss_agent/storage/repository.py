@@ -204,6 +204,11 @@ class AlarmRepository(_Tracking[Alarm, AlarmRow]):
         query = select(func.count()).where(AlarmRow.reduction_key == reduction_key, AlarmRow.raised_at >= since)
         return int(self.session.scalar(query) or 0)
 
+    def roots_among(self, alarm_ids: Iterable[str]) -> set[str]:
+        """Which of these alarms are the root cause of some other alarm."""
+        query = select(AlarmRow.root_cause_id).where(AlarmRow.root_cause_id.in_(set(alarm_ids))).distinct()
+        return {root for root in self.session.scalars(query) if root is not None}
+
     def list(self, *, active_only: bool = False, limit: int = 1000) -> list[Alarm]:
         query = select(AlarmRow).order_by(AlarmRow.raised_at.desc()).limit(limit)
         if active_only:

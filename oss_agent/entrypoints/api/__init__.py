@@ -10,7 +10,7 @@ from __future__ import annotations
 from fastapi import Depends, FastAPI
 
 from oss_agent.bootstrap import Agent
-from oss_agent.entrypoints.api import fault_kpi, perf, tmf, tmf639, tmf642, tmf642_hub
+from oss_agent.entrypoints.api import docs, fault_kpi, openapi, perf, tmf, tmf639, tmf642, tmf642_hub
 from oss_agent.storage.engine import make_session_factory
 
 
@@ -20,7 +20,9 @@ def create_app(agent: Agent) -> FastAPI:
     app = FastAPI(
         title="oss-agent",
         summary="Network OSS agent: TM Forum Open APIs",
-        dependencies=[Depends(tmf.bearer_check(token))],
+        docs_url=None,  # served from the package instead of a CDN: entrypoints.api.docs
+        redoc_url=None,
+        dependencies=[Depends(tmf.bearer_check(token)), Depends(tmf.known_parameters)],
     )
     app.state.agent = agent
     # Each request reads in its own session: the bus's unit of work belongs to the event loop's writers.
@@ -31,4 +33,6 @@ def create_app(agent: Agent) -> FastAPI:
     app.include_router(tmf642.router)
     app.include_router(tmf642_hub.router)
     app.include_router(fault_kpi.router)
+    docs.install(app)
+    app.openapi = lambda: openapi.document(app, token_required=token is not None)  # type: ignore[method-assign]
     return app

@@ -7,7 +7,7 @@ from typing import Any
 
 from fastapi import APIRouter, Query, Request
 
-from oss_agent.fault.kpi import Kpis, compute_kpis
+from oss_agent.fault.kpi import MAX_WINDOW_DAYS, MIN_WINDOW_DAYS, Kpis, compute_kpis
 
 router = APIRouter(prefix="/fault/v1", tags=["fault KPIs"])
 
@@ -32,7 +32,10 @@ def kpis_json(k: Kpis) -> dict[str, Any]:
 
 @router.get("/kpis", summary="MTTR and availability over the last N days")
 def kpis(
-    request: Request, days: float = Query(7.0, gt=0, le=3660, description="window length in days")
+    request: Request,
+    days: float = Query(
+        7.0, ge=MIN_WINDOW_DAYS, le=MAX_WINDOW_DAYS, allow_inf_nan=False, description="window length in days"
+    ),
 ) -> dict[str, Any]:
     end = datetime.now(UTC)
     return kpis_json(compute_kpis(request.app.state.session_factory, end - timedelta(days=days), end))

@@ -8,14 +8,19 @@ compared in constant time and never logged or echoed.
 from __future__ import annotations
 
 import logging
+import math
+import operator
 import secrets
-from collections.abc import Sequence
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any
 
-from fastapi import FastAPI, HTTPException, Request, Response
+from fastapi import FastAPI, HTTPException, Query, Request, Response
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.routing import Match
 
 logger = logging.getLogger(__name__)
 
@@ -29,14 +34,22 @@ REASONS = {
     500: "Internal Server Error",
 }
 PAGING_PARAMS = frozenset({"fields", "offset", "limit"})
+# the paging parameters every TMF list takes (TMF630), as FastAPI parameters
+FIELDS: Any = Query(None, description="Comma-separated properties to be provided in response")
+OFFSET: Any = Query(0, ge=0, description="Requested index for start of resources to be provided in response")
+LIMIT: Any = Query(None, ge=1, description="Requested number of resources to be provided in response")
+CHALLENGE = {"WWW-Authenticate": 'Bearer realm="oss-agent"'}
+INVALID_TOKEN = {"WWW-Authenticate": 'Bearer realm="oss-agent", error="invalid_token"'}
 ALWAYS_SELECTED = ("id", "href", "@type")
 
 
 class TmfError(HTTPException):
     """An error answered in TMF's Error shape."""
 
-    def __init__(self, status: int, message: str, *, code: str | None = None) -> None:
-        super().__init__(status_code=status, detail=message)
+    def __init__(
+        self, status: int, message: str, *, code: str | None = None, headers: dict[str, str] | None = None
+    ) -> None:
+        super().__init__(status_code=status, detail=message, headers=headers)
         self.code = code or str(status)
 
 
@@ -54,6 +67,8 @@ def install_error_handlers(app: FastAPI) -> None:
     async def http_error(request: Request, exc: Exception) -> JSONResponse:
         assert isinstance(exc, StarletteHTTPException)
         headers = dict(exc.headers or {})
+        if exc.status_code == 405:  # Starlette names the methods of the first route matching the path only
+            headers["Allow"] = ", ".join(allowed_methods(request))
         message = str(exc.detail) if exc.detail else REASONS.get(exc.status_code, "Error")
         return JSONResponse(
             error_body(exc.status_code, message, getattr(exc, "code", None)), exc.status_code, headers=headers
@@ -73,8 +88,39 @@ def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(Exception, unexpected)
 
 
+async def known_parameters(request: Request) -> None:
+    """Refuse a query parameter the route does not declare (a typo would otherwise be silently ignored).
+    TMF list routes declare their filters (``openapi_extra``) and check them themselves, by type."""
+    route = request.scope.get("route")
+    dependant = getattr(route, "dependant", None)
+    if dependant is None or (getattr(route, "openapi_extra", None) or {}).get("parameters"):
+        return
+    declared = {p.alias for p in dependant.query_params} | {
+        p.alias for sub in dependant.dependencies for p in sub.query_params
+    }
+    unknown = sorted(set(request.query_params) - declared)
+    if unknown:
+        raise TmfError(
+            400,
+            f"unknown query parameter(s) {', '.join(map(repr, unknown))}; "
+            f"known: {', '.join(sorted(declared)) or 'none'}",
+        )
+
+
+def allowed_methods(request: Request) -> list[str]:
+    """Every method some route serves at this request's path (asked of the router, method by method,
+    since included routers are routes of their own)."""
+    allowed = []
+    for method in ("DELETE", "GET", "PATCH", "POST", "PUT"):
+        scope = {**request.scope, "method": method}
+        if any(route.matches(scope)[0] is Match.FULL for route in request.app.router.routes):
+            allowed.append(method)
+    return sorted([*allowed, "HEAD"] if "GET" in allowed else allowed)
+
+
 def bearer_check(token: str | None) -> Any:
-    """A dependency that enforces ``Authorization: Bearer <token>`` when a token is configured."""
+    """A dependency that enforces ``Authorization: Bearer <token>`` when a token is configured; a refusal
+    says how to authenticate (RFC 6750: ``WWW-Authenticate: Bearer``, ``error="invalid_token"`` for a wrong one)."""
     expected = token.encode() if token else None
 
     async def check(request: Request) -> None:
@@ -82,8 +128,10 @@ def bearer_check(token: str | None) -> Any:
             return
         header = request.headers.get("authorization", "")
         scheme, _, given = header.partition(" ")
-        if scheme.lower() != "bearer" or not secrets.compare_digest(given.strip().encode(), expected):
-            raise TmfError(401, "a valid bearer token is required (Authorization: Bearer <token>)")
+        if scheme.lower() != "bearer" or not given.strip():
+            raise TmfError(401, "a bearer token is required (Authorization: Bearer <token>)", headers=CHALLENGE)
+        if not secrets.compare_digest(given.strip().encode(), expected):
+            raise TmfError(401, "the bearer token is not valid", headers=INVALID_TOKEN)
 
     return check
 
@@ -119,17 +167,136 @@ def _lookup(item: Any, path: str) -> list[Any]:
     return flat
 
 
-def matches(item: dict[str, Any], filters: dict[str, str]) -> bool:
-    """Attribute filtering: ``name=pe1``, ``resourceSpecification.name=networkInterface``; ``a,b`` means either."""
-    for path, wanted in filters.items():
-        options = {w.strip() for w in wanted.split(",")}
-        if not any((str(v).lower() if isinstance(v, bool) else str(v)) in options for v in _lookup(item, path)):
-            return False
-    return True
+# --- attribute filtering (TMF630) -----------------------------------------------------------------
+
+OPERATORS: dict[str, Callable[[Any, Any], bool]] = {
+    "gt": operator.gt,
+    "gte": operator.ge,
+    "lt": operator.lt,
+    "lte": operator.le,
+}
 
 
-def filters_from(request: Request) -> dict[str, str]:
-    return {k: v for k, v in request.query_params.items() if k not in PAGING_PARAMS}
+def _number(text: str) -> float:
+    value = float(text)
+    if not math.isfinite(value):
+        raise ValueError("not a finite number")
+    return value
+
+
+def _instant(text: str) -> datetime:
+    """ISO 8601; a date alone is its midnight and a time without a zone is UTC (values are stored in UTC)."""
+    parsed = datetime.fromisoformat(text.strip())
+    return parsed.replace(tzinfo=UTC) if parsed.tzinfo is None else parsed
+
+
+def _boolean(text: str) -> bool:
+    if text.lower() not in ("true", "false"):
+        raise ValueError("not true or false")
+    return text.lower() == "true"
+
+
+_PARSE: dict[str, Callable[[str], Any]] = {"string": str, "number": _number, "date": _instant, "boolean": _boolean}
+
+
+@dataclass(frozen=True)
+class Condition:
+    path: str
+    kind: str  # string, number, date, boolean
+    op: str | None  # None: equal to one of ``values``
+    values: tuple[Any, ...]
+
+    def holds(self, item: dict[str, Any]) -> bool:
+        for raw in _lookup(item, self.path):
+            if isinstance(raw, dict | list):
+                continue
+            try:
+                value = _PARSE[self.kind](str(raw).lower() if isinstance(raw, bool) else str(raw))
+            except ValueError:
+                continue
+            if self.op is None and value in self.values:
+                return True
+            if self.op is not None and OPERATORS[self.op](value, self.values[0]):
+                return True
+        return False
+
+
+@dataclass(frozen=True)
+class Filterable:
+    """The attributes a TMF list answers filters on, by type. TMF630: ``attr=a,b`` is equality with any
+    of the values, for every type; ``attr.gt``, ``.gte``, ``.lt`` and ``.lte`` compare numbers and dates.
+    A filter on anything else, or a value that does not parse, is a 400 naming the parameter: never an
+    empty answer that looks like "nothing matched"."""
+
+    strings: frozenset[str] = frozenset()
+    numbers: frozenset[str] = frozenset()
+    dates: frozenset[str] = frozenset()
+    booleans: frozenset[str] = frozenset()
+
+    def kind(self, path: str) -> str | None:
+        for kind, paths in (
+            ("string", self.strings),
+            ("number", self.numbers),
+            ("date", self.dates),
+            ("boolean", self.booleans),
+        ):
+            if path in paths:
+                return kind
+        return None
+
+    def condition(self, name: str, text: str) -> Condition:
+        path, op = name, None
+        head, _, tail = name.rpartition(".")
+        if tail in OPERATORS and head:
+            path, op = head, tail
+        kind = self.kind(path)
+        if kind is None:
+            raise TmfError(400, f"cannot filter on {name!r}: not an attribute of these resources ({self.summary()})")
+        if op is not None and kind not in ("number", "date"):
+            raise TmfError(400, f"{name!r}: .{op} compares numbers and dates; {path} is a {kind}")
+        texts = [text] if op is not None else [t.strip() for t in text.split(",")]
+        try:
+            values = tuple(_PARSE[kind](t) for t in texts)
+        except ValueError as exc:
+            raise TmfError(400, f"{name}={text!r}: not a {kind} ({exc})") from exc
+        return Condition(path, kind, op, values)
+
+    def conditions(self, query: Iterable[tuple[str, str]]) -> list[Condition]:
+        return [self.condition(name, text) for name, text in query if name not in PAGING_PARAMS]
+
+    def summary(self) -> str:
+        ordered = sorted(self.numbers | self.dates)
+        return f"filterable: {', '.join(sorted(self.all()))}; .gt/.gte/.lt/.lte on {', '.join(ordered) or 'none'}"
+
+    def all(self) -> frozenset[str]:
+        return self.strings | self.numbers | self.dates | self.booleans
+
+    def parameters(self) -> list[dict[str, Any]]:
+        """The filters as OpenAPI query parameters (for a route's ``openapi_extra``)."""
+        params = []
+        for path in sorted(self.all()):
+            kind = self.kind(path)
+            schema: dict[str, Any] = {"type": "string"}
+            if kind == "number":
+                schema = {"type": "number"}
+            elif kind == "date":
+                schema = {"type": "string", "format": "date-time"}
+            elif kind == "boolean":
+                schema = {"type": "boolean"}
+            note = "equal to one of these comma-separated values" if kind == "string" else "equal to"
+            params.append(_param(path, schema, f"{path} {note}"))
+            if kind in ("number", "date"):
+                for op in OPERATORS:
+                    params.append(_param(f"{path}.{op}", schema, f"{path} {op} this value"))
+        return params
+
+
+def _param(name: str, schema: dict[str, Any], description: str) -> dict[str, Any]:
+    return {"name": name, "in": "query", "required": False, "schema": schema, "description": description}
+
+
+def matches(item: dict[str, Any], conditions: Iterable[Condition]) -> bool:
+    return all(c.holds(item) for c in conditions)
 
 
 def page(items: list[dict[str, Any]], offset: int, limit: int | None) -> tuple[list[dict[str, Any]], dict[str, str]]:
@@ -149,10 +316,11 @@ def list_response(
     fields: str | None,
     offset: int,
     limit: int | None,
+    filterable: Filterable,
 ) -> list[dict[str, Any]]:
     """A TMF list answer: attribute filters from the query, a page with its count headers, then ``fields``."""
-    filters = filters_from(request)
-    chosen, headers = page([item for item in items if matches(item, filters)], offset, limit)
+    conditions = filterable.conditions(request.query_params.multi_items())
+    chosen, headers = page([item for item in items if matches(item, conditions)], offset, limit)
     response.headers.update(headers)
     selected = parse_fields(fields)
     return [select_fields(item, selected) for item in chosen]

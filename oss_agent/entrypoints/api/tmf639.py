@@ -10,17 +10,41 @@ from __future__ import annotations
 from typing import Any
 from urllib.parse import quote
 
-from fastapi import APIRouter, Query, Request, Response
+from fastapi import APIRouter, Request, Response
 
 from oss_agent.domain.discovery import DISCOVERED_TAG, AddressState
 from oss_agent.domain.model import Device, Interface, Link
-from oss_agent.entrypoints.api.tmf import TmfError, list_response, parse_fields, select_fields
+from oss_agent.entrypoints.api.tmf import (
+    FIELDS,
+    LIMIT,
+    OFFSET,
+    Filterable,
+    TmfError,
+    list_response,
+    parse_fields,
+    select_fields,
+)
 from oss_agent.service_layer.unit_of_work import SqlAlchemyUnitOfWork
 
 BASE = "/tmf-api/resourceInventoryManagement/v4"
 DEVICE_SPEC, INTERFACE_SPEC = "networkDevice", "networkInterface"
 
 router = APIRouter(prefix=BASE, tags=["TMF639 resource inventory"])
+
+_REF = ("id", "href", "name", "@referredType")
+RESOURCE_FILTERS = Filterable(
+    strings=frozenset(
+        {
+            *("id", "href", "name", "category", "description", "resourceVersion", "@type", "@baseType"),
+            *("resourceStatus", "operationalState", "administrativeState", "usageState"),
+            *(f"resourceSpecification.{key}" for key in _REF),
+            "resourceRelationship.relationshipType",
+            *(f"resourceRelationship.resource.{key}" for key in _REF),
+            *(f"resourceCharacteristic.{key}" for key in ("name", "value", "valueType")),
+        }
+    ),
+    dates=frozenset({"startOperatingDate", "endOperatingDate"}),
+)
 
 
 def href(request: Request, resource_id: str) -> str:
@@ -154,22 +178,24 @@ def _resources(request: Request) -> list[dict[str, Any]]:
     return items
 
 
-@router.get("/resource", summary="List or find Resource objects")
+@router.get(
+    "/resource", summary="List or find Resource objects", openapi_extra={"parameters": RESOURCE_FILTERS.parameters()}
+)
 def list_resources(
     request: Request,
     response: Response,
-    fields: str | None = Query(None, description="Comma-separated properties to be provided in response"),
-    offset: int = Query(0, description="Requested index for start of resources to be provided in response"),
-    limit: int | None = Query(None, description="Requested number of resources to be provided in response"),
+    fields: str | None = FIELDS,
+    offset: int = OFFSET,
+    limit: int | None = LIMIT,
 ) -> list[dict[str, Any]]:
-    return list_response(request, response, _resources(request), fields, offset, limit)
+    return list_response(request, response, _resources(request), fields, offset, limit, RESOURCE_FILTERS)
 
 
 @router.get("/resource/{resource_id:path}", summary="Retrieves a Resource by ID")
 def retrieve_resource(
     request: Request,
     resource_id: str,
-    fields: str | None = Query(None, description="Comma-separated properties to provide in response"),
+    fields: str | None = FIELDS,
 ) -> dict[str, Any]:
     for item in _resources(request):
         if item["id"] == resource_id:

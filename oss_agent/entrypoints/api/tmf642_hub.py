@@ -11,18 +11,43 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from fastapi import APIRouter, Request, Response
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 from oss_agent.entrypoints.api.tmf import TmfError
 from oss_agent.fault.hub.store import HubStore, Subscription
-from oss_agent.fault.hub.tmf642 import BASE, QueryError
+from oss_agent.fault.hub.tmf642 import BASE, KNOWN_EVENT_TYPES, QueryError
 
 router = APIRouter(prefix=BASE, tags=["TMF642 event hub"])
 
 
+_EVENT = f"({'|'.join(sorted(KNOWN_EVENT_TYPES))})"
+_EVENT_TYPE = r"(event\.alarm\.|alarm\.)?eventType="
+_PAIR = rf"({_EVENT_TYPE}{_EVENT}(,{_EVENT})*|(?!{_EVENT_TYPE})[^=&]+=[^&]*)"
+
+
+# RFC 3986's IPv6address, so the pattern accepts exactly the literals urlsplit does
+_H16, _OCTET = "[0-9A-Fa-f]{1,4}", r"(25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])"
+_LS32 = rf"({_H16}:{_H16}|{_OCTET}(\.{_OCTET}){{3}})"
+_IPV6 = "|".join(
+    [rf"({_H16}:){{6}}{_LS32}", rf"::({_H16}:){{5}}{_LS32}"]
+    + [rf"(({_H16}:){{0,{n - 1}}}{_H16})?::({_H16}:){{{4 - n}}}{_LS32}" for n in range(1, 5)]
+    + [rf"(({_H16}:){{0,4}}{_H16})?::{_LS32}", rf"(({_H16}:){{0,5}}{_H16})?::{_H16}", rf"(({_H16}:){{0,6}}{_H16})?::"]
+)
+# blanks spelled out: \s differs between Python's re (this model's engine) and ECMA regexes (clients')
+CALLBACK = rf"^https?://(\[({_IPV6})\]|[^/?#@\[\]: \t\n\r\f\v]+)(:[0-9]{{1,5}})?([/?#]|$)"
+
+
 class EventSubscriptionInput(BaseModel):
-    callback: str = Field(min_length=1)
-    query: str | None = None
+    model_config = ConfigDict(regex_engine="python-re")  # the query's pattern looks ahead
+    callback: str = Field(
+        pattern=CALLBACK,
+        description="an http(s) URL the events are POSTed to",
+    )
+    query: str | None = Field(
+        None,
+        pattern=rf"^{_PAIR}(&{_PAIR})*$",
+        description="name=value pairs joined by '&' (commas: any of); eventType one of the TMF642 alarm events",
+    )
 
 
 def _store(request: Request) -> HubStore:
@@ -35,7 +60,10 @@ def _body(sub: Subscription) -> dict[str, Any]:
 
 @router.post("/hub", status_code=201, summary="Register a listener")
 def register_listener(request: Request, response: Response, data: EventSubscriptionInput) -> dict[str, Any]:
-    parts = urlsplit(data.callback)
+    try:
+        parts = urlsplit(data.callback)
+    except ValueError as exc:
+        raise TmfError(400, f"callback is not a URL: {exc}") from exc
     if parts.scheme not in ("http", "https") or not parts.netloc:
         raise TmfError(400, f"callback must be an http(s) URL, got {data.callback!r}")
     try:

@@ -21,7 +21,7 @@ from oss_agent.entrypoints.api.fault_kpi import kpis_json
 from oss_agent.entrypoints.cli.output import FORMAT_OPTION, STATE, Format, emit_json, table
 from oss_agent.fault.hub.tmf642 import device_of
 from oss_agent.fault.hub.views import alarm_snapshots, resolve_alarm_id
-from oss_agent.fault.kpi import compute_kpis
+from oss_agent.fault.kpi import MAX_WINDOW_DAYS, MIN_WINDOW_DAYS, compute_kpis
 from oss_agent.storage.engine import make_session_factory
 
 app = typer.Typer(help="Alarms: list, acknowledge, clear, comment; MTTR and availability.", no_args_is_help=True)
@@ -187,7 +187,8 @@ def _pct(value: float) -> str:
 
 @app.command("kpis")
 def kpis(
-    days: float = typer.Option(7.0, "--days", min=0.001, help="window length"), fmt: Format = FORMAT_OPTION
+    days: float = typer.Option(7.0, "--days", min=MIN_WINDOW_DAYS, max=MAX_WINDOW_DAYS, help="window length"),
+    fmt: Format = FORMAT_OPTION,
 ) -> None:
     """MTTR per device (root causes only) and availability per device and interface."""
     agent = _agent()

@@ -110,3 +110,38 @@ def traps(
         )
     )
     typer.echo(json.dumps(figures))
+
+
+@app.command("inventory")
+def inventory(
+    devices: Annotated[int, typer.Option("--devices", "-n", min=1, help="devices in the generated inventory")] = 87_425,
+    repeat: Annotated[int, typer.Option(min=1, max=10, help="runs of each loader; the fastest is shown")] = 3,
+) -> None:
+    """Load an N-device inventory (agent) beside PyYAML's C loader reading it (the floor); last line is JSON."""
+    import json
+    import tempfile
+    from pathlib import Path
+
+    from oss_agent.entrypoints.bench import inventory as bench_inventory
+
+    with tempfile.TemporaryDirectory(prefix="oss-bench-inventory-") as tmp:
+        path = bench_inventory.write_inventory(Path(tmp), devices)
+        size = path.stat().st_size
+        runs: dict[str, list[bench_inventory.Figure]] = {loader: [] for loader in bench_inventory.LOADERS}
+        for _ in range(repeat):  # interleaved, so a busy moment of the machine hits both
+            for loader in bench_inventory.LOADERS:
+                runs[loader].append(bench_inventory.run_one(loader, path))
+    rows, summary = bench_inventory.report(bench_inventory.best(runs["agent"]), bench_inventory.best(runs["c_loader"]))
+    summary["file_bytes"] = size
+    STATE.out.print(
+        table(
+            f"Inventory of {devices:,} devices ({size / 2**20:.1f} MiB of YAML), each loader in a fresh process, "
+            f"fastest of {repeat}",
+            ["loader", "devices", "seconds", "devices/s", "peak RSS MiB", "bytes/device", ""],
+            [
+                [*rows[0], f"{summary['time_ratio']:.2f}x the time, {summary['memory_ratio']:.2f}x the bytes"],
+                [*rows[1], "the floor"],
+            ],
+        )
+    )
+    typer.echo(json.dumps(summary))

@@ -2,21 +2,68 @@
 
 from __future__ import annotations
 
+import os
+from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Any
 
 import typer
 
-from oss_agent.config import load_inventory, load_settings
-from oss_agent.config.inventory import is_inventory_document
+from oss_agent.config import load_settings
+from oss_agent.config.inventory import inventory_from, looks_like_inventory
+from oss_agent.config.settings import find_settings_file
+from oss_agent.config.yamlsrc import LocatedYaml, load_located
 from oss_agent.entrypoints.cli.output import FORMAT_OPTION, STATE, Format, emit_json
+from oss_agent.errors import ConfigError
 
 app = typer.Typer(help="Check configuration files.", no_args_is_help=True)
 
 
-def _check_file(path: Path) -> dict[str, Any]:
-    if is_inventory_document(path):
-        inventory = load_inventory(path)
+class Role(StrEnum):
+    SETTINGS = "settings"
+    INVENTORY = "inventory"
+
+
+def _same(path: Path, other: Path | None) -> bool:
+    if other is None:
+        return False
+    try:
+        return path.samefile(other)
+    except OSError:
+        return path.resolve() == other.resolve()
+
+
+def _role(path: Path, doc: LocatedYaml, given: Role | None) -> Role:
+    """What the file will be used as: as told (``--as``), as the active configuration uses it, or,
+    for any other file, as its shape says; a file that says nothing (empty, not a mapping) is refused."""
+    if given is not None:
+        return given
+    settings_file = find_settings_file(STATE.config, os.environ)
+    try:
+        inventory_file: Path | None = load_settings(STATE.config).inventory_path
+    except ConfigError:
+        inventory_file = None  # the settings are broken: checking them will say so
+    if _same(path, inventory_file):
+        return Role.INVENTORY
+    if _same(path, settings_file):
+        return Role.SETTINGS
+    if isinstance(doc.data, dict) and doc.data:
+        return Role.INVENTORY if looks_like_inventory(doc.data) else Role.SETTINGS
+    raise ConfigError(
+        [
+            doc.problem(
+                (),
+                "cannot tell whether this is agent settings or an inventory (it is empty or not a mapping, and "
+                "it is neither the active settings file nor the active inventory): say which with --as",
+            )
+        ]
+    )
+
+
+def _check_file(path: Path, given: Role | None = None) -> dict[str, Any]:
+    doc = load_located(path)
+    if _role(path, doc, given) is Role.INVENTORY:
+        inventory = inventory_from(doc)
         return {
             "file": str(path),
             "kind": "inventory",
@@ -39,17 +86,28 @@ def check(
     files: Annotated[
         list[Path] | None, typer.Argument(help="settings or inventory YAML files; default: the active ones")
     ] = None,
+    role: Annotated[
+        Role | None,
+        typer.Option(
+            "--as",
+            help="check FILES as this (default: as the active configuration uses them, else by their content)",
+        ),
+    ] = None,
     fmt: Format = FORMAT_OPTION,
 ) -> None:
-    """Validate settings/inventory files: exit 1 naming the file, line and field of each problem."""
+    """Validate settings/inventory files as they will be used: exit 1 naming the file, line and field of each
+    problem. Without FILES: the active settings and the inventory they point at (which must exist)."""
     results: list[dict[str, Any]] = []
     if files:
-        results = [_check_file(path) for path in files]
+        results = [_check_file(path, role) for path in files]
     else:
         settings = load_settings(STATE.config)
         results.append({"file": str(STATE.config or "(defaults and environment)"), "kind": "settings", "ok": True})
-        if settings.inventory_path.exists():
-            results.append(_check_file(settings.inventory_path))
+        if not settings.inventory_path.exists():
+            from oss_agent.bootstrap import read_inventory
+
+            read_inventory(settings)  # raises the error every command that needs the inventory gives
+        results.append(_check_file(settings.inventory_path, Role.INVENTORY))
     if fmt is Format.JSON:
         emit_json(results)
         return

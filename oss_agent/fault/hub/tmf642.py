@@ -33,6 +33,7 @@ EVENT_TYPES: dict[str, tuple[str, str | None]] = {
     "AlarmUnacknowledged": ("AlarmAttributeValueChangeEvent", "ackState"),
     "AlarmCommented": ("AlarmAttributeValueChangeEvent", "comment"),
     "AlarmCorrelated": ("AlarmAttributeValueChangeEvent", "parentAlarm"),
+    "AlarmUncorrelated": ("AlarmAttributeValueChangeEvent", "parentAlarm"),
 }
 KNOWN_EVENT_TYPES = frozenset(
     {"AlarmCreateEvent", "AlarmAttributeValueChangeEvent", "AlarmStateChangeEvent", "AlarmDeleteEvent"}

@@ -55,7 +55,7 @@ def test_a_currency_must_look_like_iso_4217(code: str) -> None:
         minor_units(code)
 
 
-@given(st.decimals(min_value=-10**9, max_value=10**9, allow_nan=False, allow_infinity=False, places=6))
+@given(st.decimals(min_value=-(10**9), max_value=10**9, allow_nan=False, allow_infinity=False, places=6))
 def test_rounding_is_idempotent_and_within_half_a_minor_unit(amount: D) -> None:
     once = round_money(amount, "EUR")
     assert round_money(once, "EUR") == once

@@ -121,6 +121,37 @@ def test_config_check_of_the_active_configuration(setup: dict[str, str]) -> None
     assert [r["kind"] for r in json.loads(result.stdout)] == ["settings", "inventory"]
 
 
+@pytest.mark.parametrize("content", ["", "# nothing yet\n", "[]\n"])
+def test_config_check_judges_a_file_as_what_it_will_be_used_as(setup: dict[str, str], content: str) -> None:
+    """The active inventory, empty, is refused by the check exactly as by the commands that use it."""
+    inventory = Path(setup["OSS_AGENT_DATA_DIR"]) / "inventory.yaml"
+    inventory.write_text(content)
+    used = cli("inventory", "list", env=setup)
+    assert used.returncode == 1 and "an inventory must be a mapping" in used.stderr
+    for args in (("config", "check", str(inventory)), ("config", "check")):
+        checked = cli(*args, env=setup)
+        assert checked.returncode == 1, checked.stdout
+        assert checked.stderr == used.stderr
+    as_settings = cli("config", "check", "--as", "settings", str(inventory), env=setup)
+    assert as_settings.returncode == (1 if content == "[]\n" else 0)  # a list is no settings either
+
+
+def test_config_check_of_a_file_that_says_nothing_asks_what_it_is(setup: dict[str, str], tmp_path: Path) -> None:
+    empty = tmp_path / "new.yaml"
+    empty.write_text("")
+    unknown = cli("config", "check", str(empty), env=setup)
+    assert unknown.returncode == 1 and "say which with --as" in unknown.stderr
+    as_settings = cli("config", "check", "--as", "settings", str(empty), env=setup)
+    assert as_settings.returncode == 0 and "(settings)" in as_settings.stdout
+    as_inventory = cli("config", "check", "--as", "inventory", str(empty), env=setup)
+    assert as_inventory.returncode == 1 and "an inventory must be a mapping" in as_inventory.stderr
+
+
+def test_config_check_without_an_inventory_says_so(tmp_path: Path) -> None:
+    result = cli("config", "check", env={"OSS_AGENT_DATA_DIR": str(tmp_path)})
+    assert result.returncode == 1 and "no inventory file here" in result.stderr
+
+
 def test_bad_environment_setting_is_reported(setup: dict[str, str]) -> None:
     result = cli("config", "check", env=setup | {"OSS_AGENT_API_PORT": "0"})
     assert result.returncode == 1

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import os
+import stat
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import pytest
 from sqlalchemy import text
@@ -173,6 +176,26 @@ def test_sqlite_runs_in_wal_mode_with_foreign_keys(tmp_path: object) -> None:
         assert connection.execute(text("PRAGMA journal_mode")).scalar() == "wal"
         assert connection.execute(text("PRAGMA foreign_keys")).scalar() == 1
     engine.dispose()
+
+
+@pytest.mark.parametrize("umask", [0o022, 0o000])
+def test_sqlite_file_its_journal_and_directory_are_readable_by_their_owner_only(tmp_path: Path, umask: int) -> None:
+    """The database holds running configurations: 0600 files in a 0700 directory, whatever the umask."""
+    directory = tmp_path / "data"
+    old = os.umask(umask)
+    try:
+        engine = make_engine(f"sqlite:///{directory}/agent.db")
+        with engine.begin() as connection:
+            connection.execute(text("CREATE TABLE t (x INTEGER)"))
+            connection.execute(text("INSERT INTO t VALUES (1)"))
+            names = sorted(p.name for p in directory.iterdir())
+            modes = {p.name: stat.S_IMODE(p.stat().st_mode) for p in directory.iterdir()}
+        engine.dispose()
+    finally:
+        os.umask(old)
+    assert names == ["agent.db", "agent.db-shm", "agent.db-wal"]
+    assert modes == dict.fromkeys(names, 0o600)
+    assert stat.S_IMODE(directory.stat().st_mode) == 0o700
 
 
 def test_postgresql_urls_use_psycopg_3() -> None:

@@ -18,8 +18,17 @@ from bss_bridge.domain.billing.cycles import (
 )
 from bss_bridge.domain.billing.errors import InvalidBillCycleError, InvalidBillingInputError
 
-ZONES = ("UTC", "Europe/Paris", "America/New_York", "Asia/Tokyo", "Australia/Lord_Howe", "America/Havana",
-         "America/Santiago", "Asia/Kathmandu", "Pacific/Chatham")
+ZONES = (
+    "UTC",
+    "Europe/Paris",
+    "America/New_York",
+    "Asia/Tokyo",
+    "Australia/Lord_Howe",
+    "America/Havana",
+    "America/Santiago",
+    "Asia/Kathmandu",
+    "Pacific/Chatham",
+)
 
 
 def starts(cycle: BillCycle, first: date, count: int) -> list[date]:

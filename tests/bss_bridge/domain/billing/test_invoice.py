@@ -48,19 +48,26 @@ SLA = SlaTerms(D("99.9"), (CreditTier(D("99.9"), D(10)), CreditTier(D(99), D(25)
 
 
 def internet(speed: str, monthly: str, unit_price: str, included: int) -> PriceSnapshot:
-    return PriceSnapshot(f"Business Internet {speed}", (
-        Price("installation", "EUR", OneTimeCharge(D("150.00"))),
-        Price("monthly", "EUR", RecurringCharge(D(monthly))),
-        Price("traffic", "EUR", PerUnitUsage("GB", D(unit_price), included=D(included))),
-    ), sla=SLA)
+    return PriceSnapshot(
+        f"Business Internet {speed}",
+        (
+            Price("installation", "EUR", OneTimeCharge(D("150.00"))),
+            Price("monthly", "EUR", RecurringCharge(D(monthly))),
+            Price("traffic", "EUR", PerUnitUsage("GB", D(unit_price), included=D(included))),
+        ),
+        sla=SLA,
+    )
 
 
 I100 = internet("100M", "62.00", "0.05", 500)
 I200 = internet("200M", "93.00", "0.04", 1000)
-TRANSIT = PriceSnapshot("IP Transit 100M burstable", (
-    Price("commitment", "EUR", RecurringCharge(D("310.00"))),
-    Price("burst", "EUR", BurstableUsage(D(100), D("2.50"))),
-))
+TRANSIT = PriceSnapshot(
+    "IP Transit 100M burstable",
+    (
+        Price("commitment", "EUR", RecurringCharge(D("310.00"))),
+        Price("burst", "EUR", BurstableUsage(D(100), D("2.50"))),
+    ),
+)
 ACME = Account("acme", "EUR", BillCycle(1, "Europe/Paris"), TaxTerms(D(20)))
 
 
@@ -73,8 +80,10 @@ def period(account: Account, day: date) -> BillingPeriod:
 
 
 def rows(draft: InvoiceDraft) -> list[tuple[str, str, str, str, str]]:
-    return [(line.kind.value, str(line.coverage), str(line.quantity), str(line.amount), str(line.tax))
-            for line in draft.lines]
+    return [
+        (line.kind.value, str(line.coverage), str(line.quantity), str(line.amount), str(line.tax))
+        for line in draft.lines
+    ]
 
 
 def invoice(account: Account, month: date, *subs: Subscription, **given: object) -> InvoiceDraft:
@@ -107,7 +116,9 @@ def test_the_first_invoice_charges_setup_the_partial_month_and_the_next_in_advan
 def test_an_upgrade_usage_above_the_allowance_and_an_sla_credit_on_the_next_invoice() -> None:
     upgraded = Subscription("s1", S1.activated_at, I100, (PriceChange(paris(2, 20, 9), I200),))
     draft = invoice(
-        ACME, date(2024, 3, 1), upgraded,
+        ACME,
+        date(2024, 3, 1),
+        upgraded,
         usage=(UsageTotal(UsageKey("s1", "GB", date(2024, 2, 1)), D(1100)),),
         availability=(AvailabilityReport("s1", date(2024, 2, 1), (Outage(paris(2, 10, 10), paris(2, 10, 12)),)),),
         billed=first_invoice().lines,
@@ -129,8 +140,9 @@ def test_late_usage_becomes_an_adjustment_on_a_later_invoice() -> None:
     first = first_invoice()
     late = UsageTotal(UsageKey("s1", "GB", date(2024, 1, 1)), D(530), 52)  # January's complete total now
     march = invoice(ACME, date(2024, 3, 1), S1, billed=first.lines)
-    draft = invoice(ACME, date(2024, 4, 1), S1, usage=(late,), billed=first.lines + march.lines,
-                    history_from=date(2024, 1, 1))
+    draft = invoice(
+        ACME, date(2024, 4, 1), S1, usage=(late,), billed=first.lines + march.lines, history_from=date(2024, 1, 1)
+    )
     assert rows(draft) == [
         ("usageAdjustment", "2024-01-01..2024-02-01", "380", "0.00", "0.00"),
         ("usageAdjustment", "2024-01-01..2024-02-01", "30", "1.50", "0.30"),  # January's terms: 0.05 a GB
@@ -151,8 +163,9 @@ def test_0_067_times_55_is_one_line_of_3_69() -> None:
     # Rating again compares round(3.685) with the 3.69 billed: nothing, not round(-0.005) = -0.01.
     assert invoice(ACME, date(2024, 2, 1), sub, usage=usage, billed=draft.lines).lines == ()
     late = (UsageTotal(UsageKey("m", "GB", date(2024, 1, 1)), D(110)),)  # 7.37 in all: 3.68 more
-    assert rows(invoice(ACME, date(2024, 3, 1), sub, usage=late, billed=draft.lines, history_from=date(2024, 1, 1))) \
-        == [("usageAdjustment", "2024-01-01..2024-02-01", "55", "3.68", "0.74")]
+    assert rows(
+        invoice(ACME, date(2024, 3, 1), sub, usage=late, billed=draft.lines, history_from=date(2024, 1, 1))
+    ) == [("usageAdjustment", "2024-01-01..2024-02-01", "55", "3.68", "0.74")]
 
 
 def test_burstable_bills_the_95th_percentile_above_the_commitment() -> None:
@@ -179,8 +192,14 @@ def test_late_usage_that_moves_a_volume_total_to_the_next_tier_reprices_every_un
     key = UsageKey("v", "GB", date(2024, 1, 1))
     february = invoice(ACME, date(2024, 2, 1), sub, usage=(UsageTotal(key, D(100)),))
     assert rows(february) == [("usageCharge", "2024-01-01..2024-02-01", "100", "10.00", "2.00")]
-    march = invoice(ACME, date(2024, 3, 1), sub, usage=(UsageTotal(key, D(101)),), billed=february.lines,
-                    history_from=date(2024, 1, 1))
+    march = invoice(
+        ACME,
+        date(2024, 3, 1),
+        sub,
+        usage=(UsageTotal(key, D(101)),),
+        billed=february.lines,
+        history_from=date(2024, 1, 1),
+    )
     assert rows(march) == [
         ("usageAdjustment", "2024-01-01..2024-02-01", "101", "7.05", "1.41"),  # all 101 at 0.05, plus 2 flat
         ("usageAdjustment", "2024-01-01..2024-02-01", "-100", "-10.00", "-2.00"),  # tier 1 given back
@@ -240,16 +259,23 @@ def test_usage_near_a_dst_change_belongs_to_the_local_month() -> None:
 
 def test_termination_credits_the_rest_and_later_usage_is_reported_not_billed() -> None:
     ended = Subscription("s1", S1.activated_at, I100, terminated_at=paris(2, 25, 18))
-    usage = (UsageTotal(UsageKey("s1", "GB", date(2024, 2, 1)), D(10)),
-             UsageTotal(UsageKey("ghost", "GB", date(2024, 2, 1)), D(3)))
+    usage = (
+        UsageTotal(UsageKey("s1", "GB", date(2024, 2, 1)), D(10)),
+        UsageTotal(UsageKey("ghost", "GB", date(2024, 2, 1)), D(3)),
+    )
     draft = invoice(ACME, date(2024, 3, 1), ended, usage=usage, billed=first_invoice().lines)
     assert rows(draft) == [
         ("recurringCredit", "2024-02-25..2024-03-01", "-1", "-10.69", "-2.14"),  # 62 * 5/29
         ("usageCharge", "2024-02-01..2024-03-01", "10", "0.00", "0.00"),
     ]
     assert draft.usage_unbilled == (UnbilledUsage(UsageKey("ghost", "GB", date(2024, 2, 1)), "unknown subscription"),)
-    april = invoice(ACME, date(2024, 4, 1), ended, usage=(UsageTotal(UsageKey("s1", "GB", date(2024, 3, 1)), D(1)),),
-                    billed=first_invoice().lines + draft.lines)
+    april = invoice(
+        ACME,
+        date(2024, 4, 1),
+        ended,
+        usage=(UsageTotal(UsageKey("s1", "GB", date(2024, 3, 1)), D(1)),),
+        billed=first_invoice().lines + draft.lines,
+    )
     assert april.lines == ()
     assert april.usage_unbilled == (
         UnbilledUsage(UsageKey("s1", "GB", date(2024, 3, 1)), "the subscription was not active in that period"),
@@ -277,12 +303,14 @@ def test_a_repeated_run_makes_nothing_and_input_order_does_not_matter() -> None:
 def test_a_change_recorded_late_rerates_the_period_on_its_new_terms_whatever_the_line_order() -> None:
     first = first_invoice()
     jan = UsageKey("s1", "GB", date(2024, 1, 1))
-    march = invoice(ACME, date(2024, 3, 1), S1, usage=(UsageTotal(jan, D(530)),), billed=first.lines,
-                    history_from=date(2024, 1, 1))
+    march = invoice(
+        ACME, date(2024, 3, 1), S1, usage=(UsageTotal(jan, D(530)),), billed=first.lines, history_from=date(2024, 1, 1)
+    )
     billed = first.lines + march.lines  # January: 500 included + 30 above at 0.05
     late = Subscription("s1", S1.activated_at, I100, (PriceChange(paris(1, 20), I200),))  # recorded in April
-    draft = invoice(ACME, date(2024, 4, 1), late, usage=(UsageTotal(jan, D(530)),), billed=billed,
-                    history_from=date(2024, 1, 1))
+    draft = invoice(
+        ACME, date(2024, 4, 1), late, usage=(UsageTotal(jan, D(530)),), billed=billed, history_from=date(2024, 1, 1)
+    )
     assert rows(draft) == [
         ("recurringCredit", "2024-01-20..2024-02-01", "-1", "-24.00", "-4.80"),  # 62 * 12/31
         ("recurringCharge", "2024-01-20..2024-02-01", "1", "36.00", "7.20"),  # 93 * 12/31
@@ -295,8 +323,17 @@ def test_a_change_recorded_late_rerates_the_period_on_its_new_terms_whatever_the
         ("recurringCharge", "2024-04-01..2024-05-01", "1", "93.00", "18.60"),
     ]
     assert draft.lines[3].description.endswith("above allowance billed before, reversed (30 GB)")
-    assert invoice(ACME, date(2024, 4, 1), late, usage=(UsageTotal(jan, D(530)),), billed=billed[::-1],
-                   history_from=date(2024, 1, 1)) == draft
+    assert (
+        invoice(
+            ACME,
+            date(2024, 4, 1),
+            late,
+            usage=(UsageTotal(jan, D(530)),),
+            billed=billed[::-1],
+            history_from=date(2024, 1, 1),
+        )
+        == draft
+    )
 
 
 @pytest.mark.parametrize(

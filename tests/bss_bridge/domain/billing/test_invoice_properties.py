@@ -37,9 +37,14 @@ ZONES = ("UTC", "Europe/Paris", "America/New_York", "Asia/Tokyo", "Australia/Lor
 
 
 def offer(name: str, monthly: str, unit_price: str, included: int, promotion: Promotion | None = None) -> PriceSnapshot:
-    return PriceSnapshot(name, (Price("monthly", "EUR", RecurringCharge(D(monthly))),
-                                Price("traffic", "EUR", PerUnitUsage("GB", D(unit_price), included=D(included)))),
-                         promotion)
+    return PriceSnapshot(
+        name,
+        (
+            Price("monthly", "EUR", RecurringCharge(D(monthly))),
+            Price("traffic", "EUR", PerUnitUsage("GB", D(unit_price), included=D(included))),
+        ),
+        promotion,
+    )
 
 
 TIERS = (Tier(D(20), D("0.10")), Tier(D(50), D("0.07"), flat_fee=D("1.5")), Tier(None, D("0.045")))
@@ -49,10 +54,14 @@ OFFERS = (
     offer("free", "0", "0.10", 10),
     offer("promo", "49.90", "0.03", 50, Promotion("half", DiscountKind.PERCENT, D(50), 2)),
     offer("fixed", "20.00", "0.01", 0, Promotion("5 off", DiscountKind.FIXED, D(5), 1)),
-    PriceSnapshot("graduated", (Price("monthly", "EUR", RecurringCharge(D("15.00"))),
-                                Price("traffic", "EUR", GraduatedUsage("GB", TIERS)))),
-    PriceSnapshot("volume", (Price("monthly", "EUR", RecurringCharge(D("17.00"))),
-                             Price("traffic", "EUR", VolumeUsage("GB", TIERS)))),
+    PriceSnapshot(
+        "graduated",
+        (Price("monthly", "EUR", RecurringCharge(D("15.00"))), Price("traffic", "EUR", GraduatedUsage("GB", TIERS))),
+    ),
+    PriceSnapshot(
+        "volume",
+        (Price("monthly", "EUR", RecurringCharge(D("17.00"))), Price("traffic", "EUR", VolumeUsage("GB", TIERS))),
+    ),
 )
 HOURS = st.integers(0, 150 * 24)
 
@@ -65,8 +74,9 @@ class Plan:
     ended: int | None
 
 
-PLANS = st.builds(Plan, HOURS, st.integers(0, 6), st.lists(st.tuples(HOURS, st.integers(0, 6)), max_size=2),
-                  st.none() | HOURS)
+PLANS = st.builds(
+    Plan, HOURS, st.integers(0, 6), st.lists(st.tuples(HOURS, st.integers(0, 6)), max_size=2), st.none() | HOURS
+)
 RECORDS = st.lists(st.tuples(st.integers(0, 2), HOURS, st.integers(0, 900), st.integers(0, 7)), max_size=25)
 
 
@@ -81,17 +91,36 @@ def build(index: int, plan: Plan) -> Subscription:
 def known_at(subs: list[Subscription], instant: datetime) -> list[Subscription]:
     """What a bill run at ``instant`` knows: activations, changes and terminations before it."""
     return [
-        Subscription(s.id, s.activated_at, s.snapshot, tuple(c for c in s.changes if c.at < instant),
-                     s.terminated_at if s.terminated_at is not None and s.terminated_at < instant else None)
+        Subscription(
+            s.id,
+            s.activated_at,
+            s.snapshot,
+            tuple(c for c in s.changes if c.at < instant),
+            s.terminated_at if s.terminated_at is not None and s.terminated_at < instant else None,
+        )
         for s in subs
         if s.activated_at < instant
     ]
 
 
-def run(account: Account, period: BillingPeriod, subs: list[Subscription], records: list[UsageRecord],
-        billed: list[InvoiceLine], history: date) -> InvoiceDraft:
-    return assemble_invoice(BillingInput(account, period, tuple(subs), tuple(aggregate_usage(records, account.cycle)),
-                                         billed=tuple(billed), history_from=history))
+def run(
+    account: Account,
+    period: BillingPeriod,
+    subs: list[Subscription],
+    records: list[UsageRecord],
+    billed: list[InvoiceLine],
+    history: date,
+) -> InvoiceDraft:
+    return assemble_invoice(
+        BillingInput(
+            account,
+            period,
+            tuple(subs),
+            tuple(aggregate_usage(records, account.cycle)),
+            billed=tuple(billed),
+            history_from=history,
+        )
+    )
 
 
 def snapshot_on(sub: Subscription, cycle: BillCycle, day: date) -> PriceSnapshot | None:
@@ -99,16 +128,24 @@ def snapshot_on(sub: Subscription, cycle: BillCycle, day: date) -> PriceSnapshot
 
 
 @settings(max_examples=200, deadline=None)
-@given(day=st.integers(1, 31), zone=st.sampled_from(ZONES), plans=st.lists(PLANS, min_size=1, max_size=3),
-       rows=RECORDS, resent=st.lists(st.integers(0, 24), max_size=5), seed=st.integers(0, 2**32))
+@given(
+    day=st.integers(1, 31),
+    zone=st.sampled_from(ZONES),
+    plans=st.lists(PLANS, min_size=1, max_size=3),
+    rows=RECORDS,
+    resent=st.lists(st.integers(0, 24), max_size=5),
+    seed=st.integers(0, 2**32),
+)
 def test_bill_runs_bill_each_record_once_and_repeat_to_nothing(
     day: int, zone: str, plans: list[Plan], rows: list[tuple[int, int, int, int]], resent: list[int], seed: int
 ) -> None:
     account = Account("a", "EUR", BillCycle(day, zone), TaxTerms(D("19.6")))
     cycle = account.cycle
     subs = [build(i, p) for i, p in enumerate(plans)]
-    records = [(UsageRecord(f"u{i}", f"s{s % len(subs)}", "GB", ORIGIN + timedelta(hours=h), D(q) / 10), arrival)
-               for i, (s, h, q, arrival) in enumerate(rows)]
+    records = [
+        (UsageRecord(f"u{i}", f"s{s % len(subs)}", "GB", ORIGIN + timedelta(hours=h), D(q) / 10), arrival)
+        for i, (s, h, q, arrival) in enumerate(rows)
+    ]
     records += [records[i] for i in resent if i < len(records)]  # the same record sent again
     history = cycle.period_containing(cycle.local_date(ORIGIN)).start
     periods = cycle.periods(history, date(2024, 6, 1))[1:]
@@ -130,10 +167,19 @@ def test_bill_runs_bill_each_record_once_and_repeat_to_nothing(
     distinct = {r.id: r for r, _ in records}
     for sub in subs:
         for span in cycle.periods(history, last.start):
-            quantity = sum((r.quantity for r in distinct.values()
-                            if r.subscription_id == sub.id and cycle.period_at(r.at) == span), D(0))
-            usage = [line for line in billed if line.subscription_id == sub.id and line.price_name == "traffic"
-                     and line.coverage == span]
+            quantity = sum(
+                (
+                    r.quantity
+                    for r in distinct.values()
+                    if r.subscription_id == sub.id and cycle.period_at(r.at) == span
+                ),
+                D(0),
+            )
+            usage = [
+                line
+                for line in billed
+                if line.subscription_id == sub.id and line.price_name == "traffic" and line.coverage == span
+            ]
             active = [d for d in (span.start + timedelta(days=i) for i in range(span.days)) if sub.active_on(d, cycle)]
             if not active:
                 assert usage == []
@@ -153,8 +199,16 @@ def check_full_period(sub: Subscription, cycle: BillCycle, span: BillingPeriod, 
     segments = [s for s in sub.segments(cycle) if s.start <= span.start and (s.end is None or s.end >= span.end)]
     if not segments or segments[0].snapshot.promotion is not None:
         return
-    gross = sum((line.gross for line in billed if line.kind in (LineKind.RECURRING, LineKind.RECURRING_CREDIT)
-                 and line.subscription_id == sub.id and span.start <= line.coverage.start < span.end), D(0))
+    gross = sum(
+        (
+            line.gross
+            for line in billed
+            if line.kind in (LineKind.RECURRING, LineKind.RECURRING_CREDIT)
+            and line.subscription_id == sub.id
+            and span.start <= line.coverage.start < span.end
+        ),
+        D(0),
+    )
     assert gross == segments[0].snapshot.monthly_recurring
 
 
@@ -163,13 +217,16 @@ def test_the_properties_see_late_usage_and_changes() -> None:
     kinds: defaultdict[LineKind, int] = defaultdict(int)
     account = Account("a", "EUR", BillCycle(31, "Europe/Paris"))
     subs = [build(0, Plan(24 * 40, 0, [(24 * 20, 1)], 24 * 100))]
-    records = [UsageRecord("u1", "s0", "GB", ORIGIN + timedelta(days=45), D(300)),
-               UsageRecord("u2", "s0", "GB", ORIGIN + timedelta(days=46), D(50))]
+    records = [
+        UsageRecord("u1", "s0", "GB", ORIGIN + timedelta(days=45), D(300)),
+        UsageRecord("u2", "s0", "GB", ORIGIN + timedelta(days=46), D(50)),
+    ]
     history = account.cycle.period_containing(date(2023, 11, 30)).start
     billed: list[InvoiceLine] = []
     for month, period in enumerate(account.cycle.periods(date(2024, 1, 1), date(2024, 6, 1))):
-        draft = run(account, period, known_at(subs, period.starts_at), records[: 1 if month < 2 else 2], billed,
-                    history)
+        draft = run(
+            account, period, known_at(subs, period.starts_at), records[: 1 if month < 2 else 2], billed, history
+        )
         billed += draft.lines
         for line in draft.lines:
             kinds[line.kind] += 1

@@ -38,8 +38,12 @@ def test_a_retried_payment_counts_once_and_a_changed_retry_is_refused() -> None:
 
 def test_open_and_overdue_invoices_after_oldest_first_allocation() -> None:
     ledger: tuple[LedgerEntry, ...] = ()
-    for entry in (invoice("A", "100.00", date(2024, 1, 10)), invoice("B", "50.00", date(2024, 2, 10)),
-                  payment("p", "120.00"), LedgerEntry("cn", EntryKind.CREDIT_NOTE, D("5.00"), "EUR", WHEN)):
+    for entry in (
+        invoice("A", "100.00", date(2024, 1, 10)),
+        invoice("B", "50.00", date(2024, 2, 10)),
+        payment("p", "120.00"),
+        LedgerEntry("cn", EntryKind.CREDIT_NOTE, D("5.00"), "EUR", WHEN),
+    ):
         ledger = post(ledger, entry)
     assert balance(ledger) == D("25.00")
     assert open_invoices(ledger) == {"B": D("25.00")}
@@ -66,8 +70,7 @@ def test_bad_ledger_entries_are_refused(make: object, message: str) -> None:
         make()  # type: ignore[operator]
 
 
-ENTRIES = st.lists(st.tuples(st.sampled_from(list(EntryKind)), st.integers(0, 6), st.integers(1, 10_000)),
-                   max_size=30)
+ENTRIES = st.lists(st.tuples(st.sampled_from(list(EntryKind)), st.integers(0, 6), st.integers(1, 10_000)), max_size=30)
 
 
 @given(ENTRIES, st.randoms())

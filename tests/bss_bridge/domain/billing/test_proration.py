@@ -34,8 +34,9 @@ def at(day: date, hour: int = 12) -> datetime:
     return datetime(day.year, day.month, day.day, hour, tzinfo=UTC)
 
 
-def bill(subscription: Subscription, period: BillingPeriod, billed: list[InvoiceLine],
-         cycle: BillCycle = UTC_CYCLE) -> list[InvoiceLine]:
+def bill(
+    subscription: Subscription, period: BillingPeriod, billed: list[InvoiceLine], cycle: BillCycle = UTC_CYCLE
+) -> list[InvoiceLine]:
     return [make_line(s, "EUR", TaxTerms()) for s in recurring_specs(subscription, cycle, period, billed)]
 
 
@@ -193,13 +194,17 @@ def test_month_ends_and_leap_days_prorate_by_the_period_length(
 
 
 def test_only_recurring_prices_are_prorated() -> None:
-    snapshot = PriceSnapshot("x", (Price("setup", "EUR", OneTimeCharge(D(99))),
-                                   Price("traffic", "EUR", PerUnitUsage("GB", D(1)))))
+    snapshot = PriceSnapshot(
+        "x", (Price("setup", "EUR", OneTimeCharge(D(99))), Price("traffic", "EUR", PerUnitUsage("GB", D(1))))
+    )
     assert expected_runs(Subscription("s", at(date(2024, 1, 5)), snapshot), UTC_CYCLE, JANUARY) == []
 
 
-@given(day=st.integers(1, 31), first=st.dates(date(2000, 1, 1), date(2040, 12, 31)),
-       monthly=st.decimals(min_value=0, max_value=10**6, places=4, allow_nan=False))
+@given(
+    day=st.integers(1, 31),
+    first=st.dates(date(2000, 1, 1), date(2040, 12, 31)),
+    monthly=st.decimals(min_value=0, max_value=10**6, places=4, allow_nan=False),
+)
 def test_prorating_a_full_period_gives_the_full_price(day: int, first: date, monthly: Decimal) -> None:
     period = BillCycle(day, "UTC").period_containing(first)
     assert prorate(monthly, period.days, period.days) == monthly
@@ -208,15 +213,21 @@ def test_prorating_a_full_period_gives_the_full_price(day: int, first: date, mon
 TIMES = st.integers(0, 120 * 24)  # hours after 1 December 2023
 
 
-@given(activated=TIMES, change_hours=st.lists(TIMES, max_size=3), ended=st.none() | TIMES,
-       prices=st.lists(st.sampled_from(["0", "31.00", "62.00", "9.99"]), min_size=4, max_size=4))
+@given(
+    activated=TIMES,
+    change_hours=st.lists(TIMES, max_size=3),
+    ended=st.none() | TIMES,
+    prices=st.lists(st.sampled_from(["0", "31.00", "62.00", "9.99"]), min_size=4, max_size=4),
+)
 def test_billing_again_after_any_history_owes_nothing_and_matches_the_timeline(
     activated: int, change_hours: list[int], ended: int | None, prices: list[str]
 ) -> None:
     origin = datetime(2023, 12, 1, tzinfo=UTC)
     start = origin + timedelta(hours=activated)
-    changes = tuple(PriceChange(start + timedelta(hours=h), offer(f"o{i}", prices[i + 1]))
-                    for i, h in enumerate(sorted(change_hours)))
+    changes = tuple(
+        PriceChange(start + timedelta(hours=h), offer(f"o{i}", prices[i + 1]))
+        for i, h in enumerate(sorted(change_hours))
+    )
     last = changes[-1].at if changes else start
     end = None if ended is None else max(last, origin + timedelta(hours=ended))
     early = Subscription("s", start, offer("o", prices[0]))  # what the first bill run knew
@@ -231,6 +242,7 @@ def test_billing_again_after_any_history_owes_nothing_and_matches_the_timeline(
                 days[offset] += line.quantity * line.unit_price
         for offset, net in days.items():
             day = period.start + timedelta(days=offset)
-            segment = next((s for s in full.segments(UTC_CYCLE) if s.start <= day and (s.end is None or day < s.end)),
-                           None)
+            segment = next(
+                (s for s in full.segments(UTC_CYCLE) if s.start <= day and (s.end is None or day < s.end)), None
+            )
             assert net == (segment.snapshot.monthly_recurring if segment else 0)

@@ -31,8 +31,16 @@ JANUARY = BillCycle(1, "UTC").period_containing(date(2024, 1, 1))
 
 
 def spec_of(kind: LineKind, quantity: D, unit: str, unit_price: D, gross: D, discount: D = ZERO) -> LineSpec:
-    return LineSpec(kind=kind, description=kind.value, coverage=JANUARY, quantity=quantity, unit=unit,
-                    unit_price=unit_price, gross=gross, discount=discount)
+    return LineSpec(
+        kind=kind,
+        description=kind.value,
+        coverage=JANUARY,
+        quantity=quantity,
+        unit=unit,
+        unit_price=unit_price,
+        gross=gross,
+        discount=discount,
+    )
 
 
 def parts(rated: tuple[object, ...]) -> list[tuple[str, D, D, D]]:
@@ -170,13 +178,15 @@ def test_a_discount_is_rounded_once_and_never_exceeds_its_charge() -> None:
     line = make_line(spec, "EUR", TaxTerms(D(19)))
     assert (line.gross, line.discount, line.amount, line.tax) == (D("49.99"), D("5.00"), D("44.99"), D("8.55"))
     with pytest.raises(InvalidBillingInputError, match="exceeds its charge"):
-        make_line(spec_of(LineKind.RECURRING, D(1), "month", D(5), D(5), discount=D(6)), "EUR",
-                  TaxTerms())
+        make_line(spec_of(LineKind.RECURRING, D(1), "month", D(5), D(5), discount=D(6)), "EUR", TaxTerms())
 
 
 def test_an_exempt_account_pays_no_tax_whatever_its_rate() -> None:
-    line = make_line(spec_of(LineKind.ONE_TIME, D(1), "each", D(100), D(100)), "EUR",
-                     TaxTerms(D(20), exemption="reverse charge, art. 196 VAT directive"))
+    line = make_line(
+        spec_of(LineKind.ONE_TIME, D(1), "each", D(100), D(100)),
+        "EUR",
+        TaxTerms(D(20), exemption="reverse charge, art. 196 VAT directive"),
+    )
     assert (line.tax_rate, line.tax) == (D(0), D("0.00"))
     with pytest.raises(InvalidBillingInputError, match="reason"):
         TaxTerms(exemption=" ")
@@ -184,11 +194,12 @@ def test_an_exempt_account_pays_no_tax_whatever_its_rate() -> None:
         TaxTerms(D(101))
 
 
-@given(st.lists(st.decimals(min_value=-1000, max_value=1000, places=4, allow_nan=False), max_size=30),
-       st.sampled_from([D(0), D(7), D("19.6"), D(25)]))
+@given(
+    st.lists(st.decimals(min_value=-1000, max_value=1000, places=4, allow_nan=False), max_size=30),
+    st.sampled_from([D(0), D(7), D("19.6"), D(25)]),
+)
 def test_totals_are_the_sums_of_the_lines(amounts: list[D], rate: D) -> None:
-    lines = [make_line(spec_of(LineKind.ADJUSTMENT, D(1), "each", a, a), "EUR", TaxTerms(rate))
-             for a in amounts]
+    lines = [make_line(spec_of(LineKind.ADJUSTMENT, D(1), "each", a, a), "EUR", TaxTerms(rate)) for a in amounts]
     result = totals(lines, "EUR")
     assert result.subtotal == sum((line.amount for line in lines), D("0.00"))
     assert result.tax == sum((line.tax for line in lines), D("0.00"))

@@ -27,14 +27,24 @@ TOKYO = BillCycle(1, "Asia/Tokyo")
 
 
 def record(id_: str, hour: int, quantity: str, sub: str = "s1", day: date = date(2024, 1, 31)) -> UsageRecord:
-    return UsageRecord(id_, sub, "GB", datetime(day.year, day.month, day.day, tzinfo=UTC) + timedelta(hours=hour),
-                       D(quantity))
+    return UsageRecord(
+        id_, sub, "GB", datetime(day.year, day.month, day.day, tzinfo=UTC) + timedelta(hours=hour), D(quantity)
+    )
 
 
 def test_an_import_counts_a_resent_record_once_and_refuses_a_changed_one() -> None:
     stored = {"u1": record("u1", 1, "5")}
-    result = accept_usage(stored, [record("u1", 1, "5.0"), record("u2", 2, "1"), record("u2", 2, "1"),
-                                   record("u1", 1, "6"), record("u3", 3, "1"), record("u3", 3, "2")])
+    result = accept_usage(
+        stored,
+        [
+            record("u1", 1, "5.0"),
+            record("u2", 2, "1"),
+            record("u2", 2, "1"),
+            record("u1", 1, "6"),
+            record("u3", 3, "1"),
+            record("u3", 3, "2"),
+        ],
+    )
     assert [r.id for r in result.new] == ["u2", "u3"]
     assert result.duplicates == ("u1", "u2")
     assert result.conflicts == ("u1", "u3")
@@ -42,8 +52,16 @@ def test_an_import_counts_a_resent_record_once_and_refuses_a_changed_one() -> No
 
 def test_usage_is_totalled_per_period_of_the_accounts_local_date() -> None:
     # 31 January 15:00 UTC is 1 February 00:00 in Tokyo: the next period.
-    totals = aggregate_usage([record("a", 14, "1.5"), record("b", 15, "2"), record("c", 20, "3"),
-                              record("c", 20, "3"), record("d", 1, "4", sub="s2")], TOKYO)
+    totals = aggregate_usage(
+        [
+            record("a", 14, "1.5"),
+            record("b", 15, "2"),
+            record("c", 20, "3"),
+            record("c", 20, "3"),
+            record("d", 1, "4", sub="s2"),
+        ],
+        TOKYO,
+    )
     assert {(t.key, t.quantity, t.records) for t in totals} == {
         (UsageKey("s1", "GB", date(2024, 1, 1)), D("1.5"), 1),
         (UsageKey("s1", "GB", date(2024, 2, 1)), D(5), 2),
@@ -84,16 +102,20 @@ RECORDS = st.lists(
 
 @given(RECORDS, st.lists(st.integers(0, 59), max_size=20))
 def test_every_record_is_totalled_exactly_once(rows: list[tuple[int, int, int, str]], resent: list[int]) -> None:
-    distinct = {f"u{i}": UsageRecord(f"u{i}", sub, "GB", datetime(2024, 1, 1, tzinfo=UTC) + timedelta(hours=h),
-                                     D(q) / 1000) for i, h, q, sub in rows}
+    distinct = {
+        f"u{i}": UsageRecord(f"u{i}", sub, "GB", datetime(2024, 1, 1, tzinfo=UTC) + timedelta(hours=h), D(q) / 1000)
+        for i, h, q, sub in rows
+    }
     batch = list(distinct.values()) + [r for i in resent if (r := distinct.get(f"u{i}")) is not None]
     totals = aggregate_usage(batch, TOKYO)
     assert sum(t.records for t in totals) == len(distinct)
     assert sum((t.quantity for t in totals), D(0)) == sum((r.quantity for r in distinct.values()), D(0))
     for total in totals:
-        members = [r for r in distinct.values()
-                   if r.subscription_id == total.key.subscription_id
-                   and TOKYO.period_at(r.at).start == total.key.period_start]
+        members = [
+            r
+            for r in distinct.values()
+            if r.subscription_id == total.key.subscription_id and TOKYO.period_at(r.at).start == total.key.period_start
+        ]
         assert total.quantity == sum((r.quantity for r in members), D(0))
 
 
@@ -115,13 +137,18 @@ TERMS = SlaTerms(D("99.9"), (CreditTier(D("99.9"), D(10)), CreditTier(D(99), D(2
 
 
 def test_merge_joins_overlapping_and_touching_intervals() -> None:
-    assert merge([(utc(1, 2), utc(1, 5)), (utc(1, 1), utc(1, 3)), (utc(1, 5), utc(1, 6)), (utc(2, 1), utc(2, 2))]) \
-        == [(utc(1, 1), utc(1, 6)), (utc(2, 1), utc(2, 2))]
+    assert merge([(utc(1, 2), utc(1, 5)), (utc(1, 1), utc(1, 3)), (utc(1, 5), utc(1, 6)), (utc(2, 1), utc(2, 2))]) == [
+        (utc(1, 1), utc(1, 6)),
+        (utc(2, 1), utc(2, 2)),
+    ]
 
 
 def test_availability_merges_overlaps_and_excuses_maintenance() -> None:
-    outages = [Outage(utc(3, 10), utc(3, 10, 30)), Outage(utc(3, 10, 15), utc(3, 11)),
-               Outage(utc(3, 10), utc(3, 10, 30))]  # the same outage reported twice
+    outages = [
+        Outage(utc(3, 10), utc(3, 10, 30)),
+        Outage(utc(3, 10, 15), utc(3, 11)),
+        Outage(utc(3, 10), utc(3, 10, 30)),
+    ]  # the same outage reported twice
     result = availability(JUNE, outages, [MaintenanceWindow(utc(3, 10, 45), utc(3, 11, 15))])
     minute = 60_000_000
     assert (result.measured_us, result.down_us) == ((43_200 - 30) * minute, 45 * minute)
@@ -140,8 +167,17 @@ def test_outages_are_clipped_to_the_window_and_an_open_one_runs_to_its_end() -> 
 
 @pytest.mark.parametrize(
     ("percent", "credit"),
-    [("100", 0), ("99.95", 0), ("99.9", 0), ("99.8999", 10), ("99", 10), ("98.99", 25), ("95", 25), ("94.9", 100),
-     ("0", 100)],
+    [
+        ("100", 0),
+        ("99.95", 0),
+        ("99.9", 0),
+        ("99.8999", 10),
+        ("99", 10),
+        ("98.99", 25),
+        ("95", 25),
+        ("94.9", 100),
+        ("0", 100),
+    ],
 )
 def test_the_lowest_bound_the_availability_is_below_decides_the_credit(percent: str, credit: int) -> None:
     assert credit_percent(TERMS, D(percent)) == credit

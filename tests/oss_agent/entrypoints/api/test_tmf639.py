@@ -90,6 +90,22 @@ def test_paging_fields_and_filters(client: TestClient) -> None:
     assert set(one.json()) == {"id", "href", "@type", "operationalState"}
 
 
+def test_tmf630_filters_are_applied_or_refused_by_name(client: TestClient) -> None:
+    def get(**params: str) -> Any:
+        return client.get(f"{BASE}/resource", params=params)
+
+    assert [i["id"] for i in get(**{"resourceRelationship.resource.id": "r2:eth0"}).json()] == ["r1:eth0", "r2"]
+    assert get(**{"startOperatingDate.gt": "2020-01-01T00:00:00Z"}).json() == []  # none has one: no match
+    for params, fragment in (
+        ({"nosuch": "x"}, "cannot filter on 'nosuch'"),
+        ({"name.gt": "r1"}, "'name.gt': .gt compares numbers and dates; name is a string"),
+        ({"startOperatingDate.lt": "soon"}, "startOperatingDate.lt='soon': not a date"),
+    ):
+        refused = get(**params)
+        assert refused.status_code == 400 and fragment in refused.json()["message"]
+        validator("Error").validate(refused.json())
+
+
 @pytest.mark.parametrize(
     ("path", "params", "status"),
     [

@@ -11,12 +11,16 @@ from typing import Any
 import jsonschema
 import pytest
 from fastapi.testclient import TestClient
+from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from oss_agent.bootstrap import Agent, bootstrap
 from oss_agent.config import AgentSettings
 from oss_agent.domain.alarm import AlarmSpec, AlarmType, Severity
 from oss_agent.domain.commands import ClearAlarm, RaiseAlarm
 from oss_agent.entrypoints.api import create_app
+from oss_agent.fault.hub.tmf642 import event_type
+from oss_agent.storage.hub_tables import HubOutboxRow
 
 BASE = "/tmf-api/alarm/v4"
 T0 = datetime(2026, 11, 20, 8, 0, tzinfo=UTC)
@@ -111,6 +115,47 @@ def test_paging_fields_and_filters(client: TestClient, tmf642_validator: Validat
     assert set(one) == {"id", "href", "@type", "probableCause"}
 
 
+def test_tmf630_operators_on_dates_and_numbers(client: TestClient) -> None:
+    def ids(**params: str) -> list[int]:
+        response = client.get(f"{BASE}/alarm", params=params)
+        assert response.status_code == 200, response.text
+        return sorted(a["id"] for a in response.json())
+
+    assert ids(**{"alarmRaisedTime.gt": "2026-11-20T08:00:30Z"}) == [2, 3]
+    assert ids(**{"alarmRaisedTime.lte": "2026-11-20T09:01:00+01:00"}) == [1, 2]  # the same instant, another zone
+    assert ids(**{"alarmRaisedTime.gte": "2026-11-20T08:01:00Z", "alarmRaisedTime.lt": "2026-11-20T08:02:00Z"}) == [2]
+    assert ids(**{"alarmRaisedTime.gt": "2026-11-20"}) == [1, 2, 3]  # a date alone: its midnight, UTC
+    assert ids(**{"alarmRaisedTime": "2026-11-20T08:00:00Z"}) == [1]
+    assert ids(**{"alarmChangedTime.gt": "2026-11-20T08:04:00Z"}) == [1]  # the repeat changed it
+    assert ids(**{"alarmClearedTime.lt": "2030-01-01T00:00:00Z"}) == []  # none cleared: no value to compare
+    assert ids(**{"repeatCount.gte": "1"}) == [1]
+    assert ids(**{"id.gt": "1", "id.lte": "2.5"}) == [2]
+    assert ids(id="1,3") == [1, 3]
+    assert ids(isRootCause="true", perceivedSeverity="critical,major") == [1]
+
+
+@pytest.mark.parametrize(
+    ("param", "value", "fragment"),
+    [
+        ("nosuch", "x", "cannot filter on 'nosuch'"),
+        ("alarmRaisedTime.gt", "yesterday", "alarmRaisedTime.gt='yesterday': not a date"),
+        ("perceivedSeverity.gt", "major", "'perceivedSeverity.gt': .gt compares numbers and dates"),
+        ("repeatCount.lt", "many", "repeatCount.lt='many': not a number"),
+        ("repeatCount.lt", "nan", "repeatCount.lt='nan': not a number"),
+        ("isRootCause", "maybe", "isRootCause='maybe': not a boolean"),
+        ("alarmRaisedTime.between", "x", "cannot filter on 'alarmRaisedTime.between'"),
+        ("alarmRaisedTime>", "2026-11-20", "cannot filter on 'alarmRaisedTime>'"),
+    ],
+)
+def test_a_filter_the_api_cannot_apply_is_a_400_naming_it(
+    client: TestClient, tmf642_validator: Validator, param: str, value: str, fragment: str
+) -> None:
+    response = client.get(f"{BASE}/alarm", params={param: value})
+    assert response.status_code == 400
+    tmf642_validator("Error").validate(response.json())
+    assert fragment in response.json()["message"]
+
+
 def test_task_operations(client: TestClient, tmf642_validator: Validator) -> None:
     ack = client.post(
         f"{BASE}/ackAlarms",
@@ -121,6 +166,8 @@ def test_task_operations(client: TestClient, tmf642_validator: Validator) -> Non
     assert sorted(a["id"] for a in ack.json()["ackedAlarm"]) == [1, 3]
     assert client.get(ack.json()["href"]).json() == ack.json()
     assert client.get(f"{BASE}/ackAlarms").headers["X-Total-Count"] == "1"
+    assert len(client.get(f"{BASE}/ackAlarms", params={"ackUserId": "ann", "ackedAlarm.id": "3"}).json()) == 1
+    assert client.get(f"{BASE}/ackAlarms", params={"ackTime.lt": "2000-01-01T00:00:00Z"}).json() == []
     alarms = by_id(client)
     assert (alarms[1]["ackState"], alarms[1]["ackUserId"], alarms[2]["ackState"]) == (
         "acknowledged",
@@ -165,6 +212,55 @@ def test_task_operations(client: TestClient, tmf642_validator: Validator) -> Non
     )
 
 
+def hub_changes(agent: Agent) -> list[tuple[str, str | None, str]]:
+    """(TMF event type, fieldPath, alarm) of each outbox row, in order."""
+    with Session(agent.engine) as session:
+        rows = session.scalars(select(HubOutboxRow).order_by(HubOutboxRow.id))
+        return [(*event_type(r.event_type), r.resource_id) for r in rows]
+
+
+def test_group_and_ungroup_alarms(agent: Agent, client: TestClient, tmf642_validator: Validator) -> None:
+    before = len(hub_changes(agent))
+    grouped = client.post(
+        f"{BASE}/groupAlarms",
+        json={
+            "sourceSystemId": "noc",
+            "alarmChangedTime": "2026-11-20T09:00:00Z",
+            "parentAlarm": {"id": 1},
+            "correlatedAlarm": [{"id": 3}, {"id": "3"}],
+        },
+    )
+    assert grouped.status_code == 201, grouped.text
+    tmf642_validator("GroupAlarms").validate(grouped.json())
+    assert [a["id"] for a in grouped.json()["groupedAlarm"]] == [3] and grouped.json()["parentAlarm"]["id"] == 1
+    assert client.get(grouped.json()["href"]).json() == grouped.json()
+    assert client.get(f"{BASE}/groupAlarms").headers["X-Total-Count"] == "1"
+    alarms = by_id(client)
+    assert [r["id"] for r in alarms[3]["parentAlarm"]] == ["1"] and alarms[3]["isRootCause"] is False
+    assert [r["id"] for r in alarms[1]["correlatedAlarm"]] == ["2", "3"]
+    third = by_id(client)[3]["externalAlarmId"]
+    assert hub_changes(agent)[before:] == [("AlarmAttributeValueChangeEvent", "parentAlarm", third)]
+
+    ungrouped = client.post(
+        f"{BASE}/unGroupAlarms",
+        json={
+            "sourceSystemId": "noc",
+            "alarmChangedTime": "2026-11-20T09:30:00Z",
+            "parentAlarm": {"id": 1},
+            "correlatedAlarm": [{"id": 2}, {"id": 3}],
+        },
+    )
+    assert ungrouped.status_code == 201, ungrouped.text
+    tmf642_validator("UnGroupAlarms").validate(ungrouped.json())
+    assert [a["id"] for a in ungrouped.json()["unGroupedAlarm"]] == [2, 3]
+    alarms = by_id(client)
+    assert all(alarms[n]["isRootCause"] and "parentAlarm" not in alarms[n] for n in (1, 2, 3))
+    assert "correlatedAlarm" not in alarms[1]
+    assert [c[:2] for c in hub_changes(agent)[before + 1 :]] == [("AlarmAttributeValueChangeEvent", "parentAlarm")] * 2
+    again = client.post(f"{BASE}/unGroupAlarms", json=ungrouped.json() | {"unGroupedAlarm": []})
+    assert again.status_code == 201 and again.json()["unGroupedAlarm"] == []  # nothing was grouped any more
+
+
 def test_patch_acknowledges_comments_and_clears(client: TestClient, tmf642_validator: Validator) -> None:
     patched = client.patch(
         f"{BASE}/alarm/3",
@@ -175,6 +271,10 @@ def test_patch_acknowledges_comments_and_clears(client: TestClient, tmf642_valid
     assert (patched.json()["ackUserId"], patched.json()["comment"][0]["comment"]) == ("cy", "known")
     cleared = client.patch(f"{BASE}/alarm/3", json={"state": "cleared"}).json()
     assert cleared["state"] == "cleared"
+
+
+REGROUP = {"sourceSystemId": "noc", "alarmChangedTime": "2026-11-20T09:00:00Z", "parentAlarm": {"id": 1}}
+REGROUP["correlatedAlarm"] = [{"id": 3}]
 
 
 @pytest.mark.parametrize(
@@ -199,7 +299,17 @@ def test_patch_acknowledges_comments_and_clears(client: TestClient, tmf642_valid
             400,
         ),
         ("POST", "/commentAlarms", {"comment": {"comment": " "}, "alarmPattern": [{"id": 1}]}, 400),
+        ("POST", "/groupAlarms", {**REGROUP, "parentAlarm": {"id": 2}}, 409),  # 2 is a symptom itself
+        ("POST", "/groupAlarms", {**REGROUP, "parentAlarm": {"id": 3}, "correlatedAlarm": [{"id": 1}]}, 409),
+        ("POST", "/groupAlarms", {**REGROUP, "correlatedAlarm": [{"id": 3}, {"id": 1}]}, 409),  # its own root
+        ("POST", "/groupAlarms", {**REGROUP, "correlatedAlarm": [{"id": 3}, {"id": 99}]}, 404),
+        ("POST", "/groupAlarms", {**REGROUP, "parentAlarm": {"id": "x"}}, 400),
+        ("POST", "/groupAlarms", {**REGROUP, "correlatedAlarm": []}, 400),
+        ("POST", "/unGroupAlarms", {k: v for k, v in REGROUP.items() if k != "alarmChangedTime"}, 400),
+        ("GET", "/groupAlarms/nosuch", None, 404),
         ("POST", "/hub", {"callback": "ftp://x"}, 400),
+        ("POST", "/hub", {"callback": "http://[::1/cb"}, 400),
+        ("POST", "/hub", {"callback": "http://127.0.0.1:1/cb", "query": "perceivedSeverity"}, 400),
         ("POST", "/hub", {"callback": "http://127.0.0.1:1/cb", "query": "eventType=NoSuchEvent"}, 400),
         ("POST", "/hub", {"query": "eventType=AlarmCreateEvent"}, 400),
         ("DELETE", "/hub/nosuch", None, 404),

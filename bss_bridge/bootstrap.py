@@ -1,0 +1,89 @@
+"""The one place that wires the BSS: settings, its database, the unit of work with the hubs'
+publisher, the message bus and its handlers, and the OSS's inventory client.
+
+Entry points (the API process, the CLI) call :func:`bootstrap` once with loaded settings; nothing
+runs at import time, so tests build as many isolated BSSs as they like (with their own clock and
+their own OSS inventory, a real one over HTTP or an in-process ASGI transport).
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Engine
+from sqlalchemy.orm import Session, sessionmaker
+
+from bss_bridge.config.settings import BssSettings
+from bss_bridge.domain.commands import Command
+from bss_bridge.hub.store import HubStore
+from bss_bridge.oss.tmf639 import Tmf639Inventory, UncheckedInventory
+from bss_bridge.service_layer import catalog_handlers, order_handlers, party_handlers
+from bss_bridge.service_layer.deps import Deps, utc_now
+from bss_bridge.service_layer.messagebus import CommandHandler, MessageBus
+from bss_bridge.service_layer.ports import ResourceInventory
+from bss_bridge.service_layer.unit_of_work import UnitOfWork
+from bss_bridge.storage import migrate
+from bss_bridge.storage.engine import engine_for, sessions
+from bss_bridge.tmf.events import EVENT_TYPES, Publisher
+
+TMF639_PATH = "/tmf-api/resourceInventoryManagement/v4"
+
+
+@dataclass
+class Bss:
+    """A wired BSS: what every entry point works with."""
+
+    settings: BssSettings
+    engine: Engine
+    session_factory: sessionmaker[Session]
+    bus: MessageBus
+    hub: HubStore
+    deps: Deps
+    uow_factory: Callable[[], UnitOfWork]
+
+    async def handle(self, command: Command) -> Any:
+        return await self.bus.handle(command)
+
+    def uow(self) -> UnitOfWork:
+        return self.uow_factory()
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+
+def oss_inventory(settings: BssSettings) -> ResourceInventory:
+    if settings.oss_url is None:
+        return UncheckedInventory()
+    token = settings.oss_token.get_secret_value() if settings.oss_token is not None else None
+    return Tmf639Inventory(f"{settings.oss_url}{TMF639_PATH}", token, settings.oss_timeout_s)
+
+
+def bootstrap(
+    settings: BssSettings,
+    *,
+    upgrade_schema: bool = False,
+    inventory: ResourceInventory | None = None,
+    clock: Callable[[], datetime] = utc_now,
+) -> Bss:
+    """A BSS on ``settings``; with ``upgrade_schema`` its database is migrated first."""
+    engine = engine_for(settings.database)
+    if upgrade_schema:
+        migrate.upgrade(engine)
+    session_factory = sessions(engine)
+    publisher = Publisher(settings.base_url, clock)
+
+    def uow_factory() -> UnitOfWork:
+        return UnitOfWork(session_factory, publisher, EVENT_TYPES)
+
+    deps = Deps(inventory or oss_inventory(settings), clock)
+    handlers: dict[type[Command], CommandHandler] = {
+        kind: functools.partial(handler, deps=deps)
+        for module in (party_handlers, catalog_handlers, order_handlers)
+        for kind, handler in module.HANDLERS.items()
+    }
+    bus = MessageBus(uow_factory, handlers)
+    return Bss(settings, engine, session_factory, bus, HubStore(session_factory, EVENT_TYPES), deps, uow_factory)

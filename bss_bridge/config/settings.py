@@ -1,0 +1,147 @@
+"""BSS settings: a YAML file validated by pydantic, each setting overridable by ``OSS_AGENT_BSS_<NAME>``.
+
+The file: ``--config``, else ``$OSS_AGENT_BSS_CONFIG``, else ``/etc/oss-agent/bss.yaml``, else the
+built-in defaults (``config/bss.yaml`` writes them out). The data directory is shared with the
+agent: ``OSS_AGENT_BSS_DATA_DIR``, else ``OSS_AGENT_DATA_DIR``, else the agent's default; the BSS's
+database is its own file there (``bss.db``) unless ``database_url`` names another. Relative paths in
+the file are read from the file's directory.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import os
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator
+
+from bss_bridge.config.yamlfile import YamlFile, read_yaml
+from bss_bridge.errors import ConfigError
+
+PREFIX = "OSS_AGENT_BSS_"
+SYSTEM_FILE = Path("/etc/oss-agent/bss.yaml")
+
+
+def default_data_dir(environ: Mapping[str, str]) -> Path:
+    if environ.get("OSS_AGENT_DATA_DIR"):
+        return Path(environ["OSS_AGENT_DATA_DIR"])
+    if os.geteuid() == 0:
+        return Path("/var/lib/oss-agent")
+    return Path(environ.get("XDG_DATA_HOME") or Path.home() / ".local" / "share") / "oss-agent"
+
+
+class BssSettings(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    data_dir: Path
+    database_url: str | None = None
+    api_host: str = "127.0.0.1"
+    api_port: int = Field(default=8081, ge=1, le=65535)
+    api_token: SecretStr | None = None
+    public_url: str | None = None  # how clients reach the API (hrefs in hub notifications)
+    catalog_file: Path | None = None  # loaded at start: what it defines and the database lacks is created
+    oss_url: str | None = "http://127.0.0.1:8080"  # the OSS's API; null: orders' sites and devices go unchecked
+    oss_token: SecretStr | None = None
+    oss_timeout_s: float = Field(default=5.0, gt=0)
+    hub_retention_days: float = Field(default=7.0, gt=0)
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+
+    @field_validator("database_url", "api_token", "public_url", "catalog_file", "oss_url", "oss_token", mode="before")
+    @classmethod
+    def _unset(cls, value: Any) -> Any:
+        """``OSS_AGENT_BSS_OSS_URL=`` (or ``null``) unsets a setting from the environment."""
+        return None if isinstance(value, str) and value.strip().lower() in ("", "null", "none") else value
+
+    @field_validator("api_host")
+    @classmethod
+    def _ip(cls, value: str) -> str:
+        try:
+            ipaddress.ip_address(value)
+        except ValueError:
+            raise ValueError(f"{value!r} is not an IP address") from None
+        return value
+
+    @field_validator("database_url")
+    @classmethod
+    def _database(cls, value: str | None) -> str | None:
+        if value is not None and not value.startswith(("sqlite:", "postgresql:", "postgresql+psycopg:")):
+            raise ValueError("only sqlite:/// and postgresql:// URLs are supported")
+        return value
+
+    @field_validator("oss_url", "public_url")
+    @classmethod
+    def _http(cls, value: str | None) -> str | None:
+        if value is not None and not value.startswith(("http://", "https://")):
+            raise ValueError(f"{value!r} is not an http(s) URL")
+        return None if value is None else value.rstrip("/")
+
+    @property
+    def database(self) -> str:
+        return self.database_url or f"sqlite:///{self.data_dir / 'bss.db'}"
+
+    @property
+    def base_url(self) -> str:
+        return self.public_url or f"http://{self.api_host}:{self.api_port}"
+
+
+def _file(explicit: Path | None, environ: Mapping[str, str]) -> Path | None:
+    if explicit is not None:
+        return explicit
+    if environ.get(f"{PREFIX}CONFIG"):
+        return Path(environ[f"{PREFIX}CONFIG"])
+    return SYSTEM_FILE if SYSTEM_FILE.exists() else None
+
+
+def _secret(value: Any, environ: Mapping[str, str]) -> Any:
+    """``{env: NAME}`` or ``{file: PATH}`` (readable by its owner only) for a token; else the value."""
+    if not isinstance(value, dict):
+        return value
+    if set(value) == {"env"}:
+        if str(value["env"]) not in environ:
+            raise ValueError(f"environment variable {value['env']} is not set")
+        return environ[str(value["env"])]
+    if set(value) == {"file"}:
+        path = Path(str(value["file"]))
+        if path.stat().st_mode & 0o077:
+            raise ValueError(f"{path} is readable by others: chmod 600 it")
+        return path.read_text().strip()
+    raise ValueError("a secret is {env: NAME} or {file: PATH}")
+
+
+def load_settings(path: Path | None = None, environ: Mapping[str, str] | None = None) -> BssSettings:
+    env = os.environ if environ is None else environ
+    file = _file(path, env)
+    doc: YamlFile | None = read_yaml(file) if file is not None else None
+    values: dict[str, Any] = {}
+    if doc is not None and doc.data is not None:
+        if not isinstance(doc.data, dict):
+            raise ConfigError([doc.problem((), "a settings file is a mapping of setting: value")])
+        values = dict(doc.data)
+        for key in ("api_token", "oss_token"):
+            try:
+                values[key] = _secret(values.get(key), env)
+            except (OSError, ValueError) as exc:
+                raise ConfigError([doc.problem((key,), str(exc))]) from exc
+        for key in ("catalog_file", "data_dir"):
+            if isinstance(values.get(key), str) and not Path(values[key]).is_absolute():
+                values[key] = str(file.resolve().parent / values[key])  # type: ignore[union-attr]
+    for name in BssSettings.model_fields:
+        if f"{PREFIX}{name.upper()}" in env:
+            values[name] = env[f"{PREFIX}{name.upper()}"]
+    values.setdefault("data_dir", default_data_dir(env))
+    try:
+        return BssSettings(**values)
+    except ValidationError as exc:
+        problems = []
+        for error in exc.errors():
+            name = str(error["loc"][0]) if error["loc"] else ""
+            message = "unknown setting" if error["type"] == "extra_forbidden" else error["msg"]
+            if f"{PREFIX}{name.upper()}" in env:
+                problems.append(f"environment: {PREFIX}{name.upper()}: {message}")
+            elif doc is not None:
+                problems.append(doc.problem(tuple(error["loc"]), message))
+            else:
+                problems.append(f"settings: {name}: {message}")
+        raise ConfigError(problems) from exc

@@ -1,0 +1,98 @@
+"""YAML as the BSS reads it: decimals stay ``Decimal`` (``0.05`` is never a float), a key written
+twice is an error, and every problem is reported as ``file:line: field: message``."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from bss_bridge.errors import ConfigError
+
+Path_ = tuple[str | int, ...]
+
+
+class _Loader(yaml.SafeLoader):
+    """SafeLoader whose floats are Decimals, built from the text as written."""
+
+
+def _decimal(loader: yaml.SafeLoader, node: yaml.Node) -> Decimal:
+    text = str(loader.construct_scalar(node))  # type: ignore[arg-type]
+    return Decimal(text.replace("_", ""))
+
+
+_Loader.add_constructor("tag:yaml.org,2002:float", _decimal)
+
+
+def field_name(path: Path_) -> str:
+    out = ""
+    for part in path:
+        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
+    return out
+
+
+@dataclass
+class YamlFile:
+    source: str
+    data: Any
+    lines: dict[Path_, int]
+
+    def line(self, path: Path_) -> int | None:
+        while path and path not in self.lines:
+            path = path[:-1]
+        return self.lines.get(path)
+
+    def problem(self, path: Path_ | str, message: str) -> str:
+        """``file:line: field: message``, the line being that of ``path`` (or of its nearest parent)."""
+        parts = _parse_field(path) if isinstance(path, str) else path
+        line = self.line(parts)
+        where = f"{self.source}:{line}" if line is not None else self.source
+        name = field_name(parts)
+        return f"{where}: {name}: {message}" if name else f"{where}: {message}"
+
+
+def _parse_field(text: str) -> Path_:
+    """``prices[0].oneTime`` -> ('prices', 0, 'oneTime')."""
+    parts: list[str | int] = []
+    for chunk in text.replace("[", ".[").split("."):
+        if not chunk:
+            continue
+        parts.append(int(chunk[1:-1]) if chunk.startswith("[") and chunk[1:-1].isdigit() else chunk)
+    return tuple(parts)
+
+
+def _walk(node: yaml.Node, path: Path_, source: str) -> Iterator[tuple[Path_, int]]:
+    yield path, node.start_mark.line + 1
+    if isinstance(node, yaml.MappingNode):
+        seen: set[str] = set()
+        for key, value in node.value:
+            name = str(key.value)
+            if name in seen:
+                raise ConfigError([f"{source}:{key.start_mark.line + 1}: {field_name((*path, name))}: written twice"])
+            seen.add(name)
+            yield from _walk(value, (*path, name), source)
+    elif isinstance(node, yaml.SequenceNode):
+        for n, item in enumerate(node.value):
+            yield from _walk(item, (*path, n), source)
+
+
+def read_yaml(path: Path) -> YamlFile:
+    source = str(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise ConfigError([f"{source}: cannot read it: {exc.strerror}"]) from exc
+    try:
+        node = yaml.compose(text, Loader=_Loader)
+        data = yaml.load(text, Loader=_Loader)  # noqa: S506 - _Loader is a SafeLoader
+    except yaml.MarkedYAMLError as exc:
+        line = exc.problem_mark.line + 1 if exc.problem_mark is not None else "?"
+        raise ConfigError([f"{source}:{line}: YAML syntax error: {exc.problem}"]) from exc
+    except yaml.YAMLError as exc:
+        raise ConfigError([f"{source}: YAML error: {exc}"]) from exc
+    lines = dict(_walk(node, (), source)) if node is not None else {}
+    return YamlFile(source, data, lines)

@@ -1,0 +1,45 @@
+"""The product inventory as billing sees it: a subscription's terms become the price snapshots and
+changes of :mod:`bss_bridge.domain.billing.subscriptions`, an account's bill cycle day and zone a
+billing :class:`~bss_bridge.domain.billing.cycles.BillCycle`. The one place the two models meet,
+so the catalog's price versions reach the invoice exactly as they were sold.
+
+Limits, refused rather than guessed: a term with two promotions, and a bundle's own subscription
+(its promotion covers its components' charges, which billing rates per subscription).
+"""
+
+from __future__ import annotations
+
+from bss_bridge.domain.billing.cycles import LAST_DAY
+from bss_bridge.domain.billing.cycles import BillCycle as BillingCycle
+from bss_bridge.domain.billing.subscriptions import PriceChange, PriceSnapshot
+from bss_bridge.domain.billing.subscriptions import Subscription as BilledSubscription
+from bss_bridge.domain.errors import InvalidRequestError
+from bss_bridge.domain.party import BillingAccount
+from bss_bridge.domain.pricing import Price, Promotion, SlaTerms
+from bss_bridge.domain.subscription import Subscription, Term
+
+
+def billing_cycle(account: BillingAccount) -> BillingCycle:
+    day = account.terms.bill_cycle.day
+    return BillingCycle(LAST_DAY if day is None else day, account.terms.time_zone)
+
+
+def snapshot(term: Term, sla: SlaTerms | None = None) -> PriceSnapshot:
+    promotions = [p.charge for p in term.prices if isinstance(p.charge, Promotion)]
+    if len(promotions) > 1:
+        raise InvalidRequestError.one("productPrice", f"{term.offering_id}: billing applies one promotion per term")
+    prices = tuple(Price(p.name, p.currency, p.charge) for p in term.prices if not isinstance(p.charge, Promotion))
+    return PriceSnapshot(term.offering_id, prices, promotions[0] if promotions else None, sla)
+
+
+def billed(subscription: Subscription, sla: SlaTerms | None = None) -> BilledSubscription | None:
+    """What billing rates for ``subscription`` (None until it was activated)."""
+    if subscription.specification_id is None:
+        raise InvalidRequestError.one("product", f"{subscription.id} is a bundle: billing rates its components")
+    first = subscription.terms[0]
+    if subscription.start_date is None or first.start is None:
+        return None
+    changes = tuple(PriceChange(t.start, snapshot(t, sla)) for t in subscription.terms[1:] if t.start is not None)
+    return BilledSubscription(
+        subscription.id, first.start, snapshot(first, sla), changes, subscription.termination_date
+    )

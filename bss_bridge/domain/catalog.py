@@ -1,0 +1,295 @@
+"""The product catalog (TMF620): specifications, offerings and their versioned prices.
+
+- A **product specification** names the OSS service specification that realises it and, for each
+  of its characteristics, the service characteristic it maps to: the only coupling between the
+  BSS's catalog and the OSS's. A characteristic may require its value to exist in the OSS's
+  resource inventory (a device, or a site some device is at): the order checks it over TMF639.
+- A **product offering** sells one specification (or bundles other offerings), within its
+  ``validFor`` window and while its sellable flag is set; it may fix characteristic values (the
+  100 Mbit/s offering fixes ``bandwidthMbps`` to 100).
+- **Prices are versioned**: each named price (per currency) is a chain of versions whose windows
+  tile; a price change adds a version from a date on and closes the previous one there. An order
+  takes the versions valid at its order date, and a subscription keeps what it was sold at until
+  it is migrated.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from decimal import Decimal
+from enum import StrEnum
+
+from bss_bridge.domain import events
+from bss_bridge.domain.errors import InvalidRequestError, Problem
+from bss_bridge.domain.party import check_name
+from bss_bridge.domain.pricing import PriceComponent, Promotion, price_type
+from bss_bridge.domain.window import Window
+
+Value = str | int | Decimal | bool
+IDENT = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
+
+
+def check_id(value: str, field_name: str = "id") -> str:
+    if not IDENT.match(value):
+        raise InvalidRequestError.one(field_name, f"{value!r}: 1-64 letters, digits, '.', '_' or '-'")
+    return value
+
+
+class ValueType(StrEnum):
+    STRING = "string"
+    INTEGER = "integer"
+    NUMBER = "number"
+    BOOLEAN = "boolean"
+
+
+class ResourceKind(StrEnum):
+    """What a characteristic's value names in the OSS's resource inventory (TMF639)."""
+
+    DEVICE = "device"
+    SITE = "site"
+
+
+def _typed(value: object, kind: ValueType) -> Value:
+    """``value`` as ``kind`` (an integral Decimal is an integer, an int is a number); else ValueError."""
+    if kind is ValueType.BOOLEAN and isinstance(value, bool):
+        return value
+    if isinstance(value, bool):
+        raise ValueError
+    if kind is ValueType.STRING and isinstance(value, str):
+        return value
+    if kind is ValueType.INTEGER:
+        if isinstance(value, int):
+            return value
+        if isinstance(value, Decimal) and value.is_finite() and value == value.to_integral_value():
+            return int(value)
+    if kind is ValueType.NUMBER and isinstance(value, int | Decimal) and Decimal(value).is_finite():
+        return Decimal(value)
+    raise ValueError
+
+
+@dataclass(frozen=True, slots=True)
+class CharacteristicSpec:
+    """One characteristic of a product specification and the rules its value must follow."""
+
+    name: str
+    value_type: ValueType
+    required: bool = True
+    allowed: tuple[Value, ...] = ()
+    minimum: Decimal | None = None
+    maximum: Decimal | None = None
+    regex: str | None = None
+    default: Value | None = None
+    unit: str = ""
+    description: str = ""
+    service_characteristic: str = ""  # the OSS service characteristic it maps to; empty: the same name
+    resource: ResourceKind | None = None
+
+    def __post_init__(self) -> None:
+        if not self.name or not IDENT.match(self.name):
+            raise InvalidRequestError.one("name", f"{self.name!r} is not a characteristic name")
+        if self.resource is not None and self.value_type is not ValueType.STRING:
+            raise InvalidRequestError.one("valueType", "a characteristic naming a device or site is a string")
+        if self.regex is not None:
+            try:
+                re.compile(self.regex)
+            except re.error as exc:
+                raise InvalidRequestError.one("regex", f"not a regular expression: {exc}") from None
+        if self.minimum is not None and self.maximum is not None and self.maximum < self.minimum:
+            raise InvalidRequestError.one("valueTo", f"{self.maximum} is below valueFrom {self.minimum}")
+        object.__setattr__(
+            self, "allowed", tuple(self._checked(v, "productSpecCharacteristicValue") for v in self.allowed)
+        )
+        if self.default is not None:
+            object.__setattr__(self, "default", self.check(self.default))
+
+    def _checked(self, value: object, where: str) -> Value:
+        try:
+            return _typed(value, self.value_type)
+        except ValueError:
+            raise InvalidRequestError.one(where, f"{value!r} is not of type {self.value_type}") from None
+
+    @property
+    def maps_to(self) -> str:
+        return self.service_characteristic or self.name
+
+    def check(self, value: object) -> Value:
+        """``value`` normalised to this characteristic's type, or an error on ``value``."""
+        typed = self._checked(value, "value")
+        if self.allowed and typed not in self.allowed:
+            choices = ", ".join(str(v) for v in self.allowed)
+            raise InvalidRequestError.one("value", f"{typed!r} is not one of {choices}")
+        if isinstance(typed, int | Decimal) and not isinstance(typed, bool):
+            if self.minimum is not None and typed < self.minimum:
+                raise InvalidRequestError.one("value", f"{typed} is below the minimum {self.minimum}{self.unit_text}")
+            if self.maximum is not None and typed > self.maximum:
+                raise InvalidRequestError.one("value", f"{typed} is above the maximum {self.maximum}{self.unit_text}")
+        if isinstance(typed, str):
+            if not typed.strip():
+                raise InvalidRequestError.one("value", "must not be empty")
+            if self.regex is not None and not re.fullmatch(self.regex, typed):
+                raise InvalidRequestError.one("value", f"{typed!r} does not match {self.regex}")
+        return typed
+
+    @property
+    def unit_text(self) -> str:
+        return f" {self.unit}" if self.unit else ""
+
+
+@dataclass(eq=False)
+class ProductSpecification:
+    id: str
+    name: str
+    service_specification: str
+    characteristics: tuple[CharacteristicSpec, ...]
+    created_at: datetime
+    updated_at: datetime
+    description: str = ""
+    version: str = "1"
+    lifecycle_status: str = "active"
+    events: list[events.Event] = field(default_factory=list, repr=False)
+
+    @classmethod
+    def create(
+        cls,
+        spec_id: str,
+        name: str,
+        service_specification: str,
+        characteristics: tuple[CharacteristicSpec, ...],
+        now: datetime,
+        description: str = "",
+    ) -> ProductSpecification:
+        check_id(spec_id)
+        if not service_specification.strip():
+            raise InvalidRequestError.one("serviceSpecification", "name the OSS service specification that realises it")
+        names = [c.name for c in characteristics]
+        duplicates = sorted({n for n in names if names.count(n) > 1})
+        if duplicates:
+            raise InvalidRequestError.one("productSpecCharacteristic", f"named twice: {', '.join(duplicates)}")
+        spec = cls(spec_id, check_name(name), service_specification, characteristics, now, now, description)
+        spec.events.append(events.ProductSpecificationCreated(spec_id))
+        return spec
+
+    def update(
+        self,
+        now: datetime,
+        *,
+        name: str | None = None,
+        description: str | None = None,
+        lifecycle_status: str | None = None,
+    ) -> None:
+        changed = []
+        for attr, value in (("name", name), ("description", description), ("lifecycle_status", lifecycle_status)):
+            if value is not None and value != getattr(self, attr):
+                setattr(self, attr, check_name(value) if attr == "name" else value)
+                changed.append(attr)
+        if changed:
+            self.updated_at = now
+            self.events.append(events.ProductSpecificationChanged(self.id, tuple(changed)))
+
+    def characteristic(self, name: str) -> CharacteristicSpec | None:
+        return next((c for c in self.characteristics if c.name == name), None)
+
+    def values(
+        self,
+        given: Sequence[tuple[str, object]],
+        fixed: Mapping[str, Value] | None = None,
+        base: Mapping[str, Value] | None = None,
+        fields: Sequence[str] | None = None,
+        missing: str = "productCharacteristic",
+    ) -> dict[str, Value]:
+        """The characteristic values of a product: ``given`` (name, value) pairs in request order,
+        checked against this specification and an offering's ``fixed`` values; what is not given is
+        the fixed value, else ``base`` (a modified product's current value), else the default.
+        Problems name ``fields[i]`` (by default ``productCharacteristic[i]``) of a wrong pair, and
+        ``missing`` for a required value not given."""
+        fixed, base = fixed or {}, base or {}
+        where = list(fields) if fields is not None else [f"productCharacteristic[{n}]" for n in range(len(given))]
+        problems: list[Problem] = []
+        result: dict[str, Value] = {}
+        seen: set[str] = set()
+        for n, (name, value) in enumerate(given):
+            spec = self.characteristic(name)
+            if spec is None:
+                known = ", ".join(c.name for c in self.characteristics) or "none"
+                message = f"{name!r} is not a characteristic of {self.id} (known: {known})"
+                problems.append(Problem(f"{where[n]}.name", message))
+                continue
+            if name in seen:
+                problems.append(Problem(f"{where[n]}.name", f"{name!r} is given twice"))
+                continue
+            seen.add(name)
+            try:
+                result[name] = spec.check(value)
+            except InvalidRequestError as exc:
+                problems += exc.within(where[n]).problems
+                continue
+            if name in fixed and result[name] != fixed[name]:
+                problems.append(Problem(f"{where[n]}.value", f"this offering fixes {name} to {fixed[name]}"))
+        for spec in self.characteristics:
+            if spec.name in seen:
+                continue
+            if spec.name in fixed:
+                result[spec.name] = fixed[spec.name]
+            elif spec.name in base:
+                result[spec.name] = base[spec.name]
+            elif spec.default is not None:
+                result[spec.name] = spec.default
+            elif spec.required:
+                problems.append(Problem(missing, f"{spec.name} is required{_hint(spec)}"))
+        if problems:
+            raise InvalidRequestError(problems)
+        return result
+
+    def service_values(self, values: Mapping[str, Value]) -> dict[str, Value]:
+        """The same values named as the OSS service specification names them."""
+        return {spec.maps_to: values[spec.name] for spec in self.characteristics if spec.name in values}
+
+    def resource_checks(self, values: Mapping[str, Value]) -> list[tuple[str, ResourceKind, str]]:
+        """(characteristic, kind, value) for every value that must exist in the OSS's inventory."""
+        return [
+            (spec.name, spec.resource, str(values[spec.name]))
+            for spec in self.characteristics
+            if spec.resource is not None and spec.name in values
+        ]
+
+
+def _hint(spec: CharacteristicSpec) -> str:
+    if spec.allowed:
+        return f" (one of {', '.join(str(v) for v in spec.allowed)})"
+    if spec.resource is not None:
+        return f" (a {spec.resource} of the OSS's resource inventory)"
+    return f" ({spec.value_type})"
+
+
+PriceTerm = PriceComponent | Promotion
+
+
+@dataclass(frozen=True, slots=True)
+class OfferingPrice:
+    """One version of one of an offering's named prices. ``charge`` is what is charged (one-time,
+    recurring, usage) or, for a promotion, the discount granted on the recurring charges."""
+
+    id: str
+    offering_id: str
+    name: str
+    currency: str
+    version: int
+    valid_for: Window
+    charge: PriceTerm
+
+    @property
+    def price_type(self) -> str:
+        """TMF620 ``priceType``: oneTime, recurring, usage, or discount for a promotion."""
+        return "discount" if isinstance(self.charge, Promotion) else price_type(self.charge).value
+
+    @property
+    def chain(self) -> tuple[str, str]:
+        """Versions of the same (name, currency) replace each other."""
+        return self.name, self.currency
+
+
+def price_id(offering_id: str, name: str, currency: str, version: int) -> str:
+    return f"{offering_id}.{name}.{currency}.v{version}"

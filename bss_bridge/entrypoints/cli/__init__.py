@@ -1,0 +1,120 @@
+"""``oss-bss``: the BSS's command line (its own console script; it never imports the agent).
+
+Errors are one clear line on stderr and a non-zero exit (``--debug`` adds the traceback); every
+command that lists or shows takes ``--format json``. Commands work on the BSS's database through
+its message bus, the same path as the API.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import traceback
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.markup import escape
+
+from bss_bridge.config.settings import load_settings
+from bss_bridge.domain.errors import InvalidRequestError
+from bss_bridge.entrypoints.cli import catalog_cmd, order_cmd, party_cmd
+from bss_bridge.entrypoints.cli.output import FORMAT, STATE, Format, emit_json
+from bss_bridge.errors import BssError, ConfigError
+from bss_bridge.storage import migrate
+from bss_bridge.storage.engine import engine_for, safe_url
+
+app = typer.Typer(
+    name="oss-bss",
+    help="The built-in BSS: customers, accounts, catalog, quotes, orders and subscriptions.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    add_completion=False,
+)
+db = typer.Typer(help="The BSS's database.", no_args_is_help=True)
+app.add_typer(party_cmd.customers, name="customer")
+app.add_typer(party_cmd.accounts, name="account")
+app.add_typer(catalog_cmd.app, name="catalog")
+app.command("quote")(catalog_cmd.quote)
+app.add_typer(order_cmd.orders, name="order")
+app.add_typer(order_cmd.products, name="product")
+app.add_typer(db, name="db")
+
+
+@app.callback()
+def _global(
+    config: Annotated[
+        Path | None,
+        typer.Option(
+            "--config", "-c", help="BSS settings YAML (default: $OSS_AGENT_BSS_CONFIG, /etc/oss-agent/bss.yaml)"
+        ),
+    ] = None,
+    debug: Annotated[bool, typer.Option("--debug", help="show tracebacks")] = False,
+) -> None:
+    STATE.config = config
+    STATE.debug = debug
+
+
+@db.command("upgrade")
+def upgrade(fmt: Format = FORMAT) -> None:
+    """Create or migrate the BSS's database (safe to repeat)."""
+    engine = engine_for(load_settings(STATE.config).database)
+    try:
+        before, after = migrate.upgrade(engine)
+    finally:
+        engine.dispose()
+    if fmt is Format.JSON:
+        emit_json({"database": safe_url(engine), "from": before, "to": after})
+    else:
+        change = "up to date" if before == after else f"{before or 'empty'} -> {after}"
+        STATE.out.print(f"BSS database {safe_url(engine)}: {change}")
+
+
+@app.command("run")
+def run(
+    with_agent: Annotated[
+        bool, typer.Option("--with-agent", help="also run the agent (oss-agent run) as a child process")
+    ] = False,
+) -> None:
+    """Run the BSS: its API, hub deliveries and the catalog file, until SIGTERM or Ctrl-C."""
+    from bss_bridge.entrypoints import server
+
+    settings = load_settings(STATE.config)
+    logging.basicConfig(level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    if with_agent:
+        raise typer.Exit(asyncio.run(server.run_with_agent(settings)))
+    asyncio.run(server.run(settings))
+
+
+def main(argv: list[str] | None = None) -> int:
+    """The console script: runs the app and turns known errors into one line each."""
+    try:
+        result = app(args=argv, standalone_mode=False)
+    except SystemExit as exc:
+        return int(exc.code or 0)
+    except ConfigError as exc:
+        for text in exc.problems:
+            STATE.err.print(f"[red]error:[/red] {escape(text)}")
+        return _traceback(1)
+    except InvalidRequestError as exc:
+        for problem in exc.problems:
+            STATE.err.print(f"[red]error:[/red] {escape(str(problem))}")
+        return _traceback(1)
+    except BssError as exc:
+        STATE.err.print(f"[red]error:[/red] {escape(str(exc))}")
+        return _traceback(1)
+    except Exception as exc:
+        show, exit_code = getattr(exc, "show", None), getattr(exc, "exit_code", None)
+        if callable(show) and isinstance(exit_code, int):  # click's usage errors
+            show()
+            return exit_code
+        STATE.err.print(f"[red]error:[/red] unexpected {type(exc).__name__}: {escape(str(exc))}")
+        STATE.err.print("run again with --debug for the traceback")
+        return _traceback(1)
+    return result if isinstance(result, int) else 0
+
+
+def _traceback(code: int) -> int:
+    if STATE.debug:
+        STATE.err.print(escape(traceback.format_exc()))
+    return code

@@ -1,0 +1,101 @@
+"""What every ``oss-bss`` command shares: its options, tables for people, JSON for scripts, and the
+BSS it works on (bootstrapped once per command from the settings)."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import os
+import sys
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from enum import StrEnum
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import simplejson
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from bss_bridge.bootstrap import Bss, bootstrap
+from bss_bridge.config.settings import load_settings
+from bss_bridge.domain.commands import Command
+from bss_bridge.domain.errors import InvalidRequestError
+from bss_bridge.domain.window import utc
+
+
+class Format(StrEnum):
+    TABLE = "table"
+    JSON = "json"
+
+
+FORMAT = typer.Option(Format.TABLE, "--format", "-f", help="table for people, json for scripts")
+
+
+def _console(stderr: bool) -> Console:
+    stream = sys.stderr if stderr else sys.stdout
+    return Console(stderr=stderr, soft_wrap=True, width=None if stream.isatty() or os.environ.get("COLUMNS") else 160)
+
+
+@dataclass
+class State:
+    config: Path | None = None
+    debug: bool = False
+    out: Console = field(default_factory=lambda: _console(False))
+    err: Console = field(default_factory=lambda: _console(True))
+
+
+STATE = State()
+
+
+@contextlib.contextmanager
+def opened() -> Iterator[Bss]:
+    """The BSS of the settings (database migrated), closed afterwards."""
+    bss = bootstrap(load_settings(STATE.config), upgrade_schema=True)
+    try:
+        yield bss
+    finally:
+        bss.close()
+
+
+def run(bss: Bss, command: Command) -> Any:
+    """Run ``command`` through the BSS's bus (the same path as the API's)."""
+    return asyncio.run(bss.handle(command))
+
+
+def zones(bss: Bss, account_ids: Iterable[str]) -> dict[str, str]:
+    """The time zone of each billing account: instants are stored in UTC, shown in the account's zone."""
+    with bss.uow() as uow:
+        return {a.id: a.terms.time_zone for a in uow.accounts.get_many(list(set(account_ids))).values()}
+
+
+def instant(text: str | None, option: str) -> datetime | None:
+    """An option's date and time, with its offset (``2026-03-01T09:00:00+01:00`` or ``...Z``)."""
+    if text is None:
+        return None
+    try:
+        return utc(datetime.fromisoformat(text), option)
+    except ValueError:
+        raise InvalidRequestError.one(option, f"{text!r} is not a date and time (2026-03-01T09:00:00Z)") from None
+
+
+def local(moment: datetime | None, zone: str | None) -> str:
+    if moment is None:
+        return ""
+    return moment.astimezone(ZoneInfo(zone or "UTC")).strftime("%Y-%m-%d %H:%M %Z")
+
+
+def emit_json(data: Any) -> None:
+    typer.echo(simplejson.dumps(data, use_decimal=True, indent=2, sort_keys=True, default=str))
+
+
+def show_table(title: str, columns: Sequence[str], rows: Sequence[Sequence[Any]]) -> None:
+    result = Table(title=title, header_style="bold")
+    for column in columns:
+        result.add_column(column, overflow="fold")
+    for row in rows:
+        result.add_row(*("" if cell is None else str(cell) for cell in row))
+    STATE.out.print(result)

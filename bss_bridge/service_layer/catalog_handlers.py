@@ -1,0 +1,193 @@
+"""Handlers for the product catalog (TMF620): specifications, offerings, prices, catalog files."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from bss_bridge.domain import commands
+from bss_bridge.domain.catalog import ProductSpecification
+from bss_bridge.domain.errors import ConflictError, InvalidRequestError, Problem, found
+from bss_bridge.domain.offering import ProductOffering
+from bss_bridge.domain.pricing import Promotion
+from bss_bridge.service_layer.deps import Deps
+from bss_bridge.service_layer.unit_of_work import UnitOfWork
+
+
+def _define_specification(uow: UnitOfWork, cmd: commands.DefineSpecification, now: datetime) -> ProductSpecification:
+    if uow.specifications.get(cmd.specification_id) is not None:
+        raise ConflictError(f"product specification {cmd.specification_id} already exists")
+    spec = ProductSpecification.create(
+        cmd.specification_id, cmd.name, cmd.service_specification, cmd.characteristics, now, cmd.description
+    )
+    uow.specifications.add(spec)
+    return spec
+
+
+def _check_offering(uow: UnitOfWork, cmd: commands.DefineOffering) -> None:
+    problems: list[Problem] = []
+    if cmd.specification_id is not None:
+        spec = uow.specifications.get(cmd.specification_id)
+        if spec is None:
+            problems.append(Problem("productSpecification.id", f"no product specification {cmd.specification_id!r}"))
+        else:
+            for name, value in cmd.fixed.items():
+                characteristic = spec.characteristic(name)
+                if characteristic is None:
+                    problems.append(
+                        Problem(f"prodSpecCharValueUse[{name}]", f"{spec.id} has no characteristic {name!r}")
+                    )
+                    continue
+                try:
+                    characteristic.check(value)
+                except InvalidRequestError as exc:
+                    problems += exc.within(f"prodSpecCharValueUse[{name}]").problems
+    components = uow.offerings.get_many(list(cmd.bundled))
+    for n, component_id in enumerate(cmd.bundled):
+        component = components.get(component_id)
+        if component is None:
+            problems.append(Problem(f"bundledProductOffering[{n}].id", f"no product offering {component_id!r}"))
+        elif component.is_bundle:
+            problems.append(Problem(f"bundledProductOffering[{n}].id", f"{component_id} is itself a bundle"))
+    if problems:
+        raise InvalidRequestError(problems)
+
+
+def _define_offering(uow: UnitOfWork, cmd: commands.DefineOffering, now: datetime) -> ProductOffering:
+    if uow.offerings.get(cmd.offering_id) is not None:
+        raise ConflictError(f"product offering {cmd.offering_id} already exists")
+    _check_offering(uow, cmd)
+    offering = ProductOffering.create(
+        cmd.offering_id,
+        cmd.name,
+        now,
+        specification_id=cmd.specification_id,
+        bundled=cmd.bundled,
+        description=cmd.description,
+        sellable=cmd.sellable,
+        valid_for=cmd.valid_for,
+        lifecycle_status=cmd.lifecycle_status,
+        fixed=dict(cmd.fixed),
+        sla=cmd.sla,
+    )
+    # promotions last: what they discount is there to be checked against
+    for n, price in sorted(enumerate(cmd.prices), key=lambda pair: isinstance(pair[1].charge, Promotion)):
+        try:
+            offering.add_price(price.name, price.currency, price.charge, price.valid_from or cmd.valid_for.start or now)
+        except InvalidRequestError as exc:
+            raise exc.within(f"productOfferingPrice[{n}]") from None
+        except ConflictError as exc:
+            raise InvalidRequestError.one(
+                f"productOfferingPrice[{n}]", f"{price.name} ({price.currency}) is given twice"
+            ) from exc
+    uow.offerings.add(offering)
+    return offering
+
+
+async def define_specification(cmd: commands.DefineSpecification, uow: UnitOfWork, deps: Deps) -> ProductSpecification:
+    with uow:
+        spec = _define_specification(uow, cmd, deps.clock())
+        uow.commit()
+    return spec
+
+
+async def update_specification(cmd: commands.UpdateSpecification, uow: UnitOfWork, deps: Deps) -> ProductSpecification:
+    with uow:
+        spec = found(uow.specifications.get(cmd.specification_id), "productSpecification", cmd.specification_id)
+        spec.update(deps.clock(), name=cmd.name, description=cmd.description, lifecycle_status=cmd.lifecycle_status)
+        uow.commit()
+    return spec
+
+
+async def define_offering(cmd: commands.DefineOffering, uow: UnitOfWork, deps: Deps) -> ProductOffering:
+    with uow:
+        offering = _define_offering(uow, cmd, deps.clock())
+        uow.commit()
+    return offering
+
+
+async def update_offering(cmd: commands.UpdateOffering, uow: UnitOfWork, deps: Deps) -> ProductOffering:
+    with uow:
+        offering = found(uow.offerings.get(cmd.offering_id), "productOffering", cmd.offering_id)
+        offering.update(deps.clock(), **cmd.changes)
+        uow.commit()
+    return offering
+
+
+def _change_price(offering: ProductOffering, price: commands.PriceDefinition, now: datetime) -> None:
+    start = price.valid_from or now
+    if start < now:
+        raise InvalidRequestError.one(
+            "validFor.startDateTime",
+            f"a price change applies to new orders: it starts now or later, not {start.isoformat()}",
+        )
+    offering.add_price(price.name, price.currency, price.charge, start)
+
+
+async def change_price(cmd: commands.ChangePrice, uow: UnitOfWork, deps: Deps) -> ProductOffering:
+    with uow:
+        offering = found(uow.offerings.get(cmd.offering_id), "productOffering", cmd.offering_id)
+        _change_price(offering, cmd.price, deps.clock())
+        uow.commit()
+    return offering
+
+
+@dataclass
+class CatalogReport:
+    created: list[str] = field(default_factory=list)
+    updated: list[str] = field(default_factory=list)
+    repriced: list[str] = field(default_factory=list)
+    differs: list[str] = field(default_factory=list)  # what the file says otherwise and was kept (seed mode)
+
+
+def _reconcile(
+    offering: ProductOffering, cmd: commands.DefineOffering, apply: bool, now: datetime, report: CatalogReport
+) -> None:
+    changes = {
+        "name": cmd.name,
+        "description": cmd.description,
+        "sellable": cmd.sellable,
+        "valid_for": cmd.valid_for,
+        "lifecycle_status": cmd.lifecycle_status,
+    }
+    changed = {k: v for k, v in changes.items() if getattr(offering, k) != v}
+    current = {(p.name, p.currency): p.charge for p in offering.prices if p.valid_for.contains(now)}
+    repriced = [p for p in cmd.prices if current.get((p.name, p.currency)) != p.charge]
+    if not apply:
+        report.differs += [f"{offering.id}.{k}" for k in changed] + [f"{offering.id}.{p.name}" for p in repriced]
+        return
+    if changed:
+        offering.update(now, **changed)
+        report.updated.append(offering.id)
+    for price in repriced:
+        offering.add_price(price.name, price.currency, price.charge, now)
+        report.repriced.append(f"{offering.id}.{price.name}.{price.currency}")
+
+
+async def load_catalog(cmd: commands.LoadCatalog, uow: UnitOfWork, deps: Deps) -> CatalogReport:
+    now = deps.clock()
+    report = CatalogReport()
+    with uow:
+        for spec in cmd.specifications:
+            if uow.specifications.get(spec.specification_id) is None:
+                _define_specification(uow, spec, now)
+                report.created.append(spec.specification_id)
+        for definition in cmd.offerings:
+            offering = uow.offerings.get(definition.offering_id)
+            if offering is None:
+                _define_offering(uow, definition, now)
+                report.created.append(definition.offering_id)
+            else:
+                _reconcile(offering, definition, cmd.apply, now, report)
+        uow.commit()
+    return report
+
+
+HANDLERS = {
+    commands.DefineSpecification: define_specification,
+    commands.UpdateSpecification: update_specification,
+    commands.DefineOffering: define_offering,
+    commands.UpdateOffering: update_offering,
+    commands.ChangePrice: change_price,
+    commands.LoadCatalog: load_catalog,
+}

@@ -1,0 +1,25 @@
+"""What handlers need besides their unit of work: the clock, new ids, the OSS's inventory."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+
+from bss_bridge.service_layer.ports import ResourceInventory
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+def new_uuid() -> str:
+    return str(uuid.uuid4())
+
+
+@dataclass(frozen=True)
+class Deps:
+    inventory: ResourceInventory
+    clock: Callable[[], datetime] = utc_now
+    new_id: Callable[[], str] = field(default=new_uuid)

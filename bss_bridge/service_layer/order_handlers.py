@@ -1,0 +1,193 @@
+"""Handlers for product orders (TMF622) and subscriptions (TMF637).
+
+Submitting an order: the request is planned (every rule, every problem named) in one transaction,
+the OSS is asked about each site and device it names outside any transaction, then the order is planned
+again on fresh data and placed in a second transaction, so nothing is stored unless all of it is
+right. The same ``externalId`` again returns the first order (with the same content) or is refused
+(with other content); two concurrent first submissions are settled by the unique index.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+
+from sqlalchemy.exc import IntegrityError
+
+from bss_bridge.domain import commands, fulfilment
+from bss_bridge.domain.errors import ConflictError, InvalidRequestError, Problem, found
+from bss_bridge.domain.order import CancelRequest, ProductOrder
+from bss_bridge.domain.ordering import place, plan_order
+from bss_bridge.domain.requests import Catalog, OrderPlan, OrderRequest
+from bss_bridge.domain.subscription import Subscription
+from bss_bridge.service_layer.deps import Deps
+from bss_bridge.service_layer.unit_of_work import UnitOfWork
+
+
+def catalog_for(uow: UnitOfWork, product_ids: list[str]) -> Catalog:
+    """The catalog, and the subscriptions named (with the components of the bundles among them)."""
+    named = uow.subscriptions.get_many(product_ids)
+    bundles = [s.id for s in named.values() if s.specification_id is None]
+    components = uow.subscriptions.components_of(bundles) if bundles else []
+    subscriptions = {**named, **{c.id: c for c in components}}
+    return Catalog(uow.offerings.all(), {s.id: s for s in uow.specifications.list()[0]}, subscriptions)
+
+
+def _plan(uow: UnitOfWork, request: OrderRequest, now: datetime) -> tuple[OrderPlan, Catalog]:
+    product_ids = [i.product_id for i in request.items if i.product_id]
+    catalog = catalog_for(uow, product_ids)
+    customer = uow.customers.get(request.customer_id)
+    account = uow.accounts.get(request.billing_account_id)
+    return plan_order(request, customer, account, catalog, now), catalog
+
+
+def _replay(existing: ProductOrder, request: OrderRequest) -> ProductOrder:
+    if existing.fingerprint != request.fingerprint():
+        raise ConflictError(
+            f"externalId {request.external_id!r} already names order {existing.id}, with other content: "
+            "send a new externalId for a new order"
+        )
+    return existing
+
+
+async def submit_order(cmd: commands.SubmitProductOrder, uow: UnitOfWork, deps: Deps) -> tuple[ProductOrder, bool]:
+    """The order and whether it is new (False: the same externalId was submitted before)."""
+    request, now = cmd.request, deps.clock()
+    with uow:
+        if request.external_id and (existing := uow.orders.by_external_id(request.external_id)):
+            return _replay(existing, request), False
+        plan, _ = _plan(uow, request, now)
+    missing = await deps.inventory.missing(plan.checks)
+    if missing:
+        raise InvalidRequestError(
+            Problem(c.field, f"no {c.kind} {c.value!r} in the OSS's resource inventory") for c in missing
+        )
+    try:
+        with uow:
+            plan, catalog = _plan(uow, request, now)
+            order, subscriptions = place(plan, request, catalog, deps.new_id(), deps.new_id, now)
+            uow.orders.add(order)
+            for subscription in subscriptions:
+                uow.subscriptions.add(subscription)
+            uow.commit()
+    except IntegrityError:
+        if not request.external_id:
+            raise
+        with uow:  # another submission with this externalId won the race
+            existing = uow.orders.by_external_id(request.external_id)
+            if existing is None:
+                raise
+            return _replay(existing, request), False
+    return order, True
+
+
+def _order(uow: UnitOfWork, order_id: str) -> tuple[ProductOrder, dict[str, Subscription]]:
+    order = found(uow.orders.get(order_id), "productOrder", order_id)
+    ids = fulfilment.subscription_ids(order)
+    return order, uow.subscriptions.get_many(ids)
+
+
+async def start_order(cmd: commands.StartProductOrder, uow: UnitOfWork, deps: Deps) -> ProductOrder:
+    with uow:
+        order, subscriptions = _order(uow, cmd.order_id)
+        fulfilment.start(order, subscriptions, deps.clock())
+        uow.commit()
+    return order
+
+
+async def complete_item(cmd: commands.CompleteOrderItem, uow: UnitOfWork, deps: Deps) -> ProductOrder:
+    with uow:
+        order, subscriptions = _order(uow, cmd.order_id)
+        fulfilment.complete_item(order, cmd.item_id, subscriptions, cmd.at or deps.clock())
+        uow.commit()
+    return order
+
+
+async def fail_item(cmd: commands.FailOrderItem, uow: UnitOfWork, deps: Deps) -> ProductOrder:
+    with uow:
+        order, subscriptions = _order(uow, cmd.order_id)
+        fulfilment.fail_item(order, cmd.item_id, cmd.reason, subscriptions, cmd.at or deps.clock())
+        uow.commit()
+    return order
+
+
+async def cancel_order(cmd: commands.CancelProductOrder, uow: UnitOfWork, deps: Deps) -> CancelRequest:
+    now = deps.clock()
+    with uow:
+        order, subscriptions = _order(uow, cmd.order_id)
+        fulfilment.cancel(order, cmd.reason, subscriptions, now)
+        request = CancelRequest(deps.new_id(), order.id, cmd.reason, now, requested_date=cmd.requested_date)
+        request.announce()
+        request.follow(order, now)
+        uow.cancellations.add(request)
+        uow.commit()
+    return request
+
+
+async def resolve_cancellation(cmd: commands.ResolveCancellation, uow: UnitOfWork, deps: Deps) -> ProductOrder:
+    now = deps.clock()
+    with uow:
+        order, subscriptions = _order(uow, cmd.order_id)
+        if cmd.accepted:
+            fulfilment.accept_cancellation(order, subscriptions, now)
+        else:
+            order.refuse_cancellation(now)
+        requests, _ = uow.cancellations.list({"order_id": [order.id]})
+        for request in requests:
+            request.follow(order, now)
+        uow.commit()
+    return order
+
+
+def _subscription(uow: UnitOfWork, subscription_id: str) -> Subscription:
+    return found(uow.subscriptions.get(subscription_id), "product", subscription_id)
+
+
+async def _move(
+    uow: UnitOfWork, subscription_id: str, move: Callable[[Subscription, datetime], None], now: datetime
+) -> Subscription:
+    with uow:
+        subscription = _subscription(uow, subscription_id)
+        move(subscription, now)
+        uow.commit()
+    return subscription
+
+
+async def suspend(cmd: commands.SuspendSubscription, uow: UnitOfWork, deps: Deps) -> Subscription:
+    return await _move(uow, cmd.subscription_id, Subscription.suspend, deps.clock())
+
+
+async def resume(cmd: commands.ResumeSubscription, uow: UnitOfWork, deps: Deps) -> Subscription:
+    return await _move(uow, cmd.subscription_id, Subscription.resume, deps.clock())
+
+
+async def migrate_prices(cmd: commands.MigrateSubscriptionPrices, uow: UnitOfWork, deps: Deps) -> Subscription:
+    at = cmd.at or deps.clock()
+    with uow:
+        subscription = _subscription(uow, cmd.subscription_id)
+        offering = uow.offerings.get(subscription.offering_id)
+        account = uow.accounts.get(subscription.billing_account_id)
+        assert offering is not None and account is not None
+        prices = tuple(offering.prices_at(at, account.currency))
+        current = subscription.current
+        charged = {p.id for p in prices if p.price_type != "discount"}
+        if charged == {p.id for p in current.prices if p.price_type != "discount"}:
+            raise ConflictError(f"product {subscription.id} is already on the prices valid at {at.isoformat()}")
+        subscription.change_terms(
+            at, offering_id=offering.id, characteristics=current.characteristics, prices=prices, reason="priceMigration"
+        )
+        uow.commit()
+    return subscription
+
+
+HANDLERS = {
+    commands.SubmitProductOrder: submit_order,
+    commands.StartProductOrder: start_order,
+    commands.CompleteOrderItem: complete_item,
+    commands.FailOrderItem: fail_item,
+    commands.CancelProductOrder: cancel_order,
+    commands.ResolveCancellation: resolve_cancellation,
+    commands.SuspendSubscription: suspend,
+    commands.ResumeSubscription: resume,
+    commands.MigrateSubscriptionPrices: migrate_prices,
+}

@@ -1,0 +1,109 @@
+"""The unit of work: one transaction, the repositories inside it, and what it publishes.
+
+Leaving the ``with`` block without ``commit()`` rolls back: a handler that fails half-way stores
+nothing. ``commit`` writes every aggregate handed out back to its rows and, in the same
+transaction, the TMF notifications its events make (the hubs' outbox); the domain events are
+released to the bus only once the commit succeeded.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from types import TracebackType
+from typing import Self
+
+from sqlalchemy.orm import Session, sessionmaker
+
+from bss_bridge.domain.events import Event
+from bss_bridge.hub import store as hub_store
+from bss_bridge.hub.store import Published
+from bss_bridge.storage.order_repository import CancelRequestRepository, OrderRepository, SubscriptionRepository
+from bss_bridge.storage.repositories import (
+    AccountRepository,
+    CustomerRepository,
+    OfferingRepository,
+    Repository,
+    SpecificationRepository,
+)
+
+Publisher = Callable[[Event, "UnitOfWork"], Iterable[Published]]
+
+
+def publish_nothing(event: Event, uow: UnitOfWork) -> Iterable[Published]:
+    return ()
+
+
+class UnitOfWork:
+    """A unit of work over one session at a time; ``with uow:`` may be entered again afterwards."""
+
+    customers: CustomerRepository
+    accounts: AccountRepository
+    specifications: SpecificationRepository
+    offerings: OfferingRepository
+    orders: OrderRepository
+    cancellations: CancelRequestRepository
+    subscriptions: SubscriptionRepository
+
+    def __init__(
+        self,
+        session_factory: sessionmaker[Session],
+        publisher: Publisher = publish_nothing,
+        event_types: dict[str, frozenset[str]] | None = None,
+    ) -> None:
+        self._session_factory = session_factory
+        self._publisher = publisher
+        self._event_types = event_types or {}
+        self._session: Session | None = None
+        self.released: list[Event] = []
+
+    def __enter__(self) -> Self:
+        session = self._session = self._session_factory()
+        self.customers = CustomerRepository(session)
+        self.accounts = AccountRepository(session)
+        self.specifications = SpecificationRepository(session)
+        self.offerings = OfferingRepository(session)
+        self.orders = OrderRepository(session)
+        self.cancellations = CancelRequestRepository(session)
+        self.subscriptions = SubscriptionRepository(session)
+        return self
+
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        assert self._session is not None
+        try:
+            self._session.rollback()
+        finally:
+            self._session.close()
+            self._session = None
+
+    @property
+    def session(self) -> Session:
+        assert self._session is not None, "use the unit of work inside a 'with' block"
+        return self._session
+
+    def _repositories(self) -> tuple[Repository, ...]:  # type: ignore[type-arg]
+        return (
+            self.customers,
+            self.accounts,
+            self.specifications,
+            self.offerings,
+            self.orders,
+            self.cancellations,
+            self.subscriptions,
+        )
+
+    def commit(self) -> None:
+        repositories = self._repositories()
+        for repository in repositories:  # in foreign-key order: what is referred to is stored first
+            repository.write_back()
+            self.session.flush()
+        events = [event for repository in repositories for event in repository.collect_events()]
+        published = [p for event in events for p in self._publisher(event, self)]
+        hub_store.record(self.session, published, self._event_types)
+        self.session.commit()
+        self.released.extend(events)
+
+    def take_released(self) -> list[Event]:
+        released, self.released = self.released, []
+        return released

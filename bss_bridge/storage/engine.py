@@ -1,0 +1,61 @@
+"""The BSS's engine: a SQLite file (WAL, foreign keys, busy timeout) or PostgreSQL through psycopg 3.
+Nothing is created at import time."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import simplejson
+from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.engine import make_url
+from sqlalchemy.orm import Session, sessionmaker
+
+from bss_bridge.errors import StorageError
+
+SQLITE_PRAGMAS = ("journal_mode=WAL", "foreign_keys=ON", "busy_timeout=10000", "synchronous=NORMAL")
+
+
+def _on_connect(dbapi_connection: Any, _record: Any) -> None:
+    cursor = dbapi_connection.cursor()
+    try:
+        for pragma in SQLITE_PRAGMAS:
+            cursor.execute(f"PRAGMA {pragma}")
+    finally:
+        cursor.close()
+
+
+def dumps(value: Any) -> str:
+    """JSON with Decimals as exact numbers (TMF Money values), never through a float."""
+    return simplejson.dumps(value, use_decimal=True)
+
+
+def loads(text: str | bytes) -> Any:
+    return simplejson.loads(text, use_decimal=True)
+
+
+def engine_for(url: str) -> Engine:
+    """An engine for ``url`` (``postgresql://`` means psycopg 3); a SQLite file's directory is made owner-only."""
+    if url.startswith("postgresql://"):
+        url = "postgresql+psycopg://" + url.removeprefix("postgresql://")
+    parsed = make_url(url)
+    if parsed.get_backend_name() != "sqlite":
+        return create_engine(url, pool_pre_ping=True, json_serializer=dumps, json_deserializer=loads)
+    if parsed.database and parsed.database != ":memory:":
+        try:
+            Path(parsed.database).parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+        except OSError as exc:
+            raise StorageError(f"cannot create the directory of {parsed.database}: {exc.strerror}") from exc
+    engine = create_engine(url, json_serializer=dumps, json_deserializer=loads)
+    event.listen(engine, "connect", _on_connect)
+    return engine
+
+
+def sessions(engine: Engine) -> sessionmaker[Session]:
+    """Sessions that flush only when the unit of work commits, table by table in dependency order."""
+    return sessionmaker(bind=engine, expire_on_commit=False, autoflush=False)
+
+
+def safe_url(engine: Engine) -> str:
+    """The URL without its password, for logs and output."""
+    return engine.url.render_as_string(hide_password=True)

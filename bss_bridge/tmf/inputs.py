@@ -1,0 +1,110 @@
+"""Reading TMF request bodies: JSON numbers as Decimals (never floats), pydantic models that refuse
+unknown fields, and every problem reported with the field it is about (``productOrderItem[0].
+productOffering.id: is required``) as an :class:`InvalidRequestError`."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from decimal import Decimal
+from typing import Any, TypeVar
+
+import simplejson
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic.alias_generators import to_camel
+
+from bss_bridge.domain.errors import InvalidRequestError, Problem
+from bss_bridge.domain.window import Window
+
+M = TypeVar("M", bound=BaseModel)
+
+MESSAGES = {
+    "extra_forbidden": "unknown or unsupported field",
+    "missing": "is required",
+}
+
+
+class TmfModel(BaseModel):
+    """An input: TMF's polymorphism fields are accepted (and not used), anything else unknown is refused."""
+
+    model_config = ConfigDict(
+        extra="forbid", populate_by_name=True, str_strip_whitespace=True, alias_generator=to_camel
+    )
+
+    type_: str | None = Field(None, alias="@type")
+    base_type: str | None = Field(None, alias="@baseType")
+    schema_location: str | None = Field(None, alias="@schemaLocation")
+
+
+class Ref(TmfModel):
+    id: str = Field(min_length=1, max_length=200)
+    href: str | None = None
+    name: str | None = None
+    referred_type: str | None = Field(None, alias="@referredType")
+
+
+class PartyRefIn(Ref):
+    role: str | None = None
+
+
+class TimePeriodIn(TmfModel):
+    start_date_time: datetime | None = None
+    end_date_time: datetime | None = None
+
+    def window(self, where: str = "validFor") -> Window:
+        try:
+            return Window(self.start_date_time, self.end_date_time)
+        except InvalidRequestError as exc:
+            raise InvalidRequestError(
+                Problem(p.field.replace("validFor", where, 1), p.message) for p in exc.problems
+            ) from None
+
+
+class MoneyIn(TmfModel):
+    unit: str = Field(min_length=3, max_length=3)
+    value: Decimal
+
+
+def customer_of(parties: list[PartyRefIn]) -> str:
+    """The one customer among a resource's related parties (role customer or @referredType Customer)."""
+    customers = [p for p in parties if p.role == "customer" or p.referred_type == "Customer"]
+    if len(customers) != 1:
+        raise InvalidRequestError.one(
+            "relatedParty", "name exactly one customer (role customer or @referredType Customer)"
+        )
+    return customers[0].id
+
+
+def field_of(loc: tuple[str | int, ...]) -> str:
+    out = ""
+    for part in loc:
+        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
+    return out
+
+
+def problems_of(exc: ValidationError, prefix: str = "") -> list[Problem]:
+    problems = []
+    for error in exc.errors():
+        loc = tuple(part for part in error["loc"] if not (isinstance(part, str) and "[" in part))  # union branches
+        message = MESSAGES.get(error["type"], error["msg"])
+        field = field_of(loc)
+        problems.append(Problem(f"{prefix}.{field}" if prefix and field else prefix or field, message))
+    return problems
+
+
+def parse_json(raw: bytes) -> Any:
+    """The body as JSON with its numbers kept exact."""
+    if not raw.strip():
+        raise InvalidRequestError.one("", "the request has no body (a JSON object is expected)")
+    try:
+        return simplejson.loads(raw, use_decimal=True)
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise InvalidRequestError.one("", f"the body is not JSON: {exc}") from None
+
+
+def parse_model(model: type[M], data: Any) -> M:
+    if not isinstance(data, dict):
+        raise InvalidRequestError.one("", "the body must be a JSON object")
+    try:
+        return model.model_validate(data)
+    except ValidationError as exc:
+        raise InvalidRequestError(problems_of(exc)) from None

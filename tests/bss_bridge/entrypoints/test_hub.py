@@ -1,0 +1,86 @@
+"""The BSS's hubs: listeners registered per API, notifications owed from the commit on, delivered in
+order with back-off past a failing callback, never lost, never sent for a rolled-back change."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+import httpx
+from fastapi import FastAPI, HTTPException, Request
+from fastapi.testclient import TestClient
+
+from bss_bridge.bootstrap import Bss
+from bss_bridge.hub.dispatcher import DeliverySettings, Dispatcher
+
+from .conftest import validate
+
+HUB = "/tmf-api/customerManagement/v4/hub"
+CUSTOMERS = "/tmf-api/customerManagement/v4/customer"
+
+
+class Receiver:
+    """A listener's endpoint: records what it is sent, and fails while ``failing``."""
+
+    def __init__(self) -> None:
+        self.received: dict[str, list[dict[str, Any]]] = {}
+        self.failing = False
+        self.app = FastAPI()
+
+        @self.app.post("/events/{listener}")
+        async def events(listener: str, request: Request) -> dict[str, str]:
+            if self.failing:
+                raise HTTPException(503)
+            self.received.setdefault(listener, []).append(await request.json())
+            return {}
+
+
+def deliver(bss: Bss, receiver: Receiver) -> Dispatcher:
+    dispatcher = Dispatcher(bss.hub, DeliverySettings(base_delay_s=0.0, max_delay_s=0.0))
+
+    async def rounds() -> None:
+        async with httpx.AsyncClient(transport=httpx.ASGITransport(app=receiver.app)) as client:
+            while await dispatcher.round(client):
+                pass
+
+    asyncio.run(rounds())
+    return dispatcher
+
+
+def test_listeners_are_managed_per_api_and_bad_ones_refused(client: TestClient) -> None:
+    created = client.post(HUB, json={"callback": "http://receiver/events", "query": "eventType=CustomerCreateEvent"})
+    assert created.status_code == 201
+    validate("tmf629", "EventSubscription", created.json())
+    assert created.headers["Location"].endswith(f"{HUB}/{created.json()['id']}")
+    assert [h["id"] for h in client.get(HUB).json()] == [created.json()["id"]]
+    assert client.get("/tmf-api/productOrderingManagement/v4/hub").json() == []
+    assert client.get(f"/tmf-api/productOrderingManagement/v4/hub/{created.json()['id']}").status_code == 404
+    assert client.post(HUB, json={"callback": "ftp://x/y"}).json()["problems"][0]["field"] == "callback"
+    bad = client.post(HUB, json={"callback": "http://r/e", "query": "eventType=ProductOrderCreateEvent"})
+    assert bad.json()["problems"][0]["field"] == "query" and "not sent by this API" in bad.json()["message"]
+    assert client.delete(f"{HUB}/{created.json()['id']}").status_code == 204
+    assert client.delete(f"{HUB}/{created.json()['id']}").status_code == 404
+
+
+def test_notifications_are_delivered_in_order_after_a_failing_callback_recovers(client: TestClient, bss: Bss) -> None:
+    receiver = Receiver()
+    client.post(HUB, json={"callback": "http://receiver/events/all"})
+    states = client.post(
+        HUB, json={"callback": "http://receiver/events/states", "query": "eventType=CustomerStateChangeEvent"}
+    )
+    customer = client.post(CUSTOMERS, json={"name": "ACME"}).json()
+    receiver.failing = True
+    deliver(bss, receiver)
+    assert receiver.received == {} and bss.hub.backlog() == 1
+    client.patch(f"{CUSTOMERS}/{customer['id']}", json={"status": "suspended"})
+    client.post(CUSTOMERS, json={"name": ""})  # refused: announces nothing
+    receiver.failing = False
+    dispatcher = deliver(bss, receiver)
+    kinds = {listener: [n["eventType"] for n in notes] for listener, notes in receiver.received.items()}
+    assert kinds == {"all": ["CustomerCreateEvent", "CustomerStateChangeEvent"], "states": ["CustomerStateChangeEvent"]}
+    assert dispatcher.delivered == 3 and bss.hub.backlog() == 0
+    for note in receiver.received["all"]:
+        validate("tmf629", note["eventType"], note)
+    assert receiver.received["all"][1]["eventId"] == receiver.received["states"][0]["eventId"]
+    assert receiver.received["states"][0]["event"]["customer"]["status"] == "suspended"
+    assert client.get(f"{HUB}/{states.json()['id']}").json()["query"] == "eventType=CustomerStateChangeEvent"
