@@ -163,14 +163,15 @@ async def _hub_retention(hub: HubStore, days: float) -> None:
 
 def trap_receiver(settings: AgentSettings, targets: dict[str, DeviceTarget]) -> TrapReceiver:
     """A receiver accepting the inventory's v1/v2c communities and v3 users: v3 informs from any
-    device with the user, v3 traps from the devices whose inventory entry gives their engine id."""
+    device with the user, v3 traps from the devices whose inventory entry gives their engine id.
+    An inventory without communities accepts no v1/v2c notification (never any community)."""
     communities = {t.snmp.community.reveal() for t in targets.values() if t.snmp and t.snmp.community}
+    if not communities:
+        logger.info("no SNMP community in the inventory: v1/v2c notifications are refused")
     v3 = [t.snmp for t in targets.values() if t.snmp and t.snmp.version == "v3" and t.snmp.user]
     informs = {a.user: V3TrapUser(a) for a in v3}
     traps = {(a.user, a.engine_id): V3TrapUser(a, a.engine_id) for a in v3 if a.engine_id}
-    return TrapReceiver(
-        settings.trap_host, settings.trap_port, communities or None, [*informs.values(), *traps.values()]
-    )
+    return TrapReceiver(settings.trap_host, settings.trap_port, communities, [*informs.values(), *traps.values()])
 
 
 async def run(
