@@ -21,6 +21,7 @@ from adapters.models import (
     InterfaceCounters,
     InterfaceInfo,
     LldpNeighbor,
+    PingResult,
     RoutingNeighbor,
     RunningConfig,
 )
@@ -39,6 +40,7 @@ class Capability(StrEnum):
     CONFIG_READ = "config_read"
     CONFIG_WRITE = "config_write"
     CLI = "cli"
+    PING = "ping"
 
 
 @runtime_checkable
@@ -58,6 +60,7 @@ class Driver(Protocol):
     async def get_routing_neighbors(self) -> list[RoutingNeighbor]: ...
     async def get_config(self) -> RunningConfig: ...
     async def run_command(self, command: str) -> str: ...
+    async def ping(self, destination: str, *, count: int = 5) -> PingResult: ...
     async def load_candidate(self, config: str, *, replace: bool = False) -> ConfigDiff: ...
     async def commit(self, *, message: str = "") -> CommitResult: ...
     async def discard(self) -> None: ...
@@ -106,6 +109,9 @@ class BaseDriver:
 
     async def run_command(self, command: str) -> str:
         raise self._unsupported("run_command")
+
+    async def ping(self, destination: str, *, count: int = 5) -> PingResult:
+        raise self._unsupported("ping")
 
     async def load_candidate(self, config: str, *, replace: bool = False) -> ConfigDiff:
         raise self._unsupported("load_candidate")

@@ -22,6 +22,7 @@ from adapters.models import (
     InterfaceInfo,
     LldpNeighbor,
     OperStatus,
+    PingResult,
     Protocol,
     RoutingNeighbor,
     RunningConfig,
@@ -44,6 +45,8 @@ class FakeDeviceState:
     rejected_marker: str = "% Invalid"
     fail_with: AdapterError | None = None
     calls: list[str] = field(default_factory=list)
+    # destination -> round trip in ms a ping from this device measures; an absent destination never answers
+    rtt_ms: dict[str, float] = field(default_factory=dict)
 
 
 def _diff(old: str, new: str) -> ConfigDiff:
@@ -94,6 +97,13 @@ class FakeDriver(BaseDriver):
     async def run_command(self, command: str) -> str:
         self._call("run_command")
         return f"{self.target.name}# {command}\n"
+
+    async def ping(self, destination: str, *, count: int = 5) -> PingResult:
+        self._call("ping")
+        rtt = self.state.rtt_ms.get(destination)
+        if rtt is None:
+            return PingResult(destination, count, 0)
+        return PingResult(destination, count, count, rtt, rtt, rtt)
 
     async def load_candidate(self, config: str, *, replace: bool = False) -> ConfigDiff:
         self._call("load_candidate")

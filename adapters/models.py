@@ -181,3 +181,20 @@ class DeviceHealth:
     cpu_pct: float | None
     mem_used_pct: float | None
     response_ms: float | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class PingResult:
+    """Echo requests a device sent to ``destination`` and what came back; round trips in milliseconds,
+    None when no reply came. Loss is the device's own count (``sent - received``), never guessed."""
+
+    destination: str
+    sent: int
+    received: int
+    rtt_min_ms: float | None = None
+    rtt_avg_ms: float | None = None
+    rtt_max_ms: float | None = None
+
+    @property
+    def loss_pct(self) -> float:
+        return 100.0 * (self.sent - self.received) / self.sent if self.sent else 100.0

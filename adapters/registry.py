@@ -28,6 +28,7 @@ DEFAULT_PREFERENCES: Mapping[Capability, tuple[Protocol, ...]] = {
     Capability.CONFIG_READ: (Protocol.NAPALM, Protocol.CLI, Protocol.NETCONF, Protocol.FAKE),
     Capability.CONFIG_WRITE: (Protocol.NAPALM, Protocol.NETCONF, Protocol.CLI, Protocol.FAKE),
     Capability.CLI: (Protocol.CLI, Protocol.NAPALM, Protocol.FAKE),
+    Capability.PING: (Protocol.CLI, Protocol.FAKE),
 }
 
 

@@ -19,11 +19,20 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from bss_bridge.config.settings import BssSettings
 from bss_bridge.domain.commands import Command
+from bss_bridge.domain.events import Event
 from bss_bridge.hub.store import HubStore
 from bss_bridge.oss.tmf639 import Tmf639Inventory, UncheckedInventory
-from bss_bridge.service_layer import catalog_handlers, order_handlers, party_handlers
+from bss_bridge.service_layer import (
+    billing_handlers,
+    billing_listeners,
+    catalog_handlers,
+    order_handlers,
+    party_handlers,
+    payment_handlers,
+    usage_handlers,
+)
 from bss_bridge.service_layer.deps import Deps, utc_now
-from bss_bridge.service_layer.messagebus import CommandHandler, MessageBus
+from bss_bridge.service_layer.messagebus import CommandHandler, EventHandler, MessageBus
 from bss_bridge.service_layer.ports import ResourceInventory
 from bss_bridge.service_layer.unit_of_work import UnitOfWork
 from bss_bridge.storage import migrate
@@ -79,11 +88,14 @@ def bootstrap(
     def uow_factory() -> UnitOfWork:
         return UnitOfWork(session_factory, publisher, EVENT_TYPES)
 
-    deps = Deps(inventory or oss_inventory(settings), clock)
+    deps = Deps(inventory or oss_inventory(settings), clock, dunning_grace_days=settings.dunning_grace_days)
+    modules = (party_handlers, catalog_handlers, order_handlers, usage_handlers, billing_handlers, payment_handlers)
     handlers: dict[type[Command], CommandHandler] = {
-        kind: functools.partial(handler, deps=deps)
-        for module in (party_handlers, catalog_handlers, order_handlers)
-        for kind, handler in module.HANDLERS.items()
+        kind: functools.partial(handler, deps=deps) for module in modules for kind, handler in module.HANDLERS.items()
     }
-    bus = MessageBus(uow_factory, handlers)
+    listeners: dict[type[Event], list[EventHandler]] = {
+        kind: [functools.partial(h, deps=deps) for h in found]
+        for kind, found in billing_listeners.EVENT_HANDLERS.items()
+    }
+    bus = MessageBus(uow_factory, handlers, listeners)
     return Bss(settings, engine, session_factory, bus, HubStore(session_factory, EVENT_TYPES), deps, uow_factory)

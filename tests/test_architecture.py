@@ -4,6 +4,7 @@ check fails when someone adds a forbidden import.
 Rules:
 - ``adapters`` imports nothing of this project;
 - ``lab`` imports nothing of this project (it is a standalone lab builder);
+- ``webui`` (the console kit both wings build their pages on) imports nothing of this project;
 - ``oss_agent`` never imports ``bss_bridge``; only its entry points may use ``lab``;
 - ``oss_agent.domain`` and ``bss_bridge.domain`` import only the standard library (and themselves);
 - ``bss_bridge`` never imports ``oss_agent`` at all (the two sides talk only through TMF APIs and
@@ -20,7 +21,7 @@ from pathlib import Path
 import pytest
 
 REPO = Path(__file__).resolve().parents[1]
-PACKAGES = ("adapters", "oss_agent", "bss_bridge", "lab")
+PACKAGES = ("adapters", "oss_agent", "bss_bridge", "lab", "webui")
 OURS = frozenset(PACKAGES)
 # Each wing's domain may import only the standard library and itself.
 DOMAINS = ("oss_agent.domain", "bss_bridge.domain")
@@ -76,7 +77,7 @@ def check(root: Path) -> list[Violation]:
             tree = ast.parse(path.read_text(), str(path))
             for target, line in imports_of(tree, module, path.name == "__init__.py"):
                 top = target.split(".")[0]
-                if package in ("adapters", "lab") and top in OURS and top != package:
+                if package in ("adapters", "lab", "webui") and top in OURS and top != package:
                     violations.append(Violation(module, line, f"{package} must not import {target}"))
                 if package == "oss_agent" and top == "bss_bridge":
                     violations.append(Violation(module, line, f"oss_agent must not import {target}"))
@@ -113,6 +114,8 @@ def test_the_project_follows_the_dependency_rules() -> None:
         ("adapters/evil.py", "from oss_agent.bootstrap import bootstrap\n", "adapters must not import"),
         ("adapters/evil.py", "from .. import oss_agent\n", "adapters must not import"),
         ("lab/evil.py", "import adapters\n", "lab must not import"),
+        ("webui/evil.py", "from oss_agent.bootstrap import Agent\n", "webui must not import"),
+        ("webui/evil.py", "import bss_bridge\n", "webui must not import"),
         ("oss_agent/evil.py", "import bss_bridge.core\n", "oss_agent must not import"),
         ("oss_agent/service_layer/evil.py", "from lab import up\n", "only entry points may import"),
         ("oss_agent/domain/evil.py", "import sqlalchemy\n", "the domain may import only the stdlib"),
@@ -153,6 +156,8 @@ def test_allowed_imports_are_not_flagged(tmp_path: Path) -> None:
     (tmp_path / "oss_agent" / "domain" / "ok.py").write_text("import dataclasses\nfrom oss_agent.domain import x\n")
     (tmp_path / "oss_agent" / "ok.py").write_text("import adapters\nimport sqlalchemy\n")
     (tmp_path / "bss_bridge" / "ok.py").write_text("import httpx\nfrom bss_bridge.domain import money\n")
+    (tmp_path / "bss_bridge" / "console.py").write_text("import webui\n")
+    (tmp_path / "oss_agent" / "web.py").write_text("from webui import Console\n")
     (tmp_path / "bss_bridge" / "domain" / "billing").mkdir(parents=True)
     (tmp_path / "bss_bridge" / "domain" / "ok.py").write_text("import decimal\nfrom .money import round_money\n")
     (tmp_path / "bss_bridge" / "domain" / "billing" / "ok.py").write_text(

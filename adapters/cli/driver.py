@@ -14,7 +14,7 @@ from collections.abc import Callable, Sequence
 from typing import Any, ClassVar
 
 from adapters.blocking import BlockingRunner, DeviceSession
-from adapters.cli import frrconf, session
+from adapters.cli import frrconf, ping, session
 from adapters.cli.parsers import frr as frr_parsers
 from adapters.cli.parsers import ios as ios_parsers
 from adapters.contract import BaseDriver, Capability
@@ -24,6 +24,7 @@ from adapters.models import (
     ConfigDiff,
     DeviceFacts,
     InterfaceInfo,
+    PingResult,
     Platform,
     Protocol,
     RoutingNeighbor,
@@ -90,6 +91,7 @@ class CliDriver(BaseDriver):
             Capability.CONFIG_READ,
             Capability.CONFIG_WRITE,
             Capability.CLI,
+            Capability.PING,
         }
     )
 
@@ -130,6 +132,22 @@ class CliDriver(BaseDriver):
     async def run_command(self, command: str) -> str:
         text: str = await self._call("run_command", lambda c: session.send_show(c, command))
         return text
+
+    async def ping(self, destination: str, *, count: int = 5) -> PingResult:
+        """``count`` echoes from the device to ``destination`` (FRR's vtysh or a Linux shell), one a second."""
+        if self.target.platform not in (Platform.FRR, Platform.LINUX):
+            raise self._unsupported("ping")
+        if not 1 <= count <= 100:
+            raise AdapterError(f"count must be 1 to 100, got {count}", device=self.target.name, operation="ping")
+        try:
+            ping.check_destination(destination)
+        except ValueError as exc:
+            raise AdapterError(str(exc), device=self.target.name, operation="ping") from exc
+        platform = self.target.platform
+        result: PingResult = await self._call(
+            "ping", lambda c: ping.ping_on(platform, c, destination, count), count + ping.REPLY_WAIT_S + 20
+        )
+        return result
 
     async def show(self, command: str) -> Any:
         """A show command's output parsed: FRR's JSON when the command asks for it, else TextFSM records."""

@@ -46,6 +46,11 @@ class BssSettings(BaseModel):
     oss_token: SecretStr | None = None
     oss_timeout_s: float = Field(default=5.0, gt=0)
     hub_retention_days: float = Field(default=7.0, gt=0)
+    dunning_grace_days: int = Field(default=14, ge=0, le=365)  # unpaid this long after the due date: suspended
+    dunning_every_s: float = Field(default=3600.0, gt=0)  # the scheduled dunning check in 'oss-bss run'
+    bill_run_every_s: float = Field(default=3600.0, gt=0)  # the scheduled bill run (bills each period once)
+    rate_usage_every_s: float = Field(default=300.0, gt=0)  # the scheduled rating pass over new usage
+    usage_batch_max: int = Field(default=10000, ge=1, le=100000)  # records per bulk usage import
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
 
     @field_validator("database_url", "api_token", "public_url", "catalog_file", "oss_url", "oss_token", mode="before")

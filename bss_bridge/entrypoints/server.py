@@ -23,10 +23,13 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import uvicorn
+from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
 from bss_bridge.bootstrap import Bss, bootstrap
 from bss_bridge.config.catalog_file import read_catalog
 from bss_bridge.config.settings import BssSettings
+from bss_bridge.domain import billing_commands as bc
+from bss_bridge.domain.commands import Command
 from bss_bridge.entrypoints.api import create_app
 from bss_bridge.errors import ConfigError
 from bss_bridge.hub.dispatcher import Dispatcher
@@ -51,6 +54,29 @@ async def _prune(bss: Bss, stop: asyncio.Event) -> None:
             logger.info("hub retention: %d delivered notifications removed", removed)
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(stop.wait(), PRUNE_EVERY_S)
+
+
+def schedule_billing(bss: Bss) -> AsyncIOScheduler:
+    """The scheduled billing jobs: the rating pass, the bill run (each period is billed once, so
+    running it often only bills what became due) and the dunning check. One instance of each at a
+    time; missed runs coalesced."""
+    settings = bss.settings
+    scheduler = AsyncIOScheduler(timezone="UTC", job_defaults={"coalesce": True, "max_instances": 1})
+    jobs = (
+        ("rate usage", bc.RateUsage, settings.rate_usage_every_s),
+        ("bill run", bc.RunBilling, settings.bill_run_every_s),
+        ("dunning", bc.RunDunning, settings.dunning_every_s),
+    )
+    for name, command, every in jobs:
+
+        async def job(name: str = name, command: type[Command] = command) -> None:
+            try:
+                await bss.handle(command())
+            except Exception:
+                logger.exception("scheduled %s failed", name)
+
+        scheduler.add_job(job, "interval", seconds=every, id=name, next_run_time=datetime.now(UTC))
+    return scheduler
 
 
 async def load_catalog(bss: Bss) -> None:
@@ -98,9 +124,12 @@ async def run(
             settings.api_port,
             bss.engine.url.render_as_string(hide_password=True),
         )
+        scheduler = schedule_billing(bss)
+        scheduler.start()
         if on_ready is not None:
             on_ready(bss)
         await stop.wait()
+        scheduler.shutdown(wait=False)
     finally:
         server.should_exit = True
         stop.set()

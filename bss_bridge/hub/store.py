@@ -69,7 +69,8 @@ def record(session: Session, events: Iterable[Published], event_types: dict[str,
             body=event.notification,
         )
         session.add(row)
-        session.flush()
+        if listeners[event.api]:  # the deliveries need the event's id; without listeners, one flush at commit
+            session.flush()
         for listener_id, parsed in listeners[event.api]:
             if hub_query.matches(parsed, event.notification):
                 session.add(HubDeliveryRow(event_id=row.id, listener_id=listener_id, attempts=0))

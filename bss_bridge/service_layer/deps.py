@@ -23,3 +23,4 @@ class Deps:
     inventory: ResourceInventory
     clock: Callable[[], datetime] = utc_now
     new_id: Callable[[], str] = field(default=new_uuid)
+    dunning_grace_days: int = 14  # an invoice unpaid this long after its due date suspends the account

@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from bss_bridge.domain.events import Event
 from bss_bridge.hub import store as hub_store
 from bss_bridge.hub.store import Published
+from bss_bridge.storage.billing_repository import InvoiceRepository
 from bss_bridge.storage.order_repository import CancelRequestRepository, OrderRepository, SubscriptionRepository
 from bss_bridge.storage.repositories import (
     AccountRepository,
@@ -43,6 +44,7 @@ class UnitOfWork:
     orders: OrderRepository
     cancellations: CancelRequestRepository
     subscriptions: SubscriptionRepository
+    invoices: InvoiceRepository
 
     def __init__(
         self,
@@ -55,6 +57,7 @@ class UnitOfWork:
         self._event_types = event_types or {}
         self._session: Session | None = None
         self.released: list[Event] = []
+        self._recorded: list[Event] = []
 
     def __enter__(self) -> Self:
         session = self._session = self._session_factory()
@@ -65,6 +68,8 @@ class UnitOfWork:
         self.orders = OrderRepository(session)
         self.cancellations = CancelRequestRepository(session)
         self.subscriptions = SubscriptionRepository(session)
+        self.invoices = InvoiceRepository(session)
+        self._recorded = []
         return self
 
     def __exit__(
@@ -98,11 +103,19 @@ class UnitOfWork:
         for repository in repositories:  # in foreign-key order: what is referred to is stored first
             repository.write_back()
             self.session.flush()
+        self.invoices.write_back()
+        self.session.flush()
         events = [event for repository in repositories for event in repository.collect_events()]
+        events += [*self.invoices.collect_events(), *self._recorded]
+        self._recorded = []
         published = [p for event in events for p in self._publisher(event, self)]
         hub_store.record(self.session, published, self._event_types)
         self.session.commit()
         self.released.extend(events)
+
+    def record(self, event: Event) -> None:
+        """An event of something that is not an aggregate of a repository (a payment), published at commit."""
+        self._recorded.append(event)
 
     def take_released(self) -> list[Event]:
         released, self.released = self.released, []

@@ -21,6 +21,8 @@ BASES = {
     "tmf629": "/tmf-api/customerManagement/v4",
     "tmf637": "/tmf-api/productInventory/v4",
     "tmf666": "/tmf-api/accountManagement/v4",
+    "tmf676": "/tmf-api/paymentManagement/v4",
+    "tmf678": "/tmf-api/customerBillManagement/v4",
 }
 COLLECTIONS = {
     "customer": "tmf629",
@@ -31,6 +33,8 @@ COLLECTIONS = {
     "productOrder": "tmf622",
     "cancelProductOrder": "tmf622",
     "product": "tmf637",
+    "customerBill": "tmf678",
+    "payment": "tmf676",
 }
 
 

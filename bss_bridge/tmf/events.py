@@ -13,10 +13,15 @@ from collections.abc import Callable, Iterable
 from datetime import UTC, datetime
 from typing import Any
 
+from sqlalchemy import select
+
+from bss_bridge.domain import billing_events as bev
 from bss_bridge.domain import events as ev
 from bss_bridge.domain.errors import found
 from bss_bridge.hub.store import Published
 from bss_bridge.service_layer.unit_of_work import UnitOfWork
+from bss_bridge.storage.billing_tables import LedgerRow
+from bss_bridge.tmf.billing import render_bill, render_payment
 from bss_bridge.tmf.catalog import render_offering, render_price, render_specification
 from bss_bridge.tmf.common import COLLECTIONS, instant
 from bss_bridge.tmf.inventory import render_product
@@ -46,6 +51,8 @@ EVENT_TYPES: dict[str, frozenset[str]] = {
     "tmf637": frozenset(
         {"ProductCreateEvent", "ProductAttributeValueChangeEvent", "ProductStateChangeEvent", "ProductDeleteEvent"}
     ),
+    "tmf678": frozenset({"CustomerBillCreateEvent", "CustomerBillStateChangeEvent"}),
+    "tmf676": frozenset({"PaymentCreateEvent"}),
 }
 
 
@@ -92,6 +99,9 @@ CHANGES: dict[type[ev.Event], tuple[str, str]] = {
     ev.SubscriptionCreated: ("product", "Create"),
     ev.SubscriptionStatusChanged: ("product", "StateChange"),
     ev.SubscriptionChanged: ("product", "AttributeValueChange"),
+    bev.CustomerBillCreated: ("customerBill", "Create"),
+    bev.CustomerBillStateChanged: ("customerBill", "StateChange"),
+    bev.PaymentRecorded: ("payment", "Create"),
 }
 
 
@@ -126,6 +136,8 @@ class Publisher:
             "productOrder": self._order,
             "cancelProductOrder": self._cancellation,
             "product": self._product,
+            "customerBill": self._bill,
+            "payment": self._payment,
         }
         resource_id, resource = renderers[key](event, uow)
         event_type = f"{key[0].upper()}{key[1:]}{kind}Event"
@@ -166,3 +178,13 @@ class Publisher:
     def _product(self, e: Any, uow: UnitOfWork) -> tuple[str, dict[str, Any]]:
         subscription = found(uow.subscriptions.get(e.subscription_id), "product", e.subscription_id)
         return subscription.id, render_product(self.base, subscription)
+
+    def _bill(self, e: Any, uow: UnitOfWork) -> tuple[str, dict[str, Any]]:
+        bill = found(uow.invoices.get(e.bill_id), "customerBill", e.bill_id)
+        return bill.id, render_bill(self.base, bill)
+
+    def _payment(self, e: Any, uow: UnitOfWork) -> tuple[str, dict[str, Any]]:
+        row = uow.session.scalars(
+            select(LedgerRow).where(LedgerRow.kind == "payment", LedgerRow.key == e.payment_key)
+        ).one()
+        return row.key, render_payment(self.base, row)

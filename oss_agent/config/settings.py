@@ -32,6 +32,25 @@ def default_data_dir() -> Path:
     return Path(base) / "oss-agent"
 
 
+PROBE_NAME = r"^[A-Za-z0-9][A-Za-z0-9_.>:-]{0,63}$"
+
+
+class LatencyProbeSettings(BaseModel):
+    """A round trip the agent has a device measure periodically: ``source`` pings ``target`` (a device of
+    the inventory, reached at its discovered loopback, or an address), ``count`` echoes a run."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    source: str = Field(min_length=1, max_length=64)
+    target: str = Field(min_length=1, max_length=253, pattern=r"^[A-Za-z0-9][A-Za-z0-9.:_-]*$")
+    name: str = Field(default="", pattern=rf"{PROBE_NAME}|^$")
+    count: int = Field(default=3, ge=1, le=20)
+
+    @property
+    def label(self) -> str:
+        return self.name or f"{self.source}>{self.target}"
+
+
 class AgentSettings(BaseModel):
     """Everything the agent process is configured with."""
 
@@ -55,6 +74,8 @@ class AgentSettings(BaseModel):
     max_concurrent_polls: int = Field(default=64, ge=1, le=4096)
     worker_threads: int = Field(default=16, ge=1, le=512)
     hub_retention_days: float = Field(default=7.0, gt=0.0)  # delivered hub events are kept this long
+    latency_probes: list[LatencyProbeSettings] = Field(default_factory=list)
+    latency_interval_s: float = Field(default=60.0, ge=5.0)
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
 
     @field_validator("api_host", "trap_host")
@@ -79,6 +100,29 @@ class AgentSettings(BaseModel):
                 except ValueError as exc:
                     raise ValueError(f"{item!r} is not a subnet (e.g. 198.51.100.0/24)") from exc
             return [str(ipaddress.ip_network(str(item), strict=False)) for item in value]
+        return value
+
+    @field_validator("latency_probes", mode="before")
+    @classmethod
+    def _probes(cls, value: Any) -> Any:
+        """A list of mappings in YAML, or ``pe1>pe2,pe1>198.19.255.3`` (source>target) from the environment."""
+        if isinstance(value, str):
+            probes = []
+            for part in (p.strip() for p in value.split(",") if p.strip()):
+                source, sep, target = part.partition(">")
+                if not sep:
+                    raise ValueError(f"{part!r} is not source>target (e.g. pe1>pe2)")
+                probes.append({"source": source.strip(), "target": target.strip()})
+            return probes
+        return value
+
+    @field_validator("latency_probes")
+    @classmethod
+    def _unique_probes(cls, value: list[LatencyProbeSettings]) -> list[LatencyProbeSettings]:
+        labels = [p.label for p in value]
+        twice = sorted({label for label in labels if labels.count(label) > 1})
+        if twice:
+            raise ValueError(f"probe names must be unique; twice: {', '.join(twice)}")
         return value
 
     @field_validator("database_url")

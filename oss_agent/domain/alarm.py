@@ -92,6 +92,8 @@ class Alarm:
     comments: list[AlarmComment] = field(default_factory=list)
     flapping: bool = False
     occurrences_in_window: int = 1
+    # the severity the fault had when it cleared (``severity`` itself becomes ``cleared``): MTTR per severity
+    cleared_severity: Severity | None = None
     events: list[Event] = field(default_factory=list, repr=False, compare=False)
 
     @classmethod
@@ -136,6 +138,7 @@ class Alarm:
         if not self.is_active:
             return
         self.state = AlarmState.CLEARED
+        self.cleared_severity = self.severity
         self.severity = Severity.CLEARED
         self.cleared_at = at
         self.changed_at = at

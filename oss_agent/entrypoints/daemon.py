@@ -34,7 +34,9 @@ from oss_agent.fault.hub import run_dispatcher
 from oss_agent.fault.hub.store import ALARM_HUB, HubStore
 from oss_agent.fault.hub.tmf639 import RESOURCE_HUB
 from oss_agent.fault.pipeline import FaultPipeline, InterfaceNames
+from oss_agent.performance.latency import LatencyStore
 from oss_agent.performance.poller import Poller
+from oss_agent.performance.prober import LatencyProber
 from oss_agent.performance.store import PerfStore, Retention
 from oss_agent.storage.engine import make_session_factory
 
@@ -162,14 +164,15 @@ async def _hub_retention(hub: HubStore, days: float) -> None:
 
 def trap_receiver(settings: AgentSettings, targets: dict[str, DeviceTarget]) -> TrapReceiver:
     """A receiver accepting the inventory's v1/v2c communities and v3 users: v3 informs from any
-    device with the user, v3 traps from the devices whose inventory entry gives their engine id."""
+    device with the user, v3 traps from the devices whose inventory entry gives their engine id.
+    An inventory without communities accepts no v1/v2c notification (never any community)."""
     communities = {t.snmp.community.reveal() for t in targets.values() if t.snmp and t.snmp.community}
+    if not communities:
+        logger.info("no SNMP community in the inventory: v1/v2c notifications are refused")
     v3 = [t.snmp for t in targets.values() if t.snmp and t.snmp.version == "v3" and t.snmp.user]
     informs = {a.user: V3TrapUser(a) for a in v3}
     traps = {(a.user, a.engine_id): V3TrapUser(a, a.engine_id) for a in v3 if a.engine_id}
-    return TrapReceiver(
-        settings.trap_host, settings.trap_port, communities or None, [*informs.values(), *traps.values()]
-    )
+    return TrapReceiver(settings.trap_host, settings.trap_port, communities, [*informs.values(), *traps.values()])
 
 
 async def run(
@@ -189,6 +192,7 @@ async def run(
     api_task: asyncio.Task[None] | None = None
     poller: Poller | None = None
     receiver: TrapReceiver | None = None
+    prober: LatencyProber | None = None
     pipeline_task: asyncio.Task[None] | None = None
     hub_tasks: list[asyncio.Task[None]] = []
     try:
@@ -219,6 +223,17 @@ async def run(
             for hub in (ALARM_HUB, RESOURCE_HUB)
         ]
         schedule(scheduler, agent, poller, jobs)
+        if settings.latency_probes:
+            prober = LatencyProber(settings.latency_probes, targets, agent.registry, LatencyStore(agent.engine))
+            scheduler.add_job(
+                jobs.wrap(prober.run),
+                "interval",
+                id="latency",
+                seconds=settings.latency_interval_s,
+                max_instances=1,
+                coalesce=True,
+                next_run_time=datetime.now(UTC) + timedelta(seconds=1),
+            )
         server = _ApiServer(
             uvicorn.Config(
                 create_app(agent), host=settings.api_host, port=settings.api_port, log_level="warning", lifespan="off"
@@ -261,6 +276,8 @@ async def run(
             receiver.close()
         if poller is not None:
             await poller.flush()
+        if prober is not None:
+            await prober.close()
         manager.close()
         runner.shutdown()
         agent.close()

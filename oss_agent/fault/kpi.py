@@ -6,23 +6,37 @@ the CLI share.
 
 - MTTR counts cleared root-cause alarms only: a symptom's repair is its root's repair, and counting
   both would weigh one outage twice.
-- Availability is the part of the window not covered by an outage alarm of the object: a device's
-  ``<device>|unreachable`` alarm, an interface's ``linkDown``/``operDown`` alarm on ``<device>:<if>``.
-  Overlapping outages are merged; an alarm still active counts until the end of the window.
+- MTTR per severity groups the same repairs by the severity the root alarm had when it cleared
+  (alarms cleared before the agent kept it count as ``unknown``).
+- Availability is the part of the observed window not covered by an outage alarm of the object: a
+  device's ``<device>|unreachable`` alarm, an interface's ``linkDown``/``operDown`` alarm on
+  ``<device>:<if>``. Overlapping outages are merged; an alarm still active counts until the end of
+  the window. The observed window starts when the agent started monitoring the device (its inventory
+  record), so a device added yesterday is not credited with a week of uptime.
+- Network availability is device time up over device time observed, summed over every device.
+- Service availability (:func:`service_availability`) is the part of the window in which none of the
+  resources a service rides on (devices, interfaces) had an outage; the service inventory supplies
+  the resources (``compute_kpis(services=...)``).
+- Polls: how many of the agent's polls of a device answered, from the raw poll samples (kept for
+  ``Retention.raw_s``), as evidence beside the alarm-based figure.
+
+``docs/kpis.md`` holds the definitions for operators.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from sqlalchemy import or_, select
+from sqlalchemy import case, func, or_, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from oss_agent.storage.orm import AlarmRow, DeviceRow, InterfaceRow
+from oss_agent.storage.perf_tables import DeviceSampleRow
 
 INTERFACE_OUTAGE_CAUSES = frozenset({"linkDown", "operDown"})
+Span = tuple[datetime, datetime | None]
 
 
 @dataclass(frozen=True, slots=True)
@@ -33,6 +47,19 @@ class AlarmRecord:
     raised_at: datetime
     cleared_at: datetime | None = None
     root_cause_id: str | None = None
+    severity: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class Uptime:
+    """An object's observed seconds in the window and how many of them it was down."""
+
+    observed_s: float
+    down_s: float
+
+    @property
+    def availability(self) -> float:
+        return 1.0 - self.down_s / self.observed_s if self.observed_s > 0 else 1.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,23 +70,38 @@ class Kpis:
     repairs: dict[str, int] = field(default_factory=dict)
     device_availability: dict[str, float] = field(default_factory=dict)
     interface_availability: dict[str, float] = field(default_factory=dict)
+    mttr_by_severity_s: dict[str, float] = field(default_factory=dict)
+    repairs_by_severity: dict[str, int] = field(default_factory=dict)
+    network_availability: float | None = None
+    device_uptime: dict[str, Uptime] = field(default_factory=dict)
+    polls: dict[str, tuple[int, int]] = field(default_factory=dict)  # device -> (polls, answered)
+    service_availability: dict[str, float] = field(default_factory=dict)
 
 
 def device_of(managed_object: str) -> str:
     return managed_object.split(":", 1)[0].split("|", 1)[0]
 
 
-def mttr_by_device(records: Iterable[AlarmRecord]) -> tuple[dict[str, float], dict[str, int]]:
-    """Mean seconds from raise to clear per device, and how many repairs that mean is over."""
+def _mttr(records: Iterable[AlarmRecord], key: Callable[[AlarmRecord], str]) -> tuple[dict[str, float], dict[str, int]]:
     totals: dict[str, float] = {}
     counts: dict[str, int] = {}
     for r in records:
         if r.cleared_at is None or r.root_cause_id is not None:
             continue
-        device = device_of(r.managed_object)
-        totals[device] = totals.get(device, 0.0) + (r.cleared_at - r.raised_at).total_seconds()
-        counts[device] = counts.get(device, 0) + 1
-    return {d: totals[d] / counts[d] for d in sorted(totals)}, dict(sorted(counts.items()))
+        group = key(r)
+        totals[group] = totals.get(group, 0.0) + (r.cleared_at - r.raised_at).total_seconds()
+        counts[group] = counts.get(group, 0) + 1
+    return {g: totals[g] / counts[g] for g in sorted(totals)}, dict(sorted(counts.items()))
+
+
+def mttr_by_device(records: Iterable[AlarmRecord]) -> tuple[dict[str, float], dict[str, int]]:
+    """Mean seconds from raise to clear per device, and how many repairs that mean is over."""
+    return _mttr(records, lambda r: device_of(r.managed_object))
+
+
+def mttr_by_severity(records: Iterable[AlarmRecord]) -> tuple[dict[str, float], dict[str, int]]:
+    """The same repairs grouped by the root alarm's severity."""
+    return _mttr(records, lambda r: r.severity if r.severity not in ("", "cleared") else "unknown")
 
 
 def is_device_outage(r: AlarmRecord) -> bool:
@@ -72,7 +114,7 @@ def is_interface_outage(r: AlarmRecord) -> bool:
     )
 
 
-def covered(intervals: Iterable[tuple[datetime, datetime | None]], start: datetime, end: datetime) -> timedelta:
+def covered(intervals: Iterable[Span], start: datetime, end: datetime) -> timedelta:
     """Time within [start, end) covered by the union of the intervals (an open end runs to ``end``)."""
     clipped = sorted((max(a, start), min(b or end, end)) for a, b in intervals if a < end and (b is None or b > start))
     total, cursor = timedelta(0), start
@@ -89,36 +131,90 @@ MIN_WINDOW_DAYS = 0.001
 MAX_WINDOW_DAYS = 3660.0
 
 
+def outage_spans(
+    records: Iterable[AlarmRecord], devices: Iterable[str] = (), interfaces: Iterable[str] = ()
+) -> tuple[dict[str, list[Span]], dict[str, list[Span]]]:
+    """Outage intervals per device and per interface (the known objects start with none)."""
+    by_device: dict[str, list[Span]] = {d: [] for d in devices}
+    by_interface: dict[str, list[Span]] = {i: [] for i in interfaces}
+    for r in records:
+        if is_device_outage(r):
+            by_device.setdefault(r.managed_object, []).append((r.raised_at, r.cleared_at))
+        elif is_interface_outage(r):
+            by_interface.setdefault(r.managed_object, []).append((r.raised_at, r.cleared_at))
+    return by_device, by_interface
+
+
+def uptimes(
+    spans: Mapping[str, list[Span]],
+    start: datetime,
+    end: datetime,
+    monitored_since: Mapping[str, datetime] | None = None,
+) -> dict[str, Uptime]:
+    """Observed and down seconds per object. An object's window starts at its device's ``monitored_since``
+    when that is later than ``start``; objects first monitored after ``end`` are left out."""
+    if end <= start:
+        raise ValueError("the window must end after it starts")
+    out: dict[str, Uptime] = {}
+    for name, intervals in sorted(spans.items()):
+        begin = max(start, (monitored_since or {}).get(device_of(name), start))
+        if begin < end:
+            out[name] = Uptime((end - begin).total_seconds(), covered(intervals, begin, end).total_seconds())
+    return out
+
+
 def availability(
     records: Sequence[AlarmRecord],
     start: datetime,
     end: datetime,
     devices: Iterable[str] = (),
     interfaces: Iterable[str] = (),
+    monitored_since: Mapping[str, datetime] | None = None,
 ) -> tuple[dict[str, float], dict[str, float]]:
     """Availability (0..1) per device and per interface over the window; known objects with no outage get 1.0."""
-    if end <= start:
-        raise ValueError("the window must end after it starts")
-    window = (end - start).total_seconds()
-    by_device: dict[str, list[tuple[datetime, datetime | None]]] = {d: [] for d in devices}
-    by_interface: dict[str, list[tuple[datetime, datetime | None]]] = {i: [] for i in interfaces}
-    for r in records:
-        if is_device_outage(r):
-            by_device.setdefault(r.managed_object, []).append((r.raised_at, r.cleared_at))
-        elif is_interface_outage(r):
-            by_interface.setdefault(r.managed_object, []).append((r.raised_at, r.cleared_at))
-
-    def ratio(spans: list[tuple[datetime, datetime | None]]) -> float:
-        return 1.0 - covered(spans, start, end).total_seconds() / window
-
+    by_device, by_interface = outage_spans(records, devices, interfaces)
     return (
-        {k: ratio(v) for k, v in sorted(by_device.items())},
-        {k: ratio(v) for k, v in sorted(by_interface.items())},
+        {k: u.availability for k, u in uptimes(by_device, start, end, monitored_since).items()},
+        {k: u.availability for k, u in uptimes(by_interface, start, end, monitored_since).items()},
     )
 
 
-def compute_kpis(session_factory: sessionmaker[Session], start: datetime, end: datetime) -> Kpis:
-    """KPIs for [start, end): MTTR over alarms cleared in the window, availability of every known object."""
+def network_availability(device_uptime: Mapping[str, Uptime]) -> float | None:
+    """Device time up over device time observed, summed over every device; None when nothing was observed."""
+    observed = sum(u.observed_s for u in device_uptime.values())
+    return 1.0 - sum(u.down_s for u in device_uptime.values()) / observed if observed > 0 else None
+
+
+def service_availability(
+    services: Mapping[str, Iterable[str]], records: Sequence[AlarmRecord], start: datetime, end: datetime
+) -> dict[str, float]:
+    """Per service: the part of the window in which none of its resources (``pe1``, ``pe1:eth3``) was out.
+
+    A device's outage takes its interfaces with it, so a service riding ``pe1:eth3`` is down while
+    ``pe1`` is unreachable too. This is the hook for the service inventory, which maps each service
+    to the resources it rides on.
+    """
+    if end <= start:
+        raise ValueError("the window must end after it starts")
+    by_device, by_interface = outage_spans(records)
+    window = (end - start).total_seconds()
+    out: dict[str, float] = {}
+    for service, resources in sorted(services.items()):
+        spans: list[Span] = []
+        for resource in set(resources):
+            spans += by_interface.get(resource, []) + by_device.get(device_of(resource), [])
+        out[service] = 1.0 - covered(spans, start, end).total_seconds() / window
+    return out
+
+
+def compute_kpis(
+    session_factory: sessionmaker[Session],
+    start: datetime,
+    end: datetime,
+    services: Mapping[str, Iterable[str]] | None = None,
+) -> Kpis:
+    """KPIs for [start, end): MTTR over alarms cleared in the window, availability of every known object;
+    with ``services`` (service id -> the resources it rides on) their availability too."""
     with session_factory() as session:
         rows = session.scalars(
             select(AlarmRow).where(
@@ -126,14 +222,46 @@ def compute_kpis(session_factory: sessionmaker[Session], start: datetime, end: d
             )
         )
         records = [
-            AlarmRecord(r.managed_object, r.reduction_key, r.probable_cause, r.raised_at, r.cleared_at, r.root_cause_id)
+            AlarmRecord(
+                r.managed_object,
+                r.reduction_key,
+                r.probable_cause,
+                r.raised_at,
+                r.cleared_at,
+                r.root_cause_id,
+                r.cleared_severity or r.severity,
+            )
             for r in rows
         ]
-        devices = list(session.scalars(select(DeviceRow.name)))
+        since = {name: created for name, created in session.execute(select(DeviceRow.name, DeviceRow.created_at))}
         interfaces = [
             f"{d}:{i}" for d, i in session.execute(select(DeviceRow.name, InterfaceRow.name).join(InterfaceRow.device))
         ]
+        answered = func.sum(case((DeviceSampleRow.reachable, 1), else_=0))
+        polls = {
+            device: (int(total), int(ok or 0))
+            for device, total, ok in session.execute(
+                select(DeviceSampleRow.device, func.count(), answered)
+                .where(DeviceSampleRow.ts >= start.timestamp(), DeviceSampleRow.ts < end.timestamp())
+                .group_by(DeviceSampleRow.device)
+            )
+        }
     repaired = [r for r in records if r.cleared_at is not None and start <= r.cleared_at < end]
     mttr, repairs = mttr_by_device(repaired)
-    device_av, interface_av = availability(records, start, end, devices, interfaces)
-    return Kpis(start, end, mttr, repairs, device_av, interface_av)
+    by_severity, severity_repairs = mttr_by_severity(repaired)
+    device_spans, interface_spans = outage_spans(records, since, interfaces)
+    device_uptime = uptimes(device_spans, start, end, since)
+    return Kpis(
+        start,
+        end,
+        mttr,
+        repairs,
+        {k: u.availability for k, u in device_uptime.items()},
+        {k: u.availability for k, u in uptimes(interface_spans, start, end, since).items()},
+        by_severity,
+        severity_repairs,
+        network_availability(device_uptime),
+        device_uptime,
+        polls,
+        service_availability(services, records, start, end) if services else {},
+    )

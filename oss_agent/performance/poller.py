@@ -105,6 +105,8 @@ class Poller:
                 self._device_samples.append(DeviceSample(name, now, False))
                 self.metrics.polls.labels("failed").inc()
                 self.metrics.poll_seconds.observe(duration)
+                self.metrics.device_poll_seconds.labels(name).observe(duration)
+                self.metrics.device_poll_failures.labels(name).inc()
                 found = self._reachability(name, False, str(exc))
                 self.metrics.unreachable.set(sum(not ok for ok in self._reachable.values()))
                 await self._signal(found)
@@ -152,6 +154,8 @@ class Poller:
             result.duration_s = time.perf_counter() - started
             self.metrics.polls.labels("ok").inc()
             self.metrics.poll_seconds.observe(result.duration_s)
+            self.metrics.device_poll_seconds.labels(name).observe(result.duration_s)
+            self.metrics.device_poll_failures.labels(name)  # present at 0 for a healthy device
         at = datetime.now(UTC)
         await self._signal(fault_signals + [crossing.signal(at) for crossing in crossings])
         await self._record_interfaces(name, infos, at)

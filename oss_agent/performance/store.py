@@ -9,12 +9,19 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass
+from typing import Any
 
 from sqlalchemy import BigInteger, Connection, Engine, and_, cast, delete, func, insert, select
 from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from oss_agent.performance.rates import InterfaceRates
-from oss_agent.storage.perf_tables import DEVICE_METRICS, DeviceSampleRow, InterfaceSampleRow, RollupRow
+from oss_agent.storage.perf_tables import (
+    DEVICE_METRICS,
+    DeviceSampleRow,
+    InterfaceSampleRow,
+    LatencySampleRow,
+    RollupRow,
+)
 
 ROLLUP_PERIODS = (300, 3600)
 ROLLUP_INTERFACE_METRICS = (
@@ -45,6 +52,7 @@ class Retention:
     raw_s: float = 2 * 86400
     rollup_300_s: float = 31 * 86400
     rollup_3600_s: float = 400 * 86400
+    latency_s: float = 31 * 86400  # latency samples are kept raw (aggregated per query)
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,6 +61,13 @@ class Point:
     value: float | None
     min: float | None = None
     max: float | None = None
+
+
+def bucket_of(ts: Any, period: int, dialect: str) -> Any:
+    """The start of the ``period``-second bucket holding epoch time ``ts``, as SQL, on either backend."""
+    if dialect == "sqlite":  # CAST truncates toward zero; epoch times are positive
+        return cast(ts / period, BigInteger) * period
+    return cast(func.floor(ts / period) * period, BigInteger)
 
 
 class PerfStore:
@@ -103,10 +118,7 @@ class PerfStore:
         end: int,
     ) -> int:
         """Aggregate ``metrics`` of ``table`` into ``period`` buckets in [start, end), grouped by ``keys``."""
-        if connection.dialect.name == "sqlite":  # CAST truncates toward zero; epoch times are positive
-            bucket = cast(table.ts / period, BigInteger) * period
-        else:
-            bucket = cast(func.floor(table.ts / period) * period, BigInteger)
+        bucket = bucket_of(table.ts, period, connection.dialect.name)
         window = [table.ts < end] + ([table.ts >= start] if start is not None else [])
         with_interface = len(keys) == 2
         written = 0
@@ -163,7 +175,10 @@ class PerfStore:
             removed_devices = connection.execute(
                 delete(DeviceSampleRow).where(DeviceSampleRow.ts < now - retention.raw_s)
             )
-            total = removed.rowcount + removed_devices.rowcount
+            removed_latency = connection.execute(
+                delete(LatencySampleRow).where(LatencySampleRow.ts < now - retention.latency_s)
+            )
+            total = removed.rowcount + removed_devices.rowcount + removed_latency.rowcount
             for period, keep in ((300, retention.rollup_300_s), (3600, retention.rollup_3600_s)):
                 total += connection.execute(
                     delete(RollupRow).where(RollupRow.period_s == period, RollupRow.bucket < now - keep)

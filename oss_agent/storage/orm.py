@@ -154,6 +154,7 @@ class AlarmRow(Base):
     comments: Mapped[list[Any]] = mapped_column(JSON, default=list)
     flapping: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     occurrences_in_window: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
+    cleared_severity: Mapped[str | None] = mapped_column(String(32))
 
 
 class ServiceOrderRow(Base):

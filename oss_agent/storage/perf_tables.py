@@ -80,3 +80,26 @@ class RollupRow(Base):
     avg: Mapped[float] = mapped_column(Float)
     max: Mapped[float] = mapped_column(Float)
     count: Mapped[int] = mapped_column(Integer)
+
+
+class LatencySampleRow(Base):
+    """One run of a latency probe: what the source device sent and got back from the target.
+
+    Kept raw (a probe every minute is 1,440 rows a day) and aggregated per query, for as long as
+    ``Retention.latency_s``; a run that could not be made (source unreachable) is no sample.
+    """
+
+    __tablename__ = "perf_latency_samples"
+    __table_args__ = (Index("ix_perf_latency_samples_probe_ts", "probe", "ts"),)
+
+    id: Mapped[int] = mapped_column(BIG_ID, primary_key=True)
+    probe: Mapped[str] = mapped_column(String(64))
+    source: Mapped[str] = mapped_column(String(64))
+    target: Mapped[str] = mapped_column(String(253))
+    address: Mapped[str] = mapped_column(String(253))  # what the target resolved to for this run
+    ts: Mapped[float] = mapped_column(Float, index=True)
+    sent: Mapped[int] = mapped_column(Integer)
+    received: Mapped[int] = mapped_column(Integer)
+    rtt_min_ms: Mapped[float | None] = mapped_column(Float)
+    rtt_avg_ms: Mapped[float | None] = mapped_column(Float)
+    rtt_max_ms: Mapped[float | None] = mapped_column(Float)

@@ -291,6 +291,7 @@ class AlarmRepository(_Tracking[Alarm, AlarmRow]):
             affected_resources=list(row.affected_resources),
             flapping=row.flapping,
             occurrences_in_window=row.occurrences_in_window,
+            cleared_severity=Severity(row.cleared_severity) if row.cleared_severity else None,
             comments=[AlarmComment(c["author"], c["text"], datetime.fromisoformat(c["at"])) for c in row.comments],
         )
 
@@ -303,6 +304,7 @@ class AlarmRepository(_Tracking[Alarm, AlarmRow]):
         row.repeat_count, row.root_cause_id = alarm.repeat_count, alarm.root_cause_id
         row.affected_resources = list(alarm.affected_resources)
         row.flapping, row.occurrences_in_window = alarm.flapping, alarm.occurrences_in_window
+        row.cleared_severity = alarm.cleared_severity.value if alarm.cleared_severity else None
         row.comments = [{"author": c.author, "text": c.text, "at": c.at.isoformat()} for c in alarm.comments]
 
 

@@ -168,6 +168,7 @@ def assemble_invoice(given: BillingInput) -> InvoiceDraft:
                     unbilled.append(UnbilledUsage(UsageKey(sub.id, "Mbit/s", span.start), found))
                 else:
                     specs += found
+                    usage_billed.append(UsageKey(sub.id, "Mbit/s", span.start))
             report = reports.get((sub.id, span.start))
             if report is not None:
                 specs += sla_specs(scope, report.outages, report.maintenance)

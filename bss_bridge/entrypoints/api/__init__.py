@@ -6,7 +6,7 @@ from __future__ import annotations
 from fastapi import Depends, FastAPI
 
 from bss_bridge.bootstrap import Bss
-from bss_bridge.entrypoints.api import catalog, ordering, party, tmf
+from bss_bridge.entrypoints.api import billing, catalog, ordering, party, tmf
 from bss_bridge.entrypoints.api.hub import hub_router
 from bss_bridge.tmf.common import BASES
 
@@ -29,6 +29,7 @@ def create_app(bss: Bss) -> FastAPI:
         ordering.orders,
         ordering.products,
         ordering.quotes,
+        *billing.ROUTERS,
     ):
         app.include_router(router)
     for api in BASES:

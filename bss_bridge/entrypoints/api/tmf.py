@@ -170,10 +170,13 @@ def boolean(text: str) -> bool:
     return text.lower() == "true"
 
 
-def paging(request: Request, filters: Mapping[str, Filter]) -> tuple[dict[str, list[Any]], int, int | None]:
+def paging(
+    request: Request, filters: Mapping[str, Filter], query: Mapping[str, str] | None = None
+) -> tuple[dict[str, list[Any]], int, int | None]:
     """SQL filters from the query (``state=completed,failed``: either), and offset and limit;
-    an attribute the list cannot be filtered on is refused, not ignored."""
-    params = request.query_params
+    an attribute the list cannot be filtered on is refused, not ignored. ``query``: the parameters
+    left once the caller took its own (default: all of the request's)."""
+    params = request.query_params if query is None else query
     chosen: dict[str, list[Any]] = {}
     for name, value in params.items():
         if name in PAGING:

@@ -18,7 +18,7 @@ from rich.markup import escape
 
 from bss_bridge.config.settings import load_settings
 from bss_bridge.domain.errors import InvalidRequestError
-from bss_bridge.entrypoints.cli import catalog_cmd, order_cmd, party_cmd
+from bss_bridge.entrypoints.cli import billing_cmd, catalog_cmd, order_cmd, party_cmd
 from bss_bridge.entrypoints.cli.output import FORMAT, STATE, Format, emit_json
 from bss_bridge.errors import BssError, ConfigError
 from bss_bridge.storage import migrate
@@ -39,6 +39,26 @@ app.command("quote")(catalog_cmd.quote)
 app.add_typer(order_cmd.orders, name="order")
 app.add_typer(order_cmd.products, name="product")
 app.add_typer(db, name="db")
+app.add_typer(billing_cmd.bills, name="bill")
+app.add_typer(billing_cmd.invoices, name="invoice")
+app.add_typer(billing_cmd.payments, name="payment")
+app.add_typer(billing_cmd.dunning, name="dunning")
+app.add_typer(billing_cmd.usage, name="usage")
+app.command("balance")(billing_cmd.show_balance)
+bench = typer.Typer(help="Benchmarks, side by side with their floor.", no_args_is_help=True)
+app.add_typer(bench, name="bench")
+
+
+@bench.command("billrun")
+def bench_billrun(
+    records: Annotated[int, typer.Option("--records")] = 1_000_000,
+    subscriptions: Annotated[int, typer.Option("--subscriptions")] = 10_000,
+    backend: Annotated[list[str] | None, typer.Option("--backend", help="sqlite and/or postgresql")] = None,
+) -> None:
+    """A bill run over RECORDS usage records of SUBSCRIPTIONS subscriptions beside the floor (one GROUP BY)."""
+    from bss_bridge.entrypoints.bench_billing import main as bench_main
+
+    bench_main(records, subscriptions, backend or ["sqlite", "postgresql"])
 
 
 @app.callback()

@@ -15,7 +15,16 @@ from pydantic.config import JsonDict
 
 Text = Annotated[str, Field(min_length=1, pattern=r"\S")]  # something besides blanks
 Pattern = Annotated[dict[str, Any], Field(min_length=1)]  # an empty pattern would match every alarm
-AlarmNumber = Annotated[int, Field(strict=True)] | Annotated[str, Field(pattern=r"^[0-9]+$")]
+
+
+def _whole_number(value: Any) -> Any:
+    """JSON Schema counts 7.0 as an integer, so the document's ``integer`` accepts it; 7.5 and true stay refused."""
+    return int(value) if isinstance(value, float) and value.is_integer() else value
+
+
+AlarmNumber = (
+    Annotated[int, Field(strict=True), BeforeValidator(_whole_number)] | Annotated[str, Field(pattern=r"^[0-9]+$")]
+)
 
 
 def _date_time_text(value: Any) -> Any:

@@ -24,6 +24,7 @@ from oss_agent.entrypoints.cli import (
     device_cmd,
     discover_cmd,
     inventory_cmd,
+    kpi_cmd,
     lab_cmd,
     run_cmd,
     snmp_cmd,
@@ -51,6 +52,7 @@ app.add_typer(bench_cmd.app, name="bench")
 app.add_typer(discover_cmd.app, name="discover")
 app.add_typer(topology_cmd.app, name="topology")
 app.add_typer(alarms_cmd.app, name="alarms")
+app.add_typer(kpi_cmd.app, name="kpi")
 
 
 @app.callback()

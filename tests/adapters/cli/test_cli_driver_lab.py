@@ -14,6 +14,7 @@ from typing import Any
 import pytest
 
 from adapters import (
+    AdapterError,
     AuthenticationError,
     ConfigurationRejectedError,
     DeviceTimeoutError,
@@ -189,5 +190,27 @@ def test_a_degraded_link_times_out_and_other_devices_are_unaffected(
             faults.clear_netem(lab.options, "pe1")
             await slow.close()
             await other.close()
+
+    asyncio.run(scenario())
+
+
+def test_ping_from_a_router_measures_the_round_trip_to_another_site(
+    lab_target: Targets, runner: BlockingRunner
+) -> None:
+    async def scenario() -> None:
+        driver = CliDriver(lab_target("pe1"), runner)
+        try:
+            answered = await driver.ping("198.19.255.2", count=3)  # pe2's loopback, across the core
+            assert (answered.sent, answered.received) == (3, 3)
+            assert answered.rtt_min_ms is not None and answered.rtt_max_ms is not None
+            assert 0 < answered.rtt_min_ms <= (answered.rtt_avg_ms or 0) <= answered.rtt_max_ms
+            unrouted = await driver.ping("198.18.99.9", count=2)  # no route: ping ends at once, all lost
+            assert (unrouted.received, unrouted.loss_pct) == (0, 100.0)
+            facts = await driver.get_facts()  # the session is back at the prompt and still usable
+            assert facts.hostname == "pe1"
+            with pytest.raises(AdapterError, match="not an address"):
+                await driver.ping("198.19.255.2; show run")
+        finally:
+            await driver.close()
 
     asyncio.run(scenario())

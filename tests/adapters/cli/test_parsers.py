@@ -10,7 +10,7 @@ import pytest
 
 from adapters import testing
 from adapters.cli import session
-from adapters.cli.parsers import frr, ios
+from adapters.cli.parsers import frr, ios, ping
 
 DATA = Path(__file__).parent.parent / "data"
 plain, expected = testing.plain, testing.expected
@@ -27,6 +27,7 @@ PARSERS: dict[str, dict[str, tuple[str, Callable[[str], Any]]]] = {
         "interfaces": ("show_interface_json.txt", frr.parse_interfaces),
         "bgp_summary": ("show_bgp_summary_json.txt", frr.parse_bgp_summary),
         "routes": ("show_ip_route_json.txt", frr.parse_routes),
+        "ping": ("output.txt", ping.parse_ping),
     },
     "cisco_ios": {
         "version": ("show_version.txt", ios.parse_version),
@@ -68,6 +69,14 @@ def test_frr_facts_and_neighbours_say_what_the_device_said() -> None:
     }
     assert str(interfaces["eth1"].addresses[0].address) == "198.18.0.0/31"
     assert interfaces["eth1"].speed_bps == 10_000_000_000
+
+
+def test_ping_loss_is_the_devices_own_count_and_a_missing_summary_is_refused() -> None:
+    lost = ping.parse_ping((DATA / "frr/ping_lost/output.txt").read_text())
+    assert (lost.sent, lost.received, lost.loss_pct, lost.rtt_avg_ms) == (3, 0, 100.0, None)
+    assert ping.parse_ping((DATA / "frr/ping_ok/output.txt").read_text()).loss_pct == 0.0
+    with pytest.raises(ping.PingOutputError, match=r"no ping summary.*Unknown command"):
+        ping.parse_ping("ping 198.19.255.2\n% Unknown command: ping 198.19.255.2\npe1#")
 
 
 def test_frr_uptime_strings() -> None:

@@ -23,6 +23,9 @@ SPECS = {
     "tmf629": "TMF629-Customer-v4.0.0",
     "tmf637": "TMF637-ProductInventory-v4.0.0",
     "tmf666": "TMF666-Account-v4.0.0",
+    "tmf635": "TMF635-Usage-v4.0.0",
+    "tmf676": "TMF676-Payment-v4.0.0",
+    "tmf678": "TMF678-CustomerBill-v4.0.0",
 }
 FORMATS = jsonschema.FormatChecker()
 

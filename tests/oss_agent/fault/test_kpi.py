@@ -12,7 +12,20 @@ from oss_agent.bootstrap import bootstrap
 from oss_agent.config import AgentSettings
 from oss_agent.domain.alarm import AlarmSpec, AlarmType, Severity
 from oss_agent.domain.commands import ClearAlarm, RaiseAlarm
-from oss_agent.fault.kpi import AlarmRecord, availability, compute_kpis, covered, mttr_by_device
+from oss_agent.fault.kpi import (
+    AlarmRecord,
+    Uptime,
+    availability,
+    compute_kpis,
+    covered,
+    mttr_by_device,
+    mttr_by_severity,
+    network_availability,
+    outage_spans,
+    service_availability,
+    uptimes,
+)
+from oss_agent.performance.store import DeviceSample, PerfStore
 from oss_agent.storage.engine import make_session_factory
 
 START = datetime(2026, 11, 1, tzinfo=UTC)
@@ -66,3 +79,63 @@ def test_compute_kpis_over_stored_alarms(tmp_path: Path) -> None:
         agent.close()
     assert kpis.mttr_s == {"pe1": 7200.0} and kpis.repairs == {"pe1": 2}
     assert kpis.device_availability == {"pe1": 1 - 4 / 240}
+
+
+def test_mttr_per_severity_groups_the_same_repairs_by_the_roots_severity() -> None:
+    history = [
+        AlarmRecord("pe1", "pe1|unreachable", "lossOfSignal", at(0), at(2), severity="critical"),
+        AlarmRecord("pe2", "pe2|unreachable", "lossOfSignal", at(0), at(4), severity="critical"),
+        AlarmRecord("pe1:eth1", "pe1:eth1|linkDown", "linkDown", at(0), at(1), severity="major"),
+        AlarmRecord("pe1:eth2", "pe1:eth2|linkDown", "linkDown", at(0), at(9), "r", severity="major"),  # symptom
+        AlarmRecord("p1", "p1|cpu", "thresholdCrossed", at(0), None, severity="minor"),  # not repaired
+    ]
+    assert mttr_by_severity(history) == ({"critical": 3 * 3600.0, "major": 3600.0}, {"critical": 2, "major": 1})
+
+
+def test_a_device_is_judged_only_over_the_time_it_was_monitored_and_the_network_sums_device_time() -> None:
+    # pe3 joined 2 days before the end of the 10-day window and was down 12 h of them: 75 %, not 95 %
+    history = [*HISTORY, AlarmRecord("pe3", "pe3|unreachable", "lossOfSignal", at(200), at(212))]
+    spans, _ = outage_spans(history, ["pe1", "pe2", "p1", "pe3"])
+    since = {"pe3": END - timedelta(days=2), "pe2": START - timedelta(days=30), "late": END + timedelta(hours=1)}
+    device_uptime = uptimes({**spans, "late": []}, START, END, since)
+    assert device_uptime["pe3"] == Uptime(48 * 3600.0, 12 * 3600.0) and device_uptime["pe3"].availability == 0.75
+    assert device_uptime["pe2"] == Uptime(240 * 3600.0, 0.0)
+    assert "late" not in device_uptime  # first monitored after the window
+    devices, _ = availability(history, START, END, ["pe3"], monitored_since=since)
+    assert devices["pe3"] == 0.75
+    # network: (240 - 1) + (240 - 6) + 240 + (48 - 12) hours up over 240 * 3 + 48 hours observed
+    assert network_availability(device_uptime) == pytest.approx((239 + 234 + 240 + 36) / (240 * 3 + 48))
+    assert network_availability({}) is None
+
+
+def test_a_service_is_down_while_any_resource_it_rides_on_is_down() -> None:
+    history = [
+        AlarmRecord("pe1", "pe1|unreachable", "lossOfSignal", at(10), at(12)),
+        AlarmRecord("pe1:eth3", "pe1:eth3|linkDown", "linkDown", at(11), at(14)),  # overlaps pe1's outage
+        AlarmRecord("pe2:eth3", "pe2:eth3|linkDown", "linkDown", at(100), at(101)),
+        AlarmRecord("pe2:eth1", "pe2:eth1|linkDown", "linkDown", at(50), at(60)),  # not ridden by the service
+    ]
+    result = service_availability({"vpn-1": ["pe1:eth3", "pe2:eth3", "pe1"], "idle": []}, history, START, END)
+    assert result == {"idle": 1.0, "vpn-1": 1 - (4 + 1) / 240}
+    with pytest.raises(ValueError):
+        service_availability({}, history, END, START)
+
+
+def test_compute_kpis_adds_severities_the_network_polls_and_services(tmp_path: Path) -> None:
+    agent = bootstrap(AgentSettings(data_dir=tmp_path, inventory_file=tmp_path / "i.yaml"), upgrade_schema=True)
+    try:
+        down = AlarmSpec("pe1|unreachable", "pe1", AlarmType.COMMUNICATIONS, "lossOfSignal", Severity.CRITICAL)
+        asyncio.run(agent.bus.handle(RaiseAlarm(down, at(10))))
+        asyncio.run(agent.bus.handle(ClearAlarm("pe1|unreachable", at(16))))
+        PerfStore(agent.engine).write(
+            [],
+            [DeviceSample("pe1", at(h).timestamp(), reachable=h < 10) for h in range(20)]
+            + [DeviceSample("pe1", (START - timedelta(hours=1)).timestamp(), True)],  # before the window
+        )
+        kpis = compute_kpis(make_session_factory(agent.engine), START, END, services={"vpn-1": ["pe1:eth3"]})
+    finally:
+        agent.close()
+    assert kpis.mttr_by_severity_s == {"critical": 6 * 3600.0} and kpis.repairs_by_severity == {"critical": 1}
+    assert kpis.network_availability == pytest.approx(1 - 6 / 240)
+    assert kpis.polls == {"pe1": (20, 10)}
+    assert kpis.service_availability == {"vpn-1": pytest.approx(1 - 6 / 240)}

@@ -47,7 +47,7 @@ def test_autogenerate_finds_no_difference_between_models_and_migrations(database
 
 def test_configuration_versions_stored_before_datastores_become_the_running_ones(database_url: str) -> None:
     engine = make_engine(database_url)
-    migrate.upgrade(engine, "0005")
+    migrate.upgrade(engine, "0006_latency")  # the revision before configuration datastores
     with engine.begin() as connection:
         connection.execute(
             text(

@@ -5,8 +5,8 @@ versions are numbered per device and datastore (the native running configuration
 datastore); the hub outbox names TMF639 resources (``pe1:eth1``, ``pe1|bgp|10.0.0.2``), longer than
 an alarm id.
 
-Revision ID: 0006
-Revises: 0005
+Revision ID: 0007_inventory_state
+Revises: 0006_latency
 Create Date: 2026-11-30 11:37:54.283144
 """
 
@@ -17,8 +17,8 @@ from alembic import op
 
 from oss_agent.storage.orm import UtcDateTime
 
-revision = "0006"
-down_revision = "0005"
+revision = "0007_inventory_state"
+down_revision = "0006_latency"
 branch_labels = None
 depends_on = None
 

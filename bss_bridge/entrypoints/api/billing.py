@@ -1,0 +1,298 @@
+"""TMF635 usage, TMF678 customer bills and their rates, TMF676 payments, and the BSS's own billing
+routes (bulk usage import, bill runs and previews, invoice documents, credit notes, balance,
+outages and maintenance windows)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, Request, Response
+from sqlalchemy import func, select
+
+from bss_bridge.documents.invoice import invoice_csv, invoice_html, invoice_pdf
+from bss_bridge.domain import billing_commands as bc
+from bss_bridge.domain.billing.bill import CustomerBill
+from bss_bridge.domain.errors import NotFoundError
+from bss_bridge.entrypoints.api.tmf import Filter, TmfResponse, base_url, body, bss_of, listed, one, paging
+from bss_bridge.service_layer.billing_queries import balance, parties
+from bss_bridge.storage.billing_tables import InvoiceRow, LedgerRow, UsageRow
+from bss_bridge.storage.tables import SubscriptionRow
+from bss_bridge.storage.usage_store import UsageStore, status_case, with_status
+from bss_bridge.tmf.billing import BILLING_BASES, render_bill, render_payment, render_rate, render_usage
+from bss_bridge.tmf.billing_inputs import (
+    BillPatch,
+    BillRunIn,
+    CreditNoteIn,
+    MaintenanceIn,
+    OutageIn,
+    PaymentIn,
+    UsageImportIn,
+    UsageIn,
+)
+from bss_bridge.tmf.common import instant, money
+
+usage = APIRouter(prefix=BILLING_BASES["tmf635"], tags=["TMF635 usage"])
+bills = APIRouter(prefix=BILLING_BASES["tmf678"], tags=["TMF678 customer bills"])
+payments = APIRouter(prefix=BILLING_BASES["tmf676"], tags=["TMF676 payments"])
+own = APIRouter(prefix="/bss/v1", tags=["billing"])
+USAGE_FILTERS = {"usageType": Filter("kind"), "productId": Filter("product_id")}
+BILL_FILTERS = {"state": Filter("state"), "billingAccount.id": Filter("account_id"), "billNo": Filter("number")}
+
+
+def _usage_rows(request: Request, query: Any) -> list[dict[str, Any]]:
+    base = base_url(request)
+    with bss_of(request).uow() as uow:
+        rows = list(uow.session.execute(query))
+        subs = {r[0].subscription_id for r in rows if r[0].subscription_id}
+        owners: dict[str, str] = {}
+        if subs:
+            found = select(SubscriptionRow.id, SubscriptionRow.customer_id).where(SubscriptionRow.id.in_(subs))
+            owners = {key: customer for key, customer in uow.session.execute(found)}
+        return [
+            render_usage(base, row, status, invoice, rated, owners.get(row.subscription_id or ""))
+            for row, status, invoice, rated in rows
+        ]
+
+
+def _report(report: Any) -> dict[str, Any]:
+    return {
+        "stored": len(report.stored),
+        "duplicates": report.duplicates,
+        "conflicts": report.conflicts,
+        "received": [{"id": key, "reason": why} for key, why in report.unguided.items()],
+    }
+
+
+@usage.post("/usage", status_code=201, summary="Create a Usage (idempotent on its id)")
+async def create_usage(request: Request) -> TmfResponse:
+    """201 with the new record; the same id and content again: 200 with it; other content: 409."""
+    submission = (await body(request, UsageIn)).submission()
+    report = await bss_of(request).handle(bc.ImportUsage((submission,)))
+    if report.conflicts:
+        from bss_bridge.domain.errors import ConflictError
+
+        raise ConflictError(f"usage {submission.id!r} was received before with other content (the first is kept)")
+    status = 201 if report.stored else 200
+    with bss_of(request).uow() as uow:
+        mark = UsageStore(uow.session).mark()
+    found = _usage_rows(request, with_status(mark).where(UsageRow.usage_id == submission.id))
+    return TmfResponse(found[0], status, headers={"Location": found[0]["href"]})
+
+
+@usage.get("/usage", summary="List or find Usage objects (status: received, guided, rated, billed)")
+def list_usage(request: Request, fields: str | None = None) -> TmfResponse:
+    params = {k: v for k, v in request.query_params.items() if k != "status"}
+    statuses = [s.strip() for s in request.query_params.get("status", "").split(",") if s.strip()]
+    chosen, offset, limit = paging(request, USAGE_FILTERS, params)
+    with bss_of(request).uow() as uow:
+        mark = UsageStore(uow.session).mark()
+    query = with_status(mark)
+    for column, values in chosen.items():
+        query = query.where(getattr(UsageRow, column).in_(values))
+    if statuses:
+        query = query.where(status_case(mark).in_(statuses))
+    with bss_of(request).uow() as uow:
+        total = uow.session.scalar(select(func.count()).select_from(query.order_by(None).subquery())) or 0
+    found = _usage_rows(request, query.order_by(UsageRow.id).offset(offset).limit(limit))
+    return listed(found, int(total), fields)
+
+
+@usage.get("/usage/{usage_id}", summary="Retrieve a Usage by ID")
+def get_usage(request: Request, usage_id: str, fields: str | None = None) -> TmfResponse:
+    with bss_of(request).uow() as uow:
+        mark = UsageStore(uow.session).mark()
+    found = _usage_rows(request, with_status(mark).where(UsageRow.usage_id == usage_id))
+    if not found:
+        raise NotFoundError("usage", usage_id)
+    return one(found[0], fields)
+
+
+@own.post("/usageImport", summary="Import up to usage_batch_max TMF635 usage records at once (idempotent)")
+async def import_usage(request: Request) -> TmfResponse:
+    batch = await body(request, UsageImportIn)
+    bss = bss_of(request)
+    return TmfResponse(_report(await bss.handle(batch.command(bss.settings.usage_batch_max))))
+
+
+def _bill(request: Request, bill_id: str) -> CustomerBill:
+    with bss_of(request).uow() as uow:
+        found = uow.invoices.get(bill_id)
+    if found is None:
+        raise NotFoundError("customerBill", bill_id)
+    return found
+
+
+@bills.get("/customerBill", summary="List or find CustomerBill objects")
+def list_bills(request: Request, fields: str | None = None) -> TmfResponse:
+    chosen, offset, limit = paging(request, BILL_FILTERS)
+    conditions = [getattr(InvoiceRow, column).in_(values) for column, values in chosen.items()]
+    with bss_of(request).uow() as uow:
+        found, total = uow.invoices.list(conditions, offset, limit)
+    return listed([render_bill(base_url(request), b) for b in found], total, fields)
+
+
+@bills.get("/customerBill/{bill_id}", summary="Retrieve a CustomerBill by ID")
+def get_bill(request: Request, bill_id: str, fields: str | None = None) -> TmfResponse:
+    return one(render_bill(base_url(request), _bill(request, bill_id)), fields)
+
+
+@bills.patch("/customerBill/{bill_id}", summary="Send, hold (dispute) or release a CustomerBill")
+async def patch_bill(request: Request, bill_id: str) -> TmfResponse:
+    patch = await body(request, BillPatch)
+    bill = await bss_of(request).handle(bc.ChangeBillState(bill_id, patch.state))
+    return one(render_bill(base_url(request), bill))
+
+
+@bills.get("/appliedCustomerBillingRate", summary="List the lines of bills (bill.id or billingAccount.id)")
+def list_rates(request: Request, fields: str | None = None) -> TmfResponse:
+    chosen, offset, limit = paging(request, {"bill.id": Filter("id"), "billingAccount.id": Filter("account_id")})
+    conditions = [getattr(InvoiceRow, column).in_(values) for column, values in chosen.items()]
+    with bss_of(request).uow() as uow:
+        found, _ = uow.invoices.list(conditions)
+    rates = [render_rate(base_url(request), b, n, line) for b in found for n, line in enumerate(b.lines)]
+    page = rates[offset:] if limit is None else rates[offset : offset + limit]
+    return listed(page, len(rates), fields)
+
+
+@bills.get("/appliedCustomerBillingRate/{rate_id}", summary="Retrieve an AppliedCustomerBillingRate by ID")
+def get_rate(request: Request, rate_id: str, fields: str | None = None) -> TmfResponse:
+    bill_id, _, position = rate_id.rpartition("-")
+    if not position.isdigit():
+        raise NotFoundError("appliedCustomerBillingRate", rate_id)
+    with bss_of(request).uow() as uow:
+        bill = uow.invoices.get(bill_id)
+    if bill is None or not 1 <= int(position) <= len(bill.lines):
+        raise NotFoundError("appliedCustomerBillingRate", rate_id)
+    return one(render_rate(base_url(request), bill, int(position) - 1, bill.lines[int(position) - 1]), fields)
+
+
+@own.get("/invoice/{bill_id}/{kind}", summary="An invoice as a document: pdf, html or csv")
+def invoice_document(request: Request, bill_id: str, kind: str) -> Response:
+    bill = _bill(request, bill_id)
+    if kind not in ("pdf", "html", "csv"):
+        raise NotFoundError("document", kind)
+    with bss_of(request).uow() as uow:
+        who = parties(uow, bill.account_id)
+    if kind == "pdf":
+        return Response(invoice_pdf(bill, who), media_type="application/pdf")
+    if kind == "html":
+        return Response(invoice_html(bill, who), media_type="text/html; charset=utf-8")
+    return Response(invoice_csv([bill]), media_type="text/csv; charset=utf-8")
+
+
+@own.post("/billRun", summary="Run billing (or preview it) for every account or the ones named")
+async def bill_run(request: Request) -> TmfResponse:
+    report = await bss_of(request).handle((await body(request, BillRunIn)).command())
+    base = base_url(request)
+    return TmfResponse(
+        {
+            "id": report.run_id,
+            "asOf": instant(report.as_of),
+            "preview": report.preview,
+            "ratedRecords": report.rated_records,
+            "bills": [
+                {
+                    "billingAccount": {"id": b.account_id},
+                    "billingPeriod": {"start": b.period.start.isoformat(), "end": b.period.end.isoformat()},
+                    "billNo": b.number,
+                    "error": b.error,
+                    "taxIncludedAmount": None if b.draft is None else money(b.draft.totals.total, b.draft.currency),
+                    "lines": None
+                    if b.draft is None
+                    else [
+                        {
+                            "description": line.description,
+                            "amount": money(line.amount, line.currency),
+                            "tax": money(line.tax, line.currency),
+                        }
+                        for line in b.draft.lines
+                    ],
+                    "href": None if b.bill_id is None else f"{base}{BILLING_BASES['tmf678']}/customerBill/{b.bill_id}",
+                }
+                for b in report.bills
+            ],
+            "unbilledUsage": [{"group": group, "reason": why} for group, why in report.unbilled_usage],
+        }
+    )
+
+
+@payments.post("/payment", status_code=201, summary="Record a Payment (idempotent on correlatorId)")
+async def create_payment(request: Request) -> TmfResponse:
+    document = await bss_of(request).handle((await body(request, PaymentIn)).command())
+    rendered = render_payment(base_url(request), document.row)
+    return TmfResponse(rendered, 201 if document.new else 200, headers={"Location": rendered["href"]})
+
+
+@payments.get("/payment", summary="List or find Payment objects")
+def list_payments(request: Request, fields: str | None = None) -> TmfResponse:
+    chosen, offset, limit = paging(request, {"account.id": Filter("account_id")})
+    query = select(LedgerRow).where(LedgerRow.kind == "payment")
+    for column, values in chosen.items():
+        query = query.where(getattr(LedgerRow, column).in_(values))
+    with bss_of(request).uow() as uow:
+        total = uow.session.scalar(select(func.count()).select_from(query.subquery())) or 0
+        rows = list(uow.session.scalars(query.order_by(LedgerRow.id).offset(offset).limit(limit)))
+        rendered = [render_payment(base_url(request), r) for r in rows]
+    return listed(rendered, int(total), fields)
+
+
+@payments.get("/payment/{payment_id}", summary="Retrieve a Payment by ID")
+def get_payment(request: Request, payment_id: str, fields: str | None = None) -> TmfResponse:
+    with bss_of(request).uow() as uow:
+        row = uow.session.scalars(
+            select(LedgerRow).where(LedgerRow.kind == "payment", LedgerRow.key == payment_id)
+        ).first()
+        if row is None:
+            raise NotFoundError("payment", payment_id)
+        return one(render_payment(base_url(request), row), fields)
+
+
+@own.post("/creditNote", status_code=201, summary="Issue a credit note (idempotent on its id)")
+async def credit_note(request: Request) -> TmfResponse:
+    document = await bss_of(request).handle((await body(request, CreditNoteIn)).command())
+    row = document.row
+    return TmfResponse(
+        {
+            "id": row.key,
+            "number": row.number,
+            "amount": money(row.amount, row.currency),
+            "billingAccount": {"id": row.account_id},
+        },
+        201 if document.new else 200,
+    )
+
+
+@own.get("/balance/{account_id}", summary="An account's balance, open and overdue bills")
+def account_balance(request: Request, account_id: str) -> TmfResponse:
+    bss = bss_of(request)
+    with bss.uow() as uow:
+        return TmfResponse(balance(uow, account_id, bss.deps.clock(), bss.settings.dunning_grace_days))
+
+
+@own.post("/outage", status_code=201, summary="Record an outage of a product (the same id again updates it)")
+async def outage(request: Request) -> TmfResponse:
+    row, new = await bss_of(request).handle((await body(request, OutageIn)).command())
+    return TmfResponse(
+        {
+            "id": row.id,
+            "product": {"id": row.subscription_id},
+            "validFor": {"startDateTime": instant(row.start), "endDateTime": instant(row.end)},
+        },
+        201 if new else 200,
+    )
+
+
+@own.post("/maintenanceWindow", status_code=201, summary="Announce a maintenance window (excused for SLAs)")
+async def maintenance(request: Request) -> TmfResponse:
+    row, new = await bss_of(request).handle((await body(request, MaintenanceIn)).command())
+    return TmfResponse(
+        {
+            "id": row.id,
+            "product": [{"id": p} for p in row.products],
+            "validFor": {"startDateTime": instant(row.start), "endDateTime": instant(row.end)},
+        },
+        201 if new else 200,
+    )
+
+
+ROUTERS = (usage, bills, payments, own)

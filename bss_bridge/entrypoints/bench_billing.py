@@ -1,0 +1,233 @@
+"""``oss-bss bench billrun``: a bill run over a million usage records of ten thousand subscriptions,
+beside the floor: the same database reading and summing the same records in one GROUP BY.
+
+Per backend (SQLite in a temporary file; PostgreSQL 15 started from Debian's binaries in a
+temporary directory, on a Unix socket, and removed afterwards): the demo catalog, accounts of five
+``bia-100`` subscriptions each, active since 1 January and billed for January (not timed); the
+usage records (hourly volumes in January, guided) loaded in bulk (timed, not part of the run); one
+import of 10,000 records through the service layer (its time reported); the floor (twice: cold and
+warm); then the bill run at 1 February, the steady state of a monthly run: the rating pass
+over every record, and each account's invoice (January's usage in arrears, February in advance),
+numbered and stored, with its ledger entry and hub event. Its figures are printed as a table and,
+on the last line, as JSON.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import shutil
+import subprocess
+import tempfile
+import time
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import func, insert, select
+
+from bss_bridge.bootstrap import Bss, bootstrap
+from bss_bridge.config.catalog_file import read_catalog
+from bss_bridge.config.settings import BssSettings
+from bss_bridge.domain import billing_commands as bc
+from bss_bridge.domain.billing.metering import UsageKind, UsageSubmission
+from bss_bridge.domain.party import AccountTerms, BillCycle, BillingAccount, Customer
+from bss_bridge.domain.subscription import Subscription
+from bss_bridge.storage.billing_tables import UsageRow
+
+CATALOG = Path(__file__).resolve().parents[2] / "config" / "catalog.yaml"
+PG_BIN = Path(os.environ.get("OSS_AGENT_TEST_PG_BIN", "/usr/lib/postgresql/15/bin"))
+START = datetime(2026, 1, 1, tzinfo=UTC)
+PER_ACCOUNT = 5
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.now = START - timedelta(days=1)
+
+    def __call__(self) -> datetime:
+        return self.now
+
+
+def _populate(bss: Bss, subscriptions: int) -> list[str]:
+    """Accounts of five active bia-100 subscriptions (written in one transaction, not ordered one by one)."""
+    ids = []
+    with bss.uow() as uow:
+        offering = uow.offerings.get("bia-100")
+        assert offering is not None
+        prices = tuple(offering.prices_at(START, "EUR"))
+        terms = AccountTerms(BillCycle(1), "Europe/Paris", Decimal(20))
+        for n in range(0, subscriptions, PER_ACCOUNT):
+            customer = Customer.create(f"c{n:06d}", f"customer {n}", START)
+            account = BillingAccount.open(f"a{n:06d}", customer, "main", "EUR", terms, START)
+            uow.customers.add(customer)
+            uow.accounts.add(account)
+            for k in range(n, min(n + PER_ACCOUNT, subscriptions)):
+                sub = Subscription.create(
+                    f"s{k:06d}",
+                    customer_id=customer.id,
+                    billing_account_id=account.id,
+                    offering_id="bia-100",
+                    specification_id="business-internet",
+                    name="bia-100",
+                    characteristics={"site": "customer1", "bandwidthMbps": 100},
+                    prices=prices,
+                    order_id="bench",
+                    order_item_id=str(k),
+                    order_date=START,
+                    now=START,
+                )
+                sub.order_id = None
+                sub.provisioning(START)
+                sub.activate(START)
+                uow.subscriptions.add(sub)
+                ids.append(sub.id)
+        uow.commit()
+    return ids
+
+
+def _load_usage(bss: Bss, subs: list[str], records: int) -> float:
+    began = time.perf_counter()
+    batch: list[dict[str, Any]] = []
+    with bss.uow() as uow:
+        for n in range(records):
+            sub = subs[n % len(subs)]
+            at = START + timedelta(hours=(n // len(subs)) % (31 * 24 - 1))
+            batch.append(
+                {
+                    "usage_id": f"v{n}",
+                    "fingerprint": "bench",
+                    "kind": "volume",
+                    "product_id": sub,
+                    "usage_date": at,
+                    "end_date": None,
+                    "inbound_octets": 1_000_000_000 + n % 977,
+                    "outbound_octets": 250_000_000 + n % 131,
+                    "inbound_mbps": None,
+                    "outbound_mbps": None,
+                    "status": "guided",
+                    "problem": "",
+                    "subscription_id": sub,
+                    "account_id": f"a{int(sub[1:]) // PER_ACCOUNT * PER_ACCOUNT:06d}",
+                    "period_start": START.date(),
+                    "received_at": START,
+                }
+            )
+            if len(batch) == 20_000:
+                uow.session.execute(insert(UsageRow), batch)
+                batch = []
+        if batch:
+            uow.session.execute(insert(UsageRow), batch)
+        uow.session.commit()
+    return time.perf_counter() - began
+
+
+def _floor(bss: Bss) -> tuple[float, int]:
+    octets = func.sum(func.coalesce(UsageRow.inbound_octets, 0) + func.coalesce(UsageRow.outbound_octets, 0))
+    query = select(UsageRow.subscription_id, UsageRow.kind, UsageRow.period_start, octets, func.count()).group_by(
+        UsageRow.subscription_id, UsageRow.kind, UsageRow.period_start
+    )
+    began = time.perf_counter()
+    with bss.engine.connect() as connection:
+        groups = len(connection.execute(query).all())
+    return time.perf_counter() - began, groups
+
+
+def _measure(url: str, data: Path, records: int, subscriptions: int) -> dict[str, Any]:
+    clock = Clock()
+    settings = BssSettings(data_dir=data, database_url=url, oss_url=None)
+    bss = bootstrap(settings, upgrade_schema=True, clock=clock)
+    try:
+        asyncio.run(bss.handle(read_catalog(CATALOG)))
+        subs = _populate(bss, subscriptions)
+        clock.now = datetime(2026, 1, 1, 8, tzinfo=UTC)  # January's invoices (recurring in advance): not timed
+        asyncio.run(bss.handle(bc.RunBilling(clock.now)))
+        load_s = _load_usage(bss, subs, records)
+        cold, groups = _floor(bss)
+        warm, _ = _floor(bss)
+        clock.now = datetime(2026, 2, 1, 8, tzinfo=UTC)
+        imports = tuple(
+            UsageSubmission(
+                f"i{n}", UsageKind.VOLUME, subs[n % len(subs)], datetime(2026, 2, 1, 1, tzinfo=UTC), None, 10**9, 10**8
+            )
+            for n in range(10_000)
+        )
+        began = time.perf_counter()
+        asyncio.run(bss.handle(bc.ImportUsage(imports)))
+        import_s = time.perf_counter() - began
+        began = time.perf_counter()
+        report = asyncio.run(bss.handle(bc.RunBilling(clock.now)))
+        run_s = time.perf_counter() - began
+        return {
+            "records": records + len(imports),
+            "subscriptions": len(subs),
+            "accounts": len(subs) // PER_ACCOUNT,
+            "groups": groups,
+            "load_s": round(load_s, 2),
+            "import_10k_s": round(import_s, 2),
+            "floor_cold_s": round(cold, 2),
+            "floor_s": round(warm, 2),
+            "bill_run_s": round(run_s, 2),
+            "rated_records": report.rated_records,
+            "invoices": len(report.issued),
+            "failed": len(report.failed),
+            "run_over_floor": round(run_s / warm, 2),
+        }
+    finally:
+        bss.close()
+
+
+def _postgres(root: Path) -> tuple[str, Any]:
+    data = root / "pg"
+    user = ["runuser", "-u", "postgres", "--"] if os.geteuid() == 0 else []
+    if os.geteuid() == 0:
+        shutil.chown(root, "postgres", "postgres")
+    subprocess.run(
+        [*user, str(PG_BIN / "initdb"), "-D", str(data), "-A", "trust", "-U", "oss", "--no-sync"],
+        check=True,
+        capture_output=True,
+        timeout=120,
+    )
+    options = f"-k {root} -c listen_addresses='' -c fsync=off -c full_page_writes=off"
+    subprocess.run(
+        [*user, str(PG_BIN / "pg_ctl"), "-D", str(data), "-o", options, "-l", str(root / "log"), "-w", "start"],
+        check=True,
+        capture_output=True,
+        timeout=120,
+    )
+
+    def stop() -> None:
+        subprocess.run(
+            [*user, str(PG_BIN / "pg_ctl"), "-D", str(data), "-m", "immediate", "-w", "stop"],
+            capture_output=True,
+            timeout=120,
+            check=False,
+        )
+
+    return f"postgresql+psycopg://oss@/postgres?host={root}", stop
+
+
+def main(records: int, subscriptions: int, backends: list[str]) -> None:
+    results: dict[str, Any] = {}
+    for backend in backends:
+        root = Path(tempfile.mkdtemp(prefix="bss-bench-"))
+        stop = None
+        try:
+            if backend == "postgresql":
+                url, stop = _postgres(root)
+            else:
+                url = f"sqlite:///{root / 'bss.db'}"
+            results[backend] = _measure(url, root, records, subscriptions)
+        finally:
+            if stop is not None:
+                stop()
+            shutil.rmtree(root, ignore_errors=True)
+        r = results[backend]
+        print(
+            f"{backend:>10}: floor (GROUP BY of {r['records'] - 10000} records) {r['floor_s']} s "
+            f"(cold {r['floor_cold_s']} s); bill run {r['bill_run_s']} s = {r['run_over_floor']} x the floor; "
+            f"{r['invoices']} invoices, {r['rated_records']} records rated; 10k-record import {r['import_10k_s']} s"
+        )
+    print(json.dumps({"bench": "billrun", "load_average": os.getloadavg(), **results}))

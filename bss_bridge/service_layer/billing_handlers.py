@@ -1,0 +1,253 @@
+"""Bill runs and customer bills.
+
+A bill run first rates the usage received since the last pass (its own transaction), then bills
+accounts in chunks, each chunk one transaction: for every account, every period due by ``as_of``
+that has no row in ``bss_bill_cycles`` yet, in order, ``assemble_invoice`` on what storage holds;
+an invoice with lines is numbered, stored with its lines, posted to the ledger; the usage groups it
+billed are marked; the cycle row is written (even when nothing was owed). The cycle row's primary
+key makes a repeated run create nothing, and a concurrent run that lost the race retries its chunk
+and finds the periods billed. One account's bad input is reported and skips only that account.
+
+A **preview** runs the same code in one transaction (the rating pass included) and rolls it back:
+the drafts it reports are what a run at the same instant on the same data issues.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from decimal import Decimal
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+
+from bss_bridge.domain import billing_commands as commands
+from bss_bridge.domain.billing.bill import INVOICE_SERIES, BillState, CustomerBill, document_number
+from bss_bridge.domain.billing.cycles import BillingPeriod
+from bss_bridge.domain.billing.invoice import InvoiceDraft, assemble_invoice
+from bss_bridge.domain.billing.ledger import EntryKind, LedgerEntry
+from bss_bridge.domain.errors import BssDomainError, InvalidRequestError, found
+from bss_bridge.service_layer.billing_inputs import AccountBook, billing_input, book, by_account, preload
+from bss_bridge.service_layer.deps import Deps
+from bss_bridge.service_layer.ledger import allocate, credited_accounts
+from bss_bridge.service_layer.unit_of_work import UnitOfWork
+from bss_bridge.storage.billing_repository import last_cycles, ledger_row, next_number
+from bss_bridge.storage.billing_tables import BillCycleRow, LedgerRow
+from bss_bridge.storage.tables import BillingAccountRow
+from bss_bridge.storage.usage_store import GroupTotal, UsageStore, chunks
+
+logger = logging.getLogger(__name__)
+CHUNK = 250
+RETRIES = 5
+
+
+@dataclass
+class AccountBill:
+    """What a run did for one account and period: an invoice (or a draft), nothing owed, or an error."""
+
+    account_id: str
+    period: BillingPeriod
+    draft: InvoiceDraft | None = None
+    bill_id: str | None = None
+    number: str | None = None
+    error: str | None = None
+
+
+@dataclass
+class BillRunReport:
+    run_id: str
+    as_of: datetime
+    preview: bool
+    rated_records: int = 0
+    rated_groups: int = 0
+    bills: list[AccountBill] = field(default_factory=list)
+
+    @property
+    def issued(self) -> list[AccountBill]:
+        return [b for b in self.bills if b.number is not None]
+
+    @property
+    def failed(self) -> list[AccountBill]:
+        return [b for b in self.bills if b.error is not None]
+
+    @property
+    def unbilled_usage(self) -> list[tuple[str, str]]:
+        return [
+            (f"{u.key.subscription_id} {u.key.unit} {u.key.period_start}", u.reason)
+            for b in self.bills
+            if b.draft is not None
+            for u in b.draft.usage_unbilled
+        ]
+
+
+Computed = tuple[AccountBook, AccountBill, InvoiceDraft, dict[tuple[str, str, date], GroupTotal]]
+
+
+def _issue(
+    uow: UnitOfWork,
+    item: Computed,
+    seq: int | None,
+    as_of: datetime,
+    now: datetime,
+    run_id: str,
+    marks: list[tuple[str, str, date, int, str | None]],
+) -> CustomerBill | None:
+    b, _, draft, groups = item
+    account = b.account
+    bill = None
+    if seq is not None:
+        year = b.cycle.local_date(as_of).year
+        bill = CustomerBill.issue(
+            draft,
+            bill_id=document_number(INVOICE_SERIES, year, seq),  # its id is its number: ties sort by it
+            seq=seq,
+            year=year,
+            customer_id=account.customer_id,
+            time_zone=account.terms.time_zone,
+            bill_date=as_of,
+            payment_terms_days=account.terms.payment_terms_days,
+            run_id=run_id,
+        )
+        uow.invoices.add(bill)
+        total = draft.totals.total
+        if total:
+            kind = EntryKind.INVOICE if total > 0 else EntryKind.CREDIT_NOTE
+            entry = LedgerEntry(bill.id, kind, abs(total), draft.currency, as_of, bill.due_date if total > 0 else None)
+            uow.session.add(LedgerRow(**ledger_row(account.id, entry, now, invoice_id=bill.id, number=bill.number)))
+    billed = {
+        (k.subscription_id, "rate" if k.unit == "Mbit/s" else "volume", k.period_start) for k in draft.usage_billed
+    }
+    settled = {
+        (u.key.subscription_id, "rate" if u.key.unit == "Mbit/s" else "volume", u.key.period_start)
+        for u in draft.usage_unbilled
+    }  # rated, not chargeable: not re-examined every run
+    for key, group in groups.items():
+        if key in billed or key in settled:
+            marks.append((*key, group.max_id, bill.id if bill is not None and key in billed else None))
+    uow.session.add(
+        BillCycleRow(
+            account_id=account.id,
+            period_start=draft.period.start,
+            period_end=draft.period.end,
+            invoice_id=bill.id if bill else None,
+            run_id=run_id,
+            billed_at=now,
+        )
+    )
+    return bill
+
+
+def _compute(
+    uow: UnitOfWork, ids: list[str], as_of: datetime, now: datetime, run_id: str
+) -> tuple[list[AccountBill], list[Computed]]:
+    """Every due period's draft of these accounts, in order (an account's later period sees the
+    lines of its earlier one); an account whose input is refused is reported and skipped."""
+    store = UsageStore(uow.session)
+    accounts = uow.accounts.get_many(ids)
+    subscriptions = by_account(uow.subscriptions.list({"billing_account_id": ids})[0])
+    slas = {o.id: o.sla for o in uow.offerings.all().values()}
+    last = last_cycles(uow.session, ids)
+    pending = store.pending_since(ids)
+    books = [book(accounts[a], subscriptions.get(a, []), slas, last.get(a), pending.get(a)) for a in sorted(accounts)]
+    pre = preload(uow.session, store, books, as_of)
+    results: list[AccountBill] = []
+    computed: list[Computed] = []
+    for b in books:
+        for period in b.due(as_of):
+            result = AccountBill(b.account.id, period)
+            results.append(result)
+            try:
+                given, groups = billing_input(store, b, period, pre)
+                result.draft = draft = assemble_invoice(given)
+            except BssDomainError as exc:
+                result.error = str(exc)
+                logger.warning("bill run %s: account %s, %s: %s", run_id, b.account.id, period, exc)
+                break
+            computed.append((b, result, draft, groups))
+            b.issued += draft.lines
+            b.last_billed = (period.start, period.end, now)
+    return results, computed
+
+
+def _bill_chunk(
+    uow: UnitOfWork, ids: list[str], cmd: commands.RunBilling, as_of: datetime, now: datetime, run_id: str, deps: Deps
+) -> list[AccountBill]:
+    results, computed = _compute(uow, ids, as_of, now, run_id)
+    with_lines = [item for item in computed if item[2].lines]
+    years = {item[0].cycle.local_date(as_of).year for item in with_lines}
+    if len(years) > 1:  # accounts in zones on both sides of new year: number them one by one
+        seqs = [next_number(uow.session, INVOICE_SERIES, item[0].cycle.local_date(as_of).year) for item in with_lines]
+    elif with_lines:  # one block of numbers for the chunk, every one of them used below
+        last = next_number(uow.session, INVOICE_SERIES, years.pop(), len(with_lines))
+        seqs = list(range(last - len(with_lines) + 1, last + 1))
+    numbers = iter(seqs if with_lines else [])
+    marks: list[tuple[str, str, date, int, str | None]] = []
+    for item in computed:
+        bill = _issue(uow, item, next(numbers) if item[2].lines else None, as_of, now, run_id, marks)
+        if bill is not None and not cmd.preview:  # a preview's numbers are given back with its rollback
+            item[1].bill_id, item[1].number = bill.id, bill.number
+    UsageStore(uow.session).mark_billed(marks)
+    uow.invoices.write_back()  # the ledger's allocation reads them back
+    for account_id in credited_accounts(uow.session, ids):
+        allocate(uow, account_id, now)
+    return results
+
+
+def _account_ids(uow: UnitOfWork, wanted: tuple[str, ...] | None) -> list[str]:
+    if wanted is not None:
+        known = set(uow.session.scalars(select(BillingAccountRow.id).where(BillingAccountRow.id.in_(wanted))))
+        if unknown := [a for a in wanted if a not in known]:
+            raise InvalidRequestError.one("billingAccount.id", f"no billing account {unknown[0]!r}")
+        return sorted(wanted)
+    return list(uow.session.scalars(select(BillingAccountRow.id).order_by(BillingAccountRow.id)))
+
+
+async def run_billing(cmd: commands.RunBilling, uow: UnitOfWork, deps: Deps) -> BillRunReport:
+    now = deps.clock()
+    as_of = cmd.as_of or now
+    report = BillRunReport(deps.new_id(), as_of, cmd.preview)
+    if cmd.preview:
+        with uow:
+            report.rated_records, report.rated_groups = UsageStore(uow.session).rate(now)
+            for part in chunks(_account_ids(uow, cmd.account_ids), CHUNK):
+                report.bills += _bill_chunk(uow, list(part), cmd, as_of, now, report.run_id, deps)
+        return report  # rolled back: nothing stored, no number taken
+    with uow:
+        report.rated_records, report.rated_groups = UsageStore(uow.session).rate(now)
+        ids = _account_ids(uow, cmd.account_ids)
+        uow.commit()
+    for part in chunks(ids, CHUNK):
+        for attempt in range(RETRIES):
+            try:
+                with uow:
+                    bills = _bill_chunk(uow, list(part), cmd, as_of, now, report.run_id, deps)
+                    uow.commit()
+                report.bills += bills
+                break
+            except IntegrityError:  # a concurrent run billed some of these periods first: look again
+                if attempt == RETRIES - 1:
+                    raise
+    return report
+
+
+async def change_bill_state(cmd: commands.ChangeBillState, uow: UnitOfWork, deps: Deps) -> CustomerBill:
+    try:
+        state = BillState(cmd.state)
+    except ValueError:
+        raise InvalidRequestError.one("state", f"one of {', '.join(s.value for s in BillState)}") from None
+    with uow:
+        bill = found(uow.invoices.get(cmd.bill_id), "customerBill", cmd.bill_id)
+        bill.request(state, deps.clock())
+        uow.commit()
+    return bill
+
+
+def remaining_total(bills: list[CustomerBill]) -> Decimal:
+    return sum((b.remaining for b in bills), Decimal(0))
+
+
+HANDLERS = {
+    commands.RunBilling: run_billing,
+    commands.ChangeBillState: change_bill_state,
+}

@@ -1,0 +1,199 @@
+"""What one invoice is computed from, read from storage: the account's subscriptions as billing
+sees them, the lines already issued, the usage groups, rate samples and SLA inputs of the history
+window. The maths is :func:`~bss_bridge.domain.billing.invoice.assemble_invoice`; this only loads.
+
+**The history window** starts at the earliest of: the period before the one billed (its usage is
+due now), the earliest period with rated usage not billed yet (late usage becomes an adjustment
+however late it is), and the period of the earliest change to a subscription recorded since the
+account's last bill (a termination or an upgrade recorded late is corrected). Lines are loaded from
+there on, so every correction is reconciled against everything billed for the same days.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, timedelta
+
+from sqlalchemy.orm import Session
+
+from bss_bridge.domain.billing.charges import Scope
+from bss_bridge.domain.billing.cycles import BillCycle, BillingPeriod
+from bss_bridge.domain.billing.invoice import Account, AvailabilityReport, BillingInput
+from bss_bridge.domain.billing.lines import InvoiceLine, LineKind, TaxTerms
+from bss_bridge.domain.billing.metering import in_unit, volume_unit
+from bss_bridge.domain.billing.sla import MaintenanceWindow, Outage
+from bss_bridge.domain.billing.subscriptions import Subscription as Billed
+from bss_bridge.domain.billing.usage import RateSample, SampleSet, UsageKey, UsageTotal
+from bss_bridge.domain.billing_view import billed, billing_cycle
+from bss_bridge.domain.party import BillingAccount
+from bss_bridge.domain.pricing import SlaTerms
+from bss_bridge.domain.subscription import Subscription
+from bss_bridge.storage import sla_store
+from bss_bridge.storage.billing_repository import billed_lines
+from bss_bridge.storage.usage_store import GroupTotal, UsageStore
+
+MBPS = "Mbit/s"
+DAY = timedelta(days=1)
+
+
+@dataclass
+class AccountBook:
+    """One account as a bill run sees it."""
+
+    account: BillingAccount
+    cycle: BillCycle
+    subscriptions: list[Subscription]
+    billed: list[Billed]
+    last_billed: tuple[date, date, datetime] | None
+    pending_usage: date | None
+    issued: list[InvoiceLine] = field(default_factory=list)  # lines issued earlier in this run
+
+    def first_period(self) -> BillingPeriod | None:
+        if not self.billed:
+            return None
+        return self.cycle.period_containing(min(s.activation_date(self.cycle) for s in self.billed))
+
+    def due(self, as_of: datetime) -> list[BillingPeriod]:
+        """The periods not billed yet whose start has come by ``as_of``, in order."""
+        first = self.first_period()
+        if first is None:
+            return []
+        start = self.last_billed[1] if self.last_billed else first.start
+        target = self.cycle.period_at(as_of)
+        return [p for p in self.cycle.periods(start, target.end) if p.start <= target.start]
+
+    def tax(self, at: datetime) -> TaxTerms:
+        exemption = self.account.terms.tax_exemption
+        if exemption is not None and exemption.valid_for.contains(at):
+            reason = exemption.reason or f"certificate {exemption.certificate}".strip()
+            return TaxTerms(exemption=f"exempt ({exemption.jurisdiction}): {reason}")
+        return TaxTerms(self.account.terms.tax_rate_pct)
+
+
+def book(
+    account: BillingAccount,
+    subscriptions: list[Subscription],
+    slas: dict[str, SlaTerms | None],
+    last_billed: tuple[date, date, datetime] | None,
+    pending_usage: date | None,
+) -> AccountBook:
+    views = [
+        view
+        for s in subscriptions
+        if s.specification_id is not None and (view := billed(s, slas.get(s.offering_id))) is not None
+    ]
+    return AccountBook(account, billing_cycle(account), subscriptions, views, last_billed, pending_usage)
+
+
+def history_start(b: AccountBook, period: BillingPeriod) -> date:
+    cycle = b.cycle
+    start = cycle.preceding(period).start
+    if b.pending_usage is not None:
+        start = min(start, cycle.period_containing(b.pending_usage).start)
+    if b.last_billed is not None:
+        for s in b.subscriptions:
+            if s.updated_at <= b.last_billed[2] or s.start_date is None:
+                continue
+            changed = [t.start for t in s.terms[1:] if t.start is not None] + [s.termination_date]
+            for moment in (m for m in changed if m is not None):
+                start = min(start, cycle.period_at(moment).start)
+    return start
+
+
+@dataclass
+class Preloaded:
+    """What a chunk of accounts' invoices read, loaded in a few queries for the whole chunk."""
+
+    lines: dict[str, list[InvoiceLine]]
+    groups: dict[str, list[GroupTotal]]
+    outages: dict[str, list[Outage]]
+    excused: dict[str, list[MaintenanceWindow]]
+
+
+def preload(session: Session, store: UsageStore, books: Sequence[AccountBook], as_of: datetime) -> Preloaded:
+    starts = {b.account.id: history_start(b, due[0]) for b in books if (due := b.due(as_of))}
+    if not starts:
+        return Preloaded({}, {}, {}, {})
+    since, before = min(starts.values()), max(b.cycle.period_at(as_of).start for b in books)
+    groups: dict[str, list[GroupTotal]] = defaultdict(list)
+    for group in store.groups(list(starts), since, before):
+        groups[group.account_id].append(group)
+    with_sla = [
+        s.id
+        for b in books
+        if b.account.id in starts
+        for s in b.billed
+        if any(snap.sla is not None for snap in s.snapshots)
+    ]
+    window = (datetime.combine(since, datetime.min.time(), UTC) - DAY, as_of + DAY)
+    down = sla_store.outages(session, with_sla, *window) if with_sla else {}
+    lines = billed_lines(session, list(starts), since)
+    credited = {x.subscription_id for found in lines.values() for x in found if x.kind is LineKind.SLA_CREDIT}
+    concerned = sorted(set(down) | {c for c in credited if c})
+    excused = sla_store.excused(session, concerned, *window) if concerned else {}
+    return Preloaded(lines, groups, down, excused)
+
+
+def _usage(
+    store: UsageStore, b: AccountBook, history: date, period: BillingPeriod, pre: Preloaded
+) -> tuple[list[UsageTotal], list[SampleSet], dict[tuple[str, str, date], GroupTotal]]:
+    subs = {s.id: s for s in b.billed}
+    cycle, currency = b.cycle, b.account.currency
+    totals, sample_sets, groups = [], [], {}
+    for group in pre.groups.get(b.account.id, []):
+        if group.max_id <= group.billed_through or not history <= group.period_start < period.start:
+            continue
+        groups[group.subscription_id, group.kind, group.period_start] = group
+        sub = subs.get(group.subscription_id)
+        if group.kind == "rate":
+            rows = store.samples(group.subscription_id, group.period_start, group.max_id)
+            samples = tuple(RateSample(group.subscription_id, at, inbound, outbound) for at, inbound, outbound in rows)
+            sample_sets.append(SampleSet(group.subscription_id, group.period_start, samples))
+            continue
+        span = cycle.period_containing(group.period_start)
+        unit = "GB" if sub is None else volume_unit(Scope(sub, cycle, span, (), currency))
+        key = UsageKey(group.subscription_id, unit, group.period_start)
+        totals.append(UsageTotal(key, in_unit(group.octets, unit), group.records))
+    return totals, sample_sets, groups
+
+
+def _availability(
+    b: AccountBook, history: date, period: BillingPeriod, lines: Sequence[InvoiceLine], pre: Preloaded
+) -> list[AvailabilityReport]:
+    credited = {line.subscription_id for line in lines if line.kind is LineKind.SLA_CREDIT}
+    concerned = [s.id for s in b.billed if s.id in pre.outages or s.id in credited]
+    return [
+        AvailabilityReport(sub, span.start, tuple(pre.outages.get(sub, ())), tuple(pre.excused.get(sub, ())))
+        for sub in concerned
+        for span in b.cycle.periods(history, period.start)
+    ]
+
+
+def billing_input(
+    store: UsageStore, b: AccountBook, period: BillingPeriod, pre: Preloaded
+) -> tuple[BillingInput, dict[tuple[str, str, date], GroupTotal]]:
+    """The input of the account's invoice for ``period``, and the usage groups it may bill."""
+    history = history_start(b, period)
+    stored = pre.lines.get(b.account.id, [])
+    lines = [x for x in (*stored, *b.issued) if x.coverage.start >= history]
+    totals, samples, groups = _usage(store, b, history, period, pre)
+    given = BillingInput(
+        account=Account(b.account.id, b.account.currency, b.cycle, b.tax(period.starts_at)),
+        period=period,
+        subscriptions=tuple(b.billed),
+        usage=tuple(totals),
+        samples=tuple(samples),
+        availability=tuple(_availability(b, history, period, lines, pre)),
+        billed=tuple(lines),
+        history_from=history,
+    )
+    return given, groups
+
+
+def by_account(subscriptions: Sequence[Subscription]) -> dict[str, list[Subscription]]:
+    found: dict[str, list[Subscription]] = defaultdict(list)
+    for s in subscriptions:
+        found[s.billing_account_id].append(s)
+    return found

@@ -1,0 +1,48 @@
+"""Billing's event handlers: a subscription's status changes reach usage guiding and the SLA.
+
+- activated: its usage that arrived first (kept ``received``) is guided now;
+- suspended (by an operator; dunning records its own): the suspension is recorded, excused from
+  the SLA's measured time; resumed or terminated: the open suspension ends.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import select, update
+
+from bss_bridge.domain.events import SubscriptionStatusChanged
+from bss_bridge.service_layer.deps import Deps
+from bss_bridge.service_layer.unit_of_work import UnitOfWork
+from bss_bridge.service_layer.usage_handlers import _guides
+from bss_bridge.storage.billing_tables import SuspensionRow
+from bss_bridge.storage.usage_store import UsageStore
+
+SUSPENDED = "suspended"
+
+
+async def on_status_changed(event: SubscriptionStatusChanged, uow: UnitOfWork, deps: Deps) -> None:
+    now = deps.clock()
+    with uow:
+        if event.new == "active":
+            store = UsageStore(uow.session)
+            waiting = store.received((event.subscription_id,))
+            guides = _guides(uow, [(r.product_id, r.usage_date) for r in waiting])
+            for row in waiting:
+                if guides[row.product_id, row.usage_date]["status"] == "guided":
+                    store.reinsert(row, guides[row.product_id, row.usage_date])
+        open_rows = select(SuspensionRow.id).where(
+            SuspensionRow.subscription_id == event.subscription_id, SuspensionRow.end.is_(None)
+        )
+        if event.new == SUSPENDED and uow.session.scalar(open_rows) is None:
+            uow.session.add(
+                SuspensionRow(subscription_id=event.subscription_id, start=now, end=None, reason="operator")
+            )
+        if event.old == SUSPENDED and event.new != SUSPENDED:
+            uow.session.execute(
+                update(SuspensionRow)
+                .where(SuspensionRow.subscription_id == event.subscription_id, SuspensionRow.end.is_(None))
+                .values(end=now)
+            )
+        uow.commit()
+
+
+EVENT_HANDLERS = {SubscriptionStatusChanged: [on_status_changed]}

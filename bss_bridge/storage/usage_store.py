@@ -1,0 +1,250 @@
+"""Usage in the database: bulk insert, the idempotency check, the rating pass and the group totals
+a bill run reads. SQLAlchemy Core, not the ORM: a bill run goes through a million records.
+
+**The rating pass** (:meth:`UsageStore.rate`) adds every guided record above the rating mark to its
+group's totals and moves the mark to the highest id. It is exact only if no record with a lower id
+can commit after it ran: on PostgreSQL it first takes ``LOCK TABLE bss_usage IN SHARE MODE`` (it
+waits for imports in flight and holds new ones until it commits); on SQLite its first statement is a
+write, which serialises it with every other writer. Ids never go back (``AUTOINCREMENT`` on SQLite, a
+sequence on PostgreSQL), and a record guided late is moved to a new id, so a record is counted
+exactly once.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any, cast
+
+from sqlalchemy import CursorResult, bindparam, case, delete, func, insert, select, text, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Session
+
+from bss_bridge.storage.billing_tables import UsageGroupRow, UsageMarkRow, UsageRow
+
+CHUNK = 500  # ids per IN (...) query: well under SQLite's variable limit
+
+
+def chunks(items: Sequence[Any], size: int = CHUNK) -> Iterable[Sequence[Any]]:
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
+
+
+@dataclass(frozen=True, slots=True)
+class GroupTotal:
+    """One group's complete totals (rated records only) and how far it is billed."""
+
+    subscription_id: str
+    kind: str
+    period_start: date
+    account_id: str
+    octets: int
+    records: int
+    max_id: int
+    billed_through: int
+
+
+def upsert(session: Session, table: Any, rows: list[dict[str, Any]], keys: list[str], sets: dict[str, Any]) -> None:
+    """INSERT ... ON CONFLICT (keys) DO UPDATE SET ``sets`` (built from ``excluded``), on either backend."""
+    if not rows:
+        return
+    dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
+    for part in chunks(rows, 2000):
+        statement = dialect.insert(table).values(list(part))
+        changes = {name: make(statement.excluded) for name, make in sets.items()}
+        session.execute(statement.on_conflict_do_update(index_elements=keys, set_=changes))
+
+
+class UsageStore:
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    @property
+    def postgres(self) -> bool:
+        return self.session.get_bind().dialect.name == "postgresql"
+
+    def fingerprints(self, usage_ids: Sequence[str]) -> dict[str, str]:
+        """The stored fingerprint of each id already known."""
+        found: dict[str, str] = {}
+        for part in chunks(usage_ids):
+            query = select(UsageRow.usage_id, UsageRow.fingerprint).where(UsageRow.usage_id.in_(part))
+            found.update({usage_id: fingerprint for usage_id, fingerprint in self.session.execute(query)})
+        return found
+
+    def insert(self, rows: list[dict[str, Any]]) -> None:
+        for part in chunks(rows, 5000):
+            self.session.execute(insert(UsageRow), list(part))
+
+    def received(self, product_ids: Sequence[str] | None) -> list[UsageRow]:
+        query = select(UsageRow).where(UsageRow.status == "received").order_by(UsageRow.id)
+        if product_ids is not None:
+            query = query.where(UsageRow.product_id.in_(list(product_ids)))
+        return list(self.session.scalars(query))
+
+    def reinsert(self, old: UsageRow, changes: dict[str, Any]) -> None:
+        """The record under a new (higher) id, so the next rating pass counts it."""
+        data = {c.name: getattr(old, c.key) for c in UsageRow.__table__.columns if c.name != "id"}
+        self.session.execute(delete(UsageRow).where(UsageRow.id == old.id))
+        self.session.execute(insert(UsageRow), [{**data, **changes}])
+
+    def mark(self) -> int:
+        return int(self.session.scalar(select(UsageMarkRow.rated_through).where(UsageMarkRow.id == 1)) or 0)
+
+    def rate(self, now: datetime) -> tuple[int, int]:
+        """The rating pass (see the module docstring): (records rated, groups touched)."""
+        session = self.session
+        if self.postgres:
+            session.execute(text("LOCK TABLE bss_usage IN SHARE MODE"))
+        elif (
+            cast(
+                CursorResult[Any],
+                session.execute(update(UsageMarkRow).where(UsageMarkRow.id == 1).values(rated_at=now)),
+            ).rowcount
+            == 0
+        ):
+            session.add(UsageMarkRow(id=1, rated_through=0, rated_at=now))
+            session.flush()
+        mark = self.mark()
+        top = int(session.scalar(select(func.max(UsageRow.id))) or 0)
+        if top <= mark:
+            return 0, 0
+        octets = func.coalesce(UsageRow.inbound_octets, 0) + func.coalesce(UsageRow.outbound_octets, 0)
+        query = (
+            select(
+                UsageRow.subscription_id,
+                UsageRow.kind,
+                UsageRow.period_start,
+                UsageRow.account_id,
+                func.sum(octets),
+                func.count(),
+                func.max(UsageRow.id),
+            )
+            .where(UsageRow.status == "guided", UsageRow.id > mark, UsageRow.id <= top)
+            .group_by(UsageRow.subscription_id, UsageRow.kind, UsageRow.period_start, UsageRow.account_id)
+        )
+        groups: list[dict[str, Any]] = [
+            {
+                "subscription_id": sub,
+                "kind": kind,
+                "period_start": start,
+                "account_id": account,
+                "octets": int(total or 0),
+                "records": int(count),
+                "max_id": int(high),
+                "rated_at": now,
+                "billed_through": 0,
+            }
+            for sub, kind, start, account, total, count, high in session.execute(query)
+        ]
+        table = UsageGroupRow.__table__
+        upsert(
+            session,
+            table,
+            groups,
+            ["subscription_id", "kind", "period_start"],
+            {
+                "octets": lambda new: table.c.octets + new.octets,
+                "records": lambda new: table.c.records + new.records,
+                "max_id": lambda new: case((new.max_id > table.c.max_id, new.max_id), else_=table.c.max_id),
+                "rated_at": lambda new: new.rated_at,
+            },
+        )
+        if self.postgres:
+            statement = postgresql.insert(UsageMarkRow).values(id=1, rated_through=top, rated_at=now)
+            session.execute(
+                statement.on_conflict_do_update(index_elements=["id"], set_={"rated_through": top, "rated_at": now})
+            )
+        else:
+            session.execute(update(UsageMarkRow).where(UsageMarkRow.id == 1).values(rated_through=top))
+        return sum(int(g["records"]) for g in groups), len(groups)
+
+    def groups(self, account_ids: Sequence[str], since: date, before: date) -> list[GroupTotal]:
+        """The rated groups of these accounts with a period start in ``[since, before)``."""
+        found: list[GroupTotal] = []
+        for part in chunks(account_ids):
+            query = select(UsageGroupRow).where(
+                UsageGroupRow.account_id.in_(part),
+                UsageGroupRow.period_start >= since,
+                UsageGroupRow.period_start < before,
+            )
+            found += [
+                GroupTotal(
+                    g.subscription_id,
+                    g.kind,
+                    g.period_start,
+                    g.account_id,
+                    g.octets,
+                    g.records,
+                    g.max_id,
+                    g.billed_through,
+                )
+                for g in self.session.scalars(query)
+            ]
+        return found
+
+    def pending_since(self, account_ids: Sequence[str]) -> dict[str, date]:
+        """Per account, the earliest period with rated usage no invoice has billed yet."""
+        found: dict[str, date] = {}
+        for part in chunks(account_ids):
+            query = (
+                select(UsageGroupRow.account_id, func.min(UsageGroupRow.period_start))
+                .where(UsageGroupRow.account_id.in_(part), UsageGroupRow.max_id > UsageGroupRow.billed_through)
+                .group_by(UsageGroupRow.account_id)
+            )
+            found.update({account: start for account, start in self.session.execute(query)})
+        return found
+
+    def samples(
+        self, subscription_id: str, period_start: date, through: int
+    ) -> list[tuple[datetime, Decimal, Decimal]]:
+        query = select(UsageRow.usage_date, UsageRow.inbound_mbps, UsageRow.outbound_mbps).where(
+            UsageRow.subscription_id == subscription_id,
+            UsageRow.kind == "rate",
+            UsageRow.period_start == period_start,
+            UsageRow.status == "guided",
+            UsageRow.id <= through,
+        )
+        return [
+            (at, inbound or Decimal(0), outbound or Decimal(0)) for at, inbound, outbound in self.session.execute(query)
+        ]
+
+    def mark_billed(self, billed: list[tuple[str, str, date, int, str | None]]) -> None:
+        """Groups (subscription, kind, period, through, invoice id) billed up to ``through``, in one statement."""
+        if not billed:
+            return
+        statement = (
+            update(UsageGroupRow)
+            .where(
+                UsageGroupRow.subscription_id == bindparam("b_sub"),
+                UsageGroupRow.kind == bindparam("b_kind"),
+                UsageGroupRow.period_start == bindparam("b_start"),
+            )
+            .values(billed_through=bindparam("b_through"), invoice_id=bindparam("b_invoice"))
+        )
+        rows = [{"b_sub": s, "b_kind": k, "b_start": p, "b_through": t, "b_invoice": i} for s, k, p, t, i in billed]
+        self.session.connection().execute(statement, rows)
+
+def status_case(mark: int) -> Any:
+    """A record's TMF635 status: stored ``received``/``guided``, ``rated`` once under the rating mark,
+    ``billed`` once an invoice billed its group that far."""
+    return case(
+        (UsageRow.status == "received", "received"),
+        ((UsageGroupRow.invoice_id.is_not(None)) & (UsageRow.id <= UsageGroupRow.billed_through), "billed"),
+        (UsageRow.id <= mark, "rated"),
+        else_="guided",
+    )
+
+
+def with_status(mark: int) -> Any:
+    """Usage rows with their derived status (and the group's invoice), for listing."""
+    group = (
+        (UsageGroupRow.subscription_id == UsageRow.subscription_id)
+        & (UsageGroupRow.kind == UsageRow.kind)
+        & (UsageGroupRow.period_start == UsageRow.period_start)
+    )
+    return (
+        select(UsageRow, status_case(mark).label("derived_status"), UsageGroupRow.invoice_id, UsageGroupRow.rated_at)
+        .outerjoin(UsageGroupRow, group)
+    )

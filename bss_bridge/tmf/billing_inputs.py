@@ -1,0 +1,182 @@
+"""Billing's request bodies (TMF635 usage, TMF676 payment, TMF678 bill state, the BSS's bill run,
+credit notes, outages, maintenance windows): numbers exact, unknown fields refused, every problem
+named by its field."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+
+from pydantic import Field
+
+from bss_bridge.domain import billing_commands as bc
+from bss_bridge.domain.billing.metering import UsageKind, UsageSubmission
+from bss_bridge.domain.errors import BssDomainError, InvalidRequestError
+from bss_bridge.tmf.inputs import MoneyIn, Ref, TimePeriodIn, TmfModel
+
+VOLUME = ("inboundOctets", "outboundOctets")
+
+
+def aware(moment: datetime | None, field: str) -> datetime | None:
+    """``moment`` if it has a UTC offset (a naive instant is ambiguous: refused, naming the field)."""
+    if moment is not None and moment.utcoffset() is None:
+        raise InvalidRequestError.one(field, "a date-time needs its offset (2026-03-01T09:00:00Z)")
+    return moment
+
+
+RATE = ("inboundMbps", "outboundMbps")
+
+
+class CharacteristicIn(TmfModel):
+    name: str = Field(min_length=1, max_length=64)
+    value: Any
+    value_type: str | None = None
+
+
+class UsageIn(TmfModel):
+    """A TMF635 Usage. ``id`` is the sender's and its idempotency key (TMF635's create has no id of
+    its own for this: a resend must be recognisable). ``usageType`` is ``volume`` (characteristics
+    inboundOctets, outboundOctets) or ``rate`` (inboundMbps, outboundMbps: a 5-minute sample); the
+    product measured is the characteristic ``productId`` (a TMF637 product id)."""
+
+    id: str = Field(min_length=1, max_length=128)
+    usage_date: datetime
+    usage_type: str = Field(pattern="^(volume|rate)$")
+    usage_characteristic: list[CharacteristicIn] = Field(min_length=1)
+    description: str | None = None
+    status: str | None = None
+
+    def submission(self, where: str = "") -> UsageSubmission:
+        values = {c.name: c.value for c in self.usage_characteristic}
+        prefix = f"{where}." if where else ""
+        kind = UsageKind(self.usage_type)
+        wanted = ("productId", *(VOLUME if kind is UsageKind.VOLUME else RATE))
+        if missing := [name for name in wanted if name not in values]:
+            raise InvalidRequestError.one(f"{prefix}usageCharacteristic", f"{missing[0]} is required")
+        if extra := sorted(set(values) - {*wanted, "endDateTime"}):
+            raise InvalidRequestError.one(f"{prefix}usageCharacteristic", f"unknown characteristic {extra[0]!r}")
+        end = values.get("endDateTime")
+        try:
+            return UsageSubmission(
+                self.id,
+                kind,
+                str(values["productId"]),
+                self.usage_date,
+                datetime.fromisoformat(end) if isinstance(end, str) else None,
+                *(_whole(values[n]) for n in VOLUME) if kind is UsageKind.VOLUME else (None, None),
+                *(_exact(values[n]) for n in RATE) if kind is UsageKind.RATE else (None, None),
+            )
+        except (BssDomainError, ValueError) as exc:
+            raise InvalidRequestError.one(f"{prefix}usageCharacteristic", str(exc)) from None
+
+
+def _whole(value: Any) -> int:
+    if isinstance(value, bool) or not isinstance(value, (int, Decimal)) or value != int(value):
+        raise ValueError(f"octets are whole numbers, got {value!r}")
+    return int(value)
+
+
+def _exact(value: Any) -> Decimal:
+    if isinstance(value, bool) or not isinstance(value, (int, Decimal)):
+        raise ValueError(f"a rate is a number of Mbit/s, got {value!r}")
+    return Decimal(value)
+
+
+class UsageImportIn(TmfModel):
+    usage: list[UsageIn] = Field(min_length=1)
+
+    def command(self, limit: int) -> bc.ImportUsage:
+        if len(self.usage) > limit:
+            raise InvalidRequestError.one("usage", f"at most {limit} records per import, got {len(self.usage)}")
+        return bc.ImportUsage(tuple(u.submission(f"usage[{n}]") for n, u in enumerate(self.usage)))
+
+
+class BillPatch(TmfModel):
+    state: str = Field(pattern="^(validated|sent|onHold)$")
+
+
+class BillRunIn(TmfModel):
+    as_of: datetime | None = None
+    billing_account: list[Ref] | None = None
+    preview: bool = False
+
+    def command(self) -> bc.RunBilling:
+        accounts = None if self.billing_account is None else tuple(a.id for a in self.billing_account)
+        return bc.RunBilling(aware(self.as_of, "asOf"), accounts, self.preview)
+
+
+class PaymentMethodIn(TmfModel):
+    id: str | None = None
+    name: str | None = None
+    href: str | None = None
+    description: str | None = None
+    referred_type: str | None = Field(None, alias="@referredType")
+
+
+class PaymentIn(TmfModel):
+    """A TMF676 Payment_Create; ``correlatorId`` is required here: it is the idempotency key."""
+
+    correlator_id: str = Field(min_length=1, max_length=128)
+    account: Ref
+    payment_method: PaymentMethodIn
+    total_amount: MoneyIn
+    amount: MoneyIn | None = None
+    tax_amount: MoneyIn | None = None
+    payment_date: datetime | None = None
+    description: str | None = None
+    name: str | None = None
+    authorization_code: str | None = None
+
+    def command(self) -> bc.RecordPayment:
+        method = self.payment_method.name or self.payment_method.id or ""
+        return bc.RecordPayment(
+            self.correlator_id,
+            self.account.id,
+            self.total_amount.value,
+            self.total_amount.unit,
+            aware(self.payment_date, "paymentDate"),
+            method,
+            self.description or "",
+        )
+
+
+class CreditNoteIn(TmfModel):
+    id: str = Field(min_length=1, max_length=128)
+    billing_account: Ref
+    amount: MoneyIn
+    reason: str = Field(min_length=1, max_length=500)
+    bill: Ref | None = None
+
+    def command(self) -> bc.IssueCreditNote:
+        return bc.IssueCreditNote(
+            self.id, self.billing_account.id, self.amount.value, self.reason, self.bill.id if self.bill else None
+        )
+
+
+class OutageIn(TmfModel):
+    id: str = Field(min_length=1, max_length=128)
+    product: Ref
+    valid_for: TimePeriodIn
+    description: str = ""
+
+    def command(self) -> bc.RecordOutage:
+        start = aware(self.valid_for.start_date_time, "validFor.startDateTime")
+        aware(self.valid_for.end_date_time, "validFor.endDateTime")
+        if start is None:
+            raise InvalidRequestError.one("validFor.startDateTime", "is required")
+        return bc.RecordOutage(self.id, self.product.id, start, self.valid_for.end_date_time, self.description)
+
+
+class MaintenanceIn(TmfModel):
+    id: str = Field(min_length=1, max_length=128)
+    valid_for: TimePeriodIn
+    description: str = ""
+    product: list[Ref] = Field(default_factory=list)
+
+    def command(self) -> bc.RecordMaintenance:
+        start = aware(self.valid_for.start_date_time, "validFor.startDateTime")
+        end = aware(self.valid_for.end_date_time, "validFor.endDateTime")
+        if start is None or end is None:
+            raise InvalidRequestError.one("validFor", "a maintenance window has a start and an end")
+        return bc.RecordMaintenance(self.id, start, end, self.description, tuple(p.id for p in self.product))

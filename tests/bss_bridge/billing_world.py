@@ -1,0 +1,67 @@
+"""A BSS with subscriptions activated at chosen instants, usage to import, and bill runs: what the
+billing tests of the service layer, the API and the CLI share."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal
+from typing import Any
+
+from bss_bridge.bootstrap import Bss
+from bss_bridge.domain import billing_commands as bc
+from bss_bridge.domain import commands
+from bss_bridge.domain.billing.metering import UsageKind, UsageSubmission
+from bss_bridge.domain.party import AccountTerms, BillCycle
+from bss_bridge.domain.requests import ItemRequest, OrderRequest
+
+D = Decimal
+GB = 10**9
+
+
+def run(bss: Bss, command: commands.Command) -> Any:
+    return asyncio.run(bss.handle(command))
+
+
+def account(bss: Bss, zone: str = "Europe/Paris", day: int | None = 1, tax: str = "20", name: str = "ACME") -> str:
+    customer = run(bss, commands.CreateCustomer(name))
+    terms = AccountTerms(BillCycle(day), zone, D(tax), payment_terms_days=30)
+    return str(run(bss, commands.OpenBillingAccount(customer.id, "main", "EUR", terms)).id)
+
+
+def subscribe(bss: Bss, account_id: str, at: datetime, offering: str = "bia-100", **chars: Any) -> str:
+    """A subscription of ``offering`` on the account, ordered an hour before ``at`` and active from
+    ``at`` (the test clock is set to the order's time)."""
+    set_clock(bss, at - timedelta(hours=1))
+    with bss.uow() as uow:
+        customer_id = uow.accounts.get(account_id).customer_id  # type: ignore[union-attr]
+    values = {"site": "customer1"} if offering.startswith("bia") else chars
+    if offering == "transit-burst-100":
+        values = {"accessDevice": "pe1", "customerAsn": 65001, **chars}
+    item = ItemRequest("1", "add", offering, characteristics=tuple(values.items()))
+    placed, _ = run(bss, commands.SubmitProductOrder(OrderRequest(customer_id, account_id, (item,))))
+    run(bss, commands.StartProductOrder(placed.id))
+    done = run(bss, commands.CompleteOrderItem(placed.id, "1", at))
+    return str(done.items[0].subscription_id)
+
+
+def set_clock(bss: Bss, moment: datetime) -> None:
+    bss.deps.clock.now = moment  # type: ignore[attr-defined]  # the tests' Clock
+
+
+def volume(usage_id: str, product: str, at: datetime, gb_in: int, gb_out: int = 0) -> UsageSubmission:
+    return UsageSubmission(usage_id, UsageKind.VOLUME, product, at, at + timedelta(hours=1), gb_in * GB, gb_out * GB)
+
+
+def rate(usage_id: str, product: str, at: datetime, mbps_in: str, mbps_out: str = "0") -> UsageSubmission:
+    return UsageSubmission(usage_id, UsageKind.RATE, product, at, None, None, None, D(mbps_in), D(mbps_out))
+
+
+def bill(bss: Bss, at: datetime, *accounts: str, preview: bool = False) -> Any:
+    """A bill run (or preview) at ``at``, the clock set there."""
+    set_clock(bss, at)
+    return run(bss, bc.RunBilling(at, accounts or None, preview))
+
+
+def utc(*args: int) -> datetime:
+    return datetime(*args, tzinfo=UTC)  # type: ignore[misc]

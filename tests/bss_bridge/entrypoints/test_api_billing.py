@@ -1,0 +1,119 @@
+"""TMF635 usage, TMF678 bills and rates, TMF676 payments over HTTP, every answer validated against
+the official swagger files; the BSS's bill run, documents, balance, credit notes and outages."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+from fastapi.testclient import TestClient
+
+from bss_bridge.bootstrap import Bss
+
+from ..billing_world import account, set_clock, subscribe, utc
+from .conftest import decimal_json, exact_body, validate
+
+D = Decimal
+USAGE = "/tmf-api/usageManagement/v4/usage"
+BILLS = "/tmf-api/customerBillManagement/v4"
+PAY = "/tmf-api/paymentManagement/v4/payment"
+
+
+def usage_body(usage_id: str, product: str, when: str, octets_in: int, octets_out: int = 0) -> dict[str, Any]:
+    return {
+        "id": usage_id,
+        "usageDate": when,
+        "usageType": "volume",
+        "usageCharacteristic": [
+            {"name": "productId", "value": product},
+            {"name": "inboundOctets", "value": octets_in},
+            {"name": "outboundOctets", "value": octets_out},
+        ],
+    }
+
+
+def test_usage_in_bills_out_and_a_payment_all_in_the_tmf_shapes(bss: Bss, client: TestClient) -> None:
+    acme = account(bss)
+    sub = subscribe(bss, acme, utc(2026, 3, 10, 10))
+    first = client.post(USAGE, json=usage_body("u-1", sub, "2026-03-12T10:00:00Z", 700 * 10**9, 500 * 10**9))
+    assert first.status_code == 201 and first.json()["status"] == "guided"
+    validate("tmf635", "Usage", first.json())
+    again = client.post(USAGE, json=usage_body("u-1", sub, "2026-03-12T10:00:00Z", 700 * 10**9, 500 * 10**9))
+    assert again.status_code == 200
+    changed = client.post(USAGE, json=usage_body("u-1", sub, "2026-03-12T10:00:00Z", 1))
+    assert changed.status_code == 409 and "u-1" in changed.json()["message"]
+    unknown = client.post(
+        "/bss/v1/usageImport", json={"usage": [usage_body("u-2", "ghost", "2026-03-12T10:00:00Z", 5)]}
+    )
+    assert unknown.json()["received"] == [{"id": "u-2", "reason": "no product 'ghost' in the product inventory"}]
+    received = client.get(USAGE, params={"status": "received"})
+    assert [u["id"] for u in received.json()] == ["u-2"] and received.headers["X-Total-Count"] == "1"
+    validate("tmf635", "Usage", received.json(), array=True)
+    bad = client.post("/bss/v1/usageImport", json={"usage": [{**usage_body("u-3", sub, "2026-03-12T10:00:00", 1)}]})
+    assert bad.status_code == 400 and "usage[0]" in bad.json()["message"]
+
+    set_clock(bss, utc(2026, 4, 1, 8))
+    preview = client.post("/bss/v1/billRun", json={"preview": True, "billingAccount": [{"id": acme}]}).json()
+    run = client.post("/bss/v1/billRun", json={"billingAccount": [{"id": acme}]}).json()
+    assert [b["lines"] for b in preview["bills"]] == [b["lines"] for b in run["bills"]]
+    assert [b["billNo"] for b in run["bills"]] == ["INV-2026-000001", "INV-2026-000002"]
+    assert client.get(f"{USAGE}/u-1").json()["status"] == "billed"
+    validate("tmf635", "Usage", client.get(f"{USAGE}/u-1").json())
+
+    bills = client.get(f"{BILLS}/customerBill", params={"billingAccount.id": acme})
+    validate("tmf678", "CustomerBill", bills.json(), array=True)
+    first_bill = decimal_json(bills)[0]
+    assert (first_bill["billNo"], first_bill["state"], first_bill["taxIncludedAmount"]) == (
+        "INV-2026-000001",
+        "validated",
+        {"unit": "EUR", "value": D("213.64")},
+    )
+    rates = client.get(f"{BILLS}/appliedCustomerBillingRate", params={"bill.id": first_bill["id"]})
+    validate("tmf678", "AppliedCustomerBillingRate", rates.json(), array=True)
+    assert sum(r["taxIncludedAmount"]["value"] for r in decimal_json(rates)) == D("213.64")
+    one_rate = client.get(f"{BILLS}/appliedCustomerBillingRate/{rates.json()[0]['id']}")
+    validate("tmf678", "AppliedCustomerBillingRate", one_rate.json())
+    sent = client.patch(f"{BILLS}/customerBill/{first_bill['id']}", json={"state": "sent"})
+    assert sent.status_code == 200 and sent.json()["state"] == "sent"
+    assert client.patch(f"{BILLS}/customerBill/{first_bill['id']}", json={"state": "validated"}).status_code == 409
+    pdf = client.get(f"/bss/v1/invoice/{first_bill['id']}/pdf")
+    assert pdf.headers["content-type"] == "application/pdf" and pdf.content.startswith(b"%PDF-")
+    assert "INV-2026-000001" in client.get(f"/bss/v1/invoice/{first_bill['id']}/csv").text
+
+    payment = {
+        "correlatorId": "bank-42",
+        "account": {"id": acme},
+        "paymentMethod": {"name": "bank transfer"},
+        "totalAmount": {"unit": "EUR", "value": D("213.64")},
+    }
+    paid = client.post(PAY, **exact_body(payment))
+    assert paid.status_code == 201
+    validate("tmf676", "Payment", paid.json())
+    assert client.post(PAY, **exact_body(payment)).status_code == 200  # a retry: counted once
+    assert client.post(PAY, **exact_body({**payment, "totalAmount": {"unit": "EUR", "value": 5}})).status_code == 409
+    validate("tmf676", "Payment", client.get(PAY).json(), array=True)
+    balance = decimal_json(client.get(f"/bss/v1/balance/{acme}"))
+    assert balance["balance"] == {"unit": "EUR", "value": D("59.40")} and balance["overdue"] == []
+    assert client.get(f"{BILLS}/customerBill/{first_bill['id']}").json()["state"] == "settled"
+    notes = [n["eventType"] for n in bss.hub.events("tmf678")]
+    assert notes.count("CustomerBillCreateEvent") == 2 and "CustomerBillStateChangeEvent" in notes
+    assert [n["eventType"] for n in bss.hub.events("tmf676")] == ["PaymentCreateEvent"]
+    for note in bss.hub.events("tmf678"):
+        validate("tmf678", "CustomerBill", note["event"]["customerBill"])
+
+
+def test_outages_and_maintenance_windows_are_recorded_once(bss: Bss, client: TestClient) -> None:
+    acme = account(bss)
+    sub = subscribe(bss, acme, utc(2026, 3, 10, 10))
+    outage = {"id": "TT-1", "product": {"id": sub}, "validFor": {"startDateTime": "2026-03-12T10:00:00Z"}}
+    assert client.post("/bss/v1/outage", json=outage).status_code == 201
+    closed = {**outage, "validFor": {**outage["validFor"], "endDateTime": "2026-03-12T12:00:00Z"}}
+    assert client.post("/bss/v1/outage", json=closed).status_code == 200
+    naive = client.post("/bss/v1/outage", json={**outage, "validFor": {"startDateTime": "2026-03-12T10:00:00"}})
+    assert naive.status_code == 400 and "validFor.startDateTime" in naive.json()["message"]
+    window = {
+        "id": "MW-1",
+        "validFor": {"startDateTime": "2026-03-20T01:00:00Z", "endDateTime": "2026-03-20T03:00:00Z"},
+    }
+    assert client.post("/bss/v1/maintenanceWindow", json=window).status_code == 201
+    assert client.post("/bss/v1/maintenanceWindow", json=window).status_code == 200

@@ -1,0 +1,133 @@
+"""Payments, credit notes, dunning and SLA credits through the service layer."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import pytest
+
+from bss_bridge.bootstrap import Bss
+from bss_bridge.domain import billing_commands as bc
+from bss_bridge.domain import commands
+from bss_bridge.domain.billing.bill import BillState
+from bss_bridge.domain.billing.lines import LineKind
+from bss_bridge.domain.errors import ConflictError, InvalidRequestError
+from bss_bridge.domain.party import AccountState
+from bss_bridge.domain.subscription import SubscriptionStatus
+
+from ..billing_world import account, bill, run, set_clock, subscribe, utc
+
+D = Decimal
+
+
+def states(bss: Bss, account_id: str) -> list[tuple[str, BillState, Decimal]]:
+    with bss.uow() as uow:
+        return [(b.number, b.state, b.remaining) for b in uow.invoices.of_account(account_id)]
+
+
+def product(bss: Bss, sub: str) -> SubscriptionStatus:
+    with bss.uow() as uow:
+        found = uow.subscriptions.get(sub)
+        assert found is not None
+        return found.status
+
+
+def test_an_overdue_invoice_suspends_the_account_and_its_payment_resumes_it(bss: Bss) -> None:
+    acme = account(bss)
+    sub = subscribe(bss, acme, utc(2026, 3, 10, 10))
+    bill(bss, utc(2026, 4, 1, 8), acme)  # 213.64 and 47.40, due 1 May (30 days)
+    set_clock(bss, utc(2026, 5, 15, 12))
+    assert run(bss, bc.RunDunning()) == {}  # due 1 May + 14 days of grace: not yet
+    set_clock(bss, utc(2026, 5, 16, 12))
+    assert run(bss, bc.RunDunning()) == {acme: "suspended 1 product(s): INV-2026-000001, INV-2026-000002 overdue"}
+    assert product(bss, sub) is SubscriptionStatus.SUSPENDED
+    with bss.uow() as uow:
+        assert uow.accounts.get(acme).state is AccountState.SUSPENDED  # type: ignore[union-attr]
+    note = [n for n in bss.hub.events("tmf637") if n["eventType"] == "ProductStateChangeEvent"][-1]
+    assert note["event"]["product"]["status"] == "suspended"  # what the bridge carries to the network
+
+    paid = run(bss, bc.RecordPayment("bank-0001", acme, D("213.64"), "EUR", method="bank transfer"))
+    assert paid.new and states(bss, acme) == [
+        ("INV-2026-000001", BillState.SETTLED, D("0")),
+        ("INV-2026-000002", BillState.VALIDATED, D("47.40")),
+    ]
+    assert product(bss, sub) is SubscriptionStatus.SUSPENDED  # the second is still overdue
+    run(bss, bc.RecordPayment("bank-0002", acme, D("20.00"), "EUR"))
+    assert states(bss, acme)[1] == ("INV-2026-000002", BillState.PARTIALLY_PAID, D("27.40"))
+    again = run(bss, bc.RecordPayment("bank-0002", acme, D("20.00"), "EUR"))  # a retry counts once
+    assert not again.new and states(bss, acme)[1][2] == D("27.40")
+    with pytest.raises(ConflictError, match="bank-0002"):
+        run(bss, bc.RecordPayment("bank-0002", acme, D("27.40"), "EUR"))
+    credit = run(bss, bc.IssueCreditNote("goodwill-1", acme, D("27.40"), "outage goodwill"))
+    assert credit.row.number == "CN-2026-000001"
+    assert states(bss, acme)[1] == ("INV-2026-000002", BillState.SETTLED, D("0"))
+    assert product(bss, sub) is SubscriptionStatus.ACTIVE
+    with bss.uow() as uow:
+        assert uow.accounts.get(acme).state is AccountState.ACTIVE  # type: ignore[union-attr]
+
+
+def test_a_disputed_invoice_does_not_suspend_and_bad_payments_are_refused(bss: Bss) -> None:
+    acme = account(bss)
+    sub = subscribe(bss, acme, utc(2026, 3, 10, 10))
+    report = bill(bss, utc(2026, 3, 20), acme)
+    run(bss, bc.ChangeBillState(report.issued[0].bill_id, "onHold"))
+    set_clock(bss, utc(2026, 6, 1))
+    assert run(bss, bc.RunDunning()) == {} and product(bss, sub) is SubscriptionStatus.ACTIVE
+    with pytest.raises(InvalidRequestError, match=r"totalAmount\.unit"):
+        run(bss, bc.RecordPayment("p1", acme, D(10), "USD"))
+    with pytest.raises(InvalidRequestError, match="whole EUR minor units"):
+        run(bss, bc.RecordPayment("p2", acme, D("10.001"), "EUR"))
+    with pytest.raises(InvalidRequestError, match="future"):
+        run(bss, bc.RecordPayment("p3", acme, D(10), "EUR", paid_at=utc(2026, 7, 1)))
+
+
+def test_an_outage_earns_the_sla_credit_on_the_next_invoice_with_the_measured_availability(bss: Bss) -> None:
+    acme = account(bss)
+    sub = subscribe(bss, acme, utc(2026, 1, 1, 9))  # bia-100: SLA 99.9 %, credit 25 % below 99 %
+    bill(bss, utc(2026, 3, 1, 8), acme)  # January, February, March issued
+    run(bss, bc.RecordOutage("ticket-7", sub, utc(2026, 3, 10, 8), None, "fibre cut"))
+    run(bss, bc.RecordOutage("ticket-7", sub, utc(2026, 3, 10, 8), utc(2026, 3, 10, 20), "fibre cut"))  # closed
+    run(bss, bc.RecordMaintenance("mw-1", utc(2026, 3, 10, 18), utc(2026, 3, 10, 20), "planned", (sub,)))
+    with pytest.raises(ConflictError):
+        run(bss, bc.RecordOutage("ticket-7", sub, utc(2026, 3, 11), None))
+    april = bill(bss, utc(2026, 4, 1, 8), acme).bills[0].draft
+    credit = [line for line in april.lines if line.kind is LineKind.SLA_CREDIT]
+    # March in Paris is 743 hours (DST); 10 h down outside maintenance, of 741 h measured: 98.650 %
+    assert [(line.description, line.gross, line.coverage.start.isoformat()) for line in credit] == [
+        (
+            "bia-100, SLA credit 2026-03-01..2026-04-01: availability 98.650 % (target 99.9 %), 25 % of the "
+            "recurring charge",
+            D("-9.88"),
+            "2026-03-01",
+        )
+    ]
+    assert bill(bss, utc(2026, 4, 1, 8), acme).bills == []
+
+
+def test_usage_before_its_subscription_is_active_is_kept_and_guided_once_it_is(bss: Bss) -> None:
+    acme = account(bss)
+    with bss.uow() as uow:
+        customer = uow.accounts.get(acme).customer_id  # type: ignore[union-attr]
+    from bss_bridge.domain.requests import ItemRequest, OrderRequest
+
+    from ..billing_world import volume
+
+    item = ItemRequest("1", "add", "bia-100", characteristics=(("site", "customer1"),))
+    set_clock(bss, utc(2026, 3, 1))
+    placed, _ = run(bss, commands.SubmitProductOrder(OrderRequest(customer, acme, (item,))))
+    sub = placed.items[0].subscription_id
+    report = run(
+        bss,
+        bc.ImportUsage((volume("early", sub, utc(2026, 3, 2, 10), 5), volume("nobody", "ghost", utc(2026, 3, 2), 1))),
+    )
+    assert report.unguided == {
+        "early": f"product {sub} is not active yet",
+        "nobody": "no product 'ghost' in the product inventory",
+    }
+    run(bss, commands.StartProductOrder(placed.id))
+    run(bss, commands.CompleteOrderItem(placed.id, "1", utc(2026, 3, 2, 9)))  # activation guides it
+    from .test_billing_run import statuses
+
+    assert statuses(bss) == {"early": "guided", "nobody": "received"}
+    assert run(bss, bc.ImportUsage((volume("early", sub, utc(2026, 3, 2, 10), 5),))).duplicates == ["early"]
+    assert run(bss, bc.ImportUsage((volume("early", sub, utc(2026, 3, 2, 10), 6),))).conflicts == ["early"]

@@ -1,0 +1,10 @@
+"""The operator console kit, shared by the OSS agent's console and the BSS's: sign-in from the API token,
+one layout and style, vendored scripts (uPlot, Cytoscape.js), and a gateway to the process's own API.
+
+It imports nothing of this project, so both wings can build on it without depending on each other.
+"""
+
+from webui.auth import Session, Sessions
+from webui.console import Console, ConsoleSettings, NavItem
+
+__all__ = ["Console", "ConsoleSettings", "NavItem", "Session", "Sessions"]
