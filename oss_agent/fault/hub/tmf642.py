@@ -149,9 +149,12 @@ def envelope(event_id: str, event_time: str, domain_event: str, alarm: dict[str,
     return body
 
 
-def parse_query(query: str | None) -> dict[str, set[str]]:
-    """``eventType=AlarmCreateEvent&perceivedSeverity=critical,major`` (see :mod:`.query`)."""
-    return query_rules.parse_query(query, KNOWN_EVENT_TYPES, "alarm")
+def parse_query(
+    query: str | None, known: frozenset[str] = KNOWN_EVENT_TYPES, resource: str = "alarm"
+) -> dict[str, set[str]]:
+    """``eventType=AlarmCreateEvent&perceivedSeverity=critical,major`` (see :mod:`.query`); another
+    hub passes its own event types and subject."""
+    return query_rules.parse_query(query, known, resource)
 
 
 def query_matches(parsed: Mapping[str, set[str]], event: Mapping[str, Any]) -> bool:
