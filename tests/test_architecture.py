@@ -104,6 +104,13 @@ def check(root: Path) -> list[Violation]:
                 domain = next((d for d in DOMAINS if module == d or module.startswith(f"{d}.")), None)
                 if domain and top not in stdlib and not (target == domain or target.startswith(f"{domain}.")):
                     violations.append(Violation(module, line, f"the domain may import only the stdlib, not {target}"))
+                if (
+                    module.startswith("oss_agent.storage")
+                    and top == "oss_agent"
+                    and target != "oss_agent"  # ``from oss_agent import x`` is judged by ``oss_agent.x``
+                    and not target.startswith(("oss_agent.domain", "oss_agent.errors", "oss_agent.storage"))
+                ):
+                    violations.append(Violation(module, line, f"storage may import only the domain, not {target}"))
                 if package == "bss_bridge" and top == "oss_agent":
                     violations.append(Violation(module, line, f"bss_bridge must not import {target}"))
             if package == "bss_bridge":
@@ -132,6 +139,8 @@ def test_the_project_follows_the_dependency_rules() -> None:
         ("oss_agent/provisioning/evil.py", "from oss_agent.entrypoints import api\n", "only entry points may import"),
         ("oss_agent/domain/evil.py", "import sqlalchemy\n", "the domain may import only the stdlib"),
         ("oss_agent/domain/evil.py", "from adapters import Secret\n", "the domain may import only the stdlib"),
+        ("oss_agent/storage/evil.py", "from oss_agent.fault.hub import tmf639\n", "storage may import only"),
+        ("oss_agent/storage/evil.py", "from oss_agent import service_layer\n", "storage may import only"),
         ("bss_bridge/evil.py", "from oss_agent.storage.orm import DeviceRow\n", "bss_bridge must not import"),
         ("bss_bridge/evil.py", "from oss_agent.domain.commands import Command\n", "bss_bridge must not import"),
         ("bss_bridge/entrypoints/evil.py", "import oss_agent\n", "bss_bridge must not import"),

@@ -33,6 +33,7 @@ from oss_agent.entrypoints.api import create_app
 from oss_agent.errors import ConfigError
 from oss_agent.fault.hub import run_dispatcher
 from oss_agent.fault.hub.store import ALARM_HUB, HubStore
+from oss_agent.fault.hub.tmf639 import RESOURCE_HUB
 from oss_agent.fault.pipeline import FaultPipeline, InterfaceNames
 from oss_agent.performance.latency import LatencyStore
 from oss_agent.performance.poller import Poller
@@ -167,14 +168,15 @@ async def _hub_retention(hub: HubStore, days: float) -> None:
 
 def trap_receiver(settings: AgentSettings, targets: dict[str, DeviceTarget]) -> TrapReceiver:
     """A receiver accepting the inventory's v1/v2c communities and v3 users: v3 informs from any
-    device with the user, v3 traps from the devices whose inventory entry gives their engine id."""
+    device with the user, v3 traps from the devices whose inventory entry gives their engine id.
+    An inventory without communities accepts no v1/v2c notification (never any community)."""
     communities = {t.snmp.community.reveal() for t in targets.values() if t.snmp and t.snmp.community}
+    if not communities:
+        logger.info("no SNMP community in the inventory: v1/v2c notifications are refused")
     v3 = [t.snmp for t in targets.values() if t.snmp and t.snmp.version == "v3" and t.snmp.user]
     informs = {a.user: V3TrapUser(a) for a in v3}
     traps = {(a.user, a.engine_id): V3TrapUser(a, a.engine_id) for a in v3 if a.engine_id}
-    return TrapReceiver(
-        settings.trap_host, settings.trap_port, communities or None, [*informs.values(), *traps.values()]
-    )
+    return TrapReceiver(settings.trap_host, settings.trap_port, communities, [*informs.values(), *traps.values()])
 
 
 async def start_provisioning(agent: Agent, scheduler: AsyncIOScheduler) -> OrderScheduler | None:
@@ -243,7 +245,7 @@ async def run(
         pipeline_task = asyncio.create_task(pipeline.run(stop))
         hub_tasks = [
             asyncio.create_task(run_dispatcher(agent, stop, poll_interval_s=0.5, hub=hub))
-            for hub in (ALARM_HUB, ORDER_HUB, SERVICE_HUB)
+            for hub in (ALARM_HUB, RESOURCE_HUB, ORDER_HUB, SERVICE_HUB)
         ]
         schedule(scheduler, agent, poller, jobs)
         orders = await start_provisioning(agent, scheduler)

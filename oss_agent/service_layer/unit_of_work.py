@@ -7,6 +7,7 @@ nothing behind. Events are collected from every aggregate the repositories hande
 from __future__ import annotations
 
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from types import TracebackType
 from typing import Protocol, Self
 
@@ -30,6 +31,7 @@ from oss_agent.storage.repository import (
     LinkRepository,
     ServiceOrderRepository,
 )
+from oss_agent.storage.resource_outbox import ResourceOutbox
 
 
 class UnitOfWork(Protocol):
@@ -74,6 +76,7 @@ class SqlAlchemyUnitOfWork:
         self.discovery = DiscoveryRepository(self._session)
         self.configs = ConfigRepository(self._session)
         self.outbox = Outbox(self._session)
+        self.resource_outbox = ResourceOutbox(self._session)
         self.alarm_numbers = self.outbox.numbers
         self.services = ServiceRepository(self._session)
         self.renderings = RenderingRepository(self._session)
@@ -105,15 +108,19 @@ class SqlAlchemyUnitOfWork:
             repository.write_back()
         # Events are taken before the commit so a handler never sees an event whose
         # aggregate was not stored; they are released only after it succeeds.
+        device_events = list(self.devices.collect_events())
         taken = [
-            *self.devices.collect_events(),
+            *device_events,
             *self.alarms.collect_events(),
             *self.orders.collect_events(),
             *self.services.collect_events(),
         ]
-        # The transactional outbox: alarm, order and service events are stored for their hubs in
-        # this same transaction.
+        # The inventory history, in the same transaction as the change it tells of.
+        self.changes.record_events(device_events, datetime.now(UTC))
+        # The transactional outbox: alarm, resource, order and service events are stored for their hubs
+        # in this same transaction.
         self.outbox.record(taken, self.alarms.get)
+        self.resource_outbox.record(device_events, self.devices.removed_resources)
         self.outbox.record_provisioning(taken, self.orders.get, self.services.get)
         self.session.commit()
         self._pending.extend(taken)

@@ -74,6 +74,9 @@ class DeviceRow(Base):
     model: Mapped[str] = mapped_column(String(128), default="")
     os_version: Mapped[str] = mapped_column(String(128), default="")
     serial: Mapped[str] = mapped_column(String(128), default="")
+    # What polls, traps and discovery last observed (None: not yet observed), and since when.
+    reachable: Mapped[bool | None] = mapped_column(Boolean)
+    state_changed_at: Mapped[datetime | None]
     created_at: Mapped[datetime]
     updated_at: Mapped[datetime]
     interfaces: Mapped[list[InterfaceRow]] = relationship(
@@ -246,16 +249,21 @@ class NeighborRow(Base):
 
 
 class ConfigVersionRow(Base):
-    """One stored version of a device's running configuration; a new row only when the normalized text changed.
+    """One stored version of one of a device's configurations (its ``datastore``: the native running
+    configuration or NETCONF's); a new row only when the normalized text changed. Versions are
+    numbered per device and datastore.
 
     Keyed by device name, not a foreign key: the configuration history outlives a device's removal.
     """
 
     __tablename__ = "config_versions"
-    __table_args__ = (UniqueConstraint("device", "version", name="uq_config_versions_device_version"),)
+    __table_args__ = (
+        UniqueConstraint("device", "datastore", "version", name="uq_config_versions_device_datastore_version"),
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     device: Mapped[str] = mapped_column(String(64), index=True)
+    datastore: Mapped[str] = mapped_column(String(32), default="running", server_default="running")
     version: Mapped[int] = mapped_column(Integer)
     content: Mapped[str] = mapped_column(Text)
     digest: Mapped[str] = mapped_column(String(64))

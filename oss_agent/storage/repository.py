@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import builtins
 from collections.abc import Iterable, Iterator
+from dataclasses import asdict
 from datetime import UTC, datetime
 from typing import Any, Generic, TypeVar
 
@@ -25,6 +26,7 @@ from oss_agent.storage.orm import (
     InterfaceRow,
     InventoryChangeRow,
     LinkRow,
+    NeighborRow,
     ServiceOrderItemRow,
     ServiceOrderRow,
 )
@@ -78,6 +80,10 @@ class _Tracking(Generic[A, R]):
 
 
 class DeviceRepository(_Tracking[Device, DeviceRow]):
+    def __init__(self, session: Session) -> None:
+        super().__init__(session)
+        self._removed_resources: dict[str, tuple[str, ...]] = {}
+
     def add(self, device: Device) -> None:
         now = _now()
         row = DeviceRow(name=device.name, created_at=now, updated_at=now, interfaces=[])
@@ -97,14 +103,58 @@ class DeviceRepository(_Tracking[Device, DeviceRow]):
         )
         return [self._load(row) for row in rows]
 
+    def observed(self, names: Iterable[str]) -> dict[str, tuple[bool | None, dict[str, tuple[str, bool]]]]:
+        """What is stored of the named devices' state, without loading them: reachability, and each
+        interface's (oper status, admin up). Two queries per 500 names."""
+        wanted = sorted(set(names))
+        found: dict[str, tuple[bool | None, dict[str, tuple[str, bool]]]] = {}
+        for start in range(0, len(wanted), 500):
+            chunk = wanted[start : start + 500]
+            for name, reachable in self.session.execute(
+                select(DeviceRow.name, DeviceRow.reachable).where(DeviceRow.name.in_(chunk))
+            ):
+                found[name] = (reachable, {})
+            for name, interface, oper, admin in self.session.execute(
+                select(DeviceRow.name, InterfaceRow.name, InterfaceRow.oper_status, InterfaceRow.admin_up)
+                .join(InterfaceRow, InterfaceRow.device_id == DeviceRow.id)
+                .where(DeviceRow.name.in_(chunk))
+            ):
+                found[name][1][interface] = (oper, admin)
+        return found
+
+    def get_many(self, names: Iterable[str]) -> dict[str, Device]:
+        """The stored devices among ``names``, by name, in a query per 500 names."""
+        wanted = sorted(set(names))
+        found: dict[str, Device] = {}
+        for start in range(0, len(wanted), 500):
+            rows = self.session.scalars(
+                select(DeviceRow)
+                .where(DeviceRow.name.in_(wanted[start : start + 500]))
+                .options(selectinload(DeviceRow.interfaces))
+            )
+            found.update((row.name, self._load(row)) for row in rows)
+        return found
+
     def remove(self, name: str) -> None:
         for key, (device, row) in list(self._seen.items()):
             if device.name == name:
                 del self._seen[key]
                 self._removed.append(device)
+                # what goes with it (the database cascades): known now, gone once the delete is flushed
+                adjacencies = self.session.scalars(
+                    select(NeighborRow).where(NeighborRow.device_id == row.id, NeighborRow.protocol != "lldp")
+                )
+                self._removed_resources[name] = (
+                    *(f"{name}:{i}" for i in sorted(device.interfaces)),
+                    *sorted(f"{name}|{n.protocol}|{n.neighbor_key}" for n in adjacencies),
+                )
                 self.session.delete(row)
                 return
         self.session.execute(delete(DeviceRow).where(DeviceRow.name == name))
+
+    def removed_resources(self, name: str) -> tuple[str, ...]:
+        """The interfaces and adjacencies of a device removed in this unit of work (resource ids)."""
+        return self._removed_resources.get(name, ())
 
     def count(self) -> int:
         return int(self.session.scalar(select(func.count()).select_from(DeviceRow)) or 0)
@@ -122,6 +172,8 @@ class DeviceRepository(_Tracking[Device, DeviceRow]):
             row.model,
             row.os_version,
             row.serial,
+            reachable=row.reachable,
+            state_changed_at=row.state_changed_at,
         )
         for i in row.interfaces:
             device.interfaces[i.name] = Interface(
@@ -149,6 +201,8 @@ class DeviceRepository(_Tracking[Device, DeviceRow]):
             "model": device.model,
             "os_version": device.os_version,
             "serial": device.serial,
+            "reachable": device.reachable,
+            "state_changed_at": device.state_changed_at,
         }
         changed = False
         for key, value in fields.items():
@@ -411,6 +465,20 @@ class ChangeLog:
 
     def record(self, device: str, kind: str, detail: dict[str, Any], at: datetime) -> None:
         self.session.add(InventoryChangeRow(device=device, kind=kind, detail=detail, at=at))
+
+    def record_events(self, events: Iterable[Event], at: datetime) -> int:
+        """One row per event that names its device (``device``, or ``name`` for a device's own events);
+        the event's other fields are the detail. Returns how many were recorded."""
+        rows = []
+        for event in events:
+            fields = asdict(event)
+            device = fields.get("device") or fields.get("name")
+            if not device:
+                continue
+            detail = {k: v for k, v in fields.items() if k not in ("device", "name")}
+            rows.append(InventoryChangeRow(device=str(device), kind=type(event).__name__, detail=detail, at=at))
+        self.session.add_all(rows)
+        return len(rows)
 
     def for_device(self, device: str) -> list[tuple[str, dict[str, Any], datetime]]:
         rows = self.session.scalars(

@@ -41,6 +41,7 @@ def create_app(agent: Agent) -> FastAPI:
     app.state.session_factory = make_session_factory(agent.engine)
     tmf.install_error_handlers(app)
     app.include_router(tmf639.router)
+    app.include_router(tmf639.hub)
     app.include_router(perf.router)
     app.include_router(latency.router)
     app.include_router(tmf642.router)

@@ -2,14 +2,15 @@
 
 A subscription is stored (it outlives restarts) and receives the events committed after it was
 created that pass its ``query``; a query the hub could not apply is refused with 400 rather than
-ignored, so a listener never gets more than it asked for. Delivery is the dispatcher's job. The
-request's shape (an http(s) callback, ``name=value`` pairs with a known ``eventType``) is in the
-OpenAPI document as patterns, so a client sees what is accepted before it asks.
+ignored, so a listener never gets more than it asked for. Delivery is the dispatcher's job.
+
+The body's schema carries the rules the hub applies (an http(s) callback, name=value pairs, the
+API's own event types), so the OpenAPI document says what the server accepts.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Set
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -32,66 +33,64 @@ _IPV6 = "|".join(
 CALLBACK = rf"^https?://(\[({_IPV6})\]|[^/?#@\[\]: \t\n\r\f\v]+)(:[0-9]{{1,5}})?([/?#]|$)"
 
 
-def query_pattern(event_types: Iterable[str], resource: str) -> str:
-    """``name=value`` pairs joined by ``&``; an ``eventType`` (also as ``event.<resource>.eventType``)
-    must be one of ``event_types``."""
-    event = f"({'|'.join(sorted(event_types))})"
-    event_type = rf"(event\.{resource}\.|{resource}\.)?eventType="
-    pair = rf"({event_type}{event}(,{event})*|(?!{event_type})[^=&]+=[^&]*)"
-    return rf"^{pair}(&{pair})*$"
-
-
-class _Base(BaseModel):
-    model_config = ConfigDict(regex_engine="python-re")  # the query's pattern looks ahead
-
-
-def subscription_input(name: str, event_types: Iterable[str], resource: str, api: str) -> type[BaseModel]:
-    """The ``EventSubscriptionInput`` of one API, its patterns naming that API's events."""
-    model: type[BaseModel] = create_model(
-        name,
-        __base__=_Base,
-        callback=(str, Field(pattern=CALLBACK, description="an http(s) URL the events are POSTed to")),
-        query=(
-            str | None,
-            Field(
-                None,
-                pattern=query_pattern(event_types, resource),
-                description=f"name=value pairs joined by '&' (commas: any of); eventType one of the {api} events",
-            ),
-        ),
-    )
-    return model
+class EventSubscriptionInput(BaseModel):
+    model_config = ConfigDict(regex_engine="python-re")  # a query's pattern looks ahead
+    callback: str = Field(min_length=1)
+    query: str | None = None
 
 
 def _body(sub: Subscription) -> dict[str, Any]:
     return {"id": sub.id, "callback": sub.callback, "query": sub.query}
 
 
-def hub_router(base: str, hub: HubApi, tag: str, event_types: Iterable[str], resource: str, api: str) -> APIRouter:
-    """The ``{base}/hub`` routes of one API, over its :class:`HubApi`."""
+def subscription_input(name: str, event_types: Set[str], subject: str) -> type[EventSubscriptionInput]:
+    """The body of ``POST /hub`` for an API whose events are ``event_types`` about a ``subject``
+    (``alarm``, ``resource``): the query's ``eventType`` is one of them, its other keys any attribute."""
+    event = f"({'|'.join(sorted(event_types))})"
+    event_type = rf"(event\.{subject}\.|{subject}\.)?eventType="
+    pair = rf"({event_type}{event}(,{event})*|(?!{event_type})[^=&]+=[^&]*)"
+    return create_model(
+        name,
+        __base__=EventSubscriptionInput,
+        callback=(str, Field(pattern=CALLBACK, description="an http(s) URL the events are POSTed to")),
+        query=(
+            str | None,
+            Field(
+                None,
+                pattern=rf"^{pair}(&{pair})*$",
+                description="name=value pairs joined by '&' (commas: any of); eventType one of "
+                + ", ".join(sorted(event_types)),
+            ),
+        ),
+    )
+
+
+def hub_router(
+    base: str, hub: HubApi, tag: str, body: type[EventSubscriptionInput] = EventSubscriptionInput
+) -> APIRouter:
+    """The ``{base}/hub`` routes of one API, over its :class:`HubApi`; ``body`` is its subscription's
+    schema (see :func:`subscription_input`)."""
     router = APIRouter(prefix=base, tags=[tag])
-    subscription = subscription_input(f"{api}EventSubscriptionInput", event_types, resource, api)
 
     def store(request: Request) -> HubStore:
         return HubStore(request.app.state.session_factory, hub=hub)
 
-    async def register_listener(request: Request, response: Response, data: Any) -> dict[str, Any]:
-        callback, query = str(data.callback), data.query
+    def register_listener(request: Request, response: Response, data: EventSubscriptionInput) -> dict[str, Any]:
         try:
-            parts = urlsplit(callback)
+            parts = urlsplit(data.callback)
         except ValueError as exc:
             raise TmfError(400, f"callback is not a URL: {exc}") from exc
         if parts.scheme not in ("http", "https") or not parts.netloc:
-            raise TmfError(400, f"callback must be an http(s) URL, got {callback!r}")
+            raise TmfError(400, f"callback must be an http(s) URL, got {data.callback!r}")
         try:
-            sub = store(request).subscribe(callback, query or "")
+            sub = store(request).subscribe(data.callback, data.query or "")
         except QueryError as exc:
             raise TmfError(400, str(exc)) from exc
         response.headers["Location"] = f"{str(request.base_url).rstrip('/')}{base}/hub/{sub.id}"
         return _body(sub)
 
-    register_listener.__annotations__["data"] = subscription
-    router.add_api_route("/hub", register_listener, methods=["POST"], status_code=201, summary="Register a listener")
+    register_listener.__annotations__["data"] = body  # this API's schema (the annotation above is its base)
+    router.post("/hub", status_code=201, summary="Register a listener")(register_listener)
 
     @router.get("/hub", summary="List listeners")
     def list_listeners(request: Request, response: Response) -> list[dict[str, Any]]:

@@ -17,7 +17,7 @@ from fastapi import APIRouter, Request, Response
 from oss_agent.domain.catalog import OrderRejectedError
 from oss_agent.domain.commands import CancelServiceOrder
 from oss_agent.domain.errors import DomainError, NotFoundError
-from oss_agent.entrypoints.api.hubs import hub_router
+from oss_agent.entrypoints.api.hubs import hub_router, subscription_input
 from oss_agent.entrypoints.api.provisioning_models import CancelServiceOrderCreate, ServiceOrderCreate
 from oss_agent.entrypoints.api.tmf import (
     FIELDS,
@@ -41,8 +41,18 @@ ordering = APIRouter(prefix=tmf.ORDERING, tags=["TMF641 service ordering"])
 inventory = APIRouter(prefix=tmf.INVENTORY, tags=["TMF638 service inventory"])
 catalog = APIRouter(prefix=tmf.CATALOG, tags=["TMF633 service catalog"])
 resource_ordering = APIRouter(prefix=tmf.RESOURCE_ORDERING, tags=["TMF652 resource ordering"])
-ordering_hub = hub_router(tmf.ORDERING, ORDER_HUB, "TMF641 event hub", ORDER_HUB.events, "serviceOrder", "TMF641")
-inventory_hub = hub_router(tmf.INVENTORY, SERVICE_HUB, "TMF638 event hub", SERVICE_HUB.events, "service", "TMF638")
+ordering_hub = hub_router(
+    tmf.ORDERING,
+    ORDER_HUB,
+    "TMF641 event hub",
+    subscription_input("ServiceOrderEventSubscriptionInput", ORDER_HUB.events, "serviceOrder"),
+)
+inventory_hub = hub_router(
+    tmf.INVENTORY,
+    SERVICE_HUB,
+    "TMF638 event hub",
+    subscription_input("ServiceEventSubscriptionInput", SERVICE_HUB.events, "service"),
+)
 _REF = ("id", "href", "name", "@referredType")
 ORDER_FILTERS = Filterable(
     strings=frozenset(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -33,6 +34,36 @@ def poll(
         )
     )
     typer.echo(bench_poll.json_line(summary))
+
+
+@app.command("flood")
+def flood(
+    scale: Annotated[float, typer.Option(min=0.01, max=10, help="each flood's datagrams, times this")] = 1.0,
+    baseline_source: Annotated[
+        Path | None,
+        typer.Option(help="also measure an agent run from this source tree (e.g. a checkout of an older commit)"),
+    ] = None,
+) -> None:
+    """The running agent's RSS before and after each kind of hostile trap flood; last line is JSON."""
+    import json
+
+    from oss_agent.entrypoints.bench import flood as bench_flood
+
+    figures = bench_flood.run(scale, baseline_source)
+    columns = ["flood", "sent", "kernel drops", "RSS before MB", "after MB", "growth MB", "counted as"]
+    for label, title in (("agent", "this agent"), ("baseline", f"baseline from {baseline_source}")):
+        if label not in figures:
+            continue
+        measured = figures[label]
+        assert isinstance(measured, dict)
+        rows = [
+            [str(r[key]) for key in ("flood", "sent", "kernel_drops", "rss_before_mb", "rss_after_mb", "growth_mb")]
+            + [str(r["counted_as"])]
+            for r in measured["floods"]
+        ]
+        caption = f"{title}: RSS of oss-agent run ({measured['idle_mb']} MB idle after start)"
+        STATE.out.print(table(caption, columns, rows))
+    typer.echo(json.dumps(figures))
 
 
 @app.command("traps")

@@ -1,7 +1,7 @@
 """provisioning: services, renderings, pools, resource orders, leases, order fields
 
-Revision ID: 0006_provisioning
-Revises: 0006_latency
+Revision ID: 0008_provisioning
+Revises: 0007_inventory_state
 Create Date: 2026-11-30 11:40:02.387119
 """
 
@@ -10,8 +10,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0006_provisioning"
-down_revision = "0006_latency"
+revision = "0008_provisioning"
+down_revision = "0007_inventory_state"
 branch_labels = None
 depends_on = None
 
