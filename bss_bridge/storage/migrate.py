@@ -18,7 +18,10 @@ from sqlalchemy import Engine
 from sqlalchemy.exc import SQLAlchemyError
 
 from bss_bridge.errors import StorageError
-from bss_bridge.storage import billing_tables  # noqa: F401 - registers billing's tables on Base
+from bss_bridge.storage import (
+    billing_tables,  # noqa: F401 - registers billing's tables on Base
+    bridge_tables,  # noqa: F401 - registers the bridge's tables on Base
+)
 from bss_bridge.storage.engine import safe_url
 from bss_bridge.storage.tables import Base
 
