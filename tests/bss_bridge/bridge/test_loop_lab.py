@@ -82,7 +82,10 @@ class Processes:
 
 
 def test_a_product_order_becomes_a_verified_service_and_an_active_subscription(
-    lab: LabHandle, prov: Prov, clean: None, tmp_path: Path  # noqa: F811 - the fixtures imported above
+    lab: LabHandle,
+    prov: Prov,  # noqa: F811 - the agent fixture of the provisioning tests (imported above)
+    clean: None,  # noqa: F811 - the lab put back after the test
+    tmp_path: Path,
 ) -> None:
     agent_port, bss_port, bridge_port = free_port(), free_port(), free_port()
     base = {k: v for k, v in os.environ.items() if not k.startswith(("OSS_AGENT_", "OSS_BSS_"))}
