@@ -22,6 +22,7 @@ from bss_bridge.bridge.context import BridgeContext
 from bss_bridge.bridge.delivery import Delivery
 from bss_bridge.bridge.inbox import Inbox, Source
 from bss_bridge.bridge.orders import ITEM, Orders
+from bss_bridge.bridge.reconcile import REPAIR, Reconciler
 from bss_bridge.bridge.states import STATE, States
 from bss_bridge.domain import bridge as rules
 from bss_bridge.oss.client import ALARM, ORDERING, OssApi, TmfClient
@@ -53,8 +54,11 @@ class Bridge:
         self.orders = Orders(ctx)
         self.states = States(ctx)
         self.alarms = Alarms(ctx, tickets)
+        self.reconciler = Reconciler(ctx, self.states)
         self.delivery = Delivery(
-            ctx, {ITEM: self.orders.outcome, STATE: self.states.outcome}, then={STATE: self.states.after}
+            ctx,
+            {ITEM: self.orders.outcome, STATE: self.states.outcome, REPAIR: self.reconciler.outcome},
+            then={STATE: self.states.after},
         )
         self.inbox = Inbox(
             ctx,

@@ -19,11 +19,14 @@ from __future__ import annotations
 
 import contextlib
 import logging
+from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from bss_bridge.bridge.context import BridgeContext
 from bss_bridge.domain import bridge as rules
+from bss_bridge.domain.catalog import ProductSpecification, Value
 from bss_bridge.domain.commands import CompleteOrderItem, FailOrderItem, StartProductOrder
 from bss_bridge.domain.errors import InvalidTransitionError
 from bss_bridge.domain.order import FINAL_ITEM_STATES, ItemAction, OrderItem, OrderState, ProductOrder
@@ -44,7 +47,22 @@ class Planned:
     failure: str = ""
 
 
-def _spec_of(uow: UnitOfWork, offering_id: str | None) -> Any:
+def add_body(
+    spec: Any,
+    characteristics: Mapping[str, Value],
+    party: rules.Party,
+    key: str,
+    text: str,
+    start: datetime | None = None,
+) -> dict[str, Any]:
+    """The TMF641 order adding the service a product of ``spec`` with ``characteristics`` needs
+    (the customer's name among them, for the OSS's configuration labels)."""
+    values = rules.service_characteristics(spec, characteristics)
+    values.setdefault("customer", party.name)
+    return rules.add_order(key, spec.service_specification, values, party, text, start)
+
+
+def spec_of(uow: UnitOfWork, offering_id: str | None) -> ProductSpecification | None:
     offering = uow.offerings.get(offering_id) if offering_id else None
     if offering is None or offering.specification_id is None:
         return None
@@ -66,7 +84,7 @@ class Orders:
         for item in leaves:
             assert item.subscription_id is not None
             subscription = subscriptions[item.subscription_id]
-            spec = _spec_of(uow, item.offering_id or subscription.offering_id)
+            spec = spec_of(uow, item.offering_id or subscription.offering_id)
             key = rules.item_key(order.id, item.id)
             text = f"product order {order.id} item {item.id} ({item.action.value} product {subscription.id})"
             link = self.ctx.store.link(subscription.id)
@@ -74,9 +92,7 @@ class Orders:
                 planned.append(Planned(item, failure=f"no product specification for offering {item.offering_id}"))
                 continue
             if item.action is ItemAction.ADD:
-                values = rules.service_characteristics(spec, item.characteristics)
-                values.setdefault("customer", party.name)
-                body = rules.add_order(key, spec.service_specification, values, party, text, order.requested_start)
+                body = add_body(spec, item.characteristics, party, key, text, order.requested_start)
             elif link is None or link.network_state == "terminated":
                 planned.append(Planned(item, failure=f"no network service is known for product {subscription.id}"))
                 continue
@@ -129,7 +145,7 @@ class Orders:
             if order is None or item is None or item.state in FINAL_ITEM_STATES:
                 return  # applied before (the request was not marked done yet)
             subscription = uow.subscriptions.get(item.subscription_id or "")
-            spec = _spec_of(uow, item.offering_id)
+            spec = spec_of(uow, item.offering_id)
             acknowledged = order.state is OrderState.ACKNOWLEDGED
         if acknowledged:
             await self._start(order.id)

@@ -102,3 +102,40 @@ def status(fmt: Format = FORMAT) -> None:
             for i in found["incidents"]
         ],
     )
+
+
+async def _reconcile(repair: bool) -> dict[str, Any]:
+    from bss_bridge.entrypoints import bridge_server
+
+    bridge = bridge_server.build(load_settings(STATE.config))
+    try:
+        divergences = await bridge.reconciler.compare()
+        repairs: list[str] = []
+        if repair and divergences:
+            repairs = await bridge.reconciler.repair(divergences)
+            await bridge.delivery.send_due()  # the running bridge applies their outcomes (or this one, next time)
+        return {"divergences": [d.as_dict() for d in divergences], "repairs": repairs}
+    finally:
+        await bridge.aclose()
+        bridge.ctx.bss.close()
+
+
+@app.command("reconcile")
+def reconcile(
+    repair: bool = typer.Option(False, "--repair", help="Mend each divergence (orders owed to the OSS like any)."),
+    fmt: Format = FORMAT,
+) -> None:
+    """Compare the BSS's products with the OSS's TMF638 services; report each divergence (and repair)."""
+    found = asyncio.run(_reconcile(repair))
+    if fmt is Format.JSON:
+        emit_json(found)
+        return
+    show_table(
+        "divergences between the BSS's products and the OSS's services",
+        ["kind", "product", "service", "BSS", "OSS"],
+        [[d["kind"], d["product"], d["service"], d["bss"], d["oss"]] for d in found["divergences"]],
+    )
+    if not found["divergences"]:
+        STATE.out.print("in sync: every product has the service it should, and no service is left over")
+    for line in found["repairs"]:
+        STATE.out.print(f"repaired: {line}")

@@ -95,6 +95,7 @@ class FakeOss:
             service["id"] = f"svc-{next(self._ids)}"
             self.services[service["id"]] = {
                 "id": service["id"],
+                "externalId": order["externalId"],  # the OSS passes the ordering item's reference through
                 "state": "active",
                 "serviceCharacteristic": service["serviceCharacteristic"],
                 "supportingResource": [{"id": r} for r in resources],
