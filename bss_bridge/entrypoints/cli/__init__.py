@@ -62,6 +62,20 @@ def bench_billrun(
     bench_main(records, subscriptions, backend or ["sqlite", "postgresql"])
 
 
+@bench.command("loop")
+def bench_loop(
+    oss_url: Annotated[str, typer.Option("--oss-url", help="the running OSS's API (oss-agent run)")],
+    rounds: Annotated[int, typer.Option("--rounds", min=1)] = 5,
+    site: Annotated[str, typer.Option("--site")] = "customer1",
+    lan: Annotated[str, typer.Option("--lan")] = "198.18.2.0/24",
+) -> None:
+    """Product order -> active subscription through the bridge (p50, p95) beside the OSS alone."""
+    from bss_bridge.entrypoints.bench_loop import main as loop_main
+
+    token = load_settings(STATE.config).oss_token
+    loop_main(oss_url, token.get_secret_value() if token else None, rounds, site, lan)
+
+
 @app.callback()
 def _global(
     config: Annotated[

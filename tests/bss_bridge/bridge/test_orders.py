@@ -144,3 +144,19 @@ def test_termination_deletes_the_service_and_ends_billing_with_a_prorated_final_
     recurring = [line for line in bill.lines if line.kind is LineKind.RECURRING]
     (monthly,) = recurring  # activated 1 March 09:00 UTC, verified gone 21 March: 20 days billed, not the 21st
     assert "20 of 31 days" in monthly.description and monthly.coverage.end == gone.date()
+
+
+def test_an_oss_clock_behind_the_bss_still_ends_the_product_after_its_terms_began(world: World) -> None:
+    customer, account, sub, _ = active(world)
+    started = world.subscription(sub).start_date
+    assert started is not None
+    world.clock.now += timedelta(hours=1)
+    end = world.order(customer, account, ItemRequest("1", "delete", product_id=sub))
+    world.hub_events("tmf622")
+    world.send()
+    so = world.oss.by_external(f"{end.id}:1")
+    world.oss_event(world.oss.finish(so["id"], started - timedelta(seconds=5)))  # the OSS's clock is behind
+    ended = world.subscription(sub)
+    assert ended.status is SubscriptionStatus.TERMINATED and ended.termination_date is not None
+    assert ended.termination_date > started
+    assert world.product_order(end.id).state is OrderState.COMPLETED
