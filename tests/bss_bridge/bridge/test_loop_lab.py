@@ -2,7 +2,8 @@
 lab's devices, the BSS (``oss-bss run``) and the bridge (``oss-bss bridge run``) between them over
 HTTP and the hubs. A product order placed on the BSS's TMF622 becomes one TMF641 service order on
 the agent; once the agent has verified the service with traffic, the product is active from that
-moment and the customer's LAN host reaches the Internet host; a delete order ends both."""
+moment and the customer's LAN host reaches the Internet host; suspending the product makes the
+service inactive (no traffic), resuming it active again; a delete order ends both."""
 
 from __future__ import annotations
 
@@ -170,6 +171,18 @@ def test_a_product_order_becomes_a_verified_service_and_an_active_subscription(
         assert datetime.fromisoformat(active["startDate"].replace("Z", "+00:00")) == verified
         assert ping(lab, "lan1", INET)
 
+        # suspension down: the product suspended, its service made inactive (verified: no traffic); resumed
+        service_id = service_order["serviceOrderItem"][0]["service"]["id"]
+
+        def service_state() -> str:
+            return str(agent.get(f"/tmf-api/serviceInventory/v4/service/{service_id}").json()["state"])
+
+        for status, state in (("suspended", "inactive"), ("active", "active")):
+            moved = bss.patch(f"{PRODUCTS}/{active['id']}", json={"status": status})
+            assert moved.status_code == 200, moved.text
+            procs.wait_for(f"the service {state}", lambda state=state: service_state() == state)
+            assert ping(lab, "lan1", INET) is (state == "active")
+
         ended = bss.post(
             PRODUCT_ORDERS,
             json={
@@ -182,7 +195,8 @@ def test_a_product_order_becomes_a_verified_service_and_an_active_subscription(
         procs.wait_for("the terminated product", lambda: product()["status"] == "terminated")
         assert not ping(lab, "lan1", INET)
         orders = agent.get(f"{ORDERING}/serviceOrder").json()
-        assert sorted(o["externalId"] for o in orders) == sorted([f"{order['id']}:1", f"{ended.json()['id']}:1"])
+        expected = [f"{order['id']}:1", f"{active['id']}:state:1", f"{active['id']}:state:2", f"{ended.json()['id']}:1"]
+        assert sorted(o["externalId"] for o in orders) == sorted(expected)  # each change ordered once
     finally:
         agent.close()
         bss.close()
