@@ -3,8 +3,10 @@ resumed one active again; one change in flight per product, each under its own e
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal
 
+from bss_bridge.domain import billing_commands as bc
 from bss_bridge.domain import commands
 
 from .conftest import World
@@ -67,3 +69,26 @@ def test_a_failed_state_change_is_tried_again_after_a_backoff(world: World) -> N
     assert world.send() == 1
     world.oss_event(world.oss.finish(world.oss.by_external(f"{sub}:state:2")["id"], world.clock.now))
     assert network(world, sub) == "inactive"
+
+
+def test_dunning_suspends_the_service_and_the_payment_resumes_it(world: World) -> None:
+    _, account, sub, service = active(world)  # activated 1 March
+    world.clock.now = datetime(2026, 4, 1, 8, tzinfo=UTC)
+    world.handle(bc.RunBilling(world.clock.now, (account,), False))
+    with world.bss.uow() as uow:
+        owed = sum((b.remaining for b in uow.invoices.of_account(account)), Decimal(0))
+    world.clock.now = datetime(2026, 6, 1, 12, tzinfo=UTC)  # long overdue
+    assert "suspended 1 product(s)" in world.handle(bc.RunDunning())[account]
+    world.hub_events("tmf637")
+    world.send()
+    suspend = world.oss.by_external(f"{sub}:state:1")
+    assert suspend["serviceOrderItem"][0]["service"] == {"id": service, "state": "inactive"}
+    world.oss_event(world.oss.finish(suspend["id"], world.clock.now))
+    assert network(world, sub) == "inactive"
+    world.handle(bc.RecordPayment("bank-1", account, owed, "EUR"))
+    world.hub_events("tmf637")
+    world.send()
+    resume = world.oss.by_external(f"{sub}:state:2")
+    assert resume["serviceOrderItem"][0]["service"] == {"id": service, "state": "active"}
+    world.oss_event(world.oss.finish(resume["id"], world.clock.now))
+    assert network(world, sub) == "active"
