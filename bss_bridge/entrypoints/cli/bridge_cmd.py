@@ -131,7 +131,7 @@ def reconcile(
         emit_json(found)
         return
     show_table(
-        "divergences between the BSS's products and the OSS's services",
+        "divergences between the BSS's products and the OSS's TMF638 inventory",
         ["kind", "product", "service", "BSS", "OSS"],
         [[d["kind"], d["product"], d["service"], d["bss"], d["oss"]] for d in found["divergences"]],
     )
