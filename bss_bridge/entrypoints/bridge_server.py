@@ -24,7 +24,8 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from bss_bridge.bootstrap import bootstrap
+from bss_bridge.bootstrap import Bss, bootstrap
+from bss_bridge.bridge.alarms import TicketDesk
 from bss_bridge.bridge.context import BridgeContext
 from bss_bridge.bridge.core import Bridge
 from bss_bridge.bridge.failpoints import Failpoints
@@ -47,6 +48,14 @@ class _Server(uvicorn.Server):
         yield
 
 
+def ticket_desk(bss: Bss) -> TicketDesk | None:
+    """The customer-facing trouble tickets (TMF621) the bridge opens and resolves per incident: THE
+    seam where the BSS's TMF621 API is wired (an object with ``open(incident, products) -> ticket id``
+    and ``resolve(incident)``, both idempotent on ``incident.key``). None: incidents are kept in the
+    bridge's own tables only (``oss-bss bridge status`` lists them), their outages still reach the SLA."""
+    return None
+
+
 def build(settings: BssSettings, failpoints: Failpoints | None = None) -> Bridge:
     """A bridge on ``settings``: the BSS's database (migrated), the OSS's and the BSS's APIs."""
     if settings.oss_url is None:
@@ -56,7 +65,7 @@ def build(settings: BssSettings, failpoints: Failpoints | None = None) -> Bridge
     bss_token = settings.api_token.get_secret_value() if settings.api_token else None
     oss = OssApi(TmfClient("the OSS", settings.oss_url, oss_token, max(settings.oss_timeout_s, 10.0)))
     ctx = BridgeContext(bss, BridgeStore(bss.session_factory), oss, settings, failpoints or Failpoints())
-    return Bridge(ctx, TmfClient("the BSS", settings.base_url, bss_token, 10.0))
+    return Bridge(ctx, TmfClient("the BSS", settings.base_url, bss_token, 10.0), ticket_desk(bss))
 
 
 def listener_app(bridge: Bridge, wake: Callable[[str], None]) -> Starlette:
