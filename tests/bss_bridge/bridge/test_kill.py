@@ -13,21 +13,27 @@ import subprocess
 import sys
 import time
 from collections.abc import Callable, Iterator
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
+from sqlalchemy import select
 
 from bss_bridge.bootstrap import Bss
 from bss_bridge.domain import commands
 from bss_bridge.domain.party import AccountTerms, BillCycle
 from bss_bridge.domain.requests import OrderRequest
 from bss_bridge.domain.subscription import SubscriptionStatus
+from bss_bridge.storage.billing_tables import OutageRow
 from bss_bridge.storage.bridge_store import BridgeStore
+from bss_bridge.storage.incident_store import IncidentStore
 
 from ..conftest import Clock, KnownInventory, make_bss
+from .conftest import World
 from .fake_oss import FakeOss, served
-from .test_orders import internet
+from .test_alarms import alarm
+from .test_orders import active, internet
 
 OSS_BSS = str(Path(sys.executable).parent / "oss-bss")
 D = __import__("decimal").Decimal
@@ -132,7 +138,7 @@ def test_killed_after_the_oss_took_the_order_the_restart_orders_nothing_twice(
             wait_for("the resend", lambda: (store.request(f"{order_id}:1") or request).state == "sent", process, log)
             assert len(fake.posts) == 2 and len(fake.orders) == 1  # answered 200 with the first order
             (so,) = fake.orders.values()
-            fake.finish(so["id"], fake_now(), resources=("pe1",))
+            fake.finish(so["id"], datetime.now(UTC), resources=("pe1",))
             wait_for("the activation", lambda: status(bss, sub)[0] is SubscriptionStatus.ACTIVE, process, log)
         finally:
             stopped(process, log)
@@ -162,7 +168,29 @@ def test_killed_after_the_bss_applied_the_outcome_the_restart_applies_nothing_tw
     assert status(bss, sub) == first and activations(bss) == 1 and len(fake.orders) == 1
 
 
-def fake_now() -> Any:
-    from datetime import UTC, datetime
+def test_killed_after_an_incident_was_stored_the_restart_tells_the_bss_once(world: World, tmp_path: Path) -> None:
+    _, _, sub, _ = active(world)  # its service rides pe1
+    world.run(world.bridge.aclose())
+    at = datetime.now(UTC).replace(microsecond=0)
+    world.oss.alarms["40"] = alarm("40", "pe1", at)
+    incidents = IncidentStore(world.bss.session_factory)
+    with served(world.oss) as url:
+        process, log = start(tmp_path, url, "incident-opened")
+        killed(process, log)
+        (incident,) = incidents.incidents()
+        assert [i.key for i in incidents.unsynced()] == [incident.key] and outage_rows(world) == []  # BSS not told
+        process, log = start(tmp_path, url)
+        try:
+            wait_for("the outage", lambda: outage_rows(world) == [(sub, None)], process, log)
+            world.oss.alarms["40"] = alarm("40", "pe1", at, cleared=at + timedelta(minutes=2))
+            wait_for("the clear", lambda: outage_rows(world) == [(sub, at + timedelta(minutes=2))], process, log)
+        finally:
+            stopped(process, log)
+    (resolved,) = incidents.incidents()
+    assert resolved.resolved_at == at + timedelta(minutes=2)
 
-    return datetime.now(UTC)
+
+def outage_rows(world: World) -> list[tuple[str, Any]]:
+    with world.bss.session_factory() as session:
+        rows = session.scalars(select(OutageRow))
+        return [(r.subscription_id, r.end.replace(tzinfo=UTC) if r.end else None) for r in rows]
