@@ -13,6 +13,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import functools
+import hmac
 import logging
 import signal
 from collections.abc import Awaitable, Callable, Generator
@@ -73,7 +74,7 @@ def listener_app(bridge: Bridge, wake: Callable[[str], None]) -> Starlette:
 
     async def notified(request: Request) -> Response:
         source = request.path_params["source"]
-        if request.path_params["token"] != token:
+        if not hmac.compare_digest(str(request.path_params["token"]), token):
             return Response(status_code=404)
         try:
             body = await request.json()
