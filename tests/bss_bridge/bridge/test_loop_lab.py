@@ -3,7 +3,8 @@ lab's devices, the BSS (``oss-bss run``) and the bridge (``oss-bss bridge run``)
 HTTP and the hubs. A product order placed on the BSS's TMF622 becomes one TMF641 service order on
 the agent; once the agent has verified the service with traffic, the product is active from that
 moment and the customer's LAN host reaches the Internet host; suspending the product makes the
-service inactive (no traffic), resuming it active again; a delete order ends both."""
+service inactive (no traffic), resuming it active again; the customer's access link failing opens
+one incident for that customer, resolved when the link returns; a delete order ends both."""
 
 from __future__ import annotations
 
@@ -19,7 +20,11 @@ from typing import Any
 
 import httpx
 import pytest
+from sqlalchemy import create_engine
+from sqlalchemy.orm import sessionmaker
 
+from bss_bridge.storage.incident_store import IncidentStore
+from lab import faults
 from lab.pytest_plugin import LabHandle
 
 from ...oss_agent.provisioning.conftest import Prov, baseline, clean, ping, prov  # noqa: F401 - fixtures
@@ -94,7 +99,7 @@ def test_a_product_order_becomes_a_verified_service_and_an_active_subscription(
         "OSS_AGENT_DATA_DIR": str(tmp_path / "agent"),
         "OSS_AGENT_INVENTORY_FILE": str(lab.options.inventory_path),
         "OSS_AGENT_API_PORT": str(agent_port),
-        "OSS_AGENT_POLL_INTERVAL_S": "30",
+        "OSS_AGENT_POLL_INTERVAL_S": "10",  # the link fault is seen by polling (the lab's traps go elsewhere)
         "OSS_AGENT_TRAP_PORT": str(free_port()),
     }
     bss_env = base | {
@@ -182,6 +187,25 @@ def test_a_product_order_becomes_a_verified_service_and_an_active_subscription(
             assert moved.status_code == 200, moved.text
             procs.wait_for(f"the service {state}", lambda state=state: service_state() == state)
             assert ping(lab, "lan1", INET) is (state == "active")
+
+        # alarms up: the customer's access link fails; its alarm opens one incident for the customer (and
+        # an SLA outage), resolved when the link returns
+        incidents = IncidentStore(sessionmaker(create_engine(f"sqlite:///{tmp_path / 'bss' / 'bss.db'}")))
+        riding = agent.get(f"/tmf-api/serviceInventory/v4/service/{service_id}").json()["supportingResource"]
+        (port,) = [r["id"].split(":")[1] for r in riding if r["id"].startswith("pe1:")]  # the PE's port to ce1
+        faults.link_down(lab.options, "pe1", port)
+        try:
+            (incident,) = procs.wait_for("the incident", incidents.incidents, timeout_s=180)
+        finally:
+            faults.link_up(lab.options, "pe1", port, wait=False)
+        assert (incident.customer_id, sorted(incident.outages)) == (customer, [active["id"]])
+        procs.wait_for(
+            "the incident resolved",
+            lambda: [i.resolved_at is not None for i in incidents.incidents()] == [True],
+            timeout_s=180,
+        )
+        faults.wait_converged(lab.options)
+        procs.wait_for("lan1 reaching the Internet host again", lambda: ping(lab, "lan1", INET))
 
         ended = bss.post(
             PRODUCT_ORDERS,
