@@ -136,3 +136,15 @@ class SubscriptionChanged(Event):
 
     subscription_id: str
     fields: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class TroubleTicketCreated(Event):
+    ticket_id: str
+
+
+@dataclass(frozen=True, slots=True)
+class TroubleTicketStatusChanged(Event):
+    ticket_id: str
+    old: str
+    new: str
