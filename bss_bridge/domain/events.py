@@ -148,3 +148,10 @@ class TroubleTicketStatusChanged(Event):
     ticket_id: str
     old: str
     new: str
+
+
+@dataclass(frozen=True, slots=True)
+class TroubleTicketResolved(Event):
+    """Besides its status change: TMF621 announces a resolution on its own (``TroubleTicketResolvedEvent``)."""
+
+    ticket_id: str

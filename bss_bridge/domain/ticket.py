@@ -163,3 +163,5 @@ class TroubleTicket:
         old, self.status, self.updated_at = self.status, status, now
         self.history.append(StatusChange(status, now, reason))
         self.events.append(events.TroubleTicketStatusChanged(self.id, old.value, status.value))
+        if status is S.RESOLVED:
+            self.events.append(events.TroubleTicketResolved(self.id))

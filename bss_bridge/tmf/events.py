@@ -54,7 +54,7 @@ EVENT_TYPES: dict[str, frozenset[str]] = {
     ),
     "tmf678": frozenset({"CustomerBillCreateEvent", "CustomerBillStateChangeEvent"}),
     "tmf676": frozenset({"PaymentCreateEvent"}),
-    "tmf621": frozenset({"TroubleTicketCreateEvent", "TroubleTicketStatusChangeEvent"}),
+    "tmf621": frozenset({"TroubleTicketCreateEvent", "TroubleTicketStatusChangeEvent", "TroubleTicketResolvedEvent"}),
 }
 
 
@@ -106,6 +106,7 @@ CHANGES: dict[type[ev.Event], tuple[str, str]] = {
     bev.PaymentRecorded: ("payment", "Create"),
     ev.TroubleTicketCreated: ("troubleTicket", "Create"),
     ev.TroubleTicketStatusChanged: ("troubleTicket", "StatusChange"),  # TMF621 says status, not state
+    ev.TroubleTicketResolved: ("troubleTicket", "Resolved"),
 }
 
 

@@ -63,6 +63,9 @@ def test_the_life_cycle_follows_tmf621_and_a_resolution_reports_the_outage() -> 
     assert [h.status for h in ticket.history] == [S.ACKNOWLEDGED, S.IN_PROGRESS, S.RESOLVED, S.CLOSED]
     changes = [(e.old, e.new) for e in ticket.events if isinstance(e, events.TroubleTicketStatusChanged)]
     assert changes == [("acknowledged", "inProgress"), ("inProgress", "resolved"), ("resolved", "closed")]
+    assert [e for e in ticket.events if isinstance(e, events.TroubleTicketResolved)] == [
+        events.TroubleTicketResolved("t-1")
+    ]
 
 
 def test_a_reopened_ticket_reports_no_outage_until_resolved_again_and_unresolved_ones_none() -> None:

@@ -169,8 +169,13 @@ def test_the_hub_announces_creations_and_status_changes(bss: Bss, client: TestCl
     client.patch(f"{TICKETS}/{ticket['id']}", json={"status": "resolved"})
     deliver(bss, receiver)
     notes = receiver.received["tt"]
-    assert [n["eventType"] for n in notes] == ["TroubleTicketCreateEvent", "TroubleTicketStatusChangeEvent"]
+    assert [n["eventType"] for n in notes] == [
+        "TroubleTicketCreateEvent", "TroubleTicketStatusChangeEvent", "TroubleTicketResolvedEvent"
+    ]
     for note in notes:
         validate("tmf621", note["eventType"], note)
     assert notes[1]["event"]["troubleTicket"]["status"] == "resolved"
     assert notes[1]["event"]["troubleTicket"]["resolutionDate"] == "2026-03-10T09:00:00Z"
+    assert notes[2]["event"]["troubleTicket"] == notes[1]["event"]["troubleTicket"]
+    only = client.post(f"{BASE}/hub", json={"callback": "http://r/e", "query": "eventType=TroubleTicketResolvedEvent"})
+    assert only.status_code == 201
