@@ -19,6 +19,7 @@ from oss_agent.entrypoints.api import (
     perf,
     provisioning,
     tmf,
+    tmf635,
     tmf639,
     tmf642,
     tmf642_hub,
@@ -49,6 +50,8 @@ def create_app(agent: Agent) -> FastAPI:
     app.include_router(fault_kpi.router)
     for router in provisioning.ROUTERS:
         app.include_router(router)
+    app.include_router(tmf635.router)
+    app.include_router(tmf635.hub)
     docs.install(app)
     app.openapi = lambda: openapi.document(app, token_required=token is not None)  # type: ignore[method-assign]
     web.install(app, agent)  # the operator console under /ui (session sign-in, not part of the API)
