@@ -33,7 +33,9 @@ class TicketDesk(Protocol):
         """Open (or find) the ticket for ``incident``; returns its id."""
         ...
 
-    async def resolve(self, incident: Incident) -> None: ...
+    async def resolve(self, incident: Incident, ticket_id: str) -> None:
+        """Resolve ticket ``ticket_id`` at ``incident.resolved_at`` (nothing when it is already)."""
+        ...
 
 
 class Alarms:
@@ -96,7 +98,7 @@ class Alarms:
             return None
         ticket_id = await self.tickets.open(incident, sorted(incident.outages))
         if incident.resolved_at is not None:
-            await self.tickets.resolve(incident)
+            await self.tickets.resolve(incident, ticket_id)
         return ticket_id
 
     async def poll(self) -> None:

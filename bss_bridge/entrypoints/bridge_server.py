@@ -31,6 +31,7 @@ from bss_bridge.bridge.context import BridgeContext
 from bss_bridge.bridge.core import Bridge
 from bss_bridge.bridge.failpoints import Failpoints
 from bss_bridge.bridge.listeners import register
+from bss_bridge.bridge.tickets import BssTicketDesk
 from bss_bridge.config.settings import BssSettings
 from bss_bridge.oss.client import OssApi, TmfClient
 from bss_bridge.storage.bridge_store import BridgeStore
@@ -49,12 +50,10 @@ class _Server(uvicorn.Server):
         yield
 
 
-def ticket_desk(bss: Bss) -> TicketDesk | None:
-    """The customer-facing trouble tickets (TMF621) the bridge opens and resolves per incident: THE
-    seam where the BSS's TMF621 API is wired (an object with ``open(incident, products) -> ticket id``
-    and ``resolve(incident)``, both idempotent on ``incident.key``). None: incidents are kept in the
-    bridge's own tables only (``oss-bss bridge status`` lists them), their outages still reach the SLA."""
-    return None
+def ticket_desk(bss: Bss) -> TicketDesk:
+    """The customer-facing trouble tickets (TMF621) the bridge opens and resolves per incident: the
+    one place they are wired (this BSS's own, through its service layer)."""
+    return BssTicketDesk(bss)
 
 
 def build(settings: BssSettings, failpoints: Failpoints | None = None) -> Bridge:

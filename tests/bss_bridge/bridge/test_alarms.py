@@ -10,6 +10,8 @@ from typing import Any
 from sqlalchemy import select
 
 from bss_bridge.bridge.alarms import Alarms
+from bss_bridge.bridge.tickets import BssTicketDesk
+from bss_bridge.domain.ticket import TicketStatus
 from bss_bridge.storage.billing_tables import OutageRow
 from bss_bridge.storage.incident_store import Incident
 
@@ -28,7 +30,8 @@ class Desk:
         self.opened.append((incident.key, services))
         return f"tt-{incident.key}"
 
-    async def resolve(self, incident: Incident) -> None:
+    async def resolve(self, incident: Incident, ticket_id: str) -> None:
+        assert ticket_id == f"tt-{incident.key}"
         self.resolved.append(incident.key)
 
 
@@ -136,3 +139,28 @@ def test_an_alarm_missed_by_the_hub_is_found_by_the_poll(world: World) -> None:
     world.oss.alarms["20"] = alarm("20", "pe1:eth3", at, cleared=at + timedelta(minutes=1))
     world.run(world.bridge.poll())  # not among the active alarms any more: asked for by id
     assert world.bridge.alarms.incidents.incidents()[0].resolved_at == at + timedelta(minutes=1)
+
+
+def test_an_incident_opens_one_tmf621_ticket_and_its_clear_resolves_it(world: World) -> None:
+    world.bridge.alarms = Alarms(world.bridge.ctx, BssTicketDesk(world.bss))
+    acme, sub = customer_on(world, "ACME", "pe1:eth3")
+    down = world.clock.now + timedelta(hours=1)
+    world.clock.now = down + timedelta(seconds=5)
+    notify(world, alarm("7", "pe1:eth3", down))
+    notify(world, alarm("8", "pe1:eth3", down, parent="7"))  # a symptom: no second ticket
+    (incident,) = world.bridge.alarms.incidents.incidents()
+    with world.bss.uow() as uow:
+        (ticket,) = uow.tickets.list()[0]
+    assert (ticket.id, ticket.request.external_id) == (incident.ticket_id, incident.key)
+    assert (ticket.request.customer_id, ticket.request.products, ticket.request.outage_start) == (acme, (sub,), down)
+    assert ticket.status is TicketStatus.ACKNOWLEDGED
+    up = down + timedelta(hours=2)
+    world.clock.now = up + timedelta(seconds=5)
+    for alarm_id, parent in (("8", "7"), ("7", None)):
+        notify(world, alarm(alarm_id, "pe1:eth3", down, parent=parent, cleared=up))
+    world.run(world.bridge.alarms.poll())  # again: nothing more
+    with world.bss.uow() as uow:
+        (ticket,) = uow.tickets.list()[0]
+    assert ticket.status is TicketStatus.RESOLVED and ticket.resolution_date == up
+    # the ticket's outage and the bridge's cover the same interval (the SLA counts overlapping ones once)
+    assert outages(world) == [(sub, down, up), (sub, down, up)]
