@@ -51,12 +51,14 @@ def usage_view(body: Mapping[str, Any]) -> UsageView:
 
 
 def _whole(value: Any, where: str) -> int:
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or value != int(value):
+    if isinstance(value, bool) or not isinstance(value, (int, float, Decimal)) or value != int(value):
         raise InvalidBillingInputError(f"{where}: octets are whole numbers, got {value!r}")
     return int(value)
 
 
 def _rate(value: Any, where: str) -> Decimal:
+    if isinstance(value, Decimal):
+        return value  # the inbox keeps JSON numbers as decimals
     if isinstance(value, bool) or not isinstance(value, (int, float, str)):
         raise InvalidBillingInputError(f"{where}: a rate is a number of Mbit/s, got {value!r}")
     try:

@@ -4,6 +4,7 @@ become usage of the right product in BSS billing, each counted once however ofte
 from __future__ import annotations
 
 from datetime import date, datetime, timedelta
+from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import select
@@ -92,3 +93,22 @@ def test_a_record_without_its_service_or_octets_is_ignored_and_the_inbox_moves_o
     good = world.oss.publish(service, start + timedelta(hours=1), inbound=1, outbound=2)
     hub(world, good)
     assert rows(world) == [(good["id"], sub, "guided", 1, 2)]
+
+
+def test_a_rate_sample_through_the_inbox_keeps_its_exact_mbit_per_second(world: World) -> None:
+    _, _, sub, service = active(world)
+    start = next_hour(world.clock.now)
+    record = world.oss.publish(service, start, inbound=0, outbound=0, seconds=300)
+    record["id"] = record["id"].replace(":volume:", ":rate:")
+    record["usageType"] = "rate"
+    values = [c for c in record["usageCharacteristic"] if not c["name"].endswith("Octets")]
+    record["usageCharacteristic"] = [
+        *values,
+        {"name": "inboundMbps", "value": 0.017629},
+        {"name": "outboundMbps", "value": 2.5},
+    ]
+    hub(world, record)  # the inbox stores the notification as JSON and reads its numbers back
+    with world.bss.session_factory() as session:
+        (row,) = session.scalars(select(UsageRow))
+        assert (row.usage_id, row.product_id, row.kind) == (record["id"], sub, "rate")
+        assert (row.inbound_mbps, row.outbound_mbps) == (Decimal("0.017629"), Decimal("2.5"))

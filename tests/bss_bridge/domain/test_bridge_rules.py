@@ -156,3 +156,18 @@ def test_an_oss_rate_record_becomes_billing_s_exact_submission_of_the_product() 
     assert found.end_date == datetime(2026, 3, 1, 10, 5, tzinfo=UTC)
     with pytest.raises(InvalidBillingInputError, match="inboundOctets"):
         usage_submission(usage_view({**body, "usageType": "volume"}), "prod-9")
+
+
+def test_a_rate_kept_as_a_decimal_by_the_inbox_is_taken_as_it_is() -> None:
+    body = {
+        "id": "svc-1:rate:20260301T100000Z:300",
+        "usageDate": "2026-03-01T10:00:00Z",
+        "usageType": "rate",
+        "usageCharacteristic": [
+            {"name": "serviceId", "value": "svc-1"},
+            {"name": "inboundMbps", "value": Decimal("0.017629")},
+            {"name": "outboundMbps", "value": 3},
+        ],
+    }
+    found = usage_submission(usage_view(body), "prod-9")
+    assert (found.inbound_mbps, found.outbound_mbps) == (Decimal("0.017629"), Decimal(3))
