@@ -37,7 +37,7 @@ SOURCES = (
     Source("bss:tmf622", BASES["tmf622"], "eventType=ProductOrderCreateEvent,ProductOrderStateChangeEvent"),
     Source("bss:tmf637", BASES["tmf637"], "eventType=ProductStateChangeEvent"),
     Source("oss:tmf641", ORDERING, "eventType=ServiceOrderStateChangeEvent"),
-    Source("oss:tmf642", ALARM, ""),
+    Source("oss:tmf642", ALARM, "eventType=AlarmCreateEvent,AlarmStateChangeEvent,AlarmAttributeValueChangeEvent"),
     Source("oss:tmf635", USAGE, "eventType=UsageCreateEvent"),
 )
 
