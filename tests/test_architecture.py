@@ -8,8 +8,11 @@ Rules:
 - ``oss_agent`` never imports ``bss_bridge``; only its entry points may use ``lab``, and nothing below
   the entry points imports them (provisioning renders TMF shapes itself, the API only serves them);
 - ``oss_agent.domain`` and ``bss_bridge.domain`` import only the standard library (and themselves);
-- ``bss_bridge`` never imports ``oss_agent`` at all (the two sides talk only through TMF APIs and
-  their hubs) and names no OSS table in a string.
+- ``bss_bridge`` never imports ``oss_agent`` nor ``lab`` at all (the two sides talk only through TMF
+  APIs and their hubs: the bridge reaches the OSS over HTTP) and names no OSS table in a string of
+  its code (docstrings are prose: "the alarms a service rides" names no table);
+- ``bss_bridge.bridge`` keeps its own state in its stores (``bridge_store``, ``incident_store``) and
+  changes the rest of the BSS through its service layer: no other BSS storage, no entry point.
 """
 
 from __future__ import annotations
@@ -79,6 +82,26 @@ def oss_table_names() -> set[str]:
     return set(Base.metadata.tables)
 
 
+def _docstrings(tree: ast.AST) -> set[int]:
+    """The ids of the docstring nodes of a module, its classes and functions."""
+    found = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Module | ast.ClassDef | ast.FunctionDef | ast.AsyncFunctionDef) and node.body:
+            first = node.body[0]
+            if (
+                isinstance(first, ast.Expr)
+                and isinstance(first.value, ast.Constant)
+                and isinstance(first.value.value, str)
+            ):
+                found.add(id(first.value))
+    return found
+
+
+# What the bridge keeps of its own (``bss_bridge/bridge`` reads and changes the rest of the BSS
+# through its service layer, and the OSS only over HTTP).
+BRIDGE_STORES = ("bss_bridge.storage.bridge_store", "bss_bridge.storage.incident_store")
+
+
 def check(root: Path) -> list[Violation]:
     tables = oss_table_names()
     stdlib = set(sys.stdlib_module_names) | {"__future__"}
@@ -111,11 +134,19 @@ def check(root: Path) -> list[Violation]:
                     and not target.startswith(("oss_agent.domain", "oss_agent.errors", "oss_agent.storage"))
                 ):
                     violations.append(Violation(module, line, f"storage may import only the domain, not {target}"))
-                if package == "bss_bridge" and top == "oss_agent":
+                if package == "bss_bridge" and top in ("oss_agent", "lab"):
                     violations.append(Violation(module, line, f"bss_bridge must not import {target}"))
+                if module.startswith("bss_bridge.bridge") and (
+                    target.startswith("bss_bridge.entrypoints")
+                    or (target.startswith("bss_bridge.storage") and not target.startswith(BRIDGE_STORES))
+                ):
+                    violations.append(
+                        Violation(module, line, f"the bridge changes the BSS by its service layer: {target}")
+                    )
             if package == "bss_bridge":
+                prose = _docstrings(tree)
                 for node in ast.walk(tree):
-                    if isinstance(node, ast.Constant) and isinstance(node.value, str):
+                    if isinstance(node, ast.Constant) and isinstance(node.value, str) and id(node) not in prose:
                         words = set(node.value.replace('"', " ").replace(",", " ").split())
                         for table in sorted(words & tables):
                             violations.append(Violation(module, node.lineno, f"bss_bridge names OSS table {table}"))
@@ -151,6 +182,10 @@ def test_the_project_follows_the_dependency_rules() -> None:
         ("bss_bridge/domain/billing/evil.py", "from ...service_layer import bus\n", "the domain may import only"),
         ("bss_bridge/domain/evil.py", "from oss_agent.domain.model import Device\n", "the domain may import only"),
         ("bss_bridge/evil.py", "SQL = 'SELECT * FROM alarms'\n", "names OSS table alarms"),
+        ("bss_bridge/bridge/evil.py", "from lab import up\n", "bss_bridge must not import"),
+        ("bss_bridge/bridge/evil.py", "from bss_bridge.storage.tables import SubscriptionRow\n", "service layer"),
+        ("bss_bridge/bridge/evil.py", "from ..entrypoints import bridge_server\n", "service layer"),
+        ("bss_bridge/evil.py", '"""Prose."""\ndef f():\n    """Prose."""\n    return "services"\n', "names OSS table"),
     ],
 )
 def test_a_forbidden_import_in_a_synthetic_module_is_caught(tmp_path: Path, file: str, source: str, rule: str) -> None:
@@ -176,6 +211,11 @@ def test_allowed_imports_are_not_flagged(tmp_path: Path) -> None:
     (tmp_path / "oss_agent" / "ok.py").write_text("import adapters\nimport sqlalchemy\n")
     (tmp_path / "bss_bridge" / "ok.py").write_text("import httpx\nfrom bss_bridge.domain import money\n")
     (tmp_path / "bss_bridge" / "console.py").write_text("import webui\n")
+    (tmp_path / "bss_bridge" / "prose.py").write_text('"""The alarms and services a bridge reads."""\n')
+    (tmp_path / "bss_bridge" / "bridge").mkdir()
+    (tmp_path / "bss_bridge" / "bridge" / "ok.py").write_text(
+        "from bss_bridge.storage.bridge_store import BridgeStore\nfrom bss_bridge.service_layer import unit_of_work\n"
+    )
     (tmp_path / "oss_agent" / "web.py").write_text("from webui import Console\n")
     (tmp_path / "bss_bridge" / "domain" / "billing").mkdir(parents=True)
     (tmp_path / "bss_bridge" / "domain" / "ok.py").write_text("import decimal\nfrom .money import round_money\n")

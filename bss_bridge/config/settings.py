@@ -52,14 +52,30 @@ class BssSettings(BaseModel):
     rate_usage_every_s: float = Field(default=300.0, gt=0)  # the scheduled rating pass over new usage
     usage_batch_max: int = Field(default=10000, ge=1, le=100000)  # records per bulk usage import
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+    # the bridge ('oss-bss bridge run'): its own process, carrying orders down and alarms and usage up
+    bridge_host: str = "127.0.0.1"  # where it listens for the hubs' notifications
+    bridge_port: int = Field(default=8082, ge=1, le=65535)
+    bridge_public_url: str | None = None  # how the hubs reach it (null: http://bridge_host:bridge_port)
+    bridge_poll_every_s: float = Field(default=10.0, gt=0)  # the safety net: both sides read again this often
+    bridge_retry_base_s: float = Field(default=1.0, gt=0)  # a failed delivery is retried after this, doubling
+    bridge_retry_max_s: float = Field(default=60.0, gt=0)  # ... up to this
 
-    @field_validator("database_url", "api_token", "public_url", "catalog_file", "oss_url", "oss_token", mode="before")
+    @field_validator(
+        "database_url",
+        "api_token",
+        "public_url",
+        "catalog_file",
+        "oss_url",
+        "oss_token",
+        "bridge_public_url",
+        mode="before",
+    )
     @classmethod
     def _unset(cls, value: Any) -> Any:
         """``OSS_AGENT_BSS_OSS_URL=`` (or ``null``) unsets a setting from the environment."""
         return None if isinstance(value, str) and value.strip().lower() in ("", "null", "none") else value
 
-    @field_validator("api_host")
+    @field_validator("api_host", "bridge_host")
     @classmethod
     def _ip(cls, value: str) -> str:
         try:
@@ -75,7 +91,7 @@ class BssSettings(BaseModel):
             raise ValueError("only sqlite:/// and postgresql:// URLs are supported")
         return value
 
-    @field_validator("oss_url", "public_url")
+    @field_validator("oss_url", "public_url", "bridge_public_url")
     @classmethod
     def _http(cls, value: str | None) -> str | None:
         if value is not None and not value.startswith(("http://", "https://")):
@@ -89,6 +105,10 @@ class BssSettings(BaseModel):
     @property
     def base_url(self) -> str:
         return self.public_url or f"http://{self.api_host}:{self.api_port}"
+
+    @property
+    def bridge_url(self) -> str:
+        return self.bridge_public_url or f"http://{self.bridge_host}:{self.bridge_port}"
 
 
 def _file(explicit: Path | None, environ: Mapping[str, str]) -> Path | None:

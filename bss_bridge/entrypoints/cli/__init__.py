@@ -18,7 +18,7 @@ from rich.markup import escape
 
 from bss_bridge.config.settings import load_settings
 from bss_bridge.domain.errors import InvalidRequestError
-from bss_bridge.entrypoints.cli import billing_cmd, catalog_cmd, order_cmd, party_cmd
+from bss_bridge.entrypoints.cli import billing_cmd, bridge_cmd, catalog_cmd, order_cmd, party_cmd
 from bss_bridge.entrypoints.cli.output import FORMAT, STATE, Format, emit_json
 from bss_bridge.errors import BssError, ConfigError
 from bss_bridge.storage import migrate
@@ -45,6 +45,7 @@ app.add_typer(billing_cmd.payments, name="payment")
 app.add_typer(billing_cmd.dunning, name="dunning")
 app.add_typer(billing_cmd.usage, name="usage")
 app.command("balance")(billing_cmd.show_balance)
+app.add_typer(bridge_cmd.app, name="bridge")
 bench = typer.Typer(help="Benchmarks, side by side with their floor.", no_args_is_help=True)
 app.add_typer(bench, name="bench")
 
@@ -59,6 +60,20 @@ def bench_billrun(
     from bss_bridge.entrypoints.bench_billing import main as bench_main
 
     bench_main(records, subscriptions, backend or ["sqlite", "postgresql"])
+
+
+@bench.command("loop")
+def bench_loop(
+    oss_url: Annotated[str, typer.Option("--oss-url", help="the running OSS's API (oss-agent run)")],
+    rounds: Annotated[int, typer.Option("--rounds", min=1)] = 5,
+    site: Annotated[str, typer.Option("--site")] = "customer1",
+    lan: Annotated[str, typer.Option("--lan")] = "198.18.2.0/24",
+) -> None:
+    """Product order -> active subscription through the bridge (p50, p95) beside the OSS alone."""
+    from bss_bridge.entrypoints.bench_loop import main as loop_main
+
+    token = load_settings(STATE.config).oss_token
+    loop_main(oss_url, token.get_secret_value() if token else None, rounds, site, lan)
 
 
 @app.callback()

@@ -29,7 +29,7 @@ def test_the_demo_catalog_is_served_schema_valid(client: TestClient) -> None:
     validate("tmf620", "ProductSpecification", specs.json(), array=True)
     assert specs.headers["X-Total-Count"] == "3"
     internet = client.get(f"{BASE}/productSpecification/business-internet").json()
-    assert internet["serviceSpecification"] == [{"id": "internetAccess", "name": "internetAccess"}]
+    assert internet["serviceSpecification"] == [{"id": "internet-access", "name": "internet-access"}]
     site = internet["productSpecCharacteristic"][0]
     assert (site["name"], site["resourceInventoryCheck"], site["serviceCharacteristic"], site["minCardinality"]) == (
         "site",

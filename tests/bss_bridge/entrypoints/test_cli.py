@@ -121,7 +121,7 @@ def test_a_broken_catalog_file_is_refused_with_file_line_and_field(bss_cli: Any,
     lines = err.strip().splitlines()
     assert status == 1 and len(lines) == 2, err
     assert (
-        f"{broken}:" in lines[0] and "specifications[0].characteristics[1].values: a list of allowed values" in lines[0]
+        f"{broken}:" in lines[0] and "specifications[0].characteristics[2].values: a list of allowed values" in lines[0]
     )
     assert "offerings[0].prices[1].recurring: a recurring amount must not be negative" in lines[1]
     assert bss_cli("catalog", "list", "-f", "json")[1].strip() == "[]"

@@ -1,0 +1,230 @@
+"""The loop on the lab, every part real and its own process: the agent (``oss-agent run``) on the
+lab's devices, the BSS (``oss-bss run``) and the bridge (``oss-bss bridge run``) between them over
+HTTP and the hubs. A product order placed on the BSS's TMF622 becomes one TMF641 service order on
+the agent; once the agent has verified the service with traffic, the product is active from that
+moment and the customer's LAN host reaches the Internet host; suspending the product makes the
+service inactive (no traffic), resuming it active again; the customer's access link failing opens
+one incident for that customer, resolved when the link returns; a delete order ends both."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from sqlalchemy import create_engine
+from sqlalchemy.orm import sessionmaker
+
+from bss_bridge.storage.incident_store import IncidentStore
+from lab import faults
+from lab.pytest_plugin import LabHandle
+
+from ...oss_agent.provisioning.conftest import Prov, baseline, clean, ping, prov  # noqa: F401 - fixtures
+from .test_kill import free_port
+
+pytestmark = pytest.mark.lab
+BIN = Path(sys.executable).parent
+REPO = Path(__file__).resolve().parents[3]
+ORDERING = "/tmf-api/serviceOrdering/v4"
+PRODUCT_ORDERS = "/tmf-api/productOrderingManagement/v4/productOrder"
+PRODUCTS = "/tmf-api/productInventory/v4/product"
+INET = "198.18.4.10"  # the lab's Internet host
+
+
+class Processes:
+    def __init__(self, tmp_path: Path) -> None:
+        self.tmp_path = tmp_path
+        self.running: list[tuple[str, subprocess.Popen[bytes], Path]] = []
+
+    def start(self, name: str, args: list[str], env: dict[str, str]) -> None:
+        log = self.tmp_path / f"{name}.log"
+        with log.open("wb") as out:
+            process = subprocess.Popen(args, env=env, stdout=out, stderr=subprocess.STDOUT)
+        self.running.append((name, process, log))
+
+    def logs(self) -> str:
+        return "\n".join(f"--- {name}:\n{log.read_text()[-4000:]}" for name, _, log in self.running)
+
+    def check(self) -> None:
+        for name, process, _ in self.running:
+            assert process.poll() is None, f"{name} exited:\n{self.logs()}"
+
+    def wait_for(self, what: str, probe: Callable[[], Any], timeout_s: float = 240) -> Any:
+        deadline = time.monotonic() + timeout_s
+        while time.monotonic() < deadline:
+            self.check()
+            try:
+                found = probe()
+            except httpx.TransportError:
+                found = None
+            if found:
+                return found
+            time.sleep(0.3)
+        raise AssertionError(f"timed out waiting for {what}:\n{self.logs()}")
+
+    def stop(self) -> list[str]:
+        """SIGTERM each (newest first); the names of those that did not stop cleanly."""
+        unclean = []
+        for name, process, _ in reversed(self.running):
+            if process.poll() is None:
+                process.send_signal(signal.SIGTERM)
+            try:
+                code = process.wait(timeout=60)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()
+                code = -9
+            if code != 0:
+                unclean.append(f"{name} ({code})")
+        return unclean
+
+
+def test_a_product_order_becomes_a_verified_service_and_an_active_subscription(
+    lab: LabHandle,
+    prov: Prov,  # noqa: F811 - the agent fixture of the provisioning tests (imported above)
+    clean: None,  # noqa: F811 - the lab put back after the test
+    tmp_path: Path,
+) -> None:
+    agent_port, bss_port, bridge_port = free_port(), free_port(), free_port()
+    base = {k: v for k, v in os.environ.items() if not k.startswith(("OSS_AGENT_", "OSS_BSS_"))}
+    agent_env = base | {
+        "OSS_AGENT_DATA_DIR": str(tmp_path / "agent"),
+        "OSS_AGENT_INVENTORY_FILE": str(lab.options.inventory_path),
+        "OSS_AGENT_API_PORT": str(agent_port),
+        "OSS_AGENT_POLL_INTERVAL_S": "10",  # the link fault is seen by polling (the lab's traps go elsewhere)
+        "OSS_AGENT_TRAP_PORT": str(free_port()),
+    }
+    bss_env = base | {
+        "OSS_AGENT_BSS_DATA_DIR": str(tmp_path / "bss"),
+        "OSS_AGENT_BSS_API_PORT": str(bss_port),
+        "OSS_AGENT_BSS_CATALOG_FILE": str(REPO / "config" / "catalog.yaml"),
+        "OSS_AGENT_BSS_OSS_URL": f"http://127.0.0.1:{agent_port}",
+        "OSS_AGENT_BSS_BRIDGE_PORT": str(bridge_port),
+        "OSS_AGENT_BSS_BRIDGE_POLL_EVERY_S": "5",
+    }
+    (tmp_path / "agent").mkdir()
+    (tmp_path / "bss").mkdir()
+    procs = Processes(tmp_path)
+    agent = httpx.Client(base_url=f"http://127.0.0.1:{agent_port}", timeout=30)
+    bss = httpx.Client(base_url=f"http://127.0.0.1:{bss_port}", timeout=30)
+    try:
+        procs.start("agent", [str(BIN / "oss-agent"), "run"], agent_env)
+
+        def linked() -> bool:  # the agent's first discovery has found the CE's uplink
+            resources = agent.get("/tmf-api/resourceInventoryManagement/v4/resource", params={"name": "eth1"}).json()
+            ports = [r for r in resources if r["id"] == "ce1:eth1"]
+            return len(ports) == 1 and len(ports[0]["resourceRelationship"]) == 2
+
+        procs.wait_for("the agent's discovery", linked)
+        procs.start("bss", [str(BIN / "oss-bss"), "run"], bss_env)
+        procs.wait_for("the BSS", lambda: bss.get("/tmf-api/productCatalogManagement/v4/productOffering").is_success)
+        procs.start("bridge", [str(BIN / "oss-bss"), "bridge", "run"], bss_env)
+        procs.wait_for(
+            "the bridge on the agent's TMF641 hub",
+            lambda: any(f":{bridge_port}/" in h["callback"] for h in agent.get(f"{ORDERING}/hub").json()),
+        )
+        customer = bss.post("/tmf-api/customerManagement/v4/customer", json={"name": "ACME & Co"}).json()["id"]
+        account = bss.post(
+            "/tmf-api/accountManagement/v4/billingAccount",
+            json={
+                "name": "main",
+                "relatedParty": [{"id": customer, "role": "customer"}],
+                "currency": "EUR",
+                "taxRate": 20,
+                "timeZone": "Europe/Paris",
+            },
+        ).json()["id"]
+        characteristics = [{"name": "site", "value": "customer1"}, {"name": "lan", "value": "198.18.2.0/24"}]
+        ordered = bss.post(
+            PRODUCT_ORDERS,
+            json={
+                "relatedParty": [{"id": customer, "role": "customer", "@referredType": "Customer"}],
+                "billingAccount": {"id": account},
+                "productOrderItem": [
+                    {
+                        "id": "1",
+                        "action": "add",
+                        "productOffering": {"id": "bia-100"},
+                        "product": {"productCharacteristic": characteristics},
+                    }
+                ],
+            },
+        )
+        assert ordered.status_code == 201, ordered.text
+        order = ordered.json()
+
+        def product() -> dict[str, Any]:
+            found = bss.get(PRODUCT_ORDERS + "/" + order["id"]).json()
+            product_id = found["productOrderItem"][0]["product"]["id"]
+            return bss.get(f"{PRODUCTS}/{product_id}").json()  # type: ignore[no-any-return]
+
+        active = procs.wait_for("the active product", lambda: product()["status"] == "active" and product())
+        assert bss.get(f"{PRODUCT_ORDERS}/{order['id']}").json()["state"] == "completed"
+        (service_order,) = agent.get(f"{ORDERING}/serviceOrder", params={"externalId": f"{order['id']}:1"}).json()
+        service_order = agent.get(f"{ORDERING}/serviceOrder/{service_order['id']}").json()
+        assert service_order["state"] == "completed"
+        # billing starts when the service was verified, not when it was ordered
+        verified = datetime.fromisoformat(service_order["completionDate"].replace("Z", "+00:00"))
+        assert datetime.fromisoformat(active["startDate"].replace("Z", "+00:00")) == verified
+        assert ping(lab, "lan1", INET)
+
+        # suspension down: the product suspended, its service made inactive (verified: no traffic); resumed
+        service_id = service_order["serviceOrderItem"][0]["service"]["id"]
+
+        def service_state() -> str:
+            return str(agent.get(f"/tmf-api/serviceInventory/v4/service/{service_id}").json()["state"])
+
+        for status, state in (("suspended", "inactive"), ("active", "active")):
+            moved = bss.patch(f"{PRODUCTS}/{active['id']}", json={"status": status})
+            assert moved.status_code == 200, moved.text
+            procs.wait_for(f"the service {state}", lambda state=state: service_state() == state)
+            assert ping(lab, "lan1", INET) is (state == "active")
+
+        # alarms up: the customer's access link fails; its alarm opens one incident for the customer (and
+        # an SLA outage), resolved when the link returns
+        incidents = IncidentStore(sessionmaker(create_engine(f"sqlite:///{tmp_path / 'bss' / 'bss.db'}")))
+        riding = agent.get(f"/tmf-api/serviceInventory/v4/service/{service_id}").json()["supportingResource"]
+        (port,) = [r["id"].split(":")[1] for r in riding if r["id"].startswith("pe1:")]  # the PE's port to ce1
+        faults.link_down(lab.options, "pe1", port)
+        try:
+            (incident,) = procs.wait_for("the incident", incidents.incidents, timeout_s=180)
+        finally:
+            faults.link_up(lab.options, "pe1", port, wait=False)
+        assert (incident.customer_id, sorted(incident.outages)) == (customer, [active["id"]])
+        procs.wait_for(
+            "the incident resolved",
+            lambda: [i.resolved_at is not None for i in incidents.incidents()] == [True],
+            timeout_s=180,
+        )
+        faults.wait_converged(lab.options)
+        procs.wait_for("lan1 reaching the Internet host again", lambda: ping(lab, "lan1", INET))
+
+        ended = bss.post(
+            PRODUCT_ORDERS,
+            json={
+                "relatedParty": [{"id": customer, "role": "customer", "@referredType": "Customer"}],
+                "billingAccount": {"id": account},
+                "productOrderItem": [{"id": "1", "action": "delete", "product": {"id": active["id"]}}],
+            },
+        )
+        assert ended.status_code == 201, ended.text
+        procs.wait_for("the terminated product", lambda: product()["status"] == "terminated")
+        assert not ping(lab, "lan1", INET)
+        orders = agent.get(f"{ORDERING}/serviceOrder").json()
+        expected = [f"{order['id']}:1", f"{active['id']}:state:1", f"{active['id']}:state:2", f"{ended.json()['id']}:1"]
+        assert sorted(o["externalId"] for o in orders) == sorted(expected)  # each change ordered once
+    finally:
+        agent.close()
+        bss.close()
+        unclean = procs.stop()
+    logs = procs.logs()
+    assert not unclean, logs
+    assert "Traceback" not in logs, logs
