@@ -81,6 +81,22 @@ def bench_loop(
     loop_main(oss_url, token.get_secret_value() if token else None, rounds, site, lan, lab_prefix)
 
 
+@app.command("demo-story")
+def demo_story(
+    oss_url: Annotated[str, typer.Option("--oss-url", help="the running agent's API")] = "http://127.0.0.1:8080",
+    bss_url: Annotated[str, typer.Option("--bss-url", help="the running BSS's API (its bridge running)")] = (
+        "http://127.0.0.1:8081"
+    ),
+    lab_prefix: Annotated[str, typer.Option("--lab-prefix", help="the lab's namespace prefix")] = "oss",
+) -> None:
+    """The loop told on the lab: order, activation, traffic, usage, invoice, link fault, ticket, SLA credit."""
+    import asyncio
+
+    from bss_bridge.entrypoints.demo_story import story
+
+    asyncio.run(story(oss_url, bss_url, lab_prefix))
+
+
 @app.callback()
 def _global(
     config: Annotated[
