@@ -43,6 +43,7 @@ from bss_bridge.bridge.core import Bridge
 from bss_bridge.config.settings import BssSettings
 from bss_bridge.domain import bridge as rules
 from bss_bridge.entrypoints import bridge_server, server
+from bss_bridge.entrypoints.demo_story import open_customer
 
 CATALOG = Path(__file__).resolve().parents[2] / "config" / "catalog.yaml"
 ORDERS = "/tmf-api/productOrderingManagement/v4/productOrder"
@@ -232,19 +233,7 @@ async def measure(
             httpx.AsyncClient(base_url=settings.base_url, timeout=30) as api,
             httpx.AsyncClient(base_url=oss_url, headers=headers, timeout=30) as oss,
         ):
-            customer = (await api.post("/tmf-api/customerManagement/v4/customer", json={"name": "Bench"})).json()
-            account_body = {
-                "name": "main",
-                "relatedParty": [{"id": customer["id"], "role": "customer"}],
-                "currency": "EUR",
-                "taxRate": 20,
-                "timeZone": "UTC",
-            }
-            account = (await api.post("/tmf-api/accountManagement/v4/billingAccount", json=account_body)).json()
-            party = {
-                "relatedParty": [{"id": customer["id"], "role": "customer", "@referredType": "Customer"}],
-                "billingAccount": {"id": account["id"]},
-            }
+            _, _, party = await open_customer(api, "Bench")
             bss_times = [await _bss_round(api, oss, party, site, lan, lab_prefix) for _ in range(rounds)]
             floor_times = [await _floor_round(oss, site, lan) for _ in range(rounds)]
         stop.set()

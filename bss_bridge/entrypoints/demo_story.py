@@ -90,6 +90,26 @@ async def _bill(bss: httpx.AsyncClient, account: str, as_of: datetime) -> dict[s
     return {**bill, "rates": lines, "kinds": kinds}
 
 
+async def open_customer(
+    bss: httpx.AsyncClient, name: str, **terms: Any
+) -> tuple[dict[str, Any], dict[str, Any], dict[str, Any]]:
+    """A customer, its billing account (EUR, 20 % tax, UTC; ``terms`` on top), and its orders' parties."""
+    customer = await _json(bss, "POST", "/tmf-api/customerManagement/v4/customer", json={"name": name})
+    body = {
+        "name": "main",
+        "relatedParty": [{"id": customer["id"], "role": "customer"}],
+        "currency": "EUR",
+        "taxRate": 20,
+        "timeZone": "UTC",
+    }
+    account = await _json(bss, "POST", "/tmf-api/accountManagement/v4/billingAccount", json=body | terms)
+    party = {
+        "relatedParty": [{"id": customer["id"], "role": "customer", "@referredType": "Customer"}],
+        "billingAccount": {"id": account["id"]},
+    }
+    return customer, account, party
+
+
 def _print_bill(say: Say, bill: dict[str, Any]) -> None:
     period = bill["billingPeriod"]
     say(f"  invoice {bill['billNo']} for {period['start']} - {period['end']}: {bill['taxIncludedAmount']}")
@@ -106,24 +126,8 @@ async def story(oss_url: str, bss_url: str, prefix: str, say: Say = print) -> di
     ):
         say("1. a customer orders business internet (bia-100) at site customer1 through the BSS (TMF622)")
         tomorrow = (datetime.now(UTC) + timedelta(days=1)).day
-        customer = await _json(bss, "POST", "/tmf-api/customerManagement/v4/customer", json={"name": "Demo Co"})
-        account = await _json(
-            bss,
-            "POST",
-            "/tmf-api/accountManagement/v4/billingAccount",
-            json={
-                "name": "main",
-                "relatedParty": [{"id": customer["id"], "role": "customer"}],
-                "currency": "EUR",
-                "taxRate": 20,
-                "timeZone": "UTC",
-                "billCycleDay": tomorrow,  # the billing month simulated: this period ends at the next midnight
-            },
-        )
-        party = {
-            "relatedParty": [{"id": customer["id"], "role": "customer", "@referredType": "Customer"}],
-            "billingAccount": {"id": account["id"]},
-        }
+        # the billing month simulated: with tomorrow's bill cycle day this period ends at the next midnight
+        customer, account, party = await open_customer(bss, "Demo Co", billCycleDay=tomorrow)
         chars = [{"name": "site", "value": "customer1"}, {"name": "lan", "value": "198.18.2.0/24"}]
         item: dict[str, Any] = {"id": "1", "action": "add", "productOffering": {"id": "bia-100"}}
         item["product"] = {"productCharacteristic": chars}

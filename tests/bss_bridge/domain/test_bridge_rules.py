@@ -133,21 +133,25 @@ def test_network_state_and_backoff() -> None:
     assert [rules.backoff_s(n, 1.0, 10.0) for n in (1, 2, 3, 4, 5, 99)] == [1, 2, 4, 8, 10, 10]
 
 
-def test_an_oss_rate_record_becomes_billing_s_exact_submission_of_the_product() -> None:
-    body = {
+def rate_body(*values: tuple[str, object]) -> dict[str, object]:
+    """A TMF635 rate record of svc-1 as the OSS publishes it, with these characteristics too."""
+    return {
         "id": "svc-1:rate:20260301T100000Z:300",
         "usageDate": "2026-03-01T10:00:00Z",
         "usageType": "rate",
-        "usageCharacteristic": [
-            {"name": "serviceId", "value": "svc-1"},
-            {"name": "interface", "value": "pe1:eth2"},
-            {"name": "endDateTime", "value": "2026-03-01T10:05:00Z"},
-            {"name": "intervalSeconds", "value": 300},
-            {"name": "measuredSeconds", "value": 299.5},
-            {"name": "inboundMbps", "value": 12.345678},
-            {"name": "outboundMbps", "value": 0.1},
-        ],
+        "usageCharacteristic": [{"name": "serviceId", "value": "svc-1"}, *({"name": n, "value": v} for n, v in values)],
     }
+
+
+def test_an_oss_rate_record_becomes_billing_s_exact_submission_of_the_product() -> None:
+    body = rate_body(
+        ("interface", "pe1:eth2"),
+        ("endDateTime", "2026-03-01T10:05:00Z"),
+        ("intervalSeconds", 300),
+        ("measuredSeconds", 299.5),
+        ("inboundMbps", 12.345678),
+        ("outboundMbps", 0.1),
+    )
     view = usage_view(body)
     assert view.service_id == "svc-1"
     found = usage_submission(view, "prod-9")
@@ -159,15 +163,6 @@ def test_an_oss_rate_record_becomes_billing_s_exact_submission_of_the_product() 
 
 
 def test_a_rate_kept_as_a_decimal_by_the_inbox_is_taken_as_it_is() -> None:
-    body = {
-        "id": "svc-1:rate:20260301T100000Z:300",
-        "usageDate": "2026-03-01T10:00:00Z",
-        "usageType": "rate",
-        "usageCharacteristic": [
-            {"name": "serviceId", "value": "svc-1"},
-            {"name": "inboundMbps", "value": Decimal("0.017629")},
-            {"name": "outboundMbps", "value": 3},
-        ],
-    }
+    body = rate_body(("inboundMbps", Decimal("0.017629")), ("outboundMbps", 3))
     found = usage_submission(usage_view(body), "prod-9")
     assert (found.inbound_mbps, found.outbound_mbps) == (Decimal("0.017629"), Decimal(3))
