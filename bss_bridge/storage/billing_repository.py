@@ -92,7 +92,8 @@ def line_row(bill: CustomerBill, position: int, line: InvoiceLine) -> dict[str, 
     }
 
 
-def line_of(row: InvoiceLineRow, currency: str) -> InvoiceLine:
+def line_of(row: Any, currency: str) -> InvoiceLine:
+    """A line from its row (the ORM's, or a Core row of ``bss_invoice_lines``)."""
     return InvoiceLine(
         kind=LineKind(row.kind),
         description=row.description,
@@ -257,20 +258,6 @@ class InvoiceRepository:
         for bill in self._seen.values():
             while bill.events:
                 yield bill.events.pop(0)
-
-
-def billed_lines(session: Session, account_ids: Sequence[str], since: date) -> dict[str, list[InvoiceLine]]:
-    """Per account, every issued line covering a date from ``since`` on."""
-    found: dict[str, list[InvoiceLine]] = {a: [] for a in account_ids}
-    for part in chunks(list(account_ids)):
-        query = (
-            select(InvoiceLineRow, InvoiceRow.currency)
-            .join(InvoiceRow, InvoiceRow.id == InvoiceLineRow.invoice_id)
-            .where(InvoiceLineRow.account_id.in_(part), InvoiceLineRow.coverage_start >= since)
-        )
-        for row, currency in session.execute(query):
-            found[row.account_id].append(line_of(row, currency))
-    return found
 
 
 def last_cycles(session: Session, account_ids: Sequence[str]) -> dict[str, tuple[date, date, datetime]]:

@@ -108,6 +108,28 @@ class Repository(Generic[A, R]):
         raise NotImplementedError
 
 
+def account_of(row: Any) -> BillingAccount:
+    """A billing account from its row (the ORM's, or a Core row of ``bss_billing_accounts``)."""
+    terms = AccountTerms(
+        BillCycle.parse(row.bill_cycle_day),
+        row.time_zone,
+        row.tax_rate_pct,
+        mapping.exemption_from_data(row.tax_exemption),
+        row.payment_terms_days,
+        row.credit_limit,
+    )
+    return BillingAccount(
+        row.id,
+        row.customer_id,
+        row.name,
+        row.currency,
+        terms,
+        row.created_at,
+        row.updated_at,
+        AccountState(row.state),
+    )
+
+
 class CustomerRepository(Repository[Customer, CustomerRow]):
     row_type = CustomerRow
     order_by = "created_at"
@@ -135,24 +157,7 @@ class AccountRepository(Repository[BillingAccount, BillingAccountRow]):
     order_by = "created_at"
 
     def _to_domain(self, row: BillingAccountRow) -> BillingAccount:
-        terms = AccountTerms(
-            BillCycle.parse(row.bill_cycle_day),
-            row.time_zone,
-            row.tax_rate_pct,
-            mapping.exemption_from_data(row.tax_exemption),
-            row.payment_terms_days,
-            row.credit_limit,
-        )
-        return BillingAccount(
-            row.id,
-            row.customer_id,
-            row.name,
-            row.currency,
-            terms,
-            row.created_at,
-            row.updated_at,
-            AccountState(row.state),
-        )
+        return account_of(row)
 
     def _write(self, a: BillingAccount, row: BillingAccountRow) -> None:
         row.customer_id, row.name, row.currency, row.state = a.customer_id, a.name, a.currency, a.state.value
