@@ -35,7 +35,7 @@ from bss_bridge.service_layer.unit_of_work import UnitOfWork
 from bss_bridge.storage.billing_reads import BillingReader
 from bss_bridge.storage.billing_repository import last_cycles, ledger_row, next_number
 from bss_bridge.storage.billing_tables import BillCycleRow, LedgerRow
-from bss_bridge.storage.tables import BillingAccountRow
+from bss_bridge.storage.tables import BillingAccountRow, table_of
 from bss_bridge.storage.usage_store import GroupTotal, UsageStore, chunks
 
 logger = logging.getLogger(__name__)
@@ -97,9 +97,9 @@ class Writes:
         """Bulk inserts (executemany), no ORM object per row; they are in the transaction, so the
         ledger's allocation below sees the new invoices' entries."""
         if self.cycles:
-            uow.session.execute(insert(BillCycleRow), self.cycles)
+            uow.session.execute(insert(table_of(BillCycleRow)), self.cycles)
         if self.ledger:
-            uow.session.execute(insert(LedgerRow), self.ledger)
+            uow.session.execute(insert(table_of(LedgerRow)), self.ledger)
         UsageStore(uow.session).mark_billed(self.marks)
 
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
 from datetime import date, datetime
+from functools import lru_cache
 from typing import Any
 
 from sqlalchemy import func, insert, select, update
@@ -28,6 +29,7 @@ from bss_bridge.storage.billing_tables import (
     InvoiceRow,
     LedgerRow,
 )
+from bss_bridge.storage.tables import table_of
 from bss_bridge.storage.usage_store import chunks
 
 
@@ -57,6 +59,12 @@ def _promotion_data(promotion: Promotion | None) -> dict[str, Any] | None:
 def _promotion(data: dict[str, Any] | None) -> Promotion | None:
     if data is None:
         return None
+    return _promotion_of(tuple(sorted(data.items())))
+
+
+@lru_cache(maxsize=1024)  # a bill run reads the same few promotions on thousands of lines; they are frozen
+def _promotion_of(items: tuple[tuple[str, Any], ...]) -> Promotion:
+    data = dict(items)
     term = codec.term_from_data({"promotion": {k: v for k, v in data.items() if k != "name"}}, "", data["name"])
     assert isinstance(term, Promotion)
     return term
@@ -234,10 +242,10 @@ class InvoiceRepository:
 
     def write_back(self) -> None:
         if self._new:
-            self.session.execute(insert(InvoiceRow), [_bill_row(b) for b in self._new])
+            self.session.execute(insert(table_of(InvoiceRow)), [_bill_row(b) for b in self._new])
             lines = [line_row(b, n, line) for b in self._new for n, line in enumerate(b.lines)]
             for part in chunks(lines, 5000):
-                self.session.execute(insert(InvoiceLineRow), list(part))
+                self.session.execute(insert(table_of(InvoiceLineRow)), list(part))
             self._stored.update({b.id: _mutable(b) for b in self._new})
             self._new.clear()
         for bill in self._seen.values():

@@ -14,7 +14,7 @@ id, so a record is counted exactly once.
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Any, cast
@@ -24,6 +24,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from bss_bridge.storage.billing_tables import UsageGroupRow, UsageMarkRow, UsageRow
+from bss_bridge.storage.tables import BillingAccountRow, SubscriptionRow, table_of
 
 CHUNK = 500  # ids per IN (...) query: well under SQLite's variable limit
 
@@ -47,6 +48,19 @@ class GroupTotal:
     billed_through: int
 
 
+@dataclass(frozen=True, slots=True)
+class GuideFacts:
+    """What guiding a record to a product needs to know of it, and of its account's bill cycle."""
+
+    subscription_id: str
+    specification_id: str | None
+    start_date: datetime | None
+    termination_date: datetime | None
+    account_id: str
+    bill_cycle_day: str
+    time_zone: str
+
+
 class UsageStore:
     def __init__(self, session: Session) -> None:
         self.session = session
@@ -63,9 +77,29 @@ class UsageStore:
             found.update({usage_id: fingerprint for usage_id, fingerprint in self.session.execute(query)})
         return found
 
+    def guide_facts(self, product_ids: Sequence[str]) -> dict[str, GuideFacts]:
+        """Per known product id, what guiding needs (a Core read: guiding changes no subscription)."""
+        found: dict[str, GuideFacts] = {}
+        for part in chunks(list(product_ids)):
+            query = (
+                select(
+                    SubscriptionRow.id,
+                    SubscriptionRow.specification_id,
+                    SubscriptionRow.start_date,
+                    SubscriptionRow.termination_date,
+                    SubscriptionRow.billing_account_id,
+                    BillingAccountRow.bill_cycle_day,
+                    BillingAccountRow.time_zone,
+                )
+                .join(BillingAccountRow, BillingAccountRow.id == SubscriptionRow.billing_account_id)
+                .where(SubscriptionRow.id.in_(part))
+            )
+            found.update((row[0], GuideFacts(*row)) for row in self.session.execute(query))
+        return found
+
     def insert(self, rows: list[dict[str, Any]]) -> None:
         for part in chunks(rows, 5000):
-            self.session.execute(insert(UsageRow), list(part))
+            self.session.execute(insert(table_of(UsageRow)), list(part))
 
     def received(self, product_ids: Sequence[str] | None) -> list[UsageRow]:
         query = select(UsageRow).where(UsageRow.status == "received").order_by(UsageRow.id)
@@ -152,26 +186,14 @@ class UsageStore:
 
     def groups(self, account_ids: Sequence[str], since: date, before: date) -> list[GroupTotal]:
         """The rated groups of these accounts with a period start in ``[since, before)``."""
+        table = UsageGroupRow.__table__
+        columns = [getattr(table.c, f.name) for f in fields(GroupTotal)]
         found: list[GroupTotal] = []
         for part in chunks(account_ids):
-            query = select(UsageGroupRow).where(
-                UsageGroupRow.account_id.in_(part),
-                UsageGroupRow.period_start >= since,
-                UsageGroupRow.period_start < before,
+            query = select(*columns).where(
+                table.c.account_id.in_(part), table.c.period_start >= since, table.c.period_start < before
             )
-            found += [
-                GroupTotal(
-                    g.subscription_id,
-                    g.kind,
-                    g.period_start,
-                    g.account_id,
-                    g.octets,
-                    g.records,
-                    g.max_id,
-                    g.billed_through,
-                )
-                for g in self.session.scalars(query)
-            ]
+            found += [GroupTotal(*row) for row in self.session.execute(query)]
         return found
 
     def pending_since(self, account_ids: Sequence[str]) -> dict[str, date]:
