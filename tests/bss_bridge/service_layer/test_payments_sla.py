@@ -45,6 +45,7 @@ def test_an_overdue_invoice_suspends_the_account_and_its_payment_resumes_it(bss:
         assert uow.accounts.get(acme).state is AccountState.SUSPENDED  # type: ignore[union-attr]
     note = [n for n in bss.hub.events("tmf637") if n["eventType"] == "ProductStateChangeEvent"][-1]
     assert note["event"]["product"]["status"] == "suspended"  # what the bridge carries to the network
+    assert note["eventTime"] == "2026-05-16T12:00:00Z"  # the BSS's clock, not the machine's
 
     paid = run(bss, bc.RecordPayment("bank-0001", acme, D("213.64"), "EUR", method="bank transfer"))
     assert paid.new and states(bss, acme) == [
