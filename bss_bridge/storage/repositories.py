@@ -71,10 +71,15 @@ class Repository(Generic[A, R]):
         return select(self.row_type).options(*self.options)
 
     def list(
-        self, filters: Mapping[str, Sequence[Any]] | None = None, offset: int = 0, limit: int | None = None
+        self,
+        filters: Mapping[str, Sequence[Any]] | None = None,
+        offset: int = 0,
+        limit: int | None = None,
+        where: Sequence[Any] = (),
     ) -> tuple[list[A], int]:
-        """One page of aggregates whose ``column`` is one of the given values, and the total matching."""
-        query = self._select()
+        """One page of aggregates whose ``column`` is one of the given values and that meet the
+        ``where`` conditions (SQL expressions on ``row_type``), and the total matching."""
+        query = self._select().where(*where)
         for column, values in (filters or {}).items():
             query = query.where(getattr(self.row_type, column).in_(list(values)))
         total = self.session.scalar(select(func.count()).select_from(query.order_by(None).subquery())) or 0
