@@ -13,7 +13,7 @@ import asyncio
 import contextlib
 import contextvars
 import functools
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
 from concurrent.futures import ThreadPoolExecutor
 from typing import Generic, TypeVar
 
@@ -21,6 +21,8 @@ from adapters.errors import AdapterError, DeviceTimeoutError
 
 T = TypeVar("T")
 C = TypeVar("C")
+# The devices the current task (and the tasks it starts) holds with BlockingRunner.hold.
+_HELD: contextvars.ContextVar[frozenset[str]] = contextvars.ContextVar("held_devices", default=frozenset())
 
 
 class BlockingRunner:
@@ -29,6 +31,7 @@ class BlockingRunner:
     def __init__(self, max_workers: int = 16) -> None:
         self._pool = ThreadPoolExecutor(max_workers=max_workers, thread_name_prefix="device-io")
         self._locks: dict[str, asyncio.Lock] = {}
+        self._inner: dict[str, asyncio.Lock] = {}
         self.max_workers = max_workers
 
     def lock(self, device: str) -> asyncio.Lock:
@@ -37,6 +40,23 @@ class BlockingRunner:
             lock = self._locks[device] = asyncio.Lock()
         return lock
 
+    @contextlib.asynccontextmanager
+    async def hold(self, device: str) -> AsyncIterator[None]:
+        """Hold ``device``'s lock across many calls (a provisioning order does, from snapshot to commit).
+
+        Calls made by the holding task, or by tasks it starts, go through; everyone else's wait until
+        it lets go. Among themselves the holder's calls still run one at a time.
+        """
+        if device in _HELD.get():
+            yield
+            return
+        async with self.lock(device):
+            token = _HELD.set(_HELD.get() | {device})
+            try:
+                yield
+            finally:
+                _HELD.reset(token)
+
     async def run(self, device: str, operation: str, timeout_s: float, func: Callable[[], T]) -> T:
         """Run ``func`` in the pool under ``device``'s lock; raise DeviceTimeoutError after ``timeout_s``.
 
@@ -44,9 +64,15 @@ class BlockingRunner:
         """
         loop = asyncio.get_running_loop()
         context = contextvars.copy_context()
+        if device in _HELD.get():
+            lock = self._inner.get(device)
+            if lock is None:
+                lock = self._inner[device] = asyncio.Lock()
+        else:
+            lock = self.lock(device)
         try:
             async with asyncio.timeout(timeout_s):
-                async with self.lock(device):
+                async with lock:
                     return await loop.run_in_executor(self._pool, functools.partial(context.run, func))
         except TimeoutError as exc:
             raise DeviceTimeoutError(f"no answer within {timeout_s:g} s", device=device, operation=operation) from exc

@@ -13,7 +13,7 @@ from lab.configs import GET_INTERFACE_IPV4, DevicePaths, daemons_for
 from lab.errors import LabError
 from lab.model import LabOptions
 from lab.secrets import LabSecrets
-from lab.topology import Device, Topology
+from lab.topology import Device, Host, Topology
 
 SYSTEM_DIRS = (Path("/run/sshd"), Path("/run/lldpd"))  # daemons insist on these; shared, left in place
 
@@ -50,10 +50,10 @@ def start_devices(devices: list[Device], topology: Topology, options: LabOptions
     shell.install_executable(bin_dir / "get-interface-ipv4", GET_INTERFACE_IPV4)
     for directory in SYSTEM_DIRS:
         directory.mkdir(mode=0o755, exist_ok=True)
-    host_key = run_dir / "ssh_host_ed25519_key"
     routers = [d for d in devices if d.kind == "router"]
-    if routers and not host_key.exists():
-        shell.run(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f", str(host_key)])
+    host_key = ensure_host_key(run_dir) if any(d.kind in ("router", "cpe") for d in devices) else run_dir
+    if any(d.kind == "cpe" for d in devices):
+        daemons.install_shell_bin(run_dir)
     trap = (options.trap_host or topology.mgmt_gateway, options.trap_port)
     paths = {d.name: device_paths(options, d.name) for d in devices}
     for dev in devices:
@@ -80,6 +80,38 @@ def start_devices(devices: list[Device], topology: Topology, options: LabOptions
         daemons.load_frr_config(paths[dev.name])
 
 
+def ensure_host_key(run_dir: Path) -> Path:
+    """The lab's one SSH host key (every sshd of the lab presents it)."""
+    host_key = run_dir / "ssh_host_ed25519_key"
+    if not host_key.exists():
+        shell.run(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f", str(host_key)])
+    return host_key
+
+
+def start_hosts(hosts: list[Host], options: LabOptions, secrets: LabSecrets) -> None:
+    """Start each host's sshd (a host runs nothing else) and wait until it greets."""
+    if not hosts:
+        return
+    run_dir = options.run_dir
+    run_dir.mkdir(parents=True, exist_ok=True)
+    run_dir.chmod(0o755)
+    host_key = ensure_host_key(run_dir)
+    daemons.install_shell_bin(run_dir)
+    launched = []
+    for host in hosts:
+        paths = device_paths(options, host.name)
+        daemons.write_host_configs(host.name, secrets, paths, host_key)
+        cmd = shell.in_netns(namespace(options, host.name),
+                             ["/usr/sbin/sshd", "-f", str(paths.sshd_conf), "-E", str(paths.log("sshd"))],
+                             hostname=host.name)
+        launched.append((shell.spawn(cmd, paths.log("sshd.start")), host, paths))
+    for proc, host, paths in launched:
+        if proc.wait(timeout=30) != 0:
+            raise LabError(f"host {host.name}: sshd exited with {proc.returncode}"
+                           f"{daemons.tail(paths.log('sshd.start'))}{daemons.tail(paths.log('sshd'))}")
+    readiness.wait_for("hosts' SSH", lambda: [h.name for h in hosts if not readiness.tcp_banner(h.mgmt_host, 22)], 30)
+
+
 def wait_ready(topology: Topology, options: LabOptions, secrets: LabSecrets, timeout_s: float = 60,
                only: Collection[str] | None = None) -> None:
     """Wait until the devices answer and the network has converged.
@@ -101,8 +133,11 @@ def wait_ready(topology: Topology, options: LabOptions, secrets: LabSecrets, tim
     readiness.wait_for("SNMP answers", snmp_missing, timeout_s)
     routers = [d for d in topology.devices if d.kind == "router" and d.name in scope]
 
+    cpes = [d for d in topology.devices if d.kind == "cpe" and d.name in scope]
+
     def management_missing() -> list[str]:
         missing = [f"{d.name}:{p}" for d in routers for p in (22, 830) if not readiness.tcp_banner(d.mgmt_host, p)]
+        missing += [f"{d.name}:22" for d in cpes if not readiness.tcp_banner(d.mgmt_host, 22)]
         for dev in routers:
             problem = readiness.unix_problem(paths[dev.name].ncx_socket)
             if problem is not None:

@@ -20,6 +20,7 @@ from lab.secrets import LabSecrets
 from lab.topology import Device, Topology
 
 FRR_BIN = Path("/usr/lib/frr")
+SHELL_BIN = "shell-bin"  # under the run directory: lab-shell and capability-bearing copies of ip and tc
 FRR_SNMP = ("zebra", "ospfd", "bgpd")
 
 
@@ -33,6 +34,9 @@ def write_configs(device: Device, topology: Topology, secrets: LabSecrets, paths
     paths.log("snmpd").touch()
     if device.kind in ("router", "cpe"):
         _write(paths.lldpd_conf, configs.lldpd_conf(device), 0o644)
+    if device.kind == "cpe":
+        shell_bin = host_key.parent / SHELL_BIN
+        _write(paths.sshd_conf, configs.shell_sshd_conf(device.name, secrets, paths, host_key, shell_bin), 0o644)
     if device.kind != "router":
         return
     paths.frr.mkdir(exist_ok=True)
@@ -47,6 +51,33 @@ def write_configs(device: Device, topology: Topology, secrets: LabSecrets, paths
         _write(paths.snmp_client_conf / f"{app}.conf", configs.snmp_client_conf(paths), 0o644)
     _write(paths.sshd_conf, configs.sshd_conf(device, secrets, paths, host_key), 0o644)
     (paths.yuma_home / "data").mkdir(parents=True, exist_ok=True)
+    startup = paths.yuma_home / "data" / "startup-cfg.xml"
+    if not startup.exists():  # a revived router keeps what netconfd saved there
+        _write(startup, configs.netconf_startup(device), 0o644)
+
+
+def install_shell_bin(run_dir: Path) -> Path:
+    """The login shell of CPEs and hosts, and copies of ip and tc carrying cap_net_admin (for CPEs)."""
+    directory = run_dir / SHELL_BIN
+    directory.mkdir(mode=0o755, exist_ok=True)
+    shell.install_executable(directory / "lab-shell", configs.LAB_SHELL)
+    for tool in ("ip", "tc"):
+        copy = directory / tool
+        if not copy.exists():
+            found = shutil.which(tool, path="/usr/sbin:/usr/bin:/sbin:/bin")
+            if found is None:
+                raise LabError(f"{tool} not found (Debian package iproute2)")
+            shutil.copy2(found, copy)
+            shell.run(["setcap", "cap_net_admin+ep", str(copy)])
+    return directory
+
+
+def write_host_configs(name: str, secrets: LabSecrets, paths: DevicePaths, host_key: Path) -> None:
+    """A host's runtime directory and sshd_config (a host runs sshd only)."""
+    paths.root.mkdir(parents=True, exist_ok=True)
+    paths.root.chmod(0o755)
+    shell_bin = host_key.parent / SHELL_BIN
+    _write(paths.sshd_conf, configs.shell_sshd_conf(name, secrets, paths, host_key, shell_bin), 0o644)
 
 
 def _write(path: Path, text: str, mode: int) -> None:
@@ -76,7 +107,9 @@ def command(daemon: str, device: Device, paths: DevicePaths, secrets: LabSecrets
                 "--module=ietf-interfaces", "--module=ietf-system", f"--log={paths.log('netconfd')}",
                 "--log-level=warn"]
     if daemon == "sshd":
-        return ["/usr/sbin/sshd", "-f", str(paths.sshd_conf), "-E", str(paths.log("sshd"))]
+        sshd = ["/usr/sbin/sshd", "-f", str(paths.sshd_conf), "-E", str(paths.log("sshd"))]
+        # a CPE is configured by its (unprivileged) login user through capability-bearing ip and tc
+        return ["setpriv", "--inh-caps", "+net_admin", *sshd] if device.kind == "cpe" else sshd
     raise LabError(f"unknown daemon {daemon!r}")
 
 

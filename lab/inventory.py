@@ -19,7 +19,8 @@ PLATFORMS = {"router": "frr", "cpe": "linux", "snmp": "linux"}
 
 
 def build(topology: Topology, secrets: LabSecrets) -> dict[str, Any]:
-    """The inventory dict: v2c by default; SSH and NETCONF only on devices that run them."""
+    """The inventory dict: v2c by default; SSH (vtysh on routers, a shell on CPEs) and NETCONF only
+    on devices that run them; the hosts as ``probes``."""
 
     def ref(name: str) -> dict[str, str]:
         return {"file": str(secrets.path(name))}
@@ -30,7 +31,7 @@ def build(topology: Topology, secrets: LabSecrets) -> dict[str, Any]:
         for group in dev.groups:
             groups.setdefault(group, {"role": group})
         devices.append(_device(dev))
-    return {
+    inventory: dict[str, Any] = {
         "defaults": {
             "site": "lab",
             "tags": ["lab"],
@@ -42,6 +43,15 @@ def build(topology: Topology, secrets: LabSecrets) -> dict[str, Any]:
         "groups": groups,
         "devices": devices,
     }
+    if topology.hosts:
+        # the customers' machines and the far ends a service's traffic checks ping from and to:
+        # reached over SSH (the defaults' access), never managed as devices
+        inventory["probes"] = [
+            {"name": h.name, "host": h.mgmt_host, "site": h.site, "role": h.role,
+             "address": h.address.split("/")[0], "attached_to": h.peer_device}
+            for h in topology.hosts
+        ]
+    return inventory
 
 
 def v3_access(secrets: LabSecrets) -> dict[str, Any]:
@@ -60,8 +70,9 @@ def _device(dev: Device) -> dict[str, Any]:
         entry["role"] = dev.role
     entry["tags"] = ["lab", *dev.tags]
     if dev.kind != "router":
-        entry["ssh"] = None
         entry["netconf"] = None
+    if dev.kind == "snmp":
+        entry["ssh"] = None
     return entry
 
 

@@ -58,24 +58,27 @@ def up(spec: str | Path | None, options: LabOptions) -> LabReport:
     fingerprint = _fingerprint(topology, options)
     state = load_state(options)
     reusable = state is not None and state.get("fingerprint") == fingerprint and bool(state.get("complete"))
-    if reusable and all(s.healthy for s in status(options)):
+    if reusable and all(s.healthy for s in status(options)) and _hosts_alive(topology, options):
         return _report(topology, options, started, reused=True, phases={})
     if state or shell.list_netns(options.prefix) or shell.root_links(options.prefix):
         down(options, keep_secrets=True)
     _save_state(options, {"prefix": options.prefix, "topology": topology.name, "fingerprint": fingerprint,
                           "complete": False, "inventory": str(options.inventory_path),
                           "devices": {d.name: {"namespace": namespace(options, d.name), "kind": d.kind,
-                                               "mgmt_host": d.mgmt_host} for d in topology.devices}})
+                                               "mgmt_host": d.mgmt_host} for d in topology.devices},
+                          "hosts": {h.name: {"namespace": namespace(options, h.name), "mgmt_host": h.mgmt_host}
+                                    for h in topology.hosts}})
     phases: dict[str, float] = {}
     try:
         secrets = ensure(options.secrets_dir, options.prefix)
-        if "router" in kinds:
+        if kinds & {"router", "cpe"} or topology.hosts:
             _ensure_user(secrets)
         mark = time.monotonic()
         _build_network(topology, options)
         phases["network"] = time.monotonic() - mark
         mark = time.monotonic()
         bringup.start_devices(list(topology.devices), topology, options, secrets)
+        bringup.start_hosts(list(topology.hosts), options, secrets)
         phases["daemons"] = time.monotonic() - mark
         mark = time.monotonic()
         bringup.wait_ready(topology, options, secrets)
@@ -105,12 +108,18 @@ def _binaries(kinds: set[str]) -> list[str]:
     needed = ["ip", "unshare", "ping", "snmpd"]
     if kinds & {"router", "cpe"}:
         needed += ["lldpd", "lldpcli"]
+    if "cpe" in kinds:
+        needed += ["/usr/sbin/sshd", "ssh-keygen", "setcap", "setpriv", "tc", "useradd", "chpasswd"]
     if "router" in kinds:
         needed += ["/usr/lib/frr/zebra", "/usr/lib/x86_64-linux-gnu/frr/modules/bgpd_snmp.so", "vtysh",
                    "/usr/sbin/sshd", "ssh-keygen", "netconfd", "/usr/sbin/netconf-subsystem",
                    "/usr/lib/x86_64-linux-gnu/yuma/libietf-interfaces.so",
                    "/usr/lib/x86_64-linux-gnu/yuma/libietf-system.so", "useradd", "chpasswd"]
     return needed
+
+
+def _hosts_alive(topology: Topology, options: LabOptions) -> bool:
+    return all(daemons.running("sshd", device_paths(options, h.name)) for h in topology.hosts)
 
 
 def _ensure_user(secrets: LabSecrets) -> None:
@@ -137,59 +146,76 @@ def _build_network(topology: Topology, options: LabOptions) -> None:
         root += [f"netns add {ns}",
                  f"link add {ns} type veth peer name mgmt0 netns {ns}",
                  f"link set {ns} master {bridge} up"]
+    for host in topology.hosts:
+        ns = namespace(options, host.name)
+        root += [f"netns add {ns}",
+                 f"link add {ns} type veth peer name mgmt0 netns {ns}",
+                 f"link set {ns} master {bridge} up"]
     for link in topology.links:
         root.append(f"link add {link.a_if} netns {namespace(options, link.a)} type veth "
                     f"peer name {link.b_if} netns {namespace(options, link.b)}")
+    for host in topology.hosts:
+        root.append(f"link add {host.peer_if} netns {namespace(options, host.peer_device)} type veth "
+                    f"peer name eth0 netns {namespace(options, host.name)}")
     shell.ip_batch(root)
+    for host in topology.hosts:
+        _write_etc(options, host.name, host.mgmt_host)
+        cmds = ["link set lo up", f"addr add {host.mgmt_host}/{host.mgmt_prefixlen} dev mgmt0", "link set mgmt0 up",
+                f"addr add {host.address} dev eth0", "link set eth0 up", f"route add default via {host.gateway}"]
+        script = ("sysctl -q -w net.ipv6.conf.all.disable_ipv6=1 net.ipv6.conf.default.disable_ipv6=1"
+                  " && exec ip -batch -")
+        shell.run(shell.in_netns(namespace(options, host.name), ["sh", "-c", script]), stdin="\n".join(cmds) + "\n")
+    cabled_lans = {h.peer_device for h in topology.hosts if h.peer_if == "lan0"}
     for dev in topology.devices:
-        _write_etc(options, dev)
+        _write_etc(options, dev.name, dev.mgmt_host)
         # The lab is IPv4: without IPv6, thousands of veths send no DAD/MLD/RS and snmpd does not
         # reload an IPv6 address per port (500 scale devices otherwise kept two cores at load 270).
         sysctls = ["net.ipv6.conf.all.disable_ipv6=1", "net.ipv6.conf.default.disable_ipv6=1"]
-        if dev.kind == "router":
+        if dev.kind in ("router", "cpe"):
             sysctls.append("net.ipv4.ip_forward=1")
         script = f"sysctl -q -w {' '.join(sysctls)} && exec ip -batch -"
         shell.run(shell.in_netns(namespace(options, dev.name), ["sh", "-c", script]),
-                  stdin="\n".join(_device_ip_commands(dev)) + "\n")
+                  stdin="\n".join(_device_ip_commands(dev, dev.name in cabled_lans)) + "\n")
 
 
-def _write_etc(options: LabOptions, dev: Device) -> None:
+def _write_etc(options: LabOptions, name: str, mgmt_host: str) -> None:
     """Per-namespace /etc/hosts and resolv.conf (``ip netns exec`` bind-mounts /etc/netns/NS/*).
 
     Without them a daemon resolving its own hostname (lldpd does, every second) asks the host's
     DNS server through the namespace's default route; in a CPE that route leads nowhere yet and
     the lookup blocks for seconds, freezing lldpd.
     """
-    etc = ETC_NETNS / namespace(options, dev.name)
+    etc = ETC_NETNS / namespace(options, name)
     etc.mkdir(parents=True, exist_ok=True)
-    (etc / "hosts").write_text(f"127.0.0.1 localhost\n127.0.1.1 {dev.name}\n{dev.mgmt_host} {dev.name}-mgmt\n")
+    (etc / "hosts").write_text(f"127.0.0.1 localhost\n127.0.1.1 {name}\n{mgmt_host} {name}-mgmt\n")
     (etc / "resolv.conf").write_text("# no DNS inside the lab\nnameserver 127.0.0.1\noptions timeout:1 attempts:1\n")
 
 
-def _device_ip_commands(dev: Device) -> list[str]:
+def _device_ip_commands(dev: Device, lan_cabled: bool = False) -> list[str]:
     """Addressing inside one namespace.
 
-    This kernel has no ``dummy`` driver, so LANs and switch ports are veth pairs kept inside
-    the namespace (both ends up, so their counters move when traffic is sent across).
+    This kernel has no ``dummy`` driver, so switch ports, and a LAN with no host on it, are veth
+    pairs kept inside the namespace (both ends up, so their counters move when traffic is sent
+    across). A CPE's access link gets no address and no default route: a service configures them.
     """
     cmds = ["link set lo up", f"addr add {dev.mgmt_host}/{dev.mgmt_prefixlen} dev mgmt0", "link set mgmt0 up"]
     for first in range(1, dev.ports, 2):
         cmds += [f"link add swp{first} type veth peer name swp{first + 1}",
                  f"link set swp{first} up", f"link set swp{first + 1} up"]
     for iface in dev.interfaces:
-        # routers get their addresses from FRR (so `show running-config` owns them)
-        if iface.address and dev.kind != "router":
+        # routers get their addresses from FRR (so `show running-config` owns them), CPEs from a service
+        if iface.address and dev.kind not in ("router", "cpe"):
             cmds.append(f"addr add {iface.address} dev {iface.name}")
         cmds.append(f"link set {iface.name} up")
     if dev.kind == "snmp" and dev.ports:
         # a permanent neighbour makes traffic to the planned peer address cross swp1 -> swp2 without ARP
         target = traffic_target(dev)
         cmds.append(f"neigh add {target} lladdr 02:00:00:00:00:02 dev swp1 nud permanent")
-    if dev.lan:
+    if dev.lan and lan_cabled:
+        cmds += [f"addr add {dev.lan} dev lan0", "link set lan0 up"]
+    elif dev.lan:
         cmds += ["link add lan0 type veth peer name lan0p", f"addr add {dev.lan} dev lan0",
                  "link set lan0 up", "link set lan0p up"]
-    if dev.gateway:
-        cmds.append(f"route add default via {dev.gateway} dev {dev.interfaces[0].name} onlink")
     return cmds
 
 

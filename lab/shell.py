@@ -39,6 +39,8 @@ BINARIES = {
     "useradd": "passwd",
     "chpasswd": "passwd",
     "nft": "nftables",
+    "setcap": "libcap2-bin",
+    "setpriv": "util-linux",
     "tc": "iproute2",
 }
 

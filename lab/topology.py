@@ -9,8 +9,13 @@ Addressing plan (the link subnet is cut into /24 blocks):
 - block 0: core point-to-point /31s between routers (OSPF area 0);
 - block 1: access /31s between a PE and a CPE; the PE side is *planned* but left unconfigured,
   because configuring it is what a service activation does;
-- blocks 2..: one customer LAN /24 per CPE, on a dummy ``lan0``;
+- blocks 2..: one customer LAN /24 per CPE (``lan0``, .1), then one /24 per host cabled to a router port
+  (the router side .1, the host .10);
 - the last block: router loopbacks (/32).
+
+Hosts (``hosts:`` in a topology) are the customers' machines and the far ends that a service's
+traffic checks ping from and to: a host behind a CPE sits on that CPE's LAN (.10), a host on a router
+port on its own /24. They are not managed devices: the inventory lists them as ``probes``.
 
 The management subnet gives the root namespace its first host address and each device the
 host number the topology asks for (``mgmt: 11``) or the next free one from 10 upwards.
@@ -21,7 +26,7 @@ from __future__ import annotations
 import hashlib
 import ipaddress
 import json
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -65,6 +70,22 @@ class Device:
 
 
 @dataclass(frozen=True)
+class Host:
+    """A machine on a customer LAN or behind a router port: a namespace with sshd only, a probe for traffic."""
+
+    name: str
+    attach: str  # the CPE it sits behind, or "router:ifname"
+    site: str
+    role: str
+    mgmt_host: str
+    mgmt_prefixlen: int
+    address: str  # its data-plane address with prefix length
+    gateway: str
+    peer_device: str
+    peer_if: str
+
+
+@dataclass(frozen=True)
 class Link:
     """A veth pair between two devices."""
 
@@ -84,6 +105,7 @@ class Topology:
     devices: tuple[Device, ...]
     links: tuple[Link, ...]
     ibgp_peers: tuple[str, ...] = field(default=())
+    hosts: tuple[Host, ...] = field(default=())
 
     def device(self, name: str) -> Device:
         """The device called ``name``; LabError when the topology has none."""
@@ -129,7 +151,10 @@ def read_spec(spec: str | Path | None) -> tuple[str, dict[str, Any], dict[str, i
 def resolve(spec: str | Path | None, mgmt_subnet: str, link_subnet: str, prefix: str) -> Topology:
     """Read a topology and compute its addressing; LabError on anything inconsistent."""
     label, data, params = read_spec(spec)
+    if data.get("generate_sites") is not None:
+        data = _expand_sites(data, params)
     raw_devices = _expand_devices(data, params)
+    raw_hosts = list(data.get("hosts") or [])
     mgmt = _network(mgmt_subnet, "mgmt_subnet")
     links_net = _network(link_subnet, "link_subnet")
     if mgmt.overlaps(links_net):
@@ -141,8 +166,8 @@ def resolve(spec: str | Path | None, mgmt_subnet: str, link_subnet: str, prefix:
     names = [str(d["name"]) for d in raw_devices]
     if len(set(names)) != len(names):
         raise LabError(f"topology {label}: duplicate device names")
-    mgmt_hosts = _assign_mgmt(raw_devices, mgmt)
-    for name in names:
+    mgmt_hosts = _assign_mgmt([*raw_devices, *raw_hosts], mgmt)
+    for name in [*names, *(str(h.get("name")) for h in raw_hosts if isinstance(h, dict))]:
         ns_if = f"{prefix}-{name}"
         if len(ns_if) > IFNAME_MAX:
             raise LabError(f"{ns_if!r} is longer than {IFNAME_MAX} characters: use a shorter prefix or name")
@@ -190,8 +215,46 @@ def resolve(spec: str | Path | None, mgmt_subnet: str, link_subnet: str, prefix:
             interfaces=tuple(ifaces[name]), ports=int(raw.get("ports", 0)),
         ))
     routers = tuple(d.loopback.split("/")[0] for d in devices if d.loopback and d.kind == "router")
+    devices, hosts = _attach_hosts(raw_hosts, devices, blocks[2 + cpe_count:-1], mgmt_hosts, mgmt.prefixlen)
     return Topology(name=label, bgp_asn=int(data.get("bgp_asn", 65000)), mgmt_gateway=str(mgmt[1]),
-                    devices=tuple(devices), links=links, ibgp_peers=routers)
+                    devices=tuple(devices), links=links, ibgp_peers=routers, hosts=tuple(hosts))
+
+
+def _attach_hosts(raw_hosts: list[Any], devices: list[Device], blocks: list[ipaddress.IPv4Network],
+                  mgmt_hosts: dict[str, str], prefixlen: int) -> tuple[list[Device], list[Host]]:
+    """Place each host: on its CPE's LAN (.10), or on a router port with a /24 of its own (router .1)."""
+    by_name = {d.name: d for d in devices}
+    hosts: list[Host] = []
+    free = iter(blocks)
+    for raw in raw_hosts:
+        if not isinstance(raw, dict) or "name" not in raw or "attach" not in raw:
+            raise LabError(f"host entry {raw!r} needs a name and an attach (a CPE, or router:ifname)")
+        name, attach = str(raw["name"]), str(raw["attach"])
+        if name in by_name or any(h.name == name for h in hosts):
+            raise LabError(f"host {name!r}: the name is taken")
+        dev_name, _, ifname = attach.partition(":")
+        dev = by_name.get(dev_name)
+        if dev is None or (dev.kind == "cpe") == bool(ifname) or dev.kind == "snmp":
+            raise LabError(f"host {name!r}: attach must name a CPE, or a router port as router:ifname")
+        if dev.kind == "cpe":
+            if dev.lan is None or any(h.peer_device == dev.name for h in hosts):
+                raise LabError(f"host {name!r}: {dev.name} already has a host on its LAN")
+            lan = ipaddress.ip_interface(dev.lan).network
+            address, gateway, peer_if = f"{lan[10]}/{lan.prefixlen}", str(lan[1]), "lan0"
+        else:
+            if any(i.name == ifname for i in dev.interfaces) or len(ifname) > IFNAME_MAX:
+                raise LabError(f"host {name!r}: {attach} is cabled already or not a valid port name")
+            net = next(free, None)
+            if net is None:
+                raise LabError(f"host {name!r}: no /24 left in link_subnet for it")
+            upstream = Interface(ifname, f"{net[1]}/24", f"{name}:eth0", None, "upstream")
+            dev = by_name[dev.name] = replace(dev, interfaces=(*dev.interfaces, upstream))
+            address, gateway, peer_if = f"{net[10]}/24", str(net[1]), ifname
+        hosts.append(Host(name=name, attach=attach, site=str(raw.get("site", dev.site)),
+                          role=str(raw.get("role", "customer")), mgmt_host=mgmt_hosts[name],
+                          mgmt_prefixlen=prefixlen, address=address, gateway=gateway,
+                          peer_device=dev.name, peer_if=peer_if))
+    return [by_name[d.name] for d in devices], hosts
 
 
 def _network(text: str, what: str) -> ipaddress.IPv4Network:
@@ -236,6 +299,24 @@ def _expand_devices(data: dict[str, Any], params: dict[str, int]) -> list[dict[s
             "ports": (total - 2) // 2 * 2,
         })
     return out
+
+
+def _expand_sites(data: dict[str, Any], params: dict[str, int]) -> dict[str, Any]:
+    """``sites:N``: a core router ``p1`` with an upstream host, and N customer sites, each a PE cabled
+    to p1, a CPE behind the PE and a host on the CPE's LAN (the benchmark's network)."""
+    count = int(params.get("devices", (data.get("params") or {}).get("devices", 10)))
+    if not 1 <= count <= int(data["generate_sites"].get("max", 60)):
+        raise LabError(f"site count {count} out of range 1..{data['generate_sites'].get('max', 60)}")
+    devices: list[dict[str, Any]] = [{"name": "p1", "kind": "router", "role": "p", "site": "core"}]
+    links: list[list[str]] = []
+    hosts: list[dict[str, Any]] = [{"name": "inet", "attach": "p1:eth0", "role": "internet", "site": "core"}]
+    for index in range(1, count + 1):
+        pe, ce = f"pe{index}", f"ce{index}"
+        devices += [{"name": pe, "kind": "router", "role": "pe", "site": f"pop{index}", "groups": ["pe"]},
+                    {"name": ce, "kind": "cpe", "role": "cpe", "site": f"customer{index}", "tags": ["customer"]}]
+        links += [[f"{pe}:eth1", f"p1:eth{index}"], [f"{pe}:eth3", f"{ce}:eth1"]]
+        hosts.append({"name": f"lan{index}", "attach": ce, "site": f"customer{index}"})
+    return {**data, "devices": devices, "links": links, "hosts": hosts}
 
 
 def _assign_mgmt(raw_devices: list[dict[str, Any]], mgmt: ipaddress.IPv4Network) -> dict[str, str]:

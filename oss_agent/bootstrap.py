@@ -14,6 +14,7 @@ from typing import Any
 from sqlalchemy import Engine
 
 from adapters import DriverRegistry
+from adapters.blocking import BlockingRunner
 from oss_agent.config import AgentSettings, Inventory, load_inventory
 from oss_agent.domain.commands import Command
 from oss_agent.domain.events import Event
@@ -21,7 +22,8 @@ from oss_agent.domain.model import DeviceSpec
 from oss_agent.errors import ConfigError, ConfigProblem
 from oss_agent.fault import handlers as fault_handlers
 from oss_agent.metrics import AgentMetrics
-from oss_agent.service_layer import handlers
+from oss_agent.provisioning.context import ProvisioningContext
+from oss_agent.service_layer import handlers, provisioning_handlers
 from oss_agent.service_layer.messagebus import CommandHandler, EventHandler, MessageBus
 from oss_agent.service_layer.unit_of_work import SqlAlchemyUnitOfWork
 from oss_agent.storage import migrate
@@ -38,32 +40,49 @@ class Agent:
     bus: MessageBus
     registry: DriverRegistry = field(default_factory=DriverRegistry)
     metrics: AgentMetrics = field(default_factory=AgentMetrics)
+    provisioning: ProvisioningContext | None = None
 
     def close(self) -> None:
         self.engine.dispose()
 
 
 def bootstrap(
-    settings: AgentSettings, *, registry: DriverRegistry | None = None, upgrade_schema: bool = False
+    settings: AgentSettings,
+    *,
+    registry: DriverRegistry | None = None,
+    upgrade_schema: bool = False,
+    runner: BlockingRunner | None = None,
 ) -> Agent:
-    """Build an agent on ``settings``; with ``upgrade_schema`` the database is migrated first."""
+    """Build an agent on ``settings``; with ``upgrade_schema`` the database is migrated first.
+
+    ``runner`` is the blocking runner behind ``registry``'s drivers: provisioning holds its per-device
+    locks for the length of an activation.
+    """
     engine = make_engine(settings.database)
     if upgrade_schema:
         migrate.upgrade(engine)
-    uow = SqlAlchemyUnitOfWork(make_session_factory(engine))
+    session_factory = make_session_factory(engine)
+    uow = SqlAlchemyUnitOfWork(session_factory)
+    registry = registry or DriverRegistry()
+    provisioning = ProvisioningContext(settings, session_factory, registry, runner)
     every_handler: dict[type[Command], Callable[..., Awaitable[Any]]] = {
         **handlers.COMMAND_HANDLERS,
         **fault_handlers.COMMAND_HANDLERS,
     }
+    every_handler |= provisioning_handlers.UOW_ONLY_HANDLERS
     command_handlers: dict[type[Command], CommandHandler] = {
         kind: functools.partial(handler, uow=uow) for kind, handler in every_handler.items()
+    }
+    command_handlers |= {
+        kind: functools.partial(handler, uow=uow, provisioning=provisioning)
+        for kind, handler in provisioning_handlers.HANDLERS.items()
     }
     event_handlers: dict[type[Event], list[EventHandler]] = {
         kind: [functools.partial(h, uow=uow) for h in subscribed]
         for kind, subscribed in handlers.EVENT_HANDLERS.items()
     }
     bus = MessageBus(uow, command_handlers, event_handlers)
-    return Agent(settings, engine, uow, bus, registry or DriverRegistry())
+    return Agent(settings, engine, uow, bus, registry, provisioning=provisioning)
 
 
 def read_inventory(settings: AgentSettings) -> Inventory:

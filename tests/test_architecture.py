@@ -5,7 +5,8 @@ Rules:
 - ``adapters`` imports nothing of this project;
 - ``lab`` imports nothing of this project (it is a standalone lab builder);
 - ``webui`` (the console kit both wings build their pages on) imports nothing of this project;
-- ``oss_agent`` never imports ``bss_bridge``; only its entry points may use ``lab``;
+- ``oss_agent`` never imports ``bss_bridge``; only its entry points may use ``lab``, and nothing below
+  the entry points imports them (provisioning renders TMF shapes itself, the API only serves them);
 - ``oss_agent.domain`` and ``bss_bridge.domain`` import only the standard library (and themselves);
 - ``bss_bridge`` never imports ``oss_agent`` at all (the two sides talk only through TMF APIs and
   their hubs) and names no OSS table in a string.
@@ -61,6 +62,17 @@ def imports_of(tree: ast.AST, module: str, is_package: bool) -> list[tuple[str, 
     return found
 
 
+def _type_checking_only(tree: ast.AST, line: int) -> bool:
+    """True when the import on ``line`` sits under ``if TYPE_CHECKING:`` (no run-time dependency)."""
+    return any(
+        isinstance(node, ast.If)
+        and isinstance(node.test, ast.Name)
+        and node.test.id == "TYPE_CHECKING"
+        and any(getattr(child, "lineno", -1) == line for child in ast.walk(node))
+        for node in ast.walk(tree)
+    )
+
+
 def oss_table_names() -> set[str]:
     from oss_agent.storage.schema import Base
 
@@ -83,9 +95,22 @@ def check(root: Path) -> list[Violation]:
                     violations.append(Violation(module, line, f"oss_agent must not import {target}"))
                 if package == "oss_agent" and top == "lab" and not module.startswith("oss_agent.entrypoints"):
                     violations.append(Violation(module, line, f"only entry points may import {target}"))
+                if (
+                    target.startswith("oss_agent.entrypoints")
+                    and not module.startswith("oss_agent.entrypoints")
+                    and not _type_checking_only(tree, line)
+                ):
+                    violations.append(Violation(module, line, f"only entry points may import {target}"))
                 domain = next((d for d in DOMAINS if module == d or module.startswith(f"{d}.")), None)
                 if domain and top not in stdlib and not (target == domain or target.startswith(f"{domain}.")):
                     violations.append(Violation(module, line, f"the domain may import only the stdlib, not {target}"))
+                if (
+                    module.startswith("oss_agent.storage")
+                    and top == "oss_agent"
+                    and target != "oss_agent"  # ``from oss_agent import x`` is judged by ``oss_agent.x``
+                    and not target.startswith(("oss_agent.domain", "oss_agent.errors", "oss_agent.storage"))
+                ):
+                    violations.append(Violation(module, line, f"storage may import only the domain, not {target}"))
                 if package == "bss_bridge" and top == "oss_agent":
                     violations.append(Violation(module, line, f"bss_bridge must not import {target}"))
             if package == "bss_bridge":
@@ -111,8 +136,11 @@ def test_the_project_follows_the_dependency_rules() -> None:
         ("webui/evil.py", "import bss_bridge\n", "webui must not import"),
         ("oss_agent/evil.py", "import bss_bridge.core\n", "oss_agent must not import"),
         ("oss_agent/service_layer/evil.py", "from lab import up\n", "only entry points may import"),
+        ("oss_agent/provisioning/evil.py", "from oss_agent.entrypoints import api\n", "only entry points may import"),
         ("oss_agent/domain/evil.py", "import sqlalchemy\n", "the domain may import only the stdlib"),
         ("oss_agent/domain/evil.py", "from adapters import Secret\n", "the domain may import only the stdlib"),
+        ("oss_agent/storage/evil.py", "from oss_agent.fault.hub import tmf639\n", "storage may import only"),
+        ("oss_agent/storage/evil.py", "from oss_agent import service_layer\n", "storage may import only"),
         ("bss_bridge/evil.py", "from oss_agent.storage.orm import DeviceRow\n", "bss_bridge must not import"),
         ("bss_bridge/evil.py", "from oss_agent.domain.commands import Command\n", "bss_bridge must not import"),
         ("bss_bridge/entrypoints/evil.py", "import oss_agent\n", "bss_bridge must not import"),

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from adapters.blocking import BlockingRunner
 from adapters.cli.driver import CliDriver
+from adapters.cli.linux import LinuxShellDriver
 from adapters.models import Platform
 from adapters.registry import DriverRegistry
 from adapters.target import DeviceTarget
@@ -21,5 +22,11 @@ def register(registry: DriverRegistry, runner: BlockingRunner) -> None:
     for platform in PLATFORMS:
         registry.register(platform, CliDriver.protocol, factory, CliDriver.capabilities)
 
+    def linux_factory(target: DeviceTarget) -> LinuxShellDriver:
+        return LinuxShellDriver(target, runner)
 
-__all__ = ["CliDriver", "register"]
+    # a Linux box with SSH access: a CPE configured with ip and tc (see adapters.cli.linuxconf)
+    registry.register(Platform.LINUX, LinuxShellDriver.protocol, linux_factory, LinuxShellDriver.capabilities)
+
+
+__all__ = ["CliDriver", "LinuxShellDriver", "register"]

@@ -35,13 +35,14 @@ from adapters.target import DeviceTarget
 RESTORE_ATTEMPTS = 3
 
 
-def apply_guarded(connection: Any, lines: Sequence[str], device: str) -> str:
+def apply_guarded(connection: Any, lines: Sequence[str], device: str, before: str | None = None) -> str:
     """Apply ``lines`` in configuration mode; on a refused line restore the configuration from before.
 
     Runs in a worker thread with the device's lock held, so nothing else changes the device's
-    configuration between the capture and the restore. Returns the session output.
+    configuration between the capture and the restore; a caller holding the device for longer (an
+    activation) passes the configuration it read as ``before``. Returns the session output.
     """
-    before = running_config(connection)
+    before = running_config(connection) if before is None else before
     output: str = connection.send_config_set(list(lines), cmd_verify=True)
     refused = session.rejected_lines(output)
     if not refused:
@@ -99,15 +100,7 @@ class CliDriver(BaseDriver):
         super().__init__(target)
         if target.ssh is None:
             raise UnsupportedOperationError("no SSH access configured", device=target.name)
-        self._session: DeviceSession[Any] = DeviceSession(
-            target.name,
-            runner,
-            timeout_s or target.ssh.timeout_s * 3,
-            lambda: session.open_connection(target),
-            session.alive,
-            session.disconnect,
-            session.translator(target),
-        )
+        self._session: DeviceSession[Any] = session.device_session(target, runner, timeout_s)
         self._candidate: list[str] | None = None
         self._candidate_replace = False
         self._before_commit: str | None = None
@@ -187,10 +180,11 @@ class CliDriver(BaseDriver):
     async def get_config(self) -> RunningConfig:
         return RunningConfig(await self._call("get_config", running_config))
 
-    async def send_config(self, lines: Sequence[str]) -> str:
-        """Apply configuration lines now: all of them, or none (the configuration is restored)."""
+    async def send_config(self, lines: Sequence[str], before: str | None = None) -> str:
+        """Apply configuration lines now: all of them, or none (the configuration is restored, to
+        ``before`` when given: the caller read it and has held the device since)."""
         device = self.target.name
-        text: str = await self._call("configure", lambda c: apply_guarded(c, lines, device))
+        text: str = await self._call("configure", lambda c: apply_guarded(c, lines, device, before))
         return text
 
     async def save_config(self) -> str:
@@ -202,6 +196,12 @@ class CliDriver(BaseDriver):
                 "saving refused", device_message="; ".join(refused), device=self.target.name, operation="save_config"
             )
         return text
+
+    async def restore(self, config: str) -> bool:
+        """Bring the running configuration back to ``config`` (a snapshot); True once a read-back matches."""
+        target = frrconf.parse(config)
+        ok: bool = await self._call("restore", lambda c: converge(c, target))
+        return ok
 
     async def load_candidate(self, config: str, *, replace: bool = False) -> ConfigDiff:
         """Keep ``config`` as the candidate (a CLI has none of its own) and show what it would change."""

@@ -9,6 +9,7 @@ import re
 import socket
 from typing import Any
 
+from adapters.blocking import DeviceSession
 from adapters.errors import (
     AdapterError,
     AuthenticationError,
@@ -74,6 +75,20 @@ def open_connection(target: DeviceTarget) -> Any:
     if target.platform != Platform.FRR and target.platform in (Platform.CISCO_IOS, Platform.CISCO_NXOS):
         connection.enable()
     return connection
+
+
+def device_session(target: DeviceTarget, runner: Any, timeout_s: float | None) -> Any:
+    """The reusable netmiko session of one device (both CLI drivers use it), ``timeout_s`` per call."""
+    assert target.ssh is not None
+    return DeviceSession(
+        target.name,
+        runner,
+        timeout_s or target.ssh.timeout_s * 3,
+        lambda: open_connection(target),
+        alive,
+        disconnect,
+        translator(target),
+    )
 
 
 def alive(connection: Any) -> bool:

@@ -214,9 +214,10 @@ class NetconfDriver(BaseDriver):
         diff = _diff(before, after)
         return CommitResult(committed=True, diff=ConfigDiff(diff), message=message, rollback_id="previous")
 
-    async def confirm(self) -> None:
-        """Make a confirmed commit permanent (a plain ``<commit>`` within the timeout)."""
-        await self._call("confirm", lambda m: m.commit())
+    async def confirm(self, persist_id: str | None = None) -> None:
+        """Make a confirmed commit permanent (a plain ``<commit>`` within the timeout); with ``persist_id``
+        from any session, also one opened after the session that committed is gone."""
+        await self._call("confirm", lambda m: m.commit(persist_id=persist_id))
         if self._locked:
             await self.unlock()
 

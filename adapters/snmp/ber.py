@@ -4,16 +4,18 @@ pyasn1 (under pysnmp) spends about 45 % of a poll decoding; SNMP needs only a ha
 types, so this module encodes and decodes them directly. It is pure (bytes in, tuples out), so it
 is tested without a network, cross-checked against pysnmp's own encoder, and fuzzed: any malformed
 input raises :class:`BerError` (never IndexError or a hang), which the receiver counts and drops.
+OIDs are held to SMI's bounds (128 arcs of 32 bits): an absurd one is malformed, not a huge integer.
 
 A varbind is ``(oid, tag, value)``: ``oid`` a tuple of ints, ``tag`` the BER tag (see ``TAG_*``),
 ``value`` an int (INTEGER, Counter32/64, Gauge32, TimeTicks), bytes (OCTET STRING, IpAddress,
 Opaque), an OID tuple, or None (NULL and the v2 exceptions noSuchObject/noSuchInstance/endOfMibView).
-SNMPv3 messages are recognised (:func:`peek_version`) but handled by pysnmp's USM stack.
+SNMPv3 messages are recognised (:func:`peek_version`); their header and scoped PDU are decoded by
+:mod:`adapters.snmp.v3msg` with this module's readers.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Container, Sequence
 from dataclasses import dataclass
 from typing import Final
 
@@ -60,6 +62,10 @@ class BerError(ValueError):
     """The bytes are not a well-formed SNMP message; the message says what and at which offset."""
 
 
+class UnknownCommunityError(Exception):
+    """A v1/v2c message with a community not accepted (the community itself is never in the text)."""
+
+
 @dataclass(frozen=True, slots=True)
 class Message:
     """A decoded SNMP v1/v2c message. For GETBULK, error_status/error_index carry
@@ -94,7 +100,8 @@ def _length(n: int) -> bytes:
     return bytes((0x80 | len(body),)) + body
 
 
-def _tlv(tag: int, content: bytes) -> bytes:
+def tlv(tag: int, content: bytes) -> bytes:
+    """One BER tag-length-value (for building messages the encoders below do not make)."""
     return bytes((tag,)) + _length(len(content)) + content
 
 
@@ -105,7 +112,7 @@ def encode_integer(value: int, tag: int = TAG_INTEGER) -> bytes:
         body = value.to_bytes(value.bit_length() // 8 + 1, "big")
     else:
         body = value.to_bytes(max(1, (value + (value < 0)).bit_length() // 8 + 1), "big", signed=True)
-    return _tlv(tag, body)
+    return tlv(tag, body)
 
 
 def encode_oid(oid: Oid) -> bytes:
@@ -122,7 +129,7 @@ def encode_oid(oid: Oid) -> bytes:
             chunk.append(0x80 | (arc & 0x7F))
             arc >>= 7
         out.extend(reversed(chunk))
-    return _tlv(TAG_OID, bytes(out))
+    return tlv(TAG_OID, bytes(out))
 
 
 def encode_value(tag: int, value: Value) -> bytes:
@@ -133,7 +140,7 @@ def encode_value(tag: int, value: Value) -> bytes:
         return encode_oid(value)
     if tag in _BYTES_TAGS:
         assert isinstance(value, bytes)
-        return _tlv(tag, value)
+        return tlv(tag, value)
     if tag == TAG_INTEGER or tag in _UNSIGNED_TAGS:
         assert isinstance(value, int)
         return encode_integer(value, tag)
@@ -150,15 +157,15 @@ def encode_message(
     error_index: int = 0,
 ) -> bytes:
     """Encode a v1/v2c message (for GETBULK pass non-repeaters and max-repetitions as error fields)."""
-    vbs = b"".join(_tlv(TAG_SEQUENCE, encode_oid(oid) + encode_value(tag, value)) for oid, tag, value in varbinds)
-    pdu = _tlv(
+    vbs = b"".join(tlv(TAG_SEQUENCE, encode_oid(oid) + encode_value(tag, value)) for oid, tag, value in varbinds)
+    pdu = tlv(
         pdu_type,
         encode_integer(request_id)
         + encode_integer(error_status)
         + encode_integer(error_index)
-        + _tlv(TAG_SEQUENCE, vbs),
+        + tlv(TAG_SEQUENCE, vbs),
     )
-    return _tlv(TAG_SEQUENCE, encode_integer(version) + _tlv(TAG_OCTET_STRING, community) + pdu)
+    return tlv(TAG_SEQUENCE, encode_integer(version) + tlv(TAG_OCTET_STRING, community) + pdu)
 
 
 # ---------------------------------------------------------------- decoding
@@ -194,19 +201,52 @@ def _int(data: bytes, start: int, stop: int, signed: bool = True) -> int:
     return int.from_bytes(data[start:stop], "big", signed=signed)
 
 
+# SMI's bounds on an OID (RFC 2578 3.5, as net-snmp's MAX_OID_LEN and MAX_SUBID): at most 128
+# sub-identifiers, each at most 2^32-1. One arc is then at most 5 bytes on the wire and a whole OID
+# (127 encoded sub-identifiers: the first two arcs share one) at most 635, so a hostile OID is refused
+# before it costs more than that: a 64 KB arc would otherwise be a 450,000-bit integer whose decimal
+# form Python refuses to print (its 4,300-digit limit), and would take quadratic time to build.
+MAX_OID_ARCS: Final = 128
+MAX_ARC: Final = 2**32 - 1
+MAX_OID_BYTES: Final = (MAX_OID_ARCS - 1) * 5
+
 # Decoded OIDs by their encoding: a poll sees the same interface-table OIDs on every device, so
-# most decodes are dictionary hits. Bounded: cleared when full rather than grown without limit.
+# most decodes are dictionary hits. Bounded by the bytes the entries hold (an upper estimate: the
+# key, the tuple, an int object per arc and the dictionary's slot), and cleared when full. Only
+# OIDs of messages past their community check reach it (see ``decode_message``).
+OID_CACHE_BYTES: Final = 32 * 1024 * 1024
+_ENTRY_OVERHEAD: Final = 200  # bytes and tuple object headers, the dictionary's slot (and its spare room)
+_ARC_COST: Final = 40  # the tuple's pointer and an int object (small ints are shared: an overestimate)
 _OID_CACHE: dict[bytes, Oid] = {}
-_OID_CACHE_MAX = 200_000
+_oid_cache_bytes = 0
+
+
+def oid_cache_bytes() -> int:
+    """The decode cache's size, by the estimate it is bounded with."""
+    return _oid_cache_bytes
+
+
+def clear_oid_cache() -> None:
+    global _oid_cache_bytes
+    _OID_CACHE.clear()
+    _oid_cache_bytes = 0
+
+
+def valid_oid(oid: Oid) -> bool:
+    """Whether ``oid`` is within SMI's bounds (for OIDs decoded elsewhere, e.g. by pysnmp)."""
+    return 2 <= len(oid) <= MAX_OID_ARCS and all(0 <= arc <= MAX_ARC for arc in oid)
 
 
 def _oid(data: bytes, start: int, stop: int) -> Oid:
+    global _oid_cache_bytes
     raw = data[start:stop]
     cached = _OID_CACHE.get(raw)
     if cached is not None:
         return cached
     if not raw:
         raise BerError(f"empty OID at offset {start}")
+    if len(raw) > MAX_OID_BYTES:
+        raise BerError(f"OID of {len(raw)} bytes at offset {start} (SMI allows {MAX_OID_ARCS} arcs of 32 bits)")
     arcs: list[int] = []
     value = 0
     pending = False
@@ -220,12 +260,17 @@ def _oid(data: bytes, start: int, stop: int) -> Oid:
         pending = False
     if pending:
         raise BerError(f"OID ends inside an arc at offset {stop}")
+    if len(arcs) >= MAX_OID_ARCS or max(arcs) > MAX_ARC:
+        raise BerError(f"OID at offset {start} beyond SMI's bounds ({MAX_OID_ARCS} arcs of at most 2^32-1)")
     first = arcs[0]
     head = (first // 40, first % 40) if first < 80 else (2, first - 80)
     oid = (*head, *arcs[1:])
-    if len(_OID_CACHE) >= _OID_CACHE_MAX:
+    cost = _ENTRY_OVERHEAD + len(raw) + _ARC_COST * len(oid)
+    if _oid_cache_bytes + cost > OID_CACHE_BYTES:
         _OID_CACHE.clear()
+        _oid_cache_bytes = 0
     _OID_CACHE[raw] = oid
+    _oid_cache_bytes += cost
     return oid
 
 
@@ -318,12 +363,19 @@ def _outer(data: bytes) -> tuple[int, int, int]:
     return _int(data, vstart, vstop), vstop, stop
 
 
-def decode_message(data: bytes) -> Message:
-    """Decode a v1/v2c message; raises :class:`BerError` for anything malformed or v3."""
+def decode_message(data: bytes, communities: Container[bytes] | None = None) -> Message:
+    """Decode a v1/v2c message; raises :class:`BerError` for anything malformed or v3.
+
+    With ``communities``, a message whose community is not among them raises
+    :class:`UnknownCommunityError` before anything after the community is read: what an
+    unauthenticated sender writes in the PDU costs nothing and is never cached.
+    """
     version, vstop, stop = _outer(data)
     if version not in (VERSION_V1, VERSION_V2C):
         raise BerError(f"SNMP version {version} is not v1/v2c")
     cstart, cstop = _expect(data, vstop, stop, TAG_OCTET_STRING, "community")
+    if communities is not None and data[cstart:cstop] not in communities:
+        raise UnknownCommunityError("the community is not one of those accepted")
     pdu_type, pstart, pstop = _header(data, cstop, stop)
     if pdu_type == PDU_TRAP_V1:
         return _trap_v1(data, version, data[cstart:cstop], pstart, pstop)
@@ -355,100 +407,6 @@ def _trap_v1(data: bytes, version: int, community: bytes, pos: int, end: int) ->
     lstart, lstop = _expect(data, pos, end, TAG_SEQUENCE, "varbind list")
     header = TrapV1Header(_oid(data, estart, estop), data[astart:astop], numbers[0], numbers[1], numbers[2])
     return Message(version, community, PDU_TRAP_V1, 0, 0, 0, _varbinds(data, lstart, lstop), header)
-
-
-# ---------------------------------------------------------------- SNMPv3 (RFC 3412 message, RFC 3414 USM)
-
-FLAG_AUTH: Final = 0x01
-FLAG_PRIV: Final = 0x02
-FLAG_REPORTABLE: Final = 0x04
-SECURITY_MODEL_USM: Final = 3
-
-
-@dataclass(frozen=True, slots=True)
-class V3Message:
-    """An SNMPv3 message with USM security parameters, its scoped PDU still as bytes.
-
-    ``auth_start``/``auth_stop`` locate msgAuthenticationParameters in the whole message (the digest
-    is computed over the message with those bytes zeroed). ``scoped`` is the encrypted scoped PDU
-    when ``flags`` has :data:`FLAG_PRIV`, else the plaintext scoped PDU's TLV.
-    """
-
-    msg_id: int
-    max_size: int
-    flags: int
-    security_model: int
-    engine_id: bytes
-    engine_boots: int
-    engine_time: int
-    user: bytes
-    auth_start: int
-    auth_stop: int
-    priv_params: bytes
-    scoped: bytes
-
-
-@dataclass(frozen=True, slots=True)
-class ScopedPdu:
-    context_engine_id: bytes
-    context_name: bytes
-    pdu_type: int
-    request_id: int
-    error_status: int
-    error_index: int
-    varbinds: tuple[VarBind, ...]
-
-
-def decode_v3(data: bytes) -> V3Message:
-    """Decode an SNMPv3 message's header and USM parameters; raises :class:`BerError` if malformed."""
-    version, vstop, stop = _outer(data)
-    if version != VERSION_V3:
-        raise BerError("not an SNMPv3 message")
-    gstart, gstop = _expect(data, vstop, stop, TAG_SEQUENCE, "msgGlobalData")
-    numbers = []
-    pos = gstart
-    for what in ("msgID", "msgMaxSize"):
-        istart, istop = _expect(data, pos, gstop, TAG_INTEGER, what)
-        numbers.append(_int(data, istart, istop))
-        pos = istop
-    fstart, fstop = _expect(data, pos, gstop, TAG_OCTET_STRING, "msgFlags")
-    if fstop - fstart != 1:
-        raise BerError(f"msgFlags of {fstop - fstart} bytes at offset {fstart}")
-    mstart, mstop = _expect(data, fstop, gstop, TAG_INTEGER, "msgSecurityModel")
-    sstart, sstop = _expect(data, gstop, stop, TAG_OCTET_STRING, "msgSecurityParameters")
-    ustart, ustop = _expect(data, sstart, sstop, TAG_SEQUENCE, "UsmSecurityParameters")
-    estart, estop = _expect(data, ustart, ustop, TAG_OCTET_STRING, "msgAuthoritativeEngineID")
-    bstart, bstop = _expect(data, estop, ustop, TAG_INTEGER, "msgAuthoritativeEngineBoots")
-    tstart, tstop = _expect(data, bstop, ustop, TAG_INTEGER, "msgAuthoritativeEngineTime")
-    nstart, nstop = _expect(data, tstop, ustop, TAG_OCTET_STRING, "msgUserName")
-    astart, astop = _expect(data, nstop, ustop, TAG_OCTET_STRING, "msgAuthenticationParameters")
-    pstart, pstop = _expect(data, astop, ustop, TAG_OCTET_STRING, "msgPrivacyParameters")
-    flags = data[fstart]
-    tag, dstart, dstop = _header(data, sstop, stop)
-    if flags & FLAG_PRIV:
-        if tag != TAG_OCTET_STRING:
-            raise BerError(f"expected encryptedPDU (0x04) at offset {sstop}, found 0x{tag:02x}")
-        scoped = data[dstart:dstop]
-    else:
-        if tag != TAG_SEQUENCE:
-            raise BerError(f"expected plaintext scopedPDU (0x30) at offset {sstop}, found 0x{tag:02x}")
-        scoped = data[sstop:dstop]
-    return V3Message(
-        numbers[0], numbers[1], flags, _int(data, mstart, mstop), data[estart:estop],
-        _int(data, bstart, bstop), _int(data, tstart, tstop), data[nstart:nstop], astart, astop,
-        data[pstart:pstop], scoped,
-    )
-
-
-def decode_scoped_pdu(data: bytes) -> ScopedPdu:
-    """Decode a (decrypted) scoped PDU. Bytes after it are ignored: a cipher may pad."""
-    start, stop = _expect(data, 0, len(data), TAG_SEQUENCE, "scopedPDU")
-    cstart, cstop = _expect(data, start, stop, TAG_OCTET_STRING, "contextEngineID")
-    nstart, nstop = _expect(data, cstop, stop, TAG_OCTET_STRING, "contextName")
-    pdu_type, pstart, pstop = _header(data, nstop, stop)
-    if not PDU_GET <= pdu_type <= PDU_REPORT or pdu_type == PDU_TRAP_V1:
-        raise BerError(f"unknown PDU type 0x{pdu_type:02x} in a scoped PDU")
-    return ScopedPdu(data[cstart:cstop], data[nstart:nstop], pdu_type, *_pdu_body(data, pstart, pstop))
 
 
 def oid_str(oid: Oid) -> str:

@@ -4,6 +4,7 @@ recorded walks). Tables are walked column by column; :func:`table` regroups them
 from __future__ import annotations
 
 import ipaddress
+import re
 from collections.abc import Iterable
 from datetime import datetime
 
@@ -79,26 +80,50 @@ def number(value: ber.Value, default: int = 0) -> int:
     return value if isinstance(value, int) else default
 
 
+# Operating system and version as sysDescr states them on common platforms; the first match wins.
+# Anything else gets an empty version rather than a guess (a word of free text is not a version).
+_OS_VERSIONS: tuple[tuple[str, re.Pattern[str]], ...] = (
+    ("Linux", re.compile(r"^Linux \S+ (?P<v>\S+)")),
+    ("JUNOS", re.compile(r"\bJUNOS (?P<v>[0-9][^\s,]*)")),
+    ("EOS", re.compile(r"\bEOS version (?P<v>[0-9]\S*)")),
+    ("IOS XR", re.compile(r"\bIOS[ -]XR\b.*?\bVersion (?P<v>[0-9][^\s,\[]*)", re.DOTALL)),
+    ("NX-OS", re.compile(r"\bNX-OS\b.*?\bVersion (?P<v>[0-9][^\s,]*)", re.DOTALL)),
+    ("IOS", re.compile(r"\bIOS\b.*?\bVersion (?P<v>[0-9][^\s,]*)", re.DOTALL)),
+    ("RouterOS", re.compile(r"^RouterOS (?P<v>[0-9]\S*)")),
+    ("", re.compile(r"\bversion:? (?P<v>[0-9][^\s,;)]*)", re.IGNORECASE)),
+)
+_ARISTA_MODEL = re.compile(r"running on an? Arista Networks (?P<m>\S+)")
+
+
+def os_version(descr: str) -> tuple[str, str]:
+    """(operating system, version) from a sysDescr; empty strings for what it does not state."""
+    for name, pattern in _OS_VERSIONS:
+        match = pattern.search(descr)
+        if match is not None:
+            return name, match["v"]
+    return "", ""
+
+
 def facts(system: dict[ber.Oid, ber.Value], serial: str = "") -> DeviceFacts:
-    """Facts from the system group: vendor from sysObjectID's enterprise, OS from sysDescr."""
+    """Facts from the system group: vendor from sysObjectID's enterprise, OS and version from sysDescr."""
     descr = text(system.get(mib.SYS_DESCR))
     object_id = system.get(mib.SYS_OBJECT_ID)
     vendor = ""
     if isinstance(object_id, tuple) and object_id[:6] == (1, 3, 6, 1, 4, 1) and len(object_id) > 6:
         vendor = mib.ENTERPRISES.get(object_id[6], f"enterprise {object_id[6]}")
+    os_name, version = os_version(descr)
     words = descr.split()
-    os_name, os_version, model = "", "", ""
-    if words[:1] == ["Linux"] and len(words) >= 3:
-        os_name, os_version = "Linux", words[2]
-        model = words[-1] if len(words) > 3 else ""
-    elif words:
-        os_name, os_version = words[0], ""
+    model = ""
+    if os_name == "Linux" and len(words) > 3:
+        model = words[-1]  # the machine (uname -m)
+    elif (arista := _ARISTA_MODEL.search(descr)) is not None:
+        model = arista["m"]
     uptime = number(system.get(mib.SYS_UPTIME)) / 100.0
     return DeviceFacts(
         hostname=text(system.get(mib.SYS_NAME)),
         vendor=vendor or os_name,
         model=model,
-        os_version=f"{os_name} {os_version}".strip(),
+        os_version=f"{os_name} {version}".strip() if version else "",
         serial=serial,
         uptime_s=uptime,
     )

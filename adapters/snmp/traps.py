@@ -2,13 +2,19 @@
 
 One UDP socket, opened by pysnmp's asyncio transport with a 4 MiB receive buffer (a 10k burst at
 5k/s fitted, lab notes). pysnmp's dispatcher routes each datagram by a public routing hook: v1 and
-v2c go to our BER fast path (pyasn1 held about 1k traps/s, snmptrapd 10k/s). v3 traps from a user
-whose sender engine id is configured go to the USM fast path (:mod:`adapters.snmp.usm`: digest,
-AES decryption and time window over our codec); every other v3 message (informs, which need this
-engine to be authoritative, reports, DES, unknown engines) goes to pysnmp's USM stack. Informs are
-acknowledged on both paths. A datagram that is garbled, truncated, from an unknown community or
-fails authentication is counted and dropped; nothing a sender can put on the wire stops the
-receiver. Communities and keys are never kept in the decoded notification.
+v2c go to our BER fast path (pyasn1 held about 1k traps/s, snmptrapd 10k/s). Each v3 message is
+judged first by :mod:`adapters.snmp.v3gate`: traps from a user whose sender engine id is configured
+go to the USM fast path (:mod:`adapters.snmp.usm`: digest, AES decryption and time window over our
+codec); informs (this engine is authoritative for them), DES users and engine-id discovery go to
+pysnmp's USM stack. Informs are acknowledged on both paths. A datagram that is garbled, truncated,
+from an unknown community, engine or user, or fails authentication is counted (by reason, see
+:meth:`TrapReceiver.counts`) and dropped; nothing a sender can put on the wire stops the receiver.
+Communities and keys are never kept in the decoded notification.
+
+Memory is bounded against unauthenticated senders: a v1/v2c community is checked before the PDU is
+decoded, and a v3 message is judged from its header (and its digest, where the keys are held here)
+before any OID in it is decoded by us or by pysnmp; every OID decoded is held to SMI's bounds, and
+the codec's OID cache is bounded by bytes (:mod:`adapters.snmp.ber`).
 """
 
 from __future__ import annotations
@@ -21,16 +27,19 @@ from collections.abc import AsyncIterator, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from adapters.snmp import ber, mib, usm
+from adapters.snmp import ber, mib, usm, v3msg
 from adapters.snmp.client import set_receive_buffer
 from adapters.snmp.session import USM_AUTH, USM_PRIV, from_pysnmp
-from adapters.target import SnmpAccess
+from adapters.snmp.v3gate import FAST, PYSNMP, V3Gate, V3TrapUser
+
+__all__ = ["REFUSAL_REASONS", "Notification", "ReceiverStats", "TrapReceiver", "V3TrapUser"]
 
 logger = logging.getLogger(__name__)
 
 RECEIVE_BUFFER = 4 * 1024 * 1024
 _FAST_PATH = "oss-agent-fast-path"
 _FAST_PATH_V3 = "oss-agent-fast-path-v3"
+_REFUSED = "oss-agent-refused"  # counted by the routing hook already; nothing more to do
 _SYS_UPTIME_0 = (*mib.SYSTEM, 3, 0)
 
 
@@ -50,26 +59,49 @@ class Notification:
     agent_address: str | None = None
 
 
+REFUSAL_REASONS = (
+    "malformed",  # not a well-formed SNMP message, or an OID beyond SMI's bounds
+    "bad_community",
+    "unknown_engine",  # v3: a trap from an engine no user is configured for, a request for another
+    "unknown_user",
+    "unsupported_security_level",
+    "failed_digest",
+    "not_in_time_window",  # v3 traps: old or replayed (RFC 3414 3.2 step 7b)
+    "decryption_error",
+)
+# Refusals pysnmp's USM and message processing count for the v3 messages the gate gives it. Its
+# usmStatsUnknownEngineIDs and usmStatsNotInTimeWindows are left out: they also count the discovery
+# steps every v3 inform sender goes through (RFC 3414 section 4).
+_PYSNMP_REFUSALS = (
+    ("__SNMPv2-MIB", "snmpInASNParseErrs", "malformed"),
+    ("__SNMP-USER-BASED-SM-MIB", "usmStatsWrongDigests", "failed_digest"),
+    ("__SNMP-USER-BASED-SM-MIB", "usmStatsUnknownUserNames", "unknown_user"),
+    ("__SNMP-USER-BASED-SM-MIB", "usmStatsDecryptionErrors", "decryption_error"),
+    ("__SNMP-USER-BASED-SM-MIB", "usmStatsUnsupportedSecLevels", "unsupported_security_level"),
+)
+
+
 @dataclass
 class ReceiverStats:
+    """What the receiver did with each datagram (its own paths; pysnmp's are added by ``counts``)."""
+
     datagrams: int = 0
     notifications: int = 0
-    malformed: int = 0
-    rejected: int = 0
+    refused: dict[str, int] = field(default_factory=lambda: dict.fromkeys(REFUSAL_REASONS, 0))
     informs_acknowledged: int = 0
     v3_fast_path: int = 0
     dropped_queue_full: int = 0
     internal_errors: int = 0  # datagrams a receiving stage raised on (the first 20 kept in errors)
     errors: list[str] = field(default_factory=list)
 
+    @property
+    def malformed(self) -> int:
+        return self.refused["malformed"]
 
-@dataclass(frozen=True, slots=True)
-class V3TrapUser:
-    """A USM user notifications may arrive from; ``engine_id`` (hex) is needed for v3 traps
-    (the sender is authoritative), not for v3 informs."""
-
-    access: SnmpAccess
-    engine_id: str | None = None
+    @property
+    def rejected(self) -> int:
+        """Well-formed datagrams refused: not authenticated, or not acceptable to this receiver."""
+        return sum(count for reason, count in self.refused.items() if reason != "malformed")
 
 
 def v1_to_v2(message: ber.Message) -> tuple[ber.Oid, int | None, tuple[ber.VarBind, ...], str | None]:
@@ -99,6 +131,15 @@ def from_v2_varbinds(varbinds: tuple[ber.VarBind, ...]) -> tuple[ber.Oid, int | 
     return trap_oid, uptime, tuple(rest)
 
 
+def _within_smi(varbinds: tuple[ber.VarBind, ...]) -> bool:
+    """Whether every OID of ``varbinds`` (names and OID values) is within SMI's bounds."""
+    return all(ber.valid_oid(oid) and not (isinstance(v, tuple) and not ber.valid_oid(v)) for oid, _, v in varbinds)
+
+
+def _refused(dispatcher: Any, domain: Any, address: Any, data: bytes) -> None:
+    """The dispatcher's callback for what the routing hook refused (and counted)."""
+
+
 class TrapReceiver:
     """Receive notifications on ``host:port``; iterate over the receiver to get them.
 
@@ -118,16 +159,9 @@ class TrapReceiver:
         self.host, self.port = host, port
         self._communities = None if communities is None else {c.encode() for c in communities}
         self._v3_users = list(v3_users)
-        # (engine id, user name) -> keys localized to that engine, for the USM fast path
-        self._v3_fast: dict[tuple[bytes, bytes], usm.LocalUser] = {}
-        if v3_fast_path:
-            masters: usm.MasterKeys = {}
-            for user in self._v3_users:
-                if user.engine_id and user.access.user and usm.fast_path_supports(user.access):
-                    local = usm.localize(user.access, bytes.fromhex(user.engine_id), masters)
-                    self._v3_fast[(local.engine_id, local.name)] = local
+        self._v3_gate = V3Gate(self._v3_users, v3_fast_path)
         self._v3_window = usm.TimeWindow()
-        self._v3_pending: tuple[ber.V3Message, usm.LocalUser] | None = None
+        self._v3_pending: tuple[v3msg.V3Message, usm.LocalUser] | None = None
         self._queue: asyncio.Queue[Notification] = asyncio.Queue(queue_size)
         self.stats = ReceiverStats()
         self._engine: Any = None
@@ -156,7 +190,9 @@ class TrapReceiver:
         dispatcher.register_routing_callback(self._route)
         dispatcher.register_recv_callback(self._fast_path, _FAST_PATH)
         dispatcher.register_recv_callback(self._fast_path_v3, _FAST_PATH_V3)
+        dispatcher.register_recv_callback(_refused, _REFUSED)
         ntfrcv.NotificationReceiver(snmp_engine, self._v3_notification)
+        self._v3_gate.set_local_engine(bytes(snmp_engine.snmpEngineID))
         self._engine, self._transport = snmp_engine, transport
 
     def _internal_error(self, exc: Exception) -> None:
@@ -185,7 +221,7 @@ class TrapReceiver:
             )
 
     def _route(self, domain: Any, address: Any, data: bytes) -> str | None:
-        """v1/v2c to the fast path, v3 traps of known engines to the v3 fast path, other v3 to pysnmp."""
+        """v1/v2c to the fast path; v3 where the gate says: the v3 fast path, pysnmp, or refused."""
         self.stats.datagrams += 1
         try:
             version = ber.peek_version(bytes(data))
@@ -193,22 +229,20 @@ class TrapReceiver:
             return _FAST_PATH  # the fast path counts it as malformed
         if version != ber.VERSION_V3:
             return _FAST_PATH
-        if not self._v3_fast:
-            return None
         try:
-            message = ber.decode_v3(bytes(data))
+            message = v3msg.decode_v3(bytes(data))  # the header and USM parameters: no OID is decoded
         except ber.BerError:
-            return None  # pysnmp drops it the way it drops any malformed v3 message
-        user = self._v3_fast.get((message.engine_id, message.user))
-        if (
-            user is None
-            or message.security_model != ber.SECURITY_MODEL_USM
-            or message.flags & ber.FLAG_REPORTABLE  # informs and requests: this engine must answer
-            or message.flags & (ber.FLAG_AUTH | ber.FLAG_PRIV) != user.flags
-        ):
+            self.stats.refused["malformed"] += 1
+            return _REFUSED
+        verdict = self._v3_gate.judge(message, bytes(data))
+        if verdict.path is None:
+            self.stats.refused[verdict.refusal] += 1
+            return _REFUSED
+        if verdict.path == PYSNMP:
             return None
+        assert verdict.path == FAST and verdict.user is not None
         # the dispatcher calls the routed callback right after this one returns, in the same call
-        self._v3_pending = (message, user)
+        self._v3_pending = (message, verdict.user)
         return _FAST_PATH_V3
 
     def _fast_path_v3(self, dispatcher: Any, domain: Any, address: Any, data: bytes) -> None:
@@ -216,19 +250,20 @@ class TrapReceiver:
         if pending is None:
             return
         message, user = pending
-        if not usm.authentic(user, bytes(data), message) or not self._v3_window.accept(
-            message.engine_id, message.engine_boots, message.engine_time
-        ):
-            self.stats.rejected += 1
+        if not usm.authentic(user, bytes(data), message):
+            self.stats.refused["failed_digest"] += 1
+            return
+        if not self._v3_window.accept(message.engine_id, message.engine_boots, message.engine_time):
+            self.stats.refused["not_in_time_window"] += 1
             return
         try:
             plain = usm.decrypt(user, message) if user.priv_key is not None else message.scoped
-            scoped = ber.decode_scoped_pdu(plain)
+            scoped = v3msg.decode_scoped_pdu(plain)
         except ber.BerError:
-            self.stats.malformed += 1
+            self.stats.refused["malformed"] += 1
             return
         if scoped.pdu_type != ber.PDU_TRAP_V2:
-            self.stats.malformed += 1
+            self.stats.refused["malformed"] += 1
             return
         self.stats.v3_fast_path += 1
         trap_oid, uptime, varbinds = from_v2_varbinds(scoped.varbinds)
@@ -239,12 +274,12 @@ class TrapReceiver:
 
     def _fast_path(self, dispatcher: Any, domain: Any, address: Any, data: bytes) -> None:
         try:
-            message = ber.decode_message(bytes(data))
+            message = ber.decode_message(bytes(data), self._communities)  # the community first
         except ber.BerError:
-            self.stats.malformed += 1
+            self.stats.refused["malformed"] += 1
             return
-        if self._communities is not None and message.community not in self._communities:
-            self.stats.rejected += 1
+        except ber.UnknownCommunityError:
+            self.stats.refused["bad_community"] += 1
             return
         source, port = str(address[0]), int(address[1])
         if message.pdu_type == ber.PDU_TRAP_V1:
@@ -254,7 +289,7 @@ class TrapReceiver:
             )
             return
         if message.pdu_type not in (ber.PDU_TRAP_V2, ber.PDU_INFORM):
-            self.stats.malformed += 1
+            self.stats.refused["malformed"] += 1
             return
         inform = message.pdu_type == ber.PDU_INFORM
         if inform:
@@ -281,6 +316,9 @@ class TrapReceiver:
         security_name = str(exec_context.get("securityName", ""))
         pdu_type = exec_context.get("pdu")
         converted = tuple((tuple(oid), *from_pysnmp(value)) for oid, value in varbinds)
+        if not _within_smi(converted):  # pyasn1 decodes OIDs of any size: held to SMI's bounds here
+            self.stats.refused["malformed"] += 1
+            return
         trap_oid, uptime, rest = from_v2_varbinds(converted)
         inform = pdu_type is not None and "Inform" in type(pdu_type).__name__
         self._emit(
@@ -288,6 +326,24 @@ class TrapReceiver:
                 str(address[0]), int(address[1]), "v3", security_name, trap_oid, uptime, rest, inform, time.time()
             )
         )
+
+    def counts(self) -> dict[str, int]:
+        """Every count by name: datagrams, notifications, each refusal reason (:data:`REFUSAL_REASONS`,
+        pysnmp's USM refusals included), internal errors and notifications dropped on a full queue."""
+        stats = self.stats
+        counts = dict(stats.refused) | {
+            "datagrams": stats.datagrams,
+            "notifications": stats.notifications,
+            "internal_errors": stats.internal_errors,
+            "dropped_queue_full": stats.dropped_queue_full,
+            "informs_acknowledged": stats.informs_acknowledged,
+        }
+        if self._engine is not None:
+            builder = self._engine.get_mib_builder()
+            for module, name, reason in _PYSNMP_REFUSALS:
+                (counter,) = builder.import_symbols(module, name)
+                counts[reason] += int(counter.syntax)
+        return counts
 
     def _emit(self, notification: Notification) -> None:
         try:

@@ -26,7 +26,7 @@ try:  # CFB moved to the "decrepit" package in cryptography 47 and leaves the ol
 except ImportError:  # pragma: no cover - older cryptography
     from cryptography.hazmat.primitives.ciphers.modes import CFB  # type: ignore[assignment,no-redef,unused-ignore]
 
-from adapters.snmp import ber
+from adapters.snmp import ber, v3msg
 from adapters.snmp.session import USM_AUTH, USM_PRIV
 from adapters.target import SnmpAccess
 
@@ -94,7 +94,7 @@ def localize(access: SnmpAccess, engine_id: bytes, masters: MasterKeys | None = 
         masters[key] = auth_service.hash_passphrase(password.encode())
     auth_key = bytes(auth_service.localize_key(masters[key], engine))
     priv_key = None
-    flags = ber.FLAG_AUTH
+    flags = v3msg.FLAG_AUTH
     if access.priv_protocol is not None:
         assert access.priv_key is not None
         priv_service = SnmpUSMSecurityModel.PRIV_SERVICES[getattr(auth, USM_PRIV[access.priv_protocol])]
@@ -103,12 +103,12 @@ def localize(access: SnmpAccess, engine_id: bytes, masters: MasterKeys | None = 
         if key not in masters:
             masters[key] = priv_service.hash_passphrase(auth_oid, password.encode())
         priv_key = bytes(priv_service.localize_key(auth_oid, masters[key], engine))[: priv_service.KEY_SIZE]
-        flags |= ber.FLAG_PRIV
+        flags |= v3msg.FLAG_PRIV
     digest, length = DIGESTS[access.auth_protocol]
     return LocalUser(access.user.encode(), engine_id, flags, digest, length, auth_key, priv_key)
 
 
-def authentic(user: LocalUser, data: bytes, message: ber.V3Message) -> bool:
+def authentic(user: LocalUser, data: bytes, message: v3msg.V3Message) -> bool:
     """RFC 3414 6.3.2 / RFC 7860 4.2.2: the digest over the message with the digest field zeroed."""
     start, stop = message.auth_start, message.auth_stop
     if stop - start != user.digest_length:
@@ -118,7 +118,7 @@ def authentic(user: LocalUser, data: bytes, message: ber.V3Message) -> bool:
     return hmac.compare_digest(expected, data[start:stop])
 
 
-def decrypt(user: LocalUser, message: ber.V3Message) -> bytes:
+def decrypt(user: LocalUser, message: v3msg.V3Message) -> bytes:
     """RFC 3826 3.1.4: AES-CFB128 with IV = engine boots, engine time (4 bytes each) and the salt."""
     if user.priv_key is None:
         raise ValueError("the user has no privacy key")

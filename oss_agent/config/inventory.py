@@ -27,7 +27,7 @@ _HOSTNAME = re.compile(
     r"^(?=.{1,253}$)([A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)(\.[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*$"
 )
 _DOTTED_NUMBERS = re.compile(r"^[0-9.]+$")
-TOP_LEVEL_KEYS = frozenset({"defaults", "groups", "devices"})
+TOP_LEVEL_KEYS = frozenset({"defaults", "groups", "devices", "probes"})
 
 
 class _Strict(BaseModel):
@@ -126,6 +126,28 @@ class DeviceConfig(_Strict):
 SECTIONS: dict[str, type[BaseModel]] = {"snmp": SnmpConfig, "ssh": SshConfig, "netconf": NetconfConfig}
 
 
+class ProbeConfig(_Strict):
+    """A machine a service's traffic checks run from or ping (a customer LAN host, the Internet side):
+    reached over SSH with the defaults' access, never managed or polled as a device."""
+
+    name: str = Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,62}$")
+    host: str
+    address: str
+    site: str = ""
+    role: str = "customer"
+    attached_to: str | None = None
+    ssh: SshConfig
+
+    @field_validator("host", "address")
+    @classmethod
+    def _ip(cls, value: str) -> str:
+        try:
+            ipaddress.ip_address(value)
+        except ValueError as exc:
+            raise ValueError(f"{value!r} is not an IP address") from exc
+        return value
+
+
 @dataclass(frozen=True, slots=True)
 class Inventory:
     """A validated inventory whose every secret reference resolved when it was loaded."""
@@ -133,6 +155,7 @@ class Inventory:
     source: str
     devices: tuple[DeviceConfig, ...]
     secrets: Mapping[SecretRef, Secret]
+    probes: tuple[ProbeConfig, ...] = ()
     by_name: Mapping[str, DeviceConfig] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
@@ -148,6 +171,13 @@ class Inventory:
     def target(self, name: str) -> DeviceTarget:
         """What a driver needs for ``name``, secrets resolved."""
         return _target(self.get(name), self.secrets)
+
+    def probe_target(self, probe: ProbeConfig) -> DeviceTarget:
+        """An SSH target for a probe (platform linux), secrets resolved."""
+        ssh = probe.ssh
+        key = str(ssh.key_file) if ssh.key_file else None
+        access = SshAccess(ssh.username, ssh.port, _secret(ssh.password, self.secrets), key, ssh.timeout_s)
+        return DeviceTarget(probe.name, probe.host, Platform.LINUX.value, None, access, None)
 
 
 def _secret(ref: SecretRef | None, secrets: Mapping[SecretRef, Secret]) -> Secret | None:
@@ -250,10 +280,46 @@ class _Loader:
             self.fail(("devices",), "missing required list of devices")
             raise self.error()
         devices = self.devices(raw_devices, defaults, groups)
+        probes = self.probes(data.get("probes"), defaults, {d.name for _, d in devices})
         secrets = self.resolve(devices)
+        for index, probe in probes:
+            ref = probe.ssh.password
+            if ref is not None and ref not in secrets:
+                try:
+                    secrets[ref] = ref.resolve(self.environ)
+                except SecretResolutionError as exc:
+                    self.fail(("probes", index, "ssh", "password"), f"secret reference resolves to nothing: {exc}")
         if self.found:
             raise self.error()
-        return Inventory(self.doc.source, tuple(d for _, d in devices), secrets)
+        return Inventory(self.doc.source, tuple(d for _, d in devices), secrets, tuple(p for _, p in probes))
+
+    def probes(self, raw: Any, defaults: dict[str, Any], device_names: set[str]) -> list[tuple[int, ProbeConfig]]:
+        """The ``probes`` list: each entry takes the defaults' ``ssh`` unless it gives its own."""
+        if raw is None:
+            return []
+        if not isinstance(raw, list):
+            self.fail(("probes",), "must be a list of probes")
+            return []
+        out: list[tuple[int, ProbeConfig]] = []
+        seen: set[str] = set()
+        for index, entry in enumerate(raw):
+            path: PathKey = ("probes", index)
+            mapping = self.mapping(entry, path)
+            if mapping is None:
+                continue
+            merged = _merge({"ssh": defaults.get("ssh")}, mapping)
+            try:
+                probe = ProbeConfig(**merged)
+            except ValidationError as exc:
+                for error in exc.errors():
+                    self.fail((*path, *error["loc"]), f"probe {mapping.get('name')!r}: " + _message(error))
+                continue
+            if probe.name in seen or probe.name in device_names:
+                self.fail((*path, "name"), f"probe name {probe.name!r} is taken")
+                continue
+            seen.add(probe.name)
+            out.append((index, probe))
+        return out
 
     def origin(self, index: int, member_of: list[str], attribute: PathKey) -> PathKey:
         """Where a merged value was written: the device itself, its last group that sets it, or defaults."""

@@ -74,6 +74,9 @@ class AgentSettings(BaseModel):
     max_concurrent_polls: int = Field(default=64, ge=1, le=4096)
     worker_threads: int = Field(default=16, ge=1, le=512)
     hub_retention_days: float = Field(default=7.0, gt=0.0)  # delivered hub events are kept this long
+    catalog_dir: Path | None = None  # the service catalog; None: /etc/oss-agent/services, else config/services
+    provisioning_confirm_timeout_s: int = Field(default=120, ge=10, le=86_400)
+    provisioning_check_timeout_s: float = Field(default=30.0, gt=0.0)
     latency_probes: list[LatencyProbeSettings] = Field(default_factory=list)
     latency_interval_s: float = Field(default=60.0, ge=5.0)
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"

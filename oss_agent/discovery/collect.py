@@ -31,7 +31,7 @@ from adapters import (
     RunningConfig,
     UnsupportedOperationError,
 )
-from oss_agent.domain.discovery import AddressState, FactsState, NeighborState
+from oss_agent.domain.discovery import NETCONF, RUNNING, AddressState, ConfigText, FactsState, NeighborState
 from oss_agent.domain.model import InterfaceState
 
 JOBS: tuple[Capability, ...] = (
@@ -65,7 +65,9 @@ class Collection:
     lldp: list[LldpNeighbor] | None = None
     routing: list[RoutingNeighbor] | None = None
     config: RunningConfig | None = None
+    datastores: dict[str, RunningConfig] = field(default_factory=dict)
     extra_routing: list[RoutingNeighbor] = field(default_factory=list)
+    extra_interfaces: list[InterfaceInfo] = field(default_factory=list)
     protocols: dict[str, str] = field(default_factory=dict)
     errors: dict[str, str] = field(default_factory=dict)
     skipped: dict[str, str] = field(default_factory=dict)
@@ -82,14 +84,13 @@ class Collection:
         return None if f is None else FactsState(f.vendor, f.model, f.os_version, f.serial)
 
     def interface_states(self) -> tuple[InterfaceState, ...] | None:
+        """The preferred driver's interfaces; a description it lacks comes from another open session.
+
+        FRR's descriptions never reach SNMP's ifAlias, but the device's own CLI (NAPALM) knows them."""
         if self.interfaces is None:
             return None
-        return tuple(
-            InterfaceState(
-                i.name, i.index, i.description, i.if_type, i.speed_bps, i.mtu, i.mac, i.admin_up, i.oper_status.value
-            )
-            for i in self.interfaces
-        )
+        described = {i.name: i.description for i in self.extra_interfaces if i.description}
+        return tuple(interface_state(i, i.description or described.get(i.name, "")) for i in self.interfaces)
 
     def address_states(self) -> tuple[AddressState, ...] | None:
         if self.interfaces is None:
@@ -111,6 +112,12 @@ class Collection:
             for n in self.lldp
         )
 
+    def config_texts(self) -> tuple[ConfigText, ...]:
+        """Every configuration read: the native running one (``config_read``) and other datastores."""
+        found = [] if self.config is None else [ConfigText(RUNNING, self.config.text, self.protocols["config_read"])]
+        found += [ConfigText(name, config.text, name) for name, config in sorted(self.datastores.items())]
+        return tuple(found)
+
     def routing_states(self) -> tuple[NeighborState, ...] | None:
         """The preferred driver's adjacencies, completed by other open sessions' (NAPALM knows BGP, not OSPF)."""
         if self.routing is None:
@@ -122,6 +129,21 @@ class Collection:
             NeighborState(r.protocol, r.neighbor, r.interface, "", r.neighbor, r.state, r.is_up)
             for r in merged.values()
         )
+
+
+def interface_state(info: InterfaceInfo, description: str | None = None) -> InterfaceState:
+    """A driver's interface reading as the domain's value (``description`` overrides the reading's)."""
+    return InterfaceState(
+        info.name,
+        info.index,
+        info.description if description is None else description,
+        info.if_type,
+        info.speed_bps,
+        info.mtu,
+        info.mac,
+        info.admin_up,
+        info.oper_status.value,
+    )
 
 
 async def collect(registry: DriverRegistry, target: DeviceTarget, timeout_s: float) -> Collection:
@@ -136,8 +158,41 @@ async def collect(registry: DriverRegistry, target: DeviceTarget, timeout_s: flo
             continue
         plan.setdefault(protocol, []).append(job)
         result.protocols[job.value] = protocol.value
-    await asyncio.gather(*(_run_protocol(registry, target, p, jobs, timeout_s, result) for p, jobs in plan.items()))
+    await asyncio.gather(
+        *(_run_protocol(registry, target, p, jobs, timeout_s, result) for p, jobs in plan.items()),
+        _read_netconf_datastore(registry, target, plan, timeout_s, result),
+    )
     return result
+
+
+async def _read_netconf_datastore(
+    registry: DriverRegistry,
+    target: DeviceTarget,
+    plan: dict[Protocol, list[Capability]],
+    timeout_s: float,
+    result: Collection,
+) -> None:
+    """NETCONF's running datastore is a configuration of its own (changes made over NETCONF are
+    invisible to the CLI): back it up too when the device offers NETCONF and it is not already the
+    protocol that read the native configuration."""
+    if Protocol.NETCONF not in target.protocols() or Capability.CONFIG_READ in plan.get(Protocol.NETCONF, []):
+        return
+    job = f"{Capability.CONFIG_READ.value}:{NETCONF}"
+    try:
+        driver = registry.create(target, Protocol.NETCONF)
+    except DriverNotFoundError:
+        return
+    if Capability.CONFIG_READ not in driver.capabilities:
+        return
+    result.protocols[job] = Protocol.NETCONF.value
+    try:
+        await asyncio.wait_for(driver.open(), timeout_s)
+        result.datastores[NETCONF] = await asyncio.wait_for(driver.get_config(), timeout_s)
+    except (AdapterError, TimeoutError) as exc:
+        result.errors[job] = _message(exc, timeout_s)
+    finally:
+        with contextlib.suppress(Exception):
+            await asyncio.wait_for(driver.close(), timeout_s)
 
 
 async def _run_protocol(
@@ -173,13 +228,22 @@ async def _run_protocol(
                     dead = result.errors[job.value]
                 continue
             _store(result, job, value)
-        if dead is None and Capability.ROUTING not in jobs and Capability.ROUTING in driver.capabilities:
-            # The session is open anyway: its view of the adjacencies completes the preferred driver's.
-            with contextlib.suppress(AdapterError, TimeoutError):
-                result.extra_routing.extend(await asyncio.wait_for(driver.get_routing_neighbors(), timeout_s))
+        if dead is None:
+            await _complete(driver, jobs, timeout_s, result)
     finally:
         with contextlib.suppress(Exception):
             await asyncio.wait_for(driver.close(), timeout_s)
+
+
+async def _complete(driver: Driver, jobs: list[Capability], timeout_s: float, result: Collection) -> None:
+    """The session is open anyway: its view of the adjacencies and of the interface descriptions
+    completes the preferred drivers' (NAPALM knows BGP, not OSPF; SNMP's ifAlias lacks FRR's descriptions)."""
+    if Capability.ROUTING not in jobs and Capability.ROUTING in driver.capabilities:
+        with contextlib.suppress(AdapterError, TimeoutError):
+            result.extra_routing.extend(await asyncio.wait_for(driver.get_routing_neighbors(), timeout_s))
+    if Capability.INTERFACES not in jobs and Capability.INTERFACES in driver.capabilities:
+        with contextlib.suppress(AdapterError, TimeoutError):
+            result.extra_interfaces.extend(await asyncio.wait_for(driver.get_interfaces(), timeout_s))
 
 
 def _store(result: Collection, job: Capability, value: Any) -> None:

@@ -44,6 +44,7 @@ class DeviceDiscoveryResult:
     config_version: int | None = None
     config_changed: bool = False
     drifted: bool = False
+    configs: dict[str, dict[str, Any]] = field(default_factory=dict)
     changes: int = 0
     errors: dict[str, str] = field(default_factory=dict)
     skipped: dict[str, str] = field(default_factory=dict)
@@ -141,8 +142,7 @@ async def _store(agent: Agent, c: Collection, crawled: CrawlCandidate | None, st
         addresses=c.address_states(),
         lldp=c.lldp_states(),
         routing=c.routing_states(),
-        config=None if c.config is None else c.config.text,
-        config_source=c.protocols.get("config_read", ""),
+        configs=c.config_texts(),
         spec=spec,
         found_from=None if crawled is None else crawled.found_from,
         error=error if status == "failed" else None,
@@ -164,10 +164,11 @@ async def _store(agent: Agent, c: Collection, crawled: CrawlCandidate | None, st
         interfaces=len(c.interfaces or []),
         addresses=len(c.address_states() or ()),
         lldp_neighbors=len(c.lldp or []),
-        routing_neighbors=len(c.routing or []),
+        routing_neighbors=len(c.routing_states() or ()),
         config_version=record.config_version,
         config_changed=record.config_changed,
         drifted=record.drifted,
+        configs={name: asdict(status) for name, status in record.configs.items()},
         changes=record.changes,
         errors=dict(c.errors),
         skipped=dict(c.skipped),

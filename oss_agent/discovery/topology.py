@@ -1,14 +1,24 @@
-"""The discovered topology as plain data (nodes and links), for the JSON export and the SVG picture.
+"""The discovered topology as plain data (nodes, links, routing adjacencies), for the JSON export and
+the SVG picture.
 
 Nodes are the stored devices, plus any LLDP peer that is not a device (drawn as external), so the
-picture never hides a cable. Read-only: it opens its own unit of work.
+picture never hides a cable. Adjacencies are the BGP sessions and OSPF neighbours each device keeps,
+with the device that holds the neighbour's address when it is one of ours. Read-only: it opens its
+own unit of work.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from oss_agent.domain.discovery import DISCOVERED_TAG
+from oss_agent.domain.discovery import (
+    DISCOVERED_TAG,
+    AddressState,
+    NeighborState,
+    address_owner,
+    adjacency_id,
+    facing_interface,
+)
 from oss_agent.service_layer.unit_of_work import UnitOfWork
 
 
@@ -18,6 +28,8 @@ def load_topology(uow: UnitOfWork) -> dict[str, Any]:
         devices = uow.devices.list()
         links = uow.links.list()
         reachable = {name: row.last_error is None for name, row in uow.discovery.statuses().items()}
+        neighbours = [(d, n) for d, n in uow.discovery.neighbors() if n.family == "routing"]
+        addresses = uow.discovery.all_addresses()
     nodes: dict[str, dict[str, Any]] = {}
     for d in devices:
         nodes[d.name] = {
@@ -30,7 +42,7 @@ def load_topology(uow: UnitOfWork) -> dict[str, Any]:
             "model": d.model,
             "os_version": d.os_version,
             "discovered": DISCOVERED_TAG in d.tags,
-            "reachable": reachable.get(d.name),
+            "reachable": d.reachable if d.reachable is not None else reachable.get(d.name),
             "interfaces": len(d.interfaces),
         }
     for link in links:
@@ -64,4 +76,20 @@ def load_topology(uow: UnitOfWork) -> dict[str, Any]:
             }
             for link in links
         ],
+        "adjacencies": [_adjacency(device, n, addresses) for device, n in neighbours],
+    }
+
+
+def _adjacency(device: str, n: NeighborState, addresses: dict[str, list[AddressState]]) -> dict[str, Any]:
+    owner = address_owner(n.neighbor, addresses)
+    return {
+        "key": adjacency_id(device, n.protocol, n.neighbor),
+        "device": device,
+        "protocol": n.protocol,
+        "neighbor": n.neighbor,
+        "state": n.state,
+        "up": n.is_up,
+        "interface": n.local_interface or facing_interface(n.neighbor, addresses.get(device, [])),
+        "peer": None if owner is None else owner[0],
+        "peer_interface": None if owner is None else owner[1],
     }

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any
 
-from oss_agent.domain.discovery import AddressState, FactsState, NeighborState
+from oss_agent.domain.catalog import Problem
+from oss_agent.domain.discovery import RUNNING, AddressState, ConfigText, FactsState, NeighborState
 from oss_agent.domain.fault import FaultSignal
 from oss_agent.domain.model import AlarmSpec, DeviceSpec, InterfaceState, ServiceOrderItemSpec
 
@@ -32,6 +34,16 @@ class RecordInterfaces(Command):
 
 
 @dataclass(frozen=True, slots=True)
+class RecordPolledInterfaces(Command):
+    """What a poll saw of a device's interfaces: their state now (the poller sends it when it changed),
+    and interfaces that appeared since the last discovery."""
+
+    device: str
+    at: datetime
+    interfaces: tuple[InterfaceState, ...]
+
+
+@dataclass(frozen=True, slots=True)
 class RaiseAlarm(Command):
     spec: AlarmSpec
     at: datetime
@@ -52,11 +64,30 @@ class AcknowledgeAlarm(Command):
 
 @dataclass(frozen=True, slots=True)
 class SubmitServiceOrder(Command):
+    """Accept a service order (TMF641), or store it as rejected with every problem found.
+
+    ``problems`` are those found while reading the request (its shape); the handler adds what it finds
+    against the catalog and the inventory. The same ``external_id`` twice gives the first order back.
+    """
+
     order_id: str
     items: tuple[ServiceOrderItemSpec, ...]
     external_id: str | None = None
     description: str = ""
     characteristics: dict[str, str] = field(default_factory=dict)
+    requested_start: datetime | None = None
+    related_party: tuple[dict[str, Any], ...] = ()
+    category: str = ""
+    priority: str = ""
+    problems: tuple[Problem, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class CancelServiceOrder(Command):
+    """TMF641 cancelServiceOrder: granted until the order's commit starts, refused (and recorded) after."""
+
+    order_id: str
+    reason: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -64,8 +95,8 @@ class RecordDiscovery(Command):
     """Store one device's discovery in one transaction, keeping the history of what changed.
 
     A part left ``None`` was not collected this time (its driver failed or is missing) and keeps its
-    previous value, so a failed LLDP read never reads as "every neighbour lost". ``spec`` creates a
-    device found by crawling; ``error`` records a failed attempt.
+    previous value, so a failed LLDP read never reads as "every neighbour lost"; likewise a datastore
+    missing from ``configs``. ``spec`` creates a device found by crawling; ``error`` records a failed attempt.
     """
 
     device: str
@@ -75,8 +106,7 @@ class RecordDiscovery(Command):
     addresses: tuple[AddressState, ...] | None = None
     lldp: tuple[NeighborState, ...] | None = None
     routing: tuple[NeighborState, ...] | None = None
-    config: str | None = None
-    config_source: str = ""
+    configs: tuple[ConfigText, ...] = ()
     spec: DeviceSpec | None = None
     found_from: str | None = None
     error: str | None = None
@@ -84,12 +114,13 @@ class RecordDiscovery(Command):
 
 @dataclass(frozen=True, slots=True)
 class ApproveConfiguration(Command):
-    """Mark a configuration version (default: the latest) as the one drift is measured against."""
+    """Mark a version of one datastore (default: the latest) as the one drift is measured against."""
 
     device: str
     user: str
     at: datetime
     version: int | None = None
+    datastore: str = RUNNING
 
 
 @dataclass(frozen=True, slots=True)

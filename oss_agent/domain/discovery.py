@@ -6,7 +6,8 @@ here what changed, and records the events, so the rules are tested without a dat
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import ipaddress
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
 from oss_agent.domain.events import (
@@ -21,6 +22,19 @@ from oss_agent.domain.events import (
 
 FACT_FIELDS = ("vendor", "model", "os_version", "serial")
 DISCOVERED_TAG = "discovered"
+# The configurations a device may have, each versioned, diffed and approved on its own: its native
+# running configuration (CLI or NAPALM, in the device's syntax) and NETCONF's running datastore (XML).
+RUNNING, NETCONF = "running", "netconf"
+DATASTORES = (RUNNING, NETCONF)
+
+
+@dataclass(frozen=True, slots=True)
+class ConfigText:
+    """One configuration as read: which datastore, its text, and the protocol that read it."""
+
+    datastore: str
+    text: str
+    source: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,6 +74,41 @@ class NeighborState:
         if self.protocol == "lldp":
             return f"{self.local_interface}>{self.neighbor}:{self.remote_port}"
         return self.neighbor
+
+
+def adjacency_id(device: str, protocol: str, neighbor: str) -> str:
+    """A routing adjacency's resource id: ``pe1|bgp|10.0.0.2``, the managed object its alarms name."""
+    return f"{device}|{protocol}|{neighbor}"
+
+
+def _ip(text: str) -> ipaddress.IPv4Address | ipaddress.IPv6Address | None:
+    try:
+        return ipaddress.ip_address(text.split("/", 1)[0])
+    except ValueError:
+        return None
+
+
+def facing_interface(neighbor: str, addresses: Iterable[AddressState]) -> str | None:
+    """The device's own interface whose subnet holds ``neighbor`` (an OSPF neighbour's address), if one does."""
+    ip = _ip(neighbor)
+    for a in addresses:
+        try:
+            network = ipaddress.ip_interface(a.address).network
+        except ValueError:
+            continue
+        if ip is not None and ip in network and network.num_addresses > 1:
+            return a.interface
+    return None
+
+
+def address_owner(address: str, addresses: Mapping[str, Iterable[AddressState]]) -> tuple[str, str] | None:
+    """(device, interface) that holds ``address`` (a BGP peer's loopback, an OSPF neighbour's interface)."""
+    ip = _ip(address)
+    for device, held in addresses.items():
+        for a in held:
+            if ip is not None and _ip(a.address) == ip:
+                return device, a.interface
+    return None
 
 
 def facts_changes(device: str, old: FactsState, new: FactsState) -> list[Event]:

@@ -49,6 +49,34 @@ class InterfaceStatusChanged(Event):
 
 
 @dataclass(frozen=True, slots=True)
+class InterfaceAdminStateChanged(Event):
+    """An interface was enabled (``admin_up``) or shut."""
+
+    device: str
+    interface: str
+    admin_up: bool
+
+
+@dataclass(frozen=True, slots=True)
+class InterfaceAttributesChanged(Event):
+    """Attributes other than state and speed changed (description, type, MTU, MAC, ifIndex)."""
+
+    device: str
+    interface: str
+    fields: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class DeviceReachabilityChanged(Event):
+    """Polls, traps or discovery found the device answering again (``new``) or not answering;
+    ``old`` is None the first time it is observed."""
+
+    device: str
+    old: bool | None
+    new: bool
+
+
+@dataclass(frozen=True, slots=True)
 class InterfaceSpeedChanged(Event):
     device: str
     interface: str
@@ -161,6 +189,7 @@ class ConfigurationVersioned(Event):
     device: str
     version: int
     digest: str
+    datastore: str = "running"
 
 
 @dataclass(frozen=True, slots=True)
@@ -170,6 +199,7 @@ class ConfigurationDrifted(Event):
     device: str
     version: int
     approved_version: int
+    datastore: str = "running"
 
 
 @dataclass(frozen=True, slots=True)
@@ -177,6 +207,7 @@ class ConfigurationApproved(Event):
     device: str
     version: int
     user: str
+    datastore: str = "running"
 
 
 @dataclass(frozen=True, slots=True)
@@ -197,6 +228,31 @@ class AlarmCorrelated(Event):
 
     alarm_id: str
     root_alarm_id: str
+
+
+@dataclass(frozen=True, slots=True)
+class ServiceOrderSubmitted(Event):
+    order_id: str
+
+
+@dataclass(frozen=True, slots=True)
+class ServiceCreated(Event):
+    service_id: str
+
+
+@dataclass(frozen=True, slots=True)
+class ServiceStateChanged(Event):
+    service_id: str
+    old: str
+    new: str
+
+
+@dataclass(frozen=True, slots=True)
+class ServiceAttributesChanged(Event):
+    """A service's characteristics, resources or sync status changed (``what`` names them)."""
+
+    service_id: str
+    what: str
 
 
 @dataclass(frozen=True, slots=True)

@@ -12,9 +12,12 @@ from typing import Any
 
 from oss_agent.domain.alarm import AlarmSpec
 from oss_agent.domain.events import (
+    DeviceReachabilityChanged,
     DeviceUpdated,
     Event,
+    InterfaceAdminStateChanged,
     InterfaceAppeared,
+    InterfaceAttributesChanged,
     InterfaceRemoved,
     InterfaceSpeedChanged,
     InterfaceStatusChanged,
@@ -104,6 +107,8 @@ class Device:
     os_version: str = ""
     serial: str = ""
     interfaces: dict[str, Interface] = field(default_factory=dict)
+    reachable: bool | None = None  # as last observed by a poll, a trap or discovery; None: never observed
+    state_changed_at: datetime | None = None
     events: list[Event] = field(default_factory=list, repr=False, compare=False)
 
     @classmethod
@@ -131,31 +136,71 @@ class Device:
         for name in sorted(set(self.interfaces) - set(seen)):
             del self.interfaces[name]
             self.events.append(InterfaceRemoved(self.name, name))
-        for name, state in seen.items():
-            current = self.interfaces.get(name)
-            if current is None:
-                self.interfaces[name] = Interface(
-                    state.name,
-                    state.index,
-                    state.description,
-                    state.if_type,
-                    state.speed_bps,
-                    state.mtu,
-                    state.mac,
-                    state.admin_up,
-                    state.oper_status,
-                    at,
-                )
-                self.events.append(InterfaceAppeared(self.name, name))
-                continue
-            if current.oper_status != state.oper_status:
-                self.events.append(InterfaceStatusChanged(self.name, name, current.oper_status, state.oper_status))
-                current.last_change = at
-            if current.speed_bps != state.speed_bps:
-                self.events.append(InterfaceSpeedChanged(self.name, name, current.speed_bps, state.speed_bps))
-            current.index, current.description, current.if_type = state.index, state.description, state.if_type
-            current.speed_bps, current.mtu, current.mac = state.speed_bps, state.mtu, state.mac
-            current.admin_up, current.oper_status = state.admin_up, state.oper_status
+        for state in seen.values():
+            if not self._add_interface(state, at):
+                self._update_interface(state, at)
+
+    def observe_interfaces(self, observed: list[InterfaceState], at: datetime) -> None:
+        """A poll's view: the state of known interfaces, and interfaces appearing between discoveries.
+
+        Attributes stay discovery's (a poll reads SNMP only, which may lack what discovery completed,
+        such as FRR's descriptions); an interface missing from a poll is left to discovery to remove."""
+        for state in observed:
+            if not self._add_interface(state, at):
+                self.observe_interface(state.name, state.oper_status, state.admin_up, at)
+
+    def observe_interface(self, name: str, oper_status: str, admin_up: bool | None, at: datetime) -> bool:
+        """A trap or a poll saw this state; False when the device has no such interface."""
+        current = self.interfaces.get(name)
+        if current is None:
+            return False
+        if current.oper_status != oper_status:
+            self.events.append(InterfaceStatusChanged(self.name, name, current.oper_status, oper_status))
+            current.oper_status, current.last_change = oper_status, at
+        if admin_up is not None and current.admin_up != admin_up:
+            self.events.append(InterfaceAdminStateChanged(self.name, name, admin_up))
+            current.admin_up = admin_up
+        return True
+
+    def observe_reachability(self, reachable: bool, at: datetime) -> None:
+        """The device answered (or did not); recorded when it differs from what was last observed."""
+        if self.reachable is reachable:
+            return
+        self.events.append(DeviceReachabilityChanged(self.name, self.reachable, reachable))
+        self.reachable, self.state_changed_at = reachable, at
+
+    def _add_interface(self, state: InterfaceState, at: datetime) -> bool:
+        if state.name in self.interfaces:
+            return False
+        self.interfaces[state.name] = Interface(
+            state.name,
+            state.index,
+            state.description,
+            state.if_type,
+            state.speed_bps,
+            state.mtu,
+            state.mac,
+            state.admin_up,
+            state.oper_status,
+            at,
+        )
+        self.events.append(InterfaceAppeared(self.name, state.name))
+        return True
+
+    def _update_interface(self, state: InterfaceState, at: datetime) -> None:
+        current = self.interfaces[state.name]
+        self.observe_interface(state.name, state.oper_status, state.admin_up, at)
+        if current.speed_bps != state.speed_bps:
+            self.events.append(InterfaceSpeedChanged(self.name, state.name, current.speed_bps, state.speed_bps))
+            current.speed_bps = state.speed_bps
+        changed = tuple(f for f in _ATTRIBUTES if getattr(current, f) != getattr(state, f))
+        for name in changed:
+            setattr(current, name, getattr(state, name))
+        if changed:
+            self.events.append(InterfaceAttributesChanged(self.name, state.name, changed))
+
+
+_ATTRIBUTES = ("description", "if_type", "mtu", "mac", "index")
 
 
 @dataclass(frozen=True, slots=True, order=True)

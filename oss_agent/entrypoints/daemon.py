@@ -30,13 +30,18 @@ from oss_agent.bootstrap import Agent, bootstrap, device_specs, read_inventory
 from oss_agent.config import AgentSettings
 from oss_agent.domain.commands import SyncInventory
 from oss_agent.entrypoints.api import create_app
+from oss_agent.errors import ConfigError
 from oss_agent.fault.hub import run_dispatcher
-from oss_agent.fault.hub.store import HubStore
+from oss_agent.fault.hub.store import ALARM_HUB, HubStore
+from oss_agent.fault.hub.tmf639 import RESOURCE_HUB
 from oss_agent.fault.pipeline import FaultPipeline, InterfaceNames
 from oss_agent.performance.latency import LatencyStore
 from oss_agent.performance.poller import Poller
 from oss_agent.performance.prober import LatencyProber
 from oss_agent.performance.store import PerfStore, Retention
+from oss_agent.provisioning.hub import ORDER_HUB, SERVICE_HUB
+from oss_agent.provisioning.recovery import recover
+from oss_agent.provisioning.scheduler import OrderScheduler
 from oss_agent.storage.engine import make_session_factory
 
 logger = logging.getLogger(__name__)
@@ -163,14 +168,35 @@ async def _hub_retention(hub: HubStore, days: float) -> None:
 
 def trap_receiver(settings: AgentSettings, targets: dict[str, DeviceTarget]) -> TrapReceiver:
     """A receiver accepting the inventory's v1/v2c communities and v3 users: v3 informs from any
-    device with the user, v3 traps from the devices whose inventory entry gives their engine id."""
+    device with the user, v3 traps from the devices whose inventory entry gives their engine id.
+    An inventory without communities accepts no v1/v2c notification (never any community)."""
     communities = {t.snmp.community.reveal() for t in targets.values() if t.snmp and t.snmp.community}
+    if not communities:
+        logger.info("no SNMP community in the inventory: v1/v2c notifications are refused")
     v3 = [t.snmp for t in targets.values() if t.snmp and t.snmp.version == "v3" and t.snmp.user]
     informs = {a.user: V3TrapUser(a) for a in v3}
     traps = {(a.user, a.engine_id): V3TrapUser(a, a.engine_id) for a in v3 if a.engine_id}
-    return TrapReceiver(
-        settings.trap_host, settings.trap_port, communities or None, [*informs.values(), *traps.values()]
-    )
+    return TrapReceiver(settings.trap_host, settings.trap_port, communities, [*informs.values(), *traps.values()])
+
+
+async def start_provisioning(agent: Agent, scheduler: AsyncIOScheduler) -> OrderScheduler | None:
+    """Finish what a killed agent left, then run orders as they come; None when provisioning cannot
+    start here (no catalog): everything else of the agent still runs, and the reason is logged."""
+    context = agent.provisioning
+    if context is None:
+        return None
+    try:
+        activator = context.activator
+    except ConfigError as exc:
+        logger.error("provisioning disabled: %s", "; ".join(str(p) for p in exc.problems))
+        return None
+    done = await recover(activator)
+    if done.completed or done.rolled_back or done.untouched:
+        logger.warning("recovered in-flight orders: completed %s, rolled back %s, untouched %s",
+                       done.completed, done.rolled_back, done.untouched)
+    orders = OrderScheduler(activator, scheduler)
+    orders.start()
+    return orders
 
 
 async def run(
@@ -182,7 +208,7 @@ async def run(
     for sig in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(sig, stop.set)
     runner = BlockingRunner(settings.worker_threads)
-    agent = bootstrap(settings, registry=build_registry(runner), upgrade_schema=True)
+    agent = bootstrap(settings, registry=build_registry(runner), upgrade_schema=True, runner=runner)
     manager = SnmpManager()
     scheduler = AsyncIOScheduler(event_loop=loop, timezone="UTC")
     jobs = RunningJobs()
@@ -192,7 +218,8 @@ async def run(
     receiver: TrapReceiver | None = None
     prober: LatencyProber | None = None
     pipeline_task: asyncio.Task[None] | None = None
-    hub_task: asyncio.Task[None] | None = None
+    hub_tasks: list[asyncio.Task[None]] = []
+    orders: OrderScheduler | None = None
     try:
         inventory = read_inventory(settings)
         await agent.bus.handle(SyncInventory(device_specs(inventory)))
@@ -216,8 +243,12 @@ async def run(
         await receiver.start()
         pipeline = FaultPipeline(agent.bus, receiver, {t.host: n for n, t in targets.items()}, names, agent.metrics)
         pipeline_task = asyncio.create_task(pipeline.run(stop))
-        hub_task = asyncio.create_task(run_dispatcher(agent, stop, poll_interval_s=0.5))
+        hub_tasks = [
+            asyncio.create_task(run_dispatcher(agent, stop, poll_interval_s=0.5, hub=hub))
+            for hub in (ALARM_HUB, RESOURCE_HUB, ORDER_HUB, SERVICE_HUB)
+        ]
         schedule(scheduler, agent, poller, jobs)
+        orders = await start_provisioning(agent, scheduler)
         if settings.latency_probes:
             prober = LatencyProber(settings.latency_probes, targets, agent.registry, LatencyStore(agent.engine))
             scheduler.add_job(
@@ -229,10 +260,11 @@ async def run(
                 coalesce=True,
                 next_run_time=datetime.now(UTC) + timedelta(seconds=1),
             )
+        app = create_app(agent)
+        if orders is not None:
+            app.state.order_worker = orders.enqueue
         server = _ApiServer(
-            uvicorn.Config(
-                create_app(agent), host=settings.api_host, port=settings.api_port, log_level="warning", lifespan="off"
-            )
+            uvicorn.Config(app, host=settings.api_host, port=settings.api_port, log_level="warning", lifespan="off")
         )
         api_task = asyncio.create_task(server.serve())
         scheduler.start()
@@ -254,6 +286,8 @@ async def run(
         if scheduler.running:
             scheduler.pause()  # no new runs; the running ones finish (each poll has its own deadline)
             await jobs.drain(settings.device_timeout_s + 5)
+            if orders is not None:
+                await orders.drain(settings.provisioning_check_timeout_s + 60)
             scheduler.shutdown(wait=False)
         if server is not None and api_task is not None:
             server.should_exit = True
@@ -263,10 +297,12 @@ async def run(
             stop.set()
             with contextlib.suppress(Exception):
                 await asyncio.wait_for(pipeline_task, 10)
-        if hub_task is not None:
-            stop.set()
+        stop.set()
+        for task in hub_tasks:
             with contextlib.suppress(Exception):
-                await asyncio.wait_for(hub_task, 10)
+                await asyncio.wait_for(task, 10)
+        if agent.provisioning is not None:
+            await agent.provisioning.close()
         if receiver is not None:
             receiver.close()
         if poller is not None:

@@ -9,28 +9,40 @@ Rules applied here:
 - root cause: while a device is unreachable, alarms on its own objects and on its neighbours' links
   to it are marked as symptoms of that one alarm, whichever arrived first;
 - flapping: a fault raised again and again within the flap window is marked as flapping;
-- every signal, alarming or not (unknown traps too), is kept as a fault event.
+- every signal, alarming or not (unknown traps too), is kept as a fault event;
+- one signal never costs its neighbours: a batch the storage refuses is split in halves, each applied
+  on its own, down to the one signal refused, which is dropped and counted (``BatchResult.dropped``).
+  An unavailable database is not split (every part would fail the same way): it is raised.
 """
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+import logging
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any, cast
 
 from sqlalchemy import Table, insert
+from sqlalchemy.exc import InterfaceError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 
 from oss_agent.domain.alarm import Alarm
 from oss_agent.domain.commands import Command, ProcessFaultSignals
 from oss_agent.domain.fault import FaultSignal
+from oss_agent.service_layer import resource_state
 from oss_agent.service_layer.unit_of_work import SqlAlchemyUnitOfWork
 from oss_agent.storage.fault_tables import FaultEventRow
 
+logger = logging.getLogger(__name__)
 FLAP_WINDOW = timedelta(minutes=10)
 FLAP_OCCURRENCES = 3
 # Fault events go in through Core, not the ORM's bulk path, which does bookkeeping for every row.
 _FAULT_EVENTS = cast(Table, FaultEventRow.__table__)
+# The database itself is unavailable (gone, locked, pool exhausted): splitting the batch would only
+# repeat the failure once per signal.
+_UNAVAILABLE = (OperationalError, InterfaceError, PoolTimeoutError)
+_ERRORS_KEPT = 20
 
 
 @dataclass
@@ -41,6 +53,13 @@ class BatchResult:
     cleared: int = 0
     events: int = 0
     symptoms: int = 0
+    dropped: int = 0  # signals the storage refused, each alone (the first errors kept in ``errors``)
+    errors: list[str] = field(default_factory=list)
+
+    def add(self, other: BatchResult) -> None:
+        for counted in ("raised", "updated", "cleared", "events", "symptoms", "dropped"):
+            setattr(self, counted, getattr(self, counted) + getattr(other, counted))
+        self.errors += other.errors[: _ERRORS_KEPT - len(self.errors)]
 
 
 def _device_of(managed_object: str) -> str:
@@ -122,14 +141,41 @@ class _Repeats:
 
 async def process_fault_signals(cmd: ProcessFaultSignals, uow: SqlAlchemyUnitOfWork) -> BatchResult:
     result = BatchResult(signals=len(cmd.signals))
+    _apply_or_split(cmd.signals, uow, result)
+    return result
+
+
+def _apply_or_split(batch: Sequence[FaultSignal], uow: SqlAlchemyUnitOfWork, result: BatchResult) -> None:
+    """Apply ``batch`` in one transaction; if it fails, each half on its own (in order), down to the
+    signal that fails alone, which is dropped and counted."""
+    try:
+        result.add(_apply(batch, uow))
+    except _UNAVAILABLE:
+        raise
+    except Exception as exc:
+        if len(batch) > 1:
+            half = len(batch) // 2
+            _apply_or_split(batch[:half], uow, result)
+            _apply_or_split(batch[half:], uow, result)
+            return
+        signal, said = batch[0], str(exc).splitlines()
+        error = f"{signal.kind} from {signal.device}: {type(exc).__name__}: {said[0][:300] if said else ''}"
+        result.dropped += 1
+        if len(result.errors) < _ERRORS_KEPT:  # a batch of bad signals is not thousands of log lines
+            result.errors.append(error)
+            logger.warning("a fault signal could not be stored and was dropped alone (%s)", error)
+
+
+def _apply(batch: Sequence[FaultSignal], uow: SqlAlchemyUnitOfWork) -> BatchResult:
+    result = BatchResult(signals=len(batch))
     with uow:
         correlator = _Correlator(uow)
         repeats = _Repeats()
-        keys = {signal.reduction_key for signal in cmd.signals if signal.reduction_key}
+        keys = {signal.reduction_key for signal in batch if signal.reduction_key}
         found = uow.alarms.active_many(keys)  # one query for the batch, not one per fault
         open_alarms: dict[str, Alarm | None] = {key: found.get(key) for key in keys}
         rows: list[dict[str, Any]] = []
-        for signal in cmd.signals:
+        for signal in batch:
             alarm_id = None
             if signal.reduction_key:
                 alarm = open_alarms[signal.reduction_key]
@@ -160,6 +206,7 @@ async def process_fault_signals(cmd: ProcessFaultSignals, uow: SqlAlchemyUnitOfW
                 }
             )
         repeats.apply_all()
+        resource_state.apply_fault_signals(uow, batch)  # the resources' state commits with their alarms
         if rows:
             uow.session.execute(insert(_FAULT_EVENTS), rows)
             result.events = len(rows)

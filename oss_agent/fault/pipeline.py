@@ -1,22 +1,27 @@
 """From the trap receiver to alarms: decoded notifications are drained in batches, classified, and
 applied in one transaction per batch. The receiver never waits for the database: it queues, and the
-pipeline catches up, so a burst is absorbed by the 4 MiB socket buffer and the queue, not lost."""
+pipeline catches up, so a burst is absorbed by the 4 MiB socket buffer and the queue, not lost.
+
+One notification never costs its neighbours: one that cannot be classified is dropped alone and
+counted, and a batch the storage refuses is split by the handler down to the signal refused.
+"""
 
 from __future__ import annotations
 
 import asyncio
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
-from adapters.snmp.traps import Notification, TrapReceiver
+from adapters.snmp.traps import REFUSAL_REASONS, Notification, TrapReceiver
 from oss_agent.domain.commands import ProcessFaultSignals
 from oss_agent.fault import signals
-from oss_agent.metrics import AgentMetrics
+from oss_agent.metrics import AgentMetrics, TrapCounts
 from oss_agent.service_layer.messagebus import MessageBus
 from oss_agent.service_layer.unit_of_work import SqlAlchemyUnitOfWork
 
 logger = logging.getLogger(__name__)
+_ERRORS_KEPT = 20
 
 
 class InterfaceNames:
@@ -50,6 +55,15 @@ class PipelineStats:
     alarms_raised: int = 0
     alarms_updated: int = 0
     alarms_cleared: int = 0
+    unprocessable: int = 0  # notifications not classified, or signals the storage refused: each alone
+    storage_unavailable: int = 0  # notifications of batches lost because the database was unavailable
+    errors: list[str] = field(default_factory=list)  # the first ones, for the operator
+
+    def error(self, text: str) -> None:
+        """Keep and log the first ones (a flood of bad notifications is not a flood of log lines)."""
+        if len(self.errors) < _ERRORS_KEPT:
+            self.errors.append(text)
+            logger.warning("%s", text)
 
 
 class FaultPipeline:
@@ -69,15 +83,39 @@ class FaultPipeline:
         self.batch_max = batch_max
         self.linger_s = linger_s
         self.stats = PipelineStats()
+        if metrics is not None:
+            metrics.watch_traps(self.counts)
+
+    def counts(self) -> TrapCounts:
+        """The receiver's and the pipeline's counts, for ``/metrics``."""
+        received = self.receiver.counts()
+        return TrapCounts(
+            datagrams=received["datagrams"],
+            refused={reason: received[reason] for reason in REFUSAL_REASONS},
+            dropped={
+                "queue_full": received["dropped_queue_full"],
+                "unprocessable": self.stats.unprocessable,
+                "storage_unavailable": self.stats.storage_unavailable,
+            },
+            internal_errors=received["internal_errors"],
+            informs_acknowledged=received["informs_acknowledged"],
+        )
 
     def device(self, note: Notification) -> str:
         """The inventory name of the sender, or its address when it is not in the inventory."""
         return self.devices_by_address.get(note.source, note.source)
 
     async def process(self, batch: list[Notification]) -> None:
-        found = [
-            signals.classify(n, self.device(n), datetime.fromtimestamp(n.received_at, UTC), self.names) for n in batch
-        ]
+        found = []
+        for note in batch:
+            try:
+                found.append(
+                    signals.classify(note, self.device(note), datetime.fromtimestamp(note.received_at, UTC), self.names)
+                )
+            except Exception as exc:  # an absurd notification: dropped alone
+                self.stats.unprocessable += 1
+                exc_said = f"{type(exc).__name__}: {str(exc)[:300]}"
+                self.stats.error(f"a {note.version} notification from {note.source} not classified: {exc_said}")
         report = await self.bus.handle(ProcessFaultSignals(tuple(found)))
         result = report.result
         self.stats.notifications += len(batch)
@@ -85,6 +123,8 @@ class FaultPipeline:
         self.stats.alarms_raised += result.raised
         self.stats.alarms_updated += result.updated
         self.stats.alarms_cleared += result.cleared
+        self.stats.unprocessable += result.dropped
+        self.stats.errors += result.errors[: _ERRORS_KEPT - len(self.stats.errors)]  # logged by the handler
         if self.metrics is not None:
             self.metrics.notifications.inc(len(batch))
 
@@ -108,5 +148,6 @@ class FaultPipeline:
                 batch += more
             try:
                 await self.process(batch)
-            except Exception:
+            except Exception:  # the database is unavailable (the handler splits anything else)
+                self.stats.storage_unavailable += len(batch)
                 logger.exception("a batch of %d notifications could not be applied", len(batch))

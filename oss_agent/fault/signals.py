@@ -94,13 +94,23 @@ def _text(value: ber.Value) -> str:
     return value.decode(errors="replace") if isinstance(value, bytes) else str(value)
 
 
+def _display_string(value: ber.Value) -> str | None:
+    """``value`` as a name if it is one (a DisplayString: at most 255 printable characters), so
+    that a sender's nonsense never becomes a key the database refuses (NUL, thousands of bytes)."""
+    if not isinstance(value, bytes) or not value or len(value) > 255:
+        return None
+    text = _text(value)
+    return text if text.isprintable() else None
+
+
 def _interface(device: str, varbinds: tuple[ber.VarBind, ...], names: InterfaceNames) -> tuple[int | None, str]:
     found = _first(varbinds, IF_INDEX)
     index = found[1] if found and isinstance(found[1], int) else (found[0][0] if found and found[0] else None)
     for column in (IF_NAME, IF_DESCR):
         named = _first(varbinds, column)
-        if named is not None and named[1]:
-            return index, _text(named[1])
+        name = _display_string(named[1]) if named is not None else None
+        if name is not None:
+            return index, name
     if index is None:
         return None, "unknown"
     return index, names(device, index) or f"ifIndex{index}"

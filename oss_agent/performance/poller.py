@@ -13,7 +13,8 @@ from datetime import UTC, datetime
 
 from adapters import AdapterError, DeviceTarget, DeviceTimeoutError, InterfaceCounters, InterfaceInfo, OperStatus
 from adapters.snmp import SnmpDriver, SnmpManager
-from oss_agent.domain.commands import ProcessFaultSignals
+from oss_agent.discovery.collect import interface_state
+from oss_agent.domain.commands import ProcessFaultSignals, RecordPolledInterfaces
 from oss_agent.domain.fault import FaultSignal
 from oss_agent.fault import signals
 from oss_agent.fault.pipeline import InterfaceNames
@@ -74,6 +75,7 @@ class Poller:
         self._open_at_start: set[tuple[str, str]] = set()
         self._adjacencies: dict[str, set[tuple[str, str]]] = {}
         self._adjacencies_down: dict[str, set[tuple[str, str]]] = {}
+        self._interface_states: dict[str, tuple[tuple[str, bool, str], ...]] = {}
 
     def remember_open_alarms(self, keys: set[str]) -> None:
         """Link alarms open in the database when the agent starts: the first poll clears those it no
@@ -103,6 +105,8 @@ class Poller:
                 self._device_samples.append(DeviceSample(name, now, False))
                 self.metrics.polls.labels("failed").inc()
                 self.metrics.poll_seconds.observe(duration)
+                self.metrics.device_poll_seconds.labels(name).observe(duration)
+                self.metrics.device_poll_failures.labels(name).inc()
                 found = self._reachability(name, False, str(exc))
                 self.metrics.unreachable.set(sum(not ok for ok in self._reachable.values()))
                 await self._signal(found)
@@ -150,9 +154,21 @@ class Poller:
             result.duration_s = time.perf_counter() - started
             self.metrics.polls.labels("ok").inc()
             self.metrics.poll_seconds.observe(result.duration_s)
+            self.metrics.device_poll_seconds.labels(name).observe(result.duration_s)
+            self.metrics.device_poll_failures.labels(name)  # present at 0 for a healthy device
         at = datetime.now(UTC)
         await self._signal(fault_signals + [crossing.signal(at) for crossing in crossings])
+        await self._record_interfaces(name, infos, at)
         return result
+
+    async def _record_interfaces(self, name: str, infos: list[InterfaceInfo], at: datetime) -> None:
+        """The inventory's interface state follows the polls: sent on the first poll and whenever the
+        admin/oper states seen differ from the last ones sent, so a steady network costs no write."""
+        seen = tuple(sorted((i.name, i.admin_up, i.oper_status.value) for i in infos))
+        if self.bus is None or self._interface_states.get(name) == seen:
+            return
+        await self.bus.handle(RecordPolledInterfaces(name, at, tuple(interface_state(i) for i in infos)))
+        self._interface_states[name] = seen
 
     def _reachability(self, name: str, reachable: bool, reason: str) -> list[FaultSignal]:
         previous = self._reachable.get(name)

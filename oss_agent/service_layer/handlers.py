@@ -7,7 +7,6 @@ commits everything it changed or raises with nothing stored.
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from dataclasses import asdict
 from datetime import UTC, datetime
 from typing import Any
 
@@ -16,8 +15,7 @@ from oss_agent.domain.alarm import Alarm, group_under
 from oss_agent.domain.discovery import DISCOVERED_TAG
 from oss_agent.domain.errors import NotFoundError
 from oss_agent.domain.model import Device
-from oss_agent.domain.service_order import ServiceOrder
-from oss_agent.service_layer import discovery_handlers
+from oss_agent.service_layer import discovery_handlers, resource_state
 from oss_agent.service_layer.unit_of_work import UnitOfWork
 
 
@@ -157,42 +155,12 @@ async def comment_alarms(cmd: commands.CommentAlarms, uow: UnitOfWork) -> list[s
         return [a.id for a in alarms]
 
 
-async def submit_service_order(cmd: commands.SubmitServiceOrder, uow: UnitOfWork) -> str:
-    with uow:
-        order = ServiceOrder.submit(cmd.order_id, cmd.items, datetime.now(UTC), cmd.external_id, cmd.description)
-        uow.orders.add(order)
-        uow.commit()
-        return order.id
-
-
-_DEVICE_EVENTS = (
-    events.DeviceAdded,
-    events.DeviceUpdated,
-    events.DeviceRemoved,
-    events.InterfaceAppeared,
-    events.InterfaceRemoved,
-    events.InterfaceStatusChanged,
-    events.InterfaceSpeedChanged,
-    *discovery_handlers.RECORDED_EVENTS,
-)
-
-
-async def record_inventory_change(event: events.Event, uow: UnitOfWork) -> None:
-    """Append a device event to the inventory history."""
-    detail: dict[str, Any] = {k: v for k, v in asdict(event).items() if k not in ("device", "name")}
-    device = getattr(event, "device", None) or getattr(event, "name", "")
-    with uow:
-        uow.changes.record(str(device), type(event).__name__, detail, datetime.now(UTC))
-        uow.commit()
-
-
 COMMAND_HANDLERS: dict[type[commands.Command], Callable[..., Awaitable[Any]]] = {
     commands.SyncInventory: sync_inventory,
     commands.RecordInterfaces: record_interfaces,
     commands.RaiseAlarm: raise_alarm,
     commands.ClearAlarm: clear_alarm,
     commands.AcknowledgeAlarm: acknowledge_alarm,
-    commands.SubmitServiceOrder: submit_service_order,
     commands.AcknowledgeAlarms: acknowledge_alarms,
     commands.UnacknowledgeAlarms: unacknowledge_alarms,
     commands.ClearAlarmsById: clear_alarms_by_id,
@@ -200,8 +168,9 @@ COMMAND_HANDLERS: dict[type[commands.Command], Callable[..., Awaitable[Any]]] = 
     commands.GroupAlarms: group_alarms,
     commands.UngroupAlarms: ungroup_alarms,
     **discovery_handlers.COMMAND_HANDLERS,
+    **resource_state.COMMAND_HANDLERS,
 }
 
-EVENT_HANDLERS: dict[type[events.Event], list[Callable[..., Awaitable[None]]]] = {
-    kind: [record_inventory_change] for kind in _DEVICE_EVENTS
-}
+# The inventory history is written by the unit of work, in the transaction of the change itself
+# (``ChangeLog.record_events``): no event handler, so no transaction per event in a storm of changes.
+EVENT_HANDLERS: dict[type[events.Event], list[Callable[..., Awaitable[None]]]] = {}

@@ -7,6 +7,7 @@ nothing behind. Events are collected from every aggregate the repositories hande
 from __future__ import annotations
 
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from types import TracebackType
 from typing import Protocol, Self
 
@@ -15,6 +16,14 @@ from sqlalchemy.orm import Session, sessionmaker
 from oss_agent.domain.events import Event
 from oss_agent.storage.discovery_repository import ConfigRepository, DiscoveryRepository
 from oss_agent.storage.hub_repository import Outbox
+from oss_agent.storage.pool_repository import Allocations
+from oss_agent.storage.provisioning_repository import (
+    CancelRequests,
+    ExternalIds,
+    RenderingRepository,
+    ResourceOrderRepository,
+    ServiceRepository,
+)
 from oss_agent.storage.repository import (
     AlarmRepository,
     ChangeLog,
@@ -22,6 +31,7 @@ from oss_agent.storage.repository import (
     LinkRepository,
     ServiceOrderRepository,
 )
+from oss_agent.storage.resource_outbox import ResourceOutbox
 
 
 class UnitOfWork(Protocol):
@@ -32,6 +42,12 @@ class UnitOfWork(Protocol):
     changes: ChangeLog
     discovery: DiscoveryRepository
     configs: ConfigRepository
+    services: ServiceRepository
+    renderings: RenderingRepository
+    resource_orders: ResourceOrderRepository
+    external_ids: ExternalIds
+    cancel_requests: CancelRequests
+    allocations: Allocations
 
     def __enter__(self) -> Self: ...
     def __exit__(
@@ -60,7 +76,14 @@ class SqlAlchemyUnitOfWork:
         self.discovery = DiscoveryRepository(self._session)
         self.configs = ConfigRepository(self._session)
         self.outbox = Outbox(self._session)
+        self.resource_outbox = ResourceOutbox(self._session)
         self.alarm_numbers = self.outbox.numbers
+        self.services = ServiceRepository(self._session)
+        self.renderings = RenderingRepository(self._session)
+        self.resource_orders = ResourceOrderRepository(self._session)
+        self.external_ids = ExternalIds(self._session)
+        self.cancel_requests = CancelRequests(self._session)
+        self.allocations = Allocations(self._session)
         return self
 
     def __exit__(
@@ -81,13 +104,24 @@ class SqlAlchemyUnitOfWork:
         # New rows first: a flush emits UPDATEs before INSERTs, so an existing alarm marked as the
         # symptom of a root raised in this same change would otherwise refer to a row not yet there.
         self.session.flush()
-        for repository in (self.devices, self.alarms, self.orders):
+        for repository in (self.devices, self.alarms, self.orders, self.services):
             repository.write_back()
         # Events are taken before the commit so a handler never sees an event whose
         # aggregate was not stored; they are released only after it succeeds.
-        taken = [*self.devices.collect_events(), *self.alarms.collect_events(), *self.orders.collect_events()]
-        # The transactional outbox: alarm events are stored for the hub in this same transaction.
+        device_events = list(self.devices.collect_events())
+        taken = [
+            *device_events,
+            *self.alarms.collect_events(),
+            *self.orders.collect_events(),
+            *self.services.collect_events(),
+        ]
+        # The inventory history, in the same transaction as the change it tells of.
+        self.changes.record_events(device_events, datetime.now(UTC))
+        # The transactional outbox: alarm, resource, order and service events are stored for their hubs
+        # in this same transaction.
         self.outbox.record(taken, self.alarms.get)
+        self.resource_outbox.record(device_events, self.devices.removed_resources)
+        self.outbox.record_provisioning(taken, self.orders.get, self.services.get)
         self.session.commit()
         self._pending.extend(taken)
 

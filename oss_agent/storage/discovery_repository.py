@@ -9,10 +9,10 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import datetime
 
-from sqlalchemy import delete, select
+from sqlalchemy import Select, delete, select
 from sqlalchemy.orm import Session
 
-from oss_agent.domain.discovery import AddressState, NeighborState
+from oss_agent.domain.discovery import RUNNING, AddressState, NeighborState
 from oss_agent.storage.orm import (
     ConfigVersionRow,
     DeviceRow,
@@ -105,23 +105,27 @@ class DiscoveryRepository:
                 state.remote_address,
                 at,
             )
-        for (protocol, key), state in sorted(wanted.items()):
-            self.session.add(
-                NeighborRow(
-                    device_id=device_id,
-                    protocol=protocol,
-                    neighbor_key=key,
-                    local_interface=state.local_interface,
-                    remote_name=state.neighbor,
-                    remote_port=state.remote_port,
-                    remote_address=state.remote_address,
-                    state=state.state,
-                    is_up=state.is_up,
-                    detail={},
-                    first_seen=at,
-                    last_seen=at,
-                )
-            )
+        for _, state in sorted(wanted.items()):
+            self.session.add(_neighbor_row(device_id, state, at))
+
+    def adjacency(self, device: str, protocol: str, neighbor: str) -> NeighborState | None:
+        row = self._adjacency_row(device, protocol, neighbor)
+        return None if row is None else _neighbor(row)
+
+    def set_adjacency(self, device: str, state: NeighborState, at: datetime) -> None:
+        """Store one routing adjacency's state as a poll or a trap saw it (added when not yet known)."""
+        row = self._adjacency_row(device, state.protocol, state.key)
+        if row is None:
+            self.session.add(_neighbor_row(self._device_id(device), state, at))
+            return
+        row.state, row.is_up, row.last_seen = state.state, state.is_up, at
+
+    def _adjacency_row(self, device: str, protocol: str, neighbor: str) -> NeighborRow | None:
+        return self.session.scalars(
+            select(NeighborRow)
+            .join(DeviceRow, DeviceRow.id == NeighborRow.device_id)
+            .where(DeviceRow.name == device, NeighborRow.protocol == protocol, NeighborRow.neighbor_key == neighbor)
+        ).one_or_none()
 
     def forget_links(self, keys: Iterable[str]) -> int:
         """Drop links no longer seen (LinkRepository only ever adds)."""
@@ -146,6 +150,23 @@ class DiscoveryRepository:
         return {row.device: row for row in self.session.scalars(select(DiscoveryStatusRow))}
 
 
+def _neighbor_row(device_id: int, state: NeighborState, at: datetime) -> NeighborRow:
+    return NeighborRow(
+        device_id=device_id,
+        protocol=state.protocol,
+        neighbor_key=state.key,
+        local_interface=state.local_interface,
+        remote_name=state.neighbor,
+        remote_port=state.remote_port,
+        remote_address=state.remote_address,
+        state=state.state,
+        is_up=state.is_up,
+        detail={},
+        first_seen=at,
+        last_seen=at,
+    )
+
+
 def _neighbor(row: NeighborRow) -> NeighborState:
     return NeighborState(
         row.protocol, row.remote_name, row.local_interface, row.remote_port, row.remote_address, row.state, row.is_up
@@ -153,44 +174,50 @@ def _neighbor(row: NeighborRow) -> NeighborState:
 
 
 class ConfigRepository:
-    """Versions of each device's running configuration (numbered from 1 per device)."""
+    """Versions of each device's configurations, numbered from 1 per device and datastore."""
 
     def __init__(self, session: Session) -> None:
         self.session = session
 
-    def latest(self, device: str) -> ConfigVersionRow | None:
-        return self.session.scalars(
-            select(ConfigVersionRow)
-            .where(ConfigVersionRow.device == device)
-            .order_by(ConfigVersionRow.version.desc())
-            .limit(1)
-        ).one_or_none()
-
-    def approved(self, device: str) -> ConfigVersionRow | None:
-        """The last approved version: the baseline drift is measured against."""
-        return self.session.scalars(
-            select(ConfigVersionRow)
-            .where(ConfigVersionRow.device == device, ConfigVersionRow.approved_at.is_not(None))
-            .order_by(ConfigVersionRow.version.desc())
-            .limit(1)
-        ).one_or_none()
-
-    def get(self, device: str, version: int) -> ConfigVersionRow | None:
-        return self.session.scalars(
-            select(ConfigVersionRow).where(ConfigVersionRow.device == device, ConfigVersionRow.version == version)
-        ).one_or_none()
-
-    def versions(self, device: str) -> list[ConfigVersionRow]:
-        return list(
-            self.session.scalars(
-                select(ConfigVersionRow).where(ConfigVersionRow.device == device).order_by(ConfigVersionRow.version)
-            )
+    def _of(self, device: str, datastore: str) -> Select[ConfigVersionRow]:
+        return select(ConfigVersionRow).where(
+            ConfigVersionRow.device == device, ConfigVersionRow.datastore == datastore
         )
 
-    def add(self, device: str, content: str, digest: str, source: str, at: datetime) -> ConfigVersionRow:
-        latest = self.latest(device)
+    def latest(self, device: str, datastore: str = RUNNING) -> ConfigVersionRow | None:
+        return self.session.scalars(
+            self._of(device, datastore).order_by(ConfigVersionRow.version.desc()).limit(1)
+        ).one_or_none()
+
+    def approved(self, device: str, datastore: str = RUNNING) -> ConfigVersionRow | None:
+        """The last approved version: the baseline drift is measured against."""
+        return self.session.scalars(
+            self._of(device, datastore)
+            .where(ConfigVersionRow.approved_at.is_not(None))
+            .order_by(ConfigVersionRow.version.desc())
+            .limit(1)
+        ).one_or_none()
+
+    def get(self, device: str, version: int, datastore: str = RUNNING) -> ConfigVersionRow | None:
+        return self.session.scalars(
+            self._of(device, datastore).where(ConfigVersionRow.version == version)
+        ).one_or_none()
+
+    def versions(self, device: str, datastore: str = RUNNING) -> list[ConfigVersionRow]:
+        return list(self.session.scalars(self._of(device, datastore).order_by(ConfigVersionRow.version)))
+
+    def datastores(self, device: str) -> list[str]:
+        """The datastores of ``device`` with at least one stored version."""
+        query = select(ConfigVersionRow.datastore).where(ConfigVersionRow.device == device).distinct()
+        return sorted(self.session.scalars(query))
+
+    def add(
+        self, device: str, content: str, digest: str, source: str, at: datetime, datastore: str = RUNNING
+    ) -> ConfigVersionRow:
+        latest = self.latest(device, datastore)
         row = ConfigVersionRow(
             device=device,
+            datastore=datastore,
             version=1 if latest is None else latest.version + 1,
             content=content,
             digest=digest,

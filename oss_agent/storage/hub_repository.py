@@ -18,11 +18,31 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from oss_agent.domain.alarm import Alarm
-from oss_agent.domain.events import AlarmRaised, Event
+from oss_agent.domain.events import (
+    AlarmRaised,
+    Event,
+    ServiceAttributesChanged,
+    ServiceCreated,
+    ServiceOrderStateChanged,
+    ServiceOrderSubmitted,
+    ServiceStateChanged,
+)
+from oss_agent.domain.service import Service
+from oss_agent.domain.service_order import ServiceOrder
 from oss_agent.storage.hub_tables import AlarmNumberRow, HubOutboxRow
 from oss_agent.storage.orm import AlarmRow
 
 ALARM_API = "alarm"
+ORDER_API = "serviceOrdering"
+SERVICE_API = "serviceInventory"
+# domain event -> the hub's event type
+PROVISIONING_EVENTS: dict[type[Event], tuple[str, str]] = {
+    ServiceOrderSubmitted: (ORDER_API, "ServiceOrderCreateEvent"),
+    ServiceOrderStateChanged: (ORDER_API, "ServiceOrderStateChangeEvent"),
+    ServiceCreated: (SERVICE_API, "ServiceCreateEvent"),
+    ServiceStateChanged: (SERVICE_API, "ServiceStateChangeEvent"),
+    ServiceAttributesChanged: (SERVICE_API, "ServiceAttributeValueChangeEvent"),
+}
 
 
 def _iso(value: datetime | None) -> str | None:
@@ -63,6 +83,62 @@ def alarm_snapshot(
         "comments": [{"author": c.author, "text": c.text, "at": _iso(c.at)} for c in alarm.comments],
         "flapping": alarm.flapping,
         "occurrences_in_window": alarm.occurrences_in_window,
+    }
+
+
+def order_snapshot(order: ServiceOrder) -> dict[str, Any]:
+    """The order as plain JSON in our field names (what the outbox keeps and the TMF641 view renders)."""
+    return {
+        "id": order.id,
+        "external_id": order.external_id,
+        "description": order.description,
+        "state": order.state.value,
+        "requested_at": _iso(order.requested_at),
+        "requested_start": _iso(order.requested_start),
+        "started_at": _iso(order.started_at),
+        "completed_at": _iso(order.completed_at),
+        "commit_started_at": _iso(order.commit_started_at),
+        "category": order.category,
+        "priority": order.priority,
+        "related_party": list(order.related_party),
+        "errors": list(order.errors),
+        "cancellation_reason": order.cancellation_reason,
+        "items": [
+            {
+                "id": i.item_id,
+                "action": i.action.value,
+                "spec": i.service_spec,
+                "characteristics": dict(i.characteristics),
+                "state": i.state.value,
+                "service_id": i.service_id,
+                "service_name": i.service_name,
+                "depends_on": list(i.depends_on),
+                "target_state": i.target_state,
+                "error": i.error,
+            }
+            for i in order.items
+        ],
+    }
+
+
+def service_snapshot(service: Service) -> dict[str, Any]:
+    """The service as plain JSON in our field names (what the outbox keeps and the TMF638 view renders)."""
+    return {
+        "id": service.id,
+        "name": service.name,
+        "spec_id": service.spec_id,
+        "state": service.state.value,
+        "characteristics": dict(service.characteristics),
+        "order_id": service.order_id,
+        "order_item_id": service.order_item_id,
+        "external_id": service.external_id,
+        "related_party": list(service.related_party),
+        "supporting_resources": list(service.supporting_resources),
+        "in_sync": service.in_sync,
+        "sync_detail": service.sync_detail,
+        "checks": list(service.checks),
+        "created_at": _iso(service.created_at),
+        "updated_at": _iso(service.updated_at),
     }
 
 
@@ -146,6 +222,55 @@ class Outbox:
             )
             written += 1
         return written
+
+    def record_provisioning(
+        self,
+        events: Iterable[Event],
+        find_order: Callable[[str], ServiceOrder | None],
+        find_service: Callable[[str], Service | None],
+    ) -> int:
+        return record_provisioning(self.session, events, find_order, find_service)
+
+
+def record_provisioning(
+    session: Session,
+    events: Iterable[Event],
+    find_order: Callable[[str], ServiceOrder | None],
+    find_service: Callable[[str], Service | None],
+) -> int:
+    """Outbox rows for order and service events, each with the resource as committed."""
+    written = 0
+    now = datetime.now(UTC)
+    for event in events:
+        kind = PROVISIONING_EVENTS.get(type(event))
+        if kind is None:
+            continue
+        api, event_type = kind
+        payload: dict[str, Any]
+        if api == ORDER_API:
+            order = find_order(getattr(event, "order_id", ""))
+            if order is None:
+                continue
+            resource_id, payload = order.id, {"order": order_snapshot(order)}
+        else:
+            service = find_service(getattr(event, "service_id", ""))
+            if service is None:
+                continue
+            resource_id, payload = service.id, {"service": service_snapshot(service)}
+        payload["detail"] = {k: _plain(v) for k, v in asdict(event).items()}
+        session.add(
+            HubOutboxRow(
+                event_id=str(uuid.uuid4()),
+                api=api,
+                event_type=event_type,
+                resource_id=resource_id,
+                created_at=now,
+                payload=payload,
+                fanned_out=False,
+            )
+        )
+        written += 1
+    return written
 
 
 def numbered(session: Session, snapshot: dict[str, Any]) -> dict[str, Any]:

@@ -54,7 +54,7 @@ class HubOutboxRow(Base):
     event_id: Mapped[str] = mapped_column(String(64), unique=True)
     api: Mapped[str] = mapped_column(String(32))
     event_type: Mapped[str] = mapped_column(String(64))
-    resource_id: Mapped[str] = mapped_column(String(64), index=True)
+    resource_id: Mapped[str] = mapped_column(String(400), index=True)  # an alarm id, or a TMF639 resource id
     created_at: Mapped[datetime]
     payload: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     fanned_out: Mapped[bool] = mapped_column(Boolean, default=False, index=True)

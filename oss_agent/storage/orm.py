@@ -74,6 +74,9 @@ class DeviceRow(Base):
     model: Mapped[str] = mapped_column(String(128), default="")
     os_version: Mapped[str] = mapped_column(String(128), default="")
     serial: Mapped[str] = mapped_column(String(128), default="")
+    # What polls, traps and discovery last observed (None: not yet observed), and since when.
+    reachable: Mapped[bool | None] = mapped_column(Boolean)
+    state_changed_at: Mapped[datetime | None]
     created_at: Mapped[datetime]
     updated_at: Mapped[datetime]
     interfaces: Mapped[list[InterfaceRow]] = relationship(
@@ -163,6 +166,22 @@ class ServiceOrderRow(Base):
     state: Mapped[str] = mapped_column(String(32))
     requested_at: Mapped[datetime]
     completed_at: Mapped[datetime | None]
+    requested_start: Mapped[datetime | None]
+    started_at: Mapped[datetime | None]
+    commit_started_at: Mapped[datetime | None]
+    category: Mapped[str] = mapped_column(String(64), default="", server_default="")
+    priority: Mapped[str] = mapped_column(String(16), default="", server_default="")
+    related_party: Mapped[list[Any]] = mapped_column(JSON, default=list)
+    errors: Mapped[list[Any]] = mapped_column(JSON, default=list)
+    cancellation_reason: Mapped[str] = mapped_column(Text, default="", server_default="")
+    # the activation journal's decision once every device is prepared and checked ("commit"), and
+    # what the checks found (before and after the change)
+    decision: Mapped[str | None] = mapped_column(String(16))
+    checks: Mapped[list[Any]] = mapped_column(JSON, default=list)
+    # what the order will leave on the network (services, renderings, resources), written before any
+    # device changes, so that a restarted agent can finish an order it had decided to commit
+    plan: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    worker: Mapped[str | None] = mapped_column(String(128))  # the process running it: host:pid:start
     items: Mapped[list[ServiceOrderItemRow]] = relationship(
         back_populates="order",
         cascade="all, delete-orphan",
@@ -183,6 +202,11 @@ class ServiceOrderItemRow(Base):
     service_spec: Mapped[str] = mapped_column(String(128))
     characteristics: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     state: Mapped[str] = mapped_column(String(32))
+    service_id: Mapped[str | None] = mapped_column(String(64), index=True)
+    service_name: Mapped[str] = mapped_column(String(128), default="", server_default="")
+    depends_on: Mapped[list[Any]] = mapped_column(JSON, default=list)
+    target_state: Mapped[str | None] = mapped_column(String(16))
+    error: Mapped[str] = mapped_column(Text, default="", server_default="")
     order: Mapped[ServiceOrderRow] = relationship(back_populates="items")
 
 
@@ -225,16 +249,21 @@ class NeighborRow(Base):
 
 
 class ConfigVersionRow(Base):
-    """One stored version of a device's running configuration; a new row only when the normalized text changed.
+    """One stored version of one of a device's configurations (its ``datastore``: the native running
+    configuration or NETCONF's); a new row only when the normalized text changed. Versions are
+    numbered per device and datastore.
 
     Keyed by device name, not a foreign key: the configuration history outlives a device's removal.
     """
 
     __tablename__ = "config_versions"
-    __table_args__ = (UniqueConstraint("device", "version", name="uq_config_versions_device_version"),)
+    __table_args__ = (
+        UniqueConstraint("device", "datastore", "version", name="uq_config_versions_device_datastore_version"),
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     device: Mapped[str] = mapped_column(String(64), index=True)
+    datastore: Mapped[str] = mapped_column(String(32), default="running", server_default="running")
     version: Mapped[int] = mapped_column(Integer)
     content: Mapped[str] = mapped_column(Text)
     digest: Mapped[str] = mapped_column(String(64))

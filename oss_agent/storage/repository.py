@@ -6,7 +6,9 @@ them back and collect the events they recorded, without the domain knowing about
 
 from __future__ import annotations
 
+import builtins
 from collections.abc import Iterable, Iterator
+from dataclasses import asdict
 from datetime import UTC, datetime
 from typing import Any, Generic, TypeVar
 
@@ -16,6 +18,7 @@ from sqlalchemy.orm import Session, selectinload
 from oss_agent.domain.alarm import Alarm, AlarmComment, AlarmState, AlarmType, Severity
 from oss_agent.domain.events import Event
 from oss_agent.domain.model import Device, Interface, Link, LinkEnd
+from oss_agent.domain.service import Service
 from oss_agent.domain.service_order import ItemAction, OrderState, ServiceOrder, ServiceOrderItem
 from oss_agent.storage.orm import (
     AlarmRow,
@@ -23,12 +26,14 @@ from oss_agent.storage.orm import (
     InterfaceRow,
     InventoryChangeRow,
     LinkRow,
+    NeighborRow,
     ServiceOrderItemRow,
     ServiceOrderRow,
 )
+from oss_agent.storage.provisioning_tables import ServiceRow
 
-A = TypeVar("A", Device, Alarm, ServiceOrder)
-R = TypeVar("R", DeviceRow, AlarmRow, ServiceOrderRow)
+A = TypeVar("A", Device, Alarm, ServiceOrder, Service)
+R = TypeVar("R", DeviceRow, AlarmRow, ServiceOrderRow, ServiceRow)
 
 
 def _now() -> datetime:
@@ -75,6 +80,10 @@ class _Tracking(Generic[A, R]):
 
 
 class DeviceRepository(_Tracking[Device, DeviceRow]):
+    def __init__(self, session: Session) -> None:
+        super().__init__(session)
+        self._removed_resources: dict[str, tuple[str, ...]] = {}
+
     def add(self, device: Device) -> None:
         now = _now()
         row = DeviceRow(name=device.name, created_at=now, updated_at=now, interfaces=[])
@@ -94,14 +103,58 @@ class DeviceRepository(_Tracking[Device, DeviceRow]):
         )
         return [self._load(row) for row in rows]
 
+    def observed(self, names: Iterable[str]) -> dict[str, tuple[bool | None, dict[str, tuple[str, bool]]]]:
+        """What is stored of the named devices' state, without loading them: reachability, and each
+        interface's (oper status, admin up). Two queries per 500 names."""
+        wanted = sorted(set(names))
+        found: dict[str, tuple[bool | None, dict[str, tuple[str, bool]]]] = {}
+        for start in range(0, len(wanted), 500):
+            chunk = wanted[start : start + 500]
+            for name, reachable in self.session.execute(
+                select(DeviceRow.name, DeviceRow.reachable).where(DeviceRow.name.in_(chunk))
+            ):
+                found[name] = (reachable, {})
+            for name, interface, oper, admin in self.session.execute(
+                select(DeviceRow.name, InterfaceRow.name, InterfaceRow.oper_status, InterfaceRow.admin_up)
+                .join(InterfaceRow, InterfaceRow.device_id == DeviceRow.id)
+                .where(DeviceRow.name.in_(chunk))
+            ):
+                found[name][1][interface] = (oper, admin)
+        return found
+
+    def get_many(self, names: Iterable[str]) -> dict[str, Device]:
+        """The stored devices among ``names``, by name, in a query per 500 names."""
+        wanted = sorted(set(names))
+        found: dict[str, Device] = {}
+        for start in range(0, len(wanted), 500):
+            rows = self.session.scalars(
+                select(DeviceRow)
+                .where(DeviceRow.name.in_(wanted[start : start + 500]))
+                .options(selectinload(DeviceRow.interfaces))
+            )
+            found.update((row.name, self._load(row)) for row in rows)
+        return found
+
     def remove(self, name: str) -> None:
         for key, (device, row) in list(self._seen.items()):
             if device.name == name:
                 del self._seen[key]
                 self._removed.append(device)
+                # what goes with it (the database cascades): known now, gone once the delete is flushed
+                adjacencies = self.session.scalars(
+                    select(NeighborRow).where(NeighborRow.device_id == row.id, NeighborRow.protocol != "lldp")
+                )
+                self._removed_resources[name] = (
+                    *(f"{name}:{i}" for i in sorted(device.interfaces)),
+                    *sorted(f"{name}|{n.protocol}|{n.neighbor_key}" for n in adjacencies),
+                )
                 self.session.delete(row)
                 return
         self.session.execute(delete(DeviceRow).where(DeviceRow.name == name))
+
+    def removed_resources(self, name: str) -> tuple[str, ...]:
+        """The interfaces and adjacencies of a device removed in this unit of work (resource ids)."""
+        return self._removed_resources.get(name, ())
 
     def count(self) -> int:
         return int(self.session.scalar(select(func.count()).select_from(DeviceRow)) or 0)
@@ -119,6 +172,8 @@ class DeviceRepository(_Tracking[Device, DeviceRow]):
             row.model,
             row.os_version,
             row.serial,
+            reachable=row.reachable,
+            state_changed_at=row.state_changed_at,
         )
         for i in row.interfaces:
             device.interfaces[i.name] = Interface(
@@ -146,6 +201,8 @@ class DeviceRepository(_Tracking[Device, DeviceRow]):
             "model": device.model,
             "os_version": device.os_version,
             "serial": device.serial,
+            "reachable": device.reachable,
+            "state_changed_at": device.state_changed_at,
         }
         changed = False
         for key, value in fields.items():
@@ -261,27 +318,98 @@ class ServiceOrderRepository(_Tracking[ServiceOrder, ServiceOrderRow]):
         self.session.add(row)
         self._track(order, row)
 
-    def get(self, order_id: str) -> ServiceOrder | None:
-        row = self.session.scalars(
+    def get(self, order_id: str, *, for_update: bool = False) -> ServiceOrder | None:
+        """The order; with ``for_update`` its row is locked until the transaction ends (PostgreSQL)."""
+        query = (
             select(ServiceOrderRow).where(ServiceOrderRow.id == order_id).options(selectinload(ServiceOrderRow.items))
-        ).one_or_none()
+        )
+        row = self.session.scalars(query.with_for_update() if for_update else query).one_or_none()
         return None if row is None else self._load(row)
+
+    def list(self, *, states: Iterable[str] = (), limit: int = 1000) -> list[ServiceOrder]:
+        """Orders, newest first, optionally in some states only."""
+        query = select(ServiceOrderRow).order_by(ServiceOrderRow.requested_at.desc()).limit(limit)
+        wanted = list(states)
+        if wanted:
+            query = query.where(ServiceOrderRow.state.in_(wanted))
+        rows = self.session.scalars(query.options(selectinload(ServiceOrderRow.items)))
+        return [self._load(row) for row in rows]
+
+    def worker(self, order_id: str) -> str | None:
+        """The process that claimed the order (``host:pid:start``), if any."""
+        row = self.session.get(ServiceOrderRow, order_id)
+        return None if row is None else row.worker
+
+    def journal(self, order_id: str) -> tuple[str | None, builtins.list[Any], dict[str, Any] | None]:
+        """The activation decision recorded for an order (``commit`` or None), its check results and plan."""
+        row = self.session.get(ServiceOrderRow, order_id)
+        return (None, [], None) if row is None else (row.decision, list(row.checks), row.plan)
+
+    def record(
+        self,
+        order_id: str,
+        *,
+        decision: str | None = None,
+        checks: builtins.list[Any] | None = None,
+        plan: dict[str, Any] | None = None,
+        worker: str | None = None,
+    ) -> None:
+        row = self.session.get(ServiceOrderRow, order_id)
+        if row is None:
+            return
+        if worker is not None:
+            row.worker = worker
+        if decision is not None:
+            row.decision = decision
+        if checks is not None:
+            row.checks = checks
+        if plan is not None:
+            row.plan = plan
 
     @staticmethod
     def _to_domain(row: ServiceOrderRow) -> ServiceOrder:
         items = [
             ServiceOrderItem(
-                i.item_id, ItemAction(i.action), i.service_spec, dict(i.characteristics), OrderState(i.state)
+                i.item_id,
+                ItemAction(i.action),
+                i.service_spec,
+                dict(i.characteristics),
+                OrderState(i.state),
+                service_id=i.service_id,
+                service_name=i.service_name,
+                depends_on=tuple(i.depends_on),
+                target_state=i.target_state,
+                error=i.error,
             )
             for i in row.items
         ]
         return ServiceOrder(
-            row.id, items, row.requested_at, row.external_id, row.description, OrderState(row.state), row.completed_at
+            row.id,
+            items,
+            row.requested_at,
+            row.external_id,
+            row.description,
+            OrderState(row.state),
+            row.completed_at,
+            requested_start=row.requested_start,
+            started_at=row.started_at,
+            commit_started_at=row.commit_started_at,
+            category=row.category,
+            priority=row.priority,
+            related_party=list(row.related_party),
+            errors=list(row.errors),
+            cancellation_reason=row.cancellation_reason,
         )
 
     def _write(self, order: ServiceOrder, row: ServiceOrderRow) -> None:
         row.external_id, row.description, row.state = order.external_id, order.description, order.state.value
         row.requested_at, row.completed_at = order.requested_at, order.completed_at
+        row.requested_start, row.started_at = order.requested_start, order.started_at
+        row.commit_started_at, row.category, row.priority = order.commit_started_at, order.category, order.priority
+        row.related_party, row.errors = list(order.related_party), list(order.errors)
+        row.cancellation_reason = order.cancellation_reason
+        if row.checks is None:
+            row.checks = []
         by_id = {i.item_id: i for i in row.items}
         for position, item in enumerate(order.items):
             irow = by_id.get(item.item_id)
@@ -290,6 +418,12 @@ class ServiceOrderRepository(_Tracking[ServiceOrder, ServiceOrderRow]):
                 row.items.append(irow)
             irow.position, irow.action, irow.service_spec = position, item.action.value, item.service_spec
             irow.characteristics, irow.state = dict(item.characteristics), item.state.value
+            irow.service_id, irow.service_name, irow.depends_on = (
+                item.service_id,
+                item.service_name,
+                list(item.depends_on),
+            )
+            irow.target_state, irow.error = item.target_state, item.error
 
 
 class LinkRepository:
@@ -331,6 +465,20 @@ class ChangeLog:
 
     def record(self, device: str, kind: str, detail: dict[str, Any], at: datetime) -> None:
         self.session.add(InventoryChangeRow(device=device, kind=kind, detail=detail, at=at))
+
+    def record_events(self, events: Iterable[Event], at: datetime) -> int:
+        """One row per event that names its device (``device``, or ``name`` for a device's own events);
+        the event's other fields are the detail. Returns how many were recorded."""
+        rows = []
+        for event in events:
+            fields = asdict(event)
+            device = fields.get("device") or fields.get("name")
+            if not device:
+                continue
+            detail = {k: v for k, v in fields.items() if k not in ("device", "name")}
+            rows.append(InventoryChangeRow(device=str(device), kind=type(event).__name__, detail=detail, at=at))
+        self.session.add_all(rows)
+        return len(rows)
 
     def for_device(self, device: str) -> list[tuple[str, dict[str, Any], datetime]]:
         rows = self.session.scalars(

@@ -117,3 +117,48 @@ def test_a_connection_abandoned_by_a_timeout_is_not_reused() -> None:
 
     asyncio.run(scenario())
     runner.shutdown()
+
+
+def test_a_held_device_serves_its_holder_only_and_the_holders_calls_still_take_turns() -> None:
+    runner = BlockingRunner(max_workers=8)
+    order: list[str] = []
+    inside = 0
+    overlap = False
+    guard = threading.Lock()
+
+    def work(label: str) -> str:
+        nonlocal inside, overlap
+        with guard:
+            inside += 1
+            overlap = overlap or inside > 1
+        threading.Event().wait(0.05)
+        with guard:
+            inside -= 1
+            order.append(label)
+        return label
+
+    async def scenario() -> None:
+        held = asyncio.Event()
+        release = asyncio.Event()
+
+        async def holder() -> None:
+            async with runner.hold("pe1"):
+                held.set()
+                # the holder's own calls (also from tasks it starts) go through, one at a time
+                await asyncio.gather(*(runner.run("pe1", "x", 5, lambda i=i: work(f"mine{i}")) for i in range(3)))
+                await release.wait()
+
+        task = asyncio.create_task(holder())
+        await held.wait()
+        other = asyncio.create_task(runner.run("pe1", "x", 5, lambda: work("other")))
+        await asyncio.sleep(0.3)
+        assert not other.done()  # waits for the holder to let go
+        release.set()
+        await task
+        assert await other == "other"
+
+    try:
+        asyncio.run(scenario())
+    finally:
+        runner.shutdown()
+    assert order[-1] == "other" and sorted(order[:3]) == ["mine0", "mine1", "mine2"] and not overlap

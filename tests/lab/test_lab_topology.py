@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from lab import LabError
-from lab.configs import DevicePaths, frr_conf, snmpd_conf, sshd_conf
+from lab.configs import DevicePaths, frr_conf, netconf_startup, shell_sshd_conf, snmpd_conf, sshd_conf
 from lab.inventory import build, v3_access
 from lab.readiness import parse_lldp_neighbors
 from lab.secrets import ensure
@@ -37,6 +37,44 @@ def test_default_topology_addressing() -> None:
     assert len(everything) == len(set(everything))
     assert all(ipaddress.ip_interface(a).ip in ipaddress.ip_network(LINKS) for a in everything)
     assert len(topo.ibgp_peers) == 3
+    hosts = {h.name: h for h in topo.hosts}
+    lan1 = hosts["lan1"]
+    assert (lan1.address, lan1.gateway, lan1.peer_if) == ("198.18.2.10/24", "198.18.2.1", "lan0")
+    assert hosts["lan1"].mgmt_host == "198.51.100.31" and hosts["lan2"].address == "198.18.3.10/24"
+    upstream = next(i for i in topo.device("p1").interfaces if i.name == "eth3")
+    assert (upstream.kind, upstream.address, hosts["inet"].address) == ("upstream", "198.18.4.1/24", "198.18.4.10/24")
+
+
+def test_sites_topology_is_the_benchmark_network() -> None:
+    topo = resolve("sites:12", MGMT, LINKS, "oss")
+    assert len(topo.devices) == 25 and len(topo.hosts) == 13
+    assert {d.name for d in topo.devices if d.kind == "cpe"} == {f"ce{i}" for i in range(1, 13)}
+    pe7 = topo.device("pe7")
+    assert {i.peer for i in pe7.interfaces} == {"p1:eth7", "ce7:eth1"} and pe7.role == "pe"
+    assert next(h for h in topo.hosts if h.name == "lan12").peer_device == "ce12"
+    with pytest.raises(LabError, match="out of range"):
+        resolve("sites:61", MGMT, LINKS, "oss")
+
+
+@pytest.mark.parametrize(
+    ("hosts", "message"),
+    [
+        ([{"name": "h1"}], "needs a name and an attach"),
+        ([{"name": "h1", "attach": "pe1"}], "attach must name a CPE"),
+        ([{"name": "h1", "attach": "ce1:eth9"}], "attach must name a CPE"),
+        ([{"name": "h1", "attach": "pe1:eth1"}], "cabled already"),
+        ([{"name": "h1", "attach": "ce1"}, {"name": "h2", "attach": "ce1"}], "already has a host"),
+        ([{"name": "pe1", "attach": "ce1"}], "name is taken"),
+    ],
+)
+def test_bad_hosts_are_lab_errors(tmp_path: Path, hosts: list[dict[str, str]], message: str) -> None:
+    import yaml
+
+    data = yaml.safe_load(Path("lab/topologies/default.yaml").read_text()) | {"hosts": hosts}
+    path = tmp_path / "topo.yaml"
+    path.write_text(yaml.safe_dump(data))
+    with pytest.raises(LabError, match=message):
+        resolve(path, MGMT, LINKS, "oss")
 
 
 def test_digest_changes_with_addressing_only_when_it_should() -> None:
@@ -80,6 +118,15 @@ def test_rendered_configs_hold_the_pitfall_fixes(tmp_path: Path) -> None:
     frr = frr_conf(topo.device("pe1"), topo, tmp_path / "frr.log")
     assert "neighbor 198.19.255.2 timers 1 3" in frr and "ip ospf dead-interval 4" in frr
     assert "198.18.1.0" not in frr.replace("planned 198.18.1.0/31", "")  # access port left for a service
+    assert "neighbor 198.19.255.2 next-hop-self" in frr  # a PE announces customer routes as its own
+    assert "next-hop-self" not in frr_conf(topo.device("p1"), topo, tmp_path / "frr.log")
+    assert "interface eth3\n description upstream to inet:eth0\n ip address 198.18.4.1/24" in frr_conf(
+        topo.device("p1"), topo, tmp_path / "frr.log"
+    )
+    startup = netconf_startup(topo.device("pe1"))  # every port has its entry: a service only describes it
+    assert [startup.count(f"<name>eth{i}</name>") for i in (1, 2, 3)] == [1, 1, 1]
+    cpe_sshd = shell_sshd_conf("ce1", secrets, paths, tmp_path / "key", tmp_path / "shell-bin")
+    assert f"ForceCommand {tmp_path / 'shell-bin' / 'lab-shell'}" in cpe_sshd and "830" not in cpe_sshd
     sshd = sshd_conf(topo.device("pe1"), secrets, paths, tmp_path / "key")
     assert "Match LocalPort 22\n    ForceCommand /usr/bin/vtysh" in sshd
     assert "Match LocalPort 830\n    ForceCommand /usr/sbin/netconf-subsystem" in sshd
@@ -105,7 +152,15 @@ def test_inventory_matches_the_agent_format(tmp_path: Path) -> None:
     }
     assert inv["groups"]["pe"] == {"role": "pe"}
     ce1 = next(d for d in inv["devices"] if d["name"] == "ce1")
-    assert ce1["ssh"] is None and ce1["netconf"] is None and ce1["platform"] == "linux"
+    assert "ssh" not in ce1 and ce1["netconf"] is None and ce1["platform"] == "linux"  # a managed Linux CPE
+    assert inv["probes"][0] == {
+        "name": "lan1",
+        "host": "198.51.100.31",
+        "site": "customer1",
+        "role": "customer",
+        "address": "198.18.2.10",
+        "attached_to": "ce1",
+    }
     assert v3_access(secrets)["priv_protocol"] == "aes"
 
 

@@ -11,7 +11,18 @@ from fastapi import Depends, FastAPI
 
 from oss_agent.bootstrap import Agent
 from oss_agent.entrypoints import web
-from oss_agent.entrypoints.api import docs, fault_kpi, latency, openapi, perf, tmf, tmf639, tmf642, tmf642_hub
+from oss_agent.entrypoints.api import (
+    docs,
+    fault_kpi,
+    latency,
+    openapi,
+    perf,
+    provisioning,
+    tmf,
+    tmf639,
+    tmf642,
+    tmf642_hub,
+)
 from oss_agent.storage.engine import make_session_factory
 
 
@@ -30,11 +41,14 @@ def create_app(agent: Agent) -> FastAPI:
     app.state.session_factory = make_session_factory(agent.engine)
     tmf.install_error_handlers(app)
     app.include_router(tmf639.router)
+    app.include_router(tmf639.hub)
     app.include_router(perf.router)
     app.include_router(latency.router)
     app.include_router(tmf642.router)
     app.include_router(tmf642_hub.router)
     app.include_router(fault_kpi.router)
+    for router in provisioning.ROUTERS:
+        app.include_router(router)
     docs.install(app)
     app.openapi = lambda: openapi.document(app, token_required=token is not None)  # type: ignore[method-assign]
     web.install(app, agent)  # the operator console under /ui (session sign-in, not part of the API)

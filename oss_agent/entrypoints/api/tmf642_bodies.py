@@ -84,7 +84,10 @@ class RegroupBody(_Body):
 
 ACKNOWLEDGING_NEEDS_A_USER: JsonDict = {
     "if": {"properties": {"ackState": {"const": "acknowledged"}}, "required": ["ackState"]},
-    "then": {"required": ["ackUserId"]},
+    "then": {
+        "required": ["ackUserId"],
+        "properties": {"ackUserId": {"type": "string", "minLength": 1, "pattern": r"\S"}},
+    },
 }
 
 

@@ -26,7 +26,9 @@ from oss_agent.entrypoints.cli import (
     inventory_cmd,
     kpi_cmd,
     lab_cmd,
+    order_cmd,
     run_cmd,
+    service_cmd,
     snmp_cmd,
     topology_cmd,
 )
@@ -52,6 +54,9 @@ app.add_typer(bench_cmd.app, name="bench")
 app.add_typer(discover_cmd.app, name="discover")
 app.add_typer(topology_cmd.app, name="topology")
 app.add_typer(alarms_cmd.app, name="alarms")
+app.add_typer(order_cmd.app, name="order")
+app.add_typer(service_cmd.app, name="service")
+app.add_typer(service_cmd.pool_app, name="pool")
 app.add_typer(kpi_cmd.app, name="kpi")
 
 

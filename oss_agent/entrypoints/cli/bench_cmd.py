@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -33,6 +34,36 @@ def poll(
         )
     )
     typer.echo(bench_poll.json_line(summary))
+
+
+@app.command("flood")
+def flood(
+    scale: Annotated[float, typer.Option(min=0.01, max=10, help="each flood's datagrams, times this")] = 1.0,
+    baseline_source: Annotated[
+        Path | None,
+        typer.Option(help="also measure an agent run from this source tree (e.g. a checkout of an older commit)"),
+    ] = None,
+) -> None:
+    """The running agent's RSS before and after each kind of hostile trap flood; last line is JSON."""
+    import json
+
+    from oss_agent.entrypoints.bench import flood as bench_flood
+
+    figures = bench_flood.run(scale, baseline_source)
+    columns = ["flood", "sent", "kernel drops", "RSS before MB", "after MB", "growth MB", "counted as"]
+    for label, title in (("agent", "this agent"), ("baseline", f"baseline from {baseline_source}")):
+        if label not in figures:
+            continue
+        measured = figures[label]
+        assert isinstance(measured, dict)
+        rows = [
+            [str(r[key]) for key in ("flood", "sent", "kernel_drops", "rss_before_mb", "rss_after_mb", "growth_mb")]
+            + [str(r["counted_as"])]
+            for r in measured["floods"]
+        ]
+        caption = f"{title}: RSS of oss-agent run ({measured['idle_mb']} MB idle after start)"
+        STATE.out.print(table(caption, columns, rows))
+    typer.echo(json.dumps(figures))
 
 
 @app.command("traps")
@@ -78,6 +109,41 @@ def traps(
             ],
         )
     )
+    typer.echo(json.dumps(figures))
+
+
+@app.command("activation")
+def activation(
+    sites: Annotated[int, typer.Option("--sites", min=10, max=60, help="customer sites (a PE and a CE each)")] = 10,
+    rounds: Annotated[int, typer.Option("--rounds", min=1, max=20, help="rounds of: add at every site, delete")] = 3,
+    prefix: Annotated[str, typer.Option(help="the bench lab's name prefix (namespaces, veths)")] = "bact",
+    mgmt_subnet: Annotated[str, typer.Option(help="the bench lab's management subnet")] = "100.73.0.0/24",
+    keep_lab: Annotated[bool, typer.Option(help="leave the bench lab running afterwards")] = False,
+) -> None:
+    """Service orders through the agent vs a plain script pushing the same changes; last line is JSON."""
+    import json
+
+    from oss_agent.entrypoints.bench import activation as bench_activation
+
+    figures, lab_up_s = bench_activation.bench(sites, rounds, prefix, mgmt_subnet, keep_lab)
+    STATE.out.print(f"sites lab of {figures['devices']} devices ({figures['sites']} sites) up in {lab_up_s:.1f} s")
+    agent, floor = figures["agent"], figures["floor"]
+    rows = []
+    for key, label in (
+        ("prepared_p50_s", "accepted -> every device changed, p50 (s)"),
+        ("prepared_p95_s", "accepted -> every device changed, p95 (s)"),
+        ("committed_p50_s", "accepted -> every device committed, p50 (s)"),
+        ("committed_p95_s", "accepted -> every device committed, p95 (s)"),
+        ("verified_p50_s", "accepted -> verified complete, p50 (s)"),
+        ("verified_p95_s", "accepted -> verified complete, p95 (s)"),
+        ("orders_per_min", "orders per minute (batches of every site at once)"),
+    ):
+        ratio = agent[key] / floor[key] if floor[key] else float("nan")
+        rows.append([label, f"{agent[key]:.3f}", f"{floor[key]:.3f}", f"{ratio:.2f}"])
+    counts = [f"{side['orders']} ({side['failed']})" for side in (agent, floor)]
+    rows.append(["orders measured (failed)", *counts, ""])
+    title = f"internet-access orders over {figures['devices']} devices, {rounds} rounds of add + delete"
+    STATE.out.print(table(title, ["figure", "agent", "floor (plain script)", "agent / floor"], rows))
     typer.echo(json.dumps(figures))
 
 

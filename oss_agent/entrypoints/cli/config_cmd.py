@@ -117,6 +117,13 @@ def check(
 
 
 DEVICE_ARG = Annotated[str, typer.Argument(help="device name")]
+DATASTORE_OPTION = Annotated[
+    str,
+    typer.Option(
+        "--datastore",
+        help="which configuration: 'running' (the device's own, over CLI/NAPALM) or 'netconf' (NETCONF running)",
+    ),
+]
 
 
 @app.command("diff")
@@ -124,6 +131,7 @@ def diff(
     device: DEVICE_ARG,
     old: Annotated[int | None, typer.Argument(help="older version (default: the one before NEW)")] = None,
     new: Annotated[int | None, typer.Argument(help="newer version (default: the latest)")] = None,
+    datastore: DATASTORE_OPTION = "running",
     fmt: Format = FORMAT_OPTION,
 ) -> None:
     """Show how a device's stored running configuration changed (unified diff, volatile lines ignored)."""
@@ -132,7 +140,7 @@ def diff(
 
     agent = bootstrap(load_settings(STATE.config), upgrade_schema=True)
     try:
-        result = config_diff(agent.uow, device, old, new)
+        result = config_diff(agent.uow, device, old, new, datastore)
     finally:
         agent.close()
     if fmt is Format.JSON:
@@ -146,9 +154,10 @@ def approve(
     device: DEVICE_ARG,
     version: Annotated[int | None, typer.Argument(help="version to approve (default: the latest)")] = None,
     user: Annotated[str, typer.Option("--user", help="who approves (default: $USER)")] = "",
+    datastore: DATASTORE_OPTION = "running",
     fmt: Format = FORMAT_OPTION,
 ) -> None:
-    """Approve a configuration version: drift is measured against it from now on."""
+    """Approve a configuration version of one datastore: its drift is measured against it from now on."""
     import asyncio
     import getpass
     from datetime import UTC, datetime
@@ -158,11 +167,12 @@ def approve(
 
     agent = bootstrap(load_settings(STATE.config), upgrade_schema=True)
     try:
-        command = ApproveConfiguration(device, user or getpass.getuser(), datetime.now(UTC), version)
+        command = ApproveConfiguration(device, user or getpass.getuser(), datetime.now(UTC), version, datastore)
         approved = asyncio.run(agent.bus.handle(command)).result
     finally:
         agent.close()
     if fmt is Format.JSON:
-        emit_json({"device": device, "approved_version": approved, "user": command.user})
+        emit_json({"device": device, "datastore": datastore, "approved_version": approved, "user": command.user})
         return
-    STATE.out.print(f"{device}: configuration version {approved} approved by {command.user}")
+    which = "configuration" if datastore == "running" else f"{datastore} configuration"
+    STATE.out.print(f"{device}: {which} version {approved} approved by {command.user}")

@@ -22,6 +22,14 @@ CRAWL_OPTION = typer.Option(
 )
 
 
+def _configs(result: DeviceDiscoveryResult) -> str:
+    """``v3 drift, netconf v1``: each datastore's latest version, marked while it differs from the approved one."""
+    return ", ".join(
+        f"{'' if name == 'running' else name + ' '}v{status['version']}{' drift' if status['drifted'] else ''}"
+        for name, status in sorted(result.configs.items(), key=lambda item: item[0] != "running")
+    )
+
+
 @app.callback(invoke_without_command=True)
 def discover(
     fmt: Format = FORMAT_OPTION,
@@ -82,7 +90,7 @@ def discover(
                         r.addresses,
                         r.lldp_neighbors,
                         r.routing_neighbors,
-                        "" if r.config_version is None else f"v{r.config_version}" + (" drift" if r.drifted else ""),
+                        _configs(r),
                         r.changes,
                         r.duration_s,
                         r.error or "",

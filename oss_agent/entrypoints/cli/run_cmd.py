@@ -23,6 +23,10 @@ def run() -> None:
 
     settings = load_settings(STATE.config)
     logging.basicConfig(level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    if logging.getLogger().getEffectiveLevel() > logging.DEBUG:
+        # every NETCONF/SSH session (discovery backs up NETCONF's datastore) logs its whole hello at INFO
+        for chatty in ("ncclient", "paramiko"):
+            logging.getLogger(chatty).setLevel(logging.WARNING)
     runtime.tune_for_throughput()
     asyncio.run(daemon.run(settings))
 

@@ -40,4 +40,7 @@ def export(
         typer.echo(text, nl=False)
         return
     output.write_text(text)
-    STATE.err.print(f"wrote {output} ({len(topology['nodes'])} nodes, {len(topology['links'])} links)")
+    STATE.err.print(
+        f"wrote {output} ({len(topology['nodes'])} nodes, {len(topology['links'])} links, "
+        f"{len(topology['adjacencies'])} routing adjacencies)"
+    )

@@ -1,4 +1,4 @@
-"""The TMF642 alarm event hub: the outbox's events delivered to subscribers, surviving restarts."""
+"""The event hubs (TMF642 alarms, TMF639 resources): outbox events delivered to subscribers, surviving restarts."""
 
 from oss_agent.fault.hub.dispatcher import Dispatcher, DispatcherSettings, run_dispatcher
 

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING
 
 import httpx
 
-from oss_agent.fault.hub.store import HubStore, Subscription
+from oss_agent.fault.hub.store import ALARM_HUB, HubApi, HubStore, Subscription
 from oss_agent.storage.engine import make_session_factory
 
 if TYPE_CHECKING:
@@ -103,12 +103,16 @@ class Dispatcher:
         return len(done)
 
 
-def dispatcher_for(agent: Agent, settings: DispatcherSettings | None = None) -> Dispatcher:
+def dispatcher_for(
+    agent: Agent, settings: DispatcherSettings | None = None, hub: HubApi = ALARM_HUB
+) -> Dispatcher:
     settings = settings or DispatcherSettings(base_url=f"http://{agent.settings.api_host}:{agent.settings.api_port}")
-    return Dispatcher(HubStore(make_session_factory(agent.engine), settings.base_url), settings)
+    return Dispatcher(HubStore(make_session_factory(agent.engine), settings.base_url, hub), settings)
 
 
-async def run_dispatcher(agent: Agent, stop: asyncio.Event, poll_interval_s: float = 0.5) -> None:
-    """What ``oss-agent run`` starts: deliver hub events until ``stop`` is set."""
+async def run_dispatcher(
+    agent: Agent, stop: asyncio.Event, poll_interval_s: float = 0.5, hub: HubApi = ALARM_HUB
+) -> None:
+    """What ``oss-agent run`` starts, once per hub: deliver its events until ``stop`` is set."""
     base = f"http://{agent.settings.api_host}:{agent.settings.api_port}"
-    await dispatcher_for(agent, DispatcherSettings(poll_interval_s=poll_interval_s, base_url=base)).run(stop)
+    await dispatcher_for(agent, DispatcherSettings(poll_interval_s=poll_interval_s, base_url=base), hub).run(stop)

@@ -3,6 +3,9 @@
 Short synchronous transactions, each safe to repeat: fan-out marks an outbox row only together with
 the delivery rows it created, and a delivery is marked only after its callback accepted it, so a
 restart resumes from the database alone.
+
+One store serves one API's hub (:class:`HubApi`: its name in the outbox, how its ``query`` is read
+and applied, how an outbox row becomes a notification); TMF642's is the default.
 """
 
 from __future__ import annotations
@@ -10,7 +13,7 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Any, cast
+from typing import Any, Protocol, cast
 
 from sqlalchemy import CursorResult, delete, func, select, update
 from sqlalchemy.orm import Session, sessionmaker
@@ -40,16 +43,46 @@ def _subscription(row: HubSubscriptionRow) -> Subscription:
     return Subscription(row.id, row.callback, row.query, row.created_at)
 
 
+class HubApi(Protocol):
+    """What differs from one API's hub to another."""
+
+    name: str
+
+    def parse_query(self, query: str) -> Any: ...
+    def matches(self, parsed: Any, body: dict[str, Any]) -> bool: ...
+    def body(self, session: Session, row: HubOutboxRow, base_url: str) -> dict[str, Any]: ...
+
+
+class AlarmHub:
+    """TMF642: alarm notifications, numbered and correlated when sent."""
+
+    name = ALARM_API
+
+    def parse_query(self, query: str) -> Any:
+        return parse_query(query)
+
+    def matches(self, parsed: Any, body: dict[str, Any]) -> bool:
+        return query_matches(parsed, body)
+
+    def body(self, session: Session, row: HubOutboxRow, base_url: str) -> dict[str, Any]:
+        alarm = render_alarm(numbered(session, row.payload["alarm"]), base_url)
+        return envelope(row.event_id, row.created_at.isoformat(), row.event_type, alarm)
+
+
+ALARM_HUB = AlarmHub()
+
+
 class HubStore:
-    def __init__(self, session_factory: sessionmaker[Session], base_url: str = "") -> None:
+    def __init__(self, session_factory: sessionmaker[Session], base_url: str = "", hub: HubApi = ALARM_HUB) -> None:
         self.session_factory = session_factory
         self.base_url = base_url.rstrip("/")
+        self.hub = hub
 
     def subscribe(self, callback: str, query: str = "") -> Subscription:
-        parse_query(query)  # refuse a query we could not apply
+        self.hub.parse_query(query)  # refuse a query we could not apply
         row = HubSubscriptionRow(
             id=str(uuid.uuid4()),
-            api=ALARM_API,
+            api=self.hub.name,
             callback=callback,
             query=query or "",
             created_at=datetime.now(UTC),
@@ -62,7 +95,7 @@ class HubStore:
     def unsubscribe(self, subscription_id: str) -> bool:
         with self.session_factory() as session, session.begin():
             row = session.get(HubSubscriptionRow, subscription_id)
-            if row is None:
+            if row is None or row.api != self.hub.name:
                 return False
             session.delete(row)
             return True
@@ -71,7 +104,7 @@ class HubStore:
         with self.session_factory() as session:
             rows = session.scalars(
                 select(HubSubscriptionRow)
-                .where(HubSubscriptionRow.api == ALARM_API)
+                .where(HubSubscriptionRow.api == self.hub.name)
                 .order_by(HubSubscriptionRow.created_at)
             )
             return [_subscription(r) for r in rows]
@@ -79,11 +112,10 @@ class HubStore:
     def get(self, subscription_id: str) -> Subscription | None:
         with self.session_factory() as session:
             row = session.get(HubSubscriptionRow, subscription_id)
-            return None if row is None or row.api != ALARM_API else _subscription(row)
+            return None if row is None or row.api != self.hub.name else _subscription(row)
 
     def _body(self, session: Session, row: HubOutboxRow) -> dict[str, Any]:
-        alarm = render_alarm(numbered(session, row.payload["alarm"]), self.base_url)
-        return envelope(row.event_id, row.created_at.isoformat(), row.event_type, alarm)
+        return self.hub.body(session, row, self.base_url)
 
     def fan_out(self, limit: int = 500) -> int:
         """Turn new outbox rows into one delivery per matching subscription; returns rows handled.
@@ -94,7 +126,7 @@ class HubStore:
             rows = list(
                 session.scalars(
                     select(HubOutboxRow)
-                    .where(HubOutboxRow.fanned_out.is_(False), HubOutboxRow.api == ALARM_API)
+                    .where(HubOutboxRow.fanned_out.is_(False), HubOutboxRow.api == self.hub.name)
                     .order_by(HubOutboxRow.id)
                     .limit(limit)
                 )
@@ -102,13 +134,13 @@ class HubStore:
             if not rows:
                 return 0
             subs = [
-                (s, parse_query(s.query))
-                for s in session.scalars(select(HubSubscriptionRow).where(HubSubscriptionRow.api == ALARM_API))
+                (s, self.hub.parse_query(s.query))
+                for s in session.scalars(select(HubSubscriptionRow).where(HubSubscriptionRow.api == self.hub.name))
             ]
             for row in rows:
                 body = self._body(session, row) if subs else None
                 for sub, parsed in subs:
-                    if body is not None and sub.created_at <= row.created_at and query_matches(parsed, body):
+                    if body is not None and sub.created_at <= row.created_at and self.hub.matches(parsed, body):
                         session.add(HubDeliveryRow(outbox_id=row.id, subscription_id=sub.id, attempts=0))
                 row.fanned_out = True
             return len(rows)
@@ -119,6 +151,7 @@ class HubStore:
             pending = select(HubDeliveryRow.subscription_id).where(HubDeliveryRow.delivered_at.is_(None)).distinct()
             rows = session.scalars(
                 select(HubSubscriptionRow).where(
+                    HubSubscriptionRow.api == self.hub.name,
                     HubSubscriptionRow.id.in_(pending),
                     (HubSubscriptionRow.next_attempt_at.is_(None)) | (HubSubscriptionRow.next_attempt_at <= now),
                 )

@@ -17,7 +17,10 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from typing import Any
-from urllib.parse import parse_qsl, quote
+from urllib.parse import quote
+
+from oss_agent.fault.hub import query as query_rules
+from oss_agent.fault.hub.query import QueryError as QueryError  # where the API and the store look for it
 
 BASE = "/tmf-api/alarm/v4"
 RESOURCE_BASE = "/tmf-api/resourceInventoryManagement/v4/resource"
@@ -146,52 +149,14 @@ def envelope(event_id: str, event_time: str, domain_event: str, alarm: dict[str,
     return body
 
 
-class QueryError(ValueError):
-    """A hub ``query`` we cannot apply (refused at subscription time, never silently ignored)."""
-
-
-def parse_query(query: str | None) -> dict[str, set[str]]:
-    """``eventType=AlarmCreateEvent&perceivedSeverity=critical,major``: keys ANDed, commas ORed.
-
-    Alarm attributes may be written plainly or under ``event.alarm.``; ``eventType`` must be a
-    TMF642 alarm event.
-    """
-    if query is None or not query.strip():
-        return {}
-    try:
-        pairs = parse_qsl(query.strip(), keep_blank_values=False, strict_parsing=True)
-    except ValueError as exc:
-        raise QueryError(f"query {query!r} is not name=value pairs joined by '&'") from exc
-    out: dict[str, set[str]] = {}
-    for key, value in pairs:
-        key = key.removeprefix("event.alarm.").removeprefix("alarm.")
-        options = {v.strip() for v in value.split(",") if v.strip()}
-        if key == "eventType" and not options <= KNOWN_EVENT_TYPES:
-            raise QueryError(f"unknown eventType in {value!r}; known: {', '.join(sorted(KNOWN_EVENT_TYPES))}")
-        out.setdefault(key, set()).update(options)
-    return out
-
-
-def _values(item: Any, path: str) -> list[str]:
-    values = [item]
-    for part in path.split("."):
-        found: list[Any] = []
-        for value in values:
-            for v in value if isinstance(value, list) else [value]:
-                if isinstance(v, dict) and part in v:
-                    found.append(v[part])
-        values = found
-    flat: list[Any] = []
-    for v in values:
-        flat += v if isinstance(v, list) else [v]
-    return [str(v).lower() if isinstance(v, bool) else str(v) for v in flat]
+def parse_query(
+    query: str | None, known: frozenset[str] = KNOWN_EVENT_TYPES, resource: str = "alarm"
+) -> dict[str, set[str]]:
+    """``eventType=AlarmCreateEvent&perceivedSeverity=critical,major`` (see :mod:`.query`); another
+    hub passes its own event types and subject."""
+    return query_rules.parse_query(query, known, resource)
 
 
 def query_matches(parsed: Mapping[str, set[str]], event: Mapping[str, Any]) -> bool:
     """Whether an envelope (see :func:`envelope`) passes a parsed query."""
-    alarm = event["event"]["alarm"]
-    for key, options in parsed.items():
-        found = [str(event["eventType"])] if key == "eventType" else _values(alarm, key)
-        if not any(v in options for v in found):
-            return False
-    return True
+    return query_rules.query_matches(parsed, event, "alarm")

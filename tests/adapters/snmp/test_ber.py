@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import random
+import tracemalloc
+
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -150,3 +153,81 @@ def test_numeric_oids_only() -> None:
     assert ber.parse_oid(".1.3.6.1.2.1.1") == (1, 3, 6, 1, 2, 1, 1)
     with pytest.raises(ValueError, match="not a numeric OID"):
         ber.parse_oid("IF-MIB::ifDescr")
+
+
+def _trap_with_oid(oid_tlv: bytes, community: bytes = b"public") -> bytes:
+    """A v2c trap whose snmpTrapOID.0 value is the OID TLV ``oid_tlv`` (built as a sender wants)."""
+    name = ber.encode_oid((1, 3, 6, 1, 6, 3, 1, 1, 4, 1, 0))
+    varbind = ber.tlv(ber.TAG_SEQUENCE, name + oid_tlv)
+    numbers = ber.encode_integer(1) + ber.encode_integer(0) + ber.encode_integer(0)
+    pdu = ber.tlv(ber.PDU_TRAP_V2, numbers + ber.tlv(ber.TAG_SEQUENCE, varbind))
+    return ber.tlv(ber.TAG_SEQUENCE, ber.encode_integer(1) + ber.tlv(ber.TAG_OCTET_STRING, community) + pdu)
+
+
+@pytest.mark.parametrize(
+    "oid",
+    [
+        (1, 3, 6, 1, 4, 1, 2**32),  # one past SMI's 32-bit sub-identifier
+        (1, 3, 6, 1, 4, 1, 10**4301),  # an arc whose decimal form Python refuses to print
+        (1, 3, *range(127)),  # 129 arcs
+    ],
+)
+def test_an_oid_beyond_smis_bounds_is_malformed(oid: ber.Oid) -> None:
+    with pytest.raises(ber.BerError, match="SMI"):
+        ber.decode_message(_trap_with_oid(ber.encode_oid(oid)))  # the encoder writes what it is given
+
+
+def test_an_oid_at_smis_bounds_decodes() -> None:
+    for oid in ((1, 3, 6, 1, 4, 1, 2**32 - 1), (1, 3, *range(126))):
+        message = ber.decode_message(_trap_with_oid(ber.encode_oid(oid)))
+        assert message.varbinds[0][2] == oid and ber.valid_oid(oid)
+    assert not ber.valid_oid((1, 3, 2**32)) and not ber.valid_oid((1,)) and not ber.valid_oid((1, 3, *range(127)))
+
+
+def test_a_64_kb_oid_is_refused_by_its_size() -> None:
+    with pytest.raises(ber.BerError, match="OID of 64000 bytes at offset"):
+        ber.decode_message(_trap_with_oid(ber.tlv(ber.TAG_OID, bytes(64_000))))
+
+
+def test_a_wrong_community_is_refused_before_the_pdu_is_read() -> None:
+    """What an unauthenticated sender writes past the community is neither decoded nor cached."""
+    ber.clear_oid_cache()
+    oid = ber.tlv(ber.TAG_OID, bytes(range(1, 100)))
+    with pytest.raises(ber.UnknownCommunityError):
+        ber.decode_message(_trap_with_oid(oid, community=b"wrong"), {b"public"})
+    assert ber.oid_cache_bytes() == 0
+    right = ber.decode_message(_trap_with_oid(oid), {b"public"})
+    assert right.community == b"public" and ber.oid_cache_bytes() > 0
+    with pytest.raises(ber.BerError):  # the message's framing is checked before its community
+        ber.decode_message(b"\x30\x03\x02\x01", {b"public"})
+
+
+def _unique(i: int, rng: random.Random) -> bytes:
+    return _trap_with_oid(ber.encode_oid((1, 3, 6, 1, 4, 1, i, *(rng.randrange(2**32) for _ in range(100)))))
+
+
+def test_the_oid_cache_estimate_is_an_upper_bound_of_its_memory() -> None:
+    ber.clear_oid_cache()
+    rng = random.Random(7)
+    messages = [_unique(i, rng) for i in range(300)]
+    tracemalloc.start()
+    try:
+        before = tracemalloc.get_traced_memory()[0]
+        for message in messages:
+            ber.decode_message(message)
+        held = tracemalloc.get_traced_memory()[0] - before
+    finally:
+        tracemalloc.stop()
+    assert 0 < held <= ber.oid_cache_bytes(), (held, ber.oid_cache_bytes())
+
+
+def test_the_oid_cache_is_bounded_by_bytes() -> None:
+    ber.clear_oid_cache()
+    rng = random.Random(8)
+    sizes = []
+    for i in range(8_000):  # 100-arc OIDs, each new: more than the budget holds
+        ber.decode_message(_unique(i, rng))
+        sizes.append(ber.oid_cache_bytes())
+    assert max(sizes) <= ber.OID_CACHE_BYTES
+    assert max(sizes) > ber.OID_CACHE_BYTES * 0.9 and sizes[-1] < max(sizes)  # filled, then started again
+    ber.clear_oid_cache()

@@ -7,6 +7,8 @@ import json
 from datetime import UTC, datetime
 from pathlib import Path
 
+import pytest
+
 from adapters.models import OperStatus
 from adapters.snmp import ber, mib, parsers
 
@@ -35,6 +37,51 @@ def test_facts_from_the_system_group() -> None:
     assert facts.hostname == "pe1"
     assert facts.vendor == "net-snmp"
     assert facts.uptime_s > 0
+
+
+@pytest.mark.parametrize(
+    ("descr", "os_version", "model"),
+    [
+        (
+            "Linux ce1 6.1.0-18-amd64 #1 SMP PREEMPT_DYNAMIC Debian 6.1.76-1 (2024-02-01) x86_64",
+            "Linux 6.1.0-18-amd64",
+            "x86_64",
+        ),
+        (
+            "Cisco IOS Software, C2960 Software (C2960-LANBASEK9-M), Version 12.2(55)SE5, RELEASE SOFTWARE (fc1)\r\n"
+            "Technical Support: http://www.cisco.com/techsupport\r\nCopyright (c) 1986-2012 by Cisco Systems, Inc.",
+            "IOS 12.2(55)SE5",
+            "",
+        ),
+        (
+            "Cisco IOS Software [Amsterdam], Catalyst L3 Switch Software (CAT9K_IOSXE), Version 17.3.4, RELEASE",
+            "IOS 17.3.4",
+            "",
+        ),
+        (
+            "Cisco IOS XR Software (Cisco ASR9K Series), Version 6.1.4[Default]\r\nCopyright (c) 2017",
+            "IOS XR 6.1.4",
+            "",
+        ),
+        ("Cisco NX-OS(tm) n9000, Software (n9000-dk9), Version 9.3(8), RELEASE SOFTWARE Copyright", "NX-OS 9.3(8)", ""),
+        (
+            "Juniper Networks, Inc. mx480 internet router, kernel JUNOS 15.1R7.9, Build date: 2018-06-22 00:50:55 UTC",
+            "JUNOS 15.1R7.9",
+            "",
+        ),
+        (
+            "Arista Networks EOS version 4.20.1F running on an Arista Networks DCS-7050SX-64",
+            "EOS 4.20.1F",
+            "DCS-7050SX-64",
+        ),
+        ("Hardware: Intel64 Family 6 - Software: Windows Version 6.3 (Build 17763 Multiprocessor Free)", "6.3", ""),
+        ("oss-agent lab cpe ce1 (Linux net-snmp)", "", ""),  # free text: no version, not its first word
+        ("", "", ""),
+    ],
+)
+def test_os_version_and_model_from_sys_descr(descr: str, os_version: str, model: str) -> None:
+    facts = parsers.facts({mib.SYS_DESCR: descr.encode(), mib.SYS_NAME: b"x"})
+    assert (facts.os_version, facts.model) == (os_version, model)
 
 
 def test_interfaces_with_addresses() -> None:

@@ -9,7 +9,7 @@ from collections.abc import AsyncIterator
 
 import pytest
 
-from adapters.snmp import ber, mib
+from adapters.snmp import ber, floods, mib, v3msg
 from adapters.snmp.traps import Notification, TrapReceiver, V3TrapUser
 from adapters.target import Secret, SnmpAccess
 
@@ -97,6 +97,8 @@ def test_wrong_community_and_wrong_v3_key_are_rejected() -> None:
     r = run(scenario())
     assert isinstance(r, TrapReceiver)
     assert r.stats.rejected == 2  # the wrong community, and the v3 trap whose digest does not match
+    counts = r.counts()
+    assert (counts["bad_community"], counts["failed_digest"], counts["malformed"]) == (1, 1, 0)
 
 
 # net-snmp's names for the protocols, and ours
@@ -291,3 +293,94 @@ def test_a_datagram_that_breaks_processing_is_counted_and_the_next_ones_still_ar
     got, r = run(scenario())  # type: ignore[misc]
     assert [n.uptime_ticks for n in got] == [0, 2, 3, 4]
     assert r.stats.internal_errors == 1 and r.stats.errors == ["RuntimeError: a bug met by the second trap"]
+
+
+def test_an_absurd_trap_costs_only_itself() -> None:
+    """A well-formed v2c trap with the right community whose trap OID has an arc of 4,302 digits,
+    between two good ones: it is counted as malformed, and the good ones arrive."""
+    absurd = ber.encode_message(
+        ber.VERSION_V2C, b"pub", ber.PDU_TRAP_V2, 9, [(mib.SNMP_TRAP_OID, ber.TAG_OID, (1, 3, 6, 1, 4, 1, 10**4301))]
+    )
+
+    async def scenario() -> tuple[list[Notification], TrapReceiver]:
+        r = await receiver()
+        sender = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        try:
+            for payload in (_link_down(1), absurd, _link_down(2)):
+                sender.sendto(payload, ("127.0.0.1", r.bound_port))
+            got = [await r.get(10) for _ in range(2)]
+            await _settled(r, 3)
+            return got, r
+        finally:
+            sender.close()
+            r.close()
+
+    got, r = run(scenario())  # type: ignore[misc]
+    assert [n.uptime_ticks for n in got] == [1, 2]
+    assert r.drain() == [] and r.counts()["malformed"] == 1
+
+
+async def _settled(r: TrapReceiver, datagrams: int) -> None:
+    """Until the receiver has taken ``datagrams`` datagrams (a refusal produces nothing to wait for)."""
+    async with asyncio.timeout(20):
+        while r.stats.datagrams < datagrams:  # noqa: ASYNC110 - the receiver exposes only a count
+            await asyncio.sleep(0.01)
+
+
+async def sent_anyway(command: str) -> None:
+    """Run a sender that may fail (an inform nobody answers times out)."""
+    pipe = asyncio.subprocess.PIPE
+    process = await asyncio.create_subprocess_shell(command, stdout=pipe, stderr=pipe)
+    await asyncio.wait_for(process.communicate(), 30)
+
+
+def test_v3_messages_are_judged_before_pysnmp_decodes_them() -> None:
+    """Real senders (net-snmp) and raw datagrams: each refusal is counted under its reason, pysnmp never
+    sees a refused message, and the good trap and inform still arrive."""
+    trap = f"snmptrap -v3 -e 0x{ENGINE_ID}"
+    link_down = "1.3.6.1.6.3.1.1.5.3"
+
+    async def scenario() -> tuple[dict[str, int], int, bytes, list[Notification]]:
+        r = await receiver()
+        to = f"127.0.0.1:{r.bound_port}"
+        sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        sock.settimeout(5)
+        try:
+            in_pkts = r._engine.get_mib_builder().import_symbols("__SNMPv2-MIB", "snmpInPkts")[0]
+            sock.sendto(floods.discovery_probe(), ("127.0.0.1", r.bound_port))
+            engine_id = v3msg.decode_v3(await asyncio.to_thread(sock.recv, 65535)).engine_id  # pysnmp answers
+            handled = int(in_pkts.syntax)
+            big = floods.raw_oid(bytes(60_000))
+            refused = [
+                floods.v3_plaintext(b"\x80\x00\x00\x00\x09\x09", b"trapuser", big),  # a trap, unknown engine
+                floods.v3_plaintext(b"\x80\x00\x00\x00\x09\x09", b"trapuser", big, True),  # a request, not for us
+                floods.v3_plaintext(engine_id, b"nobody", big, True),  # for us, unknown user
+                floods.v3_plaintext(engine_id, b"trapuser", big, True),  # noAuth for an authPriv user
+                floods.v3_plaintext(b"", b"", big, True),  # a discovery probe carrying 60 KB
+            ]
+            for payload in refused:
+                sock.sendto(payload, ("127.0.0.1", r.bound_port))
+            await sent_anyway(f"{trap} -u nobody -l authNoPriv -a SHA -A authpass123 {to} '' {link_down}")
+            await sent_anyway(f"{trap} -u trapuser -l authNoPriv -a SHA -A authpass123 {to} '' {link_down}")
+            wrong_key = V3.replace("authpass123", "badpass999")
+            await sent_anyway(f"snmpinform -t 1 -r 0 -v3 -e 0x{engine_id.hex()} {wrong_key} {to} '' {link_down}")
+            await _settled(r, 1 + len(refused) + 3)
+            refused_handled = int(in_pkts.syntax) - handled
+            await send(f"{trap} {V3} {to} '' {link_down}")
+            await send(f"snmpinform -v3 {V3} {to} '' 1.3.6.1.6.3.1.1.5.4")
+            return r.counts(), refused_handled, engine_id, [await r.get(5) for _ in range(2)]
+        finally:
+            sock.close()
+            r.close()
+
+    counts, refused_handled, engine_id, good = run(scenario())  # type: ignore[misc]
+    assert len(engine_id) >= 5
+    assert refused_handled == 0  # pysnmp did not even count them as received
+    assert {k: counts[k] for k in ("unknown_engine", "unknown_user", "unsupported_security_level", "malformed")} == {
+        "unknown_engine": 2,
+        "unknown_user": 2,
+        "unsupported_security_level": 2,
+        "malformed": 1,
+    }
+    assert counts["failed_digest"] == 1  # the inform with the wrong key: refused before pysnmp
+    assert [(n.trap_oid, n.inform) for n in good] == [(mib.LINK_DOWN, False), (mib.LINK_UP, True)]

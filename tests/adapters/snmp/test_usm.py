@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from adapters.snmp import ber, mib, usm
+from adapters.snmp import ber, mib, usm, v3msg
 from adapters.target import Secret, SnmpAccess
 from adapters.testing import captured
 
@@ -29,12 +29,12 @@ LOCAL = usm.localize(USER, ENGINE_ID)
 
 
 def test_a_real_trap_is_decoded_authenticated_and_decrypted() -> None:
-    message = ber.decode_v3(TRAP)
+    message = v3msg.decode_v3(TRAP)
     assert (message.engine_id, message.user, message.engine_boots, message.engine_time) == (
         ENGINE_ID, b"u1", 7, 12345)
-    assert message.flags & (ber.FLAG_AUTH | ber.FLAG_PRIV) == LOCAL.flags
+    assert message.flags & (v3msg.FLAG_AUTH | v3msg.FLAG_PRIV) == LOCAL.flags
     assert usm.authentic(LOCAL, TRAP, message)
-    scoped = ber.decode_scoped_pdu(usm.decrypt(LOCAL, message))
+    scoped = v3msg.decode_scoped_pdu(usm.decrypt(LOCAL, message))
     assert scoped.pdu_type == ber.PDU_TRAP_V2
     assert scoped.varbinds == (
         ((*mib.SYSTEM, 3, 0), ber.TAG_TIMETICKS, 99),
@@ -48,7 +48,7 @@ def test_any_changed_byte_fails_the_digest_or_the_decoding() -> None:
         changed = bytearray(TRAP)
         changed[position] ^= 0x01
         try:
-            message = ber.decode_v3(bytes(changed))
+            message = v3msg.decode_v3(bytes(changed))
         except ber.BerError:
             continue
         assert not usm.authentic(LOCAL, bytes(changed), message), f"byte {position} changed, digest still good"
@@ -56,23 +56,23 @@ def test_any_changed_byte_fails_the_digest_or_the_decoding() -> None:
 
 def test_keys_localized_to_another_engine_do_not_authenticate() -> None:
     other = usm.localize(USER, bytes.fromhex("80001f8880aabbccde"))
-    assert not usm.authentic(other, TRAP, ber.decode_v3(TRAP))
+    assert not usm.authentic(other, TRAP, v3msg.decode_v3(TRAP))
     assert "authpass" not in repr(LOCAL) and LOCAL.auth_key.hex() not in repr(LOCAL)
 
 
 def test_every_truncation_is_a_ber_error() -> None:
     for cut in range(len(TRAP)):
         with pytest.raises(ber.BerError):
-            ber.decode_v3(TRAP[:cut])
+            v3msg.decode_v3(TRAP[:cut])
 
 
 @given(st.binary(max_size=200))
 def test_arbitrary_bytes_decode_or_raise_ber_error(data: bytes) -> None:
     for payload in (data, TRAP[:40] + data):
         with contextlib.suppress(ber.BerError):
-            ber.decode_v3(payload)
+            v3msg.decode_v3(payload)
         with contextlib.suppress(ber.BerError):
-            ber.decode_scoped_pdu(payload)
+            v3msg.decode_scoped_pdu(payload)
 
 
 def test_des_and_unauthenticated_users_stay_on_pysnmp() -> None:

@@ -225,3 +225,29 @@ def test_loading_writes_nothing(tmp_path: Path) -> None:
     before = sorted(os.listdir(tmp_path))
     load_inventory(path, ENV)
     assert sorted(os.listdir(tmp_path)) == before
+
+
+PROBES = """\
+  - {name: lan1, host: 198.51.100.31, address: 198.18.2.10, site: customer1, attached_to: ce1}
+  - {name: inet, host: 198.51.100.33, address: 198.18.4.10, role: internet, ssh: {username: probe}}
+"""
+
+
+def test_probes_take_the_defaults_ssh_access(tmp_path: Path) -> None:
+    inventory = load_inventory(write(tmp_path, GOOD + "probes:\n" + PROBES), ENV)
+    lan1, inet = inventory.probes
+    assert (lan1.name, lan1.address, lan1.role, lan1.attached_to) == ("lan1", "198.18.2.10", "customer", "ce1")
+    target = inventory.probe_target(lan1)
+    assert target.platform == "linux" and target.ssh is not None and target.ssh.password == Secret("pw-123")
+    assert inventory.probe_target(inet).ssh is not None and inventory.probe_target(inet).ssh.username == "probe"
+    assert [d.name for d in inventory.devices] == ["pe1", "ce1"]  # probes are not devices
+
+
+def test_a_bad_probe_is_reported_with_its_line(tmp_path: Path) -> None:
+    text = GOOD + (
+        "probes:\n  - {name: lan1, host: 198.51.100.31, address: not-an-ip}\n"
+        "  - {name: pe1, host: 10.0.0.1, address: 10.0.0.2}\n"
+    )
+    found = problems_of(write(tmp_path, text))
+    assert any(":19: probes[0].address" in p and "not an IP address" in p for p in found), found
+    assert any("probes[1].name" in p and "'pe1' is taken" in p for p in found), found

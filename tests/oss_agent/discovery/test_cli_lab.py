@@ -56,3 +56,13 @@ def test_discover_then_diff_approve_and_export(lab: LabHandle, tmp_path: Path) -
     assert set(DEVICES) <= texts and {"eth1", "eth2", "eth3"} <= texts
     data = json.loads(cli("topology", "export", "--format", "json", env=env).stdout)
     assert len(data["nodes"]) == 5 and len(data["links"]) == 5
+    # every router's 2 BGP sessions and 2 OSPF adjacencies, each to another router of the lab
+    routers = {"pe1", "pe2", "p1"}
+    adjacencies = data["adjacencies"]
+    assert sorted((a["device"], a["protocol"]) for a in adjacencies) == sorted(
+        (r, p) for r in routers for p in ("bgp", "bgp", "ospf", "ospf")
+    )
+    assert all(a["up"] and a["peer"] in routers - {a["device"]} for a in adjacencies), adjacencies
+    assert all(a["interface"] for a in adjacencies if a["protocol"] == "ospf")  # the link it runs over
+    assert {"bgp", "ospf"} <= texts
+    assert "6 adjacencies" in " ".join(t or "" for t in texts)  # 3 BGP and 3 OSPF router pairs

@@ -49,7 +49,7 @@ def test_versions_only_on_real_change_and_drift_against_approved(agent: Agent, f
     assert (real.config_version, real.config_changed, real.drifted) == (2, True, True)
     with agent.uow as uow:
         kinds = [(k, d) for k, d, _ in uow.changes.for_device("r1")]
-        assert ("ConfigurationDrifted", {"version": 2, "approved_version": 1}) in kinds
+        assert ("ConfigurationDrifted", {"version": 2, "approved_version": 1, "datastore": "running"}) in kinds
     report = asyncio.run(agent.bus.handle(ApproveConfiguration("r1", "alice", datetime.now(UTC))))
     assert report.result == 2
     state.running = state.running.replace("ip forwarding", "ip forwarding\nipv6 forwarding")
@@ -58,3 +58,21 @@ def test_versions_only_on_real_change_and_drift_against_approved(agent: Agent, f
     with agent.uow as uow:
         approved = uow.configs.approved("r1")
         assert approved is not None and (approved.version, approved.approved_by) == (2, "alice")
+
+
+def test_drift_stays_reported_until_approved(agent: Agent, fake_network: FakeNetwork) -> None:
+    state = fake_network.devices["r1"]
+    asyncio.run(discover_all(agent))
+    state.running = state.running.replace("hostname r1", "hostname r1\nip forwarding")  # changed out of band
+    seen = [asyncio.run(discover_all(agent))[0] for _ in range(3)]
+    assert [(r.config_version, r.config_changed, r.drifted) for r in seen] == [(2, True, True)] + [(2, False, True)] * 2
+    assert seen[-1].configs == {"running": {"version": 2, "changed": False, "drifted": True}}
+    with agent.uow as uow:  # the change is recorded once, not on every discovery that still sees it
+        drifts = [d for k, d, _ in uow.changes.for_device("r1") if k == "ConfigurationDrifted"]
+        assert len(drifts) == 1
+    asyncio.run(agent.bus.handle(ApproveConfiguration("r1", "alice", datetime.now(UTC))))
+    approved = asyncio.run(discover_all(agent))[0]
+    assert (approved.config_version, approved.drifted) == (2, False)
+    state.running = state.running.replace("hostname r1\nip forwarding", "hostname r1")  # back to version 1's text
+    reverted = asyncio.run(discover_all(agent))[0]
+    assert (reverted.config_version, reverted.config_changed, reverted.drifted) == (3, True, True)

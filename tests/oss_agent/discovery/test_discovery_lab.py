@@ -114,6 +114,38 @@ def test_ospf_and_bgp_neighbours_match_vtysh(lab: LabHandle, discovered: tuple[A
         assert all(state.lower() == "established" for state in stored_bgp.values()), stored_bgp
 
 
+def test_the_result_counts_every_stored_adjacency(discovered: tuple[Agent, dict[str, Any]]) -> None:
+    agent, data = discovered
+    results: dict[str, DeviceDiscoveryResult] = data["results"]
+    with agent.uow as uow:
+        neighbors = uow.discovery.neighbors()
+    for router in ("pe1", "pe2", "p1"):
+        stored = [n for d, n in neighbors if d == router and n.protocol != "lldp"]
+        assert results[router].routing_neighbors == len(stored) == 4, router  # 2 BGP (NAPALM) + 2 OSPF (SNMP)
+
+
+def test_interface_descriptions_are_frr_s_own(lab: LabHandle, discovered: tuple[Agent, dict[str, Any]]) -> None:
+    agent, _ = discovered
+    with agent.uow as uow:
+        devices = {d.name: d for d in uow.devices.list()}
+    for router in ("pe1", "pe2", "p1"):
+        frr = vtysh_json(lab, router, "show interface json")
+        expected = {name: str(raw.get("description", "")) for name, raw in frr.items()}
+        assert {n: i.description for n, i in devices[router].interfaces.items()} == expected, router
+        assert expected["eth1"].startswith("core link to")
+
+
+def test_a_cpe_os_version_is_its_kernel_release(lab: LabHandle, discovered: tuple[Agent, dict[str, Any]]) -> None:
+    agent, _ = discovered
+    with agent.uow as uow:
+        devices = {d.name: d for d in uow.devices.list()}
+    for cpe in ("ce1", "ce2"):
+        release = subprocess.run(
+            ["ip", "netns", "exec", ns(lab, cpe), "uname", "-r"], capture_output=True, text=True, check=True
+        ).stdout.strip()
+        assert devices[cpe].os_version == f"Linux {release}", cpe
+
+
 def test_links_from_lldp_match_the_lab_topology(discovered: tuple[Agent, dict[str, Any]]) -> None:
     agent, _ = discovered
     with agent.uow as uow:

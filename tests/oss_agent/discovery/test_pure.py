@@ -6,7 +6,7 @@ import xml.etree.ElementTree as ET
 
 from adapters import DeviceTarget, LldpNeighbor, Secret, SnmpAccess
 from oss_agent.discovery.crawl import candidates, device_name
-from oss_agent.discovery.svg import render_svg
+from oss_agent.discovery.svg import ADJACENCY, DOWN, render_svg
 from oss_agent.domain.discovery import AddressState, FactsState, NeighborState, address_changes, facts_changes
 from oss_agent.domain.events import DeviceFactsChanged, InterfaceAddressAdded, InterfaceAddressRemoved
 
@@ -54,3 +54,19 @@ def test_svg_is_well_formed_and_names_every_device() -> None:
     assert {"a<1>", "b", "c", "x", "Gi0/1", "eth1"} <= texts
     assert render_svg({"nodes": nodes, "links": links}) == svg
     ET.fromstring(render_svg({"nodes": [], "links": []}))  # noqa: S314 - our own output
+
+
+def test_svg_draws_each_adjacency_once_and_red_while_either_end_sees_it_down() -> None:
+    nodes = [{"name": n, "role": "pe", "host": "h"} for n in ("a", "b")]
+    adjacencies = [
+        {"device": "a", "peer": "b", "protocol": "bgp", "up": True},
+        {"device": "b", "peer": "a", "protocol": "bgp", "up": False},
+        {"device": "a", "peer": "b", "protocol": "ospf", "up": True},
+        {"device": "a", "peer": None, "protocol": "ospf", "up": True},  # a neighbour that is no device of ours
+    ]
+    root = ET.fromstring(render_svg({"nodes": nodes, "links": [], "adjacencies": adjacencies}))  # noqa: S314
+    paths = {
+        p.findtext("{http://www.w3.org/2000/svg}title"): p.get("stroke")
+        for p in root.iter("{http://www.w3.org/2000/svg}path")
+    }
+    assert paths == {"bgp a - b": DOWN, "ospf a - b": ADJACENCY["ospf"][0]}

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -15,10 +16,15 @@ from oss_agent.domain.events import (
     AlarmCorrelated,
     AlarmRaised,
     AlarmUpdated,
+    DeviceReachabilityChanged,
     DeviceUpdated,
+    InterfaceAdminStateChanged,
+    InterfaceAppeared,
+    InterfaceAttributesChanged,
+    InterfaceStatusChanged,
     ServiceOrderStateChanged,
 )
-from oss_agent.domain.model import Device, DeviceSpec, Link, LinkEnd
+from oss_agent.domain.model import Device, DeviceSpec, InterfaceState, Link, LinkEnd
 from oss_agent.domain.service_order import TRANSITIONS, ItemAction, OrderState, ServiceOrder, ServiceOrderItemSpec
 
 T0 = datetime(2026, 11, 21, tzinfo=UTC)
@@ -133,3 +139,27 @@ def test_unpublished_repeats_coalesce_into_one_update_event() -> None:
         alarm.repeat(SPEC, T0)
     assert [type(e) for e in alarm.events] == [AlarmRaised, AlarmUpdated]
     assert alarm.events[-1] == AlarmUpdated(alarm.id, 1000, "major")
+
+
+def test_a_device_records_what_its_observations_change() -> None:
+    device = Device("pe1", "10.0.0.1", "frr")
+    eth1 = InterfaceState("eth1", 2, "to p1", "ethernetCsmacd", 10**9, 1500, None, True, "up")
+    device.update_interfaces([eth1], T0)
+    device.events.clear()
+    device.observe_reachability(True, T0)
+    device.observe_reachability(True, T0 + timedelta(seconds=1))  # the same: nothing to record
+    device.observe_interface("eth1", "down", False, T0)
+    assert not device.observe_interface("eth9", "down", True, T0)  # not an interface of this device
+    device.update_interfaces([replace(eth1, description="to p2", mtu=9000, oper_status="down", admin_up=False)], T0)
+    device.observe_interfaces([replace(eth1, description="", oper_status="up"), InterfaceState("eth2")], T0)
+    assert device.events == [
+        DeviceReachabilityChanged("pe1", None, True),
+        InterfaceStatusChanged("pe1", "eth1", "up", "down"),
+        InterfaceAdminStateChanged("pe1", "eth1", False),
+        InterfaceAttributesChanged("pe1", "eth1", ("description", "mtu")),
+        InterfaceStatusChanged("pe1", "eth1", "down", "up"),
+        InterfaceAdminStateChanged("pe1", "eth1", True),
+        InterfaceAppeared("pe1", "eth2"),
+    ]
+    assert device.interfaces["eth1"].description == "to p2"  # a poll's reading leaves attributes alone
+    assert (device.reachable, device.state_changed_at) == (True, T0)

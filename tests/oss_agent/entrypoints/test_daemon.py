@@ -55,6 +55,8 @@ def test_the_daemon_polls_serves_and_stops_cleanly_on_sigterm(lab: LabHandle, tm
         assert len(points) >= 3, "no samples reached the API"
         metrics = client.get("/metrics").text
         assert 'oss_agent_polls_total{result="ok"}' in metrics
+        assert 'oss_agent_device_poll_failures_total{device="pe1"}' in metrics  # there, at 0 while healthy
+        assert 'oss_agent_device_poll_duration_seconds_count{device="pe1"}' in metrics
         assert client.get("/metrics", headers={"Authorization": "Bearer wrong"}).status_code == 401
         resources = client.get("/tmf-api/resourceInventoryManagement/v4/resource", params={"limit": 100})
         assert resources.status_code == 200

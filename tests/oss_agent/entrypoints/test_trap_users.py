@@ -8,7 +8,7 @@ from pathlib import Path
 
 from adapters.snmp import mib
 from adapters.snmp.traps import Notification, TrapReceiver
-from oss_agent.config import AgentSettings, load_inventory
+from oss_agent.config import AgentSettings, Inventory, load_inventory
 from oss_agent.entrypoints.daemon import trap_receiver
 
 INVENTORY = """\
@@ -36,11 +36,15 @@ async def send(command: str) -> None:
     assert process.returncode == 0, err.decode() if err else ""
 
 
-def test_v3_traps_are_accepted_from_the_engine_the_inventory_names(tmp_path: Path) -> None:
+def configured(tmp_path: Path) -> tuple[Inventory, AgentSettings]:
     (tmp_path / "inventory.yaml").write_text(INVENTORY)
     inventory = load_inventory(tmp_path / "inventory.yaml", SECRETS)
+    return inventory, AgentSettings(data_dir=tmp_path, trap_host="127.0.0.1", trap_port=free_udp_port())
+
+
+def test_v3_traps_are_accepted_from_the_engine_the_inventory_names(tmp_path: Path) -> None:
+    inventory, settings = configured(tmp_path)
     targets = {name: inventory.target(name) for name in ("r1", "r2")}
-    settings = AgentSettings(data_dir=tmp_path, trap_host="127.0.0.1", trap_port=free_udp_port())
 
     async def scenario() -> tuple[Notification, TrapReceiver]:
         receiver = trap_receiver(settings, targets)
@@ -60,13 +64,12 @@ def test_v3_traps_are_accepted_from_the_engine_the_inventory_names(tmp_path: Pat
     notification, receiver = asyncio.run(scenario())
     assert (notification.version, notification.security_name, notification.trap_oid) == ("v3", "trapper", mib.LINK_DOWN)
     assert receiver.stats.v3_fast_path == 1
+    assert receiver.counts()["unknown_engine"] == 1  # refused before pysnmp decoded it
     assert "auth-secret-1" not in repr(receiver.__dict__)
 
 
 def test_a_v3_inform_needs_no_engine_id(tmp_path: Path) -> None:
-    (tmp_path / "inventory.yaml").write_text(INVENTORY)
-    inventory = load_inventory(tmp_path / "inventory.yaml", SECRETS)
-    settings = AgentSettings(data_dir=tmp_path, trap_host="127.0.0.1", trap_port=free_udp_port())
+    inventory, settings = configured(tmp_path)
 
     async def scenario() -> Notification:
         receiver = trap_receiver(settings, {"r2": inventory.target("r2")})
@@ -79,3 +82,26 @@ def test_a_v3_inform_needs_no_engine_id(tmp_path: Path) -> None:
 
     inform = asyncio.run(scenario())
     assert (inform.version, inform.inform, inform.trap_oid) == ("v3", True, mib.LINK_UP)
+
+
+def test_an_inventory_without_communities_accepts_no_v1_or_v2c_notification(tmp_path: Path) -> None:
+    """Its devices speak v3 only: a v2c trap is refused whatever its community (it was accepted with
+    any community), and nothing of it past the community is decoded."""
+    inventory, settings = configured(tmp_path)
+
+    async def scenario() -> TrapReceiver:
+        receiver = trap_receiver(settings, {"r2": inventory.target("r2")})
+        await receiver.start()
+        try:
+            to = f"127.0.0.1:{receiver.bound_port}"
+            await send(f"snmptrap -v2c -c public {to} '' 1.3.6.1.6.3.1.1.5.3")
+            await send(f"snmptrap -v1 -c anything {to} 1.3.6.1.4.1.8072 198.51.100.9 2 0 ''")
+            await send(f"snmpinform -v3 {V3} {to} '' 1.3.6.1.6.3.1.1.5.4")  # answered: it went through
+            assert (await receiver.get(5)).version == "v3"
+            assert receiver.drain() == []
+            return receiver
+        finally:
+            receiver.close()
+
+    receiver = asyncio.run(scenario())
+    assert receiver.counts()["bad_community"] == 2

@@ -13,9 +13,10 @@ from oss_agent.bootstrap import Agent, bootstrap
 from oss_agent.config.settings import AgentSettings
 from oss_agent.domain import commands, events
 from oss_agent.domain.alarm import AlarmSpec, AlarmType, Severity
-from oss_agent.domain.errors import InvalidTransitionError, NotFoundError
+from oss_agent.domain.catalog import OrderRejectedError
+from oss_agent.domain.errors import NotFoundError
 from oss_agent.domain.model import DeviceSpec, InterfaceState
-from oss_agent.domain.service_order import ItemAction, ServiceOrderItemSpec
+from oss_agent.domain.service_order import ItemAction, OrderState, ServiceOrderItemSpec
 
 T0 = datetime(2026, 11, 21, 12, 0, tzinfo=UTC)
 SPEC = AlarmSpec("pe1:eth1|linkDown", "pe1:eth1", AlarmType.COMMUNICATIONS, "linkDown", Severity.MAJOR)
@@ -87,13 +88,18 @@ def test_acknowledge_unknown_alarm_raises(agent: Agent) -> None:
         run(agent, commands.AcknowledgeAlarm("nope", "noc", T0))
 
 
-def test_invalid_service_order_is_refused_and_not_stored(agent: Agent) -> None:
-    item = ServiceOrderItemSpec("1", ItemAction.ADD, "l3vpn-site")
-    with pytest.raises(InvalidTransitionError, match="repeats an item id"):
+def test_invalid_service_order_is_refused_and_kept_as_rejected(agent: Agent) -> None:
+    item = ServiceOrderItemSpec("1", ItemAction.ADD, "site-interconnect")
+    with pytest.raises(OrderRejectedError, match="repeats an item id"):
         run(agent, commands.SubmitServiceOrder("so-1", (item, item)))
+    unknown = ServiceOrderItemSpec("1", ItemAction.ADD, "l3vpn-site")
+    with pytest.raises(OrderRejectedError, match="unknown specification 'l3vpn-site'") as caught:
+        run(agent, commands.SubmitServiceOrder("so-2", (unknown,)))
+    assert caught.value.problems[0].field == "serviceOrderItem[0].service.serviceSpecification.id"
     with agent.uow as uow:
-        assert uow.orders.get("so-1") is None
-    assert run(agent, commands.SubmitServiceOrder("so-1", (item,))) == "so-1"
+        first, second = uow.orders.get("so-1"), uow.orders.get("so-2")
+    assert first is not None and first.state is OrderState.REJECTED and "repeats" in first.errors[0]["message"]
+    assert second is not None and second.state is OrderState.REJECTED
 
 
 def test_command_without_handler_raises(agent: Agent) -> None:

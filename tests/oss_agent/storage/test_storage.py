@@ -45,6 +45,33 @@ def test_autogenerate_finds_no_difference_between_models_and_migrations(database
     engine.dispose()
 
 
+def test_configuration_versions_stored_before_datastores_become_the_running_ones(database_url: str) -> None:
+    engine = make_engine(database_url)
+    migrate.upgrade(engine, "0006_latency")  # the revision before configuration datastores
+    with engine.begin() as connection:
+        connection.execute(
+            text(
+                "INSERT INTO config_versions (device, version, content, digest, source, collected_at, approved_at,"
+                " approved_by) VALUES ('pe1', 1, 'hostname pe1', 'd1', 'napalm', :at, :at, 'baseline')"
+            ),
+            {"at": T0},
+        )
+    migrate.upgrade(engine)
+    uow = SqlAlchemyUnitOfWork(make_session_factory(engine))
+    with uow:
+        latest = uow.configs.latest("pe1")
+        assert latest is not None and (latest.datastore, latest.version, latest.content) == (
+            "running",
+            1,
+            "hostname pe1",
+        )
+        assert uow.configs.latest("pe1", "netconf") is None
+        second = uow.configs.add("pe1", "<config/>", "d2", "netconf", T0, "netconf")
+        assert second.version == 1  # numbered per datastore
+        uow.commit()
+    engine.dispose()
+
+
 def test_device_with_interfaces_round_trips(uow: SqlAlchemyUnitOfWork) -> None:
     device = Device("pe1", "198.51.100.11", "frr", "pop1", "pe", ["lab", "core"], "FRRouting", "FRR", "8.4", "")
     device.update_interfaces(

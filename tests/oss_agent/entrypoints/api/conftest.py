@@ -32,3 +32,8 @@ def schema_validator(api: str, definition: str, array: bool = False) -> jsonsche
 @pytest.fixture
 def tmf642_validator() -> Validator:
     return lambda definition, array=False: schema_validator("TMF642-Alarm-v4.0.0", definition, array)
+
+
+@pytest.fixture
+def tmf639_validator() -> Validator:
+    return lambda definition, array=False: schema_validator("TMF639-ResourceInventory-v4.0.0", definition, array)

@@ -1,0 +1,169 @@
+"""Sites to devices: the CPE of a site, its uplink's PE and ports (as discovery found them), the probe
+behind it; and the validation of an order's items that needs them, touching nothing.
+
+The devices a service touches are derived, never named by the order: a site characteristic names
+an inventory site; its CPE is the device of role ``cpe`` there; the PE and both ports are the two
+ends of the CPE's uplink as discovery found it (LLDP); the customer LAN host (a probe) is the one
+attached to that CPE.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from oss_agent.config.inventory import Inventory, ProbeConfig
+from oss_agent.domain.catalog import Problem, Value
+from oss_agent.domain.errors import DomainError
+from oss_agent.domain.model import Link
+from oss_agent.domain.service import Service, ServiceState
+from oss_agent.domain.service_order import ItemAction, ServiceOrder
+from oss_agent.provisioning.catalog import Catalog
+
+
+@dataclass(frozen=True, slots=True)
+class Endpoint:
+    """One site of a service, resolved to devices, ports and the probe behind it."""
+
+    name: str
+    site: str
+    lan: str
+    ce: str
+    ce_port: str
+    pe: str
+    pe_port: str
+    probe: str | None = None
+    probe_address: str | None = None
+    link: Mapping[str, Any] = field(default_factory=dict)
+
+    def view(self) -> dict[str, Any]:
+        return {
+            "name": self.name,
+            "site": self.site,
+            "lan": self.lan,
+            "ce": self.ce,
+            "ce_port": self.ce_port,
+            "pe": self.pe,
+            "pe_port": self.pe_port,
+            "probe": self.probe,
+            "probe_address": self.probe_address,
+            "link": dict(self.link),
+        }
+
+
+class Resolver:
+    """Sites to endpoints, from the inventory and the discovered links."""
+
+    def __init__(self, inventory: Inventory, links: Iterable[Link]) -> None:
+        self.inventory = inventory
+        self.links = list(links)
+
+    def endpoint(self, name: str, site: str, lan: str) -> Endpoint:
+        ces = [d for d in self.inventory.devices if d.site == site and d.role == "cpe"]
+        if not ces:
+            raise DomainError(f"no CPE (role cpe) at site {site!r} in the inventory")
+        ce = ces[0]
+        if ce.ssh is None:
+            raise DomainError(f"the CPE {ce.name} at site {site!r} has no SSH access: it cannot be configured")
+        names = set(self.inventory.names())
+        uplinks = [
+            (link.b if link.a.device == ce.name else link.a, link.a if link.a.device == ce.name else link.b)
+            for link in self.links
+            if ce.name in (link.a.device, link.b.device)
+        ]
+        uplinks = [(far, near) for far, near in uplinks if far.device in names]
+        if not uplinks:
+            raise DomainError(f"no discovered uplink for {ce.name} (site {site!r}): run 'oss-agent discover' first")
+        far, near = sorted(uplinks, key=lambda pair: (pair[0].device, pair[0].interface))[0]
+        probe = self.probe_behind(ce.name)
+        return Endpoint(
+            name,
+            site,
+            lan,
+            ce.name,
+            near.interface,
+            far.device,
+            far.interface,
+            probe.name if probe else None,
+            probe.address if probe else None,
+        )
+
+    def probe_behind(self, device: str) -> ProbeConfig | None:
+        return next((p for p in self.inventory.probes if p.attached_to == device), None)
+
+    def probe(self, role: str) -> ProbeConfig | None:
+        return next((p for p in self.inventory.probes if p.role == role), None)
+
+
+def validate_items(
+    order: ServiceOrder,
+    catalog: Catalog,
+    resolver_of: Callable[[], Resolver],
+    services: Mapping[str, Service],
+    port_holder: Callable[[str], str | None] = lambda port: None,
+) -> list[Problem]:
+    """Every problem with the order's items, found without touching any device or pool.
+
+    ``resolver_of`` is called only when a site must be resolved (it reads the inventory).
+    """
+    problems: list[Problem] = []
+    resolvers: list[Resolver] = []
+    for index, item in enumerate(order.items):
+        where = f"serviceOrderItem[{index}]"
+        spec = catalog.specs.get(item.service_spec)
+        if spec is None and item.action is ItemAction.ADD:
+            known = ", ".join(sorted(catalog.specs))
+            problems.append(
+                Problem(
+                    f"{where}.service.serviceSpecification.id",
+                    f"unknown specification {item.service_spec!r} (known: {known})",
+                )
+            )
+            continue
+        base: dict[str, Value] | None = None
+        if item.action is not ItemAction.ADD:
+            service = services.get(item.service_id or "")
+            if service is None or service.state is ServiceState.TERMINATED:
+                problems.append(
+                    Problem(f"{where}.service.id", f"no live service {item.service_id!r} to {item.action.value}")
+                )
+                continue
+            spec = catalog.specs.get(service.spec_id)
+            if spec is None:
+                problems.append(
+                    Problem(f"{where}.service.id", f"the service's specification {service.spec_id!r} left the catalog")
+                )
+                continue
+            if item.service_spec and item.service_spec != service.spec_id:
+                problems.append(
+                    Problem(
+                        f"{where}.service.serviceSpecification.id",
+                        f"service {service.id} is a {service.spec_id}, not {item.service_spec}",
+                    )
+                )
+                continue
+            base = dict(service.characteristics)
+        assert spec is not None
+        if item.action is ItemAction.DELETE:
+            continue
+        if item.target_state not in (None, "active", "inactive"):
+            problems.append(Problem(f"{where}.service.state", "only active or inactive may be asked for"))
+        values, found = spec.values(item.characteristics, f"{where}.service.serviceCharacteristic", base=base)
+        problems += found
+        if found:
+            continue
+        for endpoint in spec.endpoints:
+            if not resolvers:
+                resolvers.append(resolver_of())
+            field = f"{where}.service.serviceCharacteristic[{endpoint.site}].value"
+            try:
+                resolved = resolvers[0].endpoint(endpoint.name, str(values[endpoint.site]), str(values[endpoint.lan]))
+            except DomainError as exc:
+                problems.append(Problem(field, str(exc)))
+                continue
+            holder = port_holder(f"{resolved.ce}:{resolved.ce_port}")
+            if holder is not None and holder != item.service_id:
+                port = f"{resolved.ce}:{resolved.ce_port}"
+                problems.append(Problem(field, f"the access port {port} carries service {holder}"))
+    return problems
