@@ -39,7 +39,10 @@ def hub_router(api: str) -> APIRouter:
     @router.post("/hub", status_code=201, summary="Register a listener", openapi_extra=takes(ListenerIn))
     async def register(request: Request) -> TmfResponse:
         data = await body(request, ListenerIn)
-        parts = urlsplit(data.callback)
+        try:
+            parts = urlsplit(data.callback)
+        except ValueError as exc:  # "http://[::1/x": an IPv6 host without its closing bracket
+            raise InvalidRequestError.one("callback", f"not a URL ({exc}): {data.callback!r}") from None
         if parts.scheme not in ("http", "https") or not parts.netloc:
             raise InvalidRequestError.one("callback", f"an http(s) URL, got {data.callback!r}")
         try:
