@@ -21,6 +21,17 @@ ERROR_REF = "#/components/schemas/Error"
 Correction = Callable[[str, dict[str, Any], dict[str, Any]], None]  # (method, operation, the schemas)
 
 
+def error_schema(required: list[str], **more: dict[str, Any]) -> dict[str, Any]:
+    """TMF630's Error as an API sends it: which of its fields are always there, and ``more`` of them."""
+    fields = ("code", "reason", "message", "status", "@type")
+    return {
+        "type": "object",
+        "description": "TMF630 Error: every refusal of this API has this shape",
+        "required": required,
+        "properties": {**{name: {"type": "string"} for name in fields}, **more},
+    }
+
+
 def error(description: str) -> dict[str, Any]:
     """A response in TMF's Error shape."""
     return {"description": description, "content": {"application/json": {"schema": {"$ref": ERROR_REF}}}}

@@ -21,27 +21,18 @@ from pydantic import BaseModel
 from webui import openapi
 
 REF = "#/components/schemas/{model}"
-ERROR_SCHEMA: dict[str, Any] = {
-    "type": "object",
-    "description": "TMF630 Error: every refusal of this API has this shape",
-    "required": ["code", "reason", "message", "status"],
-    "properties": {
-        "code": {"type": "string"},
-        "reason": {"type": "string"},
-        "message": {"type": "string"},
-        "status": {"type": "string"},
-        "@type": {"type": "string"},
-        "problems": {
-            "type": "array",
-            "description": "each problem with the field it is about (a dotted path)",
-            "items": {
-                "type": "object",
-                "required": ["field", "message"],
-                "properties": {"field": {"type": "string"}, "message": {"type": "string"}},
-            },
+ERROR_SCHEMA = openapi.error_schema(
+    ["code", "reason", "message", "status"],
+    problems={
+        "type": "array",
+        "description": "each problem with the field it is about (a dotted path)",
+        "items": {
+            "type": "object",
+            "required": ["field", "message"],
+            "properties": {"field": {"type": "string"}, "message": {"type": "string"}},
         },
     },
-}
+)
 CHALLENGE = "Bearer (RFC 6750)"
 BODY_METHODS = ("post", "patch", "put")
 

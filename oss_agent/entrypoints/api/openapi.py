@@ -17,18 +17,7 @@ from fastapi import FastAPI
 
 from webui import openapi
 
-ERROR_SCHEMA: dict[str, Any] = {
-    "type": "object",
-    "description": "TMF630 Error: every refusal of this API has this shape",
-    "required": ["code", "reason"],
-    "properties": {
-        "code": {"type": "string"},
-        "reason": {"type": "string"},
-        "message": {"type": "string"},
-        "status": {"type": "string"},
-        "@type": {"type": "string"},
-    },
-}
+ERROR_SCHEMA = openapi.error_schema(["code", "reason"])
 CHALLENGE = 'Bearer realm="oss-agent" (RFC 6750), with error="invalid_token" for a wrong token'
 
 
