@@ -57,8 +57,10 @@ def bench_billrun(
     backend: Annotated[list[str] | None, typer.Option("--backend", help="sqlite and/or postgresql")] = None,
 ) -> None:
     """A bill run over RECORDS usage records of SUBSCRIPTIONS subscriptions beside the floor (one GROUP BY)."""
+    from bss_bridge.entrypoints import runtime
     from bss_bridge.entrypoints.bench_billing import main as bench_main
 
+    runtime.tune_for_throughput()  # as `oss-bss run` does
     bench_main(records, subscriptions, backend or ["sqlite", "postgresql"])
 
 
@@ -112,9 +114,10 @@ def run(
     ] = False,
 ) -> None:
     """Run the BSS: its API, hub deliveries and the catalog file, until SIGTERM or Ctrl-C."""
-    from bss_bridge.entrypoints import server
+    from bss_bridge.entrypoints import runtime, server
 
     settings = load_settings(STATE.config)
+    runtime.tune_for_throughput()
     logging.basicConfig(level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     if with_agent:
         raise typer.Exit(asyncio.run(server.run_with_agent(settings)))
