@@ -18,6 +18,7 @@ from oss_agent.entrypoints.api import (
     openapi,
     perf,
     provisioning,
+    provisioning_ops,
     tmf,
     tmf639,
     tmf642,
@@ -49,6 +50,7 @@ def create_app(agent: Agent) -> FastAPI:
     app.include_router(fault_kpi.router)
     for router in provisioning.ROUTERS:
         app.include_router(router)
+    app.include_router(provisioning_ops.router)
     docs.install(app)
     app.openapi = lambda: openapi.document(app, token_required=token is not None)  # type: ignore[method-assign]
     web.install(app, agent)  # the operator console under /ui (session sign-in, not part of the API)
