@@ -15,6 +15,7 @@ from bss_bridge.domain.billing.bill import CustomerBill
 from bss_bridge.domain.errors import NotFoundError
 from bss_bridge.entrypoints.api.tmf import Filter, TmfResponse, base_url, body, bss_of, listed, one, paging
 from bss_bridge.service_layer.billing_queries import balance, parties
+from bss_bridge.service_layer.kpi_queries import bss_kpis, kpis_json
 from bss_bridge.storage.billing_tables import InvoiceRow, LedgerRow, UsageRow
 from bss_bridge.storage.tables import SubscriptionRow
 from bss_bridge.storage.usage_store import UsageStore, status_case, with_status
@@ -267,6 +268,14 @@ def account_balance(request: Request, account_id: str) -> TmfResponse:
     bss = bss_of(request)
     with bss.uow() as uow:
         return TmfResponse(balance(uow, account_id, bss.deps.clock(), bss.settings.dunning_grace_days))
+
+
+@own.get("/kpis", summary="Churn, ARPU and billing accuracy per calendar month (UTC), the current month last")
+def kpis(request: Request, months: int = 3, until: str | None = None) -> TmfResponse:
+    """``months`` months ending with ``until`` (YYYY-MM, default: this month); definitions in docs/kpis.md."""
+    bss = bss_of(request)
+    with bss.uow() as uow:
+        return TmfResponse(kpis_json(bss_kpis(uow, bss.deps.clock(), months, until)))
 
 
 @own.post("/outage", status_code=201, summary="Record an outage of a product (the same id again updates it)")
