@@ -206,14 +206,16 @@ class Console:
         return HTMLResponse(page, status, headers=SECURITY_HEADERS)
 
     def page(self, path: str, handler: PageHandler) -> None:
-        """A page: ``handler`` returns the template and its context; without a session, the sign-in form."""
+        """A page: ``handler`` returns the template and its context (``status`` in it: the answer's status,
+        200 by default); without a session, the sign-in form."""
 
         async def endpoint(request: Request) -> Response:
             session = self.session_of(request)
             if session is None:
                 return RedirectResponse(f"{_root(request)}/login?next={quote(request.url.path, safe='/')}", 303)
             template, context = await handler(request, session)
-            return self._page(request, template, context, session)
+            status = int(context.pop("status", 200))  # a page may answer 404 (no such customer) with its own text
+            return self._page(request, template, context, session, status)
 
         self._routes.insert(0, Route(path, endpoint, methods=["GET"]))
 

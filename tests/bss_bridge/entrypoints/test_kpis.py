@@ -15,41 +15,18 @@ from fastapi.testclient import TestClient
 from sqlalchemy import select
 
 from bss_bridge.bootstrap import Bss
-from bss_bridge.domain import billing_commands as bc
-from bss_bridge.domain import commands
-from bss_bridge.domain.requests import ItemRequest, OrderRequest
 from bss_bridge.entrypoints.cli import main
 from bss_bridge.storage.billing_tables import InvoiceLineRow, InvoiceRow
 
-from ..billing_world import account, bill, run, set_clock, subscribe, utc, volume
+from ..billing_world import world
 
 D = Decimal
-
-
-def terminate(bss: Bss, account_id: str, subscription_id: str, at: Any) -> None:
-    set_clock(bss, at)
-    with bss.uow() as uow:
-        customer_id = uow.accounts.get(account_id).customer_id  # type: ignore[union-attr]
-    item = ItemRequest("1", "delete", None, subscription_id)
-    placed, _ = run(bss, commands.SubmitProductOrder(OrderRequest(customer_id, account_id, (item,))))
-    run(bss, commands.StartProductOrder(placed.id))
-    run(bss, commands.CompleteOrderItem(placed.id, "1", at))
 
 
 def month_of(bill: dict[str, Any]) -> str:
     """The month of a bill's period in the account's zone (both accounts are in Paris)."""
     start = datetime.fromisoformat(bill["billingPeriod"]["startDateTime"].replace("Z", "+00:00"))
     return start.astimezone(ZoneInfo("Europe/Paris")).strftime("%Y-%m")
-
-
-def world(bss: Bss) -> dict[str, str]:
-    acme, globex = account(bss), account(bss, name="Globex")
-    first = subscribe(bss, acme, utc(2026, 2, 10, 10))
-    second = subscribe(bss, globex, utc(2026, 2, 20, 9))
-    terminate(bss, globex, second, utc(2026, 3, 16, 12))
-    run(bss, bc.ImportUsage((volume("u1", first, utc(2026, 3, 3, 10), 700, 555),)))
-    bill(bss, utc(2026, 4, 1, 8))
-    return {"acme": acme, "globex": globex, "first": first, "second": second}
 
 
 def test_churn_arpu_and_billing_accuracy_from_the_stored_data_over_http(bss: Bss, client: TestClient) -> None:
