@@ -191,11 +191,14 @@ def test_ten_percent_dead_or_slow_devices_do_not_delay_the_others(scale_lab: Lab
     assert all(r.ok and r.samples >= 24 for r in healthy)
     assert all(not results[n].ok for n in dead + slow)
     slowest_healthy = max(r.duration_s for r in healthy)
+    quickest_failed = min(results[n].duration_s for n in dead + slow)
     print(
         f"\nhealthy polls: max {slowest_healthy * 1000:.0f} ms; failed polls took "
-        f"{min(results[n].duration_s for n in dead + slow):.1f} s; whole round {elapsed:.1f} s"
+        f"{quickest_failed:.1f} s; whole round {elapsed:.1f} s"
     )
-    assert slowest_healthy < 1.0
+    # Not delayed: every healthy device was answered before the quickest sick one gave up (the slow
+    # device's 3 s delay, the dead one's 5 s timeout); a relative bound, so a busy machine cannot fail it.
+    assert slowest_healthy < quickest_failed
     # the failed polls ran side by side, not one after the other (the round took 5.0 s once on a busy
     # CI machine against 4.0 s for each failed poll: a margin of a second was too tight a bound)
     assert elapsed < sum(results[n].duration_s for n in dead + slow)
