@@ -242,3 +242,13 @@ class Console:
             return PlainTextResponse("not found", 404, headers=SECURITY_HEADERS)
 
         return Starlette(routes=list(self._routes), exception_handlers={404: not_found})
+
+    def install(self, app: Starlette) -> None:
+        """Mount this console in ``app`` at its path and send ``/`` there (neither is part of an OpenAPI)."""
+        mount = self.mounted_at
+
+        async def home(request: Request) -> Response:
+            return RedirectResponse(f"{request.scope.get('root_path', '')}{mount}/", 307)
+
+        app.mount(mount, self.app())
+        app.add_route("/", home, include_in_schema=False)

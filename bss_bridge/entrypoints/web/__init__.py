@@ -16,7 +16,7 @@ from typing import Any
 
 from fastapi import FastAPI
 from starlette.requests import Request
-from starlette.responses import HTMLResponse, RedirectResponse, Response
+from starlette.responses import HTMLResponse
 
 from bss_bridge.bootstrap import Bss
 from bss_bridge.documents.invoice import invoice_html
@@ -97,9 +97,4 @@ def build_console(app: FastAPI, bss: Bss) -> Console:
 
 def install(app: FastAPI, bss: Bss) -> None:
     """Mount the console under ``/ui`` and send ``/`` there (neither is part of the API's OpenAPI)."""
-
-    async def home(request: Request) -> Response:
-        return RedirectResponse(f"{request.scope.get('root_path', '')}{MOUNT}/", 307)
-
-    app.mount(MOUNT, build_console(app, bss).app())
-    app.add_route("/", home, include_in_schema=False)
+    build_console(app, bss).install(app)

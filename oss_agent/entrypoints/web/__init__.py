@@ -21,7 +21,7 @@ from typing import Any
 
 from fastapi import FastAPI
 from starlette.requests import Request
-from starlette.responses import JSONResponse, RedirectResponse, Response
+from starlette.responses import JSONResponse
 
 from oss_agent.bootstrap import Agent
 from oss_agent.entrypoints.web import provisioning, views
@@ -123,9 +123,4 @@ def build_console(app: FastAPI, agent: Agent) -> Console:
 
 def install(app: FastAPI, agent: Agent) -> None:
     """Mount the console under ``/ui`` and send ``/`` there (neither is part of the API's OpenAPI)."""
-
-    async def home(request: Request) -> Response:
-        return RedirectResponse(f"{request.scope.get('root_path', '')}{MOUNT}/", 307)
-
-    app.mount(MOUNT, build_console(app, agent).app())
-    app.add_route("/", home, include_in_schema=False)
+    build_console(app, agent).install(app)

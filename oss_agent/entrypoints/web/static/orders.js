@@ -10,7 +10,6 @@
   const state = { orders: [], view: "all", search: "", selected: params.get("order"), detail: null, seen: null, mode: params.get("new") !== null ? "new" : "order", busy: false, catalog: null, form: null };
   const tbody = document.querySelector("#orders tbody");
   const panel = document.getElementById("detail");
-  const live = document.getElementById("live");
   const FINAL = new Set(["completed", "failed", "rejected", "cancelled", "partial"]);
 
   function matches(o) {
@@ -249,11 +248,9 @@
       const current = state.orders.find((o) => o.id === state.selected);
       const seen = current ? JSON.stringify([current.state, current.devices, current.items]) : null;
       if (state.mode === "order" && current && seen !== state.seen) { state.seen = seen; await loadDetail(); }
-      live.className = "live";
-      live.textContent = `live · updated ${new Date().toLocaleTimeString()}`;
+      window.Console.liveStatus();
     } catch (err) {
-      live.className = "live stale";
-      live.textContent = `not updating: ${err.message}`;
+      window.Console.liveStatus(err);
     } finally { state.busy = false; }
   }
 
@@ -264,13 +261,7 @@
     history.replaceState(null, "", `${location.pathname}${q.toString() ? "?" + q : ""}`);
   }
 
-  for (const b of document.querySelectorAll("#view button")) {
-    b.addEventListener("click", () => {
-      state.view = b.dataset.view;
-      for (const o of document.querySelectorAll("#view button")) o.classList.toggle("on", o === b);
-      render();
-    });
-  }
+  window.Console.viewButtons(state.view, (view) => { state.view = view; render(); });
   const search = document.getElementById("search");
   search.addEventListener("input", () => { state.search = search.value.trim(); render(); });
   document.getElementById("new-order").addEventListener("click", () => newOrder());

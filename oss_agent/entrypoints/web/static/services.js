@@ -10,7 +10,6 @@
   const state = { services: [], view: "live", search: "", selected: params.get("service"), busy: false, seen: null };
   const tbody = document.querySelector("#services tbody");
   const panel = document.getElementById("detail");
-  const live = document.getElementById("live");
   const LIVE = new Set(["active", "inactive", "reserved"]);
 
   const customer = (s) => s.characteristics.customer || "";
@@ -120,11 +119,9 @@
       const current = state.services.find((s) => s.id === state.selected);
       const seen = current ? JSON.stringify([current.state, current.in_sync, current.updated_at]) : null;
       if (current && seen !== state.seen) { state.seen = seen; await loadDetail(); }
-      live.className = "live";
-      live.textContent = `live · updated ${new Date().toLocaleTimeString()}`;
+      window.Console.liveStatus();
     } catch (err) {
-      live.className = "live stale";
-      live.textContent = `not updating: ${err.message}`;
+      window.Console.liveStatus(err);
     } finally { state.busy = false; }
   }
 
@@ -132,13 +129,7 @@
     history.replaceState(null, "", `${location.pathname}${state.selected ? "?service=" + encodeURIComponent(state.selected) : ""}`);
   }
 
-  for (const b of document.querySelectorAll("#view button")) {
-    b.addEventListener("click", () => {
-      state.view = b.dataset.view;
-      for (const o of document.querySelectorAll("#view button")) o.classList.toggle("on", o === b);
-      render();
-    });
-  }
+  window.Console.viewButtons(state.view, (view) => { state.view = view; render(); });
   const search = document.getElementById("search");
   search.addEventListener("input", () => { state.search = search.value.trim(); render(); });
   document.getElementById("check-all").addEventListener("click", async (e) => {
