@@ -245,7 +245,12 @@ def test_an_order_submitted_from_the_page_activates_shows_each_device_and_its_se
             phases = [p for p in seen.get(device, []) if p in STEPS]
             assert phases and phases[-1] == "committed", seen
             assert phases == sorted(phases, key=STEPS.index), seen  # shown in the order they happen
-        assert any(len(seen[d]) > 1 for d in seen), f"no device was seen before its commit: {seen}"
+        # (whether a 2-s poll catches a device mid-way depends on the machine's speed: how a device mid-way
+        # is drawn is checked on the page's own renderer instead)
+        midway = page.evaluate(
+            "() => [...window.Provisioning.steps('applying').querySelectorAll('.step')].map(s => s.className)"
+        )
+        assert midway == ["step done", "step done", "step now", "step ", "step "], midway
         assert page.locator("#detail").inner_text().count("NOT OK") == 0
         shot(page, "orders-completed")
         service_id = agent.get(f"{ORDERING}/serviceOrder/{order_id}")["serviceOrderItem"][0]["service"]["id"]
