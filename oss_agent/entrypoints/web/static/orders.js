@@ -74,7 +74,7 @@
         el("dt", {}, "ordered"), el("dd", {}, P.when(o.requested_at)),
         o.requested_start ? [el("dt", {}, "start asked"), el("dd", {}, P.when(o.requested_start))] : [],
         el("dt", {}, "started"), el("dd", {}, P.when(o.started_at)),
-        el("dt", {}, "commit began"), el("dd", {}, o.commit_started_at ? time(o.commit_started_at) : "not yet (it can be cancelled)"),
+        el("dt", {}, "commit began"), el("dd", {}, o.commit_started_at ? time(o.commit_started_at) : o.final ? "never" : "not yet (it can be cancelled)"),
         el("dt", {}, "ended"), el("dd", {}, P.when(o.completed_at)),
         o.cancellation_reason ? [el("dt", {}, "cancelled"), el("dd", {}, o.cancellation_reason)] : []),
       cancel,
@@ -84,7 +84,7 @@
         i.target_state ? ` → ${i.target_state}` : "", i.error ? el("div", { class: "error" }, i.error) : ""))),
       errors.length ? [el("h3", {}, "Why it was refused or failed"), el("ul", { class: "plain" }, ...errors)] : "",
       el("h3", {}, "Devices (TMF652 resource orders)"),
-      devices.length ? el("div", { id: "devices" }, ...devices) : el("p", { class: "muted" }, o.state === "rejected" ? "The order was refused before any device was planned." : "Not planned yet."),
+      devices.length ? el("div", { id: "devices" }, ...devices) : el("p", { class: "muted" }, o.state === "rejected" ? "The order was refused before any device was planned." : o.final ? "No device was planned." : "Not planned yet."),
       el("h3", {}, "Checks"), checks);
   }
 

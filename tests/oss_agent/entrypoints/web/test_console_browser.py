@@ -218,6 +218,7 @@ def test_a_scheduled_order_is_previewed_shown_in_flight_and_cancelled_from_the_p
     cancelled = agent.get(f"{ORDERING}/serviceOrder/{order_id}")
     assert cancelled["state"] == "cancelled"
     assert page.locator("#cancel").count() == 0  # nothing left to cancel
+    page.wait_for_selector("#detail >> text=No device was planned.")  # and the detail says it is over
 
 
 def test_an_order_submitted_from_the_page_activates_shows_each_device_and_its_service_appears(
