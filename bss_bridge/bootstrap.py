@@ -29,6 +29,7 @@ from bss_bridge.service_layer import (
     order_handlers,
     party_handlers,
     payment_handlers,
+    ticket_handlers,
     usage_handlers,
 )
 from bss_bridge.service_layer.deps import Deps, utc_now
@@ -89,7 +90,15 @@ def bootstrap(
         return UnitOfWork(session_factory, publisher, EVENT_TYPES)
 
     deps = Deps(inventory or oss_inventory(settings), clock, dunning_grace_days=settings.dunning_grace_days)
-    modules = (party_handlers, catalog_handlers, order_handlers, usage_handlers, billing_handlers, payment_handlers)
+    modules = (
+        party_handlers,
+        catalog_handlers,
+        order_handlers,
+        usage_handlers,
+        billing_handlers,
+        payment_handlers,
+        ticket_handlers,
+    )
     handlers: dict[type[Command], CommandHandler] = {
         kind: functools.partial(handler, deps=deps) for module in modules for kind, handler in module.HANDLERS.items()
     }

@@ -23,7 +23,7 @@ from oss_agent.errors import ConfigError, ConfigProblem
 from oss_agent.fault import handlers as fault_handlers
 from oss_agent.metrics import AgentMetrics
 from oss_agent.provisioning.context import ProvisioningContext
-from oss_agent.service_layer import handlers, provisioning_handlers
+from oss_agent.service_layer import handlers, provisioning_handlers, usage_handlers
 from oss_agent.service_layer.messagebus import CommandHandler, EventHandler, MessageBus
 from oss_agent.service_layer.unit_of_work import SqlAlchemyUnitOfWork
 from oss_agent.storage import migrate
@@ -75,7 +75,7 @@ def bootstrap(
     }
     command_handlers |= {
         kind: functools.partial(handler, uow=uow, provisioning=provisioning)
-        for kind, handler in provisioning_handlers.HANDLERS.items()
+        for kind, handler in (provisioning_handlers.HANDLERS | usage_handlers.HANDLERS).items()
     }
     event_handlers: dict[type[Event], list[EventHandler]] = {
         kind: [functools.partial(h, uow=uow) for h in subscribed]

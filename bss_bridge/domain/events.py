@@ -136,3 +136,22 @@ class SubscriptionChanged(Event):
 
     subscription_id: str
     fields: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class TroubleTicketCreated(Event):
+    ticket_id: str
+
+
+@dataclass(frozen=True, slots=True)
+class TroubleTicketStatusChanged(Event):
+    ticket_id: str
+    old: str
+    new: str
+
+
+@dataclass(frozen=True, slots=True)
+class TroubleTicketResolved(Event):
+    """Besides its status change: TMF621 announces a resolution on its own (``TroubleTicketResolvedEvent``)."""
+
+    ticket_id: str

@@ -26,6 +26,7 @@ from bss_bridge.storage.repositories import (
     Repository,
     SpecificationRepository,
 )
+from bss_bridge.storage.ticket_repository import TicketRepository
 
 Publisher = Callable[[Event, "UnitOfWork"], Iterable[Published]]
 
@@ -45,6 +46,7 @@ class UnitOfWork:
     cancellations: CancelRequestRepository
     subscriptions: SubscriptionRepository
     invoices: InvoiceRepository
+    tickets: TicketRepository
 
     def __init__(
         self,
@@ -69,6 +71,7 @@ class UnitOfWork:
         self.cancellations = CancelRequestRepository(session)
         self.subscriptions = SubscriptionRepository(session)
         self.invoices = InvoiceRepository(session)
+        self.tickets = TicketRepository(session)
         self._recorded = []
         return self
 
@@ -96,6 +99,7 @@ class UnitOfWork:
             self.orders,
             self.cancellations,
             self.subscriptions,
+            self.tickets,
         )
 
     def commit(self) -> None:

@@ -18,7 +18,7 @@ from sqlalchemy import Engine
 from sqlalchemy.exc import SQLAlchemyError
 
 from bss_bridge.errors import StorageError
-from bss_bridge.storage import billing_tables  # noqa: F401 - registers billing's tables on Base
+from bss_bridge.storage import billing_tables, ticket_tables  # noqa: F401 - registers their tables on Base
 from bss_bridge.storage.engine import safe_url
 from bss_bridge.storage.tables import Base
 

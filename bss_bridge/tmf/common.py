@@ -23,6 +23,7 @@ BASES = {
     "tmf666": "/tmf-api/accountManagement/v4",
     "tmf676": "/tmf-api/paymentManagement/v4",
     "tmf678": "/tmf-api/customerBillManagement/v4",
+    "tmf621": "/tmf-api/troubleTicket/v4",
 }
 COLLECTIONS = {
     "customer": "tmf629",
@@ -35,6 +36,7 @@ COLLECTIONS = {
     "product": "tmf637",
     "customerBill": "tmf678",
     "payment": "tmf676",
+    "troubleTicket": "tmf621",
 }
 
 

@@ -27,6 +27,7 @@ from bss_bridge.tmf.common import COLLECTIONS, instant
 from bss_bridge.tmf.inventory import render_product
 from bss_bridge.tmf.ordering import render_cancel, render_order
 from bss_bridge.tmf.party import render_account, render_customer
+from bss_bridge.tmf.ticket import render_ticket
 
 EVENT_TYPES: dict[str, frozenset[str]] = {
     "tmf629": frozenset(
@@ -53,6 +54,7 @@ EVENT_TYPES: dict[str, frozenset[str]] = {
     ),
     "tmf678": frozenset({"CustomerBillCreateEvent", "CustomerBillStateChangeEvent"}),
     "tmf676": frozenset({"PaymentCreateEvent"}),
+    "tmf621": frozenset({"TroubleTicketCreateEvent", "TroubleTicketStatusChangeEvent", "TroubleTicketResolvedEvent"}),
 }
 
 
@@ -102,6 +104,9 @@ CHANGES: dict[type[ev.Event], tuple[str, str]] = {
     bev.CustomerBillCreated: ("customerBill", "Create"),
     bev.CustomerBillStateChanged: ("customerBill", "StateChange"),
     bev.PaymentRecorded: ("payment", "Create"),
+    ev.TroubleTicketCreated: ("troubleTicket", "Create"),
+    ev.TroubleTicketStatusChanged: ("troubleTicket", "StatusChange"),  # TMF621 says status, not state
+    ev.TroubleTicketResolved: ("troubleTicket", "Resolved"),
 }
 
 
@@ -138,6 +143,7 @@ class Publisher:
             "product": self._product,
             "customerBill": self._bill,
             "payment": self._payment,
+            "troubleTicket": self._ticket,
         }
         resource_id, resource = renderers[key](event, uow)
         event_type = f"{key[0].upper()}{key[1:]}{kind}Event"
@@ -188,3 +194,7 @@ class Publisher:
             select(LedgerRow).where(LedgerRow.kind == "payment", LedgerRow.key == e.payment_key)
         ).one()
         return row.key, render_payment(self.base, row)
+
+    def _ticket(self, e: Any, uow: UnitOfWork) -> tuple[str, dict[str, Any]]:
+        ticket = found(uow.tickets.get(e.ticket_id), "troubleTicket", e.ticket_id)
+        return ticket.id, render_ticket(self.base, ticket)

@@ -79,6 +79,12 @@ class AgentSettings(BaseModel):
     catalog_dir: Path | None = None  # the service catalog; None: /etc/oss-agent/services, else config/services
     provisioning_confirm_timeout_s: int = Field(default=120, ge=10, le=86_400)
     provisioning_check_timeout_s: float = Field(default=30.0, gt=0.0)
+    # TMF635 usage (oss_agent/domain/usage.py): volumes per interval and rate samples, both aligned to
+    # UTC and dividing a day; an interval is published once observed past its end, or grace_s after it
+    usage_interval_s: int = Field(default=3600, ge=1, le=86_400)
+    usage_rate_interval_s: int = Field(default=300, ge=1, le=86_400)
+    usage_grace_s: float = Field(default=3600.0, ge=0.0)
+    usage_publish_every_s: float = Field(default=60.0, ge=1.0)
     latency_probes: list[LatencyProbeSettings] = Field(default_factory=list)
     latency_interval_s: float = Field(default=60.0, ge=5.0)
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
@@ -90,6 +96,13 @@ class AgentSettings(BaseModel):
             ipaddress.ip_address(value)
         except ValueError as exc:
             raise ValueError(f"{value!r} is not an IP address") from exc
+        return value
+
+    @field_validator("usage_interval_s", "usage_rate_interval_s")
+    @classmethod
+    def _divides_a_day(cls, value: int) -> int:
+        if 86_400 % value:
+            raise ValueError(f"must divide a day (86400 s) into whole intervals (3600, 900, 300...), got {value}")
         return value
 
     @field_validator("discovery_crawl_subnets", mode="before")

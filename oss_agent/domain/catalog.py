@@ -168,6 +168,16 @@ CHECK_KINDS = frozenset({"interface-up", "bgp-established", "route", "traffic"})
 
 
 @dataclass(frozen=True, slots=True)
+class UsageSpec:
+    """How a service's usage is measured (:mod:`oss_agent.domain.usage`): ``measure`` names its
+    customer-facing interface (``pe``: each endpoint's access port on the PE; ``ce``: the CE's
+    uplink), ``rate_samples`` asks for 5-minute rate samples beside the volumes (burstable billing)."""
+
+    measure: str = "pe"
+    rate_samples: bool = False
+
+
+@dataclass(frozen=True, slots=True)
 class ServiceSpec:
     """A service specification of the catalog."""
 
@@ -182,6 +192,7 @@ class ServiceSpec:
     checks: tuple[CheckSpec, ...] = ()
     category: str = ""
     constants: Mapping[str, Value] = field(default_factory=dict)  # fixed values the templates may use
+    usage: UsageSpec = UsageSpec()
 
     def characteristic(self, name: str) -> CharacteristicSpec | None:
         return next((c for c in self.characteristics if c.name == name), None)

@@ -178,3 +178,10 @@ class CommentAlarms(Command):
     author: str
     text: str
     at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class PublishUsage(Command):
+    """Publish the usage (TMF635) of every interval of every measured service that is complete ``at``."""
+
+    at: datetime

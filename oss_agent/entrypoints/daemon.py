@@ -2,6 +2,7 @@
 
 One asyncio loop runs APScheduler (each device's poll at its interval with jitter; never two polls
 of one device at once; missed runs coalesced), the batch writer, rollups and retention, discovery,
+the usage publication (TMF635: the intervals that completed, every ``usage_publish_every_s``),
 and the northbound API (uvicorn). SIGTERM and SIGINT stop it cleanly: the scheduler stops taking
 jobs, running polls finish, buffered samples are written, connections are closed.
 """
@@ -28,7 +29,7 @@ from adapters.snmp import SnmpManager
 from adapters.snmp.traps import TrapReceiver, V3TrapUser
 from oss_agent.bootstrap import Agent, bootstrap, device_specs, read_inventory
 from oss_agent.config import AgentSettings
-from oss_agent.domain.commands import SyncInventory
+from oss_agent.domain.commands import PublishUsage, SyncInventory
 from oss_agent.entrypoints.api import create_app
 from oss_agent.errors import ConfigError
 from oss_agent.fault.hub import run_dispatcher
@@ -39,6 +40,7 @@ from oss_agent.performance.latency import LatencyStore
 from oss_agent.performance.poller import Poller
 from oss_agent.performance.prober import LatencyProber
 from oss_agent.performance.store import PerfStore, Retention
+from oss_agent.performance.tmf635 import USAGE_HUB
 from oss_agent.provisioning.hub import ORDER_HUB, SERVICE_HUB
 from oss_agent.provisioning.recovery import recover
 from oss_agent.provisioning.scheduler import OrderScheduler
@@ -141,6 +143,15 @@ def schedule(scheduler: AsyncIOScheduler, agent: Agent, poller: Poller, jobs: Ru
         coalesce=True,
     )
     scheduler.add_job(
+        jobs.wrap(_publish_usage),
+        "interval",
+        args=[agent],
+        id="usage",
+        seconds=settings.usage_publish_every_s,
+        max_instances=1,
+        coalesce=True,
+    )
+    scheduler.add_job(
         jobs.wrap(_discover),
         "interval",
         args=[agent],
@@ -158,6 +169,18 @@ async def _rollup(store: PerfStore) -> None:
 
 async def _retention(store: PerfStore) -> None:
     await asyncio.to_thread(store.apply_retention, time.time(), Retention())
+
+
+async def _publish_usage(agent: Agent) -> None:
+    """The usage (TMF635) of every interval that completed; one failing run is logged, the next retries."""
+    try:
+        report = (await agent.bus.handle(PublishUsage(datetime.now(UTC)))).result
+    except Exception:
+        logger.exception("usage publication failed (the next run retries from the same intervals)")
+        return
+    if report.published or report.unmeasured:
+        logger.info("usage: %d records published, %d gaps, services not measured: %s",
+                    len(report.published), report.gaps, report.unmeasured or "none")
 
 
 async def _hub_retention(hub: HubStore, days: float) -> None:
@@ -245,7 +268,7 @@ async def run(
         pipeline_task = asyncio.create_task(pipeline.run(stop))
         hub_tasks = [
             asyncio.create_task(run_dispatcher(agent, stop, poll_interval_s=0.5, hub=hub))
-            for hub in (ALARM_HUB, RESOURCE_HUB, ORDER_HUB, SERVICE_HUB)
+            for hub in (ALARM_HUB, RESOURCE_HUB, ORDER_HUB, SERVICE_HUB, USAGE_HUB)
         ]
         schedule(scheduler, agent, poller, jobs)
         orders = await start_provisioning(agent, scheduler)

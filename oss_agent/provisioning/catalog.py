@@ -25,11 +25,13 @@ from oss_agent.domain.catalog import (
     CheckSpec,
     EndpointSpec,
     ServiceSpec,
+    UsageSpec,
     Value,
     ValueType,
 )
 from oss_agent.domain.errors import DomainError, NotFoundError
 from oss_agent.domain.pools import PoolSpec
+from oss_agent.domain.usage import MEASURES
 from oss_agent.errors import ConfigError, ConfigProblem
 
 ROLES = ("pe", "ce")
@@ -200,6 +202,7 @@ class _Loader:
                 continue
             params = tuple((str(k), str(v)) for k, v in raw.items() if k not in ("kind", "role", "per_peer"))
             checks.append(CheckSpec(kind, str(raw.get("role", "")), params, bool(raw.get("per_peer", False))))
+        usage = self.usage(doc, data.get("usage"))
         if len(self.problems) > before:
             return None
         return ServiceSpec(
@@ -214,7 +217,24 @@ class _Loader:
             checks=tuple(checks),
             category=str(data.get("category", "")),
             constants={str(k): v for k, v in (data.get("constants") or {}).items()},
+            usage=usage,
         )
+
+    def usage(self, doc: LocatedYaml, raw: Any) -> UsageSpec:
+        """``usage: {measure: pe|ce, rateSamples: true|false}``; both optional (pe, no rate samples)."""
+        if raw is None:
+            return UsageSpec()
+        if not isinstance(raw, dict):
+            self.fail(doc, ("usage",), "must be a mapping (measure, rateSamples)")
+            return UsageSpec()
+        for key in sorted(set(raw) - {"measure", "rateSamples"}):
+            self.fail(doc, ("usage", key), "unknown key (known: measure, rateSamples)")
+        measure, rates = raw.get("measure", "pe"), raw.get("rateSamples", False)
+        if measure not in MEASURES:
+            self.fail(doc, ("usage", "measure"), f"must be one of {', '.join(MEASURES)}, got {measure!r}")
+        if not isinstance(rates, bool):
+            self.fail(doc, ("usage", "rateSamples"), f"must be true or false, got {rates!r}")
+        return UsageSpec(str(measure), rates is True)
 
     def template(self, doc: LocatedYaml, path: PathKey, file: str) -> None:
         environment = _environment(self.directory / "templates", xml=file.endswith(".xml.j2"))

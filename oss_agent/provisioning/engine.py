@@ -308,6 +308,27 @@ class Activator:
         await self.failpoints.reach(f"confirmed:{work.device}")
 
 
+RESTORE_ATTEMPTS = 3  # a restore is tried this often (with backoff) before the device is left rollbackFailed
+RESTORE_BACKOFF_S = 1.0
+
+
+async def _restore(handle: DeviceHandle, ro: Any) -> tuple[Phase, str]:
+    """One attempt at giving a device its snapshot back, verified by reading it again."""
+    try:
+        ok = True
+        if ro.change_netconf and ro.snapshot_netconf is not None:
+            if ro.persist_id:
+                await handle.cancel_netconf(ro.persist_id)
+            ok = await handle.restore_netconf(ro.snapshot_netconf) and ok
+        if ro.change_cli and ro.snapshot_cli is not None:
+            ok = await handle.restore_cli(ro.snapshot_cli) and ok
+    except AdapterError as exc:
+        return Phase.ROLLBACK_FAILED, f"restore failed: {exc}"
+    if ok:
+        return Phase.ROLLED_BACK, "restored and verified"
+    return Phase.ROLLBACK_FAILED, "restore did NOT give the snapshot back"
+
+
 def _reason(exc: BaseException) -> str:
     return str(exc) or type(exc).__name__
 
@@ -325,21 +346,13 @@ async def rollback(
         if ro.phase not in TOUCHED:
             return ro.device, "untouched"
         handle = handles[ro.device]
-        try:
-            ok = True
-            if ro.change_netconf and ro.snapshot_netconf is not None:
-                if ro.persist_id:
-                    await handle.cancel_netconf(ro.persist_id)
-                ok = await handle.restore_netconf(ro.snapshot_netconf) and ok
-            if ro.change_cli and ro.snapshot_cli is not None:
-                ok = await handle.restore_cli(ro.snapshot_cli) and ok
-            phase, note = (
-                (Phase.ROLLED_BACK, "restored and verified")
-                if ok
-                else (Phase.ROLLBACK_FAILED, "restore did NOT give the snapshot back")
-            )
-        except AdapterError as exc:
-            phase, note = Phase.ROLLBACK_FAILED, f"restore failed: {exc}"
+        for attempt in range(RESTORE_ATTEMPTS):
+            if attempt:  # a device that timed out or answered late is often only busy: try again
+                await asyncio.sleep(RESTORE_BACKOFF_S * 2 ** (attempt - 1))
+            phase, note = await _restore(handle, ro)
+            if phase is Phase.ROLLED_BACK:
+                break
+            logger.warning("restore of %s, attempt %d of %d: %s", ro.device, attempt + 1, RESTORE_ATTEMPTS, note)
         with uow_factory() as uow:
             uow.resource_orders.set_phase(ro.id, phase, None if phase is Phase.ROLLED_BACK else note)
             uow.commit()

@@ -32,6 +32,7 @@ from oss_agent.storage.repository import (
     ServiceOrderRepository,
 )
 from oss_agent.storage.resource_outbox import ResourceOutbox
+from oss_agent.storage.usage_repository import UsageRepository
 
 
 class UnitOfWork(Protocol):
@@ -48,6 +49,7 @@ class UnitOfWork(Protocol):
     external_ids: ExternalIds
     cancel_requests: CancelRequests
     allocations: Allocations
+    usage: UsageRepository
 
     def __enter__(self) -> Self: ...
     def __exit__(
@@ -84,6 +86,7 @@ class SqlAlchemyUnitOfWork:
         self.external_ids = ExternalIds(self._session)
         self.cancel_requests = CancelRequests(self._session)
         self.allocations = Allocations(self._session)
+        self.usage = UsageRepository(self._session)
         return self
 
     def __exit__(

@@ -1,4 +1,4 @@
-"""The BSS's HTTP API (its own process and port): TMF620, TMF622, TMF629, TMF637 and TMF666 with
+"""The BSS's HTTP API (its own process and port): TMF620, TMF621, TMF622, TMF629, TMF637 and TMF666 with
 their hubs, and ``/bss/v1/quote``. ``create_app`` only assembles; nothing starts at import time."""
 
 from __future__ import annotations
@@ -7,7 +7,7 @@ from fastapi import Depends, FastAPI
 
 from bss_bridge.bootstrap import Bss
 from bss_bridge.entrypoints import web
-from bss_bridge.entrypoints.api import billing, catalog, ordering, party, tmf
+from bss_bridge.entrypoints.api import billing, catalog, ordering, party, ticket, tmf
 from bss_bridge.entrypoints.api.hub import hub_router
 from bss_bridge.tmf.common import BASES
 
@@ -31,6 +31,7 @@ def create_app(bss: Bss) -> FastAPI:
         ordering.products,
         ordering.quotes,
         *billing.ROUTERS,
+        ticket.router,
     ):
         app.include_router(router)
     for api in BASES:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from alembic import context
 
-from bss_bridge.storage import billing_tables  # noqa: F401 - registers billing's tables on Base
+from bss_bridge.storage import billing_tables, ticket_tables  # noqa: F401 - registers their tables on Base
 from bss_bridge.storage.migrate import VERSION_TABLE
 from bss_bridge.storage.tables import Base
 

@@ -20,6 +20,7 @@ from oss_agent.entrypoints.api import (
     provisioning,
     provisioning_ops,
     tmf,
+    tmf635,
     tmf639,
     tmf642,
     tmf642_hub,
@@ -51,6 +52,8 @@ def create_app(agent: Agent) -> FastAPI:
     for router in provisioning.ROUTERS:
         app.include_router(router)
     app.include_router(provisioning_ops.router)
+    app.include_router(tmf635.router)
+    app.include_router(tmf635.hub)
     docs.install(app)
     app.openapi = lambda: openapi.document(app, token_required=token is not None)  # type: ignore[method-assign]
     web.install(app, agent)  # the operator console under /ui (session sign-in, not part of the API)

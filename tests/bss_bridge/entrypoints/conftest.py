@@ -26,6 +26,7 @@ SPECS = {
     "tmf635": "TMF635-Usage-v4.0.0",
     "tmf676": "TMF676-Payment-v4.0.0",
     "tmf678": "TMF678-CustomerBill-v4.0.0",
+    "tmf621": "TMF621-TroubleTicket-v4.0.0",
 }
 FORMATS = jsonschema.FormatChecker()
 

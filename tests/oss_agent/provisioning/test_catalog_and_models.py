@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from oss_agent.domain.catalog import ValueType
+from oss_agent.domain.catalog import UsageSpec, ValueType
 from oss_agent.errors import ConfigError
 from oss_agent.provisioning.catalog import TemplateRenderError, load_catalog
 from oss_agent.provisioning.configmodels import FRR, LINUX, NETCONF
@@ -69,6 +69,23 @@ def test_a_broken_catalog_is_refused_with_file_and_line(tmp_path: Path) -> None:
     assert any("site-interconnect.yaml:" in p and "unknown pool 'nowhere'" in p for p in shown), shown
     assert any("templates.ce.linux" in p and "missing.j2 not found" in p for p in shown), shown
     assert any("internet-access/pe.frr.j2 line 1" in p for p in shown), shown
+
+
+def test_each_specification_says_where_its_usage_is_measured(tmp_path: Path) -> None:
+    shipped = load_catalog(CATALOG)
+    assert shipped.spec("internet-access").usage == UsageSpec("pe", rate_samples=True)
+    assert shipped.spec("site-interconnect").usage == UsageSpec("pe", rate_samples=False)
+    shutil.copytree(CATALOG, tmp_path / "c")
+    spec = tmp_path / "c" / "internet-access.yaml"
+    text = spec.read_text().replace("  measure: pe ", "  measure: p1 ")
+    text = text.replace("rateSamples: true", "rateSamples: yes please")
+    spec.write_text(text.replace("usage:", "usage:\n  every: 5"))
+    with pytest.raises(ConfigError) as caught:
+        load_catalog(tmp_path / "c")
+    shown = [str(p) for p in caught.value.problems]
+    assert any("internet-access.yaml:" in p and "usage.measure" in p and "'p1'" in p for p in shown), shown
+    assert any("usage.rateSamples" in p and "true or false" in p for p in shown), shown
+    assert any("usage.every" in p and "unknown key" in p for p in shown), shown
 
 
 def test_a_request_is_read_with_every_problem_named() -> None:

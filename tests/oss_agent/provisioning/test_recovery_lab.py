@@ -98,7 +98,7 @@ def test_kill_9_during_activation_is_finished_on_restart(
     else:
         assert summary["rolled_back"] == [shown["id"]]
         assert "agent stopped during the activation" in shown["errors"][-1]["message"]
-        assert set(phases.values()) <= {"rolledBack", "snapshot"} and "rolledBack" in phases.values()
+        assert set(phases.values()) <= {"rolledBack", "snapshot"} and "rolledBack" in phases.values(), shown
         assert service.state.value == "terminated"
         assert same_as(baseline, raw_configs(prov.lab)) == []
         assert not ping(prov.lab, "lan1", "198.18.3.10")
