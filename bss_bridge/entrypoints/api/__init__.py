@@ -6,6 +6,7 @@ from __future__ import annotations
 from fastapi import Depends, FastAPI
 
 from bss_bridge.bootstrap import Bss
+from bss_bridge.entrypoints import web
 from bss_bridge.entrypoints.api import billing, catalog, openapi, ordering, party, ticket, tmf
 from bss_bridge.entrypoints.api.hub import hub_router
 from bss_bridge.tmf.common import BASES
@@ -36,4 +37,5 @@ def create_app(bss: Bss) -> FastAPI:
         app.include_router(router)
     for api in BASES:
         app.include_router(hub_router(api))
+    web.install(app, bss)  # the console under /ui (session sign-in, not part of the API)
     return app

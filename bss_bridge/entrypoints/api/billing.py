@@ -17,6 +17,7 @@ from bss_bridge.entrypoints.api.filters import Filter, Filters, ListQuery
 from bss_bridge.entrypoints.api.openapi import takes
 from bss_bridge.entrypoints.api.tmf import TmfResponse, base_url, body, bss_of, listed, one
 from bss_bridge.service_layer.billing_queries import balance, parties
+from bss_bridge.service_layer.kpi_queries import bss_kpis, kpis_json
 from bss_bridge.storage.billing_tables import InvoiceRow, LedgerRow, UsageRow
 from bss_bridge.storage.tables import SubscriptionRow
 from bss_bridge.storage.usage_store import UsageStore, status_case, with_status
@@ -357,6 +358,14 @@ def account_balance(request: Request, account_id: str) -> TmfResponse:
     bss = bss_of(request)
     with bss.uow() as uow:
         return TmfResponse(balance(uow, account_id, bss.deps.clock(), bss.settings.dunning_grace_days))
+
+
+@own.get("/kpis", summary="Churn, ARPU and billing accuracy per calendar month (UTC), the current month last")
+def kpis(request: Request, months: int = 3, until: str | None = None) -> TmfResponse:
+    """``months`` months ending with ``until`` (YYYY-MM, default: this month); definitions in docs/kpis.md."""
+    bss = bss_of(request)
+    with bss.uow() as uow:
+        return TmfResponse(kpis_json(bss_kpis(uow, bss.deps.clock(), months, until)))
 
 
 @own.post(

@@ -18,7 +18,7 @@ from rich.markup import escape
 
 from bss_bridge.config.settings import load_settings
 from bss_bridge.domain.errors import InvalidRequestError
-from bss_bridge.entrypoints.cli import billing_cmd, bridge_cmd, catalog_cmd, order_cmd, party_cmd
+from bss_bridge.entrypoints.cli import billing_cmd, bridge_cmd, catalog_cmd, kpi_cmd, order_cmd, party_cmd
 from bss_bridge.entrypoints.cli.output import FORMAT, STATE, Format, emit_json
 from bss_bridge.errors import BssError, ConfigError
 from bss_bridge.storage import migrate
@@ -46,6 +46,7 @@ app.add_typer(billing_cmd.dunning, name="dunning")
 app.add_typer(billing_cmd.usage, name="usage")
 app.command("balance")(billing_cmd.show_balance)
 app.add_typer(bridge_cmd.app, name="bridge")
+app.add_typer(kpi_cmd.app, name="kpi")
 bench = typer.Typer(help="Benchmarks, side by side with their floor.", no_args_is_help=True)
 app.add_typer(bench, name="bench")
 
