@@ -4,9 +4,9 @@ outages and maintenance windows)."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Request, Response
+from fastapi import APIRouter, Query, Request, Response
 from sqlalchemy import func, select
 
 from bss_bridge.documents.invoice import invoice_csv, invoice_html, invoice_pdf
@@ -17,7 +17,7 @@ from bss_bridge.entrypoints.api.filters import Filter, Filters, ListQuery
 from bss_bridge.entrypoints.api.openapi import takes
 from bss_bridge.entrypoints.api.tmf import TmfResponse, base_url, body, bss_of, listed, one
 from bss_bridge.service_layer.billing_queries import balance, parties
-from bss_bridge.service_layer.kpi_queries import bss_kpis, kpis_json
+from bss_bridge.service_layer.kpi_queries import MAX_MONTHS, bss_kpis, kpis_json
 from bss_bridge.storage.billing_tables import InvoiceRow, LedgerRow, UsageRow
 from bss_bridge.storage.tables import SubscriptionRow
 from bss_bridge.storage.usage_store import UsageStore, status_case, with_status
@@ -361,7 +361,11 @@ def account_balance(request: Request, account_id: str) -> TmfResponse:
 
 
 @own.get("/kpis", summary="Churn, ARPU and billing accuracy per calendar month (UTC), the current month last")
-def kpis(request: Request, months: int = 3, until: str | None = None) -> TmfResponse:
+def kpis(
+    request: Request,
+    months: Annotated[int, Query(ge=1, le=MAX_MONTHS)] = 3,
+    until: Annotated[str | None, Query(pattern=r"^[0-9]{4}-(0[1-9]|1[0-2])$")] = None,
+) -> TmfResponse:
     """``months`` months ending with ``until`` (YYYY-MM, default: this month); definitions in docs/kpis.md."""
     bss = bss_of(request)
     with bss.uow() as uow:

@@ -45,6 +45,7 @@ BEYOND_THE_SCHEMA = {
     "POST /bss/v1/maintenanceWindow": "products that exist, a start before the end",
     "POST /bss/v1/billRun": "accounts that exist",
     "POST /tmf-api/productCatalogManagement/v4/productSpecification": "values of each characteristic's valueType",
+    "POST /tmf-api/troubleTicket/v4/troubleTicket": "one customer that exists, and its products",
 }
 
 
@@ -62,7 +63,8 @@ def bss(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Bss]:
 
 def beyond_the_schema(label: str) -> list[Any]:
     """An operation whose acceptance rests on more than its schema: a well-shaped body may be refused."""
-    return [positive_data_acceptance] if label in BEYOND_THE_SCHEMA else []
+    hub = label.startswith("POST ") and label.endswith("/hub")  # its query names the API's event types
+    return [positive_data_acceptance] if label in BEYOND_THE_SCHEMA or hub else []
 
 
 def test_the_server_does_what_its_openapi_document_says(bss: Bss) -> None:
