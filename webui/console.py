@@ -45,6 +45,14 @@ SECURITY_HEADERS = {
     "x-frame-options": "DENY",
     "cache-control": "no-store",
 }
+# A document another page embeds in an <iframe> (an invoice): framed by the console's own pages only
+EMBEDDABLE_HEADERS = {
+    **SECURITY_HEADERS,
+    "content-security-policy": SECURITY_HEADERS["content-security-policy"].replace(
+        "frame-ancestors 'none'", "frame-ancestors 'self'"
+    ),
+    "x-frame-options": "SAMEORIGIN",
+}
 PageHandler = Callable[[Request, Session], Awaitable[tuple[str, dict[str, Any]]]]
 DataHandler = Callable[[Request, Session], Awaitable[Any]]
 
@@ -66,6 +74,9 @@ class ConsoleSettings:
     forwarded_prefixes: tuple[str, ...] = ()
     template_dirs: Sequence[Path] = ()
     static_dirs: Mapping[str, Path] = field(default_factory=dict)  # URL name -> directory, beside "kit"
+    # The session cookie's name: one per console, since browsers share cookies between the ports of a host
+    cookie: str = COOKIE
+    token_label: str = "the agent's API token"  # noqa: S105 - what the sign-in form asks for, not a secret
 
 
 def _root(request: Request) -> str:
@@ -115,6 +126,7 @@ class Console:
         self.settings = settings
         self.mounted_at = mounted_at
         self.sessions = Sessions(settings.token)
+        self.cookie = settings.cookie
         loaders = [
             FileSystemLoader([str(d) for d in settings.template_dirs]),
             FileSystemLoader(str(HERE / "templates")),
@@ -136,7 +148,7 @@ class Console:
     # --- sessions -----------------------------------------------------------------------------
 
     def session_of(self, request: Request) -> Session | None:
-        return self.sessions.check(request.cookies.get(COOKIE))
+        return self.sessions.check(request.cookies.get(self.cookie))
 
     async def _login_form(self, request: Request) -> Response:
         if self.sessions.open_access:
@@ -153,12 +165,13 @@ class Console:
         if not OPERATOR.match(operator):
             error = "Your name may use letters, digits, spaces and . @ - _ (up to 64)."
         elif not self.sessions.token_matches(form.get("token", "")):
-            error = "That token is not the agent's API token."
+            error = f"That token is not {self.settings.token_label}."
         if error:
-            return self._page(request, "login.html", {"next": target, "error": error, "operator": operator}, None, 401)
+            context = {"next": target, "error": error, "operator": operator}
+            return self._page(request, "login.html", context, None, 401)
         response = RedirectResponse(target, 303)
         response.set_cookie(
-            COOKIE,
+            self.cookie,
             self.sessions.issue(operator),
             max_age=int(self.sessions.lifetime_s),
             path=_root(request) + "/",
@@ -170,7 +183,7 @@ class Console:
 
     async def _logout(self, request: Request) -> Response:
         response = RedirectResponse(_root(request) + "/login", 303)
-        response.delete_cookie(COOKIE, path=_root(request) + "/")
+        response.delete_cookie(self.cookie, path=_root(request) + "/")
         return response
 
     # --- pages --------------------------------------------------------------------------------
@@ -186,31 +199,41 @@ class Console:
             current=request.url.path,
             session=session,
             open_access=self.sessions.open_access,
+            token_label=self.settings.token_label,
             csrf=self.sessions.csrf(session) if session else "",
             **context,
         )
         return HTMLResponse(page, status, headers=SECURITY_HEADERS)
 
     def page(self, path: str, handler: PageHandler) -> None:
-        """A page: ``handler`` returns the template and its context; without a session, the sign-in form."""
+        """A page: ``handler`` returns the template and its context (``status`` in it: the answer's status,
+        200 by default); without a session, the sign-in form."""
 
         async def endpoint(request: Request) -> Response:
             session = self.session_of(request)
             if session is None:
                 return RedirectResponse(f"{_root(request)}/login?next={quote(request.url.path, safe='/')}", 303)
             template, context = await handler(request, session)
-            return self._page(request, template, context, session)
+            status = int(context.pop("status", 200))  # a page may answer 404 (no such customer) with its own text
+            return self._page(request, template, context, session, status)
 
         self._routes.insert(0, Route(path, endpoint, methods=["GET"]))
 
-    def data(self, path: str, handler: DataHandler) -> None:
-        """A JSON read model for the console's scripts (not an API: session only, no token)."""
+    def data(self, path: str, handler: DataHandler, *, embeddable: bool = False) -> None:
+        """A JSON read model for the console's scripts (not an API: session only, no token). A handler
+        may answer a :class:`Response` of its own instead (a 404, a document); ``embeddable`` lets the
+        console's own pages show it in a frame."""
+        headers = EMBEDDABLE_HEADERS if embeddable else SECURITY_HEADERS
 
         async def endpoint(request: Request) -> Response:
             session = self.session_of(request)
             if session is None:
                 return JSONResponse({"message": "sign in to the console first"}, 401)
-            return JSONResponse(await handler(request, session), headers=SECURITY_HEADERS)
+            answer = await handler(request, session)
+            if isinstance(answer, Response):
+                answer.headers.update(headers)
+                return answer
+            return JSONResponse(answer, headers=headers)
 
         self._routes.insert(0, Route(path, endpoint, methods=["GET"]))
 
@@ -219,3 +242,13 @@ class Console:
             return PlainTextResponse("not found", 404, headers=SECURITY_HEADERS)
 
         return Starlette(routes=list(self._routes), exception_handlers={404: not_found})
+
+    def install(self, app: Starlette) -> None:
+        """Mount this console in ``app`` at its path and send ``/`` there (neither is part of an OpenAPI)."""
+        mount = self.mounted_at
+
+        async def home(request: Request) -> Response:
+            return RedirectResponse(f"{request.scope.get('root_path', '')}{mount}/", 307)
+
+        app.mount(mount, self.app())
+        app.add_route("/", home, include_in_schema=False)

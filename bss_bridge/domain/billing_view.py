@@ -14,14 +14,18 @@ from bss_bridge.domain.billing.cycles import BillCycle as BillingCycle
 from bss_bridge.domain.billing.subscriptions import PriceChange, PriceSnapshot
 from bss_bridge.domain.billing.subscriptions import Subscription as BilledSubscription
 from bss_bridge.domain.errors import InvalidRequestError
-from bss_bridge.domain.party import BillingAccount
+from bss_bridge.domain.party import BillCycle, BillingAccount
 from bss_bridge.domain.pricing import Price, Promotion, SlaTerms
 from bss_bridge.domain.subscription import Subscription, Term
 
 
 def billing_cycle(account: BillingAccount) -> BillingCycle:
-    day = account.terms.bill_cycle.day
-    return BillingCycle(LAST_DAY if day is None else day, account.terms.time_zone)
+    return cycle_of(account.terms.bill_cycle, account.terms.time_zone)
+
+
+def cycle_of(bill_cycle: BillCycle, time_zone: str) -> BillingCycle:
+    """Billing's cycle for an account's bill cycle day and zone."""
+    return BillingCycle(LAST_DAY if bill_cycle.day is None else bill_cycle.day, time_zone)
 
 
 def snapshot(term: Term, sla: SlaTerms | None = None) -> PriceSnapshot:

@@ -13,6 +13,7 @@ Floats never enter: :func:`to_decimal` refuses them.
 from __future__ import annotations
 
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from functools import lru_cache
 
 from bss_bridge.domain.errors import InvalidMoneyError
 
@@ -32,6 +33,7 @@ ROUNDING = ROUND_HALF_UP
 MAX_EXPONENT = 18
 
 
+@lru_cache(maxsize=512)  # billing checks the same one or two codes on every line
 def check_currency(currency: str) -> str:
     """The code itself when it has the shape of an ISO 4217 code (three capital letters)."""
     if len(currency) != 3 or not currency.isascii() or not currency.isalpha() or not currency.isupper():
@@ -44,6 +46,7 @@ def minor_units(currency: str) -> int:
     return _EXPONENTS.get(check_currency(currency), 2)
 
 
+@lru_cache(maxsize=512)
 def quantum(currency: str) -> Decimal:
     """The smallest amount of the currency (Decimal('0.01') for EUR)."""
     return Decimal(1).scaleb(-minor_units(currency))

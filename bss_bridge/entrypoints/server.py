@@ -155,7 +155,9 @@ async def run_with_agent(settings: BssSettings, agent_args: list[str] | None = N
     """The agent as a child process and the BSS here; when either stops, both stop. Returns the
     agent's exit status (0 when the BSS was asked to stop)."""
     command = agent_program() + (agent_args or [])
-    agent = subprocess.Popen(command, env=os.environ.copy(), start_new_session=True)  # noqa: ASYNC220 - polled below
+    env = os.environ.copy()
+    env.setdefault("OSS_AGENT_BSS_CONSOLE_URL", f"{settings.base_url.rstrip('/')}/ui/")  # the agent's menu links here
+    agent = subprocess.Popen(command, env=env, start_new_session=True)  # noqa: ASYNC220 - polled below
     logger.info("agent started (pid %d): %s", agent.pid, " ".join(command))
     stop = asyncio.Event()
 

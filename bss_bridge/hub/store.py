@@ -12,11 +12,11 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, cast
 
-from sqlalchemy import CursorResult, delete, func, select, update
+from sqlalchemy import CursorResult, delete, func, insert, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from bss_bridge.hub import query as hub_query
-from bss_bridge.storage.tables import HubDeliveryRow, HubEventRow, HubListenerRow
+from bss_bridge.storage.tables import HubDeliveryRow, HubEventRow, HubListenerRow, table_of
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,28 +53,38 @@ def _listener(row: HubListenerRow) -> Listener:
 
 
 def record(session: Session, events: Iterable[Published], event_types: dict[str, frozenset[str]]) -> int:
-    """Store ``events`` and what each listener is owed, in the caller's transaction."""
+    """Store ``events`` and what each listener is owed, in the caller's transaction, in their order.
+
+    Rows go in by bulk inserts (a bill run publishes one event per invoice); an event some listener
+    wants is inserted on its own, for its id, after the ones before it."""
     listeners: dict[str, list[tuple[str, hub_query.Query]]] = {}
+    waiting: list[dict[str, Any]] = []  # events no listener wants, not inserted yet
     count = 0
     for event in events:
         if event.api not in listeners:
             rows = session.scalars(select(HubListenerRow).where(HubListenerRow.api == event.api))
             listeners[event.api] = [(r.id, hub_query.parse(r.query, event_types.get(event.api, ()))) for r in rows]
-        row = HubEventRow(
-            event_id=event.event_id,
-            api=event.api,
-            event_type=event.event_type,
-            resource_id=event.resource_id,
-            created_at=datetime.fromisoformat(event.notification["eventTime"]),
-            body=event.notification,
-        )
-        session.add(row)
-        if listeners[event.api]:  # the deliveries need the event's id; without listeners, one flush at commit
-            session.flush()
-        for listener_id, parsed in listeners[event.api]:
-            if hub_query.matches(parsed, event.notification):
-                session.add(HubDeliveryRow(event_id=row.id, listener_id=listener_id, attempts=0))
+        row = {
+            "event_id": event.event_id,
+            "api": event.api,
+            "event_type": event.event_type,
+            "resource_id": event.resource_id,
+            "created_at": datetime.fromisoformat(event.notification["eventTime"]),
+            "body": event.notification,
+        }
+        owed = [lid for lid, parsed in listeners[event.api] if hub_query.matches(parsed, event.notification)]
         count += 1
+        if not owed:
+            waiting.append(row)
+            continue
+        if waiting:
+            session.execute(insert(table_of(HubEventRow)), waiting)
+            waiting = []
+        event_row = session.execute(insert(HubEventRow).returning(HubEventRow.id), row).scalar_one()
+        deliveries = [{"event_id": event_row, "listener_id": lid, "attempts": 0} for lid in owed]
+        session.execute(insert(table_of(HubDeliveryRow)), deliveries)
+    if waiting:
+        session.execute(insert(table_of(HubEventRow)), waiting)
     return count
 
 

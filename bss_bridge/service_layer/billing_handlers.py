@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
 
-from sqlalchemy import select
+from sqlalchemy import insert, select
 from sqlalchemy.exc import IntegrityError
 
 from bss_bridge.domain import billing_commands as commands
@@ -28,13 +28,14 @@ from bss_bridge.domain.billing.cycles import BillingPeriod
 from bss_bridge.domain.billing.invoice import InvoiceDraft, assemble_invoice
 from bss_bridge.domain.billing.ledger import EntryKind, LedgerEntry
 from bss_bridge.domain.errors import BssDomainError, InvalidRequestError, found
-from bss_bridge.service_layer.billing_inputs import AccountBook, billing_input, book, by_account, preload
+from bss_bridge.service_layer.billing_inputs import AccountBook, billing_input, book, preload
 from bss_bridge.service_layer.deps import Deps
 from bss_bridge.service_layer.ledger import allocate, credited_accounts
 from bss_bridge.service_layer.unit_of_work import UnitOfWork
+from bss_bridge.storage.billing_reads import BillingReader
 from bss_bridge.storage.billing_repository import last_cycles, ledger_row, next_number
 from bss_bridge.storage.billing_tables import BillCycleRow, LedgerRow
-from bss_bridge.storage.tables import BillingAccountRow
+from bss_bridge.storage.tables import BillingAccountRow, table_of
 from bss_bridge.storage.usage_store import GroupTotal, UsageStore, chunks
 
 logger = logging.getLogger(__name__)
@@ -84,14 +85,26 @@ class BillRunReport:
 Computed = tuple[AccountBook, AccountBill, InvoiceDraft, dict[tuple[str, str, date], GroupTotal]]
 
 
+@dataclass
+class Writes:
+    """What a chunk's bills add beside the invoices, written in bulk once the chunk is computed."""
+
+    marks: list[tuple[str, str, date, int, str | None]] = field(default_factory=list)
+    cycles: list[dict[str, object]] = field(default_factory=list)
+    ledger: list[dict[str, object]] = field(default_factory=list)
+
+    def write(self, uow: UnitOfWork) -> None:
+        """Bulk inserts (executemany), no ORM object per row; they are in the transaction, so the
+        ledger's allocation below sees the new invoices' entries."""
+        if self.cycles:
+            uow.session.execute(insert(table_of(BillCycleRow)), self.cycles)
+        if self.ledger:
+            uow.session.execute(insert(table_of(LedgerRow)), self.ledger)
+        UsageStore(uow.session).mark_billed(self.marks)
+
+
 def _issue(
-    uow: UnitOfWork,
-    item: Computed,
-    seq: int | None,
-    as_of: datetime,
-    now: datetime,
-    run_id: str,
-    marks: list[tuple[str, str, date, int, str | None]],
+    uow: UnitOfWork, item: Computed, seq: int | None, as_of: datetime, now: datetime, run_id: str, writes: Writes
 ) -> CustomerBill | None:
     b, _, draft, groups = item
     account = b.account
@@ -114,7 +127,7 @@ def _issue(
         if total:
             kind = EntryKind.INVOICE if total > 0 else EntryKind.CREDIT_NOTE
             entry = LedgerEntry(bill.id, kind, abs(total), draft.currency, as_of, bill.due_date if total > 0 else None)
-            uow.session.add(LedgerRow(**ledger_row(account.id, entry, now, invoice_id=bill.id, number=bill.number)))
+            writes.ledger.append(ledger_row(account.id, entry, now, invoice_id=bill.id, number=bill.number))
     billed = {
         (k.subscription_id, "rate" if k.unit == "Mbit/s" else "volume", k.period_start) for k in draft.usage_billed
     }
@@ -124,16 +137,16 @@ def _issue(
     }  # rated, not chargeable: not re-examined every run
     for key, group in groups.items():
         if key in billed or key in settled:
-            marks.append((*key, group.max_id, bill.id if bill is not None and key in billed else None))
-    uow.session.add(
-        BillCycleRow(
-            account_id=account.id,
-            period_start=draft.period.start,
-            period_end=draft.period.end,
-            invoice_id=bill.id if bill else None,
-            run_id=run_id,
-            billed_at=now,
-        )
+            writes.marks.append((*key, group.max_id, bill.id if bill is not None and key in billed else None))
+    writes.cycles.append(
+        {
+            "account_id": account.id,
+            "period_start": draft.period.start,
+            "period_end": draft.period.end,
+            "invoice_id": bill.id if bill else None,
+            "run_id": run_id,
+            "billed_at": now,
+        }
     )
     return bill
 
@@ -143,14 +156,14 @@ def _compute(
 ) -> tuple[list[AccountBill], list[Computed]]:
     """Every due period's draft of these accounts, in order (an account's later period sees the
     lines of its earlier one); an account whose input is refused is reported and skipped."""
-    store = UsageStore(uow.session)
-    accounts = uow.accounts.get_many(ids)
-    subscriptions = by_account(uow.subscriptions.list({"billing_account_id": ids})[0])
-    slas = {o.id: o.sla for o in uow.offerings.all().values()}
+    store, reader = UsageStore(uow.session), BillingReader(uow.session)
+    accounts = reader.accounts(ids)
+    subscriptions = reader.subscriptions(ids)
+    slas = reader.slas()
     last = last_cycles(uow.session, ids)
     pending = store.pending_since(ids)
     books = [book(accounts[a], subscriptions.get(a, []), slas, last.get(a), pending.get(a)) for a in sorted(accounts)]
-    pre = preload(uow.session, store, books, as_of)
+    pre = preload(reader, store, books, as_of)
     results: list[AccountBill] = []
     computed: list[Computed] = []
     for b in books:
@@ -182,13 +195,13 @@ def _bill_chunk(
         last = next_number(uow.session, INVOICE_SERIES, years.pop(), len(with_lines))
         seqs = list(range(last - len(with_lines) + 1, last + 1))
     numbers = iter(seqs if with_lines else [])
-    marks: list[tuple[str, str, date, int, str | None]] = []
+    writes = Writes()
     for item in computed:
-        bill = _issue(uow, item, next(numbers) if item[2].lines else None, as_of, now, run_id, marks)
+        bill = _issue(uow, item, next(numbers) if item[2].lines else None, as_of, now, run_id, writes)
         if bill is not None and not cmd.preview:  # a preview's numbers are given back with its rollback
             item[1].bill_id, item[1].number = bill.id, bill.number
-    UsageStore(uow.session).mark_billed(marks)
     uow.invoices.write_back()  # the ledger's allocation reads them back
+    writes.write(uow)
     for account_id in credited_accounts(uow.session, ids):
         allocate(uow, account_id, now)
     return results

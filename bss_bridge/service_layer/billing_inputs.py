@@ -16,8 +16,6 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 
-from sqlalchemy.orm import Session
-
 from bss_bridge.domain.billing.charges import Scope
 from bss_bridge.domain.billing.cycles import BillCycle, BillingPeriod
 from bss_bridge.domain.billing.invoice import Account, AvailabilityReport, BillingInput
@@ -31,7 +29,7 @@ from bss_bridge.domain.party import BillingAccount
 from bss_bridge.domain.pricing import SlaTerms
 from bss_bridge.domain.subscription import Subscription
 from bss_bridge.storage import sla_store
-from bss_bridge.storage.billing_repository import billed_lines
+from bss_bridge.storage.billing_reads import BillingReader
 from bss_bridge.storage.usage_store import GroupTotal, UsageStore
 
 MBPS = "Mbit/s"
@@ -112,7 +110,7 @@ class Preloaded:
     excused: dict[str, list[MaintenanceWindow]]
 
 
-def preload(session: Session, store: UsageStore, books: Sequence[AccountBook], as_of: datetime) -> Preloaded:
+def preload(reader: BillingReader, store: UsageStore, books: Sequence[AccountBook], as_of: datetime) -> Preloaded:
     starts = {b.account.id: history_start(b, due[0]) for b in books if (due := b.due(as_of))}
     if not starts:
         return Preloaded({}, {}, {}, {})
@@ -128,11 +126,11 @@ def preload(session: Session, store: UsageStore, books: Sequence[AccountBook], a
         if any(snap.sla is not None for snap in s.snapshots)
     ]
     window = (datetime.combine(since, datetime.min.time(), UTC) - DAY, as_of + DAY)
-    down = sla_store.outages(session, with_sla, *window) if with_sla else {}
-    lines = billed_lines(session, list(starts), since)
+    down = sla_store.outages(reader.session, with_sla, *window) if with_sla else {}
+    lines = reader.lines(list(starts), since)
     credited = {x.subscription_id for found in lines.values() for x in found if x.kind is LineKind.SLA_CREDIT}
     concerned = sorted(set(down) | {c for c in credited if c})
-    excused = sla_store.excused(session, concerned, *window) if concerned else {}
+    excused = sla_store.excused(reader.session, concerned, *window) if concerned else {}
     return Preloaded(lines, groups, down, excused)
 
 
@@ -190,10 +188,3 @@ def billing_input(
         history_from=history,
     )
     return given, groups
-
-
-def by_account(subscriptions: Sequence[Subscription]) -> dict[str, list[Subscription]]:
-    found: dict[str, list[Subscription]] = defaultdict(list)
-    for s in subscriptions:
-        found[s.billing_account_id].append(s)
-    return found

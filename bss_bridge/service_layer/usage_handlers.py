@@ -16,9 +16,11 @@ from typing import Any
 from sqlalchemy.exc import IntegrityError
 
 from bss_bridge.domain import billing_commands as commands
+from bss_bridge.domain.billing.cycles import BillCycle as BillingCycle
 from bss_bridge.domain.billing.metering import UsageKind, UsageSubmission, guide_problem
-from bss_bridge.domain.billing_view import billing_cycle
+from bss_bridge.domain.billing_view import cycle_of
 from bss_bridge.domain.errors import ConflictError, InvalidRequestError, found
+from bss_bridge.domain.party import BillCycle
 from bss_bridge.service_layer.deps import Deps
 from bss_bridge.service_layer.unit_of_work import UnitOfWork
 from bss_bridge.storage.billing_tables import MaintenanceRow, OutageRow
@@ -35,12 +37,11 @@ class UsageReport:
 
 def _guides(uow: UnitOfWork, records: list[tuple[str, datetime]]) -> dict[tuple[str, datetime], dict[str, Any]]:
     """Per (product id, usage date): the columns guiding sets (status, problem, subscription...)."""
-    subscriptions = uow.subscriptions.get_many(sorted({p for p, _ in records}))
-    accounts = uow.accounts.get_many(sorted({s.billing_account_id for s in subscriptions.values()}))
-    cycles = {a.id: billing_cycle(a) for a in accounts.values()}
+    facts = UsageStore(uow.session).guide_facts(sorted({p for p, _ in records}))
+    cycles: dict[str, BillingCycle] = {}
     found_: dict[tuple[str, datetime], dict[str, Any]] = {}
     for product_id, at in records:
-        sub = subscriptions.get(product_id)
+        sub = facts.get(product_id)
         problem = guide_problem(
             product_id,
             at,
@@ -52,12 +53,14 @@ def _guides(uow: UnitOfWork, records: list[tuple[str, datetime]]) -> dict[tuple[
         if problem or sub is None:
             found_[product_id, at] = {"status": "received", "problem": problem}
         else:
-            cycle = cycles[sub.billing_account_id]
+            cycle = cycles.get(sub.account_id)
+            if cycle is None:
+                cycle = cycles[sub.account_id] = cycle_of(BillCycle.parse(sub.bill_cycle_day), sub.time_zone)
             found_[product_id, at] = {
                 "status": "guided",
                 "problem": "",
-                "subscription_id": sub.id,
-                "account_id": sub.billing_account_id,
+                "subscription_id": sub.subscription_id,
+                "account_id": sub.account_id,
                 "period_start": cycle.period_at(at).start,
             }
     return found_

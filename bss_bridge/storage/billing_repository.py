@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
 from datetime import date, datetime
+from functools import lru_cache
 from typing import Any
 
 from sqlalchemy import func, insert, select, update
@@ -28,6 +29,7 @@ from bss_bridge.storage.billing_tables import (
     InvoiceRow,
     LedgerRow,
 )
+from bss_bridge.storage.tables import table_of
 from bss_bridge.storage.usage_store import chunks
 
 
@@ -57,6 +59,12 @@ def _promotion_data(promotion: Promotion | None) -> dict[str, Any] | None:
 def _promotion(data: dict[str, Any] | None) -> Promotion | None:
     if data is None:
         return None
+    return _promotion_of(tuple(sorted(data.items())))
+
+
+@lru_cache(maxsize=1024)  # a bill run reads the same few promotions on thousands of lines; they are frozen
+def _promotion_of(items: tuple[tuple[str, Any], ...]) -> Promotion:
+    data = dict(items)
     term = codec.term_from_data({"promotion": {k: v for k, v in data.items() if k != "name"}}, "", data["name"])
     assert isinstance(term, Promotion)
     return term
@@ -92,7 +100,8 @@ def line_row(bill: CustomerBill, position: int, line: InvoiceLine) -> dict[str, 
     }
 
 
-def line_of(row: InvoiceLineRow, currency: str) -> InvoiceLine:
+def line_of(row: Any, currency: str) -> InvoiceLine:
+    """A line from its row (the ORM's, or a Core row of ``bss_invoice_lines``)."""
     return InvoiceLine(
         kind=LineKind(row.kind),
         description=row.description,
@@ -233,10 +242,10 @@ class InvoiceRepository:
 
     def write_back(self) -> None:
         if self._new:
-            self.session.execute(insert(InvoiceRow), [_bill_row(b) for b in self._new])
+            self.session.execute(insert(table_of(InvoiceRow)), [_bill_row(b) for b in self._new])
             lines = [line_row(b, n, line) for b in self._new for n, line in enumerate(b.lines)]
             for part in chunks(lines, 5000):
-                self.session.execute(insert(InvoiceLineRow), list(part))
+                self.session.execute(insert(table_of(InvoiceLineRow)), list(part))
             self._stored.update({b.id: _mutable(b) for b in self._new})
             self._new.clear()
         for bill in self._seen.values():
@@ -257,20 +266,6 @@ class InvoiceRepository:
         for bill in self._seen.values():
             while bill.events:
                 yield bill.events.pop(0)
-
-
-def billed_lines(session: Session, account_ids: Sequence[str], since: date) -> dict[str, list[InvoiceLine]]:
-    """Per account, every issued line covering a date from ``since`` on."""
-    found: dict[str, list[InvoiceLine]] = {a: [] for a in account_ids}
-    for part in chunks(list(account_ids)):
-        query = (
-            select(InvoiceLineRow, InvoiceRow.currency)
-            .join(InvoiceRow, InvoiceRow.id == InvoiceLineRow.invoice_id)
-            .where(InvoiceLineRow.account_id.in_(part), InvoiceLineRow.coverage_start >= since)
-        )
-        for row, currency in session.execute(query):
-            found[row.account_id].append(line_of(row, currency))
-    return found
 
 
 def last_cycles(session: Session, account_ids: Sequence[str]) -> dict[str, tuple[date, date, datetime]]:

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
+from bss_bridge.domain.catalog import OfferingPrice, Value
 from bss_bridge.domain.order import (
     CancelRequest,
     CancelState,
@@ -116,6 +119,43 @@ class CancelRequestRepository(Repository[CancelRequest, CancelRequestRow]):
         row.effective_date, row.error, row.created_at = c.effective_date, c.error, c.created_at
 
 
+def term_of(row: Any, characteristics: dict[str, Value], prices: tuple[OfferingPrice, ...]) -> Term:
+    """A term from its row (ORM or Core), its decoded characteristics and prices."""
+    return Term(
+        row.offering_id,
+        characteristics,
+        prices,
+        row.reason,
+        row.order_id,
+        row.start,
+        row.end,
+    )
+
+
+def subscription_of(row: Any, terms: list[Term]) -> Subscription:
+    """A subscription from its row (ORM or Core) and its terms in order."""
+    return Subscription(
+        row.id,
+        row.customer_id,
+        row.billing_account_id,
+        row.offering_id,
+        row.specification_id,
+        row.name,
+        row.order_date,
+        row.created_at,
+        row.updated_at,
+        terms,
+        row.order_id,
+        row.order_item_id,
+        row.bundle_id,
+        SubscriptionStatus(row.status),
+        row.start_date,
+        row.termination_date,
+        row.locked_by,
+        SubscriptionStatus(row.status_before_termination) if row.status_before_termination else None,
+    )
+
+
 class SubscriptionRepository(Repository[Subscription, SubscriptionRow]):
     row_type = SubscriptionRow
     order_by = "created_at"
@@ -130,37 +170,10 @@ class SubscriptionRepository(Repository[Subscription, SubscriptionRow]):
 
     def _to_domain(self, row: SubscriptionRow) -> Subscription:
         terms = [
-            Term(
-                t.offering_id,
-                mapping.values_from_data(t.characteristics),
-                tuple(mapping.price_from_data(p) for p in t.prices),
-                t.reason,
-                t.order_id,
-                t.start,
-                t.end,
-            )
+            term_of(t, mapping.values_from_data(t.characteristics), tuple(mapping.price_from_data(p) for p in t.prices))
             for t in row.terms
         ]
-        return Subscription(
-            row.id,
-            row.customer_id,
-            row.billing_account_id,
-            row.offering_id,
-            row.specification_id,
-            row.name,
-            row.order_date,
-            row.created_at,
-            row.updated_at,
-            terms,
-            row.order_id,
-            row.order_item_id,
-            row.bundle_id,
-            SubscriptionStatus(row.status),
-            row.start_date,
-            row.termination_date,
-            row.locked_by,
-            SubscriptionStatus(row.status_before_termination) if row.status_before_termination else None,
-        )
+        return subscription_of(row, terms)
 
     def _write(self, s: Subscription, row: SubscriptionRow) -> None:
         row.customer_id, row.billing_account_id, row.offering_id = s.customer_id, s.billing_account_id, s.offering_id

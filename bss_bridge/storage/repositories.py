@@ -71,10 +71,15 @@ class Repository(Generic[A, R]):
         return select(self.row_type).options(*self.options)
 
     def list(
-        self, filters: Mapping[str, Sequence[Any]] | None = None, offset: int = 0, limit: int | None = None
+        self,
+        filters: Mapping[str, Sequence[Any]] | None = None,
+        offset: int = 0,
+        limit: int | None = None,
+        where: Sequence[Any] = (),
     ) -> tuple[list[A], int]:
-        """One page of aggregates whose ``column`` is one of the given values, and the total matching."""
-        query = self._select()
+        """One page of aggregates whose ``column`` is one of the given values and that meet the
+        ``where`` conditions (SQL expressions on ``row_type``), and the total matching."""
+        query = self._select().where(*where)
         for column, values in (filters or {}).items():
             query = query.where(getattr(self.row_type, column).in_(list(values)))
         total = self.session.scalar(select(func.count()).select_from(query.order_by(None).subquery())) or 0
@@ -108,6 +113,28 @@ class Repository(Generic[A, R]):
         raise NotImplementedError
 
 
+def account_of(row: Any) -> BillingAccount:
+    """A billing account from its row (the ORM's, or a Core row of ``bss_billing_accounts``)."""
+    terms = AccountTerms(
+        BillCycle.parse(row.bill_cycle_day),
+        row.time_zone,
+        row.tax_rate_pct,
+        mapping.exemption_from_data(row.tax_exemption),
+        row.payment_terms_days,
+        row.credit_limit,
+    )
+    return BillingAccount(
+        row.id,
+        row.customer_id,
+        row.name,
+        row.currency,
+        terms,
+        row.created_at,
+        row.updated_at,
+        AccountState(row.state),
+    )
+
+
 class CustomerRepository(Repository[Customer, CustomerRow]):
     row_type = CustomerRow
     order_by = "created_at"
@@ -135,24 +162,7 @@ class AccountRepository(Repository[BillingAccount, BillingAccountRow]):
     order_by = "created_at"
 
     def _to_domain(self, row: BillingAccountRow) -> BillingAccount:
-        terms = AccountTerms(
-            BillCycle.parse(row.bill_cycle_day),
-            row.time_zone,
-            row.tax_rate_pct,
-            mapping.exemption_from_data(row.tax_exemption),
-            row.payment_terms_days,
-            row.credit_limit,
-        )
-        return BillingAccount(
-            row.id,
-            row.customer_id,
-            row.name,
-            row.currency,
-            terms,
-            row.created_at,
-            row.updated_at,
-            AccountState(row.state),
-        )
+        return account_of(row)
 
     def _write(self, a: BillingAccount, row: BillingAccountRow) -> None:
         row.customer_id, row.name, row.currency, row.state = a.customer_id, a.name, a.currency, a.state.value

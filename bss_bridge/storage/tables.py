@@ -21,6 +21,7 @@ from sqlalchemy import (
     Integer,
     MetaData,
     String,
+    Table,
     Text,
     TypeDecorator,
     UniqueConstraint,
@@ -78,12 +79,20 @@ class DecimalText(TypeDecorator[Decimal]):
 
 class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING)
+
     type_annotation_map: ClassVar[dict[Any, Any]] = {
         datetime: UtcDateTime(),
         Decimal: DecimalText(),
         dict[str, Any]: JSON,
         list[Any]: JSON,
     }
+
+
+def table_of(model: type[Base]) -> Table:
+    """The Core table of a mapped class: bulk statements through it skip the ORM's per-row work."""
+    table = model.__table__
+    assert isinstance(table, Table)
+    return table
 
 
 class CustomerRow(Base):

@@ -3,26 +3,28 @@ a bill run reads. SQLAlchemy Core, not the ORM: a bill run goes through a millio
 
 **The rating pass** (:meth:`UsageStore.rate`) adds every guided record above the rating mark to its
 group's totals and moves the mark to the highest id. It is exact only if no record with a lower id
-can commit after it ran: on PostgreSQL it first takes ``LOCK TABLE bss_usage IN SHARE MODE`` (it
-waits for imports in flight and holds new ones until it commits); on SQLite its first statement is a
-write, which serialises it with every other writer. Ids never go back (``AUTOINCREMENT`` on SQLite, a
-sequence on PostgreSQL), and a record guided late is moved to a new id, so a record is counted
-exactly once.
+can commit after it ran, and no other pass runs beside it: on PostgreSQL it first takes ``LOCK
+TABLE bss_usage IN SHARE ROW EXCLUSIVE MODE`` (it waits for imports in flight and holds new ones
+until it commits; a second pass waits for the first, then finds the mark moved); on SQLite its
+first statement is a write, which serialises it with every other writer. Ids never go back
+(``AUTOINCREMENT`` on SQLite, a sequence on PostgreSQL), and a record guided late is moved to a new
+id, so a record is counted exactly once.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Any, cast
 
-from sqlalchemy import CursorResult, bindparam, case, delete, func, insert, select, text, update
+from sqlalchemy import BigInteger, CursorResult, bindparam, case, delete, func, insert, literal, select, text, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from bss_bridge.storage.billing_tables import UsageGroupRow, UsageMarkRow, UsageRow
+from bss_bridge.storage.tables import BillingAccountRow, SubscriptionRow, table_of
 
 CHUNK = 500  # ids per IN (...) query: well under SQLite's variable limit
 
@@ -46,15 +48,17 @@ class GroupTotal:
     billed_through: int
 
 
-def upsert(session: Session, table: Any, rows: list[dict[str, Any]], keys: list[str], sets: dict[str, Any]) -> None:
-    """INSERT ... ON CONFLICT (keys) DO UPDATE SET ``sets`` (built from ``excluded``), on either backend."""
-    if not rows:
-        return
-    dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
-    for part in chunks(rows, 2000):
-        statement = dialect.insert(table).values(list(part))
-        changes = {name: make(statement.excluded) for name, make in sets.items()}
-        session.execute(statement.on_conflict_do_update(index_elements=keys, set_=changes))
+@dataclass(frozen=True, slots=True)
+class GuideFacts:
+    """What guiding a record to a product needs to know of it, and of its account's bill cycle."""
+
+    subscription_id: str
+    specification_id: str | None
+    start_date: datetime | None
+    termination_date: datetime | None
+    account_id: str
+    bill_cycle_day: str
+    time_zone: str
 
 
 class UsageStore:
@@ -73,9 +77,29 @@ class UsageStore:
             found.update({usage_id: fingerprint for usage_id, fingerprint in self.session.execute(query)})
         return found
 
+    def guide_facts(self, product_ids: Sequence[str]) -> dict[str, GuideFacts]:
+        """Per known product id, what guiding needs (a Core read: guiding changes no subscription)."""
+        found: dict[str, GuideFacts] = {}
+        for part in chunks(list(product_ids)):
+            query = (
+                select(
+                    SubscriptionRow.id,
+                    SubscriptionRow.specification_id,
+                    SubscriptionRow.start_date,
+                    SubscriptionRow.termination_date,
+                    SubscriptionRow.billing_account_id,
+                    BillingAccountRow.bill_cycle_day,
+                    BillingAccountRow.time_zone,
+                )
+                .join(BillingAccountRow, BillingAccountRow.id == SubscriptionRow.billing_account_id)
+                .where(SubscriptionRow.id.in_(part))
+            )
+            found.update((row[0], GuideFacts(*row)) for row in self.session.execute(query))
+        return found
+
     def insert(self, rows: list[dict[str, Any]]) -> None:
         for part in chunks(rows, 5000):
-            self.session.execute(insert(UsageRow), list(part))
+            self.session.execute(insert(table_of(UsageRow)), list(part))
 
     def received(self, product_ids: Sequence[str] | None) -> list[UsageRow]:
         query = select(UsageRow).where(UsageRow.status == "received").order_by(UsageRow.id)
@@ -93,10 +117,15 @@ class UsageStore:
         return int(self.session.scalar(select(UsageMarkRow.rated_through).where(UsageMarkRow.id == 1)) or 0)
 
     def rate(self, now: datetime) -> tuple[int, int]:
-        """The rating pass (see the module docstring): (records rated, groups touched)."""
+        """The rating pass (see the module docstring): (records rated, groups touched).
+
+        One statement does the work, in the database: ``INSERT INTO bss_usage_groups SELECT ...
+        GROUP BY ... ON CONFLICT DO UPDATE`` adds the new records' sums to their groups; nothing of
+        the records crosses into Python. How many records it rated is the growth of the groups'
+        record counts (only the rating pass changes them, and it holds the lock)."""
         session = self.session
-        if self.postgres:
-            session.execute(text("LOCK TABLE bss_usage IN SHARE MODE"))
+        if self.postgres:  # self-conflicting, and it waits for (and holds) every insert into bss_usage
+            session.execute(text("LOCK TABLE bss_usage IN SHARE ROW EXCLUSIVE MODE"))
         elif (
             cast(
                 CursorResult[Any],
@@ -110,8 +139,10 @@ class UsageStore:
         top = int(session.scalar(select(func.max(UsageRow.id))) or 0)
         if top <= mark:
             return 0, 0
+        counted = select(func.coalesce(func.sum(UsageGroupRow.records), 0))
+        before = int(session.scalar(counted) or 0)
         octets = func.coalesce(UsageRow.inbound_octets, 0) + func.coalesce(UsageRow.outbound_octets, 0)
-        query = (
+        totals = (
             select(
                 UsageRow.subscription_id,
                 UsageRow.kind,
@@ -120,68 +151,49 @@ class UsageStore:
                 func.sum(octets),
                 func.count(),
                 func.max(UsageRow.id),
+                literal(now, UsageGroupRow.rated_at.type),
+                literal(0, BigInteger()),
             )
             .where(UsageRow.status == "guided", UsageRow.id > mark, UsageRow.id <= top)
             .group_by(UsageRow.subscription_id, UsageRow.kind, UsageRow.period_start, UsageRow.account_id)
         )
-        groups: list[dict[str, Any]] = [
-            {
-                "subscription_id": sub,
-                "kind": kind,
-                "period_start": start,
-                "account_id": account,
-                "octets": int(total or 0),
-                "records": int(count),
-                "max_id": int(high),
-                "rated_at": now,
-                "billed_through": 0,
-            }
-            for sub, kind, start, account, total, count, high in session.execute(query)
-        ]
         table = UsageGroupRow.__table__
-        upsert(
-            session,
-            table,
-            groups,
-            ["subscription_id", "kind", "period_start"],
-            {
-                "octets": lambda new: table.c.octets + new.octets,
-                "records": lambda new: table.c.records + new.records,
-                "max_id": lambda new: case((new.max_id > table.c.max_id, new.max_id), else_=table.c.max_id),
-                "rated_at": lambda new: new.rated_at,
+        columns = ["subscription_id", "kind", "period_start", "account_id", "octets", "records", "max_id"]
+        dialect = postgresql if self.postgres else sqlite
+        statement = dialect.insert(table).from_select([*columns, "rated_at", "billed_through"], totals)
+        new = statement.excluded
+        statement = statement.on_conflict_do_update(
+            index_elements=["subscription_id", "kind", "period_start"],
+            set_={
+                "octets": table.c.octets + new.octets,
+                "records": table.c.records + new.records,
+                "max_id": case((new.max_id > table.c.max_id, new.max_id), else_=table.c.max_id),
+                "rated_at": new.rated_at,
             },
         )
+        groups = cast(CursorResult[Any], session.execute(statement.execution_options(preserve_rowcount=True))).rowcount
+        rated = int(session.scalar(counted) or 0) - before
         if self.postgres:
-            statement = postgresql.insert(UsageMarkRow).values(id=1, rated_through=top, rated_at=now)
+            mark_statement = postgresql.insert(UsageMarkRow).values(id=1, rated_through=top, rated_at=now)
             session.execute(
-                statement.on_conflict_do_update(index_elements=["id"], set_={"rated_through": top, "rated_at": now})
+                mark_statement.on_conflict_do_update(
+                    index_elements=["id"], set_={"rated_through": top, "rated_at": now}
+                )
             )
         else:
             session.execute(update(UsageMarkRow).where(UsageMarkRow.id == 1).values(rated_through=top))
-        return sum(int(g["records"]) for g in groups), len(groups)
+        return rated, int(groups)
 
     def groups(self, account_ids: Sequence[str], since: date, before: date) -> list[GroupTotal]:
         """The rated groups of these accounts with a period start in ``[since, before)``."""
+        table = UsageGroupRow.__table__
+        columns = [getattr(table.c, f.name) for f in fields(GroupTotal)]
         found: list[GroupTotal] = []
         for part in chunks(account_ids):
-            query = select(UsageGroupRow).where(
-                UsageGroupRow.account_id.in_(part),
-                UsageGroupRow.period_start >= since,
-                UsageGroupRow.period_start < before,
+            query = select(*columns).where(
+                table.c.account_id.in_(part), table.c.period_start >= since, table.c.period_start < before
             )
-            found += [
-                GroupTotal(
-                    g.subscription_id,
-                    g.kind,
-                    g.period_start,
-                    g.account_id,
-                    g.octets,
-                    g.records,
-                    g.max_id,
-                    g.billed_through,
-                )
-                for g in self.session.scalars(query)
-            ]
+            found += [GroupTotal(*row) for row in self.session.execute(query)]
         return found
 
     def pending_since(self, account_ids: Sequence[str]) -> dict[str, date]:

@@ -13,7 +13,7 @@ from pydantic import Field
 from bss_bridge.domain import billing_commands as bc
 from bss_bridge.domain.billing.metering import UsageKind, UsageSubmission
 from bss_bridge.domain.errors import BssDomainError, InvalidRequestError
-from bss_bridge.tmf.inputs import MoneyIn, Ref, TimePeriodIn, TmfModel
+from bss_bridge.tmf.inputs import NONBLANK, MoneyIn, Ref, TimePeriodIn, TmfModel
 
 VOLUME = ("inboundOctets", "outboundOctets")
 
@@ -26,10 +26,11 @@ def aware(moment: datetime | None, field: str) -> datetime | None:
 
 
 RATE = ("inboundMbps", "outboundMbps")
+MAX_DIGITS = 20  # more than any count of octets billing takes (the domain bounds them exactly)
 
 
-class CharacteristicIn(TmfModel):
-    name: str = Field(min_length=1, max_length=64)
+class UsageCharacteristicIn(TmfModel):
+    name: str = Field(min_length=1, max_length=64, pattern=NONBLANK)
     value: Any
     value_type: str | None = None
 
@@ -40,10 +41,10 @@ class UsageIn(TmfModel):
     inboundOctets, outboundOctets) or ``rate`` (inboundMbps, outboundMbps: a 5-minute sample); the
     product measured is the characteristic ``productId`` (a TMF637 product id)."""
 
-    id: str = Field(min_length=1, max_length=128)
+    id: str = Field(min_length=1, max_length=128, pattern=NONBLANK)
     usage_date: datetime
     usage_type: str = Field(pattern="^(volume|rate)$")
-    usage_characteristic: list[CharacteristicIn] = Field(min_length=1)
+    usage_characteristic: list[UsageCharacteristicIn] = Field(min_length=1)
     description: str | None = None
     status: str | None = None
 
@@ -72,7 +73,11 @@ class UsageIn(TmfModel):
 
 
 def _whole(value: Any) -> int:
-    if isinstance(value, bool) or not isinstance(value, (int, Decimal)) or value != int(value):
+    if isinstance(value, bool) or not isinstance(value, (int, Decimal)):
+        raise ValueError(f"octets are whole numbers, got {value!r}")
+    if isinstance(value, Decimal) and (not value.is_finite() or value.adjusted() > MAX_DIGITS):
+        raise ValueError(f"octets are whole numbers up to 20 digits, got {value!r}")  # int(1e999999999) never ends
+    if value != int(value):
         raise ValueError(f"octets are whole numbers, got {value!r}")
     return int(value)
 
@@ -117,7 +122,7 @@ class PaymentMethodIn(TmfModel):
 class PaymentIn(TmfModel):
     """A TMF676 Payment_Create; ``correlatorId`` is required here: it is the idempotency key."""
 
-    correlator_id: str = Field(min_length=1, max_length=128)
+    correlator_id: str = Field(min_length=1, max_length=128, pattern=NONBLANK)
     account: Ref
     payment_method: PaymentMethodIn
     total_amount: MoneyIn
@@ -142,10 +147,10 @@ class PaymentIn(TmfModel):
 
 
 class CreditNoteIn(TmfModel):
-    id: str = Field(min_length=1, max_length=128)
+    id: str = Field(min_length=1, max_length=128, pattern=NONBLANK)
     billing_account: Ref
     amount: MoneyIn
-    reason: str = Field(min_length=1, max_length=500)
+    reason: str = Field(min_length=1, max_length=500, pattern=NONBLANK)
     bill: Ref | None = None
 
     def command(self) -> bc.IssueCreditNote:
@@ -155,7 +160,7 @@ class CreditNoteIn(TmfModel):
 
 
 class OutageIn(TmfModel):
-    id: str = Field(min_length=1, max_length=128)
+    id: str = Field(min_length=1, max_length=128, pattern=NONBLANK)
     product: Ref
     valid_for: TimePeriodIn
     description: str = ""
@@ -169,7 +174,7 @@ class OutageIn(TmfModel):
 
 
 class MaintenanceIn(TmfModel):
-    id: str = Field(min_length=1, max_length=128)
+    id: str = Field(min_length=1, max_length=128, pattern=NONBLANK)
     valid_for: TimePeriodIn
     description: str = ""
     product: list[Ref] = Field(default_factory=list)

@@ -14,13 +14,13 @@ from typing import Any, Literal
 from pydantic import Field
 
 from bss_bridge.domain import codec, commands
-from bss_bridge.domain.catalog import CharacteristicSpec, PriceTerm, ResourceKind, Value, ValueType
+from bss_bridge.domain.catalog import IDENT, CharacteristicSpec, PriceTerm, ResourceKind, Value, ValueType
 from bss_bridge.domain.errors import BssDomainError, InvalidRequestError
 from bss_bridge.domain.pricing import OneTimeCharge, RecurringCharge
 from bss_bridge.domain.window import Window
-from bss_bridge.tmf.inputs import MoneyIn, Ref, TimePeriodIn, TmfModel
+from bss_bridge.tmf.inputs import NONBLANK, MoneyIn, Number, Ref, TimePeriodIn, TmfModel
 
-JsonValue = str | bool | int | Decimal
+JsonValue = str | bool | int | Number
 
 
 class CharacteristicValueIn(TmfModel):
@@ -34,8 +34,8 @@ class CharacteristicValueIn(TmfModel):
     regex: str | None = None
 
 
-class CharacteristicIn(TmfModel):
-    name: str = Field(min_length=1)
+class SpecCharacteristicIn(TmfModel):
+    name: str = Field(pattern=IDENT.pattern)
     value_type: Literal["string", "integer", "number", "boolean"] = "string"
     description: str | None = None
     configurable: bool | None = None
@@ -43,8 +43,8 @@ class CharacteristicIn(TmfModel):
     max_cardinality: int | None = Field(None, ge=1, le=1)
     regex: str | None = None
     product_spec_characteristic_value: list[CharacteristicValueIn] = Field(default_factory=list)
-    minimum: Decimal | None = None
-    maximum: Decimal | None = None
+    minimum: Number | None = None
+    maximum: Number | None = None
     unit_of_measure: str | None = None
     service_characteristic: str | None = None
     resource_inventory_check: Literal["device", "site"] | None = None
@@ -73,13 +73,13 @@ class CharacteristicIn(TmfModel):
 
 class ProductSpecificationIn(TmfModel):
     id: str | None = None
-    name: str = Field(min_length=1)
+    name: str = Field(min_length=1, pattern=NONBLANK)
     description: str = ""
     version: str | None = None
     lifecycle_status: str | None = None
     is_bundle: Literal[False] | None = None
     service_specification: list[Ref] = Field(min_length=1, max_length=1)
-    product_spec_characteristic: list[CharacteristicIn] = Field(default_factory=list)
+    product_spec_characteristic: list[SpecCharacteristicIn] = Field(default_factory=list)
 
     def command(self, new_id: str) -> commands.DefineSpecification:
         characteristics = []
@@ -105,7 +105,7 @@ class ProductSpecificationPatch(TmfModel):
 
 class PriceIn(TmfModel):
     id: str | None = None
-    name: str = Field(min_length=1)
+    name: str = Field(min_length=1, pattern=NONBLANK)
     description: str | None = None
     price_type: Literal["oneTime", "recurring", "usage", "discount"] | None = None
     recurring_charge_period_type: Literal["month"] | None = None
@@ -141,7 +141,7 @@ class PriceIn(TmfModel):
 
 
 class CharValueUseIn(TmfModel):
-    name: str = Field(min_length=1)
+    name: str = Field(min_length=1, pattern=NONBLANK)
     value_type: str | None = None
     min_cardinality: int | None = None
     max_cardinality: int | None = None
@@ -150,13 +150,13 @@ class CharValueUseIn(TmfModel):
 
 
 class SlaIn(TmfModel):
-    target: Decimal
-    credits: list[dict[str, Decimal]]
+    target: Number
+    credits: list[dict[str, Number]]
 
 
 class ProductOfferingIn(TmfModel):
     id: str | None = None
-    name: str = Field(min_length=1)
+    name: str = Field(min_length=1, pattern=NONBLANK)
     description: str = ""
     is_bundle: bool | None = None
     is_sellable: bool = True

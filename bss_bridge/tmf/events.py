@@ -59,11 +59,12 @@ EVENT_TYPES: dict[str, frozenset[str]] = {
 
 
 def notification(
-    event_type: str, resource_key: str, resource: dict[str, Any], field_path: str | None = None
+    event_type: str, resource_key: str, resource: dict[str, Any], at: datetime, field_path: str | None = None
 ) -> dict[str, Any]:
+    """The notification of a change made ``at`` (the BSS's clock: what the change itself records)."""
     body: dict[str, Any] = {
         "eventId": str(uuid.uuid4()),
-        "eventTime": instant(datetime.now(UTC)),
+        "eventTime": instant(at),
         "eventType": event_type,
         "event": {resource_key: resource},
     }
@@ -147,7 +148,8 @@ class Publisher:
         }
         resource_id, resource = renderers[key](event, uow)
         event_type = f"{key[0].upper()}{key[1:]}{kind}Event"
-        body = notification(event_type, key, resource, field_path(event) if kind == "AttributeValueChange" else None)
+        fields = field_path(event) if kind == "AttributeValueChange" else None
+        body = notification(event_type, key, resource, self.clock(), fields)
         return (Published(COLLECTIONS[key], event_type, resource_id, body),)
 
     # One renderer per resource: (event, uow) -> (id, the resource as it is in this transaction)

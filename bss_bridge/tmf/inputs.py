@@ -4,18 +4,52 @@ productOffering.id: is required``) as an :class:`InvalidRequestError`."""
 
 from __future__ import annotations
 
+import re
 from datetime import datetime
 from decimal import Decimal
-from typing import Any, TypeVar
+from typing import Annotated, Any, TypeVar
 
 import simplejson
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, WithJsonSchema
 from pydantic.alias_generators import to_camel
 
-from bss_bridge.domain.errors import InvalidRequestError, Problem
+from bss_bridge.domain.errors import InvalidMoneyError, InvalidRequestError, Problem
+from bss_bridge.domain.money import MAX_EXPONENT, to_decimal
 from bss_bridge.domain.window import Window
 
 M = TypeVar("M", bound=BaseModel)
+
+CURRENCY = r"^[A-Z]{3}$"  # an ISO 4217 code's shape (checked again by the domain)
+NONBLANK = r"\S"  # text is stripped before it is checked: blanks alone are no text
+DECIMAL_TEXT = r"^[+-]?([0-9]+([.][0-9]*)?|[.][0-9]+)([eE][+-]?[0-9]+)?$"
+
+
+def _exact_number(value: Any) -> Any:
+    if isinstance(value, bool) or not isinstance(value, int | Decimal | str):
+        raise ValueError("a number is expected")
+    if isinstance(value, str) and not re.match(DECIMAL_TEXT, value):
+        raise ValueError(f"{value!r} is not a decimal number")
+    try:
+        return to_decimal(value)  # money's range: 1e2000 would be a billion-digit string to print
+    except InvalidMoneyError as exc:
+        raise ValueError(str(exc)) from None
+
+
+# A number, exact: a JSON number (the body's parser reads it as a Decimal, never a float) or a decimal
+# string ("19.90"), as the document says (pydantic's Decimal alone would also take "1_0" or " 1 ").
+Number = Annotated[
+    Decimal,
+    BeforeValidator(_exact_number),
+    WithJsonSchema(
+        {
+            "anyOf": [
+                {"type": "number", "exclusiveMinimum": -(10**MAX_EXPONENT), "exclusiveMaximum": 10**MAX_EXPONENT},
+                {"type": "string", "pattern": DECIMAL_TEXT},
+            ],
+            "description": f"exact; magnitudes from 1e-{MAX_EXPONENT} to 1e{MAX_EXPONENT}",
+        }
+    ),
+]
 
 MESSAGES = {
     "extra_forbidden": "unknown or unsupported field",
@@ -36,7 +70,7 @@ class TmfModel(BaseModel):
 
 
 class Ref(TmfModel):
-    id: str = Field(min_length=1, max_length=200)
+    id: str = Field(min_length=1, max_length=200, pattern=NONBLANK)
     href: str | None = None
     name: str | None = None
     referred_type: str | None = Field(None, alias="@referredType")
@@ -60,8 +94,8 @@ class TimePeriodIn(TmfModel):
 
 
 class MoneyIn(TmfModel):
-    unit: str = Field(min_length=3, max_length=3)
-    value: Decimal
+    unit: str = Field(pattern=CURRENCY)
+    value: Number
 
 
 def customer_of(parties: list[PartyRefIn]) -> str:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from datetime import datetime
-from decimal import Decimal
 from typing import Literal
 
 from pydantic import Field
@@ -12,13 +11,13 @@ from bss_bridge.domain import commands
 from bss_bridge.domain.errors import InvalidRequestError
 from bss_bridge.domain.requests import ItemRequest, OrderRequest
 from bss_bridge.domain.window import utc
-from bss_bridge.tmf.inputs import PartyRefIn, Ref, TmfModel, customer_of
+from bss_bridge.tmf.inputs import NONBLANK, Number, PartyRefIn, Ref, TmfModel, customer_of
 
-JsonValue = str | bool | int | Decimal
+JsonValue = str | bool | int | Number
 
 
 class CharacteristicIn(TmfModel):
-    name: str = Field(min_length=1)
+    name: str = Field(min_length=1, pattern=NONBLANK)
     value: JsonValue
     value_type: str | None = None
 
@@ -31,7 +30,7 @@ class ProductIn(TmfModel):
 
 
 class ItemIn(TmfModel):
-    id: str = Field(min_length=1, max_length=64)
+    id: str = Field(min_length=1, max_length=64, pattern=NONBLANK)
     action: str
     quantity: int = 1
     state: str | None = None
@@ -60,7 +59,7 @@ class NoteIn(TmfModel):
 
 
 class ProductOrderIn(TmfModel):
-    external_id: str | None = Field(None, min_length=1, max_length=128)
+    external_id: str | None = Field(None, min_length=1, max_length=128, pattern=NONBLANK)
     description: str = ""
     priority: str = ""
     category: str | None = None

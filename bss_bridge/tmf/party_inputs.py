@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from decimal import Decimal
 from typing import Literal
 
 from pydantic import Field
@@ -11,7 +10,17 @@ from bss_bridge.domain import commands
 from bss_bridge.domain.errors import InvalidMoneyError, InvalidRequestError
 from bss_bridge.domain.money import check_currency
 from bss_bridge.domain.party import AccountTerms, BillCycle, ContactMedium, MediumType, PartyRef, TaxExemption
-from bss_bridge.tmf.inputs import MoneyIn, PartyRefIn, Ref, TimePeriodIn, TmfModel, customer_of
+from bss_bridge.tmf.inputs import (
+    CURRENCY,
+    NONBLANK,
+    MoneyIn,
+    Number,
+    PartyRefIn,
+    Ref,
+    TimePeriodIn,
+    TmfModel,
+    customer_of,
+)
 
 
 class MediumCharacteristicIn(TmfModel):
@@ -51,7 +60,7 @@ class ContactMediumIn(TmfModel):
 
 class CustomerIn(TmfModel):
     id: str | None = None
-    name: str = Field(min_length=1)
+    name: str = Field(min_length=1, pattern=NONBLANK)
     status: Literal["active"] | None = None
     engaged_party: Ref | None = None
     contact_medium: list[ContactMediumIn] = Field(default_factory=list)
@@ -78,7 +87,7 @@ class CustomerPatch(TmfModel):
 
 
 class TaxExemptionIn(TmfModel):
-    issuing_jurisdiction: str = Field(min_length=1)
+    issuing_jurisdiction: str = Field(min_length=1, pattern=NONBLANK)
     certificate_number: str | None = None
     reason: str | None = None
     valid_for: TimePeriodIn
@@ -91,7 +100,7 @@ class TaxExemptionIn(TmfModel):
 class AccountTermsIn(TmfModel):
     bill_cycle_day: int | Literal["last"] | None = None
     time_zone: str | None = None
-    tax_rate: Decimal | None = None
+    tax_rate: Number | None = None
     tax_exemption: list[TaxExemptionIn] | None = Field(None, max_length=1)
     payment_terms_days: int | None = None
     credit_limit: MoneyIn | None = None
@@ -120,9 +129,9 @@ class AccountTermsIn(TmfModel):
 
 class BillingAccountIn(AccountTermsIn):
     id: str | None = None
-    name: str = Field(min_length=1)
+    name: str = Field(min_length=1, pattern=NONBLANK)
     related_party: list[PartyRefIn] = Field(min_length=1)
-    currency: str
+    currency: str = Field(pattern=CURRENCY)
     account_type: str | None = None
     state: Literal["active"] | None = None
 

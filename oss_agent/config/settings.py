@@ -62,6 +62,8 @@ class AgentSettings(BaseModel):
     api_host: str = "127.0.0.1"
     api_port: int = Field(default=8080, ge=1, le=65535)
     api_token: SecretStr | None = None
+    # the BSS console's address, linked from the agent's console (null: no link); oss-bss run --with-agent sets it
+    bss_console_url: str | None = Field(default=None, pattern=r"^https?://[^\s\"'<>]+$")
     trap_host: str = "0.0.0.0"  # noqa: S104 - a trap receiver listens on every address by default
     trap_port: int = Field(default=162, ge=1, le=65535)
     poll_interval_s: float = Field(default=60.0, ge=1.0)

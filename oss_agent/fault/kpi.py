@@ -14,9 +14,10 @@ the CLI share.
   the window. The observed window starts when the agent started monitoring the device (its inventory
   record), so a device added yesterday is not credited with a week of uptime.
 - Network availability is device time up over device time observed, summed over every device.
-- Service availability (:func:`service_availability`) is the part of the window in which none of the
-  resources a service rides on (devices, interfaces) had an outage; the service inventory supplies
-  the resources (``compute_kpis(services=...)``).
+- Service availability (:func:`service_uptimes`) is the part of the service's life within the window
+  (from its creation, until its termination) in which none of the resources it rides on (devices,
+  interfaces) had an outage; :func:`live_services` reads each service's resources and life from the
+  service inventory (a service that never went live, whose order failed, has no resources and is left out).
 - Polls: how many of the agent's polls of a device answered, from the raw poll samples (kept for
   ``Retention.raw_s``), as evidence beside the alarm-based figure.
 
@@ -34,6 +35,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from oss_agent.storage.orm import AlarmRow, DeviceRow, InterfaceRow
 from oss_agent.storage.perf_tables import DeviceSampleRow
+from oss_agent.storage.provisioning_tables import ServiceRow
 
 INTERFACE_OUTAGE_CAUSES = frozenset({"linkDown", "operDown"})
 Span = tuple[datetime, datetime | None]
@@ -76,6 +78,17 @@ class Kpis:
     device_uptime: dict[str, Uptime] = field(default_factory=dict)
     polls: dict[str, tuple[int, int]] = field(default_factory=dict)  # device -> (polls, answered)
     service_availability: dict[str, float] = field(default_factory=dict)
+    service_uptime: dict[str, Uptime] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class ServiceLife:
+    """What a service's availability is computed from: the resources it rides on, and when it lived
+    (``until`` None: live now)."""
+
+    resources: tuple[str, ...]
+    since: datetime | None = None
+    until: datetime | None = None
 
 
 def device_of(managed_object: str) -> str:
@@ -185,25 +198,50 @@ def network_availability(device_uptime: Mapping[str, Uptime]) -> float | None:
     return 1.0 - sum(u.down_s for u in device_uptime.values()) / observed if observed > 0 else None
 
 
-def service_availability(
-    services: Mapping[str, Iterable[str]], records: Sequence[AlarmRecord], start: datetime, end: datetime
-) -> dict[str, float]:
-    """Per service: the part of the window in which none of its resources (``pe1``, ``pe1:eth3``) was out.
-
-    A device's outage takes its interfaces with it, so a service riding ``pe1:eth3`` is down while
-    ``pe1`` is unreachable too. This is the hook for the service inventory, which maps each service
-    to the resources it rides on.
-    """
+def service_uptimes(
+    services: Mapping[str, Iterable[str] | ServiceLife], records: Sequence[AlarmRecord], start: datetime, end: datetime
+) -> dict[str, Uptime]:
+    """Per service: its observed seconds (its life within the window) and the seconds in which one of its
+    resources (``pe1``, ``pe1:eth3``) was out. A device's outage takes its interfaces with it, so a
+    service riding ``pe1:eth3`` is down while ``pe1`` is unreachable too. A service given only its
+    resources is observed over the whole window; one that did not live in the window is left out."""
     if end <= start:
         raise ValueError("the window must end after it starts")
     by_device, by_interface = outage_spans(records)
-    window = (end - start).total_seconds()
-    out: dict[str, float] = {}
-    for service, resources in sorted(services.items()):
+    out: dict[str, Uptime] = {}
+    for service, given in sorted(services.items()):
+        life = given if isinstance(given, ServiceLife) else ServiceLife(tuple(given))
+        begin = max(start, life.since or start)
+        finish = min(end, life.until or end)
+        if begin >= finish:
+            continue
         spans: list[Span] = []
-        for resource in set(resources):
+        for resource in set(life.resources):
             spans += by_interface.get(resource, []) + by_device.get(device_of(resource), [])
-        out[service] = 1.0 - covered(spans, start, end).total_seconds() / window
+        out[service] = Uptime((finish - begin).total_seconds(), covered(spans, begin, finish).total_seconds())
+    return out
+
+
+def service_availability(
+    services: Mapping[str, Iterable[str] | ServiceLife], records: Sequence[AlarmRecord], start: datetime, end: datetime
+) -> dict[str, float]:
+    """Availability (0..1) per service over its life in the window (see :func:`service_uptimes`)."""
+    return {k: u.availability for k, u in service_uptimes(services, records, start, end).items()}
+
+
+def live_services(session: Session, start: datetime, end: datetime) -> dict[str, ServiceLife]:
+    """The services of the inventory that were on the network during ``[start, end)``: those with
+    supporting resources (set when an order committed them), from their creation to their termination."""
+    rows = session.execute(
+        select(ServiceRow.id, ServiceRow.state, ServiceRow.supporting_resources, ServiceRow.created_at,
+               ServiceRow.updated_at).where(ServiceRow.created_at < end)
+    )
+    out: dict[str, ServiceLife] = {}
+    for service_id, state, resources, created, updated in rows:
+        until = updated if state == "terminated" else None
+        if not resources or (until is not None and until <= start):
+            continue
+        out[service_id] = ServiceLife(tuple(str(r) for r in resources), created, until)
     return out
 
 
@@ -211,10 +249,10 @@ def compute_kpis(
     session_factory: sessionmaker[Session],
     start: datetime,
     end: datetime,
-    services: Mapping[str, Iterable[str]] | None = None,
+    services: Mapping[str, Iterable[str] | ServiceLife] | None = None,
 ) -> Kpis:
-    """KPIs for [start, end): MTTR over alarms cleared in the window, availability of every known object;
-    with ``services`` (service id -> the resources it rides on) their availability too."""
+    """KPIs for [start, end): MTTR over alarms cleared in the window, availability of every known object
+    and of every service that lived in it (``services`` instead of the service inventory's, for tests)."""
     with session_factory() as session:
         rows = session.scalars(
             select(AlarmRow).where(
@@ -246,11 +284,14 @@ def compute_kpis(
                 .group_by(DeviceSampleRow.device)
             )
         }
+        if services is None:
+            services = live_services(session, start, end)
     repaired = [r for r in records if r.cleared_at is not None and start <= r.cleared_at < end]
     mttr, repairs = mttr_by_device(repaired)
     by_severity, severity_repairs = mttr_by_severity(repaired)
     device_spans, interface_spans = outage_spans(records, since, interfaces)
     device_uptime = uptimes(device_spans, start, end, since)
+    service_uptime = service_uptimes(services, records, start, end)
     return Kpis(
         start,
         end,
@@ -263,5 +304,6 @@ def compute_kpis(
         network_availability(device_uptime),
         device_uptime,
         polls,
-        service_availability(services, records, start, end) if services else {},
+        {k: u.availability for k, u in service_uptime.items()},
+        service_uptime,
     )

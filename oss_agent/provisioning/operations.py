@@ -91,8 +91,8 @@ async def dry_run(ctx: ProvisioningContext, cmd: SubmitServiceOrder) -> DryRun:
 
     async def one(device: str) -> DeviceDryRun:
         target = the_plan.targets[device]
-        handle = DeviceHandle(target, activator.drivers, activator._needs_netconf(the_plan, device))
-        try:
+        try:  # a device without a driver fails alone, like one that does not answer
+            handle = DeviceHandle(target, activator.drivers, activator._needs_netconf(the_plan, device))
             cli, netconf = await asyncio.gather(handle.read_cli(), handle.read_netconf())
         except AdapterError as exc:
             return DeviceDryRun(device, target.platform, [], None, "", f"cannot read the device: {exc}")
@@ -139,6 +139,8 @@ async def check_services(ctx: ProvisioningContext, bus: MessageBus, service_id: 
         else:
             services = uow.services.list(states=["active", "inactive"])
         renderings = {s.id: uow.renderings.of_service(s.id) for s in services}
+    if not services:
+        return []  # nothing to read: not even the inventory is needed
     activator = ctx.activator
     devices = sorted({r.device for rs in renderings.values() for r in rs})
     running: dict[str, tuple[str, str | None] | str] = {}

@@ -65,3 +65,25 @@ def bill(bss: Bss, at: datetime, *accounts: str, preview: bool = False) -> Any:
 
 def utc(*args: int) -> datetime:
     return datetime(*args, tzinfo=UTC)  # type: ignore[misc]
+
+
+def terminate(bss: Bss, account_id: str, subscription_id: str, at: Any) -> None:
+    set_clock(bss, at)
+    with bss.uow() as uow:
+        customer_id = uow.accounts.get(account_id).customer_id  # type: ignore[union-attr]
+    item = ItemRequest("1", "delete", None, subscription_id)
+    placed, _ = run(bss, commands.SubmitProductOrder(OrderRequest(customer_id, account_id, (item,))))
+    run(bss, commands.StartProductOrder(placed.id))
+    run(bss, commands.CompleteOrderItem(placed.id, "1", at))
+
+
+def world(bss: Bss) -> dict[str, str]:
+    """Two customers from February 2026 (Europe/Paris accounts), Globex's product terminated on 16
+    March, usage in March, and the bill run of 1 April 2026."""
+    acme, globex = account(bss), account(bss, name="Globex")
+    first = subscribe(bss, acme, utc(2026, 2, 10, 10))
+    second = subscribe(bss, globex, utc(2026, 2, 20, 9))
+    terminate(bss, globex, second, utc(2026, 3, 16, 12))
+    run(bss, bc.ImportUsage((volume("u1", first, utc(2026, 3, 3, 10), 700, 555),)))
+    bill(bss, utc(2026, 4, 1, 8))
+    return {"acme": acme, "globex": globex, "first": first, "second": second}

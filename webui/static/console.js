@@ -67,8 +67,28 @@
     toastTimer = setTimeout(() => { node.className = ""; }, 3500);
   }
 
+  /* The page's "live" mark (#live): updated now, or not updating and why. */
+  function liveStatus(err) {
+    const node = document.getElementById("live");
+    if (!node) return;
+    node.className = err ? "live stale" : "live";
+    node.textContent = err ? `not updating: ${err.message}` : `live · updated ${new Date().toLocaleTimeString()}`;
+  }
+
+  /* The segmented buttons of #view: marks the one for ``current`` and calls ``choose(view)`` on a click. */
+  function viewButtons(current, choose) {
+    const buttons = [...document.querySelectorAll("#view button")];
+    for (const b of buttons) {
+      b.classList.toggle("on", b.dataset.view === current);
+      b.addEventListener("click", () => {
+        for (const o of buttons) o.classList.toggle("on", o === b);
+        choose(b.dataset.view);
+      });
+    }
+  }
+
   const SEVERITIES = ["critical", "major", "minor", "warning", "indeterminate"];
   const severityRank = (s) => { const i = SEVERITIES.indexOf(s); return i < 0 ? SEVERITIES.length : i; };
 
-  window.Console = { root, api, el, time, ago, bits, toast, SEVERITIES, severityRank };
+  window.Console = { root, api, el, time, ago, bits, toast, liveStatus, viewButtons, SEVERITIES, severityRank };
 })();

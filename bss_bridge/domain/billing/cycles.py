@@ -109,7 +109,7 @@ class BillCycle:
 
     def local_date(self, instant: datetime) -> date:
         """The account's local date at ``instant`` (an aware datetime)."""
-        return require_aware(instant, "instant").astimezone(self.tz).date()
+        return _local_date(self.zone, require_aware(instant, "instant"))
 
     def period_containing(self, day: date) -> BillingPeriod:
         """The billing period that the local date ``day`` falls in."""
@@ -150,13 +150,19 @@ class BillCycle:
         return period
 
 
-# A bill run asks for the same few periods and midnights thousands of times: both are pure, so cached.
+# A bill run asks for the same few periods, midnights and local dates (of each subscription's activation
+# and changes) thousands of times: all are pure, so cached.
 @lru_cache(maxsize=4096)
 def _period_containing(cycle: BillCycle, day: date) -> BillingPeriod:
     this = cycle.boundary(day.year, day.month)
     if day >= this:
         return cycle.span(this, cycle.boundary(*_shift(day.year, day.month, 1)))
     return cycle.span(cycle.boundary(*_shift(day.year, day.month, -1)), this)
+
+
+@lru_cache(maxsize=4096)
+def _local_date(zone: str, instant: datetime) -> date:
+    return instant.astimezone(ZoneInfo(zone)).date()
 
 
 @lru_cache(maxsize=4096)

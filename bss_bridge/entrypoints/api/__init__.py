@@ -6,7 +6,8 @@ from __future__ import annotations
 from fastapi import Depends, FastAPI
 
 from bss_bridge.bootstrap import Bss
-from bss_bridge.entrypoints.api import billing, catalog, ordering, party, ticket, tmf
+from bss_bridge.entrypoints import web
+from bss_bridge.entrypoints.api import billing, catalog, openapi, ordering, party, ticket, tmf
 from bss_bridge.entrypoints.api.hub import hub_router
 from bss_bridge.tmf.common import BASES
 
@@ -17,9 +18,10 @@ def create_app(bss: Bss) -> FastAPI:
     app = FastAPI(
         title="oss-agent BSS",
         summary="The built-in BSS: customers, accounts, catalog, orders, subscriptions (TM Forum Open APIs)",
-        dependencies=[Depends(tmf.bearer_check(token))],
+        dependencies=[Depends(tmf.bearer_check(token)), Depends(tmf.known_parameters)],
         default_response_class=tmf.TmfResponse,
     )
+    app.openapi = lambda: openapi.document(app, token is not None)  # type: ignore[method-assign]
     app.state.bss = bss
     tmf.install_error_handlers(app)
     for router in (
@@ -35,4 +37,5 @@ def create_app(bss: Bss) -> FastAPI:
         app.include_router(router)
     for api in BASES:
         app.include_router(hub_router(api))
+    web.install(app, bss)  # the console under /ui (session sign-in, not part of the API)
     return app

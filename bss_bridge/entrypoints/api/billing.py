@@ -4,17 +4,20 @@ outages and maintenance windows)."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Request, Response
+from fastapi import APIRouter, Query, Request, Response
 from sqlalchemy import func, select
 
 from bss_bridge.documents.invoice import invoice_csv, invoice_html, invoice_pdf
 from bss_bridge.domain import billing_commands as bc
 from bss_bridge.domain.billing.bill import CustomerBill
 from bss_bridge.domain.errors import NotFoundError
-from bss_bridge.entrypoints.api.tmf import Filter, TmfResponse, base_url, body, bss_of, listed, one, paging
+from bss_bridge.entrypoints.api.filters import Filter, Filters, ListQuery
+from bss_bridge.entrypoints.api.openapi import takes
+from bss_bridge.entrypoints.api.tmf import TmfResponse, base_url, body, bss_of, listed, one
 from bss_bridge.service_layer.billing_queries import balance, parties
+from bss_bridge.service_layer.kpi_queries import MAX_MONTHS, bss_kpis, kpis_json
 from bss_bridge.storage.billing_tables import InvoiceRow, LedgerRow, UsageRow
 from bss_bridge.storage.tables import SubscriptionRow
 from bss_bridge.storage.usage_store import UsageStore, status_case, with_status
@@ -35,8 +38,58 @@ usage = APIRouter(prefix=BILLING_BASES["tmf635"], tags=["TMF635 usage"])
 bills = APIRouter(prefix=BILLING_BASES["tmf678"], tags=["TMF678 customer bills"])
 payments = APIRouter(prefix=BILLING_BASES["tmf676"], tags=["TMF676 payments"])
 own = APIRouter(prefix="/bss/v1", tags=["billing"])
-USAGE_FILTERS = {"usageType": Filter("kind"), "productId": Filter("product_id")}
-BILL_FILTERS = {"state": Filter("state"), "billingAccount.id": Filter("account_id"), "billNo": Filter("number")}
+USAGE_FILTERS = Filters(
+    {
+        "usageType": Filter(column="kind"),
+        "productId": Filter(column="product_id"),
+        "usageDate": Filter("date", "usage_date"),
+    }
+)
+USAGE_STATUS = {
+    "name": "status",
+    "in": "query",
+    "required": False,
+    "schema": {"type": "string"},
+    "description": "status equal to one of these comma-separated values (received, guided, rated, billed)",
+}
+BILL_FILTERS = Filters(
+    {
+        "state": Filter(column="state"),
+        "billingAccount.id": Filter(column="account_id"),
+        "billNo": Filter(column="number"),
+        "billDate": Filter("date", "bill_date"),
+        "lastUpdate": Filter("date", "updated_at"),
+        "paymentDueDate": Filter("date"),
+        "billingPeriod.startDateTime": Filter("date", "starts_at"),
+        "billingPeriod.endDateTime": Filter("date", "ends_at"),
+        "amountDue.value": Filter("number"),
+        "remainingAmount.value": Filter("number"),
+        "taxExcludedAmount.value": Filter("number"),
+        "taxIncludedAmount.value": Filter("number"),
+    }
+)
+RATE_FILTERS = Filters(
+    {
+        "bill.id": Filter(column="id"),
+        "billingAccount.id": Filter(column="account_id"),
+        "date": Filter("date", "bill_date"),
+        "type": Filter(),
+        "name": Filter(),
+        "product.id": Filter(),
+        "periodCoverage.startDateTime": Filter("date"),
+        "periodCoverage.endDateTime": Filter("date"),
+        "taxExcludedAmount.value": Filter("number"),
+        "taxIncludedAmount.value": Filter("number"),
+    }
+)
+PAYMENT_FILTERS = Filters(
+    {
+        "account.id": Filter(column="account_id"),
+        "correlatorId": Filter(column="key"),
+        "paymentDate": Filter("date", "at"),
+        "totalAmount.value": Filter("number"),
+    }
+)
 
 
 def _usage_rows(request: Request, query: Any) -> list[dict[str, Any]]:
@@ -63,7 +116,9 @@ def _report(report: Any) -> dict[str, Any]:
     }
 
 
-@usage.post("/usage", status_code=201, summary="Create a Usage (idempotent on its id)")
+@usage.post(
+    "/usage", status_code=201, summary="Create a Usage (idempotent on its id)", openapi_extra=takes(UsageIn)
+)
 async def create_usage(request: Request) -> TmfResponse:
     """201 with the new record; the same id and content again: 200 with it; other content: 409."""
     submission = (await body(request, UsageIn)).submission()
@@ -79,22 +134,23 @@ async def create_usage(request: Request) -> TmfResponse:
     return TmfResponse(found[0], status, headers={"Location": found[0]["href"]})
 
 
-@usage.get("/usage", summary="List or find Usage objects (status: received, guided, rated, billed)")
+@usage.get(
+    "/usage",
+    summary="List or find Usage objects (status: received, guided, rated, billed)",
+    openapi_extra=USAGE_FILTERS.openapi(USAGE_STATUS),
+)
 def list_usage(request: Request, fields: str | None = None) -> TmfResponse:
-    params = {k: v for k, v in request.query_params.items() if k != "status"}
     statuses = [s.strip() for s in request.query_params.get("status", "").split(",") if s.strip()]
-    chosen, offset, limit = paging(request, USAGE_FILTERS, params)
+    found = USAGE_FILTERS.read(request.query_params.multi_items(), own=("status",))
     with bss_of(request).uow() as uow:
         mark = UsageStore(uow.session).mark()
-    query = with_status(mark)
-    for column, values in chosen.items():
-        query = query.where(getattr(UsageRow, column).in_(values))
+    query = with_status(mark).where(*found.where(UsageRow))
     if statuses:
         query = query.where(status_case(mark).in_(statuses))
     with bss_of(request).uow() as uow:
         total = uow.session.scalar(select(func.count()).select_from(query.order_by(None).subquery())) or 0
-    found = _usage_rows(request, query.order_by(UsageRow.id).offset(offset).limit(limit))
-    return listed(found, int(total), fields)
+    rows = _usage_rows(request, query.order_by(UsageRow.id).offset(found.offset).limit(found.limit))
+    return listed(rows, int(total), fields)
 
 
 @usage.get("/usage/{usage_id}", summary="Retrieve a Usage by ID")
@@ -107,7 +163,11 @@ def get_usage(request: Request, usage_id: str, fields: str | None = None) -> Tmf
     return one(found[0], fields)
 
 
-@own.post("/usageImport", summary="Import up to usage_batch_max TMF635 usage records at once (idempotent)")
+@own.post(
+    "/usageImport",
+    summary="Import up to usage_batch_max TMF635 usage records at once (idempotent)",
+    openapi_extra=takes(UsageImportIn),
+)
 async def import_usage(request: Request) -> TmfResponse:
     batch = await body(request, UsageImportIn)
     bss = bss_of(request)
@@ -122,13 +182,23 @@ def _bill(request: Request, bill_id: str) -> CustomerBill:
     return found
 
 
-@bills.get("/customerBill", summary="List or find CustomerBill objects")
-def list_bills(request: Request, fields: str | None = None) -> TmfResponse:
-    chosen, offset, limit = paging(request, BILL_FILTERS)
-    conditions = [getattr(InvoiceRow, column).in_(values) for column, values in chosen.items()]
+def _bills(request: Request, query: ListQuery) -> tuple[list[CustomerBill], int]:
+    """The bills the query's database conditions select: this page, or every one when some
+    condition is on the rendered bill."""
     with bss_of(request).uow() as uow:
-        found, total = uow.invoices.list(conditions, offset, limit)
-    return listed([render_bill(base_url(request), b) for b in found], total, fields)
+        if query.rendered:
+            return uow.invoices.list(query.where(InvoiceRow))
+        return uow.invoices.list(query.where(InvoiceRow), query.offset, query.limit)
+
+
+@bills.get("/customerBill", summary="List or find CustomerBill objects", openapi_extra=BILL_FILTERS.openapi())
+def list_bills(request: Request, fields: str | None = None) -> TmfResponse:
+    query = BILL_FILTERS.read(request.query_params.multi_items())
+    found, total = _bills(request, query)
+    rendered = [render_bill(base_url(request), b) for b in found]
+    if query.rendered:
+        rendered, total = query.select(rendered)
+    return listed(rendered, total, fields)
 
 
 @bills.get("/customerBill/{bill_id}", summary="Retrieve a CustomerBill by ID")
@@ -136,22 +206,29 @@ def get_bill(request: Request, bill_id: str, fields: str | None = None) -> TmfRe
     return one(render_bill(base_url(request), _bill(request, bill_id)), fields)
 
 
-@bills.patch("/customerBill/{bill_id}", summary="Send, hold (dispute) or release a CustomerBill")
+@bills.patch(
+    "/customerBill/{bill_id}",
+    summary="Send, hold (dispute) or release a CustomerBill",
+    openapi_extra=takes(BillPatch),
+)
 async def patch_bill(request: Request, bill_id: str) -> TmfResponse:
     patch = await body(request, BillPatch)
     bill = await bss_of(request).handle(bc.ChangeBillState(bill_id, patch.state))
     return one(render_bill(base_url(request), bill))
 
 
-@bills.get("/appliedCustomerBillingRate", summary="List the lines of bills (bill.id or billingAccount.id)")
+@bills.get(
+    "/appliedCustomerBillingRate",
+    summary="List the lines of bills (bill.id or billingAccount.id)",
+    openapi_extra=RATE_FILTERS.openapi(),
+)
 def list_rates(request: Request, fields: str | None = None) -> TmfResponse:
-    chosen, offset, limit = paging(request, {"bill.id": Filter("id"), "billingAccount.id": Filter("account_id")})
-    conditions = [getattr(InvoiceRow, column).in_(values) for column, values in chosen.items()]
+    query = RATE_FILTERS.read(request.query_params.multi_items())
     with bss_of(request).uow() as uow:
-        found, _ = uow.invoices.list(conditions)
+        found, _ = uow.invoices.list(query.where(InvoiceRow))
     rates = [render_rate(base_url(request), b, n, line) for b in found for n, line in enumerate(b.lines)]
-    page = rates[offset:] if limit is None else rates[offset : offset + limit]
-    return listed(page, len(rates), fields)
+    page, total = query.select(rates)
+    return listed(page, total, fields)
 
 
 @bills.get("/appliedCustomerBillingRate/{rate_id}", summary="Retrieve an AppliedCustomerBillingRate by ID")
@@ -180,7 +257,11 @@ def invoice_document(request: Request, bill_id: str, kind: str) -> Response:
     return Response(invoice_csv([bill]), media_type="text/csv; charset=utf-8")
 
 
-@own.post("/billRun", summary="Run billing (or preview it) for every account or the ones named")
+@own.post(
+    "/billRun",
+    summary="Run billing (or preview it) for every account or the ones named",
+    openapi_extra=takes(BillRunIn),
+)
 async def bill_run(request: Request) -> TmfResponse:
     report = await bss_of(request).handle((await body(request, BillRunIn)).command())
     base = base_url(request)
@@ -216,24 +297,29 @@ async def bill_run(request: Request) -> TmfResponse:
     )
 
 
-@payments.post("/payment", status_code=201, summary="Record a Payment (idempotent on correlatorId)")
+@payments.post(
+    "/payment",
+    status_code=201,
+    summary="Record a Payment (idempotent on correlatorId)",
+    openapi_extra=takes(PaymentIn),
+)
 async def create_payment(request: Request) -> TmfResponse:
     document = await bss_of(request).handle((await body(request, PaymentIn)).command())
     rendered = render_payment(base_url(request), document.row)
     return TmfResponse(rendered, 201 if document.new else 200, headers={"Location": rendered["href"]})
 
 
-@payments.get("/payment", summary="List or find Payment objects")
+@payments.get("/payment", summary="List or find Payment objects", openapi_extra=PAYMENT_FILTERS.openapi())
 def list_payments(request: Request, fields: str | None = None) -> TmfResponse:
-    chosen, offset, limit = paging(request, {"account.id": Filter("account_id")})
-    query = select(LedgerRow).where(LedgerRow.kind == "payment")
-    for column, values in chosen.items():
-        query = query.where(getattr(LedgerRow, column).in_(values))
+    found = PAYMENT_FILTERS.read(request.query_params.multi_items())
+    query = select(LedgerRow).where(LedgerRow.kind == "payment", *found.where(LedgerRow)).order_by(LedgerRow.id)
     with bss_of(request).uow() as uow:
-        total = uow.session.scalar(select(func.count()).select_from(query.subquery())) or 0
-        rows = list(uow.session.scalars(query.order_by(LedgerRow.id).offset(offset).limit(limit)))
-        rendered = [render_payment(base_url(request), r) for r in rows]
-    return listed(rendered, int(total), fields)
+        if found.rendered:
+            rendered, total = found.select([render_payment(base_url(request), r) for r in uow.session.scalars(query)])
+            return listed(rendered, total, fields)
+        total = uow.session.scalar(select(func.count()).select_from(query.order_by(None).subquery())) or 0
+        rows = list(uow.session.scalars(query.offset(found.offset).limit(found.limit)))
+        return listed([render_payment(base_url(request), r) for r in rows], int(total), fields)
 
 
 @payments.get("/payment/{payment_id}", summary="Retrieve a Payment by ID")
@@ -247,7 +333,12 @@ def get_payment(request: Request, payment_id: str, fields: str | None = None) ->
         return one(render_payment(base_url(request), row), fields)
 
 
-@own.post("/creditNote", status_code=201, summary="Issue a credit note (idempotent on its id)")
+@own.post(
+    "/creditNote",
+    status_code=201,
+    summary="Issue a credit note (idempotent on its id)",
+    openapi_extra=takes(CreditNoteIn),
+)
 async def credit_note(request: Request) -> TmfResponse:
     document = await bss_of(request).handle((await body(request, CreditNoteIn)).command())
     row = document.row
@@ -269,7 +360,24 @@ def account_balance(request: Request, account_id: str) -> TmfResponse:
         return TmfResponse(balance(uow, account_id, bss.deps.clock(), bss.settings.dunning_grace_days))
 
 
-@own.post("/outage", status_code=201, summary="Record an outage of a product (the same id again updates it)")
+@own.get("/kpis", summary="Churn, ARPU and billing accuracy per calendar month (UTC), the current month last")
+def kpis(
+    request: Request,
+    months: Annotated[int, Query(ge=1, le=MAX_MONTHS)] = 3,
+    until: Annotated[str | None, Query(pattern=r"^[0-9]{4}-(0[1-9]|1[0-2])$")] = None,
+) -> TmfResponse:
+    """``months`` months ending with ``until`` (YYYY-MM, default: this month); definitions in docs/kpis.md."""
+    bss = bss_of(request)
+    with bss.uow() as uow:
+        return TmfResponse(kpis_json(bss_kpis(uow, bss.deps.clock(), months, until)))
+
+
+@own.post(
+    "/outage",
+    status_code=201,
+    summary="Record an outage of a product (the same id again updates it)",
+    openapi_extra=takes(OutageIn),
+)
 async def outage(request: Request) -> TmfResponse:
     row, new = await bss_of(request).handle((await body(request, OutageIn)).command())
     return TmfResponse(
@@ -282,7 +390,12 @@ async def outage(request: Request) -> TmfResponse:
     )
 
 
-@own.post("/maintenanceWindow", status_code=201, summary="Announce a maintenance window (excused for SLAs)")
+@own.post(
+    "/maintenanceWindow",
+    status_code=201,
+    summary="Announce a maintenance window (excused for SLAs)",
+    openapi_extra=takes(MaintenanceIn),
+)
 async def maintenance(request: Request) -> TmfResponse:
     row, new = await bss_of(request).handle((await body(request, MaintenanceIn)).command())
     return TmfResponse(

@@ -11,6 +11,7 @@ from pydantic import Field
 
 from bss_bridge.bootstrap import Bss
 from bss_bridge.domain.errors import InvalidRequestError, NotFoundError
+from bss_bridge.entrypoints.api.openapi import takes
 from bss_bridge.entrypoints.api.tmf import TmfResponse, body
 from bss_bridge.hub.query import QueryError
 from bss_bridge.hub.store import Listener
@@ -19,7 +20,7 @@ from bss_bridge.tmf.inputs import TmfModel
 
 
 class ListenerIn(TmfModel):
-    callback: str = Field(min_length=1)
+    callback: str = Field(pattern=r"^https?://[^/\s]+\S*$")
     query: str | None = None
 
 
@@ -35,10 +36,13 @@ def hub_router(api: str) -> APIRouter:
         bss: Bss = request.app.state.bss
         return bss.hub
 
-    @router.post("/hub", status_code=201, summary="Register a listener")
+    @router.post("/hub", status_code=201, summary="Register a listener", openapi_extra=takes(ListenerIn))
     async def register(request: Request) -> TmfResponse:
         data = await body(request, ListenerIn)
-        parts = urlsplit(data.callback)
+        try:
+            parts = urlsplit(data.callback)
+        except ValueError as exc:  # "http://[::1/x": an IPv6 host without its closing bracket
+            raise InvalidRequestError.one("callback", f"not a URL ({exc}): {data.callback!r}") from None
         if parts.scheme not in ("http", "https") or not parts.netloc:
             raise InvalidRequestError.one("callback", f"an http(s) URL, got {data.callback!r}")
         try:

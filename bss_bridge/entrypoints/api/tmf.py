@@ -11,8 +11,7 @@ from __future__ import annotations
 
 import logging
 import secrets
-from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Sequence
 from typing import Any, TypeVar
 
 import simplejson
@@ -31,6 +30,7 @@ from bss_bridge.domain.errors import (
     NotFoundError,
     Problem,
 )
+from bss_bridge.entrypoints.api.filters import Filters
 from bss_bridge.errors import OssUnavailableError
 from bss_bridge.service_layer.unit_of_work import UnitOfWork
 from bss_bridge.storage.repositories import Repository
@@ -47,7 +47,6 @@ REASONS = {
     500: "Internal Server Error",
     503: "Service Unavailable",
 }
-PAGING = frozenset({"fields", "offset", "limit"})
 ALWAYS_SELECTED = ("id", "href", "@type")
 
 
@@ -128,6 +127,28 @@ def bearer_check(token: str | None) -> Callable[[Request], Any]:
     return check
 
 
+async def known_parameters(request: Request) -> None:
+    """Refuse a query parameter the route does not declare (a typo would otherwise be silently
+    ignored), or one given twice (the document declares each once; which would win?). A TMF list
+    declares its filters in its document and reads them itself (:mod:`filters`), refusing any other
+    with the list of those it knows."""
+    names = [name for name, _ in request.query_params.multi_items()]
+    if repeated := sorted({name for name in names if names.count(name) > 1}):
+        raise InvalidRequestError(
+            Problem(name, "given more than once (once; several values of a filter are comma-separated)")
+            for name in repeated
+        )
+    route = request.scope.get("route")
+    dependant = getattr(route, "dependant", None)
+    if dependant is None or (getattr(route, "openapi_extra", None) or {}).get("parameters"):
+        return
+    declared = {p.alias for p in dependant.query_params}
+    declared |= {p.alias for sub in dependant.dependencies for p in sub.query_params}
+    if unknown := sorted(set(request.query_params) - declared):
+        known = f"known: {', '.join(sorted(declared))}" if declared else "it takes none"
+        raise InvalidRequestError(Problem(name, f"unknown query parameter ({known})") for name in unknown)
+
+
 async def body(request: Request, model: type[M]) -> M:
     """The request's JSON body validated by ``model`` (numbers exact; problems name their field)."""
     return parse_model(model, parse_json(await request.body()))
@@ -154,55 +175,6 @@ def select(item: dict[str, Any], fields: str | None) -> dict[str, Any]:
     kind = item.get("@baseType") or item.get("@type") or ""
     keep = {f.strip() for f in fields.split(",")} | set(ALWAYS_SELECTED) | set(REQUIRED.get(kind, ()))
     return {k: v for k, v in item.items() if k in keep}
-
-
-@dataclass(frozen=True, slots=True)
-class Filter:
-    """A list query attribute the database filters on: ``column``, each value read by ``parse``."""
-
-    column: str
-    parse: Callable[[str], Any] = str
-
-
-def boolean(text: str) -> bool:
-    if text.lower() not in ("true", "false"):
-        raise ValueError("true or false")
-    return text.lower() == "true"
-
-
-def paging(
-    request: Request, filters: Mapping[str, Filter], query: Mapping[str, str] | None = None
-) -> tuple[dict[str, list[Any]], int, int | None]:
-    """SQL filters from the query (``state=completed,failed``: either), and offset and limit;
-    an attribute the list cannot be filtered on is refused, not ignored. ``query``: the parameters
-    left once the caller took its own (default: all of the request's)."""
-    params = request.query_params if query is None else query
-    chosen: dict[str, list[Any]] = {}
-    for name, value in params.items():
-        if name in PAGING:
-            continue
-        spec = filters.get(name)
-        if spec is None:
-            known = ", ".join(sorted(filters)) or "none"
-            raise InvalidRequestError.one(name, f"this list cannot be filtered on {name!r} (filterable: {known})")
-        try:
-            chosen[spec.column] = [spec.parse(v.strip()) for v in value.split(",")]
-        except ValueError as exc:
-            raise InvalidRequestError.one(name, f"{value!r}: {exc}") from None
-    offset, limit = _number(params.get("offset"), "offset", 0, 0), params.get("limit")
-    return chosen, offset, None if limit is None else _number(limit, "limit", 1, 1)
-
-
-def _number(text: str | None, name: str, default: int, minimum: int) -> int:
-    if text is None:
-        return default
-    try:
-        value = int(text)
-    except ValueError:
-        raise InvalidRequestError.one(name, f"{text!r} is not a whole number") from None
-    if value < minimum:
-        raise InvalidRequestError.one(name, f"must be {minimum} or more")
-    return value
 
 
 # Endpoints answer with a TmfResponse themselves: FastAPI's own encoding would turn Decimals into strings.
@@ -237,14 +209,23 @@ def each(render: Callable[[str, Any], dict[str, Any]]) -> Page:
 def list_of(
     request: Request,
     fields: str | None,
-    filters: Mapping[str, Filter],
+    filters: Filters,
     repository: Callable[[UnitOfWork], Repository[Any, Any]],
     render: Page,
 ) -> TmfResponse:
-    """A TMF list: the query's filters and page applied in the database, then ``fields``."""
-    chosen, offset, limit = paging(request, filters)
+    """A TMF list: the query's filters on columns and its page applied in the database, the others
+    on the rendered resources (then paged here), then ``fields``."""
+    query = filters.read(request.query_params.multi_items())
     with bss_of(request).uow() as uow:
-        found, total = repository(uow).list(chosen, offset, limit)
+        found_in = repository(uow)
+        where = query.where(found_in.row_type)
+        if query.rendered:
+            found, _ = found_in.list(None, where=where)
+        else:
+            found, total = found_in.list(None, query.offset, query.limit, where=where)
+    if query.rendered:
+        items, total = query.select(render(request, found))
+        return listed(items, total, fields)
     return listed(render(request, found), total, fields)
 
 

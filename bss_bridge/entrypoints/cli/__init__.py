@@ -18,7 +18,7 @@ from rich.markup import escape
 
 from bss_bridge.config.settings import load_settings
 from bss_bridge.domain.errors import InvalidRequestError
-from bss_bridge.entrypoints.cli import billing_cmd, bridge_cmd, catalog_cmd, order_cmd, party_cmd
+from bss_bridge.entrypoints.cli import billing_cmd, bridge_cmd, catalog_cmd, kpi_cmd, order_cmd, party_cmd
 from bss_bridge.entrypoints.cli.output import FORMAT, STATE, Format, emit_json
 from bss_bridge.errors import BssError, ConfigError
 from bss_bridge.storage import migrate
@@ -46,6 +46,7 @@ app.add_typer(billing_cmd.dunning, name="dunning")
 app.add_typer(billing_cmd.usage, name="usage")
 app.command("balance")(billing_cmd.show_balance)
 app.add_typer(bridge_cmd.app, name="bridge")
+app.add_typer(kpi_cmd.app, name="kpi")
 bench = typer.Typer(help="Benchmarks, side by side with their floor.", no_args_is_help=True)
 app.add_typer(bench, name="bench")
 
@@ -57,8 +58,10 @@ def bench_billrun(
     backend: Annotated[list[str] | None, typer.Option("--backend", help="sqlite and/or postgresql")] = None,
 ) -> None:
     """A bill run over RECORDS usage records of SUBSCRIPTIONS subscriptions beside the floor (one GROUP BY)."""
+    from bss_bridge.entrypoints import runtime
     from bss_bridge.entrypoints.bench_billing import main as bench_main
 
+    runtime.tune_for_throughput()  # as `oss-bss run` does
     bench_main(records, subscriptions, backend or ["sqlite", "postgresql"])
 
 
@@ -133,9 +136,10 @@ def run(
     ] = False,
 ) -> None:
     """Run the BSS: its API, hub deliveries and the catalog file, until SIGTERM or Ctrl-C."""
-    from bss_bridge.entrypoints import server
+    from bss_bridge.entrypoints import runtime, server
 
     settings = load_settings(STATE.config)
+    runtime.tune_for_throughput()
     logging.basicConfig(level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     if with_agent:
         raise typer.Exit(asyncio.run(server.run_with_agent(settings)))

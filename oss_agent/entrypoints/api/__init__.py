@@ -18,6 +18,7 @@ from oss_agent.entrypoints.api import (
     openapi,
     perf,
     provisioning,
+    provisioning_ops,
     tmf,
     tmf635,
     tmf639,
@@ -50,6 +51,7 @@ def create_app(agent: Agent) -> FastAPI:
     app.include_router(fault_kpi.router)
     for router in provisioning.ROUTERS:
         app.include_router(router)
+    app.include_router(provisioning_ops.router)
     app.include_router(tmf635.router)
     app.include_router(tmf635.hub)
     docs.install(app)

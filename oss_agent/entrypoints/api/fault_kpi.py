@@ -1,5 +1,5 @@
-"""Fault KPIs over HTTP (not a TMF API): availability per device, interface and network-wide, MTTR per
-device and per severity, poll answers per device (definitions: ``docs/kpis.md``)."""
+"""Fault KPIs over HTTP (not a TMF API): availability per device, interface, service and network-wide,
+MTTR per device and per severity, poll answers per device (definitions: ``docs/kpis.md``)."""
 
 from __future__ import annotations
 
@@ -37,11 +37,19 @@ def kpis_json(k: Kpis) -> dict[str, Any]:
             for s, m in k.mttr_by_severity_s.items()
         ],
         "interfaces": [{"interface": i, "availability": a} for i, a in k.interface_availability.items()],
-        "services": [{"service": s, "availability": a} for s, a in k.service_availability.items()],
+        "services": [
+            {
+                "service": s,
+                "availability": u.availability,
+                "observedSeconds": u.observed_s,
+                "downSeconds": u.down_s,
+            }
+            for s, u in k.service_uptime.items()
+        ],
     }
 
 
-@router.get("/kpis", summary="Availability, MTTR per device and severity, over the last N days")
+@router.get("/kpis", summary="Availability (network, devices, interfaces, services), MTTR, over the last N days")
 def kpis(
     request: Request,
     days: float = Query(

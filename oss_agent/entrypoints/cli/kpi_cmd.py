@@ -23,7 +23,10 @@ from oss_agent.fault.kpi import MAX_WINDOW_DAYS, MIN_WINDOW_DAYS, compute_kpis
 from oss_agent.performance.latency import LatencyStore
 from oss_agent.storage.engine import make_session_factory
 
-app = typer.Typer(help="OSS KPIs: availability, MTTR per severity, latency between sites.", no_args_is_help=True)
+app = typer.Typer(
+    help="OSS KPIs: availability (network, devices, services), MTTR per severity, latency between sites.",
+    no_args_is_help=True,
+)
 
 
 def pct(value: float | None, digits: int = 3) -> str:
@@ -52,7 +55,7 @@ def show(
     ] = 7.0,
     fmt: Format = FORMAT_OPTION,
 ) -> None:
-    """Network and device availability, MTTR per severity, and each latency probe over the window."""
+    """Network, device and service availability, MTTR per severity, and each latency probe over the window."""
     agent = bootstrap(load_settings(STATE.config), upgrade_schema=True)
     try:
         end = datetime.now(UTC)
@@ -85,6 +88,21 @@ def show(
                     d["repairs"],
                 ]
                 for d in fault["devices"]
+            ],
+        )
+    )
+    STATE.out.print(
+        table(
+            "Services (availability over their life in the window)",
+            ["service", "availability", "down", "observed"],
+            [
+                [
+                    escape(s["service"]),
+                    pct(s["availability"]),
+                    duration(s["downSeconds"]),
+                    duration(s["observedSeconds"]),
+                ]
+                for s in fault["services"]
             ],
         )
     )

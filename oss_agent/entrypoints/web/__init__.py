@@ -1,14 +1,16 @@
-"""The agent's operator console: Overview, Topology, Alarms and Performance pages under ``/ui``.
+"""The agent's operator console: Overview, Topology, Alarms, Performance, Orders and Services under ``/ui``.
 
 Built on :mod:`webui` (sign-in from the API token, layout, vendored scripts, the gateway to the API).
-Pages are rendered on the server from :mod:`oss_agent.entrypoints.web.views`; their scripts read
-and change things only through the agent's own API (TMF642 for alarms, ``/perf/v1`` for series),
-so the console follows exactly the rules a script does. Database reads run in worker threads: the
-daemon's event loop also runs the polls.
+Pages are rendered on the server from :mod:`oss_agent.entrypoints.web.views` (and
+:mod:`~oss_agent.entrypoints.web.provisioning` for orders and services); their scripts change things
+only through the agent's own API (TMF642 for alarms, TMF641 for orders, cancellations, suspensions
+and redeployments, ``/provisioning/v1`` for dry runs and checks), so the console follows exactly
+the rules a script does. Database reads run in worker threads: the daemon's event loop also runs
+the polls.
 
 Where later pages slot in: a page is one ``console.page(...)`` line plus a template, a navigation
-entry in :data:`NAV`, and its API paths in :data:`FORWARDED`; an Overview table is a function
-appended to :data:`oss_agent.entrypoints.web.views.OVERVIEW_PANELS`.
+entry in :data:`NAV`, and its API paths in :data:`FORWARDED`; an Overview table is a function in
+:data:`PANELS`. With ``bss_console_url`` set, the menu links to the BSS's console.
 """
 
 from __future__ import annotations
@@ -19,10 +21,10 @@ from typing import Any
 
 from fastapi import FastAPI
 from starlette.requests import Request
-from starlette.responses import RedirectResponse, Response
+from starlette.responses import JSONResponse
 
 from oss_agent.bootstrap import Agent
-from oss_agent.entrypoints.web import views
+from oss_agent.entrypoints.web import provisioning, views
 from webui import Console, ConsoleSettings, NavItem, Session
 
 HERE = Path(__file__).parent
@@ -32,6 +34,8 @@ NAV = [
     NavItem("topology", "Topology"),
     NavItem("alarms", "Alarms"),
     NavItem("performance", "Performance"),
+    NavItem("orders", "Orders"),
+    NavItem("services", "Services"),
 ]
 # API paths the pages' scripts may use through the console's gateway (nothing else is forwarded)
 FORWARDED = (
@@ -39,16 +43,23 @@ FORWARDED = (
     "/tmf-api/resourceInventoryManagement/v4/resource",
     "/perf/v1/",
     "/fault/v1/",
+    "/tmf-api/serviceOrdering/v4/serviceOrder",
+    "/tmf-api/serviceOrdering/v4/cancelServiceOrder",
+    "/tmf-api/serviceInventory/v4/service",
+    "/provisioning/v1/",
 )
+# The Overview's tables: the built-in ones, then the orders in flight and the services' availability
+PANELS = (*views.OVERVIEW_PANELS, provisioning.orders_in_flight_panel, provisioning.service_availability_panel)
 
 
 def build_console(app: FastAPI, agent: Agent) -> Console:
     token = agent.settings.api_token.get_secret_value() if agent.settings.api_token is not None else None
+    bss = agent.settings.bss_console_url
     console = Console(
         ConsoleSettings(
             title="oss-agent",
             token=token,
-            nav=NAV,
+            nav=[*NAV, *([NavItem(bss, "BSS console ↗")] if bss else [])],
             api=app,
             forwarded_prefixes=FORWARDED,
             template_dirs=[HERE / "templates"],
@@ -58,7 +69,7 @@ def build_console(app: FastAPI, agent: Agent) -> Console:
     )
 
     async def overview(request: Request, session: Session) -> tuple[str, dict[str, Any]]:
-        return "overview.html", {"page_title": "Overview", **await asyncio.to_thread(views.overview, agent)}
+        return "overview.html", {"page_title": "Overview", **await asyncio.to_thread(views.overview, agent, PANELS)}
 
     async def topology(request: Request, session: Session) -> tuple[str, dict[str, Any]]:
         return "topology.html", {"page_title": "Topology"}
@@ -69,22 +80,47 @@ def build_console(app: FastAPI, agent: Agent) -> Console:
     async def performance(request: Request, session: Session) -> tuple[str, dict[str, Any]]:
         return "performance.html", {"page_title": "Performance", **await asyncio.to_thread(views.performance, agent)}
 
+    async def orders(request: Request, session: Session) -> tuple[str, dict[str, Any]]:
+        return "orders.html", {"page_title": "Service orders"}
+
+    async def services(request: Request, session: Session) -> tuple[str, dict[str, Any]]:
+        return "services.html", {"page_title": "Services", "kpi_days": views.KPI_DAYS}
+
     async def topology_data(request: Request, session: Session) -> Any:
         return await asyncio.to_thread(views.topology, agent)
+
+    async def orders_data(request: Request, session: Session) -> Any:
+        return await asyncio.to_thread(provisioning.orders, agent)
+
+    async def order_data(request: Request, session: Session) -> Any:
+        found = await asyncio.to_thread(provisioning.order, agent, request.path_params["order_id"])
+        return found if found is not None else JSONResponse({"message": "no such service order"}, 404)
+
+    async def services_data(request: Request, session: Session) -> Any:
+        return await asyncio.to_thread(provisioning.services, agent)
+
+    async def service_data(request: Request, session: Session) -> Any:
+        found = await asyncio.to_thread(provisioning.service, agent, request.path_params["service_id"])
+        return found if found is not None else JSONResponse({"message": "no such service"}, 404)
+
+    async def catalog_data(request: Request, session: Session) -> Any:
+        return await asyncio.to_thread(provisioning.catalog, agent)
 
     console.page("/", overview)
     console.page("/topology", topology)
     console.page("/alarms", alarms)
     console.page("/performance", performance)
+    console.page("/orders", orders)
+    console.page("/services", services)
     console.data("/data/topology", topology_data)
+    console.data("/data/orders", orders_data)
+    console.data("/data/orders/{order_id}", order_data)
+    console.data("/data/services", services_data)
+    console.data("/data/services/{service_id}", service_data)
+    console.data("/data/catalog", catalog_data)
     return console
 
 
 def install(app: FastAPI, agent: Agent) -> None:
     """Mount the console under ``/ui`` and send ``/`` there (neither is part of the API's OpenAPI)."""
-
-    async def home(request: Request) -> Response:
-        return RedirectResponse(f"{request.scope.get('root_path', '')}{MOUNT}/", 307)
-
-    app.mount(MOUNT, build_console(app, agent).app())
-    app.add_route("/", home, include_in_schema=False)
+    build_console(app, agent).install(app)

@@ -33,8 +33,8 @@ STALE_POLL_FACTOR = 3  # a device not polled for this many intervals is shown as
 
 @dataclass(frozen=True, slots=True)
 class Panel:
-    """A table on the Overview. Other parts of the agent add theirs to :data:`OVERVIEW_PANELS`
-    (the service orders in flight will), so the page needs no change to show them."""
+    """A table on the Overview: the page shows every panel it is given (:data:`OVERVIEW_PANELS`, then
+    the orders in flight and the service availability), so a new table needs no change to the page."""
 
     title: str
     columns: Sequence[str]
@@ -135,11 +135,12 @@ def latency_panel(agent: Agent) -> Panel:
     )
 
 
-# The Overview's tables after the built-in ones, in order; each gets the agent and returns a Panel.
+# The Overview's tables after the built-in ones, in order; each gets the agent and returns a Panel
+# (the console adds the provisioning panels after these: oss_agent.entrypoints.web.PANELS).
 OVERVIEW_PANELS: list[Callable[[Agent], Panel]] = [latency_panel]
 
 
-def overview(agent: Agent) -> dict[str, Any]:
+def overview(agent: Agent, panels: Sequence[Callable[[Agent], Panel]] = OVERVIEW_PANELS) -> dict[str, Any]:
     alarms = active_alarms(agent)
     kpis = fault_kpis(agent)
     devices = device_states(agent, alarms)
@@ -159,7 +160,7 @@ def overview(agent: Agent) -> dict[str, Any]:
         "severities": [
             (s, kpis.mttr_by_severity_s[s], kpis.repairs_by_severity.get(s, 0)) for s in kpis.mttr_by_severity_s
         ],
-        "panels": [make(agent) for make in OVERVIEW_PANELS],
+        "panels": [make(agent) for make in panels],
     }
 
 

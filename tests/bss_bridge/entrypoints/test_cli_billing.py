@@ -1,59 +1,68 @@
 """Billing from ``oss-bss``: a bill run's preview and the run agree, invoices are listed, shown and
-written as PDF and CSV, a payment (retried) counts once, the balance follows."""
+written as PDF and CSV, an unpaid invoice suspends the account once its grace has passed, a payment
+(retried) counts once and resumes it, the balance follows.
+
+The CLI reads the system clock (as an operator's does); time-machine sets it, so the dates and
+amounts are the same whatever day the test runs, and the weeks to the due date pass at once."""
 
 from __future__ import annotations
 
 import json
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
+
+import time_machine
 
 from ..conftest import CATALOG
 from .test_cli import bss_cli  # noqa: F401 - the fixture
 
+ORDERED = datetime(2026, 3, 10, 9, 0, tzinfo=UTC)  # 10:00 in Paris
+DUE = "2026-04-09"  # issued 10 March, 30 days to pay
 
-def test_bill_run_invoices_payment_and_balance_from_the_cli(bss_cli: Any, tmp_path: Path) -> None:  # noqa: F811
-    assert bss_cli("db", "upgrade")[0] == 0
-    assert bss_cli("catalog", "load", str(CATALOG))[0] == 0
-    customer = json.loads(bss_cli("customer", "create", "ACME Ltd", "-f", "json")[1])["id"]
-    account = json.loads(
-        bss_cli(
-            "account",
-            "open",
-            customer,
-            "--currency",
-            "EUR",
-            "--tax-rate",
-            "20",
-            "--time-zone",
-            "Europe/Paris",
-            "-f",
-            "json",
-        )[1]
-    )["id"]
-    order = json.loads(bss_cli("order", "add", "--account", account, "bia-100:site=customer1", "-f", "json")[1])
-    assert bss_cli("order", "start", order["id"])[0] == 0 and bss_cli("order", "complete", order["id"], "1")[0] == 0
-    status, out, err = bss_cli("bill", "run", "--preview", "-f", "json")
-    assert status == 0, err
-    preview = json.loads(out)
-    status, out, _ = bss_cli("bill", "run", "-f", "json")
-    issued = json.loads(out)
-    assert [b["total"] for b in preview["bills"]] == [b["total"] for b in issued["bills"]]
-    assert preview["lines"] == issued["lines"] and issued["bills"][0]["billNo"].startswith("INV-")
-    assert json.loads(bss_cli("bill", "run", "-f", "json")[1])["bills"] == []  # nothing new
-    number = issued["bills"][0]["billNo"]
-    (listed,) = json.loads(bss_cli("invoice", "list", "-f", "json")[1])
-    assert (listed["billNo"], listed["state"]) == (number, "validated")
-    assert "to pay (EUR)" in bss_cli("invoice", "show", number)[1]
-    assert bss_cli("invoice", "pdf", number, "-o", str(tmp_path / "i.pdf"))[0] == 0
-    assert (tmp_path / "i.pdf").read_bytes().startswith(b"%PDF-")
-    assert bss_cli("invoice", "pdf", number, "--csv", "-o", str(tmp_path / "i.csv"))[0] == 0
-    assert number in (tmp_path / "i.csv").read_text()
-    total = issued["bills"][0]["total"].split()[0]
-    assert "recorded" in bss_cli("payment", "add", account, total, "--key", "bank-1")[1]
-    assert "counted once" in bss_cli("payment", "add", account, total, "--key", "bank-1")[1]
-    status, _, err = bss_cli("payment", "add", account, "1.00", "--key", "bank-1")
-    assert status == 1 and "bank-1" in err
-    balance = json.loads(bss_cli("balance", account, "-f", "json")[1])
-    assert balance["balance"]["value"] == 0 and balance["openBills"] == []
-    assert bss_cli("dunning", "run")[1].strip() == "nothing to do"
-    assert "rated 0 record(s)" in bss_cli("usage", "rate")[1]
+
+def test_bill_run_invoices_dunning_payment_and_balance_from_the_cli(bss_cli: Any, tmp_path: Path) -> None:  # noqa: F811
+    with time_machine.travel(ORDERED, tick=False) as clock:
+        assert bss_cli("db", "upgrade")[0] == 0
+        assert bss_cli("catalog", "load", str(CATALOG))[0] == 0
+        customer = json.loads(bss_cli("customer", "create", "ACME Ltd", "-f", "json")[1])["id"]
+        opened = ("account", "open", customer, "--currency", "EUR", "--tax-rate", "20", "--time-zone", "Europe/Paris")
+        account = json.loads(bss_cli(*opened, "-f", "json")[1])["id"]
+        order = json.loads(bss_cli("order", "add", "--account", account, "bia-100:site=customer1", "-f", "json")[1])
+        assert bss_cli("order", "start", order["id"])[0] == 0
+        assert bss_cli("order", "complete", order["id"], "1")[0] == 0  # active from now: 10 March
+        status, out, err = bss_cli("bill", "run", "--preview", "-f", "json")
+        assert status == 0, err
+        preview = json.loads(out)
+        status, out, _ = bss_cli("bill", "run", "-f", "json")
+        issued = json.loads(out)
+        # March in advance: setup 150 + 20 % VAT, 22 of 31 days of 79 at the launch promotion's half price
+        assert [(b["period"], b["billNo"], b["total"]) for b in issued["bills"]] == [
+            ("2026-03-01..2026-04-01", "INV-2026-000001", "213.64 EUR")
+        ]
+        assert [b["total"] for b in preview["bills"]] == ["213.64 EUR"] and preview["lines"] == issued["lines"]
+        assert json.loads(bss_cli("bill", "run", "-f", "json")[1])["bills"] == []  # nothing new
+        (listed,) = json.loads(bss_cli("invoice", "list", "-f", "json")[1])
+        assert (listed["billNo"], listed["state"]) == ("INV-2026-000001", "validated")
+        assert "to pay (EUR)" in bss_cli("invoice", "show", "INV-2026-000001")[1]
+        assert bss_cli("invoice", "pdf", "INV-2026-000001", "-o", str(tmp_path / "i.pdf"))[0] == 0
+        assert (tmp_path / "i.pdf").read_bytes().startswith(b"%PDF-")
+        assert bss_cli("invoice", "pdf", "INV-2026-000001", "--csv", "-o", str(tmp_path / "i.csv"))[0] == 0
+        assert "INV-2026-000001" in (tmp_path / "i.csv").read_text()
+        balance = json.loads(bss_cli("balance", account, "-f", "json")[1])
+        assert [(b["billNo"], b["paymentDueDate"][:10]) for b in balance["openBills"]] == [("INV-2026-000001", DUE)]
+
+        clock.move_to(datetime(2026, 4, 23, 20, tzinfo=UTC))  # 22:00 on 23 April in Paris: due + 14 days of grace
+        assert bss_cli("dunning", "run")[1].strip() == "nothing to do"
+        clock.move_to(datetime(2026, 4, 23, 22, 30, tzinfo=UTC))  # 00:30 on 24 April in Paris: past the grace
+        assert bss_cli("dunning", "run")[1].strip() == f"{account}: suspended 1 product(s): INV-2026-000001 overdue"
+        assert json.loads(bss_cli("balance", account, "-f", "json")[1])["overdue"] == ["INV-2026-000001"]
+
+        assert "recorded" in bss_cli("payment", "add", account, "213.64", "--key", "bank-1")[1]
+        assert "counted once" in bss_cli("payment", "add", account, "213.64", "--key", "bank-1")[1]
+        status, _, err = bss_cli("payment", "add", account, "1.00", "--key", "bank-1")
+        assert status == 1 and "bank-1" in err
+        balance = json.loads(bss_cli("balance", account, "-f", "json")[1])
+        assert balance["balance"]["value"] == 0 and balance["openBills"] == [] and balance["state"] == "active"
+        assert bss_cli("dunning", "run")[1].strip() == "nothing to do"
+        assert "rated 0 record(s)" in bss_cli("usage", "rate")[1]

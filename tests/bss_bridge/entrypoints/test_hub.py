@@ -56,6 +56,8 @@ def test_listeners_are_managed_per_api_and_bad_ones_refused(client: TestClient) 
     assert client.get("/tmf-api/productOrderingManagement/v4/hub").json() == []
     assert client.get(f"/tmf-api/productOrderingManagement/v4/hub/{created.json()['id']}").status_code == 404
     assert client.post(HUB, json={"callback": "ftp://x/y"}).json()["problems"][0]["field"] == "callback"
+    unparsable = client.post(HUB, json={"callback": "http://[::1/events"})  # no closing bracket (schemathesis)
+    assert unparsable.status_code == 400 and unparsable.json()["problems"][0]["field"] == "callback"
     bad = client.post(HUB, json={"callback": "http://r/e", "query": "eventType=ProductOrderCreateEvent"})
     assert bad.json()["problems"][0]["field"] == "query" and "not sent by this API" in bad.json()["message"]
     assert client.delete(f"{HUB}/{created.json()['id']}").status_code == 204

@@ -1,5 +1,6 @@
 """The BSS as its own process: ``oss-bss run`` serves its API on its own port with the catalog
-loaded, and ``oss-bss run --with-agent`` starts the agent beside it (one command for the demo),
+loaded, and ``oss-bss run --with-agent`` starts the agent beside it (one command for the demo; the
+agent's console links to the BSS's),
 asks the agent's real TMF639 API about an order's site over HTTP, and stops both on SIGTERM."""
 
 from __future__ import annotations
@@ -73,6 +74,11 @@ def test_one_command_runs_the_bss_and_the_agent_and_stops_both(tmp_path: Path) -
             log_path,
         )
         assert bss.get(offerings).headers["X-Total-Count"] == "5"
+        # both consoles: the BSS's asks for its own token, the agent's menu links to it
+        assert "Sign in with the BSS&#39;s API token" in bss.get("/ui/login").text
+        with httpx.Client(base_url=f"http://127.0.0.1:{agent_port}", follow_redirects=True) as browser:
+            home = browser.post("/ui/login", data={"operator": "Ann", "token": AGENT_TOKEN, "next": "/ui/"})
+            assert f'href="http://127.0.0.1:{bss_port}/ui/"' in home.text
         assert bss.get(offerings, headers={"Authorization": "Bearer wrong"}).status_code == 401
         customer = bss.post("/tmf-api/customerManagement/v4/customer", json={"name": "ACME"}).json()["id"]
         account = bss.post(

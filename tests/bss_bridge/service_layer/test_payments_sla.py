@@ -45,6 +45,7 @@ def test_an_overdue_invoice_suspends_the_account_and_its_payment_resumes_it(bss:
         assert uow.accounts.get(acme).state is AccountState.SUSPENDED  # type: ignore[union-attr]
     note = [n for n in bss.hub.events("tmf637") if n["eventType"] == "ProductStateChangeEvent"][-1]
     assert note["event"]["product"]["status"] == "suspended"  # what the bridge carries to the network
+    assert note["eventTime"] == "2026-05-16T12:00:00Z"  # the BSS's clock, not the machine's
 
     paid = run(bss, bc.RecordPayment("bank-0001", acme, D("213.64"), "EUR", method="bank transfer"))
     assert paid.new and states(bss, acme) == [
@@ -131,3 +132,16 @@ def test_usage_before_its_subscription_is_active_is_kept_and_guided_once_it_is(b
     assert statuses(bss) == {"early": "guided", "nobody": "received"}
     assert run(bss, bc.ImportUsage((volume("early", sub, utc(2026, 3, 2, 10), 5),))).duplicates == ["early"]
     assert run(bss, bc.ImportUsage((volume("early", sub, utc(2026, 3, 2, 10), 6),))).conflicts == ["early"]
+
+
+def test_a_bill_issued_after_a_payment_is_owed_in_full_and_a_prepayment_pays_it(bss: Bss) -> None:
+    acme = account(bss)
+    subscribe(bss, acme, utc(2026, 3, 10, 10))
+    bill(bss, utc(2026, 3, 11, 8), acme)  # March: the setup and 22 days at half price
+    (first,) = states(bss, acme)
+    run(bss, bc.RecordPayment("bank-1", acme, first[2] + D("10.00"), "EUR"))  # 10.00 paid in advance
+    bill(bss, utc(2026, 4, 1, 8), acme)  # April: 47.40
+    assert states(bss, acme) == [
+        (first[0], BillState.SETTLED, D("0")),
+        ("INV-2026-000002", BillState.PARTIALLY_PAID, D("37.40")),  # the new bill, less the 10.00 credit
+    ]

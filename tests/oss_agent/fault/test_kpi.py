@@ -12,8 +12,10 @@ from oss_agent.bootstrap import bootstrap
 from oss_agent.config import AgentSettings
 from oss_agent.domain.alarm import AlarmSpec, AlarmType, Severity
 from oss_agent.domain.commands import ClearAlarm, RaiseAlarm
+from oss_agent.domain.service import Service, ServiceState
 from oss_agent.fault.kpi import (
     AlarmRecord,
+    ServiceLife,
     Uptime,
     availability,
     compute_kpis,
@@ -23,6 +25,7 @@ from oss_agent.fault.kpi import (
     network_availability,
     outage_spans,
     service_availability,
+    service_uptimes,
     uptimes,
 )
 from oss_agent.performance.store import DeviceSample, PerfStore
@@ -121,6 +124,26 @@ def test_a_service_is_down_while_any_resource_it_rides_on_is_down() -> None:
         service_availability({}, history, END, START)
 
 
+def test_a_service_is_observed_over_its_life_only() -> None:
+    history = [
+        AlarmRecord("pe1", "pe1|unreachable", "lossOfSignal", at(10), at(12)),  # before vpn-2 was created
+        AlarmRecord("pe1:eth3", "pe1:eth3|linkDown", "linkDown", at(30), at(33)),
+        AlarmRecord("pe1:eth3", "pe1:eth3|linkDown", "linkDown", at(60), None),  # after vpn-old ended: not its own
+    ]
+    lives = {
+        "vpn-2": ServiceLife(("pe1:eth3",), since=at(20)),  # live now: 20 h to the end, 3 h + 180 h down
+        "vpn-old": ServiceLife(("pe1:eth3",), since=START - timedelta(days=1), until=at(40)),  # 40 h, 2 + 3 h down
+        "vpn-gone": ServiceLife(("pe1",), since=START - timedelta(days=2), until=START),  # ended before the window
+        "vpn-late": ServiceLife(("pe1",), since=END),
+    }
+    uptime = service_uptimes(lives, history, START, END)
+    assert uptime == {
+        "vpn-2": Uptime(220 * 3600.0, (3 + 180) * 3600.0),
+        "vpn-old": Uptime(40 * 3600.0, 5 * 3600.0),
+    }
+    assert service_availability(lives, history, START, END)["vpn-old"] == 1 - 5 / 40
+
+
 def test_compute_kpis_adds_severities_the_network_polls_and_services(tmp_path: Path) -> None:
     agent = bootstrap(AgentSettings(data_dir=tmp_path, inventory_file=tmp_path / "i.yaml"), upgrade_schema=True)
     try:
@@ -139,3 +162,32 @@ def test_compute_kpis_adds_severities_the_network_polls_and_services(tmp_path: P
     assert kpis.network_availability == pytest.approx(1 - 6 / 240)
     assert kpis.polls == {"pe1": (20, 10)}
     assert kpis.service_availability == {"vpn-1": pytest.approx(1 - 6 / 240)}
+
+
+def test_compute_kpis_reads_the_services_that_went_live_from_the_inventory(tmp_path: Path) -> None:
+    agent = bootstrap(AgentSettings(data_dir=tmp_path, inventory_file=tmp_path / "i.yaml"), upgrade_schema=True)
+    try:
+        down = AlarmSpec("pe2|unreachable", "pe2", AlarmType.COMMUNICATIONS, "lossOfSignal", Severity.CRITICAL)
+        asyncio.run(agent.bus.handle(RaiseAlarm(down, at(30))))
+        asyncio.run(agent.bus.handle(ClearAlarm("pe2|unreachable", at(32))))
+        with agent.uow as uow:
+            live = Service.reserve("svc-live", "acme", "site-interconnect", {}, "o1", "1", at(24))
+            live.provisioned({}, ("pe2", "pe2:eth3"), [], "o1", at(24))
+            live.transition(ServiceState.ACTIVE, at(24))
+            ended = Service.reserve("svc-ended", "acme", "site-interconnect", {}, "o2", "1", at(0))
+            ended.provisioned({}, ("pe2:eth3",), [], "o2", at(0))
+            ended.transition(ServiceState.ACTIVE, at(0))
+            ended.transition(ServiceState.TERMINATED, at(48))
+            failed = Service.reserve("svc-failed", "acme", "site-interconnect", {}, "o3", "1", at(1))
+            failed.transition(ServiceState.TERMINATED, at(1))  # its order failed: never on the network
+            for service in (live, ended, failed):
+                uow.services.add(service)
+            uow.commit()
+        kpis = compute_kpis(make_session_factory(agent.engine), START, END)
+    finally:
+        agent.close()
+    assert kpis.service_uptime == {
+        "svc-ended": Uptime(48 * 3600.0, 2 * 3600.0),
+        "svc-live": Uptime((240 - 24) * 3600.0, 2 * 3600.0),
+    }
+    assert kpis.service_availability["svc-ended"] == pytest.approx(1 - 2 / 48)

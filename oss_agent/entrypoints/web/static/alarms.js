@@ -14,7 +14,6 @@
     collapsed: new Set(), busy: false,
   };
   const tbody = document.querySelector("#alarms tbody");
-  const live = document.getElementById("live");
   const detail = document.getElementById("detail");
 
   function activeOf(a) { return a.state !== "cleared"; }
@@ -144,11 +143,9 @@
       state.alarms = fresh;
       render();
       for (const id of fresh.keys()) state.seen.add(id);
-      live.className = "live";
-      live.textContent = `live · updated ${new Date().toLocaleTimeString()}`;
+      window.Console.liveStatus();
     } catch (err) {
-      live.className = "live stale";
-      live.textContent = `not updating: ${err.message}`;
+      window.Console.liveStatus(err);
     } finally { state.busy = false; }
   }
 
@@ -160,14 +157,7 @@
     history.replaceState(null, "", `${location.pathname}${q.toString() ? "?" + q : ""}`);
   }
 
-  for (const b of document.querySelectorAll("#view button")) {
-    b.classList.toggle("on", b.dataset.view === state.view);
-    b.addEventListener("click", () => {
-      state.view = b.dataset.view;
-      for (const o of document.querySelectorAll("#view button")) o.classList.toggle("on", o === b);
-      syncUrl(); render();
-    });
-  }
+  window.Console.viewButtons(state.view, (view) => { state.view = view; syncUrl(); render(); });
   const severity = document.getElementById("severity");
   severity.value = state.severity;
   severity.addEventListener("change", () => { state.severity = severity.value; syncUrl(); render(); });

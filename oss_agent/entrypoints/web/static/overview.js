@@ -2,7 +2,6 @@
 "use strict";
 (function () {
   const { api, SEVERITIES } = window.Console;
-  const live = document.getElementById("live");
   async function refresh() {
     try {
       const alarms = (await api("/api/tmf-api/alarm/v4/alarm?fields=perceivedSeverity,state,ackState")).filter((a) => a.state !== "cleared");
@@ -13,11 +12,9 @@
       }
       document.getElementById("active-count").textContent = String(alarms.length);
       document.getElementById("unack-count").textContent = String(alarms.filter((a) => a.ackState !== "acknowledged").length);
-      live.className = "live";
-      live.textContent = `live · updated ${new Date().toLocaleTimeString()}`;
+      window.Console.liveStatus();
     } catch (err) {
-      live.className = "live stale";
-      live.textContent = `not updating: ${err.message}`;
+      window.Console.liveStatus(err);
     }
   }
   setInterval(refresh, 10000);

@@ -9,7 +9,6 @@
   const SEV = { critical: "#c81e1e", major: "#e8590c", minor: "#d4a106", warning: "#3b82f6", indeterminate: "#7c8796" };
   const RING = { p: 3, core: 3, pe: 2, edge: 2, ce: 1, cpe: 1, external: 0 };
   const detail = document.getElementById("detail");
-  const live = document.getElementById("live");
   let selected = decodeURIComponent(location.hash.slice(1)) || null;
   let latest = null;
 
@@ -101,11 +100,9 @@
         }
       }
       showSelected();
-      live.className = "live";
-      live.textContent = `live · updated ${new Date().toLocaleTimeString()}`;
+      window.Console.liveStatus();
     } catch (err) {
-      live.className = "live stale";
-      live.textContent = `not updating: ${err.message}`;
+      window.Console.liveStatus(err);
       if (first) toast(err.message, true);
     }
   }

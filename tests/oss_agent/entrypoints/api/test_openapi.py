@@ -10,20 +10,19 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
-from typing import Any
 
 import pytest
 import schemathesis
 from fastapi.testclient import TestClient
-from hypothesis import HealthCheck, given, settings
 from pydantic import SecretStr
-from schemathesis import GenerationMode
 
 from oss_agent.bootstrap import Agent, bootstrap
 from oss_agent.config import AgentSettings
 from oss_agent.domain.alarm import AlarmSpec, AlarmType, Severity
 from oss_agent.domain.commands import RaiseAlarm
 from oss_agent.entrypoints.api import create_app
+
+from ....openapi_fuzz import findings
 
 TOKEN = "schemathesis-token-value"
 EXAMPLES = 10
@@ -42,26 +41,10 @@ def agent(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Agent]:
     agent.close()
 
 
-def check_operation(operation: Any, mode: GenerationMode) -> None:
-    @given(case=operation.as_strategy(generation_mode=mode))
-    @settings(max_examples=EXAMPLES, deadline=None, suppress_health_check=list(HealthCheck), derandomize=True)
-    def run(case: schemathesis.Case) -> None:
-        case.call_and_validate(headers={"Authorization": f"Bearer {TOKEN}"})
-
-    run()
-
-
 def test_the_server_does_what_its_openapi_document_says(agent: Agent) -> None:
     schema = schemathesis.openapi.from_asgi("/openapi.json", create_app(agent))
-    failures: list[str] = []
-    operations = [result.ok() for result in schema.get_all_operations()]
-    assert len(operations) > 25
-    for operation in operations:
-        for mode in (GenerationMode.POSITIVE, GenerationMode.NEGATIVE):
-            try:
-                check_operation(operation, mode)
-            except (Exception, BaseExceptionGroup) as exc:  # each operation's findings, reported together
-                failures.append(f"{operation.label} ({mode.value}): {exc}")
+    operations, failures = findings(schema, {"Authorization": f"Bearer {TOKEN}"}, EXAMPLES)
+    assert operations > 25
     assert not failures, "\n\n".join(failures)
 
 

@@ -229,3 +229,36 @@ def test_the_order_hub_sends_schema_valid_events_to_a_listener(client: TestClien
     alarms = HubStore(client.app.state.session_factory, "http://testserver")  # type: ignore[attr-defined]
     assert alarms.due(datetime.now(UTC)) == []  # each API's dispatcher serves its own listeners only
     assert client.delete(f"{ORDERING}/hub/{registered.json()['id']}").status_code == 204
+
+
+def test_a_dry_run_names_every_refusal_and_stores_nothing(client: TestClient) -> None:
+    for wrong, field in (({"bandwidthMbps": 5000}, "bandwidthMbps"), ({"siteB": "nowhere"}, "siteB")):
+        refused = client.post("/provisioning/v1/dryRun", json=order_body(None, **wrong))
+        assert refused.status_code == 200, refused.text
+        result = refused.json()
+        assert result["items"] == [] and result["devices"] == []
+        assert [p["field"] for p in result["problems"] if field in p["field"]], result["problems"]
+    assert client.get(f"{ORDERING}/serviceOrder").json() == []  # nothing stored: no order, not even rejected
+    malformed = client.post("/provisioning/v1/dryRun", json={"serviceOrderItem": [{"id": "1"}]})
+    assert malformed.status_code == 400 and "action" in malformed.json()["message"]
+
+
+def test_a_dry_run_plans_each_device_and_says_which_could_not_be_read(client: TestClient) -> None:
+    """These devices do not exist (127.0.0.x answers nothing): the plan is complete, each device's
+    reading fails on its own and says so; no pool value is taken."""
+    result = client.post("/provisioning/v1/dryRun", json=order_body()).json()
+    assert result["problems"] == []
+    [item] = result["items"]
+    assert item["action"] == "add" and item["spec"] == "site-interconnect" and item["state"] == "active"
+    assert sorted(item["devices"]) == ["ce1", "ce2", "pe1", "pe2"]
+    assert set(item["pool_values"]) and {d["device"] for d in result["devices"]} == {"ce1", "ce2", "pe1", "pe2"}
+    assert all(d["error"] and "cannot read" in d["error"] for d in result["devices"])
+    pools = client.post("/provisioning/v1/dryRun", json=order_body()).json()["items"][0]["pool_values"]
+    assert pools == item["pool_values"]  # the same values again: the first dry run took none
+
+
+def test_a_service_check_of_an_unknown_service_is_a_404_and_of_none_an_empty_list(client: TestClient) -> None:
+    missing = client.post("/provisioning/v1/serviceCheck", json={"service": "nope"})
+    assert missing.status_code == 404 and "nope" in missing.json()["message"]
+    assert client.post("/provisioning/v1/serviceCheck", json={}).json() == []
+    assert client.post("/provisioning/v1/serviceCheck", json={"service": "a b"}).status_code == 400

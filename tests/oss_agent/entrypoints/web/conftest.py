@@ -1,8 +1,6 @@
-"""The console's test rig: one ``oss-agent run`` against the lab for the module, one Chromium for the session.
-
-Chromium is Debian's (``/usr/bin/chromium``) driven by Playwright; Playwright's own browser download
-is never used. Each test gets a fresh browser context (no cookies), signs in through the login form,
-and fails if the page logged an error to the console or threw.
+"""The console's test rig: one ``oss-agent run`` against the lab for the module, one Chromium for the module
+(``tests/browser.py``: Debian's, never Playwright's own download). Each test gets a fresh browser context
+(no cookies), signs in through the login form, and fails if the page logged an error to the console or threw.
 """
 
 from __future__ import annotations
@@ -10,11 +8,9 @@ from __future__ import annotations
 import os
 import secrets
 import signal
-import socket
 import subprocess
 import sys
 import threading
-import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -25,34 +21,10 @@ import pytest
 
 from lab.pytest_plugin import LabHandle
 
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
+from ....browser import chromium, free_port, signed_in_page, wait_for
+
 OSS_AGENT = str(Path(sys.executable).parent / "oss-agent")
 PROBES = "pe1>pe2,pe2>p1"
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-def wait_for(what: str, check: Callable[[], bool], timeout_s: float = 90, log: Path | None = None) -> None:
-    deadline = time.monotonic() + timeout_s
-    while time.monotonic() < deadline:
-        if check():
-            return
-        time.sleep(0.5)
-    tail = log.read_text()[-3000:] if log is not None and log.exists() else ""
-    raise AssertionError(f"timed out waiting for {what}\n{tail}")
 
 
 @dataclass
@@ -177,52 +149,15 @@ def off_loop(func: Callable[..., Any], *args: Any) -> Any:
 def browser(agent: RunningAgent) -> Iterator[Any]:
     """One Chromium for the module, started after the lab and the agent and closed before the next module
     (its event loop must not outlive these tests: others call ``asyncio.run``)."""
-    from playwright.sync_api import sync_playwright
-
-    if not Path(CHROMIUM).exists():
-        pytest.fail(f"{CHROMIUM} is missing: run './dev setup' (Debian package chromium)", pytrace=False)
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        try:
-            yield chromium
-        finally:
-            chromium.close()
-
-
-@dataclass
-class PageErrors:
-    messages: list[str] = field(default_factory=list)
+    with chromium() as launched:
+        yield launched
 
 
 @pytest.fixture
 def page(browser: Any, agent: RunningAgent, request: pytest.FixtureRequest) -> Iterator[Any]:
     """A signed-in page in a fresh context; console errors and page errors fail the test."""
-    context = browser.new_context(viewport={"width": 1440, "height": 900}, base_url=agent.base_url)
-    page = context.new_page()
-    errors = PageErrors()
-    page.on("console", lambda m: errors.messages.append(f"console.{m.type}: {m.text}") if m.type == "error" else None)
-    page.on("pageerror", lambda e: errors.messages.append(f"page error: {e}"))
-    page.on(
-        "response",
-        lambda r: errors.messages.append(f"HTTP {r.status} {r.request.method} {r.url}") if r.status >= 400 else None,
-    )
-    page.set_default_timeout(30_000)
-    page.goto("/ui/alarms")
-    assert "/ui/login" in page.url
-    page.fill("input[name=operator]", "Ann Operator")
-    page.fill("input[name=token]", agent.token)
-    page.click("button[type=submit]")
-    page.wait_for_url("**/ui/alarms")
-    page.errors = errors  # type: ignore[attr-defined]
-    try:
+    with signed_in_page(browser, agent.base_url, "/ui/alarms", agent.token, request.node.name, agent.log) as page:
         yield page
-    finally:
-        shots = os.environ.get("OSS_CONSOLE_SCREENSHOTS")
-        if shots:
-            Path(shots).mkdir(parents=True, exist_ok=True)
-            page.screenshot(path=str(Path(shots) / f"{request.node.name}-end.png"), full_page=True)
-        context.close()
-    assert errors.messages == [], (errors.messages, agent.log.read_text()[-3000:])
 
 
 @pytest.fixture

@@ -19,7 +19,18 @@ from oss_agent.entrypoints.api import create_app
 from webui.auth import Sessions
 
 TOKEN = "console-test-token-9f8e7d"
-PAGES = ["/ui/", "/ui/topology", "/ui/alarms", "/ui/performance", "/ui/data/topology"]
+PAGES = [
+    "/ui/",
+    "/ui/topology",
+    "/ui/alarms",
+    "/ui/performance",
+    "/ui/orders",
+    "/ui/services",
+    "/ui/data/topology",
+    "/ui/data/orders",
+    "/ui/data/services",
+    "/ui/data/catalog",
+]
 
 
 @pytest.fixture
@@ -50,7 +61,7 @@ def csrf_of(client: TestClient) -> str:
 
 def test_pages_need_a_session_and_the_root_leads_to_the_console(client: TestClient) -> None:
     assert client.get("/", follow_redirects=False).headers["location"] == "/ui/"
-    for path in PAGES[:-1]:
+    for path in (p for p in PAGES if "/data/" not in p):
         answer = client.get(path, follow_redirects=False)
         assert answer.status_code == 303 and answer.headers["location"].startswith("/ui/login?next=")
     assert client.get("/ui/data/topology").status_code == 401
@@ -134,3 +145,47 @@ def test_a_session_proves_the_token_without_holding_it_and_expires() -> None:
     assert sessions.check(payload[:-2] + "xx." + signature, now=1050.0) is None
     assert sessions.check("garbage", now=1050.0) is None
     assert sessions.csrf_ok(session, sessions.csrf(session)) and not sessions.csrf_ok(session, None)
+
+
+def test_orders_go_through_the_gateway_as_tmf641_with_the_csrf_token(client: TestClient) -> None:
+    assert sign_in(client) == 200
+    body = {"serviceOrderItem": [{"id": "1", "action": "add", "service": {"serviceSpecification": {"id": "nope"}}}]}
+    assert client.post("/ui/api/tmf-api/serviceOrdering/v4/serviceOrder", json=body).status_code == 403
+    headers = {"X-CSRF-Token": csrf_of(client)}
+    refused = client.post("/ui/api/tmf-api/serviceOrdering/v4/serviceOrder", json=body, headers=headers)
+    assert refused.status_code == 201 and refused.json()["state"] == "rejected"  # stored, with the reason
+    [listed] = client.get("/ui/data/orders").json()
+    assert listed["id"] == refused.json()["id"] and listed["state"] == "rejected" and listed["final"]
+    assert not listed["cancellable"] and listed["devices"] == []
+    detail = client.get(f"/ui/data/orders/{listed['id']}").json()
+    assert "nope" in detail["errors"][0]["message"] and detail["resource_orders"] == []
+    missing = client.get("/ui/data/orders/no-such-order")
+    assert missing.status_code == 404 and "default-src 'self'" in missing.headers["content-security-policy"]
+    assert client.get("/ui/data/services/no-such-service").status_code == 404
+    dry = client.post("/ui/api/provisioning/v1/dryRun", json=body, headers=headers).json()
+    assert dry["problems"] and dry["devices"] == []
+    assert client.post("/ui/api/tmf-api/serviceOrdering/v4/hub", json={}, headers=headers).status_code == 404
+
+
+def test_the_order_form_offers_the_catalog_the_sites_and_the_shipped_examples(client: TestClient) -> None:
+    assert sign_in(client) == 200
+    catalog = client.get("/ui/data/catalog").json()
+    specs = {s["id"]: s for s in catalog["specs"]}
+    assert {"site-interconnect", "internet-access"} <= set(specs)
+    kinds = {c["name"]: c["type"] for c in specs["site-interconnect"]["characteristics"]}
+    assert kinds["siteA"] == "site" and kinds["bandwidthMbps"] == "integer"
+    examples = {e["name"]: e["order"] for e in catalog["examples"]}
+    assert examples["site-interconnect"]["externalId"] == "demo-site-interconnect-1"
+    assert catalog["sites"] == []  # no inventory here: no site to offer
+
+
+def test_the_menu_links_to_the_bss_console_when_its_address_is_set(tmp_path: Path) -> None:
+    settings = AgentSettings(data_dir=tmp_path, bss_console_url="http://127.0.0.1:8081/ui/")
+    agent = bootstrap(settings, upgrade_schema=True)
+    try:
+        with TestClient(create_app(agent)) as client:
+            assert '<a href="http://127.0.0.1:8081/ui/" >BSS console' in client.get("/ui/").text
+    finally:
+        agent.close()
+    with pytest.raises(ValueError, match="bss_console_url"):
+        AgentSettings(data_dir=tmp_path, bss_console_url="javascript:alert(1)")

@@ -1,0 +1,213 @@
+"""TMF630 filtering of the BSS's lists: ``attr=a,b`` (equal to one of the values), and ``attr.gt``,
+``.gte``, ``.lt``, ``.lte`` on number and date attributes.
+
+Each list declares its filterable attributes (:class:`Filters`): their kind, and the column the
+database compares, if any. Conditions on a column become the query's ``WHERE`` (so paging and
+``X-Total-Count`` stay in the database); the others are compared on the rendered resources (money
+values, which are stored as exact decimal text that SQL cannot order) before paging. Numbers are
+read as Decimals, never floats; a date alone is its midnight UTC, a time without an offset is UTC.
+Anything else (an attribute the list does not declare, an operator on a string, a value that does
+not parse) is a 400 naming the parameter: never an empty answer that looks like "nothing matched".
+The declarations are also the list's query parameters in the OpenAPI document.
+"""
+
+from __future__ import annotations
+
+import operator
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from bss_bridge.domain.errors import InvalidRequestError
+
+OPERATORS: dict[str, Callable[[Any, Any], Any]] = {
+    "gt": operator.gt,
+    "gte": operator.ge,
+    "lt": operator.lt,
+    "lte": operator.le,
+}
+PAGING = frozenset({"fields", "offset", "limit"})
+MAX_OFFSET = 1_000_000_000  # beyond any list here; what a database's integer takes
+MAX_LIMIT = 10_000  # resources per page
+
+
+def _number(text: str) -> Decimal:
+    try:
+        value = Decimal(text)
+    except InvalidOperation:
+        raise ValueError("not a number") from None
+    if not value.is_finite():
+        raise ValueError("not a finite number")
+    return value
+
+
+def _instant(text: str) -> datetime:
+    parsed = datetime.fromisoformat(text)
+    return parsed.replace(tzinfo=UTC) if parsed.tzinfo is None else parsed
+
+
+def _boolean(text: str) -> bool:
+    if text.lower() not in ("true", "false"):
+        raise ValueError("true or false")
+    return text.lower() == "true"
+
+
+PARSE: dict[str, Callable[[str], Any]] = {"string": str, "number": _number, "date": _instant, "boolean": _boolean}
+SCHEMAS: dict[str, dict[str, Any]] = {
+    "string": {"type": "string"},
+    "number": {"type": "number"},
+    "date": {"type": "string", "format": "date-time"},
+    "boolean": {"type": "boolean"},
+}
+
+
+@dataclass(frozen=True, slots=True)
+class Filter:
+    """An attribute a list can be filtered on: its kind (string, number, date, boolean) and the
+    column the database compares (None: compared on the rendered resource)."""
+
+    kind: str = "string"
+    column: str | None = None
+
+    def __post_init__(self) -> None:
+        assert self.kind in PARSE, self.kind
+
+
+@dataclass(frozen=True, slots=True)
+class Condition:
+    path: str
+    filter: Filter
+    op: str | None  # None: equal to one of ``values``
+    values: tuple[Any, ...]
+
+    def holds(self, item: Mapping[str, Any]) -> bool:
+        """On a rendered resource: does some value at ``path`` satisfy it?"""
+        for raw in lookup(item, self.path):
+            if isinstance(raw, dict | list):
+                continue
+            try:
+                value = raw if isinstance(raw, bool) else PARSE[self.filter.kind](str(raw))
+            except ValueError:
+                continue
+            if self.op is None and value in self.values:
+                return True
+            if self.op is not None and OPERATORS[self.op](value, self.values[0]):
+                return True
+        return False
+
+    def where(self, row_type: Any) -> Any:
+        """As a SQL condition on ``row_type``'s column."""
+        column = getattr(row_type, str(self.filter.column))
+        return column.in_(self.values) if self.op is None else OPERATORS[self.op](column, self.values[0])
+
+
+def lookup(item: Any, path: str) -> list[Any]:
+    """The values at a dotted path; lists are searched element by element."""
+    values = [item]
+    for part in path.split("."):
+        found: list[Any] = []
+        for value in values:
+            for element in value if isinstance(value, list) else [value]:
+                if isinstance(element, dict) and element.get(part) is not None:
+                    found.append(element[part])
+        values = found
+    return [v for value in values for v in (value if isinstance(value, list) else [value])]
+
+
+@dataclass
+class ListQuery:
+    """A list request read: conditions for the database, conditions on the rendered resources, a page."""
+
+    database: list[Condition]
+    rendered: list[Condition]
+    offset: int
+    limit: int | None
+
+    def where(self, row_type: Any) -> list[Any]:
+        return [c.where(row_type) for c in self.database]
+
+    def select(self, items: Sequence[dict[str, Any]]) -> tuple[list[dict[str, Any]], int]:
+        """The rendered items that hold every rendered condition, this page of them, and how many held."""
+        kept = [item for item in items if all(c.holds(item) for c in self.rendered)]
+        return (kept[self.offset :] if self.limit is None else kept[self.offset : self.offset + self.limit]), len(kept)
+
+
+class Filters:
+    """The filterable attributes of one list, by their dotted TMF path."""
+
+    def __init__(self, attributes: Mapping[str, Filter]) -> None:
+        self.attributes = dict(attributes)
+
+    def condition(self, name: str, text: str) -> Condition:
+        path, op = name, None
+        head, _, tail = name.rpartition(".")
+        if tail in OPERATORS and head:
+            path, op = head, tail
+        spec = self.attributes.get(path)
+        if spec is None:
+            raise InvalidRequestError.one(name, f"this list cannot be filtered on {name!r} ({self.summary()})")
+        if op is not None and spec.kind not in ("number", "date"):
+            raise InvalidRequestError.one(name, f".{op} compares numbers and dates; {path} is a {spec.kind}")
+        texts = [text.strip()] if op is not None else [t.strip() for t in text.split(",")]
+        try:
+            values = tuple(PARSE[spec.kind](t) for t in texts)
+        except ValueError as exc:
+            raise InvalidRequestError.one(name, f"{text!r} is not a {spec.kind} ({exc})") from None
+        return Condition(path, spec, op, values)
+
+    def read(self, params: Iterable[tuple[str, str]], own: Iterable[str] = ()) -> ListQuery:
+        """The list's conditions and page from its query parameters (``own``: read by the route itself)."""
+        skip = PAGING | set(own)
+        pairs = list(params)
+        conditions = [self.condition(name, text) for name, text in pairs if name not in skip]
+        given = dict(pairs)
+        offset = _whole(given.get("offset"), "offset", 0, 0, MAX_OFFSET)
+        limit = given.get("limit")
+        return ListQuery(
+            [c for c in conditions if c.filter.column is not None],
+            [c for c in conditions if c.filter.column is None],
+            offset,
+            None if limit is None else _whole(limit, "limit", 1, 1, MAX_LIMIT),
+        )
+
+    def summary(self) -> str:
+        ordered = sorted(p for p, f in self.attributes.items() if f.kind in ("number", "date"))
+        return f"filterable: {', '.join(sorted(self.attributes))}; .gt/.gte/.lt/.lte on {', '.join(ordered) or 'none'}"
+
+    def openapi(self, *extra: dict[str, Any]) -> dict[str, Any]:
+        """The route's ``openapi_extra``: these parameters (and ``extra`` ones the route reads itself)."""
+        return {"parameters": [*self.parameters(), *extra]}
+
+    def parameters(self) -> list[dict[str, Any]]:
+        """The filters and the page as OpenAPI query parameters (for the route's ``openapi_extra``)."""
+        params = [
+            _param("offset", {"type": "integer", "minimum": 0, "maximum": MAX_OFFSET}, "Index of the first resource"),
+            _param("limit", {"type": "integer", "minimum": 1, "maximum": MAX_LIMIT}, "Resources per page"),
+        ]
+        for path, spec in sorted(self.attributes.items()):
+            schema = SCHEMAS[spec.kind]
+            if spec.kind == "string":
+                params.append(_param(path, schema, f"{path} equal to one of these comma-separated values"))
+                continue
+            params.append(_param(path, schema, f"{path} equal to"))
+            if spec.kind in ("number", "date"):
+                params += [_param(f"{path}.{op}", schema, f"{path} {op} this value") for op in OPERATORS]
+        return params
+
+
+def _param(name: str, schema: dict[str, Any], description: str) -> dict[str, Any]:
+    return {"name": name, "in": "query", "required": False, "schema": schema, "description": description}
+
+
+def _whole(text: str | None, name: str, default: int, minimum: int, maximum: int) -> int:
+    if text is None:
+        return default
+    try:
+        value = int(text)
+    except ValueError:
+        raise InvalidRequestError.one(name, f"{text!r} is not a whole number") from None
+    if not minimum <= value <= maximum:
+        raise InvalidRequestError.one(name, f"must be from {minimum} to {maximum}")
+    return value

@@ -1,0 +1,115 @@
+"""What a bill run reads: accounts, their subscriptions with every term, the offerings' SLA terms
+and the lines already issued, through SQLAlchemy Core, never tracked by a unit of work.
+
+Why not the repositories: a bill run reads thousands of accounts and changes none of them. As
+tracked aggregates each would go through the ORM's identity map and be written back at commit,
+which cost more than billing them. Here each kind is one query per chunk of accounts, its rows
+turned straight into the same domain objects the repositories make (``account_of``,
+``subscription_of``, ``line_of``); what the caller changes of them is never stored. A price list
+or characteristics stored identically on many terms (every subscription sold at one catalog
+version) are decoded once per read: the prices are frozen values, shared safely.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Sequence
+from datetime import date
+from typing import Any
+
+from sqlalchemy import Text, cast, select
+from sqlalchemy.orm import Session
+
+from bss_bridge.domain import codec
+from bss_bridge.domain.billing.lines import InvoiceLine
+from bss_bridge.domain.catalog import OfferingPrice, Value
+from bss_bridge.domain.party import BillingAccount
+from bss_bridge.domain.pricing import SlaTerms
+from bss_bridge.domain.subscription import Subscription, Term
+from bss_bridge.storage import mapping
+from bss_bridge.storage.billing_repository import line_of
+from bss_bridge.storage.billing_tables import InvoiceLineRow, InvoiceRow
+from bss_bridge.storage.engine import loads
+from bss_bridge.storage.order_repository import subscription_of, term_of
+from bss_bridge.storage.repositories import account_of
+from bss_bridge.storage.tables import BillingAccountRow, OfferingRow, SubscriptionRow, TermRow
+from bss_bridge.storage.usage_store import chunks
+
+SUBSCRIPTIONS = SubscriptionRow.__table__
+TERMS = TermRow.__table__
+
+
+class BillingReader:
+    """Read-only loads for bill runs over one session; decoded price lists are kept across chunks."""
+
+    def __init__(self, session: Session) -> None:
+        self.session = session
+        self._prices: dict[str, tuple[OfferingPrice, ...]] = {}
+        self._values: dict[str, dict[str, Value]] = {}
+
+    def accounts(self, ids: Sequence[str]) -> dict[str, BillingAccount]:
+        found: dict[str, BillingAccount] = {}
+        table = BillingAccountRow.__table__
+        for part in chunks(list(ids)):
+            found.update((r.id, account_of(r)) for r in self.session.execute(select(table).where(table.c.id.in_(part))))
+        return found
+
+    def slas(self) -> dict[str, SlaTerms | None]:
+        """Each offering's SLA terms (None: no SLA)."""
+        rows = self.session.execute(select(OfferingRow.id, OfferingRow.sla))
+        return {offering: None if sla is None else codec.sla_from_data(sla) for offering, sla in rows}
+
+    def subscriptions(self, account_ids: Sequence[str]) -> dict[str, list[Subscription]]:
+        """Per account, its subscriptions (ordered by id) with their terms in order."""
+        found: dict[str, list[Subscription]] = defaultdict(list)
+        for part in chunks(list(account_ids)):
+            terms: dict[str, list[Any]] = defaultdict(list)
+            query = (
+                select(
+                    TERMS.c.subscription_id,
+                    TERMS.c.offering_id,
+                    cast(TERMS.c.characteristics, Text).label("characteristics"),
+                    cast(TERMS.c.prices, Text).label("prices"),
+                    TERMS.c.reason,
+                    TERMS.c.order_id,
+                    TERMS.c.start,
+                    TERMS.c.end,
+                )
+                .join(SUBSCRIPTIONS, SUBSCRIPTIONS.c.id == TERMS.c.subscription_id)
+                .where(SUBSCRIPTIONS.c.billing_account_id.in_(part))
+                .order_by(TERMS.c.subscription_id, TERMS.c.seq)
+            )
+            for row in self.session.execute(query):
+                terms[row.subscription_id].append(row)
+            rows = self.session.execute(
+                select(SUBSCRIPTIONS).where(SUBSCRIPTIONS.c.billing_account_id.in_(part)).order_by(SUBSCRIPTIONS.c.id)
+            )
+            for row in rows:
+                found[row.billing_account_id].append(
+                    subscription_of(row, [self._term(t) for t in terms.get(row.id, [])])
+                )
+        return found
+
+    def _term(self, row: Any) -> Term:
+        prices = self._prices.get(row.prices)
+        if prices is None:
+            prices = self._prices[row.prices] = tuple(mapping.price_from_data(p) for p in loads(row.prices))
+        values = self._values.get(row.characteristics)
+        if values is None:
+            values = self._values[row.characteristics] = mapping.values_from_data(loads(row.characteristics))
+        return term_of(row, dict(values), prices)
+
+    def lines(self, account_ids: Sequence[str], since: date) -> dict[str, list[InvoiceLine]]:
+        """Per account, every issued line covering a date from ``since`` on."""
+        found: dict[str, list[InvoiceLine]] = {a: [] for a in account_ids}
+        lines = InvoiceLineRow.__table__
+        for part in chunks(list(account_ids)):
+            query = (
+                select(lines, InvoiceRow.currency)
+                .join(InvoiceRow, InvoiceRow.id == lines.c.invoice_id)
+                .where(lines.c.account_id.in_(part), lines.c.coverage_start >= since)
+            )
+            for row in self.session.execute(query):
+                found[row.account_id].append(line_of(row, row.currency))
+        return found
+

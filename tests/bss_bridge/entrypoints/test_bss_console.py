@@ -1,0 +1,81 @@
+"""The BSS console over HTTP (no browser): sign-in with the BSS's token, every page rendered from the
+stored data, 404s for what does not exist, the invoice document only with a session, no secret on a page."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from fastapi.testclient import TestClient
+
+from bss_bridge.bootstrap import Bss
+from bss_bridge.entrypoints.api import create_app
+from bss_bridge.entrypoints.web import COOKIE
+
+from ..billing_world import set_clock, utc, world
+from ..conftest import Clock, KnownInventory, make_bss
+
+TOKEN = "bss-console-token-5d4c3b"
+
+
+@pytest.fixture
+def guarded(tmp_path: Path, inventory: KnownInventory, clock: Clock) -> Iterator[Bss]:
+    bss = make_bss(f"sqlite:///{tmp_path / 'bss.db'}", tmp_path, inventory, clock, api_token=TOKEN)
+    yield bss
+    bss.close()
+
+
+@pytest.fixture
+def console(guarded: Bss) -> Iterator[TestClient]:
+    with TestClient(create_app(guarded)) as client:
+        yield client
+
+
+def sign_in(client: TestClient, token: str = TOKEN) -> int:
+    answer = client.post(
+        "/ui/login", data={"operator": "Carl Care", "token": token, "next": "/ui/"}, follow_redirects=False
+    )
+    return answer.status_code
+
+
+def test_pages_need_the_bss_token_and_show_customers_products_usage_and_invoices(
+    guarded: Bss, console: TestClient
+) -> None:
+    w = world(guarded)
+    set_clock(guarded, utc(2026, 4, 2, 8))
+    assert console.get("/", follow_redirects=False).headers["location"] == "/ui/"
+    assert console.get("/ui/", follow_redirects=False).headers["location"].startswith("/ui/login?next=")
+    assert console.get("/tmf-api/customerManagement/v4/customer").status_code == 401  # the API still wants the token
+    assert sign_in(console, "wrong") == 401
+    assert sign_in(console) == 303 and COOKIE in console.cookies
+
+    home = console.get("/ui/").text
+    assert "ACME" in home and "Globex" in home and 'data-kpi="churn"' in home
+    assert "Churn 2026-04" in home  # the current month (the clock's)
+    acme_id = re.search(r'href="/ui/customers/([^"]+)">ACME<', home)
+    assert acme_id is not None
+    assert "Globex" not in console.get("/ui/", params={"q": "acm"}).text.split("<tbody>")[1]
+    page = console.get(f"/ui/customers/{acme_id.group(1)}").text
+    assert f'data-id="{w["first"]}" data-status="active"' in page and w["second"] not in page  # Globex's
+    usage = page.split('id="usage"')[1].split("</table>")[0]
+    assert "1255.000 GB" in usage and "2026-03-01" in usage  # 700 GB in and 555 GB out, in March
+    invoices = re.findall(r'href="/ui/invoices/([^"]+)">(INV-[\d-]+)<', page)
+    assert invoices
+    invoice_page = console.get(f"/ui/invoices/{invoices[0][0]}")
+    assert invoice_page.status_code == 200 and invoices[0][1] in invoice_page.text
+    document = console.get(f"/ui/data/invoices/{invoices[0][0]}/document")
+    assert document.status_code == 200 and invoices[0][1] in document.text
+    assert "frame-ancestors 'self'" in document.headers["content-security-policy"]
+    pdf = console.get(f"/ui/api/bss/v1/invoice/{invoices[0][0]}/pdf")
+    assert pdf.status_code == 200 and pdf.content.startswith(b"%PDF")
+    kpis = console.get("/ui/kpis").text
+    assert 'id="churn"' in kpis and "2026-03" in kpis and "50.00 %" in kpis
+    for path in ("/ui/", f"/ui/customers/{acme_id.group(1)}", f"/ui/invoices/{invoices[0][0]}", "/ui/kpis"):
+        assert TOKEN not in console.get(path).text
+    assert console.get("/ui/customers/nobody").status_code == 404
+    assert console.get("/ui/invoices/nothing").status_code == 404
+    assert console.get("/ui/data/invoices/nothing/document").status_code == 404
+    console.cookies.clear()
+    assert console.get(f"/ui/data/invoices/{invoices[0][0]}/document").status_code == 401
