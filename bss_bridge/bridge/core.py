@@ -5,7 +5,8 @@ Sources (each a hub subscription, registered once and kept in ``bss_bridge_liste
 - ``bss:tmf622`` product orders created or moved: carried down as service orders;
 - ``bss:tmf637`` products whose status changed: a suspension or a resumption carried down;
 - ``oss:tmf641`` service orders whose state changed: their outcome applied to the product order;
-- ``oss:tmf642`` alarms raised, changed, cleared: incidents, outages and tickets per customer.
+- ``oss:tmf642`` alarms raised, changed, cleared: incidents, outages and tickets per customer;
+- ``oss:tmf635`` usage records published: imported into billing under their product.
 
 Every flow is also driven by :meth:`Bridge.poll`, which reads both sides again: what a hub never
 delivered (the bridge was down, a subscription was lost, an event predates the subscription) is
@@ -24,8 +25,9 @@ from bss_bridge.bridge.inbox import Inbox, Source
 from bss_bridge.bridge.orders import ITEM, Orders
 from bss_bridge.bridge.reconcile import REPAIR, Reconciler
 from bss_bridge.bridge.states import STATE, States
+from bss_bridge.bridge.usage import Usage
 from bss_bridge.domain import bridge as rules
-from bss_bridge.oss.client import ALARM, ORDERING, OssApi, TmfClient
+from bss_bridge.oss.client import ALARM, ORDERING, USAGE, OssApi, TmfClient
 from bss_bridge.storage.bridge_store import InboxItem
 from bss_bridge.tmf.common import BASES
 
@@ -35,7 +37,8 @@ SOURCES = (
     Source("bss:tmf622", BASES["tmf622"], "eventType=ProductOrderCreateEvent,ProductOrderStateChangeEvent"),
     Source("bss:tmf637", BASES["tmf637"], "eventType=ProductStateChangeEvent"),
     Source("oss:tmf641", ORDERING, "eventType=ServiceOrderStateChangeEvent"),
-    Source("oss:tmf642", ALARM, ""),
+    Source("oss:tmf642", ALARM, "eventType=AlarmCreateEvent,AlarmStateChangeEvent,AlarmAttributeValueChangeEvent"),
+    Source("oss:tmf635", USAGE, "eventType=UsageCreateEvent"),
 )
 
 
@@ -54,6 +57,7 @@ class Bridge:
         self.orders = Orders(ctx)
         self.states = States(ctx)
         self.alarms = Alarms(ctx, tickets)
+        self.usage = Usage(ctx)
         self.reconciler = Reconciler(ctx, self.states)
         self.delivery = Delivery(
             ctx,
@@ -67,6 +71,7 @@ class Bridge:
                 "bss:tmf637": self._product,
                 "oss:tmf641": self._service_order,
                 "oss:tmf642": self._alarm,
+                "oss:tmf635": self._usage,
             },
         )
         self.sources = SOURCES
@@ -93,6 +98,9 @@ class Bridge:
     async def _alarm(self, item: InboxItem) -> None:
         await self.alarms.judge(rules.alarm_view(_event(item, "alarm")))
 
+    async def _usage(self, item: InboxItem) -> None:
+        await self.usage.carry([_event(item, "usage")])
+
     async def poll(self) -> None:
         """Read both sides again; each part on its own, so one side down stops only its part."""
         for name, part in (
@@ -100,6 +108,7 @@ class Bridge:
             ("service order", self.delivery.check_sent),
             ("network state", self.states.poll),
             ("alarm", self.alarms.poll),
+            ("usage", self.usage.poll),
         ):
             try:
                 await part()

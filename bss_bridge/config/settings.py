@@ -59,6 +59,9 @@ class BssSettings(BaseModel):
     bridge_poll_every_s: float = Field(default=10.0, gt=0)  # the safety net: both sides read again this often
     bridge_retry_base_s: float = Field(default=1.0, gt=0)  # a failed delivery is retried after this, doubling
     bridge_retry_max_s: float = Field(default=60.0, gt=0)  # ... up to this
+    # the usage poll reads the OSS's records from this long before its previous poll began: at least the
+    # OSS's usage interval plus its grace (a record is published up to that long after its usageDate)
+    bridge_usage_lookback_s: float = Field(default=10800.0, gt=0)
 
     @field_validator(
         "database_url",

@@ -8,6 +8,19 @@ activated and verified the service, its hub having told the bridge, the bridge h
 item), then terminates it the same way. The floor is the OSS alone: the same TMF641 service order
 posted straight to it and polled until ``completed`` (then deleted), no BSS nor bridge. Both sides
 are polled every 0.1 s. Figures (seconds, p50 and p95) as a table and, on the last line, as JSON.
+
+While each round's product is active, two more figures:
+
+- **usage record -> rated line**: from the moment the OSS's ``GET /usage`` first lists a record of
+  the product's service (polled every 0.1 s: the publication, to within that) until the BSS's TMF635
+  shows that record ``rated`` (the bridge imported it under the product and billing's rating pass,
+  here every ``RATE_EVERY_S``, counted it). The OSS must publish often enough for a round to see a
+  record (``OSS_AGENT_USAGE_INTERVAL_S=10``, say); rounds where none comes within the deadline fail.
+- **alarm -> ticket** (with ``lab_prefix``, the OSS's lab): the PE's port to the customer is taken
+  down in the lab's namespace (``ip -n <prefix>-pe1 link set <port> down``); the figure is the
+  TMF621 ticket's ``creationDate`` in the BSS minus the ``alarmRaisedTime`` of the OSS alarm that
+  opened it (its ``externalId`` names it): both the systems' own clocks, on one host. The port is
+  brought back and the ticket awaited ``resolved`` before the round goes on.
 """
 
 from __future__ import annotations
@@ -16,6 +29,7 @@ import asyncio
 import json
 import socket
 import statistics
+import subprocess
 import tempfile
 import time
 import uuid
@@ -29,13 +43,19 @@ from bss_bridge.bridge.core import Bridge
 from bss_bridge.config.settings import BssSettings
 from bss_bridge.domain import bridge as rules
 from bss_bridge.entrypoints import bridge_server, server
+from bss_bridge.entrypoints.demo_story import open_customer
 
 CATALOG = Path(__file__).resolve().parents[2] / "config" / "catalog.yaml"
 ORDERS = "/tmf-api/productOrderingManagement/v4/productOrder"
 PRODUCTS = "/tmf-api/productInventory/v4/product"
 SERVICE_ORDERS = "/tmf-api/serviceOrdering/v4/serviceOrder"
+USAGE = "/tmf-api/usageManagement/v4/usage"
+TICKETS = "/tmf-api/troubleTicket/v4/troubleTicket"
+SERVICES = "/tmf-api/serviceInventory/v4/service"
+ALARMS = "/tmf-api/alarm/v4/alarm"
 POLL_S = 0.1
 DEADLINE_S = 300.0
+RATE_EVERY_S = 1.0  # the BSS's rating pass in this bench (its default is every 300 s)
 
 
 def _free_port() -> int:
@@ -62,7 +82,67 @@ async def _until(what: str, probe: Callable[[], Any]) -> float:
     raise TimeoutError(f"{what}: not within {DEADLINE_S:.0f} s")
 
 
-async def _bss_round(api: httpx.AsyncClient, party: dict[str, Any], site: str, lan: str) -> tuple[float, float]:
+def _instant(text: str) -> float:
+    return rules.parse_instant(text).timestamp()  # type: ignore[union-attr]
+
+
+async def _usage_latency(api: httpx.AsyncClient, oss: httpx.AsyncClient, product_id: str, service_id: str) -> float:
+    """Seconds from the OSS's first listing of a record of ``service_id`` to its line rated in the BSS."""
+    seen: dict[str, float] = {}
+    rated: list[float] = []
+
+    async def done() -> bool:
+        listed = (await oss.get(USAGE, params={"usageCharacteristic.value": service_id})).json()
+        now = time.monotonic()
+        for record in listed:
+            seen.setdefault(record["id"], now)
+        for usage_id, first in list(seen.items()):
+            found = await api.get(f"{USAGE}/{usage_id}")
+            if found.status_code == 200 and found.json()["status"] in ("rated", "billed"):
+                rated.append(time.monotonic() - first)
+                return True
+        return False
+
+    await _until(f"a usage record of product {product_id} rated", done)
+    return rated[0]
+
+
+def _link(prefix: str, device: str, port: str, state: str) -> None:
+    subprocess.run(["ip", "-n", f"{prefix}-{device}", "link", "set", port, state], check=True, timeout=30)
+
+
+async def _alarm_latency(
+    api: httpx.AsyncClient, oss: httpx.AsyncClient, customer_id: str, service_id: str, prefix: str
+) -> float:
+    """The ticket's creation minus the alarm's raise, for a link fault on the PE's port to the customer."""
+    service = (await oss.get(f"{SERVICES}/{service_id}")).raise_for_status().json()
+    ports = [r["id"] for r in service.get("supportingResource", []) if ":" in r["id"]]
+    device, port = next(p for p in ports if p.startswith("pe")).split(":", 1)
+    params = {"relatedParty.id": customer_id}
+    before = {t["id"] for t in (await api.get(TICKETS, params=params)).json()}
+
+    async def opened() -> list[dict[str, Any]]:
+        return [t for t in (await api.get(TICKETS, params=params)).json() if t["id"] not in before]
+
+    _link(prefix, device, port, "down")
+    try:
+        await _until("the ticket", opened)
+    finally:
+        _link(prefix, device, port, "up")
+    (ticket,) = await opened()
+    alarm_id = ticket["externalId"].removeprefix("alarm-").rsplit(":", 1)[0]
+    alarm = (await oss.get(f"{ALARMS}/{alarm_id}")).raise_for_status().json()
+
+    async def resolved() -> bool:
+        return bool((await api.get(f"{TICKETS}/{ticket['id']}")).json()["status"] in ("resolved", "closed"))
+
+    await _until("the ticket resolved", resolved)
+    return _instant(ticket["creationDate"]) - _instant(alarm["alarmRaisedTime"])
+
+
+async def _bss_round(
+    api: httpx.AsyncClient, oss: httpx.AsyncClient, party: dict[str, Any], site: str, lan: str, prefix: str | None
+) -> tuple[float, float, float, float | None]:
     chars = [{"name": "site", "value": site}, {"name": "lan", "value": lan}]
     item = {
         "id": "1",
@@ -83,11 +163,21 @@ async def _bss_round(api: httpx.AsyncClient, party: dict[str, Any], site: str, l
     await _until("the product active", lambda: _status(product, "active"))
     active = time.monotonic() - start
     product_id = (await product())["id"]
+    service_id = await _service_of(oss, f"{order['id']}:1")
+    usage = await _usage_latency(api, oss, product_id, service_id)
+    customer_id = party["relatedParty"][0]["id"]
+    alarm = None if prefix is None else await _alarm_latency(api, oss, customer_id, service_id, prefix)
     end = {"id": "1", "action": "delete", "product": {"id": product_id}}
     start = time.monotonic()
     (await api.post(ORDERS, json=party | {"productOrderItem": [end]})).raise_for_status()
     await _until("the product terminated", lambda: _status(product, "terminated"))
-    return active, time.monotonic() - start
+    return active, time.monotonic() - start, usage, alarm
+
+
+async def _service_of(oss: httpx.AsyncClient, external_id: str) -> str:
+    (order,) = (await oss.get(SERVICE_ORDERS, params={"externalId": external_id})).json()
+    found = (await oss.get(f"{SERVICE_ORDERS}/{order['id']}")).json()
+    return str(found["serviceOrderItem"][0]["service"]["id"])
 
 
 async def _status(product: Callable[[], Any], wanted: str) -> bool:
@@ -116,7 +206,9 @@ async def _floor_round(oss: httpx.AsyncClient, site: str, lan: str) -> tuple[flo
     return times[0], times[1]
 
 
-async def measure(oss_url: str, oss_token: str | None, rounds: int, site: str, lan: str) -> dict[str, Any]:
+async def measure(
+    oss_url: str, oss_token: str | None, rounds: int, site: str, lan: str, lab_prefix: str | None = None
+) -> dict[str, Any]:
     with tempfile.TemporaryDirectory(prefix="oss-bss-bench-loop-") as tmp:
         settings = BssSettings(
             data_dir=Path(tmp),
@@ -125,6 +217,7 @@ async def measure(oss_url: str, oss_token: str | None, rounds: int, site: str, l
             oss_url=oss_url,
             oss_token=oss_token,
             catalog_file=CATALOG,
+            rate_usage_every_s=RATE_EVERY_S,
         )
         stop = asyncio.Event()
         ready: list[object] = []
@@ -140,29 +233,22 @@ async def measure(oss_url: str, oss_token: str | None, rounds: int, site: str, l
             httpx.AsyncClient(base_url=settings.base_url, timeout=30) as api,
             httpx.AsyncClient(base_url=oss_url, headers=headers, timeout=30) as oss,
         ):
-            customer = (await api.post("/tmf-api/customerManagement/v4/customer", json={"name": "Bench"})).json()
-            account_body = {
-                "name": "main",
-                "relatedParty": [{"id": customer["id"], "role": "customer"}],
-                "currency": "EUR",
-                "taxRate": 20,
-                "timeZone": "UTC",
-            }
-            account = (await api.post("/tmf-api/accountManagement/v4/billingAccount", json=account_body)).json()
-            party = {
-                "relatedParty": [{"id": customer["id"], "role": "customer", "@referredType": "Customer"}],
-                "billingAccount": {"id": account["id"]},
-            }
-            bss_times = [await _bss_round(api, party, site, lan) for _ in range(rounds)]
+            _, _, party = await open_customer(api, "Bench")
+            bss_times = [await _bss_round(api, oss, party, site, lan, lab_prefix) for _ in range(rounds)]
             floor_times = [await _floor_round(oss, site, lan) for _ in range(rounds)]
         stop.set()
         await asyncio.gather(bss_task, bridge_task)
     return {
         "rounds": rounds,
-        "order_to_active_s": _percentiles([a for a, _ in bss_times]),
+        "order_to_active_s": _percentiles([r[0] for r in bss_times]),
         "floor_service_order_completed_s": _percentiles([a for a, _ in floor_times]),
-        "termination_to_terminated_s": _percentiles([t for _, t in bss_times]),
+        "termination_to_terminated_s": _percentiles([r[1] for r in bss_times]),
         "floor_delete_completed_s": _percentiles([t for _, t in floor_times]),
+        "usage_record_to_rated_s": _percentiles([r[2] for r in bss_times]),
+        "bss_rate_usage_every_s": RATE_EVERY_S,
+        "alarm_to_ticket_s": None
+        if lab_prefix is None
+        else _percentiles([r[3] for r in bss_times if r[3] is not None]),
     }
 
 
@@ -175,18 +261,23 @@ async def _ready(ready: list[object], count: int, task: asyncio.Task[None]) -> b
 
 async def _listening(bridge: Bridge) -> bool:
     held = {name for name, _, subscription in bridge.ctx.store.listeners() if subscription}
-    return {"bss:tmf622", "oss:tmf641"} <= held
+    return {"bss:tmf622", "oss:tmf641", "oss:tmf642", "oss:tmf635"} <= held
 
 
-def main(oss_url: str, oss_token: str | None, rounds: int, site: str, lan: str) -> None:
-    found = asyncio.run(measure(oss_url, oss_token, rounds, site, lan))
+def main(oss_url: str, oss_token: str | None, rounds: int, site: str, lan: str, lab_prefix: str | None = None) -> None:
+    found = asyncio.run(measure(oss_url, oss_token, rounds, site, lan, lab_prefix))
     print(f"{'loop (seconds)':<44}{'p50':>9}{'p95':>9}")
     rows = (
         ("product order -> active subscription", "order_to_active_s"),
         ("floor: TMF641 order -> completed (OSS alone)", "floor_service_order_completed_s"),
         ("termination order -> terminated", "termination_to_terminated_s"),
         ("floor: TMF641 delete -> completed", "floor_delete_completed_s"),
+        (f"usage record -> rated line (rating every {RATE_EVERY_S:g} s)", "usage_record_to_rated_s"),
+        ("OSS alarm raised -> TMF621 ticket in the BSS", "alarm_to_ticket_s"),
     )
     for label, key in rows:
+        if found[key] is None:
+            print(f"{label:<44}{'(no --lab-prefix: no link fault)':>18}")
+            continue
         print(f"{label:<44}{found[key]['p50']:>9.3f}{found[key]['p95']:>9.3f}")
     print(json.dumps(found))

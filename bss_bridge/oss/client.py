@@ -160,3 +160,8 @@ class OssApi:
     async def alarms(self, **filters: str) -> list[dict[str, Any]]:
         params = {key.replace("__", "."): value for key, value in filters.items()}
         return await self.client.get_all(f"{ALARM}/alarm", params)
+
+    async def usage(self, **filters: str) -> list[dict[str, Any]]:
+        """TMF635 usage records (``usageDate__gte="2026-03-01T00:00:00Z"``), in publication order."""
+        params = {key.replace("__", "."): value for key, value in filters.items()}
+        return await self.client.get_all(f"{USAGE}/usage", params)

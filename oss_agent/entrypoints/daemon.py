@@ -160,6 +160,7 @@ def schedule(scheduler: AsyncIOScheduler, agent: Agent, poller: Poller, jobs: Ru
         max_instances=1,
         coalesce=True,
         next_run_time=now,
+        misfire_grace_time=None,  # the first run at start, however late a busy machine gets to it
     )
 
 

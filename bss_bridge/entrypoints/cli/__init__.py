@@ -71,12 +71,33 @@ def bench_loop(
     rounds: Annotated[int, typer.Option("--rounds", min=1)] = 5,
     site: Annotated[str, typer.Option("--site")] = "customer1",
     lan: Annotated[str, typer.Option("--lan")] = "198.18.2.0/24",
+    lab_prefix: Annotated[
+        str | None,
+        typer.Option("--lab-prefix", help="the OSS's lab (its namespace prefix): a link fault per round, timed"),
+    ] = None,
 ) -> None:
-    """Product order -> active subscription through the bridge (p50, p95) beside the OSS alone."""
+    """Product order -> active subscription through the bridge (p50, p95) beside the OSS alone; usage
+    record -> rated line; with --lab-prefix, OSS alarm -> TMF621 ticket."""
     from bss_bridge.entrypoints.bench_loop import main as loop_main
 
     token = load_settings(STATE.config).oss_token
-    loop_main(oss_url, token.get_secret_value() if token else None, rounds, site, lan)
+    loop_main(oss_url, token.get_secret_value() if token else None, rounds, site, lan, lab_prefix)
+
+
+@app.command("demo-story")
+def demo_story(
+    oss_url: Annotated[str, typer.Option("--oss-url", help="the running agent's API")] = "http://127.0.0.1:8080",
+    bss_url: Annotated[str, typer.Option("--bss-url", help="the running BSS's API (its bridge running)")] = (
+        "http://127.0.0.1:8081"
+    ),
+    lab_prefix: Annotated[str, typer.Option("--lab-prefix", help="the lab's namespace prefix")] = "oss",
+) -> None:
+    """The loop told on the lab: order, activation, traffic, usage, invoice, link fault, ticket, SLA credit."""
+    import asyncio
+
+    from bss_bridge.entrypoints.demo_story import story
+
+    asyncio.run(story(oss_url, bss_url, lab_prefix))
 
 
 @app.callback()

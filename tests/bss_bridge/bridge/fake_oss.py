@@ -1,4 +1,4 @@
-"""A test double of the other system: the subset of the OSS's TMF641/638/642 APIs the bridge uses,
+"""A test double of the other system: the subset of the OSS's TMF641/638/642/635 APIs the bridge uses,
 in process (an httpx transport), with the OSS's documented idempotency (a known ``externalId`` is
 answered 200 with the first order). The real OSS is driven by the lab test."""
 
@@ -10,7 +10,7 @@ import json
 import threading
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
@@ -19,6 +19,7 @@ import httpx
 ORDERING = "/tmf-api/serviceOrdering/v4"
 INVENTORY = "/tmf-api/serviceInventory/v4"
 ALARM = "/tmf-api/alarm/v4"
+USAGE = "/tmf-api/usageManagement/v4"
 
 
 @dataclass
@@ -26,6 +27,7 @@ class FakeOss:
     orders: dict[str, dict[str, Any]] = field(default_factory=dict)
     services: dict[str, dict[str, Any]] = field(default_factory=dict)
     alarms: dict[str, dict[str, Any]] = field(default_factory=dict)
+    usage: dict[str, dict[str, Any]] = field(default_factory=dict)  # TMF635 records, in publication order
     posts: list[dict[str, Any]] = field(default_factory=list)  # every POST of a service order, repeats too
     down: bool = False
     refuse: str = ""  # the next POSTs are refused (400) with this message
@@ -45,6 +47,7 @@ class FakeOss:
             (f"{ORDERING}/serviceOrder", self.orders),
             (f"{INVENTORY}/service", self.services),
             (f"{ALARM}/alarm", self.alarms),
+            (f"{USAGE}/usage", self.usage),
         ):
             if request.method == "GET" and path == base:
                 if int(params.get("offset", "0")) > 0:
@@ -110,6 +113,35 @@ class FakeOss:
             known["serviceCharacteristic"] = [changed.pop(c["name"], c) for c in known["serviceCharacteristic"]]
         return order
 
+    def publish(
+        self, service_id: str, start: datetime, inbound: int, outbound: int, seconds: int = 3600
+    ) -> dict[str, Any]:
+        """A volume record of ``service_id`` for the interval from ``start``, as the OSS publishes it."""
+        end = (start + timedelta(seconds=seconds)).isoformat().replace("+00:00", "Z")
+        usage_id = f"{service_id}:volume:{start.strftime('%Y%m%dT%H%M%SZ')}:{seconds}"
+        values = {
+            "serviceId": service_id,
+            "interface": "pe1:eth2",
+            "endDateTime": end,
+            "intervalSeconds": seconds,
+            "measuredSeconds": seconds,
+            "inboundOctets": inbound,
+            "outboundOctets": outbound,
+        }
+        record = {
+            "id": usage_id,
+            "usageDate": start.isoformat().replace("+00:00", "Z"),
+            "usageType": "volume",
+            "usageCharacteristic": [{"name": k, "value": v} for k, v in values.items()],
+            "@type": "Usage",
+        }
+        self.usage[usage_id] = record
+        return record
+
+    def usage_event(self, record: dict[str, Any]) -> dict[str, Any]:
+        """The TMF635 hub's notification of a published record."""
+        return {"eventId": f"ev-{next(self._ids)}", "eventType": "UsageCreateEvent", "event": {"usage": record}}
+
     def event(self, order: dict[str, Any]) -> dict[str, Any]:
         """The TMF641 hub's notification of an order's state."""
         return {
@@ -123,7 +155,11 @@ def _matches(item: dict[str, Any], params: dict[str, str]) -> bool:
     for key, wanted in params.items():
         if key in ("offset", "limit", "fields"):
             continue
-        if key == "supportingResource.id":
+        if key.endswith(".gte"):
+            found = datetime.fromisoformat(str(item.get(key[:-4])).replace("Z", "+00:00"))
+            if found < datetime.fromisoformat(wanted.replace("Z", "+00:00")):
+                return False
+        elif key == "supportingResource.id":
             if wanted not in {r["id"] for r in item.get("supportingResource", [])}:
                 return False
         elif str(item.get(key)) not in wanted.split(","):

@@ -21,11 +21,12 @@ import pytest
 from sqlalchemy import select
 
 from bss_bridge.bootstrap import Bss
+from bss_bridge.domain import billing_commands as bc
 from bss_bridge.domain import commands
 from bss_bridge.domain.party import AccountTerms, BillCycle
 from bss_bridge.domain.requests import OrderRequest
 from bss_bridge.domain.subscription import SubscriptionStatus
-from bss_bridge.storage.billing_tables import OutageRow
+from bss_bridge.storage.billing_tables import OutageRow, UsageRow
 from bss_bridge.storage.bridge_store import BridgeStore
 from bss_bridge.storage.incident_store import IncidentStore
 
@@ -194,3 +195,32 @@ def outage_rows(world: World) -> list[tuple[str, Any]]:
     with world.bss.session_factory() as session:
         rows = session.scalars(select(OutageRow))
         return [(r.subscription_id, r.end.replace(tzinfo=UTC) if r.end else None) for r in rows]
+
+
+def test_killed_after_a_usage_import_the_restart_charges_nothing_twice(world: World, tmp_path: Path) -> None:
+    _, _, sub, service = active(world)
+    world.run(world.bridge.aclose())
+    hour = datetime.now(UTC).replace(minute=0, second=0, microsecond=0) - timedelta(hours=2)  # the bridge's clock
+    first = world.oss.publish(service, hour, inbound=1000, outbound=2000)
+    with served(world.oss) as url:
+        process, log = start(tmp_path, url, "usage-imported")
+        killed(process, log)
+        assert usage_rows(world) == [(first["id"], sub, 3000)]  # billing has it; the poll's mark not moved
+        assert BridgeStore(world.bss.session_factory).value("usage-polled") is None
+        second = world.oss.publish(service, hour + timedelta(hours=1), inbound=5, outbound=5)
+        process, log = start(tmp_path, url)
+        try:
+            wait_for("the second record", lambda: len(usage_rows(world)) == 2, process, log)
+            wait_for(
+                "a poll after it", lambda: BridgeStore(world.bss.session_factory).value("usage-polled"), process, log
+            )
+        finally:
+            stopped(process, log)
+    assert usage_rows(world) == [(first["id"], sub, 3000), (second["id"], sub, 10)]
+    assert world.handle(bc.RateUsage()) == (2, 1)  # each record counted once
+
+
+def usage_rows(world: World) -> list[tuple[str, str, int]]:
+    with world.bss.session_factory() as session:
+        rows = session.scalars(select(UsageRow).order_by(UsageRow.usage_id))
+        return [(r.usage_id, r.product_id, (r.inbound_octets or 0) + (r.outbound_octets or 0)) for r in rows]

@@ -2,19 +2,26 @@
 lab's devices, the BSS (``oss-bss run``) and the bridge (``oss-bss bridge run``) between them over
 HTTP and the hubs. A product order placed on the BSS's TMF622 becomes one TMF641 service order on
 the agent; once the agent has verified the service with traffic, the product is active from that
-moment and the customer's LAN host reaches the Internet host; suspending the product makes the
+moment and the customer's LAN host reaches the Internet host; the traffic it sends becomes the
+agent's TMF635 usage, carried by the bridge into billing and rated (bounded by the PE port's own
+kernel counters); suspending the product makes the
 service inactive (no traffic), resuming it active again; the customer's access link failing opens
 one incident for that customer, resolved when the link returns; a delete order ends both."""
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
+import json
 import os
 import signal
 import subprocess
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from datetime import datetime
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -23,11 +30,12 @@ import pytest
 from sqlalchemy import create_engine
 from sqlalchemy.orm import sessionmaker
 
+from bss_bridge.entrypoints.demo_story import story
 from bss_bridge.storage.incident_store import IncidentStore
 from lab import faults
 from lab.pytest_plugin import LabHandle
 
-from ...oss_agent.provisioning.conftest import Prov, baseline, clean, ping, prov  # noqa: F401 - fixtures
+from ...oss_agent.provisioning.conftest import Prov, baseline, clean, ns, ping, prov  # noqa: F401 - fixtures
 from .test_kill import free_port
 
 pytestmark = pytest.mark.lab
@@ -37,6 +45,17 @@ ORDERING = "/tmf-api/serviceOrdering/v4"
 PRODUCT_ORDERS = "/tmf-api/productOrderingManagement/v4/productOrder"
 PRODUCTS = "/tmf-api/productInventory/v4/product"
 INET = "198.18.4.10"  # the lab's Internet host
+USAGE = "/tmf-api/usageManagement/v4/usage"
+PINGS, PING_BYTES = 60, 1400  # the traffic sent through the service: this many ICMP payloads each way
+FLOOD = ("-c", str(PINGS), "-s", str(PING_BYTES))
+
+
+def octets(lab: LabHandle, device: str) -> dict[str, tuple[int, int]]:
+    """The kernel's own counters of each interface of ``device``: name -> (octets in, octets out)."""
+    out = subprocess.run(
+        ["ip", "-n", ns(lab, device), "-s", "-j", "link", "show"], capture_output=True, check=True, timeout=10
+    ).stdout
+    return {i["ifname"]: (i["stats64"]["rx"]["bytes"], i["stats64"]["tx"]["bytes"]) for i in json.loads(out)}
 
 
 class Processes:
@@ -87,12 +106,21 @@ class Processes:
         return unclean
 
 
-def test_a_product_order_becomes_a_verified_service_and_an_active_subscription(
-    lab: LabHandle,
-    prov: Prov,  # noqa: F811 - the agent fixture of the provisioning tests (imported above)
-    clean: None,  # noqa: F811 - the lab put back after the test
-    tmp_path: Path,
-) -> None:
+@dataclass
+class Loop:
+    """The three processes running on the lab, and clients of the agent's and the BSS's APIs."""
+
+    procs: Processes
+    agent: httpx.Client
+    bss: httpx.Client
+    agent_url: str
+    bss_url: str
+    bss_db: Path
+
+
+@contextlib.contextmanager
+def running_loop(lab: LabHandle, tmp_path: Path) -> Iterator[Loop]:
+    """The agent on the lab (discovered), the BSS and the bridge on both hubs; stopped cleanly after."""
     agent_port, bss_port, bridge_port = free_port(), free_port(), free_port()
     base = {k: v for k, v in os.environ.items() if not k.startswith(("OSS_AGENT_", "OSS_BSS_"))}
     agent_env = base | {
@@ -101,6 +129,11 @@ def test_a_product_order_becomes_a_verified_service_and_an_active_subscription(
         "OSS_AGENT_API_PORT": str(agent_port),
         "OSS_AGENT_POLL_INTERVAL_S": "10",  # the link fault is seen by polling (the lab's traps go elsewhere)
         "OSS_AGENT_TRAP_PORT": str(free_port()),
+        # usage published per 30 s interval (and 30 s rate samples), as soon as the interval is observed
+        "OSS_AGENT_USAGE_INTERVAL_S": "30",
+        "OSS_AGENT_USAGE_RATE_INTERVAL_S": "30",
+        "OSS_AGENT_USAGE_PUBLISH_EVERY_S": "2",
+        "OSS_AGENT_USAGE_GRACE_S": "120",
     }
     bss_env = base | {
         "OSS_AGENT_BSS_DATA_DIR": str(tmp_path / "bss"),
@@ -109,6 +142,7 @@ def test_a_product_order_becomes_a_verified_service_and_an_active_subscription(
         "OSS_AGENT_BSS_OSS_URL": f"http://127.0.0.1:{agent_port}",
         "OSS_AGENT_BSS_BRIDGE_PORT": str(bridge_port),
         "OSS_AGENT_BSS_BRIDGE_POLL_EVERY_S": "5",
+        "OSS_AGENT_BSS_RATE_USAGE_EVERY_S": "2",
     }
     (tmp_path / "agent").mkdir()
     (tmp_path / "bss").mkdir()
@@ -128,9 +162,30 @@ def test_a_product_order_becomes_a_verified_service_and_an_active_subscription(
         procs.wait_for("the BSS", lambda: bss.get("/tmf-api/productCatalogManagement/v4/productOffering").is_success)
         procs.start("bridge", [str(BIN / "oss-bss"), "bridge", "run"], bss_env)
         procs.wait_for(
-            "the bridge on the agent's TMF641 hub",
-            lambda: any(f":{bridge_port}/" in h["callback"] for h in agent.get(f"{ORDERING}/hub").json()),
+            "the bridge on the agent's TMF641 and TMF635 hubs",
+            lambda: all(
+                any(f":{bridge_port}/" in h["callback"] for h in agent.get(f"{api}/hub").json())
+                for api in (ORDERING, "/tmf-api/usageManagement/v4")
+            ),
         )
+        yield Loop(procs, agent, bss, str(agent.base_url), str(bss.base_url), tmp_path / "bss" / "bss.db")
+    finally:
+        agent.close()
+        bss.close()
+        unclean = procs.stop()
+    logs = procs.logs()
+    assert not unclean, logs
+    assert "Traceback" not in logs, logs
+
+
+def test_a_product_order_becomes_a_verified_service_and_an_active_subscription(
+    lab: LabHandle,
+    prov: Prov,  # noqa: F811 - the agent fixture of the provisioning tests (imported above)
+    clean: None,  # noqa: F811 - the lab put back after the test
+    tmp_path: Path,
+) -> None:
+    with running_loop(lab, tmp_path) as loop:
+        procs, agent, bss = loop.procs, loop.agent, loop.bss
         customer = bss.post("/tmf-api/customerManagement/v4/customer", json={"name": "ACME & Co"}).json()["id"]
         account = bss.post(
             "/tmf-api/accountManagement/v4/billingAccount",
@@ -142,6 +197,7 @@ def test_a_product_order_becomes_a_verified_service_and_an_active_subscription(
                 "timeZone": "Europe/Paris",
             },
         ).json()["id"]
+        before = octets(lab, "pe1")  # ground truth: the PE's counters before the service exists
         characteristics = [{"name": "site", "value": "customer1"}, {"name": "lan", "value": "198.18.2.0/24"}]
         ordered = bss.post(
             PRODUCT_ORDERS,
@@ -176,8 +232,45 @@ def test_a_product_order_becomes_a_verified_service_and_an_active_subscription(
         assert datetime.fromisoformat(active["startDate"].replace("Z", "+00:00")) == verified
         assert ping(lab, "lan1", INET)
 
-        # suspension down: the product suspended, its service made inactive (verified: no traffic); resumed
+        # usage up: traffic through the service becomes the agent's usage, imported and rated in the BSS
         service_id = service_order["serviceOrderItem"][0]["service"]["id"]
+        riding = agent.get(f"/tmf-api/serviceInventory/v4/service/{service_id}").json()["supportingResource"]
+        (port,) = [r["id"].split(":")[1] for r in riding if r["id"].startswith("pe1:")]  # the PE's port to ce1
+
+        def published() -> list[dict[str, Any]]:
+            params = {"usageType": "volume", "usageCharacteristic.value": service_id}
+            return agent.get(USAGE, params=params).json()  # type: ignore[no-any-return]
+
+        # once a first interval is published, the meter's start (where a poll sample counts only pro rata)
+        # lies behind: the traffic below falls in later records whole
+        earlier = {u["id"] for u in procs.wait_for("the service's first usage record", published, timeout_s=180)}
+        sent = subprocess.run(
+            ["ip", "netns", "exec", ns(lab, "lan1"), "ping", "-n", "-q", "-i", "0.05", "-W", "2", *FLOOD, INET],
+            capture_output=True,
+            check=False,
+            timeout=60,
+        )
+        replies = int(sent.stdout.split(b" received")[0].rsplit(b" ", 1)[-1])
+        assert replies >= PINGS // 2, sent.stdout
+
+        def rated() -> tuple[int, int] | None:
+            records = bss.get(USAGE, params={"productId": active["id"], "usageType": "volume"}).json()
+            if not records or any(r["status"] != "rated" for r in records):
+                return None
+            values = [{c["name"]: c["value"] for c in r["usageCharacteristic"]} for r in records]
+            total = (sum(v["inboundOctets"] for v in values), sum(v["outboundOctets"] for v in values))
+            later = [v for r, v in zip(records, values, strict=True) if r["id"] not in earlier]
+            traffic = min(sum(v["inboundOctets"] for v in later), sum(v["outboundOctets"] for v in later))
+            return total if traffic >= replies * PING_BYTES else None
+
+        inbound, outbound = procs.wait_for("the traffic rated as usage in the BSS", rated, timeout_s=240)
+        after = octets(lab, "pe1")[port]
+        # the customer's inbound is what the PE port sent, its outbound what the port received
+        assert inbound <= after[1] - before[port][1] and outbound <= after[0] - before[port][0]
+        in_bss = [u["id"] for u in bss.get(USAGE, params={"productId": active["id"], "usageType": "volume"}).json()]
+        assert len(in_bss) == len(set(in_bss)) and set(in_bss) <= {u["id"] for u in published()}  # once, the agent's
+
+        # suspension down: the product suspended, its service made inactive (verified: no traffic); resumed
 
         def service_state() -> str:
             return str(agent.get(f"/tmf-api/serviceInventory/v4/service/{service_id}").json()["state"])
@@ -190,9 +283,7 @@ def test_a_product_order_becomes_a_verified_service_and_an_active_subscription(
 
         # alarms up: the customer's access link fails; its alarm opens one incident for the customer (and
         # an SLA outage), resolved when the link returns
-        incidents = IncidentStore(sessionmaker(create_engine(f"sqlite:///{tmp_path / 'bss' / 'bss.db'}")))
-        riding = agent.get(f"/tmf-api/serviceInventory/v4/service/{service_id}").json()["supportingResource"]
-        (port,) = [r["id"].split(":")[1] for r in riding if r["id"].startswith("pe1:")]  # the PE's port to ce1
+        incidents = IncidentStore(sessionmaker(create_engine(f"sqlite:///{loop.bss_db}")))
         faults.link_down(lab.options, "pe1", port)
         try:
             (incident,) = procs.wait_for("the incident", incidents.incidents, timeout_s=180)
@@ -221,10 +312,39 @@ def test_a_product_order_becomes_a_verified_service_and_an_active_subscription(
         orders = agent.get(f"{ORDERING}/serviceOrder").json()
         expected = [f"{order['id']}:1", f"{active['id']}:state:1", f"{active['id']}:state:2", f"{ended.json()['id']}:1"]
         assert sorted(o["externalId"] for o in orders) == sorted(expected)  # each change ordered once
-    finally:
-        agent.close()
-        bss.close()
-        unclean = procs.stop()
-    logs = procs.logs()
-    assert not unclean, logs
-    assert "Traceback" not in logs, logs
+
+
+def test_the_demo_story_tells_the_whole_loop_with_its_effect_on_both_sides(
+    lab: LabHandle,
+    prov: Prov,  # noqa: F811
+    clean: None,  # noqa: F811
+    tmp_path: Path,
+) -> None:
+    """``oss-bss demo-story`` (what ``./dev demo`` runs) on the lab: each step's evidence checked."""
+    told: list[str] = []
+    with running_loop(lab, tmp_path) as loop:
+        found = asyncio.run(story(loop.agent_url, loop.bss_url, lab.options.prefix, told.append))
+        customer, product, service = found["customer"], found["product"], found["service"]
+        # ordered through the BSS, activated by the OSS, reached from the customer's LAN
+        assert product["status"] == "active" and service["state"] == "active"
+        assert found["service_order"]["externalId"].endswith(":1") and found["reached"] >= 1
+        assert loop.agent.get(f"/tmf-api/serviceInventory/v4/service/{service['id']}").json()["state"] == "active"
+        # traffic became the agent's usage and the BSS's rated usage of that product, each record once
+        published = {u["id"] for u in found["published"]}
+        in_bss = [u["id"] for u in found["usage"]]
+        assert in_bss and len(in_bss) == len(set(in_bss)) and set(in_bss) <= published
+        # the first invoice; the fault's alarm on the agent, the ticket for this customer in the BSS, both closed
+        first, second = found["first_bill"], found["second_bill"]
+        assert first["billNo"] and "oneTimeCharge" in first["kinds"]
+        assert found["alarm"]["state"] == "cleared" and found["alarm"]["alarmClearedTime"]
+        ticket = found["ticket"]
+        assert ticket["status"] == "resolved" and ticket["relatedParty"][0]["id"] == customer
+        tickets = loop.bss.get("/tmf-api/troubleTicket/v4/troubleTicket", params={"relatedParty.id": customer}).json()
+        assert [t["id"] for t in tickets] == [ticket["id"]]  # one ticket for the fault
+        assert found["reached_again"]
+        # the next invoice: this period's usage and the SLA credit, a credit (negative)
+        assert second["billNo"] != first["billNo"]
+        assert "usageCharge" in second["kinds"] and "slaCredit" in second["kinds"]
+        (credit,) = [r for r, kind in zip(second["rates"], second["kinds"], strict=True) if kind == "slaCredit"]
+        assert Decimal(str(credit["taxExcludedAmount"]["value"])) < 0
+    assert [line[:2] for line in told if line[:1].isdigit()] == ["1.", "2.", "3.", "4.", "5.", "6."]

@@ -9,6 +9,9 @@ from decimal import Decimal
 import pytest
 
 from bss_bridge.domain import bridge as rules
+from bss_bridge.domain.billing.errors import InvalidBillingInputError
+from bss_bridge.domain.billing.metering import UsageKind
+from bss_bridge.domain.bridge_usage import usage_submission, usage_view
 from bss_bridge.domain.catalog import ProductSpecification
 
 from ..builders import internet_spec
@@ -128,3 +131,38 @@ def test_an_alarm_is_keyed_by_its_root_cause_and_a_cleared_one_is_not_active() -
 def test_network_state_and_backoff() -> None:
     assert [rules.network_state(s) for s in ("active", "suspended", "terminated")] == ["active", "inactive", None]
     assert [rules.backoff_s(n, 1.0, 10.0) for n in (1, 2, 3, 4, 5, 99)] == [1, 2, 4, 8, 10, 10]
+
+
+def rate_body(*values: tuple[str, object]) -> dict[str, object]:
+    """A TMF635 rate record of svc-1 as the OSS publishes it, with these characteristics too."""
+    return {
+        "id": "svc-1:rate:20260301T100000Z:300",
+        "usageDate": "2026-03-01T10:00:00Z",
+        "usageType": "rate",
+        "usageCharacteristic": [{"name": "serviceId", "value": "svc-1"}, *({"name": n, "value": v} for n, v in values)],
+    }
+
+
+def test_an_oss_rate_record_becomes_billing_s_exact_submission_of_the_product() -> None:
+    body = rate_body(
+        ("interface", "pe1:eth2"),
+        ("endDateTime", "2026-03-01T10:05:00Z"),
+        ("intervalSeconds", 300),
+        ("measuredSeconds", 299.5),
+        ("inboundMbps", 12.345678),
+        ("outboundMbps", 0.1),
+    )
+    view = usage_view(body)
+    assert view.service_id == "svc-1"
+    found = usage_submission(view, "prod-9")
+    assert (found.id, found.kind, found.product_id) == (body["id"], UsageKind.RATE, "prod-9")
+    assert (found.inbound_mbps, found.outbound_mbps) == (Decimal("12.345678"), Decimal("0.1"))  # not the float's
+    assert found.end_date == datetime(2026, 3, 1, 10, 5, tzinfo=UTC)
+    with pytest.raises(InvalidBillingInputError, match="inboundOctets"):
+        usage_submission(usage_view({**body, "usageType": "volume"}), "prod-9")
+
+
+def test_a_rate_kept_as_a_decimal_by_the_inbox_is_taken_as_it_is() -> None:
+    body = rate_body(("inboundMbps", Decimal("0.017629")), ("outboundMbps", 3))
+    found = usage_submission(usage_view(body), "prod-9")
+    assert (found.inbound_mbps, found.outbound_mbps) == (Decimal("0.017629"), Decimal(3))

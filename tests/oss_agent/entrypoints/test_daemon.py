@@ -75,3 +75,24 @@ def test_the_daemon_polls_serves_and_stops_cleanly_on_sigterm(lab: LabHandle, tm
     assert "t0ken-under-test" not in text
     store = PerfStore(make_engine(f"sqlite:///{tmp_path / 'oss-agent.db'}"))
     assert len(store.series("pe1", "eth1", "in_bps", since=0)) >= 3
+
+
+def test_the_first_discovery_runs_however_late_a_busy_machine_starts_it() -> None:
+    """The discovery at start must not be skipped as a misfire when the loop is busy for a second
+    (it then waited a whole ``discovery_interval_s``: an agent with no topology for an hour)."""
+    from types import SimpleNamespace
+
+    from apscheduler.schedulers.asyncio import AsyncIOScheduler
+
+    from oss_agent.config.settings import AgentSettings
+    from oss_agent.entrypoints.daemon import schedule
+
+    scheduler = AsyncIOScheduler(timezone="UTC")
+    from sqlalchemy import create_engine
+
+    agent = SimpleNamespace(settings=AgentSettings(), engine=create_engine("sqlite://"))
+    poller = SimpleNamespace(targets=[], store=SimpleNamespace(), flush=lambda: None)
+    jobs = SimpleNamespace(wrap=lambda work: work)
+    schedule(scheduler, agent, poller, jobs)  # type: ignore[arg-type]
+    discovery = scheduler.get_job("discovery")
+    assert discovery is not None and discovery.misfire_grace_time is None
