@@ -21,11 +21,12 @@ asserts (``tests/bss_bridge/bridge/test_loop_lab.py``). Lab traffic goes only to
 from __future__ import annotations
 
 import asyncio
+import json
 import subprocess
 import time
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 import httpx
@@ -73,11 +74,17 @@ def link(prefix: str, device: str, port: str, state: str) -> None:
     subprocess.run(["ip", "-n", f"{prefix}-{device}", "link", "set", port, state], check=True, timeout=30)
 
 
+def _money(amount: dict[str, Any]) -> str:
+    """A TMF Money as an invoice shows it: the value to the cent (half up), then the currency."""
+    value = Decimal(amount["value"]).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
+    return f"{value} {amount['unit']}"
+
+
 async def _json(client: httpx.AsyncClient, method: str, path: str, **kwargs: Any) -> Any:
     answer = await client.request(method, path, **kwargs)
     if answer.is_error:
         raise RuntimeError(f"{method} {path}: HTTP {answer.status_code}: {answer.text[:500]}")
-    return answer.json()
+    return json.loads(answer.text, parse_float=Decimal)  # money stays exact, never a float
 
 
 async def _bill(bss: httpx.AsyncClient, account: str, as_of: datetime) -> dict[str, Any]:
@@ -112,9 +119,9 @@ async def open_customer(
 
 def _print_bill(say: Say, bill: dict[str, Any]) -> None:
     period = bill["billingPeriod"]
-    say(f"  invoice {bill['billNo']} for {period['start']} - {period['end']}: {bill['taxIncludedAmount']}")
+    say(f"  invoice {bill['billNo']} for {period['start']} - {period['end']}: {_money(bill['taxIncludedAmount'])}")
     for line in bill["lines"]:
-        say(f"    {line['description']}: {line['amount']['value']} {line['amount']['unit']}")
+        say(f"    {line['description']}: {_money(line['amount'])}")
 
 
 async def story(oss_url: str, bss_url: str, prefix: str, say: Say = print) -> dict[str, Any]:

@@ -3,6 +3,7 @@ Nothing is created at import time."""
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Any
 
@@ -34,18 +35,28 @@ def loads(text: str | bytes) -> Any:
     return simplejson.loads(text, use_decimal=True)
 
 
+def _create_owner_only(database: Path) -> None:
+    """Create the SQLite file (0600) and its directory (0700) unless they exist: the BSS's database
+    holds customers' names and contacts, and SQLite would create it 0644 less the umask."""
+    try:
+        database.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+        fd = os.open(database, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        return
+    except OSError as exc:
+        raise StorageError(f"cannot create the database file {database}: {exc.strerror}") from exc
+    os.close(fd)
+
+
 def engine_for(url: str) -> Engine:
-    """An engine for ``url`` (``postgresql://`` means psycopg 3); a SQLite file's directory is made owner-only."""
+    """An engine for ``url`` (``postgresql://`` means psycopg 3); a new SQLite file and its directory are owner-only."""
     if url.startswith("postgresql://"):
         url = "postgresql+psycopg://" + url.removeprefix("postgresql://")
     parsed = make_url(url)
     if parsed.get_backend_name() != "sqlite":
         return create_engine(url, pool_pre_ping=True, json_serializer=dumps, json_deserializer=loads)
     if parsed.database and parsed.database != ":memory:":
-        try:
-            Path(parsed.database).parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-        except OSError as exc:
-            raise StorageError(f"cannot create the directory of {parsed.database}: {exc.strerror}") from exc
+        _create_owner_only(Path(parsed.database))
     engine = create_engine(url, json_serializer=dumps, json_deserializer=loads)
     event.listen(engine, "connect", _on_connect)
     return engine

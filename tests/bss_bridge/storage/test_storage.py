@@ -3,12 +3,15 @@ aggregates round-tripping exactly (Decimals, aware UTC instants, price snapshots
 
 from __future__ import annotations
 
+import os
+import stat
 from collections.abc import Iterator
 from datetime import timedelta
 from decimal import Decimal
+from pathlib import Path
 
 import pytest
-from sqlalchemy import inspect
+from sqlalchemy import inspect, text
 from sqlalchemy.exc import IntegrityError
 
 from bss_bridge.domain import fulfilment
@@ -241,3 +244,24 @@ def test_pruning_forgets_what_was_delivered_and_keeps_what_is_owed(database_url:
     assert [o.notification["eventId"] for o in hub.owed(slow.id)] == ["e1"]
     assert [n["eventId"] for n in hub.events("tmf629")] == ["e1"]
     engine.dispose()
+
+
+@pytest.mark.parametrize("umask", [0o022, 0o000])
+def test_the_sqlite_file_its_journal_and_directory_are_readable_by_their_owner_only(
+    tmp_path: Path, umask: int
+) -> None:
+    """The BSS's database holds customers' names and contacts: 0600 files in a 0700 directory,
+    whatever the umask (SQLite gives its -wal and -shm files the database file's mode)."""
+    directory = tmp_path / "data"
+    old = os.umask(umask)
+    try:
+        engine = engine_for(f"sqlite:///{directory}/bss.db")
+        with engine.begin() as connection:
+            connection.execute(text("CREATE TABLE t (x INTEGER)"))
+            connection.execute(text("INSERT INTO t VALUES (1)"))
+            modes = {p.name: stat.S_IMODE(p.stat().st_mode) for p in directory.iterdir()}
+        engine.dispose()
+    finally:
+        os.umask(old)
+    assert modes == dict.fromkeys(["bss.db", "bss.db-shm", "bss.db-wal"], 0o600)
+    assert stat.S_IMODE(directory.stat().st_mode) == 0o700
