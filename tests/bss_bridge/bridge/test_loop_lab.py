@@ -35,6 +35,7 @@ from bss_bridge.storage.incident_store import IncidentStore
 from lab import faults
 from lab.pytest_plugin import LabHandle
 
+from ...oss_agent.entrypoints.test_trap_users import free_udp_port
 from ...oss_agent.provisioning.conftest import Prov, baseline, clean, ns, ping, prov  # noqa: F401 - fixtures
 from .test_kill import free_port
 
@@ -152,14 +153,19 @@ class Loop:
 def running_loop(lab: LabHandle, tmp_path: Path, agent_extra: dict[str, str] | None = None) -> Iterator[Loop]:
     """The agent on the lab (discovered), the BSS and the bridge on both hubs; stopped cleanly after.
     ``agent_extra``: more of the agent's environment (a failpoint)."""
-    agent_port, bss_port, bridge_port = free_port(), free_port(), free_port()
+    ports: list[int] = []
+    while len(ports) < 3:  # three distinct ports (a port just freed may be handed out again)
+        ports += [port for port in [free_port()] if port not in ports]
+    agent_port, bss_port, bridge_port = ports
     base = {k: v for k, v in os.environ.items() if not k.startswith(("OSS_AGENT_", "OSS_BSS_"))}
     agent_env = base | {
         "OSS_AGENT_DATA_DIR": str(tmp_path / "agent"),
         "OSS_AGENT_INVENTORY_FILE": str(lab.options.inventory_path),
         "OSS_AGENT_API_PORT": str(agent_port),
         "OSS_AGENT_POLL_INTERVAL_S": "10",  # the link fault is seen by polling (the lab's traps go elsewhere)
-        "OSS_AGENT_TRAP_PORT": str(free_port()),
+        # a UDP port free on loopback (one free for TCP may be an SNMP poller's source port)
+        "OSS_AGENT_TRAP_HOST": "127.0.0.1",
+        "OSS_AGENT_TRAP_PORT": str(free_udp_port()),
         # usage published per 30 s interval (and 30 s rate samples), as soon as the interval is observed
         "OSS_AGENT_USAGE_INTERVAL_S": "30",
         "OSS_AGENT_USAGE_RATE_INTERVAL_S": "30",
