@@ -36,7 +36,7 @@ from lab import faults
 from lab.pytest_plugin import LabHandle
 
 from ...oss_agent.provisioning.conftest import Prov, baseline, clean, ns, ping, prov  # noqa: F401 - fixtures
-from .test_kill import free_port
+from ...ports import free_port, free_udp_port
 
 pytestmark = pytest.mark.lab
 BIN = Path(sys.executable).parent
@@ -128,7 +128,7 @@ def running_loop(lab: LabHandle, tmp_path: Path) -> Iterator[Loop]:
         "OSS_AGENT_INVENTORY_FILE": str(lab.options.inventory_path),
         "OSS_AGENT_API_PORT": str(agent_port),
         "OSS_AGENT_POLL_INTERVAL_S": "10",  # the link fault is seen by polling (the lab's traps go elsewhere)
-        "OSS_AGENT_TRAP_PORT": str(free_port()),
+        "OSS_AGENT_TRAP_PORT": str(free_udp_port()),
         # usage published per 30 s interval (and 30 s rate samples), as soon as the interval is observed
         "OSS_AGENT_USAGE_INTERVAL_S": "30",
         "OSS_AGENT_USAGE_RATE_INTERVAL_S": "30",
