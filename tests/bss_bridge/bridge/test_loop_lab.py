@@ -35,9 +35,8 @@ from bss_bridge.storage.incident_store import IncidentStore
 from lab import faults
 from lab.pytest_plugin import LabHandle
 
-from ...oss_agent.entrypoints.test_trap_users import free_udp_port
 from ...oss_agent.provisioning.conftest import Prov, baseline, clean, ns, ping, prov  # noqa: F401 - fixtures
-from .test_kill import free_port
+from ...ports import free_port, free_udp_port
 
 pytestmark = pytest.mark.lab
 BIN = Path(sys.executable).parent
@@ -163,8 +162,7 @@ def running_loop(lab: LabHandle, tmp_path: Path, agent_extra: dict[str, str] | N
         "OSS_AGENT_INVENTORY_FILE": str(lab.options.inventory_path),
         "OSS_AGENT_API_PORT": str(agent_port),
         "OSS_AGENT_POLL_INTERVAL_S": "10",  # the link fault is seen by polling (the lab's traps go elsewhere)
-        # a UDP port free on loopback (one free for TCP may be an SNMP poller's source port)
-        "OSS_AGENT_TRAP_HOST": "127.0.0.1",
+        "OSS_AGENT_TRAP_HOST": "127.0.0.1",  # the loop's traps are not the lab's: loopback is enough
         "OSS_AGENT_TRAP_PORT": str(free_udp_port()),
         # usage published per 30 s interval (and 30 s rate samples), as soon as the interval is observed
         "OSS_AGENT_USAGE_INTERVAL_S": "30",

@@ -16,16 +16,11 @@ from pathlib import Path
 
 import httpx
 
+from ...ports import free_port, free_udp_port
 from ..conftest import CATALOG
 
 OSS_BSS = str(Path(sys.executable).parent / "oss-bss")
 TOKEN, AGENT_TOKEN = "bss-token-under-test", "agent-token-under-test"
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def wait_for(
@@ -52,7 +47,7 @@ def test_one_command_runs_the_bss_and_the_agent_and_stops_both(tmp_path: Path) -
         "OSS_AGENT_INVENTORY_FILE": str(inventory),
         "OSS_AGENT_API_PORT": str(agent_port),
         "OSS_AGENT_API_TOKEN": AGENT_TOKEN,
-        "OSS_AGENT_TRAP_PORT": str(free_port()),
+        "OSS_AGENT_TRAP_PORT": str(free_udp_port()),
         "OSS_AGENT_BSS_API_PORT": str(bss_port),
         "OSS_AGENT_BSS_API_TOKEN": TOKEN,
         "OSS_AGENT_BSS_CATALOG_FILE": str(CATALOG),

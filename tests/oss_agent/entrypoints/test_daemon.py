@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -17,14 +16,10 @@ from lab.pytest_plugin import LabHandle
 from oss_agent.performance.store import PerfStore
 from oss_agent.storage.engine import make_engine
 
+from ...ports import free_port, free_udp_port
+
 pytestmark = pytest.mark.lab
 OSS_AGENT = str(Path(sys.executable).parent / "oss-agent")
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def test_the_daemon_polls_serves_and_stops_cleanly_on_sigterm(lab: LabHandle, tmp_path: Path) -> None:
@@ -36,7 +31,7 @@ def test_the_daemon_polls_serves_and_stops_cleanly_on_sigterm(lab: LabHandle, tm
         "OSS_AGENT_API_TOKEN": "t0ken-under-test",
         "OSS_AGENT_POLL_INTERVAL_S": "1",
         "OSS_AGENT_POLL_JITTER_S": "0.2",
-        "OSS_AGENT_TRAP_PORT": str(free_port()),
+        "OSS_AGENT_TRAP_PORT": str(free_udp_port()),
     }
     log = (tmp_path / "agent.log").open("w")
     process = subprocess.Popen([OSS_AGENT, "run"], env=env, stdout=log, stderr=subprocess.STDOUT)

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import asyncio
-import socket
 from pathlib import Path
 
 from adapters.snmp import mib
 from adapters.snmp.traps import Notification, TrapReceiver
 from oss_agent.config import AgentSettings, Inventory, load_inventory
 from oss_agent.entrypoints.daemon import trap_receiver
+
+from ...ports import free_udp_port
 
 INVENTORY = """\
 defaults:
@@ -22,12 +23,6 @@ devices:
 """
 SECRETS = {"AUTH": "auth-secret-1", "PRIV": "priv-secret-1"}
 V3 = "-u trapper -l authPriv -a SHA-256 -A auth-secret-1 -x AES -X priv-secret-1"
-
-
-def free_udp_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 async def send(command: str) -> None:

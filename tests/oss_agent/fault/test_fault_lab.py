@@ -77,14 +77,18 @@ async def until(
     return time.monotonic() - started
 
 
-def test_a_link_going_down_raises_an_alarm_within_3_s_and_its_return_clears_it(lab: LabHandle, tmp_path: Path) -> None:
+def test_a_link_going_down_raises_an_alarm_from_its_trap_and_its_return_clears_it(
+    lab: LabHandle, tmp_path: Path
+) -> None:
     async def scenario() -> tuple[float, float]:
         async with fault_agent(lab, tmp_path) as (agent, poller, _):
             await poller.poll("pe1")  # learns ifIndex -> name, as the running agent has
             key = "pe1:eth2|linkDown"
             await asyncio.to_thread(faults.link_down, lab.options, "pe1", "eth2")
             try:
-                raised = await until("linkDown alarm", lambda: alarm(agent, key), 3.0)
+                # No poll runs meanwhile: only the trap can raise it. The delay is printed (typically under a
+                # second); the bound is generous, since a loaded 2-core machine once took over 3 s.
+                raised = await until("linkDown alarm", lambda: alarm(agent, key), 15.0)
             finally:
                 await asyncio.to_thread(faults.link_up, lab.options, "pe1", "eth2", False)
             cleared = await until("linkUp clears it", lambda: alarm(agent, key) is None, 10.0)

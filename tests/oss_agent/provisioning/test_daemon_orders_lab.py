@@ -21,7 +21,7 @@ import pytest
 
 from lab.pytest_plugin import LabHandle
 
-from ..entrypoints.test_daemon import free_port
+from ...ports import free_port, free_udp_port
 from .conftest import Prov, delete_order, ping, site_interconnect
 
 pytestmark = pytest.mark.lab
@@ -71,7 +71,7 @@ def test_the_daemon_runs_a_scheduled_order_and_tells_the_hub(
         "OSS_AGENT_INVENTORY_FILE": str(lab.options.inventory_path),
         "OSS_AGENT_API_PORT": str(port),
         "OSS_AGENT_POLL_INTERVAL_S": "30",
-        "OSS_AGENT_TRAP_PORT": str(free_port()),
+        "OSS_AGENT_TRAP_PORT": str(free_udp_port()),
     }
     log = (tmp_path / "agent.log").open("w")
     process = subprocess.Popen([OSS_AGENT, "run"], env=env, stdout=log, stderr=subprocess.STDOUT)
