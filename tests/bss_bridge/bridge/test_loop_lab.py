@@ -62,15 +62,45 @@ class Processes:
     def __init__(self, tmp_path: Path) -> None:
         self.tmp_path = tmp_path
         self.running: list[tuple[str, subprocess.Popen[bytes], Path]] = []
+        self.gone: list[tuple[str, subprocess.Popen[bytes], Path]] = []  # killed, kept for their logs
+        self.args: dict[str, tuple[list[str], dict[str, str]]] = {}
 
     def start(self, name: str, args: list[str], env: dict[str, str]) -> None:
-        log = self.tmp_path / f"{name}.log"
+        log = self.tmp_path / f"{name}-{len(self.gone)}.log"
         with log.open("wb") as out:
             process = subprocess.Popen(args, env=env, stdout=out, stderr=subprocess.STDOUT)
         self.running.append((name, process, log))
+        self.args[name] = (args, env)
+
+    def process(self, name: str) -> subprocess.Popen[bytes]:
+        (process,) = [p for n, p, _ in self.running if n == name]
+        return process
+
+    def log(self, name: str) -> str:
+        """The whole log of the running ``name``."""
+        (log,) = [log for n, _, log in self.running if n == name]
+        return log.read_text()
+
+    def killed(self, name: str, timeout_s: float = 240) -> None:
+        """Wait until ``name`` is dead of SIGKILL (its own failpoint's or the test's), then forget it."""
+        entry = next(e for e in self.running if e[0] == name)
+        try:
+            code = entry[1].wait(timeout=timeout_s)
+        except subprocess.TimeoutExpired as exc:
+            raise AssertionError(f"{name} not killed in {timeout_s} s:\n{self.logs()}") from exc
+        assert code == -signal.SIGKILL, f"{name} exited {code}:\n{self.logs()}"
+        self.running.remove(entry)
+        self.gone.append(entry)
+
+    def restart(self, name: str, **env: str | None) -> None:
+        """Start ``name`` again as it was started, its environment changed by ``env`` (None: unset)."""
+        args, before = self.args[name]
+        changed = {k: v for k, v in before.items() if k not in env} | {k: v for k, v in env.items() if v is not None}
+        self.start(name, args, changed)
 
     def logs(self) -> str:
-        return "\n".join(f"--- {name}:\n{log.read_text()[-4000:]}" for name, _, log in self.running)
+        every = [*self.gone, *self.running]
+        return "\n".join(f"--- {name} ({log.name}):\n{log.read_text()[-4000:]}" for name, _, log in every)
 
     def check(self) -> None:
         for name, process, _ in self.running:
@@ -119,15 +149,20 @@ class Loop:
 
 
 @contextlib.contextmanager
-def running_loop(lab: LabHandle, tmp_path: Path) -> Iterator[Loop]:
-    """The agent on the lab (discovered), the BSS and the bridge on both hubs; stopped cleanly after."""
-    agent_port, bss_port, bridge_port = free_port(), free_port(), free_port()
+def running_loop(lab: LabHandle, tmp_path: Path, agent_extra: dict[str, str] | None = None) -> Iterator[Loop]:
+    """The agent on the lab (discovered), the BSS and the bridge on both hubs; stopped cleanly after.
+    ``agent_extra``: more of the agent's environment (a failpoint)."""
+    ports: list[int] = []
+    while len(ports) < 3:  # three distinct ports (a port just freed may be handed out again)
+        ports += [port for port in [free_port()] if port not in ports]
+    agent_port, bss_port, bridge_port = ports
     base = {k: v for k, v in os.environ.items() if not k.startswith(("OSS_AGENT_", "OSS_BSS_"))}
     agent_env = base | {
         "OSS_AGENT_DATA_DIR": str(tmp_path / "agent"),
         "OSS_AGENT_INVENTORY_FILE": str(lab.options.inventory_path),
         "OSS_AGENT_API_PORT": str(agent_port),
         "OSS_AGENT_POLL_INTERVAL_S": "10",  # the link fault is seen by polling (the lab's traps go elsewhere)
+        "OSS_AGENT_TRAP_HOST": "127.0.0.1",  # the loop's traps are not the lab's: loopback is enough
         "OSS_AGENT_TRAP_PORT": str(free_udp_port()),
         # usage published per 30 s interval (and 30 s rate samples), as soon as the interval is observed
         "OSS_AGENT_USAGE_INTERVAL_S": "30",
@@ -135,6 +170,7 @@ def running_loop(lab: LabHandle, tmp_path: Path) -> Iterator[Loop]:
         "OSS_AGENT_USAGE_PUBLISH_EVERY_S": "2",
         "OSS_AGENT_USAGE_GRACE_S": "120",
     }
+    agent_env |= agent_extra or {}
     bss_env = base | {
         "OSS_AGENT_BSS_DATA_DIR": str(tmp_path / "bss"),
         "OSS_AGENT_BSS_API_PORT": str(bss_port),
@@ -178,6 +214,47 @@ def running_loop(lab: LabHandle, tmp_path: Path) -> Iterator[Loop]:
     assert "Traceback" not in logs, logs
 
 
+def order_internet(bss: httpx.Client) -> tuple[str, str, dict[str, Any]]:
+    """A customer, its billing account and its product order for business internet on the lab's
+    customer1 site, placed on the BSS's APIs: (customer id, account id, the order as accepted)."""
+    customer = bss.post("/tmf-api/customerManagement/v4/customer", json={"name": "ACME & Co"}).json()["id"]
+    account = bss.post(
+        "/tmf-api/accountManagement/v4/billingAccount",
+        json={
+            "name": "main",
+            "relatedParty": [{"id": customer, "role": "customer"}],
+            "currency": "EUR",
+            "taxRate": 20,
+            "timeZone": "Europe/Paris",
+        },
+    ).json()["id"]
+    characteristics = [{"name": "site", "value": "customer1"}, {"name": "lan", "value": "198.18.2.0/24"}]
+    ordered = bss.post(
+        PRODUCT_ORDERS,
+        json={
+            "relatedParty": [{"id": customer, "role": "customer", "@referredType": "Customer"}],
+            "billingAccount": {"id": account},
+            "productOrderItem": [
+                {
+                    "id": "1",
+                    "action": "add",
+                    "productOffering": {"id": "bia-100"},
+                    "product": {"productCharacteristic": characteristics},
+                }
+            ],
+        },
+    )
+    assert ordered.status_code == 201, ordered.text
+    return customer, account, ordered.json()
+
+
+def product_of(bss: httpx.Client, order_id: str) -> dict[str, Any]:
+    """The product of the first item of a product order, as the BSS's TMF637 shows it."""
+    found = bss.get(f"{PRODUCT_ORDERS}/{order_id}").json()
+    product_id = found["productOrderItem"][0]["product"]["id"]
+    return bss.get(f"{PRODUCTS}/{product_id}").json()  # type: ignore[no-any-return]
+
+
 def test_a_product_order_becomes_a_verified_service_and_an_active_subscription(
     lab: LabHandle,
     prov: Prov,  # noqa: F811 - the agent fixture of the provisioning tests (imported above)
@@ -186,41 +263,11 @@ def test_a_product_order_becomes_a_verified_service_and_an_active_subscription(
 ) -> None:
     with running_loop(lab, tmp_path) as loop:
         procs, agent, bss = loop.procs, loop.agent, loop.bss
-        customer = bss.post("/tmf-api/customerManagement/v4/customer", json={"name": "ACME & Co"}).json()["id"]
-        account = bss.post(
-            "/tmf-api/accountManagement/v4/billingAccount",
-            json={
-                "name": "main",
-                "relatedParty": [{"id": customer, "role": "customer"}],
-                "currency": "EUR",
-                "taxRate": 20,
-                "timeZone": "Europe/Paris",
-            },
-        ).json()["id"]
         before = octets(lab, "pe1")  # ground truth: the PE's counters before the service exists
-        characteristics = [{"name": "site", "value": "customer1"}, {"name": "lan", "value": "198.18.2.0/24"}]
-        ordered = bss.post(
-            PRODUCT_ORDERS,
-            json={
-                "relatedParty": [{"id": customer, "role": "customer", "@referredType": "Customer"}],
-                "billingAccount": {"id": account},
-                "productOrderItem": [
-                    {
-                        "id": "1",
-                        "action": "add",
-                        "productOffering": {"id": "bia-100"},
-                        "product": {"productCharacteristic": characteristics},
-                    }
-                ],
-            },
-        )
-        assert ordered.status_code == 201, ordered.text
-        order = ordered.json()
+        customer, account, order = order_internet(bss)
 
         def product() -> dict[str, Any]:
-            found = bss.get(PRODUCT_ORDERS + "/" + order["id"]).json()
-            product_id = found["productOrderItem"][0]["product"]["id"]
-            return bss.get(f"{PRODUCTS}/{product_id}").json()  # type: ignore[no-any-return]
+            return product_of(bss, order["id"])
 
         active = procs.wait_for("the active product", lambda: product()["status"] == "active" and product())
         assert bss.get(f"{PRODUCT_ORDERS}/{order['id']}").json()["state"] == "completed"
