@@ -10,7 +10,6 @@ and other tests call ``asyncio.run``.
 from __future__ import annotations
 
 import os
-import socket
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -31,12 +30,6 @@ CHROMIUM_ARGS = [
     "--no-first-run",
 ]
 SCREENSHOTS = "OSS_CONSOLE_SCREENSHOTS"  # a directory: every test keeps screenshots of its pages there
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def wait_for(what: str, check: Callable[[], bool], timeout_s: float = 90, log: Path | None = None) -> None:

@@ -8,7 +8,6 @@ from __future__ import annotations
 import asyncio
 import os
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -30,6 +29,7 @@ from bss_bridge.storage.billing_tables import OutageRow, UsageRow
 from bss_bridge.storage.bridge_store import BridgeStore
 from bss_bridge.storage.incident_store import IncidentStore
 
+from ...ports import free_port
 from ..conftest import Clock, KnownInventory, make_bss
 from .conftest import World
 from .fake_oss import FakeOss, served
@@ -38,12 +38,6 @@ from .test_orders import active, internet
 
 OSS_BSS = str(Path(sys.executable).parent / "oss-bss")
 D = __import__("decimal").Decimal
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 @pytest.fixture

@@ -17,7 +17,8 @@ import uvicorn
 from bss_bridge.bootstrap import Bss
 from bss_bridge.entrypoints.api import create_app
 
-from ...browser import chromium, free_port, shot, signed_in_page, wait_for
+from ...browser import chromium, shot, signed_in_page, wait_for
+from ...ports import free_port
 from ..billing_world import set_clock, utc, world
 from ..conftest import Clock, KnownInventory, make_bss
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import re
 import shutil
-import socket
 import subprocess
 import threading
 import time
@@ -20,6 +19,8 @@ from oss_agent.bootstrap import Agent, bootstrap
 from oss_agent.config import AgentSettings
 from oss_agent.entrypoints.api import create_app
 from oss_agent.entrypoints.api.docs import STATIC
+
+from ....ports import free_port
 
 PAGES = ("/docs", "/redoc")
 OPERATION = "List or find Alarm objects"  # a summary both pages show once they have rendered the document
@@ -45,16 +46,9 @@ def test_pages_name_no_outside_url_and_their_assets_come_from_the_package(agent:
             assert served.content == (STATIC / asset.split("/docs-assets/", 1)[1]).read_bytes()
 
 
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-        return port
-
-
 @pytest.fixture
 def served(agent: Agent) -> Iterator[str]:
-    port = _free_port()
+    port = free_port()
     server = uvicorn.Server(uvicorn.Config(create_app(agent), host="127.0.0.1", port=port, log_level="warning"))
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()

@@ -21,7 +21,8 @@ import pytest
 
 from lab.pytest_plugin import LabHandle
 
-from ....browser import chromium, free_port, signed_in_page, wait_for
+from ....browser import chromium, signed_in_page, wait_for
+from ....ports import free_port
 
 OSS_AGENT = str(Path(sys.executable).parent / "oss-agent")
 PROBES = "pe1>pe2,pe2>p1"
