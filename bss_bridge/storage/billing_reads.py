@@ -14,10 +14,12 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Sequence
+from dataclasses import replace
 from datetime import date
+from types import SimpleNamespace
 from typing import Any
 
-from sqlalchemy import Text, cast, select
+from sqlalchemy import JSON, String, Text, cast, select, type_coerce
 from sqlalchemy.orm import Session
 
 from bss_bridge.domain import codec
@@ -37,6 +39,11 @@ from bss_bridge.storage.usage_store import chunks
 
 SUBSCRIPTIONS = SubscriptionRow.__table__
 TERMS = TermRow.__table__
+LINE_CONTENT = [
+    c
+    for c in InvoiceLineRow.__table__.columns
+    if c.name not in ("id", "invoice_id", "account_id", "position", "subscription_id")
+]
 
 
 class BillingReader:
@@ -100,16 +107,42 @@ class BillingReader:
         return term_of(row, dict(values), prices)
 
     def lines(self, account_ids: Sequence[str], since: date) -> dict[str, list[InvoiceLine]]:
-        """Per account, every issued line covering a date from ``since`` on."""
+        """Per account, every issued line covering a date from ``since`` on.
+
+        Lines repeat: every subscription sold at one price is billed the same line each period,
+        only its subscription differs. So the columns are fetched undecoded and each distinct
+        content is decoded once (by the columns' own types, as the ORM would) into a line;
+        the others are that line with their subscription."""
         found: dict[str, list[InvoiceLine]] = {a: [] for a in account_ids}
         lines = InvoiceLineRow.__table__
+        content = [
+            cast(c, Text).label(c.name) if isinstance(c.type, JSON) else type_coerce(c, String).label(c.name)
+            for c in LINE_CONTENT
+        ]
+        decoded: dict[tuple[Any, ...], InvoiceLine] = {}
         for part in chunks(list(account_ids)):
             query = (
-                select(lines, InvoiceRow.currency)
+                select(lines.c.account_id, lines.c.subscription_id, InvoiceRow.currency, *content)
                 .join(InvoiceRow, InvoiceRow.id == lines.c.invoice_id)
                 .where(lines.c.account_id.in_(part), lines.c.coverage_start >= since)
             )
             for row in self.session.execute(query):
-                found[row.account_id].append(line_of(row, row.currency))
+                key = row[2:]
+                line = decoded.get(key)
+                if line is None:
+                    line = decoded[key] = self._line(key)
+                if row[1] is not None:
+                    line = replace(line, subscription_id=row[1])
+                found[row[0]].append(line)
         return found
 
+    def _line(self, raw: tuple[Any, ...]) -> InvoiceLine:
+        dialect = self.session.get_bind().dialect
+        values: dict[str, Any] = {"subscription_id": None}
+        for column, value in zip(LINE_CONTENT, raw[1:], strict=True):
+            if isinstance(column.type, JSON):
+                values[column.name] = None if value is None else loads(value)
+                continue
+            process = column.type.dialect_impl(dialect).result_processor(dialect, None)
+            values[column.name] = value if process is None or value is None else process(value)
+        return line_of(SimpleNamespace(**values), raw[0])
