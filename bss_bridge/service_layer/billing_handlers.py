@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
 
-from sqlalchemy import insert, select
+from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from bss_bridge.domain import billing_commands as commands
@@ -35,6 +35,7 @@ from bss_bridge.service_layer.unit_of_work import UnitOfWork
 from bss_bridge.storage.billing_reads import BillingReader
 from bss_bridge.storage.billing_repository import last_cycles, ledger_row, next_number
 from bss_bridge.storage.billing_tables import BillCycleRow, LedgerRow
+from bss_bridge.storage.bulk import bulk_insert
 from bss_bridge.storage.tables import BillingAccountRow, table_of
 from bss_bridge.storage.usage_store import GroupTotal, UsageStore, chunks
 
@@ -94,12 +95,10 @@ class Writes:
     ledger: list[dict[str, object]] = field(default_factory=list)
 
     def write(self, uow: UnitOfWork) -> None:
-        """Bulk inserts (executemany), no ORM object per row; they are in the transaction, so the
-        ledger's allocation below sees the new invoices' entries."""
-        if self.cycles:
-            uow.session.execute(insert(table_of(BillCycleRow)), self.cycles)
-        if self.ledger:
-            uow.session.execute(insert(table_of(LedgerRow)), self.ledger)
+        """Bulk inserts (COPY or executemany, see ``storage.bulk``), no ORM object per row; they are
+        in the transaction, so the ledger's allocation below sees the new invoices' entries."""
+        bulk_insert(uow.session, table_of(BillCycleRow), self.cycles)
+        bulk_insert(uow.session, table_of(LedgerRow), self.ledger)
         UsageStore(uow.session).mark_billed(self.marks)
 
 

@@ -11,7 +11,7 @@ from datetime import date, datetime
 from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import func, insert, select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -29,6 +29,7 @@ from bss_bridge.storage.billing_tables import (
     InvoiceRow,
     LedgerRow,
 )
+from bss_bridge.storage.bulk import bulk_insert
 from bss_bridge.storage.tables import table_of
 from bss_bridge.storage.usage_store import chunks
 
@@ -242,10 +243,9 @@ class InvoiceRepository:
 
     def write_back(self) -> None:
         if self._new:
-            self.session.execute(insert(table_of(InvoiceRow)), [_bill_row(b) for b in self._new])
+            bulk_insert(self.session, table_of(InvoiceRow), [_bill_row(b) for b in self._new])
             lines = [line_row(b, n, line) for b in self._new for n, line in enumerate(b.lines)]
-            for part in chunks(lines, 5000):
-                self.session.execute(insert(table_of(InvoiceLineRow)), list(part))
+            bulk_insert(self.session, table_of(InvoiceLineRow), lines)
             self._stored.update({b.id: _mutable(b) for b in self._new})
             self._new.clear()
         for bill in self._seen.values():
