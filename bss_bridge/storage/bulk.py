@@ -22,9 +22,14 @@ from bss_bridge.storage.engine import dumps
 Convert = Callable[[Any], Any]
 
 
+def _json(value: Any) -> str:
+    """As the engine's json_serializer: None is stored as JSON null, as SQLAlchemy stores it."""
+    return "null" if value is None else dumps(value)
+
+
 def _converter(column: Any, dialect: Any) -> Convert | None:
     if isinstance(column.type, JSON):
-        return dumps  # as the engine's json_serializer: None is stored as JSON null, like SQLAlchemy does
+        return _json
     process: Convert | None = column.type.dialect_impl(dialect).bind_processor(dialect)
     return process
 

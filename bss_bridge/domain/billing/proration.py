@@ -23,7 +23,7 @@ of each charge, or ``value`` per month prorated like the charge and never more t
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 from decimal import Decimal
 from itertools import pairwise
@@ -128,8 +128,27 @@ def recurring_specs(
 ) -> list[LineSpec]:
     """The recurring charges and credits a period still needs for one subscription, unrounded.
 
-    ``billed`` are the earlier invoices' lines of this subscription covering this period."""
-    runs = reconcile(expected_runs(subscription, cycle, period), billed_runs(billed))
+    ``billed`` are the earlier invoices' lines of this subscription covering this period. They
+    depend on its terms, not on its id: computed once per distinct terms, period and billed runs
+    (a bill run has thousands of subscriptions sold alike), each then given its subscription."""
+    done = tuple(billed_runs(billed))
+    key = (subscription.terms, cycle, period, done)
+    specs = _SPECS.get(key)
+    if specs is None:
+        if len(_SPECS) >= MEMO:
+            _SPECS.clear()
+        specs = _SPECS[key] = tuple(_recurring_specs(subscription, cycle, period, list(done)))
+    return [spec if spec.subscription_id == subscription.id else replace(spec, subscription_id=subscription.id)
+            for spec in specs]
+
+
+MEMO = 4096
+_SPECS: dict[tuple[object, ...], tuple[LineSpec, ...]] = {}
+
+
+def _recurring_specs(subscription: Subscription, cycle: BillCycle, period: BillingPeriod, done: list[Run]
+                     ) -> list[LineSpec]:
+    runs = reconcile(expected_runs(subscription, cycle, period), done)
     specs = []
     for run in runs:
         if not run.key.monthly:

@@ -23,9 +23,10 @@ then credited and charged like an upgrade.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
+from functools import lru_cache
 
 from bss_bridge.domain.billing.cycles import BillCycle, require_aware
 from bss_bridge.domain.billing.errors import InvalidBillingInputError
@@ -50,8 +51,13 @@ class PriceSnapshot:
     prices: tuple[Price, ...]
     promotion: Promotion | None = None
     sla: SlaTerms | None = None
+    _hash: int = field(init=False, repr=False, compare=False, default=0)
+
+    def __hash__(self) -> int:  # a bill run looks its terms up thousands of times: hashed once
+        return self._hash
 
     def __post_init__(self) -> None:
+        object.__setattr__(self, "_hash", hash((self.offering, self.prices, self.promotion, self.sla)))
         names = [p.name for p in self.prices]
         if len(set(names)) != len(names):
             raise InvalidBillingInputError(f"{self.offering}: two prices share a name: {names}")
@@ -158,17 +164,14 @@ class Subscription:
     def termination_date(self, cycle: BillCycle) -> date | None:
         return None if self.terminated_at is None else cycle.local_date(self.terminated_at)
 
+    @property
+    def terms(self) -> Terms:
+        """Everything billed of it but its id: subscriptions with equal terms are billed alike."""
+        return (self.activated_at, self.snapshot, self.changes, self.terminated_at)
+
     def segments(self, cycle: BillCycle) -> list[Segment]:
         """The billed timeline in the account's local dates; empty segments (same-day events) left out."""
-        starts = [(self.activation_date(cycle), self.snapshot)]
-        starts += [(cycle.local_date(c.at), c.snapshot) for c in self.changes]
-        ends: list[date | None] = [start for start, _ in starts[1:]]
-        ends.append(self.termination_date(cycle))
-        found = []
-        for (start, snapshot), end in zip(starts, ends, strict=True):
-            if end is None or start < end:
-                found.append(Segment(start, end, snapshot))
-        return found
+        return list(_segments(self.terms, cycle))
 
     def first_snapshot(self, cycle: BillCycle) -> PriceSnapshot:
         """The snapshot in effect at the end of the activation day (a same-day change replaced the first)."""
@@ -179,6 +182,23 @@ class Subscription:
     def active_on(self, day: date, cycle: BillCycle) -> bool:
         end = self.termination_date(cycle)
         return self.activation_date(cycle) <= day and (end is None or day < end)
+
+
+Terms = tuple[datetime, PriceSnapshot, tuple[PriceChange, ...], datetime | None]
+
+
+@lru_cache(maxsize=4096)  # a bill run rates thousands of subscriptions sold on the same few terms
+def _segments(terms: Terms, cycle: BillCycle) -> tuple[Segment, ...]:
+    activated_at, first, changes, terminated_at = terms
+    starts = [(cycle.local_date(activated_at), first)]
+    starts += [(cycle.local_date(c.at), c.snapshot) for c in changes]
+    ends: list[date | None] = [start for start, _ in starts[1:]]
+    ends.append(None if terminated_at is None else cycle.local_date(terminated_at))
+    return tuple(
+        Segment(start, end, snapshot)
+        for (start, snapshot), end in zip(starts, ends, strict=True)
+        if end is None or start < end
+    )
 
 
 def change_effective_date(cycle: BillCycle, requested_at: datetime, old: PriceSnapshot, new: PriceSnapshot) -> date:
