@@ -223,8 +223,22 @@ class UsageStore:
         ]
 
     def mark_billed(self, billed: list[tuple[str, str, date, int, str | None]]) -> None:
-        """Groups (subscription, kind, period, through, invoice id) billed up to ``through``, in one statement."""
+        """Groups (subscription, kind, period, through, invoice id) billed up to ``through``, in one
+        statement: on PostgreSQL an ``UPDATE ... FROM unnest(...)`` of arrays (an executemany would
+        be one statement per group there), on SQLite one executemany."""
         if not billed:
+            return
+        if self.postgres:
+            subs, kinds, starts, throughs, invoices = (list(column) for column in zip(*billed, strict=True))
+            self.session.execute(
+                text(
+                    "UPDATE bss_usage_groups AS g SET billed_through = b.through, invoice_id = b.invoice "
+                    "FROM unnest(CAST(:subs AS text[]), CAST(:kinds AS text[]), CAST(:starts AS date[]), "
+                    "CAST(:throughs AS bigint[]), CAST(:invoices AS text[])) AS b(sub, kind, start, through, invoice) "
+                    "WHERE g.subscription_id = b.sub AND g.kind = b.kind AND g.period_start = b.start"
+                ),
+                {"subs": subs, "kinds": kinds, "starts": starts, "throughs": throughs, "invoices": invoices},
+            )
             return
         statement = (
             update(UsageGroupRow)
