@@ -122,7 +122,9 @@ class UsageStore:
         One statement does the work, in the database: ``INSERT INTO bss_usage_groups SELECT ...
         GROUP BY ... ON CONFLICT DO UPDATE`` adds the new records' sums to their groups; nothing of
         the records crosses into Python. How many records it rated is the growth of the groups'
-        record counts (only the rating pass changes them, and it holds the lock)."""
+        record counts (only the rating pass changes them, and it holds the lock). The account is
+        not a grouping column (a group's records are all of its subscription's account, and the
+        groups' key has none): one column less to hash per record."""
         session = self.session
         if self.postgres:  # self-conflicting, and it waits for (and holds) every insert into bss_usage
             session.execute(text("LOCK TABLE bss_usage IN SHARE ROW EXCLUSIVE MODE"))
@@ -147,7 +149,7 @@ class UsageStore:
                 UsageRow.subscription_id,
                 UsageRow.kind,
                 UsageRow.period_start,
-                UsageRow.account_id,
+                func.max(UsageRow.account_id),  # its subscription's: one per group (see above)
                 func.sum(octets),
                 func.count(),
                 func.max(UsageRow.id),
@@ -155,7 +157,7 @@ class UsageStore:
                 literal(0, BigInteger()),
             )
             .where(UsageRow.status == "guided", UsageRow.id > mark, UsageRow.id <= top)
-            .group_by(UsageRow.subscription_id, UsageRow.kind, UsageRow.period_start, UsageRow.account_id)
+            .group_by(UsageRow.subscription_id, UsageRow.kind, UsageRow.period_start)
         )
         table = UsageGroupRow.__table__
         columns = ["subscription_id", "kind", "period_start", "account_id", "octets", "records", "max_id"]
