@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Sequence
-from dataclasses import replace
+from dataclasses import fields
 from datetime import date
 from types import SimpleNamespace
 from typing import Any
@@ -44,6 +44,7 @@ LINE_CONTENT = [
     for c in InvoiceLineRow.__table__.columns
     if c.name not in ("id", "invoice_id", "account_id", "position", "subscription_id")
 ]
+LINE_FIELDS = tuple(f.name for f in fields(InvoiceLine) if f.name != "subscription_id")
 
 
 class BillingReader:
@@ -119,7 +120,7 @@ class BillingReader:
             cast(c, Text).label(c.name) if isinstance(c.type, JSON) else type_coerce(c, String).label(c.name)
             for c in LINE_CONTENT
         ]
-        decoded: dict[tuple[Any, ...], InvoiceLine] = {}
+        decoded: dict[tuple[Any, ...], tuple[InvoiceLine, dict[str, Any]]] = {}
         for part in chunks(list(account_ids)):
             query = (
                 select(lines.c.account_id, lines.c.subscription_id, InvoiceRow.currency, *content)
@@ -128,12 +129,11 @@ class BillingReader:
             )
             for row in self.session.execute(query):
                 key = row[2:]
-                line = decoded.get(key)
-                if line is None:
-                    line = decoded[key] = self._line(key)
-                if row[1] is not None:
-                    line = replace(line, subscription_id=row[1])
-                found[row[0]].append(line)
+                known = decoded.get(key)
+                if known is None:
+                    line = self._line(key)
+                    known = decoded[key] = (line, {n: getattr(line, n) for n in LINE_FIELDS})
+                found[row[0]].append(known[0] if row[1] is None else InvoiceLine(**known[1], subscription_id=row[1]))
         return found
 
     def _line(self, raw: tuple[Any, ...]) -> InvoiceLine:

@@ -11,13 +11,14 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
+from functools import lru_cache
 
 from bss_bridge.domain.billing.cycles import BillCycle, BillingPeriod
 from bss_bridge.domain.billing.lines import InvoiceLine, LineKind, LineSpec, rounded_difference
 from bss_bridge.domain.billing.proration import expected_runs, promotion_discount, prorate
 from bss_bridge.domain.billing.rating import MBPS, RatedPart, rate_burstable, rate_quantity
 from bss_bridge.domain.billing.sla import MaintenanceWindow, Outage, availability, credit_percent
-from bss_bridge.domain.billing.subscriptions import PriceSnapshot, Subscription
+from bss_bridge.domain.billing.subscriptions import PriceSnapshot, Subscription, Terms
 from bss_bridge.domain.billing.usage import RateSample
 from bss_bridge.domain.pricing import BurstableUsage, GraduatedUsage, OneTimeCharge, PerUnitUsage, Price, VolumeUsage
 
@@ -44,13 +45,18 @@ class Scope:
 
     def snapshot(self) -> PriceSnapshot | None:
         """The terms on the period's last active day: those usage and SLA are rated on."""
-        days = self.active_days()
-        if days is None:
-            return None
-        last = days[1] - timedelta(days=1)
-        segment = next(s for s in self.subscription.segments(self.cycle)
-                       if s.start <= last and (s.end is None or last < s.end))
-        return segment.snapshot
+        return _snapshot_of(self.subscription.terms, self.cycle, self.period)
+
+
+@lru_cache(maxsize=4096)  # keyed by the subscription's terms, not its id: thousands are sold alike
+def _snapshot_of(terms: Terms, cycle: BillCycle, period: BillingPeriod) -> PriceSnapshot | None:
+    subscription = Subscription("", *terms)
+    days = Scope(subscription, cycle, period, (), "XXX").active_days()
+    if days is None:
+        return None
+    last = days[1] - timedelta(days=1)
+    segment = next(s for s in subscription.segments(cycle) if s.start <= last and (s.end is None or last < s.end))
+    return segment.snapshot
 
 
 def one_time_specs(subscription: Subscription, cycle: BillCycle, billed: Iterable[InvoiceLine]) -> list[LineSpec]:

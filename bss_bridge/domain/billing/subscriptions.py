@@ -52,6 +52,7 @@ class PriceSnapshot:
     promotion: Promotion | None = None
     sla: SlaTerms | None = None
     _hash: int = field(init=False, repr=False, compare=False, default=0)
+    _by_unit: dict[str, Price] = field(init=False, repr=False, compare=False, default_factory=dict)
 
     def __hash__(self) -> int:  # a bill run looks its terms up thousands of times: hashed once
         return self._hash
@@ -63,9 +64,10 @@ class PriceSnapshot:
             raise InvalidBillingInputError(f"{self.offering}: two prices share a name: {names}")
         if len({p.currency for p in self.prices}) > 1:
             raise InvalidBillingInputError(f"{self.offering}: prices in more than one currency")
-        units = [usage_unit(p) for p in self.prices if usage_unit(p) is not None]
+        units = [unit for p in self.prices if (unit := usage_unit(p)) is not None]
         if len(set(units)) != len(units):
             raise InvalidBillingInputError(f"{self.offering}: two usage prices rate the same unit: {units}")
+        self._by_unit.update((unit, p) for p in self.prices if (unit := usage_unit(p)) is not None)
         if (
             self.promotion is not None
             and self.promotion.kind is DiscountKind.FIXED
@@ -94,7 +96,7 @@ class PriceSnapshot:
 
     def usage_price(self, unit: str) -> Price | None:
         """The usage price that rates ``unit`` (``Mbit/s`` for the burstable one), if any."""
-        return next((p for p in self.prices if usage_unit(p) == unit), None)
+        return self._by_unit.get(unit)
 
 
 def usage_unit(price: Price) -> str | None:
