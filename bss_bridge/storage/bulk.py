@@ -11,13 +11,16 @@ the session's connection, in its transaction: a rollback takes them back like an
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 
 from sqlalchemy import JSON, Table
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
 from bss_bridge.storage.engine import dumps
+
+if TYPE_CHECKING:
+    import psycopg
 
 Convert = Callable[[Any], Any]
 
@@ -54,8 +57,7 @@ def bulk_insert(session: Session, table: Table, rows: Sequence[dict[str, Any]]) 
     quoted = ", ".join(dialect.identifier_preparer.quote(name) for name in names)
     target = dialect.identifier_preparer.format_table(table)
     if dialect.name == "postgresql":
-        raw = connection.connection.dbapi_connection
-        assert raw is not None
+        raw = cast("psycopg.Connection[Any]", connection.connection.dbapi_connection)
         statement = f"COPY {target} ({quoted}) FROM STDIN"
         try:
             with raw.cursor() as cursor, cursor.copy(statement) as copy:
