@@ -28,7 +28,24 @@ def cycle_of(bill_cycle: BillCycle, time_zone: str) -> BillingCycle:
     return BillingCycle(LAST_DAY if bill_cycle.day is None else bill_cycle.day, time_zone)
 
 
+_SNAPSHOTS: dict[int, tuple[object, str, SlaTerms | None, PriceSnapshot]] = {}
+
+
 def snapshot(term: Term, sla: SlaTerms | None = None) -> PriceSnapshot:
+    """The term's prices as billing rates them. A bill run reads thousands of terms whose price
+    lists are one shared (frozen) tuple per catalog version: their snapshot is made once per tuple
+    (kept with it, so its id cannot be reused while cached)."""
+    known = _SNAPSHOTS.get(id(term.prices))
+    if known is not None and known[0] is term.prices and known[1] == term.offering_id and known[2] == sla:
+        return known[3]
+    made = _snapshot(term, sla)
+    if len(_SNAPSHOTS) >= 4096:
+        _SNAPSHOTS.clear()
+    _SNAPSHOTS[id(term.prices)] = (term.prices, term.offering_id, sla, made)
+    return made
+
+
+def _snapshot(term: Term, sla: SlaTerms | None) -> PriceSnapshot:
     promotions = [p.charge for p in term.prices if isinstance(p.charge, Promotion)]
     if len(promotions) > 1:
         raise InvalidRequestError.one("productPrice", f"{term.offering_id}: billing applies one promotion per term")
