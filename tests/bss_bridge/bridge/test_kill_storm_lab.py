@@ -42,6 +42,7 @@ from bss_bridge.storage.bridge_tables import BridgeInboxRow
 from bss_bridge.storage.incident_store import IncidentStore
 from lab import faults
 from lab.pytest_plugin import LabHandle
+from lab.snmp_client import get, if_index, v2c
 
 from ...oss_agent.provisioning.conftest import Prov, baseline, clean, prov  # noqa: F401 - fixtures
 from ...ports import free_port
@@ -52,6 +53,7 @@ pytestmark = pytest.mark.lab
 TICKETS = "/tmf-api/troubleTicket/v4"
 ALARMS = "/tmf-api/alarm/v4/alarm"
 SITES = {"customer1": ("198.18.2.0/24", "pe1", "eth3"), "customer2": ("198.18.3.0/24", "pe2", "eth3")}
+IF_OPER_STATUS = "1.3.6.1.2.1.2.2.1.8"
 STORM = {
     "OSS_AGENT_POLL_INTERVAL_S": "3",  # links seen down and up within seconds
     "OSS_AGENT_POLL_JITTER_S": "1",
@@ -128,6 +130,13 @@ def access_port(loop: Loop, order_id: str) -> tuple[str, str]:
     return device, interface
 
 
+def oper_up(lab: LabHandle, device: str, ifname: str) -> bool:
+    """Whether the device's own SNMP agent shows the interface up (as the OSS agent's poll will)."""
+    host, auth = lab.host(device), v2c(lab.secrets.snmp_ro)
+    (status,) = get(host, auth, f"{IF_OPER_STATUS}.{if_index(host, auth, ifname)}").values()
+    return int(status) == 1
+
+
 def tickets_of(loop: Loop, customer: str) -> list[dict[str, Any]]:
     found = loop.bss.get(f"{TICKETS}/troubleTicket", params={"relatedParty.id": customer})
     assert found.is_success, found.text
@@ -170,7 +179,8 @@ def test_the_agent_and_the_bss_killed_in_an_alarm_storm_lose_no_ticket_and_open_
             faults.link_down(lab.options, "pe2", "eth3")
             procs.killed("agent", timeout_s=120)
             faults.link_up(lab.options, "pe1", "eth3", wait=False)  # cleared while the agent is dead
-            procs.restart("agent", OSS_AGENT_FAILPOINT=None)
+            procs.wait_for("ce1 showing eth1 up over SNMP", lambda: oper_up(lab, "ce1", "eth1"), timeout_s=60)
+            procs.restart("agent", OSS_AGENT_FAILPOINT=None)  # its first poll of ce1 must clear that alarm
             procs.wait_for("customer1's ticket resolved", lambda: ticketed("customer1", 1, 1), timeout_s=120)
             procs.wait_for("customer2's ticket", lambda: ticketed("customer2", 1, 0), timeout_s=120)
             procs.wait_for("the desk told of both", lambda: len(desk.creations()) == 2, timeout_s=60)
