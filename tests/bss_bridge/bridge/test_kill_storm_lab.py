@@ -156,9 +156,12 @@ def test_the_agent_and_the_bss_killed_in_an_alarm_storm_lose_no_ticket_and_open_
         for number, (site, (lan, device, interface)) in enumerate(SITES.items(), start=1):
             customer, _, order = order_internet(loop.bss, site, lan, f"Customer {number}")
             product = procs.wait_for(
-                f"{site}'s product active",
-                lambda order=order: (p := product_of(loop.bss, order["id"]))["status"] == "active" and p,
+                f"{site}'s product out of its activation",
+                lambda order=order: (
+                    (p := product_of(loop.bss, order["id"]))["status"] not in ("created", "pendingActive") and p
+                ),
             )
+            assert product["status"] == "active", f"{product}\n{procs.logs()}"
             assert access_port(loop, order["id"]) == (device, interface)  # the port the faults take down
             customers[site], products[site] = customer, product["id"]
         engine = create_engine(f"sqlite:///{loop.bss_db}")

@@ -95,9 +95,12 @@ def test_the_agent_killed_publishing_usage_and_the_bss_killed_rating_it_charge_e
     with running_loop(lab, tmp_path, FAST_USAGE, {"OSS_BSS_FAILPOINT": "usage-rated"}) as loop:
         procs = loop.procs
         _, account, order = order_internet(loop.bss)
-        product = procs.wait_for(
-            "the active product", lambda: (p := product_of(loop.bss, order["id"]))["status"] == "active" and p
-        )["id"]
+        found = procs.wait_for(
+            "the product out of its activation",
+            lambda: (p := product_of(loop.bss, order["id"]))["status"] not in ("created", "pendingActive") and p,
+        )
+        assert found["status"] == "active", f"{found}\n{procs.logs()}"
+        product = found["id"]
         assert ping(lab, "lan1", INET)  # some traffic through the service
         # the agent dies with its first records stored and their hub events owed
         procs.killed("agent", timeout_s=120)

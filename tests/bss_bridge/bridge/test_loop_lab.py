@@ -58,6 +58,13 @@ def octets(lab: LabHandle, device: str) -> dict[str, tuple[int, int]]:
     return {i["ifname"]: (i["stats64"]["rx"]["bytes"], i["stats64"]["tx"]["bytes"]) for i in json.loads(out)}
 
 
+NOISE = ("apscheduler.executors.default:", "INFO httpx: HTTP Request:")
+
+
+def telling(log: str) -> str:
+    return "\n".join(line for line in log.splitlines() if not any(noise in line for noise in NOISE))
+
+
 class Processes:
     def __init__(self, tmp_path: Path) -> None:
         self.tmp_path = tmp_path
@@ -99,8 +106,9 @@ class Processes:
         self.start(name, args, changed)
 
     def logs(self) -> str:
+        """The end of each process's log, without the lines every scheduled job and HTTP request adds."""
         every = [*self.gone, *self.running]
-        return "\n".join(f"--- {name} ({log.name}):\n{log.read_text()[-4000:]}" for name, _, log in every)
+        return "\n".join(f"--- {name} ({log.name}):\n{telling(log.read_text())[-6000:]}" for name, _, log in every)
 
     def check(self) -> None:
         for name, process, _ in self.running:
