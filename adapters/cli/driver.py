@@ -43,7 +43,7 @@ def apply_guarded(connection: Any, lines: Sequence[str], device: str, before: st
     activation) passes the configuration it read as ``before``. Returns the session output.
     """
     before = running_config(connection) if before is None else before
-    output: str = connection.send_config_set(list(lines), cmd_verify=True)
+    output = session.push_config(connection, lines)
     refused = session.rejected_lines(output)
     if not refused:
         return output
@@ -76,7 +76,7 @@ def converge(connection: Any, target: frrconf.Tree) -> bool:
         current = frrconf.parse(running_config(connection))
         if frrconf.same(current, target):
             return True
-        connection.send_config_set(frrconf.commands(current, target), cmd_verify=True)
+        session.push_config(connection, frrconf.commands(current, target))
     return frrconf.same(frrconf.parse(running_config(connection)), target)
 
 

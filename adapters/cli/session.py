@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import re
 import socket
+from collections.abc import Sequence
 from typing import Any
 
 from adapters.blocking import DeviceSession
@@ -92,7 +93,18 @@ def device_session(target: DeviceTarget, runner: Any, timeout_s: float | None) -
 
 
 def alive(connection: Any) -> bool:
-    return bool(connection.is_alive())
+    """Whether a session can take the next command, asked of paramiko without touching the shell.
+
+    netmiko's ``is_alive`` types a NUL byte into the session; vtysh answers it in a way that costs
+    the next command about 40 ms of prompt searching (measured: ``show running-config`` 36 ms
+    alone, 77 ms after ``is_alive``). A channel the device closed (vtysh or sshd gone) or a dead
+    transport is not alive; anything subtler fails the command itself, which drops the session.
+    """
+    channel = getattr(connection, "remote_conn", None)
+    transport = getattr(channel, "transport", None)
+    if channel is None or transport is None:
+        return bool(connection.is_alive())
+    return bool(transport.is_active() and not channel.closed and not channel.eof_received)
 
 
 def disconnect(connection: Any) -> None:
@@ -146,3 +158,26 @@ def send_show(connection: Any, command: str) -> str:
     else:
         text = connection.send_command(command)
     return text
+
+
+def push_config(connection: Any, lines: Sequence[str]) -> str:
+    """Configuration lines to vtysh in one write: ``configure terminal``, the lines, ``end``; then
+    read until vtysh is back at its base prompt. Returns the session output (echoes and any ``%``
+    answers, for :func:`rejected_lines`).
+
+    vtysh reads its input line by line whatever arrives at once, so the device sees exactly what
+    netmiko's ``send_config_set`` would type, without waiting for each line's echo (about 15 ms a
+    line on the lab: 9 lines took ~150 ms that way, ~15 ms in one write). The only prompt without
+    a ``(config...)`` part is the one after the final ``end``. A block with its own ``end`` (which
+    would reach that prompt early), or a session that learnt no prompt, goes line by line.
+    """
+    prompt = getattr(connection, "base_prompt", "")
+    if not prompt or any(line.strip() == "end" for line in lines):
+        text: str = connection.send_config_set(list(lines), cmd_verify=True)
+        return text
+    newline = connection.RETURN
+    connection.write_channel(newline.join(["configure terminal", *lines, "end"]) + newline)
+    output: str = connection.read_until_pattern(
+        pattern=rf"^{re.escape(prompt)}#\s*$", read_timeout=15 + 0.1 * len(lines), re_flags=re.M
+    )
+    return output

@@ -189,6 +189,27 @@ class ProductSpecification:
             self.updated_at = now
             self.events.append(events.ProductSpecificationChanged(self.id, tuple(changed)))
 
+    def extend(self, now: datetime, added: Sequence[CharacteristicSpec]) -> None:
+        """New characteristics for a specification that may already be sold. Each must be optional
+        or carry a default, so that every product already made under it stays valid; the version
+        goes up by one. Changing or removing a characteristic is a new specification."""
+        problems = []
+        for c in added:
+            where = f"productSpecCharacteristic[{c.name}]"
+            if self.characteristic(c.name) is not None:
+                problems.append(Problem(where, f"{self.id} already has a characteristic {c.name!r}"))
+            elif c.required and c.default is None:
+                message = "a characteristic added to a specification in use must be optional or have a default"
+                problems.append(Problem(where, message))
+        if problems:
+            raise InvalidRequestError(problems)
+        if not added:
+            return
+        self.characteristics = (*self.characteristics, *added)
+        self.version = str(int(self.version) + 1) if self.version.isdigit() else f"{self.version}+1"
+        self.updated_at = now
+        self.events.append(events.ProductSpecificationChanged(self.id, ("productSpecCharacteristic",)))
+
     def characteristic(self, name: str) -> CharacteristicSpec | None:
         return next((c for c in self.characteristics if c.name == name), None)
 

@@ -93,6 +93,14 @@ async def load_catalog(bss: Bss) -> None:
             path,
             ", ".join(report.differs),
         )
+    if report.refused:
+        logger.warning(
+            "catalog %s changes what products were sold under for %s: refused, the database's kept "
+            "(a changed or removed characteristic, another service specification, or a new required one "
+            "without a default: define a new specification)",
+            path,
+            ", ".join(report.refused),
+        )
 
 
 async def run(

@@ -138,6 +138,33 @@ class CatalogReport:
     updated: list[str] = field(default_factory=list)
     repriced: list[str] = field(default_factory=list)
     differs: list[str] = field(default_factory=list)  # what the file says otherwise and was kept (seed mode)
+    refused: list[str] = field(default_factory=list)  # what even --apply does not change: define a new spec
+
+
+def _reconcile_specification(
+    spec: ProductSpecification, cmd: commands.DefineSpecification, apply: bool, now: datetime, report: CatalogReport
+) -> None:
+    """A specification already in the database beside the file's. Its name and description follow
+    the file (with ``apply``), and so do new characteristics that are optional or have a default
+    (products already sold stay valid). A changed or removed characteristic, or another service
+    specification, would change what was sold: that is refused, reported, never applied."""
+    changed = {k: v for k, v in (("name", cmd.name), ("description", cmd.description)) if getattr(spec, k) != v}
+    in_file = {c.name: c for c in cmd.characteristics}
+    added = [c for c in cmd.characteristics if spec.characteristic(c.name) is None]
+    refused = [f"{spec.id}.{c.name}" for c in spec.characteristics if in_file.get(c.name) != c]
+    if spec.service_specification != cmd.service_specification:
+        refused.append(f"{spec.id}.serviceSpecification")
+    compatible = [c for c in added if not c.required or c.default is not None]
+    refused += [f"{spec.id}.{c.name}" for c in added if c not in compatible]
+    report.refused += refused
+    if not apply:
+        report.differs += [f"{spec.id}.{k}" for k in changed] + [f"{spec.id}.{c.name}" for c in compatible]
+        return
+    if changed:
+        spec.update(now, **changed)
+    spec.extend(now, compatible)
+    if changed or compatible:
+        report.updated.append(spec.id)
 
 
 def _reconcile(
@@ -169,9 +196,12 @@ async def load_catalog(cmd: commands.LoadCatalog, uow: UnitOfWork, deps: Deps) -
     report = CatalogReport()
     with uow:
         for spec in cmd.specifications:
-            if uow.specifications.get(spec.specification_id) is None:
+            current = uow.specifications.get(spec.specification_id)
+            if current is None:
                 _define_specification(uow, spec, now)
                 report.created.append(spec.specification_id)
+            else:
+                _reconcile_specification(current, spec, cmd.apply, now, report)
         for definition in cmd.offerings:
             offering = uow.offerings.get(definition.offering_id)
             if offering is None:

@@ -62,6 +62,7 @@ def load(
                 "updated": report.updated,
                 "repriced": report.repriced,
                 "differs": report.differs,
+                "refused": report.refused,
             }
         )
         return
@@ -70,6 +71,11 @@ def load(
     )
     if report.differs:
         STATE.out.print(f"differs from the database (kept; --apply to take the file's): {', '.join(report.differs)}")
+    if report.refused:
+        STATE.out.print(
+            "differs and cannot change (a changed or removed characteristic, another service specification, or a"
+            f" new required one without a default: define a new specification): {', '.join(report.refused)}"
+        )
 
 
 @app.command("list")

@@ -1,15 +1,23 @@
 """``oss-agent bench activation``: service orders through the agent, side by side with the floor.
 
 The network is the lab's ``sites:N`` topology (a core router, N sites of a PE, a CE and a LAN host:
-2N+1 devices). Each round adds one ``internet-access`` service per site, all orders at once, then
-deletes them all. The agent runs each order end to end (plan, pools, journal, snapshots, CLI and
+2N+1 devices). The agent runs each order end to end (plan, pools, journal, snapshots, CLI and
 NETCONF confirmed commit, checks before and after). The floor is a plain script pushing the *same*
 device changes (netmiko ``send_config_set`` on the PE, ncclient ``edit-config`` + ``commit`` on its
 NETCONF side, the CE's ``ip``/``tc`` lines over its shell), with no orchestration, then polling the
 same traffic check (a ping from the site's LAN host). Both keep their sessions open between orders.
 
-Figures: per order, the time from accepted to every device committed and to verified complete
-(p50, p95), and the orders per minute of each batch.
+Each round measures both sides twice:
+
+- one order at a time (add at a site, then delete it, site after site): the latency of an order;
+- every site at once (one ``internet-access`` add per site, then all the deletes): the throughput,
+  with each order's latency under that load.
+
+Per order, three points from accepted: every device *committed* (the CLI lines applied, the
+NETCONF candidate committed with ``confirmed``: the change is running on every device, as after the
+floor's push); the commits *confirmed* (after the checks passed: the issue's all-or-nothing rule
+keeps the NETCONF confirmation behind them); *verified* complete. The floor has no confirmation, so
+its confirmed point is its push.
 """
 
 from __future__ import annotations
@@ -41,8 +49,8 @@ from oss_agent.provisioning.request import read_order
 
 @dataclass
 class Timings:
-    prepared: list[float] = field(default_factory=list)  # every device changed (NETCONF commit not yet confirmed)
-    committed: list[float] = field(default_factory=list)
+    committed: list[float] = field(default_factory=list)  # CLI applied, NETCONF committed (confirmed-commit)
+    confirmed: list[float] = field(default_factory=list)  # the checks passed, the NETCONF commits confirmed
     verified: list[float] = field(default_factory=list)
     batches: list[tuple[int, float]] = field(default_factory=list)  # (orders, seconds)
     failed: int = 0
@@ -51,10 +59,10 @@ class Timings:
         orders = sum(n for n, _ in self.batches)
         seconds = sum(s for _, s in self.batches)
         return {
-            "prepared_p50_s": round(_pct(self.prepared, 50), 3),
-            "prepared_p95_s": round(_pct(self.prepared, 95), 3),
             "committed_p50_s": round(_pct(self.committed, 50), 3),
             "committed_p95_s": round(_pct(self.committed, 95), 3),
+            "confirmed_p50_s": round(_pct(self.confirmed, 50), 3),
+            "confirmed_p95_s": round(_pct(self.confirmed, 95), 3),
             "verified_p50_s": round(_pct(self.verified, 50), 3),
             "verified_p95_s": round(_pct(self.verified, 95), 3),
             "orders_per_min": round(orders / seconds * 60, 1) if seconds else 0.0,
@@ -104,7 +112,7 @@ def add_body(site: str, lan: str) -> dict[str, Any]:
 
 
 async def agent_batch(agent: Agent, bodies: list[dict[str, Any]], timings: Timings) -> list[str]:
-    """Submit every order at once and run them; per order the committed and verified times."""
+    """Submit every order at once and run them; per order the committed, confirmed and verified times."""
     assert agent.provisioning is not None
     activator = agent.provisioning.activator
 
@@ -120,8 +128,10 @@ async def agent_batch(agent: Agent, bodies: list[dict[str, Any]], timings: Timin
         if state != "completed":
             timings.failed += 1
             return order_id
-        timings.prepared.append((max(marks["prepared"]) if marks["prepared"] else done) - start)
-        timings.committed.append((max(marks["committed"]) if marks["committed"] else done) - start)
+        # the engine's progress: "prepared" once a device's change is committed (confirmed-commit on
+        # NETCONF), "committed" once its confirmation is done
+        timings.committed.append((max(marks["prepared"]) if marks["prepared"] else done) - start)
+        timings.confirmed.append((max(marks["committed"]) if marks["committed"] else done) - start)
         timings.verified.append(done - start)
         return order_id
 
@@ -173,7 +183,7 @@ async def run(options: LabOptions, rounds: int, workdir: Path) -> dict[str, Any]
         data_dir=workdir, inventory_file=options.inventory_path, provisioning_check_timeout_s=30, worker_threads=64
     )
     agent = bootstrap(settings, registry=build_registry(runner), upgrade_schema=True, runner=runner)
-    agent_timings, floor_timings = Timings(), Timings()
+    figures = {mode: {"agent": Timings(), "floor": Timings()} for mode in ("alone", "batch")}
     try:
         await discover_all(agent)
         site_list = sites(inventory)
@@ -185,10 +195,15 @@ async def run(options: LabOptions, rounds: int, workdir: Path) -> dict[str, Any]
             floor.batch(add=True, timings=Timings())
             floor.batch(add=False, timings=Timings())
             for _ in range(rounds):
-                ids = await agent_batch(agent, [add_body(s, lan) for s, lan in site_list], agent_timings)
-                await agent_batch(agent, [delete_body(agent, i) for i in ids], agent_timings)
-                floor.batch(add=True, timings=floor_timings)
-                floor.batch(add=False, timings=floor_timings)
+                alone, batch = figures["alone"], figures["batch"]
+                for site, lan in site_list:
+                    [added] = await agent_batch(agent, [add_body(site, lan)], alone["agent"])
+                    await agent_batch(agent, [delete_body(agent, added)], alone["agent"])
+                floor.alone(timings=alone["floor"])
+                ids = await agent_batch(agent, [add_body(s, lan) for s, lan in site_list], batch["agent"])
+                await agent_batch(agent, [delete_body(agent, i) for i in ids], batch["agent"])
+                floor.batch(add=True, timings=batch["floor"])
+                floor.batch(add=False, timings=batch["floor"])
     finally:
         assert agent.provisioning is not None
         await agent.provisioning.close()
@@ -199,8 +214,7 @@ async def run(options: LabOptions, rounds: int, workdir: Path) -> dict[str, Any]
         "devices": devices,
         "sites": len(site_list),
         "rounds": rounds,
-        "agent": agent_timings.summary(),
-        "floor": floor_timings.summary(),
+        **{mode: {side: t.summary() for side, t in sides.items()} for mode, sides in figures.items()},
     }
 
 

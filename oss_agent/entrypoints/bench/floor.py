@@ -7,7 +7,9 @@ Sessions are opened once and kept, as the agent keeps its own.
 
 from __future__ import annotations
 
+import functools
 import time
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from types import TracebackType
@@ -122,15 +124,28 @@ class Floor:
         return pushed, time.perf_counter() - start
 
     def batch(self, add: bool, timings: Timings) -> None:
+        """Every site at once."""
         started = time.perf_counter()
         results = [self.pool.submit(self._site, c, add) for c in self.changes]
         for result in results:
-            try:
-                pushed, checked = result.result()
-            except RuntimeError:
-                timings.failed += 1
-                continue
-            timings.prepared.append(pushed)  # a plain push has no prepare phase: changed is committed
-            timings.committed.append(pushed)
-            timings.verified.append(checked)
+            self._record(result.result, timings)
         timings.batches.append((len(self.changes), time.perf_counter() - started))
+
+    def alone(self, timings: Timings) -> None:
+        """One site at a time: its add, then its delete (as the agent's orders one at a time)."""
+        for change in self.changes:
+            for add in (True, False):
+                started = time.perf_counter()
+                self._record(functools.partial(self._site, change, add), timings)
+                timings.batches.append((1, time.perf_counter() - started))
+
+    @staticmethod
+    def _record(site: Callable[[], tuple[float, float]], timings: Timings) -> None:
+        try:
+            pushed, checked = site()
+        except RuntimeError:
+            timings.failed += 1
+            return
+        timings.committed.append(pushed)
+        timings.confirmed.append(pushed)  # a plain push has nothing to confirm
+        timings.verified.append(checked)

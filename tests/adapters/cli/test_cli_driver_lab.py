@@ -7,8 +7,11 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
+import os
+import signal
 import time
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -62,6 +65,46 @@ def test_show_commands_are_parsed_and_the_session_is_reused(lab_target: Targets,
             parsed = await driver.show("show ip route json")
             assert "198.19.255.3/32" in parsed
             assert driver.connects == 1
+        finally:
+            await driver.close()
+
+    asyncio.run(scenario())
+
+
+def vtysh_pids(netns: str) -> list[int]:
+    from lab import shell
+
+    return [
+        pid
+        for pid in shell.netns_pids([netns]).get(netns, [])
+        if Path(f"/proc/{pid}/comm").read_text().strip() == "vtysh"
+    ]
+
+
+def test_a_session_the_device_closed_is_reopened_by_the_next_call(
+    lab: Any, lab_target: Targets, runner: BlockingRunner
+) -> None:
+    """The liveness check asks paramiko (no byte typed into vtysh): a session whose vtysh is gone
+    must still be seen as dead, so the next call opens a new one instead of failing."""
+    from adapters.cli import session
+    from lab import bringup
+
+    async def scenario() -> None:
+        driver = CliDriver(lab_target("pe1"), runner)
+        try:
+            assert (await driver.get_facts()).hostname == "pe1"
+            connection = driver._session._connection
+            assert connection is not None and session.alive(connection)
+            served = vtysh_pids(bringup.namespace(lab.options, "pe1"))
+            assert served, "no vtysh serving the driver's SSH session"
+            for pid in served:
+                os.kill(pid, signal.SIGKILL)
+            deadline = time.monotonic() + 10
+            while session.alive(connection):
+                assert time.monotonic() < deadline, "a session whose vtysh was killed still looks alive"
+                await asyncio.sleep(0.05)
+            assert (await driver.get_facts()).hostname == "pe1"
+            assert driver.connects == 2
         finally:
             await driver.close()
 

@@ -61,12 +61,18 @@ def test_frr_merge_compare_commit_live_then_rollback(lab_target: Targets, runner
             assert f"+{route}" in diff.text and "+ description napalm-merge" in diff.text
             result = await driver.commit()
             assert result.committed
-            shown = await cli.show("show ip route json")
-            assert "192.0.2.128/25" in shown
+            # vtysh answers once staticd holds the route; zebra installs it a moment later
+            deadline = time.monotonic() + 10
+            while "192.0.2.128/25" not in await cli.show("show ip route json"):
+                assert time.monotonic() < deadline, "the committed route never reached the RIB"
+                await asyncio.sleep(0.05)
             assert (await driver.load_candidate("")).is_empty  # nothing left to merge
             await driver.discard()
             await driver.rollback()
-            assert "192.0.2.128/25" not in await cli.show("show ip route json")
+            deadline = time.monotonic() + 10
+            while "192.0.2.128/25" in await cli.show("show ip route json"):
+                assert time.monotonic() < deadline, "the rolled-back route stayed in the RIB"
+                await asyncio.sleep(0.05)
             assert (await cli.get_config()).text == before
         finally:
             if (await cli.get_config()).text != before:

@@ -186,6 +186,7 @@ def test_loading_the_catalog_again_changes_nothing_unless_applied(bss: Bss, cloc
     )
     seed = run(bss, read_catalog(CATALOG))
     assert seed.differs == ["bia-100.monthly"]
+    assert seed.refused == []  # the stored specifications read back equal to the file's
     clock.now += timedelta(seconds=1)
     applied = run(bss, read_catalog(CATALOG, apply=True))
     assert applied.repriced == ["bia-100.monthly.EUR"]
@@ -195,3 +196,45 @@ def test_loading_the_catalog_again_changes_nothing_unless_applied(bss: Bss, cloc
         assert [p.charge for p in offering.prices_at(clock.now, "EUR") if p.name == "monthly"] == [
             RecurringCharge(D("79.00"))
         ]
+
+
+def test_a_specification_in_the_file_grows_optional_characteristics_and_refuses_the_rest(
+    bss: Bss, tmp_path: Any
+) -> None:
+    """A demo database made before a specification gained a characteristic used to keep the old
+    specification silently: every order naming the new characteristic failed with 400."""
+    from bss_bridge.config.catalog_file import read_catalog
+
+    from ..conftest import CATALOG
+
+    text = CATALOG.read_text()
+    grown = text.replace(
+        "      - {name: bandwidthMbps, valueType: integer, values: [100, 1000], unit: Mbit/s}\n",
+        "      - {name: bandwidthMbps, valueType: integer, values: [100, 1000], unit: Mbit/s}\n"
+        "      - {name: contact, valueType: string, required: false, description: who to call on site}\n"
+        "      - {name: rack, valueType: string}\n",
+        1,
+    ).replace("{name: siteB, valueType: string, resource: site}", "{name: siteB, valueType: integer}", 1)
+    assert grown.count("name: contact") == 1 and "siteB, valueType: integer" in grown
+    path = tmp_path / "catalog.yaml"
+    path.write_text(grown)
+
+    seed = run(bss, read_catalog(path))
+    assert seed.differs == ["business-internet.contact"]
+    assert sorted(seed.refused) == ["business-internet.rack", "site-interconnect.siteB"]
+    with bss.uow() as uow:
+        spec = uow.specifications.get("business-internet")
+        assert spec is not None and spec.characteristic("contact") is None and spec.version == "1"
+
+    applied = run(bss, read_catalog(path, apply=True))
+    assert applied.updated == ["business-internet"]
+    assert sorted(applied.refused) == ["business-internet.rack", "site-interconnect.siteB"]
+    with bss.uow() as uow:
+        spec = uow.specifications.get("business-internet")
+        other = uow.specifications.get("site-interconnect")
+        assert spec is not None and other is not None
+        assert [c.name for c in spec.characteristics] == ["site", "lan", "bandwidthMbps", "contact"]
+        assert spec.version == "2"
+        assert other.characteristic("siteB") is not None and other.characteristic("siteB").value_type.value == "string"
+    again = run(bss, read_catalog(path, apply=True))
+    assert again.updated == [] and again.differs == []
