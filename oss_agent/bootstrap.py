@@ -65,13 +65,14 @@ def bootstrap(
     uow = SqlAlchemyUnitOfWork(session_factory)
     registry = registry or DriverRegistry()
     provisioning = ProvisioningContext(settings, session_factory, registry, runner)
-    every_handler: dict[type[Command], Callable[..., Awaitable[Any]]] = {
-        **handlers.COMMAND_HANDLERS,
-        **fault_handlers.COMMAND_HANDLERS,
-    }
+    every_handler: dict[type[Command], Callable[..., Awaitable[Any]]] = {**handlers.COMMAND_HANDLERS}
     every_handler |= provisioning_handlers.UOW_ONLY_HANDLERS
     command_handlers: dict[type[Command], CommandHandler] = {
         kind: functools.partial(handler, uow=uow) for kind, handler in every_handler.items()
+    }
+    command_handlers |= {  # the failpoints are the activations' (one ``OSS_AGENT_FAILPOINT`` per process)
+        kind: functools.partial(handler, uow=uow, failpoints=provisioning.failpoints)
+        for kind, handler in fault_handlers.COMMAND_HANDLERS.items()
     }
     command_handlers |= {
         kind: functools.partial(handler, uow=uow, provisioning=provisioning)

@@ -12,24 +12,10 @@ marked). ``NAME@N`` stops at the N-th time the point is reached.
 
 from __future__ import annotations
 
-import os
-import signal
-from collections import Counter
-from collections.abc import Mapping
+from bss_bridge import failpoints
 
 ENV = "OSS_BSS_BRIDGE_FAILPOINT"
 
 
-class Failpoints:
-    def __init__(self, spec: str | None = None, environ: Mapping[str, str] | None = None) -> None:
-        text = spec if spec is not None else (environ if environ is not None else os.environ).get(ENV, "")
-        self.kill: dict[str, int] = {}
-        for part in filter(None, (p.strip() for p in text.split(","))):
-            name, _, nth = part.partition("@")
-            self.kill[name] = int(nth) if nth.isdigit() and int(nth) > 0 else 1
-        self.reached: Counter[str] = Counter()
-
-    def reach(self, name: str) -> None:
-        self.reached[name] += 1
-        if self.kill.get(name) == self.reached[name]:
-            os.kill(os.getpid(), signal.SIGKILL)
+class Failpoints(failpoints.Failpoints):
+    env = ENV

@@ -157,14 +157,15 @@ class Customer:
 
 @dataclass(frozen=True, slots=True)
 class BillCycle:
-    """The day of the month a billing period starts: 1-28, or ``None`` for the month's last day
-    (so every month has one: the 31st in January, the 28th or 29th in February)."""
+    """The day of the month a billing period starts: 1-31, or ``None`` for the month's last day. A
+    day a month lacks falls on that month's last day and is never carried on: a 31 starts periods on
+    January 31, February 28 (29), March 31, April 30."""
 
     day: int | None
 
     def __post_init__(self) -> None:
-        if self.day is not None and not 1 <= self.day <= 28:
-            raise InvalidRequestError.one("billCycleDay", f"must be 1-28 or 'last', got {self.day}")
+        if self.day is not None and not 1 <= self.day <= 31:
+            raise InvalidRequestError.one("billCycleDay", f"must be 1-31 or 'last', got {self.day}")
 
     @classmethod
     def parse(cls, value: int | str) -> BillCycle:
@@ -173,10 +174,11 @@ class BillCycle:
         try:
             return cls(int(value))
         except (TypeError, ValueError):
-            raise InvalidRequestError.one("billCycleDay", f"must be 1-28 or 'last', got {value!r}") from None
+            raise InvalidRequestError.one("billCycleDay", f"must be 1-31 or 'last', got {value!r}") from None
 
     def day_in(self, year: int, month: int) -> int:
-        return calendar.monthrange(year, month)[1] if self.day is None else self.day
+        last = calendar.monthrange(year, month)[1]
+        return last if self.day is None else min(self.day, last)
 
     def __str__(self) -> str:
         return "last" if self.day is None else str(self.day)

@@ -7,6 +7,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
+from bss_bridge.failpoints import Failpoints
 from bss_bridge.service_layer.ports import ResourceInventory
 
 
@@ -24,3 +25,4 @@ class Deps:
     clock: Callable[[], datetime] = utc_now
     new_id: Callable[[], str] = field(default=new_uuid)
     dunning_grace_days: int = 14  # an invoice unpaid this long after its due date suspends the account
+    failpoints: Failpoints = field(default_factory=Failpoints)  # ``OSS_BSS_FAILPOINT`` (tests' kill -9)

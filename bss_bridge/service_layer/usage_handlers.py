@@ -148,6 +148,8 @@ async def guide_usage(cmd: commands.GuideUsage, uow: UnitOfWork, deps: Deps) -> 
 async def rate_usage(cmd: commands.RateUsage, uow: UnitOfWork, deps: Deps) -> tuple[int, int]:
     with uow:
         rated = UsageStore(uow.session).rate(deps.clock())
+        if rated[0]:
+            deps.failpoints.reach("usage-rated")  # summed and marked, not committed
         uow.commit()
     return rated
 

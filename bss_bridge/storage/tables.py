@@ -115,7 +115,7 @@ class BillingAccountRow(Base):
     customer_id: Mapped[str] = mapped_column(ForeignKey("bss_customers.id"), index=True)
     name: Mapped[str] = mapped_column(String(200))
     currency: Mapped[str] = mapped_column(String(3))
-    bill_cycle_day: Mapped[str] = mapped_column(String(4))  # 1-28 or "last"
+    bill_cycle_day: Mapped[str] = mapped_column(String(4))  # 1-31 or "last"
     time_zone: Mapped[str] = mapped_column(String(64))
     tax_rate_pct: Mapped[Decimal]
     tax_exemption: Mapped[dict[str, Any] | None] = mapped_column(JSON)

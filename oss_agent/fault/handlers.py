@@ -30,6 +30,7 @@ from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 from oss_agent.domain.alarm import Alarm
 from oss_agent.domain.commands import Command, ProcessFaultSignals
 from oss_agent.domain.fault import FaultSignal
+from oss_agent.provisioning.failpoints import Failpoints
 from oss_agent.service_layer import resource_state
 from oss_agent.service_layer.unit_of_work import SqlAlchemyUnitOfWork
 from oss_agent.storage.fault_tables import FaultEventRow
@@ -55,11 +56,13 @@ class BatchResult:
     symptoms: int = 0
     dropped: int = 0  # signals the storage refused, each alone (the first errors kept in ``errors``)
     errors: list[str] = field(default_factory=list)
+    changed: set[str] = field(default_factory=set)  # managed objects whose alarm was raised or cleared
 
     def add(self, other: BatchResult) -> None:
         for counted in ("raised", "updated", "cleared", "events", "symptoms", "dropped"):
             setattr(self, counted, getattr(self, counted) + getattr(other, counted))
         self.errors += other.errors[: _ERRORS_KEPT - len(self.errors)]
+        self.changed |= other.changed
 
 
 def _device_of(managed_object: str) -> str:
@@ -139,9 +142,14 @@ class _Repeats:
             self.apply(key)
 
 
-async def process_fault_signals(cmd: ProcessFaultSignals, uow: SqlAlchemyUnitOfWork) -> BatchResult:
+async def process_fault_signals(
+    cmd: ProcessFaultSignals, uow: SqlAlchemyUnitOfWork, failpoints: Failpoints | None = None
+) -> BatchResult:
     result = BatchResult(signals=len(cmd.signals))
     _apply_or_split(cmd.signals, uow, result)
+    if failpoints is not None and failpoints.armed:  # committed, hub events owed (see ``Failpoints``)
+        for managed_object in sorted(result.changed):
+            await failpoints.reach(f"alarm-stored:{managed_object}")
     return result
 
 
@@ -194,6 +202,7 @@ def _apply(batch: Sequence[FaultSignal], uow: SqlAlchemyUnitOfWork) -> BatchResu
                     correlator.on_cleared(alarm)
                     open_alarms[signal.reduction_key] = None
                     result.cleared += 1
+                    result.changed.add(alarm.managed_object)
                     alarm_id = alarm.id
             rows.append(
                 {
@@ -223,6 +232,7 @@ def _raise_new(uow: SqlAlchemyUnitOfWork, signal: FaultSignal, correlator: _Corr
     uow.alarms.add(alarm)
     result.symptoms += correlator.on_raised(alarm)
     result.raised += 1
+    result.changed.add(alarm.managed_object)
     return alarm
 
 

@@ -78,12 +78,21 @@ class Poller:
         self._interface_states: dict[str, tuple[tuple[str, bool, str], ...]] = {}
 
     def remember_open_alarms(self, keys: set[str]) -> None:
-        """Link alarms open in the database when the agent starts: the first poll clears those it no
-        longer sees, without a clear per healthy interface."""
+        """Alarms open in the database when the agent starts (a killed agent may have left them open
+        while what they tell of ended): the first poll clears the link alarms it no longer sees,
+        without a clear per healthy interface; the first routing check clears the adjacencies that
+        are back (each remembered as seen and down, so an OSPF neighbour still gone from the table
+        still counts as down)."""
         for key in keys:
             if key.endswith("|linkDown") and ":" in key:
                 device, interface = key.removesuffix("|linkDown").split(":", 1)
                 self._open_at_start.add((device, interface))
+                continue
+            device, _, rest = key.partition("|")
+            protocol, _, neighbour = rest.partition("|")
+            if protocol in ("bgp", "ospf") and neighbour and key == signals.routing_key(device, protocol, neighbour):
+                self._adjacencies.setdefault(device, set()).add((protocol, neighbour))
+                self._adjacencies_down.setdefault(device, set()).add((protocol, neighbour))
 
     async def poll(self, name: str) -> PollResult:
         """Poll one device; failures are returned, never raised."""

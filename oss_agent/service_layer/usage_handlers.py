@@ -89,6 +89,8 @@ async def publish_usage(cmd: commands.PublishUsage, uow: UnitOfWork, provisionin
             report.gaps += published.gaps
         report.meters = len(meters)
         uow.commit()
+    if report.published:  # stored with their hub events, none delivered yet
+        await provisioning.failpoints.reach("usage-published")
     return report
 
 

@@ -65,7 +65,7 @@ def open_account(
     customer: str,
     currency: Annotated[str, typer.Option(help="ISO 4217 code, e.g. EUR")],
     name: Annotated[str, typer.Option(help="the account's name")] = "main",
-    bill_cycle_day: Annotated[str, typer.Option(help="1-28 or 'last'")] = "1",
+    bill_cycle_day: Annotated[str, typer.Option(help="1-31 (a day a month lacks falls on its last) or 'last'")] = "1",
     time_zone: Annotated[str, typer.Option(help="IANA time zone its bill periods are cut in")] = "UTC",
     tax_rate: Annotated[str, typer.Option(help="percent")] = "0",
     payment_terms_days: Annotated[int, typer.Option(help="days to pay an invoice")] = 30,

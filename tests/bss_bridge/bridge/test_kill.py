@@ -20,11 +20,14 @@ import pytest
 from sqlalchemy import select
 
 from bss_bridge.bootstrap import Bss
+from bss_bridge.bridge.failpoints import Failpoints as BridgeFailpoints
 from bss_bridge.domain import billing_commands as bc
 from bss_bridge.domain import commands
 from bss_bridge.domain.party import AccountTerms, BillCycle
 from bss_bridge.domain.requests import OrderRequest
 from bss_bridge.domain.subscription import SubscriptionStatus
+from bss_bridge.failpoints import Failpoints
+from bss_bridge.service_layer.deps import Deps
 from bss_bridge.storage.billing_tables import OutageRow, UsageRow
 from bss_bridge.storage.bridge_store import BridgeStore
 from bss_bridge.storage.incident_store import IncidentStore
@@ -38,6 +41,18 @@ from .test_orders import active, internet
 
 OSS_BSS = str(Path(sys.executable).parent / "oss-bss")
 D = __import__("decimal").Decimal
+
+
+def test_the_bss_and_the_bridge_each_read_their_own_failpoints(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("OSS_BSS_FAILPOINT", "usage-rated@2")
+    monkeypatch.setenv("OSS_BSS_BRIDGE_FAILPOINT", "order-posted")
+    nowhere = KnownInventory(set(), set())
+    assert Failpoints().kill == {"usage-rated": 2} == Deps(nowhere).failpoints.kill
+    assert BridgeFailpoints().kill == {"order-posted": 1}
+    monkeypatch.delenv("OSS_BSS_FAILPOINT")
+    unset = Deps(nowhere).failpoints
+    unset.reach("usage-rated")  # unarmed: counted, nothing else
+    assert unset.kill == {} and unset.reached["usage-rated"] == 1
 
 
 @pytest.fixture

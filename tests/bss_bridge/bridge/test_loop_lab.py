@@ -58,6 +58,13 @@ def octets(lab: LabHandle, device: str) -> dict[str, tuple[int, int]]:
     return {i["ifname"]: (i["stats64"]["rx"]["bytes"], i["stats64"]["tx"]["bytes"]) for i in json.loads(out)}
 
 
+NOISE = ("apscheduler.executors.default:", "INFO httpx: HTTP Request:")
+
+
+def telling(log: str) -> str:
+    return "\n".join(line for line in log.splitlines() if not any(noise in line for noise in NOISE))
+
+
 class Processes:
     def __init__(self, tmp_path: Path) -> None:
         self.tmp_path = tmp_path
@@ -99,8 +106,9 @@ class Processes:
         self.start(name, args, changed)
 
     def logs(self) -> str:
+        """The end of each process's log, without the lines every scheduled job and HTTP request adds."""
         every = [*self.gone, *self.running]
-        return "\n".join(f"--- {name} ({log.name}):\n{log.read_text()[-4000:]}" for name, _, log in every)
+        return "\n".join(f"--- {name} ({log.name}):\n{telling(log.read_text())[-6000:]}" for name, _, log in every)
 
     def check(self) -> None:
         for name, process, _ in self.running:
@@ -149,9 +157,12 @@ class Loop:
 
 
 @contextlib.contextmanager
-def running_loop(lab: LabHandle, tmp_path: Path, agent_extra: dict[str, str] | None = None) -> Iterator[Loop]:
+def running_loop(
+    lab: LabHandle, tmp_path: Path, agent_extra: dict[str, str] | None = None, bss_extra: dict[str, str] | None = None
+) -> Iterator[Loop]:
     """The agent on the lab (discovered), the BSS and the bridge on both hubs; stopped cleanly after.
-    ``agent_extra``: more of the agent's environment (a failpoint)."""
+    ``agent_extra``: more of the agent's environment (a failpoint, faster polls); ``bss_extra``: more
+    of the BSS's (and the bridge's)."""
     ports: list[int] = []
     while len(ports) < 3:  # three distinct ports (a port just freed may be handed out again)
         ports += [port for port in [free_port()] if port not in ports]
@@ -180,6 +191,7 @@ def running_loop(lab: LabHandle, tmp_path: Path, agent_extra: dict[str, str] | N
         "OSS_AGENT_BSS_BRIDGE_POLL_EVERY_S": "5",
         "OSS_AGENT_BSS_RATE_USAGE_EVERY_S": "2",
     }
+    bss_env |= bss_extra or {}
     (tmp_path / "agent").mkdir()
     (tmp_path / "bss").mkdir()
     procs = Processes(tmp_path)
@@ -214,10 +226,12 @@ def running_loop(lab: LabHandle, tmp_path: Path, agent_extra: dict[str, str] | N
     assert "Traceback" not in logs, logs
 
 
-def order_internet(bss: httpx.Client) -> tuple[str, str, dict[str, Any]]:
-    """A customer, its billing account and its product order for business internet on the lab's
-    customer1 site, placed on the BSS's APIs: (customer id, account id, the order as accepted)."""
-    customer = bss.post("/tmf-api/customerManagement/v4/customer", json={"name": "ACME & Co"}).json()["id"]
+def order_internet(
+    bss: httpx.Client, site: str = "customer1", lan: str = "198.18.2.0/24", name: str = "ACME & Co"
+) -> tuple[str, str, dict[str, Any]]:
+    """A customer, its billing account and its product order for business internet on one of the
+    lab's customer sites, placed on the BSS's APIs: (customer id, account id, the order as accepted)."""
+    customer = bss.post("/tmf-api/customerManagement/v4/customer", json={"name": name}).json()["id"]
     account = bss.post(
         "/tmf-api/accountManagement/v4/billingAccount",
         json={
@@ -228,7 +242,7 @@ def order_internet(bss: httpx.Client) -> tuple[str, str, dict[str, Any]]:
             "timeZone": "Europe/Paris",
         },
     ).json()["id"]
-    characteristics = [{"name": "site", "value": "customer1"}, {"name": "lan", "value": "198.18.2.0/24"}]
+    characteristics = [{"name": "site", "value": site}, {"name": "lan", "value": lan}]
     ordered = bss.post(
         PRODUCT_ORDERS,
         json={

@@ -74,15 +74,27 @@ def test_an_update_that_changes_nothing_records_nothing() -> None:
 
 @pytest.mark.parametrize(
     ("value", "year", "month", "day"),
-    [(15, 2026, 2, 15), ("last", 2026, 2, 28), ("last", 2028, 2, 29), ("LAST", 2026, 4, 30), (28, 2028, 2, 28)],
+    [
+        (15, 2026, 2, 15),
+        ("last", 2026, 2, 28),
+        ("last", 2028, 2, 29),
+        ("LAST", 2026, 4, 30),
+        (28, 2028, 2, 28),
+        (31, 2026, 1, 31),
+        (31, 2026, 2, 28),
+        (31, 2026, 3, 31),
+        (31, 2026, 4, 30),
+        (30, 2028, 2, 29),
+        ("29", 2026, 2, 28),
+    ],
 )
-def test_the_bill_cycle_day_is_1_to_28_or_the_months_last(value: int | str, year: int, month: int, day: int) -> None:
+def test_the_bill_cycle_day_is_1_to_31_or_the_months_last(value: int | str, year: int, month: int, day: int) -> None:
     assert BillCycle.parse(value).day_in(year, month) == day
 
 
-@pytest.mark.parametrize("value", [0, 29, 31, "first", "1.5"])
+@pytest.mark.parametrize("value", [0, 32, -1, "first", "1.5"])
 def test_other_bill_cycle_days_are_refused(value: int | str) -> None:
-    with pytest.raises(InvalidRequestError, match="billCycleDay: must be 1-28 or 'last'"):
+    with pytest.raises(InvalidRequestError, match="billCycleDay: must be 1-31 or 'last'"):
         BillCycle.parse(value)
 
 

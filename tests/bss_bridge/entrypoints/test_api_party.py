@@ -172,7 +172,7 @@ def test_a_billing_account_carries_what_billing_needs(client: TestClient, bss: B
 @pytest.mark.parametrize(
     ("change", "field"),
     [
-        ({"billCycleDay": 31}, "billCycleDay"),
+        ({"billCycleDay": 32}, "billCycleDay"),
         ({"timeZone": "Europe/Lyon"}, "timeZone"),
         ({"taxRate": 120}, "taxRate"),
         ({"currency": "euro"}, "currency"),

@@ -250,6 +250,35 @@ def test_polling_raises_and_clears_a_lost_ospf_adjacency(lab: LabHandle, tmp_pat
     asyncio.run(scenario())
 
 
+def test_a_restarted_poller_clears_an_adjacency_alarm_that_ended_while_it_was_down(
+    lab: LabHandle, tmp_path: Path
+) -> None:
+    """kill -9 of the agent with an OSPF adjacency alarm open: the restarted agent's poller (a new
+    one, told the open alarms as ``oss-agent run`` tells it) keeps the alarm while the neighbour is
+    still gone from the table, and clears it once the adjacency is back, without waiting for a flap."""
+
+    async def scenario() -> None:
+        async with fault_agent(lab, tmp_path, traps=False) as (agent, poller, _):
+            assert await poller.check_routing("pe1") == []
+            before = _ospf_alarms(agent)
+            await asyncio.to_thread(faults.link_down, lab.options, "pe1", "eth2")
+            try:
+                await until("OSPF adjacency alarm", lambda: _ospf_alarms(agent) - before, 20.0,
+                            lambda: poller.check_routing("pe1"))
+                (key,) = _ospf_alarms(agent) - before
+                restarted = Poller(poller.targets, PerfStore(agent.engine), manager=poller.manager, bus=agent.bus,
+                                   poll_timeout_s=3.0)
+                restarted.remember_open_alarms({a.reduction_key for a in _active(agent)})
+                assert await restarted.check_routing("pe1") == []  # still down: kept, not cleared
+                assert key in _ospf_alarms(agent)
+            finally:
+                await asyncio.to_thread(faults.link_up, lab.options, "pe1", "eth2")
+            await until("the alarm cleared by the restarted poller", lambda: key not in _ospf_alarms(agent), 30.0,
+                        lambda: restarted.check_routing("pe1"))
+
+    asyncio.run(scenario())
+
+
 def _active(agent: Agent) -> list[Alarm]:
     with agent.uow as uow:
         return uow.alarms.list(active_only=True)

@@ -20,6 +20,7 @@ from oss_agent.domain.model import Link, LinkEnd
 from oss_agent.fault import signals
 from oss_agent.fault.handlers import BatchResult
 from oss_agent.storage.fault_tables import FaultEventRow
+from oss_agent.storage.hub_tables import HubOutboxRow
 
 T0 = datetime(2026, 11, 21, 12, 0, tzinfo=UTC)
 IF3 = (1, 3, 6, 1, 2, 1, 2, 2, 1, 1, 3)
@@ -169,3 +170,27 @@ def test_a_fault_that_keeps_coming_back_is_marked_flapping(agent: Agent) -> None
     with agent.uow as uow:
         flags = [a.flapping for a in sorted(uow.alarms.list(), key=lambda a: a.raised_at)]
     assert flags == [False, False, True, True]
+
+
+def test_the_alarm_stored_failpoint_is_reached_after_the_commit_once_per_object_changed(agent: Agent) -> None:
+    """``alarm-stored:OBJECT`` (what a test arms to kill the agent with a hub event owed): reached
+    when the alarm's raise or clear and its outbox row are committed, never for a mere repeat."""
+    assert agent.provisioning is not None
+    failpoints = agent.provisioning.failpoints
+    seen: list[tuple[bool, int]] = []
+
+    def committed() -> None:  # what another connection sees at the point
+        with agent.uow as uow:
+            (alarm,) = [a for a in uow.alarms.list() if a.managed_object == "pe1:eth3"]
+            owed = uow.session.scalars(select(HubOutboxRow.id).where(HubOutboxRow.resource_id == alarm.id)).all()
+            seen.append((alarm.is_active, len(owed)))
+
+    failpoints.hooks["alarm-stored:pe1:eth3"] = committed
+    apply(agent, link_down("pe1", "eth3", T0), link_down("pe2", "eth1", T0))
+    apply(agent, link_down("pe1", "eth3", T0 + timedelta(seconds=1)))  # a repeat: nothing stored to tell
+    apply(agent, link_up("pe1", "eth3", T0 + timedelta(seconds=2)))
+    assert failpoints.reached == ["alarm-stored:pe1:eth3", "alarm-stored:pe2:eth1", "alarm-stored:pe1:eth3"]
+    assert seen[0] == (True, 1) and not seen[1][0] and seen[1][1] > 1
+    del failpoints.hooks["alarm-stored:pe1:eth3"]
+    apply(agent, link_down("pe1", "eth3", T0 + timedelta(seconds=3)))
+    assert len(failpoints.reached) == 3  # unarmed: nothing kept
