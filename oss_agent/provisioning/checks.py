@@ -115,10 +115,12 @@ class Checker:
         if check.kind == "traffic":
             address = str(ipaddress.IPv4Address(check.param("target")))
             probe = self.drivers.get(target, Protocol.CLI)
-            # one packet: an answer, an ICMP error or some silence (half a second when an answer is
-            # expected, a fifth when none is: the lab's round trips are microseconds), then the poll asks again
-            wait = "0.5" if expected == "pass" else "0.2"
-            status, output = await probe.run(f"ping -n -c 1 -W {wait} {address}")
+            # expecting an answer: an echo every 0.1 s until the first reply, for up to a second (a
+            # route that converges meanwhile is seen within 0.1 s, not after a lost echo's wait);
+            # expecting none: one echo and a fifth of a second of silence (the lab's round trips
+            # are microseconds). Then the poll asks again.
+            timing = "-i 0.1 -w 1" if expected == "pass" else "-W 0.2"
+            status, output = await probe.run(f"ping -n -c 1 {timing} {address}")
             summary = next((line for line in output.splitlines() if "packets transmitted" in line), output[-120:])
             return status == 0, f"ping {address} from {check.device}: {summary.strip()}"
         driver = self.drivers.get(target, Protocol.CLI)

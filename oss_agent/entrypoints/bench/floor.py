@@ -107,8 +107,11 @@ class Floor:
         if lines:
             self.shell[change.ce].send_command(" && ".join(lines))
 
-    def _passes(self, change: SiteChange) -> bool:
-        output = self.probes[change.probe].send_command(f'ping -n -c 2 -i 0.2 -W 1 {change.target}; echo "rc=$?"')
+    def _passes(self, change: SiteChange, expected: bool) -> bool:
+        """The agent's own traffic check, the same ping: expecting an answer, an echo every 0.1 s
+        until the first reply for up to a second; expecting none, one echo and 0.2 s of silence."""
+        timing = "-i 0.1 -w 1" if expected else "-W 0.2"
+        output = self.probes[change.probe].send_command(f'ping -n -c 1 {timing} {change.target}; echo "rc=$?"')
         return "rc=0" in output
 
     def _site(self, change: SiteChange, add: bool) -> tuple[float, float]:
@@ -118,7 +121,7 @@ class Floor:
             push.result()
         pushed = time.perf_counter() - start
         deadline = time.monotonic() + CHECK_DEADLINE_S
-        while self._passes(change) != add:
+        while self._passes(change, add) != add:
             if time.monotonic() > deadline:
                 raise RuntimeError(f"floor: the check of {change.site} never showed the change")
         return pushed, time.perf_counter() - start
