@@ -13,6 +13,7 @@ the current period ends at the next midnight; the first bill run is asked ``asOf
 that period's end) carries the period's usage (billed in arrears) and the SLA credit for the outage.
 The fault is held long enough to take the period's availability below the
 offer's 99.9 % target (0.1 % of the hours the product is active in the period, with a margin).
+Last the customer terminates, so that the story can be told again on the same lab and databases.
 
 The steps are :func:`story`'s; each prints what it did and returns its evidence, which the lab test
 asserts (``tests/bss_bridge/bridge/test_loop_lab.py``). Lab traffic goes only to the lab's namespaces.
@@ -243,4 +244,19 @@ async def story(oss_url: str, bss_url: str, prefix: str, say: Say = print) -> di
         second = await _bill(bss, account["id"], period_end)
         _print_bill(say, second)
         found["second_bill"] = second
+
+        say("7. the customer terminates: the BSS's delete order becomes the OSS's, which removes exactly what the")
+        say("   service added (the port is free for the next story); billing ends with the termination")
+        end = {"id": "1", "action": "delete", "product": {"id": active["id"]}}
+        await _json(bss, "POST", ORDERS, json=party | {"productOrderItem": [end]})
+
+        async def terminated() -> dict[str, Any] | None:
+            found_ = await _json(bss, "GET", f"{PRODUCTS}/{active['id']}")
+            return found_ if found_["status"] == "terminated" else None
+
+        gone = await until("the product terminated", terminated)
+        removed = await _json(oss, "GET", f"{SERVICES}/{service_id}")
+        say(f"  BSS: product {gone['id']} {gone['status']} at {gone.get('terminationDate')}")
+        say(f"  OSS: service {service_id} {removed['state']}")
+        found |= {"terminated": gone, "service_after": removed}
     return found

@@ -408,4 +408,7 @@ def test_the_demo_story_tells_the_whole_loop_with_its_effect_on_both_sides(
         assert "usageCharge" in second["kinds"] and "slaCredit" in second["kinds"]
         (credit,) = [r for r, kind in zip(second["rates"], second["kinds"], strict=True) if kind == "slaCredit"]
         assert Decimal(str(credit["taxExcludedAmount"]["value"])) < 0
-    assert [line[:2] for line in told if line[:1].isdigit()] == ["1.", "2.", "3.", "4.", "5.", "6."]
+        # the termination: both sides, and the port free for the next story
+        assert found["terminated"]["status"] == "terminated" and found["terminated"]["id"] == product["id"]
+        assert found["service_after"]["state"] == "terminated"
+    assert [line[:2] for line in told if line[:1].isdigit()] == ["1.", "2.", "3.", "4.", "5.", "6.", "7."]
