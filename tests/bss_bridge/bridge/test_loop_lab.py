@@ -389,7 +389,9 @@ def test_the_demo_story_tells_the_whole_loop_with_its_effect_on_both_sides(
         # ordered through the BSS, activated by the OSS, reached from the customer's LAN
         assert product["status"] == "active" and service["state"] == "active"
         assert found["service_order"]["externalId"].endswith(":1") and found["reached"] >= 1
-        assert loop.agent.get(f"/tmf-api/serviceInventory/v4/service/{service['id']}").json()["state"] == "active"
+        # the story ends with the termination: the agent's inventory says so now, the product too
+        assert loop.agent.get(f"/tmf-api/serviceInventory/v4/service/{service['id']}").json()["state"] == "terminated"
+        assert loop.bss.get(f"/tmf-api/productInventory/v4/product/{product['id']}").json()["status"] == "terminated"
         # traffic became the agent's usage and the BSS's rated usage of that product, each record once
         published = {u["id"] for u in found["published"]}
         in_bss = [u["id"] for u in found["usage"]]
