@@ -115,6 +115,11 @@ class CharacteristicSpec:
     def maps_to(self) -> str:
         return self.service_characteristic or self.name
 
+    @property
+    def may_join_a_sold_specification(self) -> bool:
+        """Optional or defaulted: products already made without it stay valid."""
+        return not self.required or self.default is not None
+
     def check(self, value: object) -> Value:
         """``value`` normalised to this characteristic's type, or an error on ``value``."""
         typed = self._checked(value, "value")
@@ -198,7 +203,7 @@ class ProductSpecification:
             where = f"productSpecCharacteristic[{c.name}]"
             if self.characteristic(c.name) is not None:
                 problems.append(Problem(where, f"{self.id} already has a characteristic {c.name!r}"))
-            elif c.required and c.default is None:
+            elif not c.may_join_a_sold_specification:
                 message = "a characteristic added to a specification in use must be optional or have a default"
                 problems.append(Problem(where, message))
         if problems:

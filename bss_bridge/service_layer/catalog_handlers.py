@@ -154,7 +154,7 @@ def _reconcile_specification(
     refused = [f"{spec.id}.{c.name}" for c in spec.characteristics if in_file.get(c.name) != c]
     if spec.service_specification != cmd.service_specification:
         refused.append(f"{spec.id}.serviceSpecification")
-    compatible = [c for c in added if not c.required or c.default is not None]
+    compatible = [c for c in added if c.may_join_a_sold_specification]
     refused += [f"{spec.id}.{c.name}" for c in added if c not in compatible]
     report.refused += refused
     if not apply:

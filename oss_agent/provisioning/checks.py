@@ -62,6 +62,15 @@ class CheckResult:
         }
 
 
+def ping_command(address: str, *, expect_reply: bool) -> str:
+    """The traffic check's ping (the bench's floor runs the same). Expecting a reply: an echo every
+    0.1 s until the first one answers, for up to a second (a route that converges meanwhile is seen
+    within 0.1 s, not after a lost echo's wait); expecting none: one echo and a fifth of a second of
+    silence (the lab's round trips are microseconds). The caller polls it again until its deadline."""
+    timing = "-i 0.1 -w 1" if expect_reply else "-W 0.2"
+    return f"ping -n -c 1 {timing} {address}"
+
+
 def expectation(kind: str, state: ServiceState) -> str | None:
     """What a check should show for a service in ``state``; None: not worth running."""
     if state is ServiceState.ACTIVE:
@@ -115,12 +124,7 @@ class Checker:
         if check.kind == "traffic":
             address = str(ipaddress.IPv4Address(check.param("target")))
             probe = self.drivers.get(target, Protocol.CLI)
-            # expecting an answer: an echo every 0.1 s until the first reply, for up to a second (a
-            # route that converges meanwhile is seen within 0.1 s, not after a lost echo's wait);
-            # expecting none: one echo and a fifth of a second of silence (the lab's round trips
-            # are microseconds). Then the poll asks again.
-            timing = "-i 0.1 -w 1" if expected == "pass" else "-W 0.2"
-            status, output = await probe.run(f"ping -n -c 1 {timing} {address}")
+            status, output = await probe.run(ping_command(address, expect_reply=expected == "pass"))
             summary = next((line for line in output.splitlines() if "packets transmitted" in line), output[-120:])
             return status == 0, f"ping {address} from {check.device}: {summary.strip()}"
         driver = self.drivers.get(target, Protocol.CLI)

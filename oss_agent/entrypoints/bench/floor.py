@@ -19,6 +19,7 @@ from ncclient import manager
 from netmiko import ConnectHandler
 
 from oss_agent.config.inventory import Inventory
+from oss_agent.provisioning.checks import ping_command
 
 if TYPE_CHECKING:
     from oss_agent.entrypoints.bench.activation import Timings
@@ -108,10 +109,9 @@ class Floor:
             self.shell[change.ce].send_command(" && ".join(lines))
 
     def _passes(self, change: SiteChange, expected: bool) -> bool:
-        """The agent's own traffic check, the same ping: expecting an answer, an echo every 0.1 s
-        until the first reply for up to a second; expecting none, one echo and 0.2 s of silence."""
-        timing = "-i 0.1 -w 1" if expected else "-W 0.2"
-        output = self.probes[change.probe].send_command(f'ping -n -c 1 {timing} {change.target}; echo "rc=$?"')
+        """The agent's own traffic check: the same ping."""
+        command = ping_command(change.target, expect_reply=expected)
+        output = self.probes[change.probe].send_command(f'{command}; echo "rc=$?"')
         return "rc=0" in output
 
     def _site(self, change: SiteChange, add: bool) -> tuple[float, float]:
