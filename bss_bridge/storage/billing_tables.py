@@ -84,7 +84,8 @@ class UsageMarkRow(Base):
 
 class UsageGroupRow(Base):
     """The usage of one subscription, kind and billing period: complete totals of its rated
-    records (``max_id`` the highest), and how far an invoice billed it (``billed_through``)."""
+    records (every guided record of the group with an id up to ``max_id``, the rating mark of the
+    pass that last added to it), and how far an invoice billed it (``billed_through``)."""
 
     __tablename__ = "bss_usage_groups"
     __table_args__ = (Index("ix_bss_usage_groups_account", "account_id", "period_start"),)

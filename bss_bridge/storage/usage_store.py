@@ -22,6 +22,7 @@ from typing import Any, cast
 from sqlalchemy import BigInteger, CursorResult, bindparam, case, delete, func, insert, literal, select, text, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
+from sqlalchemy.sql import Subquery
 
 from bss_bridge.storage.billing_tables import UsageGroupRow, UsageMarkRow, UsageRow
 from bss_bridge.storage.tables import BillingAccountRow, SubscriptionRow, table_of
@@ -119,12 +120,18 @@ class UsageStore:
     def rate(self, now: datetime) -> tuple[int, int]:
         """The rating pass (see the module docstring): (records rated, groups touched).
 
-        One statement does the work, in the database: ``INSERT INTO bss_usage_groups SELECT ...
-        GROUP BY ... ON CONFLICT DO UPDATE`` adds the new records' sums to their groups; nothing of
-        the records crosses into Python. How many records it rated is the growth of the groups'
-        record counts (only the rating pass changes them, and it holds the lock). The account is
-        not a grouping column (a group's records are all of its subscription's account, and the
-        groups' key has none): one column less to hash per record."""
+        The new records' sums per group are added to the groups' totals by ``INSERT ... ON CONFLICT
+        DO UPDATE``; nothing of the records crosses into Python. A group's ``max_id`` becomes the
+        pass's mark: every guided record of the group up to it is in its totals. Its account is its
+        subscription's (fixed when sold), joined after summing rather than carried through the
+        sums (one column less per record). How many records the pass rated is the growth of the
+        groups' record counts (only the rating pass changes them, and it holds the lock).
+
+        How the records are summed: on SQLite a pass over most of the table reads it in the order
+        of the groups' index (no sort of every record, the plan of the floor's ``GROUP BY``; the
+        planner would take the id range and sort), a pass over few records reads their id range.
+        On PostgreSQL the sums are a plain ``SELECT ... GROUP BY``, which the planner may run in
+        parallel (an ``INSERT ... SELECT`` never is), and the groups are then upserted from arrays."""
         session = self.session
         if self.postgres:  # self-conflicting, and it waits for (and holds) every insert into bss_usage
             session.execute(text("LOCK TABLE bss_usage IN SHARE ROW EXCLUSIVE MODE"))
@@ -138,42 +145,32 @@ class UsageStore:
             session.add(UsageMarkRow(id=1, rated_through=0, rated_at=now))
             session.flush()
         mark = self.mark()
-        top = int(session.scalar(select(func.max(UsageRow.id))) or 0)
+        top = int(session.scalar(select(func.max(UsageRow.id))) or 0)  # two queries: each one index lookup
         if top <= mark:
             return 0, 0
+        low = int(session.scalar(select(func.min(UsageRow.id))) or 0)
         counted = select(func.coalesce(func.sum(UsageGroupRow.records), 0))
         before = int(session.scalar(counted) or 0)
         octets = func.coalesce(UsageRow.inbound_octets, 0) + func.coalesce(UsageRow.outbound_octets, 0)
-        totals = (
+        wanted: Any = (UsageRow.status == "guided") & (UsageRow.id > mark) & (UsageRow.id <= top)
+        if not self.postgres and (top - mark) * 4 > top - low:  # most of the table: in the groups' order, no sort
+            wanted = text("+bss_usage.status = 'guided' AND +bss_usage.id > :mark AND +bss_usage.id <= :top")
+            wanted = wanted.bindparams(mark=mark, top=top)  # "+": SQLite may not read these terms off an index
+        sums = (
             select(
                 UsageRow.subscription_id,
                 UsageRow.kind,
                 UsageRow.period_start,
-                func.max(UsageRow.account_id),  # its subscription's: one per group (see above)
-                func.sum(octets),
-                func.count(),
-                func.max(UsageRow.id),
-                literal(now, UsageGroupRow.rated_at.type),
-                literal(0, BigInteger()),
+                func.sum(octets).label("octets"),
+                func.count().label("records"),
             )
-            .where(UsageRow.status == "guided", UsageRow.id > mark, UsageRow.id <= top)
+            .where(wanted)
             .group_by(UsageRow.subscription_id, UsageRow.kind, UsageRow.period_start)
         )
-        table = UsageGroupRow.__table__
-        columns = ["subscription_id", "kind", "period_start", "account_id", "octets", "records", "max_id"]
-        dialect = postgresql if self.postgres else sqlite
-        statement = dialect.insert(table).from_select([*columns, "rated_at", "billed_through"], totals)
-        new = statement.excluded
-        statement = statement.on_conflict_do_update(
-            index_elements=["subscription_id", "kind", "period_start"],
-            set_={
-                "octets": table.c.octets + new.octets,
-                "records": table.c.records + new.records,
-                "max_id": case((new.max_id > table.c.max_id, new.max_id), else_=table.c.max_id),
-                "rated_at": new.rated_at,
-            },
-        )
-        groups = cast(CursorResult[Any], session.execute(statement.execution_options(preserve_rowcount=True))).rowcount
+        if self.postgres:
+            groups = self._upsert_groups(session.execute(sums).all(), top, now)
+        else:
+            groups = self._insert_groups(sums.subquery(), top, now)
         rated = int(session.scalar(counted) or 0) - before
         if self.postgres:
             mark_statement = postgresql.insert(UsageMarkRow).values(id=1, rated_through=top, rated_at=now)
@@ -184,7 +181,64 @@ class UsageStore:
             )
         else:
             session.execute(update(UsageMarkRow).where(UsageMarkRow.id == 1).values(rated_through=top))
-        return rated, int(groups)
+        return rated, groups
+
+    def _insert_groups(self, sums: Subquery, top: int, now: datetime) -> int:
+        """SQLite: the sums added to their groups by one ``INSERT ... SELECT ... ON CONFLICT``."""
+        table = UsageGroupRow.__table__
+        subscriptions = SubscriptionRow.__table__
+        rows = (
+            select(
+                sums.c.subscription_id,
+                sums.c.kind,
+                sums.c.period_start,
+                subscriptions.c.billing_account_id,
+                sums.c.octets,
+                sums.c.records,
+                literal(top, BigInteger()),
+                literal(now, UsageGroupRow.rated_at.type),
+                literal(0, BigInteger()),
+            )
+            .join(subscriptions, subscriptions.c.id == sums.c.subscription_id)
+            .where(sums.c.records > 0)  # SQLite's upsert needs a WHERE after a join (its parser)
+        )
+        columns = ["subscription_id", "kind", "period_start", "account_id", "octets", "records", "max_id"]
+        statement = sqlite.insert(table).from_select([*columns, "rated_at", "billed_through"], rows)
+        new = statement.excluded
+        statement = statement.on_conflict_do_update(
+            index_elements=["subscription_id", "kind", "period_start"],
+            set_={
+                "octets": table.c.octets + new.octets,
+                "records": table.c.records + new.records,
+                "max_id": new.max_id,
+                "rated_at": new.rated_at,
+            },
+        )
+        result = self.session.execute(statement.execution_options(preserve_rowcount=True))
+        return int(cast(CursorResult[Any], result).rowcount)
+
+    def _upsert_groups(self, sums: Sequence[Any], top: int, now: datetime) -> int:
+        """PostgreSQL: the sums (fetched) added to their groups by one upsert from arrays."""
+        if not sums:
+            return 0
+        subs, kinds, starts, octets, records = (list(column) for column in zip(*sums, strict=True))
+        result = self.session.execute(
+            text(
+                "INSERT INTO bss_usage_groups "
+                "(subscription_id, kind, period_start, account_id, octets, records, max_id, rated_at, billed_through) "
+                "SELECT n.sub, n.kind, n.start, s.billing_account_id, n.octets, n.records, :top, :now, 0 "
+                "FROM unnest(CAST(:subs AS text[]), CAST(:kinds AS text[]), CAST(:starts AS date[]), "
+                "CAST(:octets AS bigint[]), CAST(:records AS bigint[])) AS n(sub, kind, start, octets, records) "
+                "JOIN bss_subscriptions AS s ON s.id = n.sub "
+                "ON CONFLICT (subscription_id, kind, period_start) DO UPDATE SET "
+                "octets = bss_usage_groups.octets + excluded.octets, "
+                "records = bss_usage_groups.records + excluded.records, "
+                "max_id = excluded.max_id, rated_at = excluded.rated_at"
+            ).bindparams(bindparam("now", type_=UsageGroupRow.rated_at.type)),
+            {"subs": subs, "kinds": kinds, "starts": starts, "octets": octets, "records": records}
+            | {"top": top, "now": now},
+        )
+        return int(cast(CursorResult[Any], result).rowcount)
 
     def groups(self, account_ids: Sequence[str], since: date, before: date) -> list[GroupTotal]:
         """The rated groups of these accounts with a period start in ``[since, before)``."""
