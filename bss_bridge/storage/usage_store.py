@@ -185,8 +185,8 @@ class UsageStore:
 
     def _insert_groups(self, sums: Subquery, top: int, now: datetime) -> int:
         """SQLite: the sums added to their groups by one ``INSERT ... SELECT ... ON CONFLICT``."""
-        table = UsageGroupRow.__table__
-        subscriptions = SubscriptionRow.__table__
+        table = table_of(UsageGroupRow)
+        subscriptions = table_of(SubscriptionRow)
         rows = (
             select(
                 sums.c.subscription_id,
