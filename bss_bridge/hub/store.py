@@ -16,6 +16,7 @@ from sqlalchemy import CursorResult, delete, func, insert, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from bss_bridge.hub import query as hub_query
+from bss_bridge.storage.bulk import bulk_insert
 from bss_bridge.storage.tables import HubDeliveryRow, HubEventRow, HubListenerRow, table_of
 
 
@@ -55,7 +56,7 @@ def _listener(row: HubListenerRow) -> Listener:
 def record(session: Session, events: Iterable[Published], event_types: dict[str, frozenset[str]]) -> int:
     """Store ``events`` and what each listener is owed, in the caller's transaction, in their order.
 
-    Rows go in by bulk inserts (a bill run publishes one event per invoice); an event some listener
+    Rows go in by bulk inserts (``storage.bulk``: a bill run publishes one event per invoice); an event some listener
     wants is inserted on its own, for its id, after the ones before it."""
     listeners: dict[str, list[tuple[str, hub_query.Query]]] = {}
     waiting: list[dict[str, Any]] = []  # events no listener wants, not inserted yet
@@ -78,13 +79,13 @@ def record(session: Session, events: Iterable[Published], event_types: dict[str,
             waiting.append(row)
             continue
         if waiting:
-            session.execute(insert(table_of(HubEventRow)), waiting)
+            bulk_insert(session, table_of(HubEventRow), waiting)
             waiting = []
         event_row = session.execute(insert(HubEventRow).returning(HubEventRow.id), row).scalar_one()
         deliveries = [{"event_id": event_row, "listener_id": lid, "attempts": 0} for lid in owed]
         session.execute(insert(table_of(HubDeliveryRow)), deliveries)
     if waiting:
-        session.execute(insert(table_of(HubEventRow)), waiting)
+        bulk_insert(session, table_of(HubEventRow), waiting)
     return count
 
 

@@ -40,7 +40,7 @@ from bss_bridge.storage.tables import BillingAccountRow, table_of
 from bss_bridge.storage.usage_store import GroupTotal, UsageStore, chunks
 
 logger = logging.getLogger(__name__)
-CHUNK = 250
+CHUNK = 1000  # accounts per transaction: fewer commits (on SQLite each may checkpoint the WAL) and queries
 RETRIES = 5
 
 

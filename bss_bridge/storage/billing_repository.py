@@ -54,6 +54,11 @@ def next_number(session: Session, series: str, year: int, count: int = 1) -> int
 def _promotion_data(promotion: Promotion | None) -> dict[str, Any] | None:
     if promotion is None:
         return None
+    return _data_of_promotion(promotion)
+
+
+@lru_cache(maxsize=1024)  # a bill run writes the same few promotions on thousands of lines; read-only
+def _data_of_promotion(promotion: Promotion) -> dict[str, Any]:
     return {"name": promotion.name, **codec.term_to_data(promotion)["promotion"]}
 
 

@@ -11,6 +11,7 @@ the session's connection, in its transaction: a rollback takes them back like an
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from operator import itemgetter
 from typing import TYPE_CHECKING, Any, cast
 
 from sqlalchemy import JSON, Table
@@ -37,6 +38,28 @@ def _converter(column: Any, dialect: Any) -> Convert | None:
     return process
 
 
+def _converted(rows: Sequence[dict[str, Any]], names: list[str], converters: list[Convert | None]) -> list[Any]:
+    """Each row as a tuple of its columns' bound values: the columns without a converter as they
+    are, the others converted (a None given as it is, but to a JSON column, where it is JSON null)."""
+    get = itemgetter(*names)
+    if len(names) == 1:
+        return [(get(row),) for row in rows]
+    some = [(n, convert) for n, convert in enumerate(converters) if convert is not None and convert is not _json]
+    json = [n for n, convert in enumerate(converters) if convert is _json]
+    if not some and not json:
+        return [get(row) for row in rows]
+    values = []
+    for row in rows:
+        value = list(get(row))
+        for n, convert in some:
+            if (item := value[n]) is not None:
+                value[n] = convert(item)
+        for n in json:
+            value[n] = _json(value[n])
+        values.append(tuple(value))
+    return values
+
+
 def bulk_insert(session: Session, table: Table, rows: Sequence[dict[str, Any]]) -> None:
     """Insert ``rows`` (dicts with the same keys: column names) into ``table`` in the session's
     transaction. A column left out must have no client-side default (it would not be applied)."""
@@ -50,10 +73,7 @@ def bulk_insert(session: Session, table: Table, rows: Sequence[dict[str, Any]]) 
     session.flush()  # what the unit of work holds goes first, as with session.execute
     connection = session.connection()
     dialect = connection.dialect
-    converters = [(name, _converter(column, dialect)) for name, column in zip(names, columns, strict=True)]
-    values = [
-        tuple(row[name] if convert is None else convert(row[name]) for name, convert in converters) for row in rows
-    ]
+    values = _converted(rows, names, [_converter(column, dialect) for column in columns])
     quoted = ", ".join(dialect.identifier_preparer.quote(name) for name in names)
     target = dialect.identifier_preparer.format_table(table)
     if dialect.name == "postgresql":
