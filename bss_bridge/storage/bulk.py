@@ -11,6 +11,7 @@ the session's connection, in its transaction: a rollback takes them back like an
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from datetime import date, datetime
 from operator import itemgetter
 from typing import TYPE_CHECKING, Any, cast
 
@@ -35,7 +36,31 @@ def _converter(column: Any, dialect: Any) -> Convert | None:
     if isinstance(column.type, JSON):
         return _json
     process: Convert | None = column.type.dialect_impl(dialect).bind_processor(dialect)
+    if process is not None and _python_type(column) in (date, datetime):
+        return _memoised(process)
     return process
+
+
+def _python_type(column: Any) -> type | None:
+    try:
+        return cast(type, column.type.python_type)
+    except NotImplementedError:
+        return None
+
+
+def _memoised(process: Convert) -> Convert:
+    """Dates and instants repeat across a bill run's rows (its periods): each distinct one is
+    converted once. Safe for them: equal values convert alike (instants are stored in UTC), and a
+    naive datetime never equals an aware one, so it still meets the column's own check."""
+    done: dict[Any, Any] = {}
+
+    def convert(value: Any) -> Any:
+        found = done.get(value, done)
+        if found is done:
+            found = done[value] = process(value)
+        return found
+
+    return convert
 
 
 def _converted(rows: Sequence[dict[str, Any]], names: list[str], converters: list[Convert | None]) -> list[Any]:

@@ -19,7 +19,7 @@ A line maps onto TMF678's ``appliedCustomerBillingRate``: ``coverage`` is ``peri
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass, fields
+from dataclasses import dataclass
 from decimal import Decimal
 from enum import StrEnum
 
@@ -116,7 +116,6 @@ class InvoiceLine(LineBasis):
         return "appliedBillingCredit" if self.amount < 0 else "appliedBillingCharge"
 
 
-BASIS = tuple(f.name for f in fields(LineBasis))
 
 
 def make_line(spec: LineSpec, currency: str, tax: TaxTerms) -> InvoiceLine:
@@ -125,12 +124,31 @@ def make_line(spec: LineSpec, currency: str, tax: TaxTerms) -> InvoiceLine:
     if abs(spec.discount) > abs(spec.gross) or (spec.discount and (spec.discount < 0) != (spec.gross < 0)):
         raise InvalidBillingInputError(f"{spec.description}: a discount ({spec.discount}) exceeds its charge")
     gross = _rounded(spec.gross, currency)
-    discount = _rounded(spec.discount, currency)
+    discount = _rounded(spec.discount, currency) if spec.discount else _rounded(ZERO, currency)
     amount = gross - discount
     rate = tax.effective_rate
-    basis = {name: getattr(spec, name) for name in BASIS} | {"gross": gross, "discount": discount}
-    tax_amount = _rounded(amount * rate / HUNDRED, currency)
-    return InvoiceLine(**basis, currency=currency, amount=amount, tax_rate=rate, tax=tax_amount)
+    tax_amount = _rounded(amount * rate / HUNDRED, currency) if rate else _rounded(ZERO, currency)
+    return InvoiceLine(
+        kind=spec.kind,
+        description=spec.description,
+        coverage=spec.coverage,
+        quantity=spec.quantity,
+        unit=spec.unit,
+        unit_price=spec.unit_price,
+        gross=gross,
+        discount=discount,
+        subscription_id=spec.subscription_id,
+        product=spec.product,
+        price_name=spec.price_name,
+        part=spec.part,
+        period_days=spec.period_days,
+        promotion=spec.promotion,
+        reference=spec.reference,
+        currency=currency,
+        amount=amount,
+        tax_rate=rate,
+        tax=tax_amount,
+    )
 
 
 def rounded_difference(expected: Decimal, billed: Decimal, currency: str) -> Decimal:

@@ -23,10 +23,11 @@ of each charge, or ``value`` per month prorated like the charge and never more t
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, fields
 from datetime import date
 from decimal import Decimal
 from itertools import pairwise
+from typing import Any
 
 from bss_bridge.domain.billing.cycles import BillCycle, BillingPeriod, months_after
 from bss_bridge.domain.billing.lines import InvoiceLine, LineKind, LineSpec
@@ -137,13 +138,20 @@ def recurring_specs(
     if specs is None:
         if len(_SPECS) >= MEMO:
             _SPECS.clear()
-        specs = _SPECS[key] = tuple(_recurring_specs(subscription, cycle, period, list(done)))
-    return [spec if spec.subscription_id == subscription.id else replace(spec, subscription_id=subscription.id)
-            for spec in specs]
+        found = _recurring_specs(subscription, cycle, period, list(done))
+        specs = _SPECS[key] = tuple((spec, _other_fields(spec)) for spec in found)
+    return [spec if spec.subscription_id == subscription.id else LineSpec(**others, subscription_id=subscription.id)
+            for spec, others in specs]
 
 
 MEMO = 4096
-_SPECS: dict[tuple[object, ...], tuple[LineSpec, ...]] = {}
+_SPECS: dict[tuple[object, ...], tuple[tuple[LineSpec, dict[str, Any]], ...]] = {}
+_FIELDS = tuple(f.name for f in fields(LineSpec) if f.name != "subscription_id")
+
+
+def _other_fields(spec: LineSpec) -> dict[str, Any]:
+    """A spec's fields but its subscription: the spec of another subscription sold alike is these and its id."""
+    return {name: getattr(spec, name) for name in _FIELDS}
 
 
 def _recurring_specs(subscription: Subscription, cycle: BillCycle, period: BillingPeriod, done: list[Run]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from dataclasses import fields
 from datetime import date
 from decimal import Decimal
 
@@ -12,7 +13,7 @@ from hypothesis import strategies as st
 
 from bss_bridge.domain.billing.cycles import BillCycle
 from bss_bridge.domain.billing.errors import InvalidBillingInputError
-from bss_bridge.domain.billing.lines import LineKind, LineSpec, TaxTerms, make_line, totals
+from bss_bridge.domain.billing.lines import LineBasis, LineKind, LineSpec, TaxTerms, make_line, totals
 from bss_bridge.domain.billing.rating import (
     percentile_rank,
     percentile_rate,
@@ -22,7 +23,15 @@ from bss_bridge.domain.billing.rating import (
     rate_quantity,
     rate_volume,
 )
-from bss_bridge.domain.pricing import BurstableUsage, GraduatedUsage, PerUnitUsage, Tier, VolumeUsage
+from bss_bridge.domain.pricing import (
+    BurstableUsage,
+    DiscountKind,
+    GraduatedUsage,
+    PerUnitUsage,
+    Promotion,
+    Tier,
+    VolumeUsage,
+)
 
 D = Decimal
 ZERO = Decimal(0)
@@ -205,3 +214,30 @@ def test_totals_are_the_sums_of_the_lines(amounts: list[D], rate: D) -> None:
     assert result.tax == sum((line.tax for line in lines), D("0.00"))
     assert result.total == result.subtotal + result.tax
     assert result.total.as_tuple().exponent == -2
+
+
+def test_a_line_carries_every_field_of_its_spec_but_the_rounded_ones() -> None:
+    """make_line names the fields it copies: a field added to LineBasis and not copied would be lost."""
+    spec = LineSpec(
+        kind=LineKind.RECURRING,
+        description="bia-100, monthly",
+        coverage=JANUARY,
+        quantity=D(1),
+        unit="month",
+        unit_price=D("49.99"),
+        gross=D("49.994"),
+        discount=D("4.996"),
+        subscription_id="s1",
+        product="bia-100",
+        price_name="monthly",
+        part="base",
+        period_days=31,
+        promotion=Promotion("welcome", DiscountKind.PERCENT, D(10), 3),
+        reference="r1",
+    )
+    line = make_line(spec, "EUR", TaxTerms(D(20)))
+    for f in fields(LineBasis):
+        if f.name not in ("gross", "discount"):
+            assert getattr(line, f.name) == getattr(spec, f.name), f.name
+            assert getattr(spec, f.name) != f.default, f"{f.name}: give it a value other than its default"
+    assert (line.gross, line.discount, line.amount, line.tax) == (D("49.99"), D("5.00"), D("44.99"), D("9.00"))
