@@ -23,3 +23,6 @@ def test_the_bench_measures_the_run_beside_a_floor_over_the_same_records(capsys:
         assert r["records"] == r["rated_records"] == 3_200  # the floor read what the run rated
         assert (r["accounts"], r["invoices"], r["failed"]) == (4, 4, 0)
         assert r["groups"] == 40  # each subscription's January and February
+        # the store floor stored what the run did: 4 invoices of 10 lines (5 subscriptions' February
+        # in advance and January's usage), their 4 ledger entries, 4 bill cycles and 4 hub events
+        assert r["stored_rows"] == 4 + 40 + 4 + 4 + 4
