@@ -5,6 +5,7 @@ them into one clear message without catching unrelated exceptions::
 
     LabError
      +-- LabTimeoutError   (a readiness condition was not met before its deadline)
+     +-- LabBusyError      (another process claims the lab: lab.claims)
 """
 
 from __future__ import annotations

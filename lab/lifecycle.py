@@ -17,7 +17,7 @@ from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
-from lab import bringup, daemons, inventory, readiness, shell
+from lab import bringup, claims, daemons, inventory, readiness, shell
 from lab.bringup import device_paths, namespace, traffic_target
 from lab.configs import daemons_for
 from lab.errors import LabError
@@ -52,6 +52,7 @@ def up(spec: str | Path | None, options: LabOptions) -> LabReport:
     """Build the lab and wait until it is ready; a no-op when the same lab is already healthy."""
     started = time.monotonic()
     shell.require_root()
+    claims.check_free(options.prefix)
     topology = resolve(spec, options.mgmt_subnet, options.link_subnet, options.prefix)
     kinds = {d.kind for d in topology.devices}
     shell.require_binaries(_binaries(kinds))
@@ -253,6 +254,7 @@ def down(options: LabOptions, keep_secrets: bool = False) -> DownReport:
     """Remove every namespace, link, process and file of the lab, from state *and* by name prefix."""
     started = time.monotonic()
     shell.require_root()
+    claims.check_free(options.prefix)
     state = load_state(options) or {}
     names = set(shell.list_netns(options.prefix))
     names |= {info["namespace"] for info in state.get("devices", {}).values()

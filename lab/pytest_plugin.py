@@ -5,7 +5,9 @@ root conftest. The lab needs root; without it the fixture *fails* (a skipped lab
 count as passing, hiding that nothing was proven).
 
 The session lab uses its own prefix and management subnet, so a developer's lab started with
-``oss-agent lab up`` (prefix ``oss``, 198.51.100.0/24) keeps running undisturbed.
+``oss-agent lab up`` (prefix ``oss``, 198.51.100.0/24) keeps running undisturbed. The session
+claims its prefix (``lab.claims``): a second session on the same prefix fails at once instead of
+tearing this one's lab down.
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ from typing import Any
 import pytest
 import yaml
 
+from lab import claims
 from lab import inventory as inventory_mod
 from lab.lifecycle import down, up
 from lab.model import LabOptions, LabReport
@@ -90,6 +93,11 @@ def lab(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LabHandle]:
     """The default topology, up for the whole session and removed at its end."""
     require_root()
     options = session_options(tmp_path_factory.mktemp("lab"))
+    try:  # held until this session ends: another session's up or down of this prefix is refused
+        claims.claim(options.prefix)
+    except claims.LabBusyError as exc:
+        pytest.fail(f"{exc}. Give this test run a lab of its own: OSS_LAB_TEST_PREFIX, OSS_LAB_TEST_MGMT_SUBNET "
+                    "(and OSS_LAB_TEST_SPARE_SUBNETS, OSS_LAB_TEST_PERF_SUBNET)", pytrace=False)
     cleaned = False
 
     def cleanup() -> None:
@@ -114,6 +122,7 @@ def lab(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LabHandle]:
                         snmp_v3=inventory_mod.v3_access(secrets))
     finally:
         cleanup()
+        claims.release(options.prefix)
         atexit.unregister(cleanup)
         if previous in (signal.SIG_DFL, None):
             signal.signal(signal.SIGTERM, signal.SIG_DFL)
