@@ -57,7 +57,8 @@ def bench_billrun(
     subscriptions: Annotated[int, typer.Option("--subscriptions")] = 10_000,
     backend: Annotated[list[str] | None, typer.Option("--backend", help="sqlite and/or postgresql")] = None,
 ) -> None:
-    """A bill run over RECORDS usage records of SUBSCRIPTIONS subscriptions beside the floor (one GROUP BY)."""
+    """A bill run over RECORDS usage records of SUBSCRIPTIONS subscriptions beside the floor (one GROUP BY)
+    and the store floor (the database storing the rows the run stored)."""
     from bss_bridge.entrypoints import runtime
     from bss_bridge.entrypoints.bench_billing import main as bench_main
 
