@@ -124,7 +124,8 @@ class UsageStore:
         DO UPDATE``; nothing of the records crosses into Python. A group's ``max_id`` becomes the
         pass's mark: every guided record of the group up to it is in its totals. Its account is its
         subscription's (fixed when sold), joined after summing rather than carried through the
-        sums (one column less per record). How many records the pass rated is the growth of the
+        sums (one column less per record); the join keeps every group, as a guided record's
+        subscription exists and the BSS never deletes one. How many records the pass rated is the growth of the
         groups' record counts (only the rating pass changes them, and it holds the lock).
 
         How the records are summed: on SQLite a pass over most of the table reads it in the order
