@@ -146,15 +146,14 @@ class UsageStore:
             session.add(UsageMarkRow(id=1, rated_through=0, rated_at=now))
             session.flush()
         mark = self.mark()
-        top = int(session.scalar(select(func.max(UsageRow.id))) or 0)  # two queries: each one index lookup
+        top = int(session.scalar(select(func.max(UsageRow.id))) or 0)
         if top <= mark:
             return 0, 0
-        low = int(session.scalar(select(func.min(UsageRow.id))) or 0)
         counted = select(func.coalesce(func.sum(UsageGroupRow.records), 0))
         before = int(session.scalar(counted) or 0)
         octets = func.coalesce(UsageRow.inbound_octets, 0) + func.coalesce(UsageRow.outbound_octets, 0)
         wanted: Any = (UsageRow.status == "guided") & (UsageRow.id > mark) & (UsageRow.id <= top)
-        if not self.postgres and (top - mark) * 4 > top - low:  # most of the table: in the groups' order, no sort
+        if not self.postgres and (top - mark) * 4 > top - self._lowest_id():  # most of the table: groups' order
             wanted = text("+bss_usage.status = 'guided' AND +bss_usage.id > :mark AND +bss_usage.id <= :top")
             wanted = wanted.bindparams(mark=mark, top=top)  # "+": SQLite may not read these terms off an index
         sums = (
@@ -183,6 +182,10 @@ class UsageStore:
         else:
             session.execute(update(UsageMarkRow).where(UsageMarkRow.id == 1).values(rated_through=top))
         return rated, groups
+
+    def _lowest_id(self) -> int:
+        """A query of its own: SQLite finds min(id) or max(id) alone by one index lookup, both at once by a scan."""
+        return int(self.session.scalar(select(func.min(UsageRow.id))) or 0)
 
     def _insert_groups(self, sums: Subquery, top: int, now: datetime) -> int:
         """SQLite: the sums added to their groups by one ``INSERT ... SELECT ... ON CONFLICT``."""
