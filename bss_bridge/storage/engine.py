@@ -4,6 +4,7 @@ Nothing is created at import time."""
 from __future__ import annotations
 
 import os
+import weakref
 from pathlib import Path
 from typing import Any
 
@@ -13,8 +14,17 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
 from bss_bridge.errors import StorageError
+from bss_bridge.storage.checkpoint import Checkpointer, CheckpointingConnection, attach
 
-SQLITE_PRAGMAS = ("journal_mode=WAL", "foreign_keys=ON", "busy_timeout=10000", "synchronous=NORMAL")
+# wal_autocheckpoint=0: a file's log is checkpointed by its engine's thread, not inside a commit (storage.checkpoint)
+SQLITE_PRAGMAS = (
+    "journal_mode=WAL",
+    "foreign_keys=ON",
+    "busy_timeout=10000",
+    "synchronous=NORMAL",
+    "wal_autocheckpoint=0",
+)
+_CHECKPOINTERS: weakref.WeakKeyDictionary[Engine, Checkpointer] = weakref.WeakKeyDictionary()
 
 
 def _on_connect(dbapi_connection: Any, _record: Any) -> None:
@@ -55,11 +65,25 @@ def engine_for(url: str) -> Engine:
     parsed = make_url(url)
     if parsed.get_backend_name() != "sqlite":
         return create_engine(url, pool_pre_ping=True, json_serializer=dumps, json_deserializer=loads)
-    if parsed.database and parsed.database != ":memory:":
-        _create_owner_only(Path(parsed.database))
-    engine = create_engine(url, json_serializer=dumps, json_deserializer=loads)
+    if not parsed.database or parsed.database == ":memory:":
+        engine = create_engine(url, json_serializer=dumps, json_deserializer=loads)
+        event.listen(engine, "connect", _on_connect)
+        return engine
+    database = Path(parsed.database)
+    _create_owner_only(database)
+    engine = create_engine(
+        url, json_serializer=dumps, json_deserializer=loads, connect_args={"factory": CheckpointingConnection}
+    )
     event.listen(engine, "connect", _on_connect)
+    checkpointer = _CHECKPOINTERS[engine] = Checkpointer(database)
+    event.listen(engine, "connect", attach(checkpointer))
+    event.listen(engine, "engine_disposed", lambda _engine: checkpointer.stop())
     return engine
+
+
+def checkpointer_of(engine: Engine) -> Checkpointer | None:
+    """The checkpoint thread of a SQLite file's engine (None for PostgreSQL or memory)."""
+    return _CHECKPOINTERS.get(engine)
 
 
 def sessions(engine: Engine) -> sessionmaker[Session]:
