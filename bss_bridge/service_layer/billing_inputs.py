@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, timedelta
 
 from bss_bridge.domain.billing.charges import Scope
@@ -26,10 +26,10 @@ from bss_bridge.domain.billing.subscriptions import Subscription as Billed
 from bss_bridge.domain.billing.usage import RateSample, SampleSet, UsageKey, UsageTotal
 from bss_bridge.domain.billing_view import billed, billing_cycle
 from bss_bridge.domain.party import BillingAccount
-from bss_bridge.domain.pricing import SlaTerms
 from bss_bridge.domain.subscription import Subscription
 from bss_bridge.storage import sla_store
 from bss_bridge.storage.billing_reads import BillingReader
+from bss_bridge.storage.billing_repository import last_cycles
 from bss_bridge.storage.usage_store import GroupTotal, UsageStore
 
 MBPS = "Mbit/s"
@@ -70,19 +70,70 @@ class AccountBook:
         return TaxTerms(self.account.terms.tax_rate_pct)
 
 
-def book(
-    account: BillingAccount,
-    subscriptions: list[Subscription],
-    slas: dict[str, SlaTerms | None],
-    last_billed: tuple[date, date, datetime] | None,
-    pending_usage: date | None,
-) -> AccountBook:
-    views = [
-        view
-        for s in subscriptions
-        if s.specification_id is not None and (view := billed(s, slas.get(s.offering_id))) is not None
+@dataclass(frozen=True)
+class Holdings:
+    """A chunk's accounts, their subscriptions and those as billing rates them, and, when read
+    ahead of the chunk's transaction (see ``billing_handlers``), the lines issued to them.
+
+    Billing never changes the first three. The lines change only when an invoice is issued, which a
+    bill run does with the account's new bill cycle row in the same transaction: so lines read
+    ahead are still all there is while the account's last billed period (``last_billed``, read
+    with them) has not changed. They are read from ``lines_since``, the history window as it was
+    known then; the rating pass may widen it (usage not billed yet), and ``preload`` reads what
+    the wider window adds."""
+
+    accounts: dict[str, BillingAccount]
+    subscriptions: dict[str, list[Subscription]]
+    billed: dict[str, list[Billed]]
+    last_billed: dict[str, tuple[date, date, datetime]] | None = None
+    lines: dict[str, list[InvoiceLine]] | None = None
+    lines_since: date | None = None
+
+
+def read_ahead(reader: BillingReader, account_ids: Sequence[str], as_of: datetime) -> Holdings:
+    """The holdings of these accounts, with their lines issued in the history window known before
+    the rating pass (no pending usage)."""
+    held = holdings(reader, account_ids)
+    last = last_cycles(reader.session, account_ids)
+    starts = [history_start(b, due[0]) for b in books(held, last, {}) if (due := b.due(as_of))]
+    if not starts:
+        return replace(held, last_billed=last)
+    since = min(starts)
+    return replace(held, last_billed=last, lines=reader.lines(account_ids, since), lines_since=since)
+
+
+def holdings(reader: BillingReader, account_ids: Sequence[str]) -> Holdings:
+    accounts = reader.accounts(account_ids)
+    subscriptions = reader.subscriptions(account_ids)
+    slas = reader.slas()
+    views = {
+        a: [
+            view
+            for s in subscriptions.get(a, [])
+            if s.specification_id is not None and (view := billed(s, slas.get(s.offering_id))) is not None
+        ]
+        for a in accounts
+    }
+    return Holdings(accounts, subscriptions, views)
+
+
+def books(
+    held: Holdings,
+    last_billed: dict[str, tuple[date, date, datetime]],
+    pending_usage: dict[str, date],
+) -> list[AccountBook]:
+    """Each account's book (in the order of their ids), with its last billed period and earliest pending usage."""
+    return [
+        AccountBook(
+            account,
+            billing_cycle(account),
+            held.subscriptions.get(a, []),
+            list(held.billed[a]),
+            last_billed.get(a),
+            pending_usage.get(a),
+        )
+        for a, account in sorted(held.accounts.items())
     ]
-    return AccountBook(account, billing_cycle(account), subscriptions, views, last_billed, pending_usage)
 
 
 def history_start(b: AccountBook, period: BillingPeriod) -> date:
@@ -110,7 +161,13 @@ class Preloaded:
     excused: dict[str, list[MaintenanceWindow]]
 
 
-def preload(reader: BillingReader, store: UsageStore, books: Sequence[AccountBook], as_of: datetime) -> Preloaded:
+def preload(
+    reader: BillingReader,
+    store: UsageStore,
+    books: Sequence[AccountBook],
+    as_of: datetime,
+    held: Holdings | None = None,
+) -> Preloaded:
     starts = {b.account.id: history_start(b, due[0]) for b in books if (due := b.due(as_of))}
     if not starts:
         return Preloaded({}, {}, {}, {})
@@ -127,11 +184,30 @@ def preload(reader: BillingReader, store: UsageStore, books: Sequence[AccountBoo
     ]
     window = (datetime.combine(since, datetime.min.time(), UTC) - DAY, as_of + DAY)
     down = sla_store.outages(reader.session, with_sla, *window) if with_sla else {}
-    lines = reader.lines(list(starts), since)
+    lines = _issued(reader, list(starts), since, books, held)
     credited = {x.subscription_id for found in lines.values() for x in found if x.kind is LineKind.SLA_CREDIT}
     concerned = sorted(set(down) | {c for c in credited if c})
     excused = sla_store.excused(reader.session, concerned, *window) if concerned else {}
     return Preloaded(lines, groups, down, excused)
+
+
+def _issued(
+    reader: BillingReader, ids: list[str], since: date, chunk: Sequence[AccountBook], held: Holdings | None
+) -> dict[str, list[InvoiceLine]]:
+    """Per account, the lines issued from ``since`` on: those read ahead where they still are all
+    (see ``Holdings``), and what they lack read now."""
+    if held is None or held.lines is None or held.lines_since is None or held.last_billed is None:
+        return reader.lines(ids, since)
+    last = held.last_billed
+    stale = {b.account.id for b in chunk if b.last_billed != last.get(b.account.id)}
+    kept = [a for a in ids if a not in stale and a in held.lines]
+    found = {a: held.lines[a] for a in kept}
+    if since < held.lines_since:
+        for a, earlier in reader.lines(kept, since, before=held.lines_since).items():
+            found[a] = earlier + found[a]
+    if again := [a for a in ids if a not in found]:
+        found.update(reader.lines(again, since))
+    return found
 
 
 def _usage(

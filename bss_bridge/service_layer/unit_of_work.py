@@ -90,6 +90,15 @@ class UnitOfWork:
         assert self._session is not None, "use the unit of work inside a 'with' block"
         return self._session
 
+    def reading_sessions(self) -> sessionmaker[Session] | None:
+        """Sessions of their own, outside the unit of work's transaction, for reads on another thread
+        (a bill run's read-ahead). None on an in-memory SQLite database, where each connection is a
+        database of its own."""
+        engine = self.session.get_bind().engine
+        if engine.dialect.name == "sqlite" and engine.url.database in (None, "", ":memory:"):
+            return None
+        return self._session_factory
+
     def _repositories(self) -> tuple[Repository, ...]:  # type: ignore[type-arg]
         return (
             self.customers,

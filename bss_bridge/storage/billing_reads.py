@@ -107,8 +107,11 @@ class BillingReader:
             values = self._values[row.characteristics] = mapping.values_from_data(loads(row.characteristics))
         return term_of(row, dict(values), prices)
 
-    def lines(self, account_ids: Sequence[str], since: date) -> dict[str, list[InvoiceLine]]:
-        """Per account, every issued line covering a date from ``since`` on.
+    def lines(
+        self, account_ids: Sequence[str], since: date, before: date | None = None
+    ) -> dict[str, list[InvoiceLine]]:
+        """Per account, every issued line covering a date from ``since`` on (whose coverage starts
+        before ``before``, if given).
 
         Lines repeat: every subscription sold at one price is billed the same line each period,
         only its subscription differs. So the columns are fetched undecoded and each distinct
@@ -127,6 +130,8 @@ class BillingReader:
                 .join(InvoiceRow, InvoiceRow.id == lines.c.invoice_id)
                 .where(lines.c.account_id.in_(part), lines.c.coverage_start >= since)
             )
+            if before is not None:
+                query = query.where(lines.c.coverage_start < before)
             for row in self.session.execute(query):
                 key = row[2:]
                 known = decoded.get(key)

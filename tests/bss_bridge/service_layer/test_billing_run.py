@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Iterator
+from datetime import date, datetime
 from decimal import Decimal
 from pathlib import Path
 
@@ -17,6 +18,10 @@ from bss_bridge.domain import billing_commands as bc
 from bss_bridge.domain.billing.lines import LineKind
 from bss_bridge.domain.billing.metering import in_unit
 from bss_bridge.storage.billing_tables import BillCycleRow, InvoiceRow, UsageRow
+from bss_bridge.service_layer import billing_handlers
+from bss_bridge.service_layer.billing_inputs import Holdings, Preloaded, books, history_start, preload, read_ahead
+from bss_bridge.storage.billing_reads import BillingReader
+from bss_bridge.storage.billing_repository import last_cycles
 from bss_bridge.storage.usage_store import UsageStore, with_status
 
 from ..billing_world import GB, account, bill, run, subscribe, utc, volume
@@ -154,3 +159,89 @@ def test_concurrent_bill_runs_make_each_invoice_once_with_numbers_without_gaps(a
 def test_usage_octets_become_the_price_unit_exactly() -> None:
     assert in_unit(1_500_000_001 * GB // GB, "GB") == D("1.500000001")
     assert in_unit(2000 * GB, "TB") == D(2) and str(in_unit(200 * GB, "GB")) == "200"
+
+
+def test_a_run_of_several_chunks_reads_their_holdings_ahead_on_its_thread_and_bills_as_reading_in_place(
+    any_bss: Bss, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Chunks of two accounts: each chunk's accounts and subscriptions are read on the read-ahead
+    thread, at most READ_AHEAD chunks ahead of the one billed, and the invoices are the ones a run
+    reading everything in its chunks' transactions makes (its preview, with the read-ahead off)."""
+    bss = any_bss
+    accounts = [account(bss, name=f"customer {n}") for n in range(5)]
+    for n, acme in enumerate(accounts):
+        sub = subscribe(bss, acme, utc(2026, 2, 1 + n, 9))
+        run(bss, bc.ImportUsage((volume(f"u{n}", sub, utc(2026, 2, 10), 100 + n),)))
+    monkeypatch.setattr(billing_handlers, "CHUNK", 2)
+    with monkeypatch.context() as off:
+        off.setattr(billing_handlers.ReadAhead, "_read", lambda self, ids: None)
+        in_place = bill(bss, utc(2026, 3, 2), preview=True)
+    reads: list[tuple[str, list[str], int]] = []  # thread, accounts, chunks taken when it began
+    taken: list[int] = []
+    billed: list[list[str]] = []
+    read, take, compute = billing_handlers.read_ahead, billing_handlers.ReadAhead.take, billing_handlers._compute
+
+    def spy_read(reader: object, ids: list[str], as_of: datetime) -> Holdings:
+        reads.append((threading.current_thread().name, list(ids), len(taken)))
+        return read(reader, ids, as_of)  # type: ignore[arg-type]
+
+    def spy_take(self: billing_handlers.ReadAhead) -> Holdings | None:
+        taken.append(1)
+        return take(self)
+
+    def spy_compute(uow: object, ids: list[str], *rest: object) -> object:
+        billed.append(list(ids))
+        return compute(uow, ids, *rest)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(billing_handlers, "read_ahead", spy_read)
+    monkeypatch.setattr(billing_handlers.ReadAhead, "take", spy_take)
+    monkeypatch.setattr(billing_handlers, "_compute", spy_compute)
+    report = bill(bss, utc(2026, 3, 2))
+    chunks = [sorted(accounts)[n : n + 2] for n in range(0, 5, 2)]
+    assert billed == chunks
+    assert [ids for _, ids, _ in reads] == chunks
+    assert {name.rsplit("_", 1)[0] for name, _, _ in reads} == {"bill-run-read-ahead"}
+    assert [n <= before + billing_handlers.READ_AHEAD for n, (_, _, before) in enumerate(reads, 1)] == [True] * 3
+    assert lines_of(report) == lines_of(in_place) and len(report.issued) == 10 and not report.failed
+
+
+def _preloaded(bss: Bss, acme: str, as_of: datetime, held: Holdings | None) -> tuple[Preloaded, date]:
+    """What a chunk of one account preloads, rating first as a run does; and its history window's start."""
+    with bss.uow() as uow:
+        store, reader = UsageStore(uow.session), BillingReader(uow.session)
+        store.rate(as_of)
+        fresh = read_ahead(reader, [acme], as_of)
+        chunk = books(fresh, last_cycles(uow.session, [acme]), store.pending_since([acme]))
+        pre = preload(reader, store, chunk, as_of, held)
+        return pre, min(history_start(b, b.due(as_of)[0]) for b in chunk)
+
+
+def _issued(pre: Preloaded) -> dict[str, list[str]]:
+    return {a: sorted(map(repr, lines)) for a, lines in pre.lines.items()}
+
+
+def test_lines_read_ahead_are_completed_when_rating_widens_the_window_or_an_invoice_was_issued_since(
+    any_bss: Bss,
+) -> None:
+    """The read-ahead reads lines in the window known before rating; late usage widens it (the
+    earlier lines are read then), and an invoice issued in between makes them read again: either
+    way a chunk preloads the lines it would have read in its own transaction."""
+    bss = any_bss
+    acme = account(bss)
+    sub = subscribe(bss, acme, utc(2026, 1, 5))
+    bill(bss, utc(2026, 3, 1, 12), acme)  # January to March
+    run(bss, bc.ImportUsage((volume("jan-late", sub, utc(2026, 1, 30), 300),)))  # rated by the next run
+    may, april = utc(2026, 5, 1, 12), utc(2026, 4, 1, 12)
+    with bss.uow() as uow:
+        held = read_ahead(BillingReader(uow.session), [acme], may)  # April and May due: from March
+    assert held.lines_since == date(2026, 3, 1) and held.last_billed is not None
+    in_place, since = _preloaded(bss, acme, may, None)
+    assert since == date(2026, 1, 1)  # January's late usage widens the window
+    ahead, _ = _preloaded(bss, acme, may, held)
+    assert _issued(ahead) == _issued(in_place) and sum(map(len, in_place.lines.values())) > 0
+    assert len(ahead.lines[acme]) > len(held.lines[acme])  # January and February's lines were added
+    bill(bss, april, acme)  # another run issues April's invoice after the read-ahead
+    in_place, since = _preloaded(bss, acme, may, None)
+    ahead, _ = _preloaded(bss, acme, may, held)
+    assert _issued(ahead) == _issued(in_place)
+    assert any(line.coverage.start == date(2026, 4, 1) for line in ahead.lines[acme])  # read again
