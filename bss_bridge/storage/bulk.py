@@ -20,6 +20,7 @@ from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
 from bss_bridge.storage.engine import dumps
+from bss_bridge.storage.tables import DecimalText, decimal_text
 
 if TYPE_CHECKING:
     import psycopg
@@ -27,23 +28,40 @@ if TYPE_CHECKING:
 Convert = Callable[[Any], Any]
 
 
-def _json(value: Any) -> str:
-    """As the engine's json_serializer: None is stored as JSON null, as SQLAlchemy stores it."""
-    return "null" if value is None else dumps(value)
+class _Json:
+    """As the engine's json_serializer: None is stored as JSON null, as SQLAlchemy stores it. The
+    rows of one insert share values (every line of one promotion holds the same dict): each object
+    is serialised once per insert, while the rows keep it alive and unchanged."""
+
+    def __init__(self) -> None:
+        self._done: dict[int, tuple[Any, str]] = {}
+
+    def __call__(self, value: Any) -> str:
+        if value is None:
+            return "null"
+        known = self._done.get(id(value))
+        if known is not None and known[0] is value:
+            return known[1]
+        text = dumps(value)
+        self._done[id(value)] = (value, text)
+        return text
 
 
 def _converter(column: Any, dialect: Any) -> Convert | None:
-    if isinstance(column.type, JSON):
-        return _json
-    process: Convert | None = column.type.dialect_impl(dialect).bind_processor(dialect)
-    if process is not None and _python_type(column) in (date, datetime):
+    kind = column.type
+    if isinstance(kind, JSON):
+        return _Json()
+    if isinstance(kind, DecimalText):  # its own conversion, without SQLAlchemy's wrapping of a TypeDecorator
+        return decimal_text
+    process: Convert | None = kind.dialect_impl(dialect).bind_processor(dialect)
+    if process is not None and _python_type(kind) in (date, datetime):
         return _memoised(process)
     return process
 
 
-def _python_type(column: Any) -> type | None:
-    try:
-        return cast(type, column.type.python_type)
+def _python_type(kind: Any) -> type | None:
+    try:  # a TypeDecorator (UtcDateTime) has the python type of what it decorates
+        return cast(type, getattr(kind, "impl_instance", kind).python_type)
     except NotImplementedError:
         return None
 
@@ -69,8 +87,8 @@ def _converted(rows: Sequence[dict[str, Any]], names: list[str], converters: lis
     get = itemgetter(*names)
     if len(names) == 1:
         return [(get(row),) for row in rows]
-    some = [(n, convert) for n, convert in enumerate(converters) if convert is not None and convert is not _json]
-    json = [n for n, convert in enumerate(converters) if convert is _json]
+    some = [(n, c) for n, c in enumerate(converters) if c is not None and not isinstance(c, _Json)]
+    json = [(n, convert) for n, convert in enumerate(converters) if isinstance(convert, _Json)]
     if not some and not json:
         return [get(row) for row in rows]
     values = []
@@ -79,8 +97,8 @@ def _converted(rows: Sequence[dict[str, Any]], names: list[str], converters: lis
         for n, convert in some:
             if (item := value[n]) is not None:
                 value[n] = convert(item)
-        for n in json:
-            value[n] = _json(value[n])
+        for n, convert in json:
+            value[n] = convert(value[n])
         values.append(tuple(value))
     return values
 

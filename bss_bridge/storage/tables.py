@@ -60,6 +60,13 @@ class UtcDateTime(TypeDecorator[datetime]):
         return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 
 
+def decimal_text(value: Decimal) -> str:
+    """How ``DecimalText`` stores an amount (bulk inserts call it directly)."""
+    if not isinstance(value, Decimal):
+        raise TypeError(f"amounts are Decimals, got {type(value).__name__}")
+    return f"{value:f}"
+
+
 class DecimalText(TypeDecorator[Decimal]):
     """A Decimal stored as its exact text."""
 
@@ -67,11 +74,7 @@ class DecimalText(TypeDecorator[Decimal]):
     cache_ok = True
 
     def process_bind_param(self, value: Decimal | None, dialect: Dialect) -> str | None:
-        if value is None:
-            return None
-        if not isinstance(value, Decimal):
-            raise TypeError(f"amounts are Decimals, got {type(value).__name__}")
-        return f"{value:f}"
+        return None if value is None else decimal_text(value)
 
     def process_result_value(self, value: str | None, dialect: Dialect) -> Decimal | None:
         return None if value is None else Decimal(value)
