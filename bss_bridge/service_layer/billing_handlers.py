@@ -11,16 +11,23 @@ and finds the periods billed. One account's bad input is reported and skips only
 A **preview** runs the same code in one transaction (the rating pass included) and rolls it back:
 the drafts it reports are what a run at the same instant on the same data issues.
 
-**Read-ahead.** The chunks' accounts and subscriptions (``Holdings``, about a fifth of a run's
-time) are read on a thread of the run's own, in a session of their own, while the database rates
-the usage and while earlier chunks are billed: SQLite and psycopg release the GIL while the
-database works, so on two cores that reading costs the run nothing. At most ``READ_AHEAD`` chunks
-are read ahead, so a run's memory stays bounded by its chunk size. What is read ahead is what
-billing never changes; the chunk's last billed periods and pending usage are read in its own
-transaction, as before. A subscription changed after it was read ahead is changed after the run's
-``now``, and the next run corrects the invoice as it corrects any change recorded late (see
-``billing_inputs.history_start``); PostgreSQL's read-committed transactions gave no more than that
-before. A chunk retried after a conflict reads everything again in its transaction.
+**Read-ahead.** Each chunk's holdings (``billing_inputs.Holdings``: its accounts, their
+subscriptions, and the lines issued to them in the history window known before rating) are read on
+a thread of the run's own, in sessions of their own, while the database rates the usage. SQLite and
+psycopg release the GIL while the database works, so on two cores that reading is hidden behind the
+rating pass; once billing (Python) holds the GIL, a read still under way mostly waits for it, and
+the chunk that needs it waits for the rest. At most ``READ_AHEAD`` chunks are read ahead of the one
+billed, so a run's memory stays bounded by its chunk size. Billing never changes the accounts and
+subscriptions; lines change only with an invoice, which always comes with its cycle row, so an
+account whose last billed period moved since is read again, and the lines of a history window the
+rating pass widened are read then (``billing_inputs.preload``). The chunk's last billed periods
+and pending usage are read in its own transaction, as before. A subscription change committed
+after the read-ahead is not on this run's invoice: stamped after the run's ``now``, it is corrected
+by the next run like any change recorded late (``billing_inputs.history_start``). That race is not
+new, only wider: a chunk's reads never held a snapshot (PostgreSQL's read committed; SQLite's
+driver begins a transaction at the first write), so a change committed between them and the
+chunk's commit was missed the same way. A chunk retried after a conflict reads everything again in
+its transaction; so does a run on an in-memory SQLite database.
 """
 
 from __future__ import annotations
