@@ -50,7 +50,7 @@ class Checkpointer:
                 return
             self._pending = True
             if self._thread is None:
-                name = f"wal-checkpoint {self.database.name}"
+                name = f"wal-checkpoint {self.database}"
                 self._thread = threading.Thread(target=self._run, name=name, daemon=True)
                 self._thread.start()
             self._wake.notify()

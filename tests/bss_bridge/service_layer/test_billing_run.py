@@ -17,11 +17,11 @@ from bss_bridge.bootstrap import Bss
 from bss_bridge.domain import billing_commands as bc
 from bss_bridge.domain.billing.lines import LineKind
 from bss_bridge.domain.billing.metering import in_unit
-from bss_bridge.storage.billing_tables import BillCycleRow, InvoiceRow, UsageRow
 from bss_bridge.service_layer import billing_handlers
 from bss_bridge.service_layer.billing_inputs import Holdings, Preloaded, books, history_start, preload, read_ahead
 from bss_bridge.storage.billing_reads import BillingReader
 from bss_bridge.storage.billing_repository import last_cycles
+from bss_bridge.storage.billing_tables import BillCycleRow, InvoiceRow, UsageRow
 from bss_bridge.storage.usage_store import UsageStore, with_status
 
 from ..billing_world import GB, account, bill, run, subscribe, utc, volume

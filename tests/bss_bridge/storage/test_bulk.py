@@ -87,7 +87,7 @@ def test_a_bulk_insert_refuses_a_naive_instant_and_a_float_amount(database_url: 
     try:
         with sessions(engine)() as session:
             with pytest.raises(ValueError, match="naive datetime"):
-                bulk_insert(session, table, [{**_rows()[0], "at": datetime(2026, 1, 1)}])  # noqa: DTZ001
+                bulk_insert(session, table, [{**_rows()[0], "at": datetime(2026, 1, 1)}])
             with pytest.raises(TypeError, match="amounts are Decimals, got float"):
                 bulk_insert(session, table, [{**_rows()[0], "amount": 0.1}])
     finally:
