@@ -245,3 +245,29 @@ def test_lines_read_ahead_are_completed_when_rating_widens_the_window_or_an_invo
     ahead, _ = _preloaded(bss, acme, may, held)
     assert _issued(ahead) == _issued(in_place)
     assert any(line.coverage.start == date(2026, 4, 1) for line in ahead.lines[acme])  # read again
+
+
+def test_a_failed_read_ahead_fails_the_run_before_its_chunk_and_the_next_run_bills_it(
+    any_bss: Bss, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    bss = any_bss
+    accounts = [account(bss, name=f"customer {n}") for n in range(3)]
+    for n, acme in enumerate(accounts):
+        subscribe(bss, acme, utc(2026, 2, 1 + n, 9))
+    monkeypatch.setattr(billing_handlers, "CHUNK", 2)
+    read, last = billing_handlers.read_ahead, sorted(accounts)[2]  # the second chunk's one account
+
+    def failing(reader: BillingReader, ids: list[str], as_of: datetime) -> Holdings:
+        if last in ids:
+            raise RuntimeError("the read-ahead lost its connection")
+        return read(reader, ids, as_of)
+
+    monkeypatch.setattr(billing_handlers, "read_ahead", failing)
+    with pytest.raises(RuntimeError, match="lost its connection"):
+        bill(bss, utc(2026, 3, 2))
+    with bss.uow() as uow:  # the first chunk was billed; the second was not begun
+        billed = set(uow.session.scalars(select(BillCycleRow.account_id)))
+    assert billed == set(sorted(accounts)[:2])
+    monkeypatch.setattr(billing_handlers, "read_ahead", read)
+    again = bill(bss, utc(2026, 3, 2))
+    assert {b.account_id for b in again.issued} == {last} and len(again.issued) == 2
