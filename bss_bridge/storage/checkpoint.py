@@ -2,8 +2,8 @@
 
 In WAL mode a commit appends pages to ``<file>-wal``; a *checkpoint* copies them back into the
 database file. By default the connection whose commit takes the log past 1000 pages runs it inside
-that ``COMMIT``: a bill run's chunk commit waited about 0.2 s for it (a third of the run's time
-not spent computing). Here the engine's connections never checkpoint (``wal_autocheckpoint=0``).
+that ``COMMIT``: a bill run's chunk commit waited about 0.2 s for it (the bench's scratch
+profile). Here the engine's connections never checkpoint (``wal_autocheckpoint=0``).
 A commit that leaves the log over :data:`WAL_LIMIT` bytes wakes a thread of the engine's own, which
 runs ``PRAGMA wal_checkpoint(PASSIVE)`` on its own connection while the writer goes on: SQLite
 releases the GIL while it copies, so on a machine of two cores the copy costs the writer nothing.
