@@ -22,12 +22,11 @@ subscriptions; lines change only with an invoice, which always comes with its cy
 account whose last billed period moved since is read again, and the lines of a history window the
 rating pass widened are read then (``billing_inputs.preload``). The chunk's last billed periods
 and pending usage are read in its own transaction, as before. A subscription change committed
-after the read-ahead is not on this run's invoice: stamped after the run's ``now``, it is corrected
-by the next run like any change recorded late (``billing_inputs.history_start``). That race is not
-new, only wider: a chunk's reads never held a snapshot (PostgreSQL's read committed; SQLite's
-driver begins a transaction at the first write), so a change committed between them and the
-chunk's commit was missed the same way. A chunk retried after a conflict reads everything again in
-its transaction; so does a run on an in-memory SQLite database.
+after the read-ahead is not on this run's invoice; the cycle row records the subscriptions'
+revisions as read (``AccountBook.seen``), so the next run sees the change as one its last bill did
+not see and corrects it, whatever instant it took effect (``billing_inputs``: changes the last
+bill did not see). A chunk retried after a conflict reads everything again in its transaction; so
+does a run on an in-memory SQLite database.
 """
 
 from __future__ import annotations
@@ -62,7 +61,7 @@ from bss_bridge.service_layer.deps import Deps
 from bss_bridge.service_layer.ledger import allocate, credited_accounts
 from bss_bridge.service_layer.unit_of_work import UnitOfWork
 from bss_bridge.storage.billing_reads import BillingReader
-from bss_bridge.storage.billing_repository import last_cycles, ledger_row, next_number
+from bss_bridge.storage.billing_repository import LastBill, last_cycles, ledger_row, next_number
 from bss_bridge.storage.billing_tables import BillCycleRow, LedgerRow
 from bss_bridge.storage.bulk import bulk_insert
 from bss_bridge.storage.tables import BillingAccountRow, table_of
@@ -175,6 +174,7 @@ def _issue(
             "invoice_id": bill.id if bill else None,
             "run_id": run_id,
             "billed_at": now,
+            "seen": b.seen(),
         }
     )
     return bill
@@ -251,7 +251,7 @@ def _compute(
                 break
             computed.append((b, result, draft, groups))
             b.issued += draft.lines
-            b.last_billed = (period.start, period.end, now)
+            b.last_billed = LastBill(period.start, period.end, now, b.seen())
     return results, computed
 
 

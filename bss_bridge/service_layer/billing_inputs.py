@@ -4,15 +4,28 @@ window. The maths is :func:`~bss_bridge.domain.billing.invoice.assemble_invoice`
 
 **The history window** starts at the earliest of: the period before the one billed (its usage is
 due now), the earliest period with rated usage not billed yet (late usage becomes an adjustment
-however late it is), and the period of the earliest change to a subscription recorded since the
-account's last bill (a termination or an upgrade recorded late is corrected). Lines are loaded from
-there on, so every correction is reconciled against everything billed for the same days.
+however late it is), and the period in which the earliest change the account's last bill did not
+see took effect. Lines are loaded from there on, so every correction is reconciled against
+everything billed for the same days.
+
+**Changes the last bill did not see.** A change takes effect at one instant and is recorded at
+another, possibly after a bill run that billed the days it changes (an order completed on 25
+January whose completion reaches the BSS on 2 February, after the run of 1 February). So the
+instant of a change says nothing of whether a bill saw it. What does: every stored change of a
+subscription adds one to its ``revision``, and each bill cycle row keeps the revision of every
+started subscription of the account as that bill read it (``LastBill.seen``). A subscription whose
+revision moved since brings the window back to the first period its later terms or its end
+change, and to its start when the last bill did not see it started (an activation recorded late:
+its one-time charge and first days are billed). The revisions are counted by the database, so a
+change committed while a run is reading, or after, is seen by the next run either way. Cycle rows
+billed before revisions were kept fall back to comparing the change's ``updated_at`` with when the
+bill was made.
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, timedelta
 
@@ -29,7 +42,7 @@ from bss_bridge.domain.party import BillingAccount
 from bss_bridge.domain.subscription import Subscription
 from bss_bridge.storage import sla_store
 from bss_bridge.storage.billing_reads import BillingReader
-from bss_bridge.storage.billing_repository import last_cycles
+from bss_bridge.storage.billing_repository import LastBill, last_cycles
 from bss_bridge.storage.usage_store import GroupTotal, UsageStore
 
 MBPS = "Mbit/s"
@@ -44,8 +57,9 @@ class AccountBook:
     cycle: BillCycle
     subscriptions: list[Subscription]
     billed: list[Billed]
-    last_billed: tuple[date, date, datetime] | None
+    last_billed: LastBill | None
     pending_usage: date | None
+    revisions: dict[str, int]  # of its subscriptions (and maybe others') as read
     issued: list[InvoiceLine] = field(default_factory=list)  # lines issued earlier in this run
 
     def first_period(self) -> BillingPeriod | None:
@@ -58,9 +72,32 @@ class AccountBook:
         first = self.first_period()
         if first is None:
             return []
-        start = self.last_billed[1] if self.last_billed else first.start
+        start = self.last_billed.end if self.last_billed else first.start
         target = self.cycle.period_at(as_of)
         return [p for p in self.cycle.periods(start, target.end) if p.start <= target.start]
+
+    def seen(self) -> dict[str, int]:
+        """What a bill of the account records it saw: the revision of each started subscription."""
+        return {s.id: self.revisions[s.id] for s in self.subscriptions if s.start_date is not None}
+
+    def unseen_changes(self) -> Iterator[datetime]:
+        """When the changes the last bill did not see took effect (see the module docstring)."""
+        last = self.last_billed
+        if last is None:
+            return
+        for s in self.subscriptions:
+            if s.start_date is None:
+                continue
+            if last.seen is None:  # billed before revisions were kept: changed since by the clock
+                if s.updated_at <= last.billed_at:
+                    continue
+            elif last.seen.get(s.id) == self.revisions[s.id]:
+                continue
+            elif s.id not in last.seen:
+                yield s.start_date
+            yield from (t.start for t in s.terms[1:] if t.start is not None)
+            if s.termination_date is not None:
+                yield s.termination_date
 
     def tax(self, at: datetime) -> TaxTerms:
         exemption = self.account.terms.tax_exemption
@@ -84,8 +121,9 @@ class Holdings:
 
     accounts: dict[str, BillingAccount]
     subscriptions: dict[str, list[Subscription]]
+    revisions: dict[str, int]
     billed: dict[str, list[Billed]]
-    last_billed: dict[str, tuple[date, date, datetime]] | None = None
+    last_billed: dict[str, LastBill] | None = None
     lines: dict[str, list[InvoiceLine]] | None = None
     lines_since: date | None = None
 
@@ -104,7 +142,7 @@ def read_ahead(reader: BillingReader, account_ids: Sequence[str], as_of: datetim
 
 def holdings(reader: BillingReader, account_ids: Sequence[str]) -> Holdings:
     accounts = reader.accounts(account_ids)
-    subscriptions = reader.subscriptions(account_ids)
+    subscriptions, revisions = reader.subscriptions(account_ids)
     slas = reader.slas()
     views = {
         a: [
@@ -114,12 +152,12 @@ def holdings(reader: BillingReader, account_ids: Sequence[str]) -> Holdings:
         ]
         for a in accounts
     }
-    return Holdings(accounts, subscriptions, views)
+    return Holdings(accounts, subscriptions, revisions, views)
 
 
 def books(
     held: Holdings,
-    last_billed: dict[str, tuple[date, date, datetime]],
+    last_billed: dict[str, LastBill],
     pending_usage: dict[str, date],
 ) -> list[AccountBook]:
     """Each account's book (in the order of their ids), with its last billed period and earliest pending usage."""
@@ -131,6 +169,7 @@ def books(
             list(held.billed[a]),
             last_billed.get(a),
             pending_usage.get(a),
+            held.revisions,
         )
         for a, account in sorted(held.accounts.items())
     ]
@@ -141,13 +180,8 @@ def history_start(b: AccountBook, period: BillingPeriod) -> date:
     start = cycle.preceding(period).start
     if b.pending_usage is not None:
         start = min(start, cycle.period_containing(b.pending_usage).start)
-    if b.last_billed is not None:
-        for s in b.subscriptions:
-            if s.updated_at <= b.last_billed[2] or s.start_date is None:
-                continue
-            changed = [t.start for t in s.terms[1:] if t.start is not None] + [s.termination_date]
-            for moment in (m for m in changed if m is not None):
-                start = min(start, cycle.period_at(moment).start)
+    for moment in b.unseen_changes():
+        start = min(start, cycle.period_at(moment).start)
     return start
 
 

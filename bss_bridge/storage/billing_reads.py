@@ -67,9 +67,11 @@ class BillingReader:
         rows = self.session.execute(select(OfferingRow.id, OfferingRow.sla))
         return {offering: None if sla is None else codec.sla_from_data(sla) for offering, sla in rows}
 
-    def subscriptions(self, account_ids: Sequence[str]) -> dict[str, list[Subscription]]:
-        """Per account, its subscriptions (ordered by id) with their terms in order."""
+    def subscriptions(self, account_ids: Sequence[str]) -> tuple[dict[str, list[Subscription]], dict[str, int]]:
+        """Per account, its subscriptions (ordered by id) with their terms in order; and each
+        subscription's revision as read."""
         found: dict[str, list[Subscription]] = defaultdict(list)
+        revisions: dict[str, int] = {}
         for part in chunks(list(account_ids)):
             terms: dict[str, list[Any]] = defaultdict(list)
             query = (
@@ -96,7 +98,8 @@ class BillingReader:
                 found[row.billing_account_id].append(
                     subscription_of(row, [self._term(t) for t in terms.get(row.id, [])])
                 )
-        return found
+                revisions[row.id] = row.revision
+        return found, revisions
 
     def _term(self, row: Any) -> Term:
         prices = self._prices.get(row.prices)

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterator, Sequence
 from datetime import date, datetime
 from functools import lru_cache
-from typing import Any
+from typing import Any, NamedTuple
 
 from sqlalchemy import func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
@@ -273,9 +273,19 @@ class InvoiceRepository:
                 yield bill.events.pop(0)
 
 
-def last_cycles(session: Session, account_ids: Sequence[str]) -> dict[str, tuple[date, date, datetime]]:
-    """Per account, its last billed period (start, end) and when it was billed."""
-    found: dict[str, tuple[date, date, datetime]] = {}
+class LastBill(NamedTuple):
+    """An account's last billed period, when it was billed, and the revisions of the subscriptions
+    that bill saw (``BillCycleRow.seen``; None: billed before revisions were kept)."""
+
+    start: date
+    end: date
+    billed_at: datetime
+    seen: dict[str, int] | None
+
+
+def last_cycles(session: Session, account_ids: Sequence[str]) -> dict[str, LastBill]:
+    """Per account, its last bill."""
+    found: dict[str, LastBill] = {}
     for part in chunks(list(account_ids)):
         latest = (
             select(BillCycleRow.account_id, func.max(BillCycleRow.period_start).label("start"))
@@ -286,7 +296,9 @@ def last_cycles(session: Session, account_ids: Sequence[str]) -> dict[str, tuple
         query = select(BillCycleRow).join(
             latest, (latest.c.account_id == BillCycleRow.account_id) & (latest.c.start == BillCycleRow.period_start)
         )
-        found.update({r.account_id: (r.period_start, r.period_end, r.billed_at) for r in session.scalars(query)})
+        found.update(
+            {r.account_id: LastBill(r.period_start, r.period_end, r.billed_at, r.seen) for r in session.scalars(query)}
+        )
     return found
 
 

@@ -113,6 +113,9 @@ class BillCycleRow(Base):
     invoice_id: Mapped[str | None] = mapped_column(ID)
     run_id: Mapped[str] = mapped_column(ID)
     billed_at: Mapped[datetime]
+    # The revision of each started subscription of the account as the bill read it (None: billed
+    # before revisions were kept); the next bill looks again at those changed since
+    seen: Mapped[dict[str, Any] | None] = mapped_column(JSON)
 
 
 class DocumentSequenceRow(Base):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import inspect, select
 from sqlalchemy.orm import selectinload
 
 from bss_bridge.domain.catalog import OfferingPrice, Value
@@ -199,3 +199,8 @@ class SubscriptionRepository(Repository[Subscription, SubscriptionRow]):
             term_row.start, term_row.end = term.start, term.end
         for extra in stored.values():
             row.terms.remove(extra)
+        state = inspect(row)
+        if state.persistent and (
+            self.session.is_modified(row) or any(self.session.is_modified(t) for t in row.terms)
+        ):  # counted by the database: concurrent changes each add their one
+            row.revision = SubscriptionRow.revision + 1

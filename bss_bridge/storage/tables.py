@@ -268,6 +268,9 @@ class SubscriptionRow(Base):
     status_before_termination: Mapped[str | None] = mapped_column(String(32))
     created_at: Mapped[datetime]
     updated_at: Mapped[datetime]
+    # One more at every stored change (the repository's): a bill compares it with the revision its
+    # account's last bill saw, whatever instant the change took effect (see billing_inputs)
+    revision: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     terms: Mapped[list[TermRow]] = relationship(order_by="TermRow.seq", cascade="all, delete-orphan")
 
 

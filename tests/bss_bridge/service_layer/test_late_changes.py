@@ -1,0 +1,182 @@
+"""Changes the BSS records after a bill run, effective before it (an order whose completion reaches
+the BSS late: the bridge was down, the OSS slow): the next run bills them as if they had been
+recorded in time, on SQLite and a real PostgreSQL. Each case bills two accounts alike but for when
+the change was recorded, and compares what each was charged over both runs."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+from dataclasses import replace
+from datetime import date, datetime
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import pytest
+from sqlalchemy import select
+
+from bss_bridge.bootstrap import Bss
+from bss_bridge.domain import commands
+from bss_bridge.domain.billing.lines import LineKind
+from bss_bridge.domain.requests import ItemRequest, OrderRequest
+from bss_bridge.service_layer import billing_handlers
+from bss_bridge.service_layer.billing_inputs import Holdings
+from bss_bridge.storage.billing_reads import BillingReader
+from bss_bridge.storage.billing_tables import BillCycleRow
+from bss_bridge.storage.tables import SubscriptionRow
+
+from ..billing_world import account, bill, run, set_clock, subscribe, utc
+from ..conftest import Clock, KnownInventory, make_bss
+
+D = Decimal
+
+
+@pytest.fixture
+def any_bss(database_url: str, tmp_path: Path, inventory: KnownInventory, clock: Clock) -> Iterator[Bss]:
+    bss = make_bss(database_url, tmp_path, inventory, clock)
+    yield bss
+    bss.close()
+
+
+def _order(bss: Bss, account_id: str, at: datetime, item: ItemRequest) -> str:
+    """An order placed and started at ``at``, its item not completed yet."""
+    set_clock(bss, at)
+    with bss.uow() as uow:
+        customer_id = uow.accounts.get(account_id).customer_id  # type: ignore[union-attr]
+    placed, _ = run(bss, commands.SubmitProductOrder(OrderRequest(customer_id, account_id, (item,))))
+    run(bss, commands.StartProductOrder(placed.id))
+    return str(placed.id)
+
+
+def _complete(bss: Bss, order_id: str, at: datetime, recorded: datetime) -> Any:
+    """The order's item done at ``at`` (its service works, or is gone, from then), as the BSS learns at ``recorded``."""
+    set_clock(bss, recorded)
+    return run(bss, commands.CompleteOrderItem(order_id, "1", at))
+
+
+def _charged(reports: list[Any], account_id: str) -> list[tuple[str, date, date, Decimal]]:
+    """What the account was charged, line by line (kind, coverage, amount), over these runs, with
+    each day's charges and credits netted per kind."""
+    net: dict[tuple[str, date, date], Decimal] = {}
+    for report in reports:
+        for b in report.bills:
+            if b.account_id == account_id and b.draft is not None:
+                for line in b.draft.lines:
+                    key = (str(line.kind), line.coverage.start, line.coverage.end)
+                    net[key] = net.get(key, D(0)) + line.amount
+    return sorted((*key, amount) for key, amount in net.items() if amount)
+
+
+def _lines(report: Any, account_id: str) -> list[Any]:
+    return [line for b in report.bills if b.account_id == account_id and b.draft for line in b.draft.lines]
+
+
+def _total(reports: list[Any], account_id: str) -> Decimal:
+    return sum((b.draft.totals.total for r in reports for b in r.bills if b.account_id == account_id and b.draft), D(0))
+
+
+def test_a_termination_recorded_after_a_run_is_credited_from_the_day_it_took_effect(any_bss: Bss) -> None:
+    bss = any_bss
+    in_time, late = account(bss), account(bss, name="Globex")  # Europe/Paris, bill cycle day 1
+    subs = {a: subscribe(bss, a, utc(2026, 1, 5, 10)) for a in (in_time, late)}  # bia-100, 79/month
+    orders = {a: _order(bss, a, utc(2026, 1, 20, 9), ItemRequest("1", "delete", None, subs[a])) for a in subs}
+    gone = utc(2026, 1, 25, 12)  # 13:00 in Paris
+    _complete(bss, orders[in_time], gone, recorded=utc(2026, 1, 26, 9))
+    february = bill(bss, utc(2026, 2, 1, 8))
+    _complete(bss, orders[late], gone, recorded=utc(2026, 2, 2, 9))
+    march = bill(bss, utc(2026, 3, 1, 8))
+
+    assert _total([february, march], late) == _total([february, march], in_time)
+    late_credits = [line for line in _lines(march, late) if line.kind is LineKind.RECURRING_CREDIT]
+    assert {(line.coverage.start, line.coverage.end) for line in late_credits} >= {
+        (date(2026, 1, 25), date(2026, 2, 1)),  # January from the day it ended (billed on 1 February)
+        (date(2026, 2, 1), date(2026, 3, 1)),  # February (billed in advance on 1 February)
+    }
+
+
+def test_an_activation_recorded_after_a_run_is_charged_from_the_day_it_took_effect(any_bss: Bss) -> None:
+    bss = any_bss
+    in_time, late = account(bss), account(bss, name="Globex")
+    for a in (in_time, late):  # billed already: the new product joins an account with a last bill
+        subscribe(bss, a, utc(2026, 1, 5, 10))
+    bill(bss, utc(2026, 2, 1, 8))
+    add = ItemRequest("1", "add", "bia-100", characteristics=(("site", "customer1"),))
+    orders = {a: _order(bss, a, utc(2026, 2, 10, 9), add) for a in (in_time, late)}
+    up = utc(2026, 2, 15, 12)
+    _complete(bss, orders[in_time], up, recorded=utc(2026, 2, 16, 9))
+    march = bill(bss, utc(2026, 3, 1, 8))
+    _complete(bss, orders[late], up, recorded=utc(2026, 3, 2, 9))
+    april = bill(bss, utc(2026, 4, 1, 8))
+
+    assert _charged([march, april], late) == _charged([march, april], in_time)
+    assert _total([march, april], late) == _total([march, april], in_time)
+    kinds = {(line.kind, line.coverage.start) for line in _lines(april, late)}
+    assert {(LineKind.ONE_TIME, date(2026, 2, 15)), (LineKind.RECURRING, date(2026, 2, 15))} <= kinds
+
+
+def test_a_change_committed_while_a_run_bills_its_account_is_billed_by_the_next_run(
+    any_bss: Bss, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The run read the account (ahead, while it rated) before the change committed: its invoice
+    is without it, and what its bill records as seen is what it read, so the next run corrects it."""
+    bss = any_bss
+    in_time, raced = account(bss), account(bss, name="Globex")
+    subs = {a: subscribe(bss, a, utc(2026, 1, 5, 10)) for a in (in_time, raced)}
+    orders = {a: _order(bss, a, utc(2026, 1, 20, 9), ItemRequest("1", "delete", None, subs[a])) for a in subs}
+    gone = utc(2026, 1, 25, 12)
+    _complete(bss, orders[in_time], gone, recorded=utc(2026, 1, 26, 9))
+    compute, read = billing_handlers._compute, billing_handlers.read_ahead
+    reads: list[list[str]] = []
+
+    def spy_read(reader: BillingReader, ids: list[str], as_of: datetime) -> Holdings:
+        reads.append(list(ids))
+        return read(reader, ids, as_of)
+
+    def change_then_compute(uow: object, ids: list[str], *rest: object) -> object:
+        if raced in ids and reads:  # read already: the completion commits now (as another request would)
+            done = threading.Thread(target=run, args=(bss, commands.CompleteOrderItem(orders[raced], "1", gone)))
+            done.start()
+            done.join()
+        return compute(uow, ids, *rest)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(billing_handlers, "read_ahead", spy_read)
+    monkeypatch.setattr(billing_handlers, "_compute", change_then_compute)
+    february = bill(bss, utc(2026, 2, 1, 8))
+    monkeypatch.undo()
+    assert reads and [b.account_id for b in february.issued if b.account_id == raced]
+    with bss.uow() as uow:
+        assert uow.subscriptions.get(subs[raced]).termination_date == gone  # type: ignore[union-attr]
+    assert _charged([february], raced) != _charged([february], in_time)  # billed as read: still active
+    march = bill(bss, utc(2026, 3, 1, 8))
+    assert _total([february, march], raced) == _total([february, march], in_time)
+    credits = {(line.coverage.start, line.coverage.end) for line in _lines(march, raced) if line.amount < 0}
+    assert credits == {(date(2026, 1, 25), date(2026, 2, 1)), (date(2026, 2, 1), date(2026, 3, 1))}
+
+
+def _revision(bss: Bss, subscription_id: str) -> int:
+    with bss.uow() as uow:
+        return int(uow.session.scalar(select(SubscriptionRow.revision).where(SubscriptionRow.id == subscription_id)))
+
+
+def test_a_subscription_s_revision_counts_its_stored_changes_and_nothing_else(any_bss: Bss) -> None:
+    bss = any_bss
+    acme = account(bss)
+    sub = subscribe(bss, acme, utc(2026, 1, 5, 10))
+    first = _revision(bss, sub)
+    with bss.uow() as uow:  # loaded and written back unchanged
+        uow.subscriptions.get(sub)
+        uow.commit()
+    bill(bss, utc(2026, 2, 1, 8))  # billing reads it, never changes it
+    assert _revision(bss, sub) == first
+    run(bss, commands.SuspendSubscription(sub))
+    assert _revision(bss, sub) == first + 1
+    with bss.uow() as uow:  # a change of its terms alone (not of its own row's columns)
+        found = uow.subscriptions.get(sub)
+        assert found is not None
+        found.terms[-1] = replace(found.terms[-1], reason="corrected")
+        uow.commit()
+    assert _revision(bss, sub) == first + 2
+    with bss.uow() as uow:
+        seen = uow.session.scalar(select(BillCycleRow.seen).where(BillCycleRow.account_id == acme))
+    assert seen == {sub: first}  # what the bill of 1 February read
