@@ -54,6 +54,7 @@ from bss_bridge.service_layer.billing_inputs import (
     billing_input,
     books,
     holdings,
+    late_outages,
     preload,
     read_ahead,
 )
@@ -235,6 +236,7 @@ def _compute(
     last = last_cycles(uow.session, ids)
     pending = store.pending_since(ids)
     chunk = books(held, last, pending)
+    late_outages(reader, chunk)
     pre = preload(reader, store, chunk, as_of, held)
     results: list[AccountBill] = []
     computed: list[Computed] = []

@@ -16,10 +16,14 @@ subscription adds one to its ``revision``, and each bill cycle row keeps the rev
 started subscription of the account as that bill read it (``LastBill.seen``). A subscription whose
 revision moved since brings the window back to the first period its later terms or its end
 change, and to its start when the last bill did not see it started (an activation recorded late:
-its one-time charge and first days are billed). The revisions are counted by the database, so a
-change committed while a run is reading, or after, is seen by the next run either way. Cycle rows
-billed before revisions were kept fall back to comparing the change's ``updated_at`` with when the
-bill was made.
+its one-time charge and first days are billed). An outage recorded, or whose end moved, also adds
+one to its subscription's revision and keeps it (``sla_store.write_outage``): one newer than what
+the last bill saw brings the window back to the outage's start, so its month's SLA credit is
+computed again and the difference is on the next invoice. The revisions are counted by the
+database, so a change committed while a run is reading, or after, is seen by the next run either
+way. Cycle rows billed before revisions were kept fall back to comparing when the change took effect
+(or the outage was recorded) with when the bill was made. A maintenance window recorded after the
+bill of its days is not looked for (it would lower a credit already given).
 """
 
 from __future__ import annotations
@@ -61,6 +65,9 @@ class AccountBook:
     pending_usage: date | None
     revisions: dict[str, int]  # of its subscriptions (and maybe others') as read
     issued: list[InvoiceLine] = field(default_factory=list)  # lines issued earlier in this run
+    # (subscription, start, recorded at, revision) of the outages of subscriptions changed since
+    # the last bill (``late_outages``)
+    outages: list[tuple[str, datetime, datetime, int | None]] = field(default_factory=list)
 
     def first_period(self) -> BillingPeriod | None:
         if not self.billed:
@@ -86,18 +93,26 @@ class AccountBook:
         if last is None:
             return
         for s in self.subscriptions:
-            if s.start_date is None:
+            if s.start_date is None or not self.changed_since(s, last):
                 continue
-            if last.seen is None:  # billed before revisions were kept: changed since by the clock
-                if s.updated_at <= last.billed_at:
-                    continue
-            elif last.seen.get(s.id) == self.revisions[s.id]:
-                continue
-            elif s.id not in last.seen:
+            if last.seen is not None and s.id not in last.seen:
                 yield s.start_date
             yield from (t.start for t in s.terms[1:] if t.start is not None)
             if s.termination_date is not None:
                 yield s.termination_date
+        for sub, start, recorded, revision in self.outages:
+            if last.seen is None:  # billed before revisions were kept: recorded since by the clock
+                if recorded > last.billed_at:
+                    yield start
+            elif revision is not None and revision > last.seen.get(sub, -1):
+                yield start
+
+    def changed_since(self, s: Subscription, last: LastBill) -> bool:
+        """Whether ``s`` (or an outage of it) changed since ``last`` saw it; a bill from before
+        revisions were kept only knows when a change took effect."""
+        if last.seen is None:
+            return s.updated_at > last.billed_at
+        return last.seen.get(s.id) != self.revisions[s.id]
 
     def tax(self, at: datetime) -> TaxTerms:
         exemption = self.account.terms.tax_exemption
@@ -183,6 +198,22 @@ def history_start(b: AccountBook, period: BillingPeriod) -> date:
     for moment in b.unseen_changes():
         start = min(start, cycle.period_at(moment).start)
     return start
+
+
+def late_outages(reader: BillingReader, chunk: Sequence[AccountBook]) -> None:
+    """Give each account its outages that may have been recorded since its last bill: those of the
+    subscriptions changed since (an outage's recording changes its subscription's revision); every
+    outage when that bill kept no revisions."""
+    wanted = {
+        s.id: b
+        for b in chunk
+        if (last := b.last_billed) is not None
+        for s in b.subscriptions
+        if last.seen is None or b.changed_since(s, last)
+    }
+    if wanted:
+        for outage in sla_store.outages_of(reader.session, list(wanted)):
+            wanted[outage[0]].outages.append(outage)
 
 
 @dataclass

@@ -23,6 +23,7 @@ from bss_bridge.domain.errors import ConflictError, InvalidRequestError, found
 from bss_bridge.domain.party import BillCycle
 from bss_bridge.service_layer.deps import Deps
 from bss_bridge.service_layer.unit_of_work import UnitOfWork
+from bss_bridge.storage import sla_store
 from bss_bridge.storage.billing_tables import MaintenanceRow, OutageRow
 from bss_bridge.storage.usage_store import UsageStore
 
@@ -163,12 +164,11 @@ async def record_outage(cmd: commands.RecordOutage, uow: UnitOfWork, deps: Deps)
         found(uow.subscriptions.get(cmd.subscription_id), "product", cmd.subscription_id)
         row = uow.session.get(OutageRow, cmd.outage_id)
         new = row is None
-        if row is None:
-            row = OutageRow(id=cmd.outage_id, subscription_id=cmd.subscription_id, start=cmd.start, created_at=now)
-            uow.session.add(row)
-        elif (row.subscription_id, row.start) != (cmd.subscription_id, cmd.start):
+        if row is not None and (row.subscription_id, row.start) != (cmd.subscription_id, cmd.start):
             raise ConflictError(f"outage {cmd.outage_id} was recorded for another product or start (the first kept)")
-        row.end, row.description, row.updated_at = cmd.end, cmd.description, now
+        row = sla_store.write_outage(
+            uow.session, row, cmd.outage_id, cmd.subscription_id, cmd.start, cmd.end, cmd.description, now
+        )
         uow.commit()
     return row, new
 

@@ -235,6 +235,9 @@ class OutageRow(Base):
     description: Mapped[str] = mapped_column(Text, default="")
     created_at: Mapped[datetime]
     updated_at: Mapped[datetime]
+    # The subscription's revision its recording (or its end's move) made (None: recorded before
+    # revisions were kept): billing looks again at an outage its account's last bill did not see
+    revision: Mapped[int | None]
 
 
 class MaintenanceRow(Base):

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import inspect, select
-from sqlalchemy.orm import selectinload
+from sqlalchemy import inspect, select, update
+from sqlalchemy.orm import Session, selectinload
 
 from bss_bridge.domain.catalog import OfferingPrice, Value
 from bss_bridge.domain.order import (
@@ -154,6 +154,18 @@ def subscription_of(row: Any, terms: list[Term]) -> Subscription:
         row.locked_by,
         SubscriptionStatus(row.status_before_termination) if row.status_before_termination else None,
     )
+
+
+def bump_revision(session: Session, subscription_id: str) -> int:
+    """One more revision of the subscription, counted by the database (for a change of what billing
+    reads beside its row: an outage); the new revision."""
+    statement = (
+        update(SubscriptionRow)
+        .where(SubscriptionRow.id == subscription_id)
+        .values(revision=SubscriptionRow.revision + 1)
+        .returning(SubscriptionRow.revision)
+    )
+    return int(session.execute(statement).scalar_one())
 
 
 class SubscriptionRepository(Repository[Subscription, SubscriptionRow]):

@@ -11,7 +11,42 @@ from sqlalchemy.orm import Session
 
 from bss_bridge.domain.billing.sla import MaintenanceWindow, Outage
 from bss_bridge.storage.billing_tables import MaintenanceRow, OutageRow, SuspensionRow
+from bss_bridge.storage.order_repository import bump_revision
 from bss_bridge.storage.usage_store import chunks
+
+
+def write_outage(
+    session: Session,
+    row: OutageRow | None,
+    outage_id: str,
+    subscription_id: str,
+    start: datetime,
+    end: datetime | None,
+    description: str,
+    now: datetime,
+) -> OutageRow:
+    """Store an outage (``row``: as stored, None when new) ending at ``end``. A new outage, or one
+    whose end moved, changes its subscription's SLA credit: the subscription's revision goes up and
+    the outage keeps it, so the next bill looks at it even when its days were billed already (see
+    ``billing_inputs``)."""
+    if row is None:
+        row = OutageRow(id=outage_id, subscription_id=subscription_id, start=start, created_at=now)
+        session.add(row)
+    elif row.end == end:
+        row.description, row.updated_at = description, now
+        return row
+    row.end, row.description, row.updated_at = end, description, now
+    row.revision = bump_revision(session, subscription_id)
+    return row
+
+
+def outages_of(session: Session, subscription_ids: Sequence[str]) -> list[tuple[str, datetime, datetime, int | None]]:
+    """Every outage of these subscriptions: (subscription, start, when last recorded, revision)."""
+    found: list[tuple[str, datetime, datetime, int | None]] = []
+    for part in chunks(list(subscription_ids)):
+        query = select(OutageRow.subscription_id, OutageRow.start, OutageRow.updated_at, OutageRow.revision)
+        found += [tuple(row) for row in session.execute(query.where(OutageRow.subscription_id.in_(part)))]  # type: ignore[misc]
+    return found
 
 
 def outages(

@@ -8,6 +8,7 @@ from datetime import datetime
 from sqlalchemy import select
 
 from bss_bridge.domain.ticket import StatusChange, TicketRequest, TicketStatus, TroubleTicket
+from bss_bridge.storage import sla_store
 from bss_bridge.storage.billing_tables import OutageRow
 from bss_bridge.storage.repositories import Repository
 from bss_bridge.storage.ticket_tables import TroubleTicketRow
@@ -61,12 +62,8 @@ class TicketRepository(Repository[TroubleTicket, TroubleTicketRow]):
         existing = {row.id: row for row in self.session.scalars(select(OutageRow).where(OutageRow.id.in_(ids)))}
         end = outage[1]
         description = f"trouble ticket {ticket.id}: {ticket.request.description}"[:2000]
+        start = ticket.request.outage_start
         for outage_id, product in ids.items():
             row = existing.get(outage_id)
-            if row is None:
-                row = OutageRow(
-                    id=outage_id, subscription_id=product, start=ticket.request.outage_start, created_at=now
-                )
-                self.session.add(row)
-            row.end, row.description, row.updated_at = end, description, now
+            sla_store.write_outage(self.session, row, outage_id, product, start, end, description, now)
         return len(ids)

@@ -17,6 +17,7 @@ import pytest
 from sqlalchemy import select
 
 from bss_bridge.bootstrap import Bss
+from bss_bridge.domain import billing_commands as bc
 from bss_bridge.domain import commands
 from bss_bridge.domain.billing.lines import LineKind
 from bss_bridge.domain.requests import ItemRequest, OrderRequest
@@ -180,3 +181,48 @@ def test_a_subscription_s_revision_counts_its_stored_changes_and_nothing_else(an
     with bss.uow() as uow:
         seen = uow.session.scalar(select(BillCycleRow.seen).where(BillCycleRow.account_id == acme))
     assert seen == {sub: first}  # what the bill of 1 February read
+
+
+def test_an_outage_recorded_after_the_run_that_billed_its_month_is_credited_on_the_next_invoice(any_bss: Bss) -> None:
+    bss = any_bss
+    in_time, late = account(bss), account(bss, name="Globex")
+    subs = {a: subscribe(bss, a, utc(2026, 1, 1, 9)) for a in (in_time, late)}  # bia-100: SLA 99.9 %
+    down = (utc(2026, 1, 20, 8), utc(2026, 1, 21, 20))
+    set_clock(bss, utc(2026, 1, 22, 9))
+    run(bss, bc.RecordOutage("t-1", subs[in_time], *down, "fibre cut"))
+    february = bill(bss, utc(2026, 2, 1, 8))
+    set_clock(bss, utc(2026, 2, 2, 9))  # the bridge was down: the BSS learns of it now
+    run(bss, bc.RecordOutage("t-2", subs[late], *down, "fibre cut"))
+    march = bill(bss, utc(2026, 3, 1, 8))
+
+    assert _total([february, march], late) == _total([february, march], in_time)
+    credits = [line for line in _lines(march, late) if line.kind is LineKind.SLA_CREDIT]
+    assert [(line.coverage.start, line.gross) for line in credits] == [
+        (line.coverage.start, line.gross) for line in _lines(february, in_time) if line.kind is LineKind.SLA_CREDIT
+    ]
+    assert credits and credits[0].coverage.start == date(2026, 1, 1)
+    assert "availability 95.161 %" in credits[0].description  # 36 of January's 744 hours down
+
+
+def test_an_outage_whose_end_is_recorded_after_the_run_has_its_credit_corrected_on_the_next_invoice(
+    any_bss: Bss,
+) -> None:
+    """Open when January was billed (it counted to the end of the month), restored on 21 January
+    as the BSS learns on 2 February: the next invoice gives back what January's credit had too much."""
+    bss = any_bss
+    in_time, late = account(bss), account(bss, name="Globex")
+    subs = {a: subscribe(bss, a, utc(2026, 1, 1, 9)) for a in (in_time, late)}
+    start, end = utc(2026, 1, 20, 8), utc(2026, 1, 21, 20)
+    set_clock(bss, utc(2026, 1, 20, 9))
+    for a, outage in ((in_time, "t-1"), (late, "t-2")):
+        run(bss, bc.RecordOutage(outage, subs[a], start, None, "fibre cut"))
+    set_clock(bss, utc(2026, 1, 22, 9))
+    run(bss, bc.RecordOutage("t-1", subs[in_time], start, end, "fibre cut"))
+    february = bill(bss, utc(2026, 2, 1, 8))
+    set_clock(bss, utc(2026, 2, 2, 9))
+    run(bss, bc.RecordOutage("t-2", subs[late], start, end, "fibre cut"))
+    march = bill(bss, utc(2026, 3, 1, 8))
+
+    assert _total([february, march], late) == _total([february, march], in_time)
+    january = [line for line in _lines(march, late) if line.kind is LineKind.SLA_CREDIT]
+    assert len(january) == 1 and january[0].gross > 0  # a part of the credit given back
