@@ -63,7 +63,7 @@ class TicketRepository(Repository[TroubleTicket, TroubleTicketRow]):
         end = outage[1]
         description = f"trouble ticket {ticket.id}: {ticket.request.description}"[:2000]
         start = ticket.request.outage_start
-        for outage_id, product in ids.items():
+        for outage_id, product in sorted(ids.items(), key=lambda item: item[1]):  # rows locked in one order
             row = existing.get(outage_id)
             sla_store.write_outage(self.session, row, outage_id, product, start, end, description, now)
         return len(ids)

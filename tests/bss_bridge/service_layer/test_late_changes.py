@@ -19,8 +19,10 @@ from sqlalchemy import select
 from bss_bridge.bootstrap import Bss
 from bss_bridge.domain import billing_commands as bc
 from bss_bridge.domain import commands
+from bss_bridge.domain import ticket_commands as tc
 from bss_bridge.domain.billing.lines import LineKind
 from bss_bridge.domain.requests import ItemRequest, OrderRequest
+from bss_bridge.domain.ticket import TicketRequest, TicketStatus
 from bss_bridge.service_layer import billing_handlers
 from bss_bridge.service_layer.billing_inputs import Holdings
 from bss_bridge.storage.billing_reads import BillingReader
@@ -226,3 +228,32 @@ def test_an_outage_whose_end_is_recorded_after_the_run_has_its_credit_corrected_
     assert _total([february, march], late) == _total([february, march], in_time)
     january = [line for line in _lines(march, late) if line.kind is LineKind.SLA_CREDIT]
     assert len(january) == 1 and january[0].gross > 0  # a part of the credit given back
+
+
+def test_a_ticket_resolved_after_the_run_that_billed_its_month_earns_the_credit_on_the_next_invoice(
+    any_bss: Bss,
+) -> None:
+    """A trouble ticket opened on 20 January, resolved as of 21 January but only on 2 February (its
+    resolution writes the outage): the next invoice credits January as if resolved in time."""
+    bss = any_bss
+    in_time, late = account(bss), account(bss, name="Globex")
+    subs = {a: subscribe(bss, a, utc(2026, 1, 1, 9)) for a in (in_time, late)}
+    set_clock(bss, utc(2026, 1, 20, 9))
+    tickets = {}
+    for a in (in_time, late):
+        with bss.uow() as uow:
+            customer = uow.accounts.get(a).customer_id  # type: ignore[union-attr]
+        request = TicketRequest("down", "Critical", "incident", customer, (subs[a],), utc(2026, 1, 20, 8), f"alarm-{a}")
+        tickets[a] = run(bss, tc.OpenTroubleTicket(request))[0].id
+    resolved = tc.UpdateTroubleTicket(tickets[in_time], TicketStatus.RESOLVED, "fixed", utc(2026, 1, 21, 20))
+    set_clock(bss, utc(2026, 1, 22, 9))
+    run(bss, resolved)
+    february = bill(bss, utc(2026, 2, 1, 8))
+    set_clock(bss, utc(2026, 2, 2, 9))
+    run(bss, tc.UpdateTroubleTicket(tickets[late], TicketStatus.RESOLVED, "fixed", utc(2026, 1, 21, 20)))
+    march = bill(bss, utc(2026, 3, 1, 8))
+
+    assert _total([february, march], late) == _total([february, march], in_time)
+    credits = [line for line in _lines(march, late) if line.kind is LineKind.SLA_CREDIT]
+    assert [line.coverage.start for line in credits] == [date(2026, 1, 1)]
+    assert "availability 95.161 %" in credits[0].description
