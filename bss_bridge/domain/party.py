@@ -11,13 +11,19 @@ from __future__ import annotations
 import calendar
 import re
 from dataclasses import dataclass, field, replace
-from datetime import datetime
+from datetime import date, datetime
 from decimal import Decimal
 from enum import StrEnum
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from bss_bridge.domain import events
-from bss_bridge.domain.errors import InvalidMoneyError, InvalidRequestError, InvalidTransitionError, Problem
+from bss_bridge.domain.errors import (
+    ConflictError,
+    InvalidMoneyError,
+    InvalidRequestError,
+    InvalidTransitionError,
+    Problem,
+)
 from bss_bridge.domain.money import check_currency, to_decimal
 from bss_bridge.domain.window import Window
 
@@ -224,7 +230,8 @@ ACCOUNT_TRANSITIONS: dict[AccountState, frozenset[AccountState]] = {
 
 @dataclass(frozen=True, slots=True)
 class AccountTerms:
-    """What an account is billed on (everything but its currency may change)."""
+    """What an account is billed on (everything but its currency may change; its bill cycle day and
+    time zone only until a period was billed)."""
 
     bill_cycle: BillCycle = BillCycle(1)
     time_zone: str = "UTC"
@@ -241,6 +248,9 @@ class AccountTerms:
         if self.credit_limit is not None and to_decimal(self.credit_limit) < 0:
             raise InvalidRequestError.one("creditLimit.value", f"must not be negative, got {self.credit_limit}")
         return self
+
+
+FIXED_ONCE_BILLED = ("bill_cycle", "time_zone")
 
 
 @dataclass(eq=False)
@@ -269,12 +279,31 @@ class BillingAccount:
         account.events.append(events.BillingAccountCreated(account_id))
         return account
 
-    def update(self, now: datetime, *, name: str | None = None, terms: AccountTerms | None = None) -> None:
+    def update(
+        self,
+        now: datetime,
+        *,
+        name: str | None = None,
+        terms: AccountTerms | None = None,
+        billed_through: date | None = None,
+    ) -> None:
+        """Change the name or terms. Once a period was billed (``billed_through``: the end of the last
+        one), the bill cycle day and time zone are fixed: every later period starts where the billed
+        ones end, and another day or zone would cut periods across them (days billed twice or never)."""
+        moved: list[str] = []
+        if terms is not None and terms.checked() != self.terms:
+            moved = [f for f in AccountTerms.__dataclass_fields__ if getattr(terms, f) != getattr(self.terms, f)]
+            if billed_through is not None and (fixed := [f for f in FIXED_ONCE_BILLED if f in moved]):
+                raise ConflictError(
+                    f"billing account {self.id} is billed through {billed_through.isoformat()}: its "
+                    f"{' and '.join(f.replace('_', ' ') for f in fixed)} cannot change (periods must keep "
+                    "tiling); open another billing account for the new one"
+                )
         changed: list[str] = []
         if name is not None and check_name(name) != self.name:
             self.name, changed = check_name(name), [*changed, "name"]
-        if terms is not None and terms.checked() != self.terms:
-            changed += [f for f in AccountTerms.__dataclass_fields__ if getattr(terms, f) != getattr(self.terms, f)]
+        if terms is not None and moved:
+            changed += moved
             self.terms = terms
         if changed:
             self.updated_at = now

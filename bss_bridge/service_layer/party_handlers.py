@@ -11,6 +11,7 @@ from bss_bridge.domain.party import AccountState, BillingAccount, Customer, Cust
 from bss_bridge.domain.subscription import FINAL
 from bss_bridge.service_layer.deps import Deps
 from bss_bridge.service_layer.unit_of_work import UnitOfWork
+from bss_bridge.storage.billing_repository import last_cycles
 
 
 async def create_customer(cmd: commands.CreateCustomer, uow: UnitOfWork, deps: Deps) -> Customer:
@@ -70,7 +71,13 @@ async def update_account(cmd: commands.UpdateBillingAccount, uow: UnitOfWork, de
         unknown = set(cmd.terms) - set(account.terms.__dataclass_fields__)
         if unknown:
             raise InvalidRequestError.one(sorted(unknown)[0], "is not a term of a billing account")
-        account.update(now, name=cmd.name, terms=replace(account.terms, **cmd.terms) if cmd.terms else None)  # type: ignore[arg-type]
+        last = last_cycles(uow.session, [account.id]).get(account.id)
+        account.update(
+            now,
+            name=cmd.name,
+            terms=replace(account.terms, **cmd.terms) if cmd.terms else None,  # type: ignore[arg-type]
+            billed_through=None if last is None else last.end,
+        )
         if cmd.state is not None:
             try:
                 state = AccountState(cmd.state)

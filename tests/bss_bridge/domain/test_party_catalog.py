@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 
 import pytest
@@ -114,6 +114,24 @@ def test_an_account_checks_its_terms_and_keeps_its_currency() -> None:
     account.change_state(AccountState.CLOSED, T0)
     with pytest.raises(InvalidTransitionError):
         account.change_state(AccountState.ACTIVE, T0)
+
+
+def test_once_billed_an_accounts_bill_cycle_day_and_time_zone_are_fixed_and_a_refused_update_changes_nothing() -> None:
+    customer = Customer.create("c1", "ACME", T0)
+    account = BillingAccount.open("a1", customer, "main", "EUR", AccountTerms(time_zone="Europe/Paris"), T0)
+    billed = date(2026, 4, 1)
+    for change in (
+        {"bill_cycle": BillCycle(15)},
+        {"time_zone": "UTC"},
+        {"bill_cycle": BillCycle(2), "time_zone": "UTC"},
+    ):
+        with pytest.raises(ConflictError, match=r"billed through 2026-04-01: its (bill cycle|time zone)"):
+            account.update(T0, name="renamed", terms=account.with_terms(**change), billed_through=billed)
+        assert (account.name, account.terms) == ("main", AccountTerms(time_zone="Europe/Paris"))
+    account.update(T0, terms=account.with_terms(tax_rate_pct=D(10)), billed_through=billed)
+    assert account.terms.tax_rate_pct == D(10)
+    account.update(T0, terms=account.with_terms(bill_cycle=BillCycle(15)))  # never billed: it may move
+    assert account.terms.bill_cycle == BillCycle(15)
 
 
 def test_a_tax_exemption_applies_only_while_valid() -> None:

@@ -14,6 +14,7 @@ from pydantic import SecretStr
 from bss_bridge.bootstrap import Bss
 from bss_bridge.entrypoints.api import create_app
 
+from ..billing_world import bill, subscribe, utc
 from ..conftest import Clock, KnownInventory, make_bss
 from .conftest import decimal_json, exact_body, validate
 
@@ -203,6 +204,24 @@ def test_an_accounts_currency_never_changes(client: TestClient) -> None:
         client.patch(f"{ACCOUNTS}/{account['id']}", json={"currency": "EUR", "name": "renamed"}).json()["name"]
         == "renamed"
     )
+
+
+def test_a_billed_accounts_bill_cycle_day_and_time_zone_are_fixed_and_a_refused_patch_changes_nothing(
+    client: TestClient, bss: Bss
+) -> None:
+    customer = client.post(CUSTOMERS, json=ACME).json()
+    account = client.post(ACCOUNTS, **exact_body(account_body(customer["id"]))).json()
+    url = f"{ACCOUNTS}/{account['id']}"
+    assert client.patch(url, json={"billCycleDay": 15}).json()["billCycleDay"] == 15  # nothing billed yet
+    subscribe(bss, account["id"], utc(2026, 1, 5, 10))
+    bill(bss, utc(2026, 2, 15, 8))
+    for change in ({"billCycleDay": 1, "name": "renamed"}, {"timeZone": "America/New_York"}):
+        error = assert_error(client.patch(url, json=change), 409)
+        assert "billed through 2026-03-15" in error["message"] and "cannot change" in error["message"]
+    after = client.get(url).json()
+    assert (after["billCycleDay"], after["timeZone"], after["name"]) == (15, "Europe/Paris", "ACME main")
+    same_day = client.patch(url, json={"billCycleDay": 15, "taxRate": 10})  # the day given again is no change
+    assert same_day.status_code == 200 and same_day.json()["taxRate"] == 10
 
 
 def test_the_api_wants_its_bearer_token_and_never_echoes_it(
