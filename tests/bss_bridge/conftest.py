@@ -68,3 +68,11 @@ def bss(tmp_path: Path, inventory: KnownInventory, clock: Clock) -> Iterator[Bss
     bss = make_bss(f"sqlite:///{tmp_path / 'bss.db'}", tmp_path, inventory, clock)
     yield bss
     bss.close()
+
+
+@pytest.fixture
+def any_bss(database_url: str, tmp_path: Path, inventory: KnownInventory, clock: Clock) -> Iterator[Bss]:
+    """A BSS on SQLite and on a real PostgreSQL (``database_url``: the same tests run on both)."""
+    bss = make_bss(database_url, tmp_path, inventory, clock)
+    yield bss
+    bss.close()

@@ -5,10 +5,8 @@ once as an adjustment, and invoice numbers without gaps under concurrent runs.""
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator
 from datetime import date, datetime
 from decimal import Decimal
-from pathlib import Path
 
 import pytest
 from sqlalchemy import func, select
@@ -25,17 +23,9 @@ from bss_bridge.storage.billing_tables import BillCycleRow, InvoiceRow, UsageRow
 from bss_bridge.storage.usage_store import UsageStore, with_status
 
 from ..billing_world import GB, account, bill, run, subscribe, utc, volume
-from ..conftest import Clock, KnownInventory, make_bss
 
 D = Decimal
 
-
-@pytest.fixture
-def any_bss(database_url: str, tmp_path: Path, inventory: KnownInventory, clock: Clock) -> Iterator[Bss]:
-    """A BSS on SQLite and on PostgreSQL (the same tests run on both)."""
-    bss = make_bss(database_url, tmp_path, inventory, clock)
-    yield bss
-    bss.close()
 
 
 def lines_of(report: object) -> list[tuple[str, str, Decimal, Decimal, Decimal]]:

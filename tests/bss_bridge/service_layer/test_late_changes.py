@@ -6,11 +6,9 @@ the change was recorded, and compares what each was charged over both runs."""
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator
 from dataclasses import replace
 from datetime import date, datetime
 from decimal import Decimal
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -30,16 +28,8 @@ from bss_bridge.storage.billing_tables import BillCycleRow
 from bss_bridge.storage.tables import SubscriptionRow
 
 from ..billing_world import account, bill, run, set_clock, subscribe, utc
-from ..conftest import Clock, KnownInventory, make_bss
 
 D = Decimal
-
-
-@pytest.fixture
-def any_bss(database_url: str, tmp_path: Path, inventory: KnownInventory, clock: Clock) -> Iterator[Bss]:
-    bss = make_bss(database_url, tmp_path, inventory, clock)
-    yield bss
-    bss.close()
 
 
 def _order(bss: Bss, account_id: str, at: datetime, item: ItemRequest) -> str:

@@ -5,10 +5,7 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Iterator
-from pathlib import Path
 
-import pytest
 from sqlalchemy import select, text
 
 from bss_bridge.bootstrap import Bss
@@ -17,14 +14,6 @@ from bss_bridge.storage.billing_tables import UsageGroupRow
 from bss_bridge.storage.usage_store import UsageStore
 
 from ..billing_world import GB, account, run, subscribe, utc, volume
-from ..conftest import Clock, KnownInventory, make_bss
-
-
-@pytest.fixture
-def any_bss(database_url: str, tmp_path: Path, inventory: KnownInventory, clock: Clock) -> Iterator[Bss]:
-    bss = make_bss(database_url, tmp_path, inventory, clock)
-    yield bss
-    bss.close()
 
 
 def groups(bss: Bss) -> dict[tuple[str, str], tuple[int, int]]:
