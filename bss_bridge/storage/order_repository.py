@@ -211,8 +211,7 @@ class SubscriptionRepository(Repository[Subscription, SubscriptionRow]):
             term_row.start, term_row.end = term.start, term.end
         for extra in stored.values():
             row.terms.remove(extra)
-        state = inspect(row)
-        if state.persistent and (
+        if inspect(row).persistent and (
             self.session.is_modified(row) or any(self.session.is_modified(t) for t in row.terms)
         ):  # counted by the database: concurrent changes each add their one
             row.revision = SubscriptionRow.revision + 1

@@ -45,7 +45,8 @@ def outages_of(session: Session, subscription_ids: Sequence[str]) -> list[tuple[
     found: list[tuple[str, datetime, datetime, int | None]] = []
     for part in chunks(list(subscription_ids)):
         query = select(OutageRow.subscription_id, OutageRow.start, OutageRow.updated_at, OutageRow.revision)
-        found += [tuple(row) for row in session.execute(query.where(OutageRow.subscription_id.in_(part)))]  # type: ignore[misc]
+        rows = session.execute(query.where(OutageRow.subscription_id.in_(part)))
+        found += [(sub, start, recorded, revision) for sub, start, recorded, revision in rows]
     return found
 
 
