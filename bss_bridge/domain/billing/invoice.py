@@ -25,11 +25,20 @@ period before ``P``). The caller passes in ``billed`` every earlier line coverin
 ``history_from`` on; periods before it are closed. Usage of a closed period is an error (widen the
 window), never a silent loss. Usage that cannot be billed (unknown or inactive subscription, no
 price for its unit) is reported in ``usage_unbilled`` and stays with the caller.
+
+**Tax.** A line of the invoice's own period is taxed on ``account.tax`` (the caller's terms for
+that period). A line of an earlier period that was already invoiced (a credit for a termination
+recorded late, late usage, usage in arrears, an SLA credit) is taxed at the rate that period was
+invoiced at, taken from its ``billed`` lines: a credit gives back the tax that was charged, and a
+period's supply keeps its rate when the account's rate or exemption changes afterwards (a rate
+change on 1 February does not reach January's usage billed on 1 February). An earlier period never
+invoiced (an activation recorded late, the first invoice's partial month) is taxed on
+``account.tax``.
 """
 
 from __future__ import annotations
 
-from collections import defaultdict
+from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
@@ -173,7 +182,10 @@ def assemble_invoice(given: BillingInput) -> InvoiceDraft:
             if report is not None:
                 specs += sla_specs(scope, report.outages, report.maintenance)
     applied = _adjustments(given, cycle, specs)
-    lines = tuple(make_line(spec, currency, account.tax) for spec in specs)
+    invoiced = _invoiced_tax(billed)
+    lines = tuple(
+        make_line(spec, currency, _tax_of(spec.coverage.start, period, cycle, invoiced, account.tax)) for spec in specs
+    )
     return InvoiceDraft(
         account_id=account.id,
         currency=currency,
@@ -210,6 +222,29 @@ def _billed_by_period(
         if line.coverage.start >= history:
             found[line.subscription_id, cycle.period_containing(line.coverage.start)].append(line)
     return found
+
+
+def _invoiced_tax(billed: defaultdict[tuple[str | None, BillingPeriod], list[InvoiceLine]]) -> dict[date, TaxTerms]:
+    """Per period already invoiced, the tax it was invoiced at: the rate of most of its lines (the
+    highest of those as many), whatever order they were given in."""
+    counts: defaultdict[date, Counter[Decimal]] = defaultdict(Counter)
+    for (_, span), lines in billed.items():
+        counts[span.start].update(line.tax_rate for line in lines)
+    return {
+        start: TaxTerms(max(rates.items(), key=lambda rate: (rate[1], rate[0]))[0])
+        for start, rates in counts.items()
+        if rates  # a period looked up (the dict is a defaultdict) but never invoiced
+    }
+
+
+def _tax_of(
+    day: date, period: BillingPeriod, cycle: BillCycle, invoiced: dict[date, TaxTerms], terms: TaxTerms
+) -> TaxTerms:
+    """The tax of a line covering ``day``: its period's as invoiced, if it was (a correction is taxed
+    as what it corrects), else the account's terms for the invoice's period."""
+    if day >= period.start or not invoiced:
+        return terms
+    return invoiced.get(cycle.period_containing(day).start, terms)
 
 
 def _line_order(line: InvoiceLine) -> tuple[object, ...]:

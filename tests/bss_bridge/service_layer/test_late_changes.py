@@ -8,7 +8,7 @@ from __future__ import annotations
 import threading
 from dataclasses import replace
 from datetime import date, datetime
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 import pytest
@@ -86,6 +86,29 @@ def test_a_termination_recorded_after_a_run_is_credited_from_the_day_it_took_eff
         (date(2026, 1, 25), date(2026, 2, 1)),  # January from the day it ended (billed on 1 February)
         (date(2026, 2, 1), date(2026, 3, 1)),  # February (billed in advance on 1 February)
     }
+
+
+def test_a_late_termination_after_a_tax_rate_change_gives_back_the_tax_it_charged(any_bss: Bss) -> None:
+    """Both accounts go from 20 % to 21 % on 2 February. The late one's credits for January's last
+    days and for February (invoiced at 20 % on 1 February) give back 20 %, so over both runs it
+    pays what the account recorded in time pays, tax included."""
+    bss = any_bss
+    in_time, late = account(bss), account(bss, name="Globex")
+    subs = {a: subscribe(bss, a, utc(2026, 1, 5, 10)) for a in (in_time, late)}
+    orders = {a: _order(bss, a, utc(2026, 1, 20, 9), ItemRequest("1", "delete", None, subs[a])) for a in subs}
+    gone = utc(2026, 1, 25, 12)
+    _complete(bss, orders[in_time], gone, recorded=utc(2026, 1, 26, 9))
+    february = bill(bss, utc(2026, 2, 1, 8))
+    set_clock(bss, utc(2026, 2, 2, 8))
+    for a in (in_time, late):
+        run(bss, commands.UpdateBillingAccount(a, terms={"tax_rate_pct": D(21)}))
+    _complete(bss, orders[late], gone, recorded=utc(2026, 2, 2, 9))
+    march = bill(bss, utc(2026, 3, 1, 8))
+
+    credits = [line for line in _lines(march, late) if line.kind is LineKind.RECURRING_CREDIT]
+    assert credits and {line.tax_rate for line in credits} == {D(20)}
+    assert all(line.tax == (line.amount * D("0.20")).quantize(D("0.01"), ROUND_HALF_UP) for line in credits)
+    assert _total([february, march], late) == _total([february, march], in_time)
 
 
 def test_an_activation_recorded_after_a_run_is_charged_from_the_day_it_took_effect(any_bss: Bss) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from zoneinfo import ZoneInfo
@@ -280,6 +281,44 @@ def test_termination_credits_the_rest_and_later_usage_is_reported_not_billed() -
     assert april.usage_unbilled == (
         UnbilledUsage(UsageKey("s1", "GB", date(2024, 3, 1)), "the subscription was not active in that period"),
     )
+
+
+@pytest.mark.parametrize(
+    ("terms", "march_tax"),
+    [
+        (TaxTerms(D(21)), "19.53"),  # the rate went up on 1 March
+        (TaxTerms(exemption="exempt: certificate EX-1 from 1 March"), "0.00"),
+    ],
+)
+def test_a_correction_of_an_invoiced_period_is_taxed_as_that_period_was(terms: TaxTerms, march_tax: str) -> None:
+    """February was invoiced at 20 %; the account's tax changed for March. February's termination
+    credit gives back the 20 % it charged, February's usage (a February supply) is taxed at 20 %,
+    and March is billed on the new terms."""
+    s2 = Subscription("s2", paris(1, 3), I200)
+    february = invoice(ACME, date(2024, 2, 1), S1, s2, usage=(JAN_USAGE,))
+    ended = Subscription("s1", S1.activated_at, I100, terminated_at=paris(2, 25, 18))
+    usage = (UsageTotal(UsageKey("s1", "GB", date(2024, 2, 1)), D(530)),)
+    march = invoice(replace(ACME, tax=terms), date(2024, 3, 1), ended, s2, usage=usage, billed=february.lines)
+    assert rows(march) == [
+        ("recurringCredit", "2024-02-25..2024-03-01", "-1", "-10.69", "-2.14"),  # 20 % of 62 * 5/29
+        ("usageCharge", "2024-02-01..2024-03-01", "500", "0.00", "0.00"),
+        ("usageCharge", "2024-02-01..2024-03-01", "30", "1.50", "0.30"),  # 20 %, not 21 % (0.32)
+        ("recurringCharge", "2024-03-01..2024-04-01", "1", "93.00", march_tax),
+    ]
+    assert {line.tax_rate for line in march.lines[:3]} == {D(20)}
+    assert march.tax_exemption == terms.exemption
+    feb_s1 = [x for x in february.lines if x.subscription_id == "s1" and x.coverage.start == date(2024, 2, 1)]
+    assert [(x.amount, x.tax) for x in feb_s1] == [(D("62.00"), D("12.40"))]  # what the credit reverses 5/29 of
+
+
+def test_a_period_never_invoiced_is_taxed_on_the_terms_given() -> None:
+    """An activation recorded late, in a period with no invoice yet, is taxed as the invoice's period."""
+    late = Subscription("s9", paris(2, 15, 12), I100)
+    draft = invoice(replace(ACME, tax=TaxTerms(D(21))), date(2024, 3, 1), late, history_from=date(2024, 2, 1))
+    assert {(line.coverage.start, line.tax_rate) for line in draft.lines} == {
+        (date(2024, 2, 15), D(21)),
+        (date(2024, 3, 1), D(21)),
+    }
 
 
 def test_adjustments_apply_once() -> None:
