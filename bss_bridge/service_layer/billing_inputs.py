@@ -22,8 +22,9 @@ the last bill saw brings the window back to the outage's start, so its month's S
 computed again and the difference is on the next invoice. The revisions are counted by the
 database, so a change committed while a run is reading, or after, is seen by the next run either
 way. Cycle rows billed before revisions were kept fall back to comparing when the change took effect
-(or the outage was recorded) with when the bill was made. A maintenance window recorded after the
-bill of its days is not looked for (it would lower a credit already given).
+(or the outage was recorded) with when the bill was made. Maintenance windows need no such look:
+one is announced before it starts (``usage_handlers.record_maintenance`` refuses a start in the
+past), so none is recorded after the bill of its days.
 """
 
 from __future__ import annotations

@@ -5,6 +5,10 @@ stored (guided to its subscription, or kept ``received`` with the reason), a kno
 content is a duplicate (counted once), a known id with other content is a conflict (refused,
 reported, the first kept). The batch is one transaction; two concurrent imports of one new id are
 settled by the unique index (the loser is judged again against the winner).
+
+A maintenance window is announced before it starts (one starting before now is refused): it
+excuses downtime only when it was known in advance, and no window can reach days already billed, so
+an SLA credit never depends on whether the bill run came before or after a window was recorded.
 """
 
 from __future__ import annotations
@@ -186,6 +190,13 @@ async def record_maintenance(
                 raise ConflictError(f"maintenance window {cmd.window_id} exists with other content (first kept)")
             uow.session.expunge(row)
             return row, False
+        now = deps.clock()
+        if cmd.start < now:  # after the existing window: a retry of one announced in time is still answered
+            raise InvalidRequestError.one(
+                "validFor.startDateTime",
+                f"a maintenance window is announced before it starts; {cmd.start.isoformat()} is before now "
+                f"({now.isoformat()}): downtime already past is not excused",
+            )
         unknown = [p for p in cmd.products if uow.subscriptions.get(p) is None]
         if unknown:
             raise InvalidRequestError.one("product", f"no product {unknown[0]!r}")
@@ -195,7 +206,7 @@ async def record_maintenance(
             end=cmd.end,
             description=cmd.description,
             products=sorted(cmd.products),
-            created_at=deps.clock(),
+            created_at=now,
         )
         uow.session.add(row)
         uow.commit()

@@ -117,3 +117,9 @@ def test_outages_and_maintenance_windows_are_recorded_once(bss: Bss, client: Tes
     }
     assert client.post("/bss/v1/maintenanceWindow", json=window).status_code == 201
     assert client.post("/bss/v1/maintenanceWindow", json=window).status_code == 200
+    past = {"id": "MW-2", "validFor": {"startDateTime": "2026-03-10T01:00:00Z", "endDateTime": "2026-03-10T03:00:00Z"}}
+    refused = client.post("/bss/v1/maintenanceWindow", json=past)  # the clock is at 2026-03-10 09:00
+    assert refused.status_code == 400 and "validFor.startDateTime" in refused.json()["message"]
+    assert "announced before it starts" in refused.json()["message"]
+    later = {**past, "validFor": {"startDateTime": "2026-03-21T01:00:00Z", "endDateTime": "2026-03-21T03:00:00Z"}}
+    assert client.post("/bss/v1/maintenanceWindow", json=later).status_code == 201  # MW-2 was not kept

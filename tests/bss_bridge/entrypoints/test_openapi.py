@@ -42,7 +42,7 @@ BEYOND_THE_SCHEMA = {
     "POST /tmf-api/paymentManagement/v4/payment": "an account that exists, an amount in its currency",
     "POST /bss/v1/creditNote": "an account that exists, an amount in its currency",
     "POST /bss/v1/outage": "a product that exists, a start before the end",
-    "POST /bss/v1/maintenanceWindow": "products that exist, a start before the end",
+    "POST /bss/v1/maintenanceWindow": "products that exist, a start not past and before the end",
     "POST /bss/v1/billRun": "accounts that exist",
     "POST /tmf-api/productCatalogManagement/v4/productSpecification": "values of each characteristic's valueType",
     "POST /tmf-api/troubleTicket/v4/troubleTicket": "one customer that exists, and its products",

@@ -5,6 +5,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 import pytest
+from sqlalchemy import select
 
 from bss_bridge.bootstrap import Bss
 from bss_bridge.domain import billing_commands as bc
@@ -14,6 +15,7 @@ from bss_bridge.domain.billing.lines import LineKind
 from bss_bridge.domain.errors import ConflictError, InvalidRequestError
 from bss_bridge.domain.party import AccountState
 from bss_bridge.domain.subscription import SubscriptionStatus
+from bss_bridge.storage.billing_tables import MaintenanceRow
 
 from ..billing_world import account, bill, run, set_clock, subscribe, utc
 
@@ -103,6 +105,25 @@ def test_an_outage_earns_the_sla_credit_on_the_next_invoice_with_the_measured_av
         )
     ]
     assert bill(bss, utc(2026, 4, 1, 8), acme).bills == []
+
+
+def test_a_maintenance_window_is_announced_before_it_starts(bss: Bss) -> None:
+    """A window recorded once its days are past would excuse downtime after the fact, and change a
+    credit already on an invoice or not depending on when the bill run came: it is refused. A retry
+    of a window announced in time is answered as before, whenever it comes."""
+    acme = account(bss)
+    sub = subscribe(bss, acme, utc(2026, 1, 1, 9))
+    set_clock(bss, utc(2026, 3, 5))
+    window = bc.RecordMaintenance("mw-1", utc(2026, 3, 10, 18), utc(2026, 3, 10, 20), "planned", (sub,))
+    assert run(bss, window)[1] is True
+    set_clock(bss, utc(2026, 3, 11))
+    assert run(bss, window)[1] is False  # a retry, after the window: the same one, not refused
+    with pytest.raises(InvalidRequestError, match=r"validFor\.startDateTime.*announced before it starts"):
+        run(bss, bc.RecordMaintenance("mw-2", utc(2026, 3, 10, 22), utc(2026, 3, 10, 23), "late", (sub,)))
+    with pytest.raises(InvalidRequestError, match="announced before it starts"):  # under way: refused too
+        run(bss, bc.RecordMaintenance("mw-3", utc(2026, 3, 10, 23), utc(2026, 3, 11, 2), "running", (sub,)))
+    with bss.uow() as uow:
+        assert [r.id for r in uow.session.scalars(select(MaintenanceRow))] == ["mw-1"]
 
 
 def test_usage_before_its_subscription_is_active_is_kept_and_guided_once_it_is(bss: Bss) -> None:
