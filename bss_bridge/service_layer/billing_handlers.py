@@ -165,7 +165,7 @@ def _issue(
         for u in draft.usage_unbilled
     }  # rated, not chargeable: not re-examined every run
     for key, group in groups.items():
-        if key in billed or key in settled:
+        if group.max_id > group.billed_through and (key in billed or key in settled):  # its records up to max_id
             writes.marks.append((*key, group.max_id, bill.id if bill is not None and key in billed else None))
     writes.cycles.append(
         {

@@ -6,7 +6,10 @@ window. The maths is :func:`~bss_bridge.domain.billing.invoice.assemble_invoice`
 due now), the earliest period with rated usage not billed yet (late usage becomes an adjustment
 however late it is), and the period in which the earliest change the account's last bill did not
 see took effect. Lines are loaded from there on, so every correction is reconciled against
-everything billed for the same days.
+everything billed for the same days; so are the usage groups of those periods, billed or not, with
+their complete totals: a speed change recorded late rates the usage already billed again on the
+terms known now, and the invoice bills the difference (a group billed already keeps the invoice
+that billed its records).
 
 **Changes the last bill did not see.** A change takes effect at one instant and is recorded at
 another, possibly after a bill run that billed the days it changes (an order completed on 25
@@ -283,8 +286,8 @@ def _usage(
     cycle, currency = b.cycle, b.account.currency
     totals, sample_sets, groups = [], [], {}
     for group in pre.groups.get(b.account.id, []):
-        if group.max_id <= group.billed_through or not history <= group.period_start < period.start:
-            continue
+        if not history <= group.period_start < period.start:
+            continue  # billed or not: a group's complete total is rated again on the terms known now
         groups[group.subscription_id, group.kind, group.period_start] = group
         sub = subs.get(group.subscription_id)
         if group.kind == "rate":

@@ -24,10 +24,10 @@ from bss_bridge.domain.ticket import TicketRequest, TicketStatus
 from bss_bridge.service_layer import billing_handlers
 from bss_bridge.service_layer.billing_inputs import Holdings
 from bss_bridge.storage.billing_reads import BillingReader
-from bss_bridge.storage.billing_tables import BillCycleRow
+from bss_bridge.storage.billing_tables import BillCycleRow, UsageGroupRow
 from bss_bridge.storage.tables import SubscriptionRow
 
-from ..billing_world import account, bill, run, set_clock, subscribe, utc
+from ..billing_world import account, bill, run, set_clock, subscribe, utc, volume
 
 D = Decimal
 
@@ -129,6 +129,35 @@ def test_an_activation_recorded_after_a_run_is_charged_from_the_day_it_took_effe
     assert _total([march, april], late) == _total([march, april], in_time)
     kinds = {(line.kind, line.coverage.start) for line in _lines(april, late)}
     assert {(LineKind.ONE_TIME, date(2026, 2, 15)), (LineKind.RECURRING, date(2026, 2, 15))} <= kinds
+
+
+def test_a_speed_change_recorded_late_rerates_the_usage_already_billed_on_the_new_terms(any_bss: Bss) -> None:
+    """An upgrade to bia-1000 (10,000 GB free) effective 3 January, recorded on 2 February: January's
+    1,003 GB were billed on 1 February on bia-100's terms (1,000 GB included, 3 GB at 0.05). The next
+    run rates them again on the terms known now and gives the 0.15 back, as billed in time."""
+    bss = any_bss
+    in_time, late = account(bss), account(bss, name="Globex")
+    subs = {a: subscribe(bss, a, utc(2026, 1, 2, 10)) for a in (in_time, late)}
+    faster = {a: _order(bss, a, utc(2026, 1, 2, 20), ItemRequest("1", "modify", "bia-1000", subs[a])) for a in subs}
+    set_clock(bss, utc(2026, 1, 20, 9))
+    run(bss, bc.ImportUsage(tuple(volume(f"u-{a}", subs[a], utc(2026, 1, 10, 9), 1003) for a in subs)))
+    _complete(bss, faster[in_time], utc(2026, 1, 3, 9), recorded=utc(2026, 1, 3, 9))
+    february = bill(bss, utc(2026, 2, 1, 8))
+    _complete(bss, faster[late], utc(2026, 1, 3, 9), recorded=utc(2026, 2, 2, 9))
+    march = bill(bss, utc(2026, 3, 1, 8))
+
+    def usage(a: str) -> Decimal:
+        kinds = (LineKind.USAGE, LineKind.USAGE_ADJUSTMENT)
+        return sum((x.amount for r in (february, march) for x in _lines(r, a) if x.kind in kinds), D(0))
+
+    assert [x.amount for x in _lines(february, late) if x.kind is LineKind.USAGE] == [D("0.00"), D("0.15")]
+    assert usage(late) == usage(in_time) == D("0.00")
+    given_back = [x for x in _lines(march, late) if x.kind is LineKind.USAGE_ADJUSTMENT and x.amount]
+    assert [(x.coverage.start, x.quantity, x.amount) for x in given_back] == [(date(2026, 1, 1), D(-3), D("-0.15"))]
+    with bss.uow() as uow:  # the records stay billed by the invoice that billed them
+        group = select(UsageGroupRow.invoice_id).where(UsageGroupRow.subscription_id == subs[late])
+        billed_by = uow.session.scalar(group)
+    assert billed_by == next(b.bill_id for b in february.issued if b.account_id == late and b.period.start.month == 2)
 
 
 def test_a_change_committed_while_a_run_bills_its_account_is_billed_by_the_next_run(
