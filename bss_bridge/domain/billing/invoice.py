@@ -47,7 +47,17 @@ from typing import Protocol, TypeVar
 from bss_bridge.domain.billing.charges import Scope, burstable_specs, one_time_specs, sla_specs, usage_specs
 from bss_bridge.domain.billing.cycles import BillCycle, BillingPeriod
 from bss_bridge.domain.billing.errors import InvalidBillingInputError
-from bss_bridge.domain.billing.lines import InvoiceLine, LineKind, LineSpec, TaxTerms, Totals, make_line, totals
+from bss_bridge.domain.billing.lines import (
+    ZERO,
+    InvoiceLine,
+    LineKind,
+    LineSpec,
+    TaxTerms,
+    Totals,
+    make_line,
+    tax_group,
+    totals,
+)
 from bss_bridge.domain.billing.proration import recurring_specs
 from bss_bridge.domain.billing.sla import MaintenanceWindow, Outage
 from bss_bridge.domain.billing.subscriptions import Subscription, sole
@@ -159,7 +169,7 @@ def assemble_invoice(given: BillingInput) -> InvoiceDraft:
             specs += one_time_specs(sub, cycle, billed[sub.id, cycle.period_containing(sub.activation_date(cycle))])
         for span in periods:
             scope = Scope(sub, cycle, span, tuple(billed[sub.id, span]), currency)
-            specs += recurring_specs(sub, cycle, span, scope.billed)
+            specs += recurring_specs(sub, cycle, span, scope.billed, currency)
             if span.start >= period.start:
                 continue
             kind = LineKind.USAGE if span == arrears else LineKind.USAGE_ADJUSTMENT
@@ -183,9 +193,29 @@ def assemble_invoice(given: BillingInput) -> InvoiceDraft:
                 specs += sla_specs(scope, report.outages, report.maintenance)
     applied = _adjustments(given, cycle, specs)
     invoiced = _invoiced_tax(billed)
-    lines = tuple(
-        make_line(spec, currency, _tax_of(spec.coverage.start, period, cycle, invoiced, account.tax)) for spec in specs
-    )
+    starts: dict[date, date] = {}  # a coverage's start -> its billing period's
+
+    def start_of(day: date) -> date:
+        found = starts.get(day)
+        if found is None:
+            found = starts[day] = cycle.period_containing(day).start
+        return found
+
+    taxed: dict[tuple[object, ...], tuple[Decimal, Decimal]] = {}  # per tax group: its amount and tax so far
+    for earlier in billed.values():
+        for line in earlier:
+            group = tax_group(line, start_of(line.coverage.start), line.tax_rate)
+            amount, tax = taxed.get(group, (ZERO, ZERO))
+            taxed[group] = (amount + line.amount, tax + line.tax)
+    made = []
+    for spec in specs:
+        terms = _tax_of(spec.coverage.start, period, cycle, invoiced, account.tax)
+        group = tax_group(spec, start_of(spec.coverage.start), terms.effective_rate)
+        before = taxed.get(group, (ZERO, ZERO))
+        line = make_line(spec, currency, terms, before)
+        taxed[group] = (before[0] + line.amount, before[1] + line.tax)
+        made.append(line)
+    lines = tuple(made)
     return InvoiceDraft(
         account_id=account.id,
         currency=currency,

@@ -8,7 +8,10 @@ caller of :func:`~bss_bridge.domain.money.round_money` in billing. It rounds the
 once, its discount once, and its tax once (half up, to the currency's minor unit); the net amount is
 gross minus discount, exact because both are already in minor units; totals are plain sums of lines.
 A correction of an already invoiced period rounds its new complete rating, not the difference
-(:func:`rounded_difference`).
+(:func:`rounded_difference`; for recurring charges, :func:`shares`), and its tax is its share of
+its group's tax rounded once (:func:`tax_group`): so whatever order a period's lines came in (a
+change or usage learnt late), its figures are, to the cent, those of one invoice made knowing
+everything.
 
 A line maps onto TMF678's ``appliedCustomerBillingRate``: ``coverage`` is ``periodCoverage``,
 ``amount`` is ``taxExcludedAmount``, ``amount + tax`` is ``taxIncludedAmount``, ``tax_rate`` and
@@ -18,8 +21,9 @@ A line maps onto TMF678's ``appliedCustomerBillingRate``: ``coverage`` is ``peri
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from datetime import date
 from decimal import Decimal
 from enum import StrEnum
 
@@ -118,8 +122,13 @@ class InvoiceLine(LineBasis):
 
 
 
-def make_line(spec: LineSpec, currency: str, tax: TaxTerms) -> InvoiceLine:
-    """The rounding place: gross, discount and tax each rounded once, half up, to the minor unit."""
+def make_line(
+    spec: LineSpec, currency: str, tax: TaxTerms, before: tuple[Decimal, Decimal] = (ZERO, ZERO)
+) -> InvoiceLine:
+    """The rounding place: gross, discount and tax each rounded once, half up, to the minor unit.
+
+    ``before`` is the amount and tax of the lines of the line's group billed before it (see
+    :func:`tax_group`): its tax is the rounding of the group's tax with it, less what they carry."""
     check_currency(currency)
     if abs(spec.discount) > abs(spec.gross) or (spec.discount and (spec.discount < 0) != (spec.gross < 0)):
         raise InvalidBillingInputError(f"{spec.description}: a discount ({spec.discount}) exceeds its charge")
@@ -127,7 +136,12 @@ def make_line(spec: LineSpec, currency: str, tax: TaxTerms) -> InvoiceLine:
     discount = _rounded(spec.discount, currency) if spec.discount else _rounded(ZERO, currency)
     amount = gross - discount
     rate = tax.effective_rate
-    tax_amount = _rounded(amount * rate / HUNDRED, currency) if rate else _rounded(ZERO, currency)
+    if rate:
+        amount_before, tax_before = before
+        tax_amount = _rounded((amount_before + amount) * rate / HUNDRED, currency) - tax_before
+        tax_amount = tax_amount if tax_amount else abs(tax_amount)  # no "-0.00"
+    else:
+        tax_amount = _rounded(ZERO, currency)
     return InvoiceLine(
         kind=spec.kind,
         description=spec.description,
@@ -158,6 +172,47 @@ def rounded_difference(expected: Decimal, billed: Decimal, currency: str) -> Dec
     rating, whatever order its usage arrived in (half up is symmetric, not shift-invariant:
     round(3.685 - 3.69) would be -0.01 where 3.69 - 3.69 is 0)."""
     return _rounded(expected, currency) - billed
+
+
+def shares(parts: Sequence[Decimal], total: Decimal, currency: str) -> list[Decimal]:
+    """``parts`` (unrounded) in minor units, summing to ``total`` (already in minor units): each
+    rounded on its own but the largest (the first of those as large), which takes the rest. How the
+    corrections of one recurring price in one period reach the rounding of its complete charge,
+    whatever lines came before them (see ``proration``)."""
+    if not parts:
+        return []
+    rounded = [_rounded(part, currency) for part in parts]
+    largest = max(range(len(parts)), key=lambda n: (abs(parts[n]), -n))
+    rest = total - sum(rounded, ZERO) + rounded[largest]
+    rounded[largest] = rest if rest else abs(rest)
+    return rounded
+
+
+def tax_group(line: LineBasis, period_start: date, rate: Decimal) -> tuple[object, ...]:
+    """The lines whose tax is rounded together: of one subscription, billing period (given by its
+    start) and rate, billing the same thing (a recurring price at one monthly amount and promotion,
+    one part of a usage price, the SLA credit, one operator's adjustment). A fresh invoice has one
+    line per group, so each line's tax is its own amount's; a later correction in the group is taxed
+    so that the group's tax is the rounding of the group's amount, whatever order its lines came in."""
+    family = _FAMILY.get(line.kind, line.kind)
+    recurring = family is LineKind.RECURRING
+    return (
+        line.subscription_id,
+        period_start,
+        family,
+        line.price_name,
+        line.part,
+        line.unit_price if recurring else None,
+        line.promotion if recurring else None,
+        line.reference,
+        rate,
+    )
+
+
+_FAMILY = {
+    LineKind.RECURRING_CREDIT: LineKind.RECURRING,
+    LineKind.USAGE_ADJUSTMENT: LineKind.USAGE,
+}
 
 
 def _rounded(value: Decimal, currency: str) -> Decimal:

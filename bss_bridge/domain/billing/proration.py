@@ -1,9 +1,14 @@
 """Proration: recurring charges by the day, and what a period still owes or gets back.
 
 Recurring prices are per month and billed in advance for the whole billing period. A part of a
-period is charged by local days: ``monthly * days / period_days`` (unrounded; rounded once per line
-by :func:`~bss_bridge.domain.billing.lines.make_line`), so a full period is exactly the monthly
-price whatever its length (28 to 31 days) and a DST change, a 23- or 25-hour day, changes nothing.
+period is charged by local days: ``monthly * days / period_days``, so a full period is exactly the
+monthly price whatever its length (28 to 31 days) and a DST change, a 23- or 25-hour day, changes
+nothing. Rounding: what a period owes at one rate (price, monthly amount, promotion) is the
+rounding of its complete charge at that rate, less what earlier lines billed at it; the lines that
+bill it are each rounded on their own but the largest, which takes the rest
+(:func:`~bss_bridge.domain.billing.lines.shares`). So an upgrade learnt after its month was billed
+(30 days of the old price, then a credit of 29) leaves that month's old price at the rounding of
+its one day, as if it had been billed in time; the gross and the discount alike.
 
 Why a reconciliation rather than event-by-event credits: a period's recurring lines are the
 difference between what its days *should* be billed at (from the subscription's timeline, as known
@@ -30,7 +35,7 @@ from itertools import pairwise
 from typing import Any
 
 from bss_bridge.domain.billing.cycles import BillCycle, BillingPeriod, months_after
-from bss_bridge.domain.billing.lines import InvoiceLine, LineKind, LineSpec
+from bss_bridge.domain.billing.lines import InvoiceLine, LineKind, LineSpec, rounded_difference, shares
 from bss_bridge.domain.billing.subscriptions import Subscription
 from bss_bridge.domain.pricing import DiscountKind, Promotion
 
@@ -124,21 +129,52 @@ def reconcile(expected: list[Run], billed: list[Run]) -> list[Run]:
     return sorted(found, key=lambda r: (r.delta > 0, r.start, r.key.price_name))
 
 
+def _charge(run: Run, period: BillingPeriod) -> tuple[Decimal, Decimal]:
+    """What ``run`` adds, unrounded: its gross and its discount."""
+    days = (run.end - run.start).days
+    one = prorate(run.key.monthly, days, period.days)
+    return run.delta * one, run.delta * promotion_discount(run.key.promotion, one, days, period.days)
+
+
+def _rounded_to_complete(runs: list[Run], expected: list[Run], billed: list[InvoiceLine], period: BillingPeriod,
+                         currency: str) -> tuple[list[Decimal], list[Decimal]]:
+    """The runs' gross and discount in minor units, such that with what ``billed`` holds at the same
+    rate they sum to the rounding of the period's complete charge at that rate."""
+    gross, discount = [ZERO] * len(runs), [ZERO] * len(runs)
+    for key in {run.key for run in runs}:
+        mine = [n for n, run in enumerate(runs) if run.key == key]
+        complete = [_charge(run, period) for run in expected if run.key == key]
+        done = [line for line in billed if RateKey(line.price_name, line.unit_price, line.promotion) == key]
+        for values, at, billed_part in ((gross, 0, "gross"), (discount, 1, "discount")):
+            owed = rounded_difference(sum((c[at] for c in complete), ZERO),
+                                      sum((getattr(line, billed_part) for line in done), ZERO), currency)
+            for n, value in zip(mine, shares([_charge(runs[n], period)[at] for n in mine], owed, currency),
+                                strict=True):
+                values[n] = value
+    for n, (g, d) in enumerate(zip(gross, discount, strict=True)):  # a cent of rounding never makes a
+        if d and ((d < 0) != (g < 0) or abs(d) > abs(g)):  # discount exceed its charge
+            discount[n] = g if (d < 0) == (g < 0) else ZERO
+    return gross, discount
+
+
 def recurring_specs(
-    subscription: Subscription, cycle: BillCycle, period: BillingPeriod, billed: Iterable[InvoiceLine]
+    subscription: Subscription, cycle: BillCycle, period: BillingPeriod, billed: Iterable[InvoiceLine], currency: str
 ) -> list[LineSpec]:
-    """The recurring charges and credits a period still needs for one subscription, unrounded.
+    """The recurring charges and credits a period still needs for one subscription (see the module
+    docstring for their rounding).
 
     ``billed`` are the earlier invoices' lines of this subscription covering this period. They
-    depend on its terms, not on its id: computed once per distinct terms, period and billed runs
+    depend on its terms, not on its id: computed once per distinct terms, period and billed lines
     (a bill run has thousands of subscriptions sold alike), each then given its subscription."""
-    done = tuple(billed_runs(billed))
-    key = (subscription.terms, cycle, period, done)
+    lines = [line for line in billed if line.kind in RECURRING_KINDS]
+    done = tuple(billed_runs(lines))
+    amounts = tuple((line.gross, line.discount) for line in lines)
+    key = (subscription.terms, cycle, period, done, amounts, currency)
     specs = _SPECS.get(key)
     if specs is None:
         if len(_SPECS) >= MEMO:
             _SPECS.clear()
-        found = _recurring_specs(subscription, cycle, period, list(done))
+        found = _recurring_specs(subscription, cycle, period, lines, currency)
         specs = _SPECS[key] = tuple((spec, _other_fields(spec)) for spec in found)
     return [spec if spec.subscription_id == subscription.id else LineSpec(**others, subscription_id=subscription.id)
             for spec, others in specs]
@@ -154,15 +190,14 @@ def _other_fields(spec: LineSpec) -> dict[str, Any]:
     return {name: getattr(spec, name) for name in _FIELDS}
 
 
-def _recurring_specs(subscription: Subscription, cycle: BillCycle, period: BillingPeriod, done: list[Run]
-                     ) -> list[LineSpec]:
-    runs = reconcile(expected_runs(subscription, cycle, period), done)
+def _recurring_specs(subscription: Subscription, cycle: BillCycle, period: BillingPeriod, billed: list[InvoiceLine],
+                     currency: str) -> list[LineSpec]:
+    expected = expected_runs(subscription, cycle, period)
+    runs = [run for run in reconcile(expected, billed_runs(billed)) if run.key.monthly]  # a zero price: no line
+    gross, discount = _rounded_to_complete(runs, expected, billed, period, currency)
     specs = []
-    for run in runs:
-        if not run.key.monthly:
-            continue  # a zero price: nothing owed, nothing to credit, no noise line
+    for n, run in enumerate(runs):
         days = (run.end - run.start).days
-        one = prorate(run.key.monthly, days, period.days)
         span = cycle.span(run.start, run.end)
         share = "" if days == period.days else f", {days} of {period.days} days"
         promo = "" if run.key.promotion is None else f", {run.key.promotion.name}"
@@ -175,8 +210,8 @@ def _recurring_specs(subscription: Subscription, cycle: BillCycle, period: Billi
                 quantity=Decimal(run.delta),
                 unit="month",
                 unit_price=run.key.monthly,
-                gross=run.delta * one,
-                discount=run.delta * promotion_discount(run.key.promotion, one, days, period.days),
+                gross=gross[n],
+                discount=discount[n],
                 subscription_id=subscription.id,
                 price_name=run.key.price_name,
                 product=run.product,

@@ -20,7 +20,7 @@ from bss_bridge.domain.billing.invoice import (
     UnbilledUsage,
     assemble_invoice,
 )
-from bss_bridge.domain.billing.lines import TaxTerms
+from bss_bridge.domain.billing.lines import InvoiceLine, LineKind, TaxTerms
 from bss_bridge.domain.billing.sla import Outage
 from bss_bridge.domain.billing.subscriptions import PriceChange, PriceSnapshot, Subscription
 from bss_bridge.domain.billing.usage import (
@@ -34,9 +34,11 @@ from bss_bridge.domain.billing.usage import (
 from bss_bridge.domain.pricing import (
     BurstableUsage,
     CreditTier,
+    DiscountKind,
     OneTimeCharge,
     PerUnitUsage,
     Price,
+    Promotion,
     RecurringCharge,
     SlaTerms,
     Tier,
@@ -166,7 +168,7 @@ def test_0_067_times_55_is_one_line_of_3_69() -> None:
     late = (UsageTotal(UsageKey("m", "GB", date(2024, 1, 1)), D(110)),)  # 7.37 in all: 3.68 more
     assert rows(
         invoice(ACME, date(2024, 3, 1), sub, usage=late, billed=draft.lines, history_from=date(2024, 1, 1))
-    ) == [("usageAdjustment", "2024-01-01..2024-02-01", "55", "3.68", "0.74")]
+    ) == [("usageAdjustment", "2024-01-01..2024-02-01", "55", "3.68", "0.73")]  # 20 % of 7.37 is 1.47: 0.74 billed
 
 
 def test_burstable_bills_the_95th_percentile_above_the_commitment() -> None:
@@ -309,6 +311,32 @@ def test_a_correction_of_an_invoiced_period_is_taxed_as_that_period_was(terms: T
     assert march.tax_exemption == terms.exemption
     feb_s1 = [x for x in february.lines if x.subscription_id == "s1" and x.coverage.start == date(2024, 2, 1)]
     assert [(x.amount, x.tax) for x in feb_s1] == [(D("62.00"), D("12.40"))]  # what the credit reverses 5/29 of
+
+
+def test_an_upgrade_learnt_late_costs_to_the_cent_what_it_cost_billed_in_time() -> None:
+    """Activated on 2 January at half price, upgraded on 3 January. Billed in time, January holds one
+    day of the old price and 29 of the new. Learnt after January was billed (30 days of the old
+    price), the credit of 29 days is what brings the old price's January to the rounding of its one
+    day (1.28, tax 0.26), not the 29 days rounded on their own (-36.95, tax -7.39)."""
+    half = Promotion("launch", DiscountKind.PERCENT, D(50), 3)
+    old = PriceSnapshot("bia-100", (Price("monthly", "EUR", RecurringCharge(D("79.00"))),), half)
+    new = PriceSnapshot("bia-1000", (Price("monthly", "EUR", RecurringCharge(D("249.00"))),), half)
+    plain = Subscription("s1", paris(1, 2, 1), old)
+    upgraded = Subscription("s1", paris(1, 2, 1), old, (PriceChange(paris(1, 3, 1), new),))
+    in_time = invoice(ACME, date(2024, 2, 1), upgraded).lines
+    first = invoice(ACME, date(2024, 2, 1), plain).lines
+    late = first + invoice(ACME, date(2024, 3, 1), upgraded, billed=first, history_from=date(2024, 1, 1)).lines
+    credit = next(line for line in late if line.kind is LineKind.RECURRING_CREDIT)
+    assert (str(credit.coverage), credit.gross, credit.discount, credit.amount, credit.tax) == (
+        "2024-01-03..2024-02-01", D("-73.90"), D("-36.96"), D("-36.94"), D("-7.38")
+    )
+
+    def january(lines: tuple[InvoiceLine, ...], product: str) -> tuple[Decimal, ...]:
+        mine = [x for x in lines if x.product == product and x.coverage.start < date(2024, 2, 1)]
+        return tuple(sum((getattr(x, f) for x in mine), D(0)) for f in ("gross", "discount", "amount", "tax"))
+
+    assert january(late, "bia-100") == january(in_time, "bia-100") == (D("2.55"), D("1.27"), D("1.28"), D("0.26"))
+    assert january(late, "bia-1000") == january(in_time, "bia-1000")
 
 
 def test_a_period_never_invoiced_is_taxed_on_the_terms_given() -> None:

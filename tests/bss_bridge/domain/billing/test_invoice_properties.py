@@ -1,6 +1,7 @@
 """Properties of bill runs over random accounts, histories and late usage (Hypothesis): totals are
 sums of lines, a repeated run makes nothing, input order does not matter, every usage record is
-billed exactly once, and a full period costs exactly its monthly price."""
+billed exactly once, a full period costs exactly its monthly price, and what the runs billed adds
+up, period by period and to the cent, to one bill made knowing everything."""
 
 from __future__ import annotations
 
@@ -192,6 +193,22 @@ def test_bill_runs_bill_each_record_once_and_repeat_to_nothing(
             rated = sum((p.amount for p in rate_quantity(price.component, quantity)), D(0))
             assert sum((line.gross for line in usage), D(0)) == round_money(rated, "EUR")
             check_full_period(sub, cycle, span, billed)
+    # Whatever came late, in what order: the same lines' totals as one bill made knowing everything.
+    fresh = run(account, last, subs, [r for r, _ in records], [], history)
+    assert per_period(billed, cycle) == per_period(list(fresh.lines), cycle)
+
+
+def per_period(lines: list[InvoiceLine], cycle: BillCycle) -> dict[tuple[object, ...], tuple[Decimal, ...]]:
+    """Gross, discount, amount and tax per subscription, billing period, kind of charge and price."""
+    found: defaultdict[tuple[object, ...], list[Decimal]] = defaultdict(lambda: [D(0)] * 4)
+    for line in lines:
+        kind = "recurring" if line.kind in (LineKind.RECURRING, LineKind.RECURRING_CREDIT) else line.kind.value
+        if kind == LineKind.USAGE_ADJUSTMENT.value:
+            kind = LineKind.USAGE.value
+        key = (line.subscription_id, cycle.period_containing(line.coverage.start).start, kind, line.price_name)
+        for n, value in enumerate((line.gross, line.discount, line.amount, line.tax)):
+            found[key][n] += value
+    return {key: tuple(values) for key, values in found.items() if any(values)}
 
 
 def check_full_period(sub: Subscription, cycle: BillCycle, span: BillingPeriod, billed: list[InvoiceLine]) -> None:

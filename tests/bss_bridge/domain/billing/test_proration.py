@@ -37,7 +37,7 @@ def at(day: date, hour: int = 12) -> datetime:
 def bill(
     subscription: Subscription, period: BillingPeriod, billed: list[InvoiceLine], cycle: BillCycle = UTC_CYCLE
 ) -> list[InvoiceLine]:
-    return [make_line(s, "EUR", TaxTerms()) for s in recurring_specs(subscription, cycle, period, billed)]
+    return [make_line(s, "EUR", TaxTerms()) for s in recurring_specs(subscription, cycle, period, billed, "EUR")]
 
 
 def summary(lines: list[InvoiceLine]) -> list[tuple[str, str, str, str, str]]:

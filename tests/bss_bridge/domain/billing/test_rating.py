@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 
 from bss_bridge.domain.billing.cycles import BillCycle
 from bss_bridge.domain.billing.errors import InvalidBillingInputError
-from bss_bridge.domain.billing.lines import LineBasis, LineKind, LineSpec, TaxTerms, make_line, totals
+from bss_bridge.domain.billing.lines import LineBasis, LineKind, LineSpec, TaxTerms, make_line, shares, totals
 from bss_bridge.domain.billing.rating import (
     percentile_rank,
     percentile_rate,
@@ -23,6 +23,7 @@ from bss_bridge.domain.billing.rating import (
     rate_quantity,
     rate_volume,
 )
+from bss_bridge.domain.money import round_money
 from bss_bridge.domain.pricing import (
     BurstableUsage,
     DiscountKind,
@@ -188,6 +189,28 @@ def test_a_discount_is_rounded_once_and_never_exceeds_its_charge() -> None:
     assert (line.gross, line.discount, line.amount, line.tax) == (D("49.99"), D("5.00"), D("44.99"), D("8.55"))
     with pytest.raises(InvalidBillingInputError, match="exceeds its charge"):
         make_line(spec_of(LineKind.RECURRING, D(1), "month", D(5), D(5), discount=D(6)), "EUR", TaxTerms())
+
+
+def test_a_line_s_tax_is_its_share_of_its_group_s_rounded_tax() -> None:
+    """Billed 0.62 and then 0.66 of the same thing: per line 0.12 + 0.13 = 0.25; as a group, the tax of
+    1.28 is 0.26, so the second line carries 0.14 (the group's tax less the 0.12 before it)."""
+    first = make_line(spec_of(LineKind.USAGE, D(1), "GB", D("0.62"), D("0.62")), "EUR", TaxTerms(D(20)))
+    second = spec_of(LineKind.USAGE_ADJUSTMENT, D(1), "GB", D("0.66"), D("0.66"))
+    assert first.tax == D("0.12") and make_line(second, "EUR", TaxTerms(D(20))).tax == D("0.13")
+    assert make_line(second, "EUR", TaxTerms(D(20)), (first.amount, first.tax)).tax == D("0.14")
+    back = make_line(spec_of(LineKind.USAGE_ADJUSTMENT, D(-1), "GB", D("0.62"), D("-0.62")), "EUR", TaxTerms(D(20)),
+                     (first.amount, first.tax))
+    assert str(back.tax) == "-0.12"  # all of it given back: exactly what was charged
+
+
+@given(st.lists(st.decimals(min_value=-500, max_value=500, places=5, allow_nan=False), min_size=1, max_size=8),
+       st.integers(-3, 3))
+def test_shares_round_each_part_and_sum_to_the_total(parts: list[D], off: int) -> None:
+    total = round_money(sum(parts, D(0)), "EUR") + D(off) / 100
+    found = shares(parts, total, "EUR")
+    assert sum(found, D(0)) == total and all(x.as_tuple().exponent == -2 for x in found)
+    largest = max(range(len(parts)), key=lambda n: (abs(parts[n]), -n))
+    assert all(found[n] == round_money(p, "EUR") for n, p in enumerate(parts) if n != largest)
 
 
 def test_an_exempt_account_pays_no_tax_whatever_its_rate() -> None:
