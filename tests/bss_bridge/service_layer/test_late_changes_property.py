@@ -1,8 +1,9 @@
 """Whatever a customer's history, recording it late costs the same as recording it in time.
 
 Two accounts live the same generated history from January to April 2026: one or two products
-(``bia-100``) activated in January, maybe a speed change to ``bia-1000`` or a termination, usage,
-outages, and maybe a tax rate change. The first account's BSS learns each event when it happens.
+(``bia-100``, or burstable transit) activated in January, maybe a speed change to ``bia-1000`` or a
+termination, usage (volumes, or 5-minute rate samples billed at their 95th percentile), outages,
+and maybe a tax rate change. The first account's BSS learns each event when it happens.
 The second learns some of them late: an order's completion, a usage record or an outage reaches it
 on the 2nd of the next month, after the bill run of the 1st that billed those days (the bridge was
 down, the OSS slow). After the last run, by when every late event has been billed, the two
@@ -30,18 +31,22 @@ from bss_bridge.domain import commands
 from bss_bridge.domain.requests import ItemRequest, OrderRequest
 
 from ..billing_world import account, bill, run, set_clock, utc, volume
+from ..billing_world import rate as sample
 
 D = Decimal
 RUNS = [utc(2026, month, 1, 8) for month in (2, 3, 4, 5, 6)]  # April's late events are billed on 1 June
-EXAMPLES = int(os.environ.get("BSS_PROPERTY_EXAMPLES", "12"))
+EXAMPLES = int(os.environ.get("BSS_PROPERTY_EXAMPLES", "20"))
+TRANSIT = "transit-burst-100"
+SAMPLES = 12  # 5-minute samples per rate record drawn (one hour)
 
 
 @dataclass(frozen=True)
 class Product:
     activated: datetime
+    offering: str  # bia-100 (volume usage, an SLA) or transit-burst-100 (5-minute rate samples, 95th percentile)
     change: tuple[str, datetime] | None  # ("modify" | "delete", effective), after the activation
     change_late: bool
-    usage: tuple[tuple[datetime, int, bool], ...]  # (at, GB, late), before any termination
+    usage: tuple[tuple[datetime, int, bool], ...]  # (at, GB or Mbit/s, late), before any termination
     outages: tuple[tuple[datetime, int, bool], ...]  # (start, hours, late), before any termination
 
 
@@ -65,10 +70,11 @@ def _instant(first: datetime, last: datetime) -> st.SearchStrategy[datetime]:
 @st.composite
 def products(draw: st.DrawFn) -> Product:
     activated = draw(_instant(utc(2026, 1, 2), utc(2026, 1, 27)))
+    offering = draw(st.sampled_from(["bia-100", "bia-100", TRANSIT]))
     change = None
     end = utc(2026, 4, 27, 20)
     if draw(st.booleans()):
-        kind = draw(st.sampled_from(["modify", "delete"]))
+        kind = draw(st.sampled_from(["delete"] if offering == TRANSIT else ["modify", "delete"]))
         at = draw(_instant(activated + timedelta(days=1), end))
         change = (kind, at)
         if kind == "delete":
@@ -79,7 +85,7 @@ def products(draw: st.DrawFn) -> Product:
     if end - activated > timedelta(days=3):
         outages = draw(st.lists(st.tuples(_instant(activated + timedelta(hours=1), end - timedelta(hours=30)),
                                           st.integers(1, 30), st.booleans()), max_size=2))
-    return Product(activated, change, draw(st.booleans()), tuple(usage), tuple(outages))
+    return Product(activated, offering, change, draw(st.booleans()), tuple(usage), tuple(outages))
 
 
 @st.composite
@@ -122,7 +128,9 @@ def _live(bss: Bss, history: History) -> tuple[str, str, list[Any]]:
 
     for late, a in enumerate(accounts):
         for n, p in enumerate(history.products):
-            add = ItemRequest("1", "add", "bia-100", characteristics=(("site", "customer1"),))
+            transit = (("accessDevice", "pe1"), ("customerAsn", 65001))
+            chars = transit if p.offering == TRANSIT else (("site", "customer1"),)
+            add = ItemRequest("1", "add", p.offering, characteristics=chars)
             steps.append((p.activated - timedelta(hours=1), 1, lambda a=a, n=n, add=add: place(a, n, add)))
             steps.append((p.activated, 2, lambda a=a, n=n, at=p.activated: complete(a, n, at)))
             if p.change is not None:
@@ -135,11 +143,18 @@ def _live(bss: Bss, history: History) -> tuple[str, str, list[Any]]:
                 steps.append((at - timedelta(hours=1), 1, order))
                 done = _late(at) if late and p.change_late else at
                 steps.append((done, 2, lambda a=a, n=n, at=at: complete(a, n, at)))
-            for k, (at, gb, usage_late) in enumerate(p.usage):
+            for k, (at, size, usage_late) in enumerate(p.usage):
                 record = f"{a}-{n}-u{k}"
 
-                def use(a: str = a, n: int = n, record: str = record, at: datetime = at, gb: int = gb) -> None:
-                    run(bss, bc.ImportUsage((volume(record, products[a, n], at, gb),)))
+                def use(a: str = a, n: int = n, record: str = record, at: datetime = at, size: int = size,
+                        transit: bool = p.offering == TRANSIT) -> None:
+                    product = products[a, n]
+                    if transit:  # an hour of samples around ``size`` Mbit/s
+                        samples = tuple(sample(f"{record}-{i}", product, at + timedelta(minutes=5 * i),
+                                             str(size * (i % 4 + 1) // 3)) for i in range(SAMPLES))
+                    else:
+                        samples = (volume(record, product, at, size),)
+                    run(bss, bc.ImportUsage(samples))
 
                 steps.append((_late(at) if late and usage_late else at + timedelta(hours=1), 3, use))
             for k, (start, hours, outage_late) in enumerate(p.outages):
@@ -194,23 +209,30 @@ def test_the_late_account_of_a_history_is_billed_late(bss: Bss) -> None:
         (
             Product(
                 utc(2026, 1, 5, 10),
+                "bia-100",
                 ("delete", utc(2026, 2, 20, 9)),
                 True,
                 ((utc(2026, 1, 10, 9), 900, True), (utc(2026, 1, 12, 9), 300, True)),
                 ((utc(2026, 1, 20, 8), 30, True),),
             ),
+            Product(utc(2026, 1, 6, 10), TRANSIT, None, False, ((utc(2026, 1, 10, 9), 600, True),), ()),
         ),
         None,
     )
     in_time, late, reports = _live(bss, history)
     runs: defaultdict[str, set[date]] = defaultdict(set)  # per account, the runs that corrected something
-    kinds: defaultdict[str, set[str]] = defaultdict(set)
+    kinds: defaultdict[str, set[tuple[str, str]]] = defaultdict(set)
     for report in reports:
         for b in report.bills:
             for x in b.draft.lines if b.draft is not None else ():
                 if x.kind.value in ("recurringCredit", "usageAdjustment", "slaCredit"):
                     runs[b.account_id].add(report.as_of.date())
-                    kinds[b.account_id].add(x.kind.value)
-    assert kinds[late] == {"recurringCredit", "usageAdjustment", "slaCredit"}
+                    kinds[b.account_id].add((x.kind.value, x.price_name))
+    assert kinds[late] == {
+        ("recurringCredit", "monthly"),
+        ("usageAdjustment", "traffic"),
+        ("usageAdjustment", "burst"),  # the 95th percentile of samples that came late
+        ("slaCredit", ""),
+    }
     assert min(runs[late]) > min(runs[in_time])  # learnt late, corrected a run later
     assert _charged(reports, late) == _charged(reports, in_time)
