@@ -69,15 +69,25 @@ def _total(reports: list[Any], account_id: str) -> Decimal:
     return sum((b.draft.totals.total for r in reports for b in r.bills if b.account_id == account_id and b.draft), D(0))
 
 
+GONE = utc(2026, 1, 25, 12)  # 13:00 in Paris
+
+
+def _terminating(bss: Bss, other: str = "Globex") -> tuple[str, str, dict[str, str], dict[str, str]]:
+    """Two accounts (Europe/Paris, bill cycle day 1) with a bia-100 (79/month) active from 5 January
+    and its termination ordered on 20 January, effective 25 January: the first account's BSS learns
+    it on 26 January; the other's completion is left to the test."""
+    in_time, other_id = account(bss), account(bss, name=other)
+    subs = {a: subscribe(bss, a, utc(2026, 1, 5, 10)) for a in (in_time, other_id)}
+    orders = {a: _order(bss, a, utc(2026, 1, 20, 9), ItemRequest("1", "delete", None, subs[a])) for a in subs}
+    _complete(bss, orders[in_time], GONE, recorded=utc(2026, 1, 26, 9))
+    return in_time, other_id, subs, orders
+
+
 def test_a_termination_recorded_after_a_run_is_credited_from_the_day_it_took_effect(any_bss: Bss) -> None:
     bss = any_bss
-    in_time, late = account(bss), account(bss, name="Globex")  # Europe/Paris, bill cycle day 1
-    subs = {a: subscribe(bss, a, utc(2026, 1, 5, 10)) for a in (in_time, late)}  # bia-100, 79/month
-    orders = {a: _order(bss, a, utc(2026, 1, 20, 9), ItemRequest("1", "delete", None, subs[a])) for a in subs}
-    gone = utc(2026, 1, 25, 12)  # 13:00 in Paris
-    _complete(bss, orders[in_time], gone, recorded=utc(2026, 1, 26, 9))
+    in_time, late, _, orders = _terminating(bss)
     february = bill(bss, utc(2026, 2, 1, 8))
-    _complete(bss, orders[late], gone, recorded=utc(2026, 2, 2, 9))
+    _complete(bss, orders[late], GONE, recorded=utc(2026, 2, 2, 9))
     march = bill(bss, utc(2026, 3, 1, 8))
 
     assert _total([february, march], late) == _total([february, march], in_time)
@@ -93,16 +103,12 @@ def test_a_late_termination_after_a_tax_rate_change_gives_back_the_tax_it_charge
     days and for February (invoiced at 20 % on 1 February) give back 20 %, so over both runs it
     pays what the account recorded in time pays, tax included."""
     bss = any_bss
-    in_time, late = account(bss), account(bss, name="Globex")
-    subs = {a: subscribe(bss, a, utc(2026, 1, 5, 10)) for a in (in_time, late)}
-    orders = {a: _order(bss, a, utc(2026, 1, 20, 9), ItemRequest("1", "delete", None, subs[a])) for a in subs}
-    gone = utc(2026, 1, 25, 12)
-    _complete(bss, orders[in_time], gone, recorded=utc(2026, 1, 26, 9))
+    in_time, late, _, orders = _terminating(bss)
     february = bill(bss, utc(2026, 2, 1, 8))
     set_clock(bss, utc(2026, 2, 2, 8))
     for a in (in_time, late):
         run(bss, commands.UpdateBillingAccount(a, terms={"tax_rate_pct": D(21)}))
-    _complete(bss, orders[late], gone, recorded=utc(2026, 2, 2, 9))
+    _complete(bss, orders[late], GONE, recorded=utc(2026, 2, 2, 9))
     march = bill(bss, utc(2026, 3, 1, 8))
 
     credits = [line for line in _lines(march, late) if line.kind is LineKind.RECURRING_CREDIT]
@@ -166,11 +172,7 @@ def test_a_change_committed_while_a_run_bills_its_account_is_billed_by_the_next_
     """The run read the account (ahead, while it rated) before the change committed: its invoice
     is without it, and what its bill records as seen is what it read, so the next run corrects it."""
     bss = any_bss
-    in_time, raced = account(bss), account(bss, name="Globex")
-    subs = {a: subscribe(bss, a, utc(2026, 1, 5, 10)) for a in (in_time, raced)}
-    orders = {a: _order(bss, a, utc(2026, 1, 20, 9), ItemRequest("1", "delete", None, subs[a])) for a in subs}
-    gone = utc(2026, 1, 25, 12)
-    _complete(bss, orders[in_time], gone, recorded=utc(2026, 1, 26, 9))
+    in_time, raced, subs, orders = _terminating(bss)
     compute, read = billing_handlers._compute, billing_handlers.read_ahead
     reads: list[list[str]] = []
 
@@ -180,7 +182,7 @@ def test_a_change_committed_while_a_run_bills_its_account_is_billed_by_the_next_
 
     def change_then_compute(uow: object, ids: list[str], *rest: object) -> object:
         if raced in ids and reads:  # read already: the completion commits now (as another request would)
-            done = threading.Thread(target=run, args=(bss, commands.CompleteOrderItem(orders[raced], "1", gone)))
+            done = threading.Thread(target=run, args=(bss, commands.CompleteOrderItem(orders[raced], "1", GONE)))
             done.start()
             done.join()
         return compute(uow, ids, *rest)  # type: ignore[arg-type]
@@ -191,7 +193,7 @@ def test_a_change_committed_while_a_run_bills_its_account_is_billed_by_the_next_
     monkeypatch.undo()
     assert reads and [b.account_id for b in february.issued if b.account_id == raced]
     with bss.uow() as uow:
-        assert uow.subscriptions.get(subs[raced]).termination_date == gone  # type: ignore[union-attr]
+        assert uow.subscriptions.get(subs[raced]).termination_date == GONE  # type: ignore[union-attr]
     assert _charged([february], raced) != _charged([february], in_time)  # billed as read: still active
     march = bill(bss, utc(2026, 3, 1, 8))
     assert _total([february, march], raced) == _total([february, march], in_time)
