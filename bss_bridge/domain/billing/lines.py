@@ -191,9 +191,9 @@ def shares(parts: Sequence[Decimal], total: Decimal, currency: str) -> list[Deci
 def tax_group(line: LineBasis, period_start: date, rate: Decimal) -> tuple[object, ...]:
     """The lines whose tax is rounded together: of one subscription, billing period (given by its
     start) and rate, billing the same thing (a recurring price at one monthly amount and promotion,
-    one part of a usage price, the SLA credit, one operator's adjustment). A fresh invoice has one
-    line per group, so each line's tax is its own amount's; a later correction in the group is taxed
-    so that the group's tax is the rounding of the group's amount, whatever order its lines came in."""
+    one part of a usage price, the SLA credit, one operator's adjustment). On a fresh invoice a group
+    is mostly one line, taxed on its own amount; a later line of the group is taxed so that the
+    group's tax is the rounding of the group's amount, whatever order its lines came in."""
     family = _FAMILY.get(line.kind, line.kind)
     recurring = family is LineKind.RECURRING
     return (
