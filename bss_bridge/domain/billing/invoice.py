@@ -55,7 +55,7 @@ from bss_bridge.domain.billing.lines import (
     TaxTerms,
     Totals,
     make_line,
-    tax_group,
+    taxed_together,
     totals,
 )
 from bss_bridge.domain.billing.proration import recurring_specs
@@ -192,30 +192,7 @@ def assemble_invoice(given: BillingInput) -> InvoiceDraft:
             if report is not None:
                 specs += sla_specs(scope, report.outages, report.maintenance)
     applied = _adjustments(given, cycle, specs)
-    invoiced = _invoiced_tax(billed)
-    starts: dict[date, date] = {}  # a coverage's start -> its billing period's
-
-    def start_of(day: date) -> date:
-        found = starts.get(day)
-        if found is None:
-            found = starts[day] = cycle.period_containing(day).start
-        return found
-
-    taxed: dict[tuple[object, ...], tuple[Decimal, Decimal]] = {}  # per tax group: its amount and tax so far
-    for earlier in billed.values():
-        for line in earlier:
-            group = tax_group(line, start_of(line.coverage.start), line.tax_rate)
-            amount, tax = taxed.get(group, (ZERO, ZERO))
-            taxed[group] = (amount + line.amount, tax + line.tax)
-    made = []
-    for spec in specs:
-        terms = _tax_of(spec.coverage.start, period, cycle, invoiced, account.tax)
-        group = tax_group(spec, start_of(spec.coverage.start), terms.effective_rate)
-        before = taxed.get(group, (ZERO, ZERO))
-        line = make_line(spec, currency, terms, before)
-        taxed[group] = (before[0] + line.amount, before[1] + line.tax)
-        made.append(line)
-    lines = tuple(made)
+    lines = _make_lines(specs, billed, cycle, period, currency, account.tax)
     return InvoiceDraft(
         account_id=account.id,
         currency=currency,
@@ -240,9 +217,12 @@ def _history_start(cycle: BillCycle, period: BillingPeriod, history_from: date |
     return history_from
 
 
+Billed = defaultdict[tuple[str | None, BillingPeriod], list[InvoiceLine]]
+
+
 def _billed_by_period(
     lines: tuple[InvoiceLine, ...], cycle: BillCycle, history: date, period: BillingPeriod
-) -> defaultdict[tuple[str | None, BillingPeriod], list[InvoiceLine]]:
+) -> Billed:
     found: defaultdict[tuple[str | None, BillingPeriod], list[InvoiceLine]] = defaultdict(list)
     for line in sorted(lines, key=_line_order):  # the draft must not depend on the order lines were loaded in
         if line.coverage.start >= period.end:
@@ -254,27 +234,47 @@ def _billed_by_period(
     return found
 
 
-def _invoiced_tax(billed: defaultdict[tuple[str | None, BillingPeriod], list[InvoiceLine]]) -> dict[date, TaxTerms]:
-    """Per period already invoiced, the tax it was invoiced at: the rate of most of its lines (the
-    highest of those as many), whatever order they were given in."""
-    counts: defaultdict[date, Counter[Decimal]] = defaultdict(Counter)
-    for (_, span), lines in billed.items():
-        counts[span.start].update(line.tax_rate for line in lines)
-    return {
-        start: TaxTerms(max(rates.items(), key=lambda rate: (rate[1], rate[0]))[0])
-        for start, rates in counts.items()
-        if rates  # a period looked up (the dict is a defaultdict) but never invoiced
-    }
+def _make_lines(specs: list[LineSpec], billed: Billed, cycle: BillCycle, period: BillingPeriod, currency: str,
+                terms: TaxTerms) -> tuple[InvoiceLine, ...]:
+    """Each spec rounded into its line (see "Tax" above): a line of an earlier period invoiced
+    already at that period's rate, the others on ``terms``; its tax its share of its group's
+    (``taxed_together``), counting the group's billed lines and the lines made before it."""
+    spans: dict[date, BillingPeriod] = {}
+    invoiced: dict[date, TaxTerms] = {}
+    made: defaultdict[tuple[str | None, BillingPeriod], list[InvoiceLine]] = defaultdict(list)
+    lines = []
+    for spec in specs:
+        day = spec.coverage.start
+        span = spans.get(day)
+        if span is None:
+            span = spans[day] = cycle.period_containing(day)
+        tax = terms
+        if span.start < period.start:
+            tax = invoiced.get(span.start) or invoiced.setdefault(span.start, _invoiced_at(billed, span, terms))
+        where = (spec.subscription_id, span)
+        amount = charged = ZERO  # of the spec's group before it
+        earlier, mine = billed.get(where), made.get(where)
+        if earlier or mine:
+            rate = tax.effective_rate
+            for line in (*(earlier or ()), *(mine or ())):
+                if line.tax_rate == rate and taxed_together(line, spec):
+                    amount, charged = amount + line.amount, charged + line.tax
+        line = make_line(spec, currency, tax, (amount, charged))
+        made[where].append(line)
+        lines.append(line)
+    return tuple(lines)
 
 
-def _tax_of(
-    day: date, period: BillingPeriod, cycle: BillCycle, invoiced: dict[date, TaxTerms], terms: TaxTerms
-) -> TaxTerms:
-    """The tax of a line covering ``day``: its period's as invoiced, if it was (a correction is taxed
-    as what it corrects), else the account's terms for the invoice's period."""
-    if day >= period.start or not invoiced:
+def _invoiced_at(billed: Billed, span: BillingPeriod, terms: TaxTerms) -> TaxTerms:
+    """The tax ``span`` was invoiced at: the rate of most of its lines (the highest of those as
+    many, whatever order they were given in); ``terms`` if it never was."""
+    rates: Counter[Decimal] = Counter()
+    for (_, billed_span), lines in billed.items():
+        if billed_span == span:
+            rates.update(line.tax_rate for line in lines)
+    if not rates:
         return terms
-    return invoiced.get(cycle.period_containing(day).start, terms)
+    return TaxTerms(max(rates.items(), key=lambda rate: (rate[1], rate[0]))[0])
 
 
 def _line_order(line: InvoiceLine) -> tuple[object, ...]:

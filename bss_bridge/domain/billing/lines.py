@@ -9,7 +9,7 @@ once, its discount once, and its tax once (half up, to the currency's minor unit
 gross minus discount, exact because both are already in minor units; totals are plain sums of lines.
 A correction of an already invoiced period rounds its new complete rating, not the difference
 (:func:`rounded_difference`; for recurring charges, :func:`shares`), and its tax is its share of
-its group's tax rounded once (:func:`tax_group`): so whatever order a period's lines came in (a
+its group's tax rounded once (:func:`taxed_together`): so whatever order a period's lines came in (a
 change or usage learnt late), its figures are, to the cent, those of one invoice made knowing
 everything.
 
@@ -23,7 +23,6 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import date
 from decimal import Decimal
 from enum import StrEnum
 
@@ -128,7 +127,7 @@ def make_line(
     """The rounding place: gross, discount and tax each rounded once, half up, to the minor unit.
 
     ``before`` is the amount and tax of the lines of the line's group billed before it (see
-    :func:`tax_group`): its tax is the rounding of the group's tax with it, less what they carry."""
+    :func:`taxed_together`): its tax is the rounding of the group's tax with it, less what they carry."""
     check_currency(currency)
     if abs(spec.discount) > abs(spec.gross) or (spec.discount and (spec.discount < 0) != (spec.gross < 0)):
         raise InvalidBillingInputError(f"{spec.description}: a discount ({spec.discount}) exceeds its charge")
@@ -136,12 +135,14 @@ def make_line(
     discount = _rounded(spec.discount, currency) if spec.discount else _rounded(ZERO, currency)
     amount = gross - discount
     rate = tax.effective_rate
-    if rate:
-        amount_before, tax_before = before
+    amount_before, tax_before = before
+    if not rate:
+        tax_amount = _rounded(ZERO, currency)
+    elif amount_before or tax_before:
         tax_amount = _rounded((amount_before + amount) * rate / HUNDRED, currency) - tax_before
         tax_amount = tax_amount if tax_amount else abs(tax_amount)  # no "-0.00"
-    else:
-        tax_amount = _rounded(ZERO, currency)
+    else:  # the group's first line (the same as above, without adding zeros)
+        tax_amount = _rounded(amount * rate / HUNDRED, currency)
     return InvoiceLine(
         kind=spec.kind,
         description=spec.description,
@@ -188,25 +189,21 @@ def shares(parts: Sequence[Decimal], total: Decimal, currency: str) -> list[Deci
     return rounded
 
 
-def tax_group(line: LineBasis, period_start: date, rate: Decimal) -> tuple[object, ...]:
-    """The lines whose tax is rounded together: of one subscription, billing period (given by its
-    start) and rate, billing the same thing (a recurring price at one monthly amount and promotion,
-    one part of a usage price, the SLA credit, one operator's adjustment). On a fresh invoice a group
-    is mostly one line, taxed on its own amount; a later line of the group is taxed so that the
-    group's tax is the rounding of the group's amount, whatever order its lines came in."""
+def taxed_together(line: LineBasis, other: LineBasis) -> bool:
+    """Whether two lines of one subscription, billing period and rate are of one tax group: billing
+    the same thing (a recurring price at one monthly amount and promotion, one part of a usage
+    price, the SLA credit, one operator's adjustment). On a fresh invoice a group is mostly one
+    line, taxed on its own amount; a later line of the group is taxed so that the group's tax is the
+    rounding of the group's amount, whatever order its lines came in (see :func:`make_line`)."""
     family = _FAMILY.get(line.kind, line.kind)
-    recurring = family is LineKind.RECURRING
-    return (
-        line.subscription_id,
-        period_start,
-        family,
-        line.price_name,
-        line.part,
-        line.unit_price if recurring else None,
-        line.promotion if recurring else None,
-        line.reference,
-        rate,
-    )
+    if (
+        family is not _FAMILY.get(other.kind, other.kind)
+        or line.price_name != other.price_name
+        or line.part != other.part
+        or line.reference != other.reference
+    ):
+        return False
+    return family is not LineKind.RECURRING or (line.unit_price, line.promotion) == (other.unit_price, other.promotion)
 
 
 _FAMILY = {

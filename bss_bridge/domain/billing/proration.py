@@ -167,9 +167,8 @@ def recurring_specs(
     depend on its terms, not on its id: computed once per distinct terms, period and billed lines
     (a bill run has thousands of subscriptions sold alike), each then given its subscription."""
     lines = [line for line in billed if line.kind in RECURRING_KINDS]
-    done = tuple(billed_runs(lines))
-    amounts = tuple((line.gross, line.discount) for line in lines)
-    key = (subscription.terms, cycle, period, done, amounts, currency)
+    key = (subscription.terms, cycle, period, *((x.price_name, x.unit_price, x.promotion, x.coverage, x.quantity,
+                                                 x.product, x.gross, x.discount) for x in lines), currency)
     specs = _SPECS.get(key)
     if specs is None:
         if len(_SPECS) >= MEMO:
