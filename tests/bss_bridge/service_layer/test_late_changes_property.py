@@ -3,12 +3,13 @@
 Two accounts live the same generated history from January to April 2026: one or two products
 (``bia-100``, or burstable transit) activated in January, maybe a speed change to ``bia-1000`` or a
 termination, usage (volumes, or 5-minute rate samples billed at their 95th percentile), outages,
-and maybe a tax rate change. The first account's BSS learns each event when it happens.
-The second learns some of them late: an order's completion, a usage record or an outage reaches it
-on the 2nd of the next month, after the bill run of the 1st that billed those days (the bridge was
-down, the OSS slow). After the last run, by when every late event has been billed, the two
-accounts must have been charged the same, in total and month by month (each line's amount counted
-in the month its coverage starts), tax included. On SQLite and PostgreSQL; the examples are
+and maybe a tax rate change; their bill cycle day (1, 15, 28 or 31) and time zone are drawn too.
+The first account's BSS learns each event when it happens. The second learns some of them late: an
+order's completion, a usage record or an outage reaches it on the 2nd of the next month, after the
+bill run of the 1st (the bridge was down, the OSS slow), and maybe its usage records come a second
+time (a retry). After the last run, by when every late event has been billed, the two accounts
+must have been charged the same, in total and month by month (each line's amount counted in the
+month its coverage starts), tax included. On SQLite and PostgreSQL; the examples are
 derandomised, so CI runs the ones run here, and ``BSS_PROPERTY_EXAMPLES`` asks for more.
 """
 
@@ -54,6 +55,9 @@ class Product:
 class History:
     products: tuple[Product, ...]
     tax_change: tuple[datetime, int] | None  # (when, new rate): both accounts, when it happens
+    zone: str = "Europe/Paris"
+    day: int = 1  # the bill cycle day
+    resent: bool = False  # the late account is sent its usage records a second time, a month later
 
 
 def _instant(first: datetime, last: datetime) -> st.SearchStrategy[datetime]:
@@ -93,7 +97,13 @@ def histories(draw: st.DrawFn) -> History:
     tax = None
     if draw(st.booleans()):
         tax = (utc(2026, draw(st.integers(2, 4)), 2, 12), draw(st.sampled_from([0, 10, 21])))
-    return History(tuple(draw(st.lists(products(), min_size=1, max_size=2))), tax)
+    return History(
+        tuple(draw(st.lists(products(), min_size=1, max_size=2))),
+        tax,
+        draw(st.sampled_from(["Europe/Paris", "America/New_York", "Asia/Tokyo", "UTC"])),
+        draw(st.sampled_from([1, 15, 28, 31])),
+        draw(st.booleans()),
+    )
 
 
 def _late(at: datetime) -> datetime:
@@ -106,7 +116,7 @@ Step = tuple[datetime, int, Callable[[], Any]]  # (when, order among equal insta
 
 def _live(bss: Bss, history: History) -> tuple[str, str, list[Any]]:
     """Both accounts through the history, the runs among it; their ids and the runs' reports."""
-    accounts = (account(bss, name="In Time"), account(bss, name="Late"))
+    accounts = tuple(account(bss, history.zone, history.day, name=name) for name in ("In Time", "Late"))
     reports: list[Any] = []
     steps: list[Step] = [(at, 0, lambda at=at: reports.append(bill(bss, at, *accounts))) for at in RUNS]
     customers = {}
@@ -157,6 +167,8 @@ def _live(bss: Bss, history: History) -> tuple[str, str, list[Any]]:
                     run(bss, bc.ImportUsage(samples))
 
                 steps.append((_late(at) if late and usage_late else at + timedelta(hours=1), 3, use))
+                if late and history.resent:  # the same records again (a retry): counted once
+                    steps.append((_late(at) + timedelta(hours=2), 3, use))
             for k, (start, hours, outage_late) in enumerate(p.outages):
                 ticket, end = f"{a}-{n}-o{k}", start + timedelta(hours=hours)
 
