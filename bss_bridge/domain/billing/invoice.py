@@ -223,7 +223,7 @@ Billed = defaultdict[tuple[str | None, BillingPeriod], list[InvoiceLine]]
 def _billed_by_period(
     lines: tuple[InvoiceLine, ...], cycle: BillCycle, history: date, period: BillingPeriod
 ) -> Billed:
-    found: defaultdict[tuple[str | None, BillingPeriod], list[InvoiceLine]] = defaultdict(list)
+    found: Billed = defaultdict(list)
     for line in sorted(lines, key=_line_order):  # the draft must not depend on the order lines were loaded in
         if line.coverage.start >= period.end:
             raise InvalidBillingInputError(
@@ -241,7 +241,7 @@ def _make_lines(specs: list[LineSpec], billed: Billed, cycle: BillCycle, period:
     (``taxed_together``), counting the group's billed lines and the lines made before it."""
     spans: dict[date, BillingPeriod] = {}
     invoiced: dict[date, TaxTerms] = {}
-    made: defaultdict[tuple[str | None, BillingPeriod], list[InvoiceLine]] = defaultdict(list)
+    made: Billed = defaultdict(list)  # the lines made so far, where ``billed`` holds the billed ones
     lines = []
     for spec in specs:
         day = spec.coverage.start

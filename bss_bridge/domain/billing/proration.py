@@ -140,17 +140,19 @@ def _rounded_to_complete(runs: list[Run], expected: list[Run], billed: list[Invo
                          currency: str) -> tuple[list[Decimal], list[Decimal]]:
     """The runs' gross and discount in minor units, such that with what ``billed`` holds at the same
     rate they sum to the rounding of the period's complete charge at that rate."""
+    own = [_charge(run, period) for run in runs]
     gross, discount = [ZERO] * len(runs), [ZERO] * len(runs)
     for key in {run.key for run in runs}:
         mine = [n for n, run in enumerate(runs) if run.key == key]
         complete = [_charge(run, period) for run in expected if run.key == key]
         done = [line for line in billed if RateKey(line.price_name, line.unit_price, line.promotion) == key]
-        for values, at, billed_part in ((gross, 0, "gross"), (discount, 1, "discount")):
-            owed = rounded_difference(sum((c[at] for c in complete), ZERO),
-                                      sum((getattr(line, billed_part) for line in done), ZERO), currency)
-            for n, value in zip(mine, shares([_charge(runs[n], period)[at] for n in mine], owed, currency),
-                                strict=True):
-                values[n] = value
+        owed_gross = rounded_difference(sum((g for g, _ in complete), ZERO), sum((x.gross for x in done), ZERO),
+                                        currency)
+        owed_discount = rounded_difference(sum((d for _, d in complete), ZERO),
+                                           sum((x.discount for x in done), ZERO), currency)
+        for n, g, d in zip(mine, shares([own[n][0] for n in mine], owed_gross, currency),
+                           shares([own[n][1] for n in mine], owed_discount, currency), strict=True):
+            gross[n], discount[n] = g, d
     for n, (g, d) in enumerate(zip(gross, discount, strict=True)):  # a cent of rounding never makes a
         if d and ((d < 0) != (g < 0) or abs(d) > abs(g)):  # discount exceed its charge
             discount[n] = g if (d < 0) == (g < 0) else ZERO
