@@ -13,7 +13,9 @@ from bss_bridge.domain import billing_commands as bc
 from bss_bridge.domain import commands
 from bss_bridge.domain.billing.metering import UsageKind, UsageSubmission
 from bss_bridge.domain.party import AccountTerms, BillCycle
+from bss_bridge.domain.pricing import PerUnitUsage, RecurringCharge
 from bss_bridge.domain.requests import ItemRequest, OrderRequest
+from bss_bridge.domain.window import Window
 
 D = Decimal
 GB = 10**9
@@ -61,6 +63,25 @@ def bill(bss: Bss, at: datetime, *accounts: str, preview: bool = False) -> Any:
     """A bill run (or preview) at ``at``, the clock set there."""
     set_clock(bss, at)
     return run(bss, bc.RunBilling(at, accounts or None, preview))
+
+
+METERED = "bia-1000-metered"
+
+
+def metered_offering(bss: Bss) -> str:
+    """``bia-1000-metered`` (unless defined already): bia-1000's speed, its usage priced otherwise
+    than bia-100's, under another name ("data") and unit (TB, 20.00 each)."""
+    with bss.uow() as uow:
+        known = uow.offerings.get(METERED) is not None
+    if not known:
+        prices = (
+            commands.PriceDefinition("monthly", "EUR", RecurringCharge(D("249.00"))),
+            commands.PriceDefinition("data", "EUR", PerUnitUsage("TB", D("20.00"))),
+        )
+        run(bss, commands.DefineOffering(METERED, "Business Internet 1000 metered", "business-internet",
+                                         valid_for=Window(utc(2026, 1, 1)), fixed={"bandwidthMbps": 1000},
+                                         prices=prices))
+    return METERED
 
 
 def utc(*args: int) -> datetime:

@@ -77,61 +77,77 @@ def one_time_specs(subscription: Subscription, cycle: BillCycle, billed: Iterabl
     return specs
 
 
-def _delta_specs(scope: Scope, snapshot: PriceSnapshot, price: Price, unit: str, expected: Sequence[RatedPart],
-                 kind: LineKind) -> list[LineSpec]:
-    """Expected parts minus the parts earlier lines billed for this price in this period."""
-    billed: dict[str, tuple[Decimal, Decimal, InvoiceLine]] = {}
+Rated = tuple[PriceSnapshot, Price, Sequence[RatedPart]]
+
+
+def _delta_specs(scope: Scope, unit: str, rated: Rated | None, kind: LineKind) -> list[LineSpec]:
+    """What the period's usage of ``unit``'s measure (volumes, or rates in Mbit/s) still adds: the
+    parts ``rated`` now (by an offering's price; None: nothing prices it now) less every part the
+    earlier lines billed of that measure. A part is its offering, price, part and unit, so one
+    billed under other terms (a change recorded after the bill: another offering, price or unit,
+    or none at all) is given back under its own name, and the parts of the terms known now are
+    billed whole."""
+    rates = unit == MBPS
+    billed: dict[tuple[str, str, str, str], tuple[Decimal, Decimal, InvoiceLine]] = {}
     for line in scope.billed:
-        if line.kind in USAGE_KINDS and line.price_name == price.name:
-            quantity, gross, _ = billed.get(line.part, (ZERO, ZERO, line))
-            billed[line.part] = (quantity + line.quantity, gross + line.gross, line)
-    by_part = {p.part: p for p in expected}
+        if line.kind in USAGE_KINDS and (line.unit == MBPS) == rates:
+            key = (line.product, line.price_name, line.part, line.unit)
+            quantity, gross, _ = billed.get(key, (ZERO, ZERO, line))
+            billed[key] = (quantity + line.quantity, gross + line.gross, line)
+    by_part: dict[tuple[str, str, str, str], RatedPart] = {}
+    if rated is not None:
+        snapshot, price, parts = rated
+        by_part = {(snapshot.offering, price.name, p.part, unit): p for p in parts}
     specs = []
-    for part in [*by_part, *(p for p in billed if p not in by_part)]:
-        rated = by_part.get(part)
-        done_quantity, done_gross, sample = billed.get(part, (ZERO, ZERO, None))
-        quantity = (rated.quantity if rated else ZERO) - done_quantity
-        gross = rounded_difference(rated.amount if rated else ZERO, done_gross, scope.currency)
+    for key in [*by_part, *(k for k in billed if k not in by_part)]:
+        product, price_name, part, part_unit = key
+        now = by_part.get(key)
+        done_quantity, done_gross, sample = billed.get(key, (ZERO, ZERO, None))
+        quantity = (now.quantity if now else ZERO) - done_quantity
+        gross = rounded_difference(now.amount if now else ZERO, done_gross, scope.currency)
         if not quantity and not gross:
             continue
-        if rated is not None:
-            description, unit_price = rated.description, rated.unit_price
-        else:  # a part the new rating no longer has (terms changed, a volume tier left): given back
+        if now is not None:
+            description, unit_price = now.description, now.unit_price
+        else:  # a part the terms known now do not have (they changed, a volume tier was left): given back
             assert sample is not None
-            description, unit_price = f"{part} billed before, reversed ({done_quantity} {unit})", sample.unit_price
-        specs.append(LineSpec(kind=kind, description=f"{snapshot.offering}, {price.name} {scope.period}: {description}",
-                              coverage=scope.period, quantity=quantity, unit=unit, unit_price=unit_price, gross=gross,
-                              subscription_id=scope.subscription.id, product=snapshot.offering, price_name=price.name,
-                              part=part))
+            description, unit_price = f"{part} billed before, reversed ({done_quantity} {part_unit})", sample.unit_price
+        specs.append(LineSpec(kind=kind, description=f"{product}, {price_name} {scope.period}: {description}",
+                              coverage=scope.period, quantity=quantity, unit=part_unit, unit_price=unit_price,
+                              gross=gross, subscription_id=scope.subscription.id, product=product,
+                              price_name=price_name, part=part))
     return specs
 
 
-def usage_specs(scope: Scope, unit: str, quantity: Decimal, kind: LineKind) -> list[LineSpec] | str:
-    """The lines the period's usage of ``unit`` (its complete total, billed or not) still adds, or
-    why it cannot be billed. Given the same total again, it adds nothing."""
+def usage_specs(scope: Scope, unit: str, quantity: Decimal, kind: LineKind) -> tuple[list[LineSpec], str | None]:
+    """The lines the period's usage of ``unit`` (its complete total, billed or not) still adds, and
+    why it cannot be billed (None: it is). Given the same total again, it adds nothing; usage that
+    cannot be billed now gives back what earlier lines billed of it."""
     snapshot = scope.snapshot()
     if snapshot is None:
-        return "the subscription was not active in that period"
+        return _delta_specs(scope, unit, None, kind), "the subscription was not active in that period"
     price = snapshot.usage_price(unit)
     if price is None or not isinstance(price.component, (PerUnitUsage, GraduatedUsage, VolumeUsage)):
-        return f"{snapshot.offering} has no usage price for {unit}"
-    expected = rate_quantity(price.component, quantity)
-    return _delta_specs(scope, snapshot, price, unit, expected, kind)
+        return _delta_specs(scope, unit, None, kind), f"{snapshot.offering} has no usage price for {unit}"
+    return _delta_specs(scope, unit, (snapshot, price, rate_quantity(price.component, quantity)), kind), None
 
 
-def burstable_specs(scope: Scope, samples: Sequence[RateSample], kind: LineKind) -> list[LineSpec] | str:
-    """The lines the period's rate samples (all of them, on its active days) add, or why not."""
+def burstable_specs(
+    scope: Scope, samples: Sequence[RateSample], kind: LineKind
+) -> tuple[list[LineSpec], str | None]:
+    """The lines the period's rate samples (all of them, on its active days) add, and why they
+    cannot be billed (None: they are), as :func:`usage_specs`."""
     snapshot = scope.snapshot()
     days = scope.active_days()
     if snapshot is None or days is None:
-        return "the subscription was not active in that period"
+        return _delta_specs(scope, MBPS, None, kind), "the subscription was not active in that period"
     price = snapshot.usage_price(MBPS)
     if price is None or not isinstance(price.component, BurstableUsage):
-        return f"{snapshot.offering} has no burstable price"
+        return _delta_specs(scope, MBPS, None, kind), f"{snapshot.offering} has no burstable price"
     start, end = scope.cycle.start_of(days[0]), scope.cycle.start_of(days[1])
     kept = [s for s in samples if start <= s.at < end]
     expected = rate_burstable(price.component, [s.inbound_mbps for s in kept], [s.outbound_mbps for s in kept])
-    return _delta_specs(scope, snapshot, price, MBPS, expected, kind)
+    return _delta_specs(scope, MBPS, (snapshot, price, expected), kind), None
 
 
 def recurring_net(scope: Scope) -> Decimal:

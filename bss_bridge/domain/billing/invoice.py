@@ -174,19 +174,19 @@ def assemble_invoice(given: BillingInput) -> InvoiceDraft:
                 continue
             kind = LineKind.USAGE if span == arrears else LineKind.USAGE_ADJUSTMENT
             for total in usage.get((sub.id, span.start), []):
-                found = usage_specs(scope, total.key.unit, total.quantity, kind)
-                if isinstance(found, str):
-                    unbilled.append(UnbilledUsage(total.key, found))
+                found, unbillable = usage_specs(scope, total.key.unit, total.quantity, kind)
+                specs += found
+                if unbillable:
+                    unbilled.append(UnbilledUsage(total.key, unbillable))
                 else:
-                    specs += found
                     usage_billed.append(total.key)
             sample_set = samples.get((sub.id, span.start))
             if sample_set is not None:
-                found = burstable_specs(scope, sample_set.samples, kind)
-                if isinstance(found, str):
-                    unbilled.append(UnbilledUsage(UsageKey(sub.id, "Mbit/s", span.start), found))
+                found, unbillable = burstable_specs(scope, sample_set.samples, kind)
+                specs += found
+                if unbillable:
+                    unbilled.append(UnbilledUsage(UsageKey(sub.id, "Mbit/s", span.start), unbillable))
                 else:
-                    specs += found
                     usage_billed.append(UsageKey(sub.id, "Mbit/s", span.start))
             report = reports.get((sub.id, span.start))
             if report is not None:

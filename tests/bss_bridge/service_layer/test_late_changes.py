@@ -27,7 +27,7 @@ from bss_bridge.storage.billing_reads import BillingReader
 from bss_bridge.storage.billing_tables import BillCycleRow, UsageGroupRow
 from bss_bridge.storage.tables import SubscriptionRow
 
-from ..billing_world import account, bill, run, set_clock, subscribe, utc, volume
+from ..billing_world import account, bill, metered_offering, run, set_clock, subscribe, utc, volume
 
 D = Decimal
 
@@ -164,6 +164,50 @@ def test_a_speed_change_recorded_late_rerates_the_usage_already_billed_on_the_ne
         group = select(UsageGroupRow.invoice_id).where(UsageGroupRow.subscription_id == subs[late])
         billed_by = uow.session.scalar(group)
     assert billed_by == next(b.bill_id for b in february.issued if b.account_id == late and b.period.start.month == 2)
+
+
+def test_a_change_recorded_late_to_terms_pricing_usage_otherwise_gives_back_what_the_old_price_billed(
+    any_bss: Bss,
+) -> None:
+    """bia-100 (1,000 GB included, then 0.05 per GB, a price named "traffic") modified to an
+    offering whose usage price is named "data" and counts TB, effective 3 January but recorded on
+    2 February: January's 1,003 GB were billed on 1 February under "traffic" (0.15). The next run
+    bills them under "data" and gives back what "traffic" billed, under bia-100's name: over both
+    runs the account pays what the account that knew in time pays."""
+    bss = any_bss
+    set_clock(bss, utc(2026, 1, 1, 0))
+    metered = metered_offering(bss)
+    in_time, late = account(bss), account(bss, name="Globex")
+    subs = {a: subscribe(bss, a, utc(2026, 1, 2, 10)) for a in (in_time, late)}
+    item = {a: ItemRequest("1", "modify", metered, subs[a]) for a in subs}
+    faster = {a: _order(bss, a, utc(2026, 1, 2, 20), item[a]) for a in subs}
+    set_clock(bss, utc(2026, 1, 20, 9))
+    run(bss, bc.ImportUsage(tuple(volume(f"u-{a}", subs[a], utc(2026, 1, 10, 9), 1003) for a in subs)))
+    _complete(bss, faster[in_time], utc(2026, 1, 3, 9), recorded=utc(2026, 1, 3, 9))
+    february = bill(bss, utc(2026, 2, 1, 8))
+    _complete(bss, faster[late], utc(2026, 1, 3, 9), recorded=utc(2026, 2, 2, 9))
+    march = bill(bss, utc(2026, 3, 1, 8))
+
+    def usage(a: str) -> dict[tuple[str, str, str], tuple[Decimal, Decimal]]:
+        """January's usage lines over both runs, netted per offering, price and unit: (quantity, amount)."""
+        net: dict[tuple[str, str, str], tuple[Decimal, Decimal]] = {}
+        for x in _lines(february, a) + _lines(march, a):
+            if x.kind in (LineKind.USAGE, LineKind.USAGE_ADJUSTMENT):
+                quantity, amount = net.get((x.product, x.price_name, x.unit), (D(0), D(0)))
+                net[x.product, x.price_name, x.unit] = (quantity + x.quantity, amount + x.amount)
+        return {key: value for key, value in net.items() if any(value)}
+
+    assert [(x.price_name, x.amount) for x in _lines(february, late) if x.kind is LineKind.USAGE] == [
+        ("traffic", D("0.00")),
+        ("traffic", D("0.15")),
+    ]
+    assert usage(late) == usage(in_time) == {(metered, "data", "TB"): (D("1.003"), D("20.06"))}
+    given_back = [x for x in _lines(march, late) if x.kind is LineKind.USAGE_ADJUSTMENT and x.price_name == "traffic"]
+    assert {(x.product, x.quantity, x.amount) for x in given_back} == {
+        ("bia-100", D(-1000), D("0.00")),
+        ("bia-100", D(-3), D("-0.15")),
+    }
+    assert _total([february, march], late) == _total([february, march], in_time)
 
 
 def test_a_change_committed_while_a_run_bills_its_account_is_billed_by_the_next_run(

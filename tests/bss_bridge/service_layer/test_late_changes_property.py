@@ -1,9 +1,10 @@
 """Whatever a customer's history, recording it late costs the same as recording it in time.
 
 Two accounts live the same generated history from January to April 2026: one or two products
-(``bia-100``, or burstable transit) activated in January, maybe a speed change to ``bia-1000`` or a
-termination, usage (volumes, or 5-minute rate samples billed at their 95th percentile), outages,
-and maybe a tax rate change; their bill cycle day (1, 15, 28 or 31) and time zone are drawn too.
+(``bia-100``, or burstable transit) activated in January, maybe a speed change (to ``bia-1000``,
+or to ``bia-1000-metered``, whose usage price has another name and unit) or a termination, usage
+(volumes, or 5-minute rate samples billed at their 95th percentile), outages, and maybe a tax rate
+change; their bill cycle day (1, 15, 28 or 31) and time zone are drawn too.
 The first account's BSS learns each event when it happens. The second learns some of them late: an
 order's completion, a usage record or an outage reaches it on the 2nd of the next month, after the
 bill run of the 1st (the bridge was down, the OSS slow), and maybe its usage records come a second
@@ -31,7 +32,7 @@ from bss_bridge.domain import billing_commands as bc
 from bss_bridge.domain import commands
 from bss_bridge.domain.requests import ItemRequest, OrderRequest
 
-from ..billing_world import account, bill, run, set_clock, utc, volume
+from ..billing_world import METERED, account, bill, metered_offering, run, set_clock, utc, volume
 from ..billing_world import rate as sample
 
 D = Decimal
@@ -49,6 +50,7 @@ class Product:
     change_late: bool
     usage: tuple[tuple[datetime, int, bool], ...]  # (at, GB or Mbit/s, late), before any termination
     outages: tuple[tuple[datetime, int, bool], ...]  # (start, hours, late), before any termination
+    faster: str = "bia-1000"  # what a "modify" changes it to
 
 
 @dataclass(frozen=True)
@@ -89,7 +91,8 @@ def products(draw: st.DrawFn) -> Product:
     if end - activated > timedelta(days=3):
         outages = draw(st.lists(st.tuples(_instant(activated + timedelta(hours=1), end - timedelta(hours=30)),
                                           st.integers(1, 30), st.booleans()), max_size=2))
-    return Product(activated, offering, change, draw(st.booleans()), tuple(usage), tuple(outages))
+    faster = draw(st.sampled_from(["bia-1000", METERED]))
+    return Product(activated, offering, change, draw(st.booleans()), tuple(usage), tuple(outages), faster)
 
 
 @st.composite
@@ -116,6 +119,7 @@ Step = tuple[datetime, int, Callable[[], Any]]  # (when, order among equal insta
 
 def _live(bss: Bss, history: History) -> tuple[str, str, list[Any]]:
     """Both accounts through the history, the runs among it; their ids and the runs' reports."""
+    metered_offering(bss)
     accounts = tuple(account(bss, history.zone, history.day, name=name) for name in ("In Time", "Late"))
     reports: list[Any] = []
     steps: list[Step] = [(at, 0, lambda at=at: reports.append(bill(bss, at, *accounts))) for at in RUNS]
@@ -145,7 +149,7 @@ def _live(bss: Bss, history: History) -> tuple[str, str, list[Any]]:
             steps.append((p.activated, 2, lambda a=a, n=n, at=p.activated: complete(a, n, at)))
             if p.change is not None:
                 kind, at = p.change
-                offering = "bia-1000" if kind == "modify" else None
+                offering = p.faster if kind == "modify" else None
 
                 def order(a: str = a, n: int = n, kind: str = kind, offering: str | None = offering) -> None:
                     place(a, n, ItemRequest("1", kind, offering, product_id=products[a, n]))

@@ -381,15 +381,22 @@ def test_a_change_recorded_late_rerates_the_period_on_its_new_terms_whatever_the
     assert rows(draft) == [
         ("recurringCredit", "2024-01-20..2024-02-01", "-1", "-24.00", "-4.80"),  # 62 * 12/31
         ("recurringCharge", "2024-01-20..2024-02-01", "1", "36.00", "7.20"),  # 93 * 12/31
-        ("usageAdjustment", "2024-01-01..2024-02-01", "30", "0.00", "0.00"),  # now within 1000 GB
-        ("usageAdjustment", "2024-01-01..2024-02-01", "-30", "-1.50", "-0.30"),
+        ("usageAdjustment", "2024-01-01..2024-02-01", "530", "0.00", "0.00"),  # 200M: within its 1000 GB
+        ("usageAdjustment", "2024-01-01..2024-02-01", "-30", "-1.50", "-0.30"),  # what 100M billed, given back
+        ("usageAdjustment", "2024-01-01..2024-02-01", "-500", "0.00", "0.00"),
         ("recurringCredit", "2024-02-01..2024-03-01", "-1", "-62.00", "-12.40"),
         ("recurringCharge", "2024-02-01..2024-03-01", "1", "93.00", "18.60"),
         ("recurringCredit", "2024-03-01..2024-04-01", "-1", "-62.00", "-12.40"),
         ("recurringCharge", "2024-03-01..2024-04-01", "1", "93.00", "18.60"),
         ("recurringCharge", "2024-04-01..2024-05-01", "1", "93.00", "18.60"),
     ]
-    assert draft.lines[3].description.endswith("above allowance billed before, reversed (30 GB)")
+    assert draft.lines[2].description == (
+        "Business Internet 200M, traffic 2024-01-01..2024-02-01: 530 of 1000 GB included"
+    )
+    assert draft.lines[3].product == draft.lines[4].product == I100.offering
+    assert draft.lines[3].description == (
+        "Business Internet 100M, traffic 2024-01-01..2024-02-01: above allowance billed before, reversed (30 GB)"
+    )
     assert (
         invoice(
             ACME,
@@ -401,6 +408,60 @@ def test_a_change_recorded_late_rerates_the_period_on_its_new_terms_whatever_the
         )
         == draft
     )
+
+
+FIBRE = PriceSnapshot(
+    "Business Fibre 1G",
+    (Price("monthly", "EUR", RecurringCharge(D("93.00"))), Price("data", "EUR", PerUnitUsage("TB", D("20.00")))),
+)
+FLAT = PriceSnapshot("Business Internet flat", (Price("monthly", "EUR", RecurringCharge(D("93.00"))),))
+
+
+def _usage_by_product(*drafts: InvoiceDraft) -> dict[tuple[str, str, str, str], tuple[Decimal, Decimal]]:
+    """January's usage lines netted per offering, price, part and unit: (quantity, amount)."""
+    net: dict[tuple[str, str, str, str], tuple[Decimal, Decimal]] = {}
+    for line in (line for draft in drafts for line in draft.lines):
+        if line.kind in (LineKind.USAGE, LineKind.USAGE_ADJUSTMENT) and line.coverage.start == date(2024, 1, 1):
+            key = (line.product, line.price_name, line.part, line.unit)
+            quantity, amount = net.get(key, (D(0), D(0)))
+            net[key] = (quantity + line.quantity, amount + line.amount)
+    return {key: value for key, value in net.items() if any(value)}
+
+
+@pytest.mark.parametrize("terms", [FIBRE, FLAT], ids=["another usage price", "no usage price"])
+def test_a_change_recorded_late_gives_back_usage_billed_under_terms_that_no_longer_price_it(
+    terms: PriceSnapshot,
+) -> None:
+    """January's 530 GB were billed on 1 February under I100's "traffic" (1.50 above its 500 GB).
+    A change to other terms effective 20 January, recorded in March: the usage is billed as if the
+    change had been known on 1 February, under the new terms' own price (another name, another
+    unit) or not at all (no usage price), and what "traffic" billed is given back under its name."""
+    changed = Subscription("s1", S1.activated_at, I100, (PriceChange(paris(1, 20), terms),))
+    in_tb = UsageTotal(UsageKey("s1", "TB", date(2024, 1, 1)), D("0.53"))
+    usage = (in_tb,) if terms is FIBRE else (UsageTotal(UsageKey("s1", "GB", date(2024, 1, 1)), D(530)),)
+    billed = invoice(ACME, date(2024, 2, 1), S1, usage=(UsageTotal(JAN_USAGE.key, D(530)),))
+    assert _usage_by_product(billed) == {
+        ("Business Internet 100M", "traffic", "included", "GB"): (D(500), D("0.00")),
+        ("Business Internet 100M", "traffic", "above allowance", "GB"): (D(30), D("1.50")),
+    }
+    march = invoice(ACME, date(2024, 3, 1), changed, usage=usage, billed=billed.lines, history_from=date(2024, 1, 1))
+    in_time = invoice(ACME, date(2024, 2, 1), changed, usage=usage)
+
+    assert _usage_by_product(billed, march) == _usage_by_product(in_time)
+    reversed_parts = [
+        line for line in march.lines if line.kind is LineKind.USAGE_ADJUSTMENT and line.product == I100.offering
+    ]
+    assert {(line.price_name, line.part, line.quantity, line.amount) for line in reversed_parts} == {
+        ("traffic", "included", D(-500), D("0.00")),
+        ("traffic", "above allowance", D(-30), D("-1.50")),
+    }
+    assert all(line.description.startswith("Business Internet 100M, traffic ") for line in reversed_parts)
+    if terms is FLAT:  # nothing to bill it on: reported, as it is to the account that knew in time
+        assert [u.key for u in march.usage_unbilled] == [u.key for u in in_time.usage_unbilled] == [usage[0].key]
+    again = invoice(  # given everything billed since, nothing more
+        ACME, date(2024, 4, 1), changed, usage=usage, billed=billed.lines + march.lines, history_from=date(2024, 1, 1)
+    )
+    assert not [line for line in again.lines if line.kind is LineKind.USAGE_ADJUSTMENT]
 
 
 @pytest.mark.parametrize(
