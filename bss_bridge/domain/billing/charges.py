@@ -60,20 +60,35 @@ def _snapshot_of(terms: Terms, cycle: BillCycle, period: BillingPeriod) -> Price
 
 
 def one_time_specs(subscription: Subscription, cycle: BillCycle, billed: Iterable[InvoiceLine]) -> list[LineSpec]:
-    """The activation's one-time prices (of the snapshot that ended the activation day) not yet billed."""
-    done = {line.price_name for line in billed
-            if line.kind is LineKind.ONE_TIME and line.subscription_id == subscription.id}
+    """The activation's one-time prices (of the snapshot that ended the activation day) not yet
+    billed, and back what earlier lines billed of other terms' (a change of the activation day
+    recorded after its bill: the in-time bill charged only the final terms'). A charge is its
+    offering and price."""
+    done: dict[tuple[str, str], tuple[Decimal, InvoiceLine]] = {}
+    for line in billed:
+        if line.kind is LineKind.ONE_TIME and line.subscription_id == subscription.id:
+            gross, _ = done.get((line.product, line.price_name), (ZERO, line))
+            done[line.product, line.price_name] = (gross + line.gross, line)
     snapshot = subscription.first_snapshot(cycle)
     day = subscription.activation_date(cycle)
     specs = []
+    due = set()
     for price in snapshot.one_time:
-        if price.name in done or not isinstance(price.component, OneTimeCharge) or not price.component.amount:
+        if not isinstance(price.component, OneTimeCharge) or not price.component.amount:
+            continue
+        due.add((snapshot.offering, price.name))
+        if (snapshot.offering, price.name) in done:
             continue
         amount = price.component.amount
         specs.append(LineSpec(kind=LineKind.ONE_TIME, description=f"{snapshot.offering}, {price.name} ({day})",
                               coverage=cycle.span(day, day), quantity=Decimal(1), unit="each", unit_price=amount,
                               gross=amount, subscription_id=subscription.id, product=snapshot.offering,
                               price_name=price.name))
+    for (product, name), (gross, line) in done.items():
+        if (product, name) not in due and gross:
+            specs.append(LineSpec(kind=LineKind.ONE_TIME, description=f"Credit for {product}, {name} ({day})",
+                                  coverage=line.coverage, quantity=Decimal(-1), unit="each", unit_price=gross,
+                                  gross=-gross, subscription_id=subscription.id, product=product, price_name=name))
     return specs
 
 

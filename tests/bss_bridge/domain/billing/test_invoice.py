@@ -464,6 +464,32 @@ def test_a_change_recorded_late_gives_back_usage_billed_under_terms_that_no_long
     assert not [line for line in again.lines if line.kind is LineKind.USAGE_ADJUSTMENT]
 
 
+def test_a_change_of_the_activation_day_recorded_late_charges_the_final_terms_one_time_prices_only() -> None:
+    """Activated on 15 January on I100 (installation 150.00) and changed the same evening to terms
+    whose one-time price is a connection (200.00), the change recorded after the bill of 1 February:
+    the next bill credits the installation and charges the connection, as the in-time bill did."""
+    connection = Price("connection", "EUR", OneTimeCharge(D("200.00")))
+    connected = PriceSnapshot("Business Fibre 1G", (connection, *FIBRE.prices))
+    changed = Subscription("s1", S1.activated_at, I100, (PriceChange(paris(1, 15, 18), connected),))
+    billed = invoice(ACME, date(2024, 2, 1), S1)
+    march = invoice(ACME, date(2024, 3, 1), changed, billed=billed.lines, history_from=date(2024, 1, 1))
+    in_time = invoice(ACME, date(2024, 2, 1), changed)
+
+    def one_time(*drafts: InvoiceDraft) -> dict[tuple[str, str], Decimal]:
+        net: dict[tuple[str, str], Decimal] = {}
+        for line in (x for draft in drafts for x in draft.lines if x.kind is LineKind.ONE_TIME):
+            net[line.product, line.price_name] = net.get((line.product, line.price_name), D(0)) + line.amount
+        return {key: amount for key, amount in net.items() if amount}
+
+    assert one_time(billed, march) == one_time(in_time) == {("Business Fibre 1G", "connection"): D("200.00")}
+    assert [(x.product, x.price_name, x.quantity, x.amount, str(x.coverage)) for x in march.lines
+            if x.kind is LineKind.ONE_TIME and x.amount < 0] == [
+        ("Business Internet 100M", "installation", D(-1), D("-150.00"), "2024-01-15..2024-01-15")
+    ]
+    again = invoice(ACME, date(2024, 4, 1), changed, billed=billed.lines + march.lines, history_from=date(2024, 1, 1))
+    assert not [x for x in again.lines if x.kind is LineKind.ONE_TIME]
+
+
 @pytest.mark.parametrize(
     ("given", "message"),
     [
