@@ -9,6 +9,8 @@ Limits, refused rather than guessed: a term with two promotions, and a bundle's 
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from bss_bridge.domain.billing.cycles import LAST_DAY
 from bss_bridge.domain.billing.cycles import BillCycle as BillingCycle
 from bss_bridge.domain.billing.subscriptions import PriceChange, PriceSnapshot
@@ -53,14 +55,18 @@ def _snapshot(term: Term, sla: SlaTerms | None) -> PriceSnapshot:
     return PriceSnapshot(term.offering_id, prices, promotions[0] if promotions else None, sla)
 
 
-def billed(subscription: Subscription, sla: SlaTerms | None = None) -> BilledSubscription | None:
-    """What billing rates for ``subscription`` (None until it was activated)."""
+def billed(subscription: Subscription, slas: Mapping[str, SlaTerms | None] | None = None) -> BilledSubscription | None:
+    """What billing rates for ``subscription`` (None until it was activated). Each term carries the
+    SLA of its own offering (``slas``, per offering id): a month on an offering with an SLA earns
+    its credit after a change to one without, and no month of the latter does."""
     if subscription.specification_id is None:
         raise InvalidRequestError.one("product", f"{subscription.id} is a bundle: billing rates its components")
     first = subscription.terms[0]
     if subscription.start_date is None or first.start is None:
         return None
-    changes = tuple(PriceChange(t.start, snapshot(t, sla)) for t in subscription.terms[1:] if t.start is not None)
-    return BilledSubscription(
-        subscription.id, first.start, snapshot(first, sla), changes, subscription.termination_date
+    sla = (slas or {}).get
+    changes = tuple(
+        PriceChange(t.start, snapshot(t, sla(t.offering_id))) for t in subscription.terms[1:] if t.start is not None
     )
+    opened = snapshot(first, sla(first.offering_id))
+    return BilledSubscription(subscription.id, first.start, opened, changes, subscription.termination_date)

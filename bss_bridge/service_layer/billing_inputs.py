@@ -167,7 +167,7 @@ def holdings(reader: BillingReader, account_ids: Sequence[str]) -> Holdings:
         a: [
             view
             for s in subscriptions.get(a, [])
-            if s.specification_id is not None and (view := billed(s, slas.get(s.offering_id))) is not None
+            if s.specification_id is not None and (view := billed(s, slas)) is not None
         ]
         for a in accounts
     }

@@ -15,6 +15,7 @@ from bss_bridge.domain.billing_view import billed, billing_cycle
 from bss_bridge.domain.errors import InvalidRequestError
 from bss_bridge.domain.ordering import place, plan_order
 from bss_bridge.domain.party import BillCycle
+from bss_bridge.domain.pricing import CreditTier, SlaTerms
 from bss_bridge.domain.requests import ItemRequest
 
 from ..builders import T0, World, add, world
@@ -63,6 +64,25 @@ def test_an_upgraded_then_terminated_subscription_is_billed_on_its_terms() -> No
         (date(2026, 3, 1), date(2026, 3, 3), "bia-100"),
         (date(2026, 3, 3), date(2026, 3, 5), "bia-1000"),
     ]
+
+
+def test_each_term_carries_the_sla_of_its_own_offering() -> None:
+    """Upgraded from bia-100 (an SLA) to an offering without one: the months on bia-100 keep its
+    SLA, whatever the subscription's offering is now."""
+    w = world()
+    ordered(w, add("1", "bia-100", site="customer1"))
+    sub = w.subscriptions["s1"]
+    sla = SlaTerms(D("99.9"), (CreditTier(D("99.9"), D(10)),))
+    sub.change_terms(
+        T0 + 48 * H,
+        offering_id="bia-1000",
+        characteristics={"site": "customer1", "bandwidthMbps": 1000},
+        prices=tuple(w.offerings["bia-1000"].prices_at(T0, "EUR")),
+        reason="modify",
+    )
+    view = billed(sub, {"bia-100": sla, "bia-1000": None})
+    assert view is not None
+    assert (view.snapshot.sla, view.changes[0].snapshot.sla) == (sla, None)
 
 
 def test_the_last_day_and_the_zone_reach_the_billing_cycle() -> None:

@@ -294,6 +294,35 @@ def test_an_outage_recorded_after_the_run_that_billed_its_month_is_credited_on_t
     assert "availability 95.161 %" in credits[0].description  # 36 of January's 744 hours down
 
 
+def test_a_month_on_an_offering_with_an_sla_keeps_its_credit_after_a_change_to_one_without(any_bss: Bss) -> None:
+    """bia-100 (SLA 99.9 %) down 36 hours in January, changed on 24 February to bia-1000-metered
+    (no SLA). The late account learns of the outage on 2 February, after January was billed: its
+    credit is January's, on bia-100's SLA, whatever the offering is now. The other account was
+    credited in time, and its next bill, which looks at January again (usage of January arriving
+    late), leaves the credit alone."""
+    bss = any_bss
+    set_clock(bss, utc(2026, 1, 1, 0))
+    metered = metered_offering(bss)
+    in_time, late = account(bss), account(bss, name="Globex")
+    subs = {a: subscribe(bss, a, utc(2026, 1, 1, 9)) for a in (in_time, late)}
+    down = (utc(2026, 1, 20, 8), utc(2026, 1, 21, 20))
+    set_clock(bss, utc(2026, 1, 22, 9))
+    run(bss, bc.RecordOutage("t-1", subs[in_time], *down, "fibre cut"))
+    february = bill(bss, utc(2026, 2, 1, 8))
+    set_clock(bss, utc(2026, 2, 2, 9))
+    run(bss, bc.RecordOutage("t-2", subs[late], *down, "fibre cut"))
+    run(bss, bc.ImportUsage(tuple(volume(f"u-{a}", subs[a], utc(2026, 1, 25, 9), 5) for a in subs)))
+    faster = {a: _order(bss, a, utc(2026, 2, 23, 9), ItemRequest("1", "modify", metered, subs[a])) for a in subs}
+    for a in subs:
+        _complete(bss, faster[a], utc(2026, 2, 24, 9), recorded=utc(2026, 2, 24, 9))
+    march = bill(bss, utc(2026, 3, 1, 8))
+
+    assert _total([february, march], late) == _total([february, march], in_time)
+    lines = {a: _lines(february, a) + _lines(march, a) for a in subs}
+    sla = {a: [(x.coverage.start, x.amount) for x in lines[a] if x.kind is LineKind.SLA_CREDIT] for a in subs}
+    assert sla[late] == sla[in_time] and len(sla[in_time]) == 1 and sla[in_time][0][0] == date(2026, 1, 1)
+
+
 def test_an_outage_whose_end_is_recorded_after_the_run_has_its_credit_corrected_on_the_next_invoice(
     any_bss: Bss,
 ) -> None:
