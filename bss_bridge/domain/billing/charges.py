@@ -176,15 +176,25 @@ def recurring_net(scope: Scope) -> Decimal:
 
 
 def sla_specs(scope: Scope, outages: Sequence[Outage], maintenance: Sequence[MaintenanceWindow]) -> list[LineSpec]:
-    """The SLA credit the period's availability earns, less what earlier lines credited for it."""
+    """The SLA credit the period's availability earns, less what earlier lines credited for it; a
+    credit of terms that no longer apply (a change recorded after the bill: terms without an SLA,
+    or no active day in the period) is taken back, as the bill made in time credited nothing."""
     snapshot, days = scope.snapshot(), scope.active_days()
+    credited = [line for line in scope.billed if line.kind is LineKind.SLA_CREDIT]
+    done = sum((line.gross for line in credited), ZERO)
     if snapshot is None or days is None or snapshot.sla is None:
-        return []
+        if not done:
+            return []
+        last = credited[-1]
+        return [LineSpec(kind=LineKind.SLA_CREDIT, coverage=last.coverage, quantity=Decimal(-1), unit="each",
+                         description=f"{last.product}, SLA credit {scope.period} credited before, taken back "
+                                     "(no SLA on the terms of the period)",
+                         unit_price=done, gross=-done, subscription_id=scope.subscription.id,
+                         product=last.product, part="sla")]
     window = (scope.cycle.start_of(days[0]), scope.cycle.start_of(days[1]))
     measured = availability(window, outages, maintenance)
     percent = credit_percent(snapshot.sla, measured.percent)
     base = recurring_net(scope)
-    done = sum((line.gross for line in scope.billed if line.kind is LineKind.SLA_CREDIT), ZERO)
     gross = rounded_difference(-base * percent / 100, done, scope.currency)
     if not gross:
         return []

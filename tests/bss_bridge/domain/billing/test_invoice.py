@@ -490,6 +490,29 @@ def test_a_change_of_the_activation_day_recorded_late_charges_the_final_terms_on
     assert not [x for x in again.lines if x.kind is LineKind.ONE_TIME]
 
 
+def test_a_change_recorded_late_to_terms_without_an_sla_takes_back_the_credit_of_the_old_terms() -> None:
+    """January's 10-hour outage earned I100's SLA credit on 1 February. A change effective 20
+    January to terms without an SLA, recorded in March: January's last day is on terms without an
+    SLA, so the bill made in time credited nothing, and the next bill takes the credit back."""
+    down = (AvailabilityReport("s1", date(2024, 1, 1), (Outage(paris(1, 16, 8), paris(1, 16, 18)),)),)
+    changed = Subscription("s1", S1.activated_at, I100, (PriceChange(paris(1, 20), FLAT),))
+    billed = invoice(ACME, date(2024, 2, 1), S1, availability=down)
+    march = invoice(ACME, date(2024, 3, 1), changed, availability=down, billed=billed.lines,
+                    history_from=date(2024, 1, 1))
+    in_time = invoice(ACME, date(2024, 2, 1), changed, availability=down)
+
+    def sla(*drafts: InvoiceDraft) -> Decimal:
+        return sum((x.amount for d in drafts for x in d.lines if x.kind is LineKind.SLA_CREDIT), D(0))
+
+    assert sla(billed) < 0
+    assert sla(billed, march) == sla(in_time) == 0
+    taken_back = [x for x in march.lines if x.kind is LineKind.SLA_CREDIT]
+    assert [(x.product, x.quantity, x.amount) for x in taken_back] == [(I100.offering, D(-1), -sla(billed))]
+    again = invoice(ACME, date(2024, 4, 1), changed, availability=down, billed=billed.lines + march.lines,
+                    history_from=date(2024, 1, 1))
+    assert not [x for x in again.lines if x.kind is LineKind.SLA_CREDIT]
+
+
 @pytest.mark.parametrize(
     ("given", "message"),
     [
