@@ -37,7 +37,7 @@ from ..billing_world import rate as sample
 
 D = Decimal
 RUNS = [utc(2026, month, 1, 8) for month in (2, 3, 4, 5, 6)]  # April's late events are billed on 1 June
-EXAMPLES = int(os.environ.get("BSS_PROPERTY_EXAMPLES", "20"))
+EXAMPLES = int(os.environ.get("BSS_PROPERTY_EXAMPLES", "100"))
 TRANSIT = "transit-burst-100"
 SAMPLES = 12  # 5-minute samples per rate record drawn (one hour)
 
