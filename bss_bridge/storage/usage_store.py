@@ -13,7 +13,7 @@ id, so a record is counted exactly once.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, fields
 from datetime import date, datetime
 from decimal import Decimal
@@ -113,6 +113,48 @@ class UsageStore:
         data = {c.name: getattr(old, c.key) for c in UsageRow.__table__.columns if c.name != "id"}
         self.session.execute(delete(UsageRow).where(UsageRow.id == old.id))
         self.session.execute(insert(UsageRow), [{**data, **changes}])
+
+    def unguide_since(self, subscription_id: str, since: datetime, problem: Callable[[str, datetime], str]) -> int:
+        """The subscription's guided records of ``since`` or later back to ``received`` with the
+        ``problem`` of their product id and date (a termination recorded after them: the records a
+        guiding would refuse now),
+        their counts and octets taken out of their groups' totals where a rating pass added them.
+        Like a rating pass it holds the table (PostgreSQL) or writes first (SQLite), so no pass
+        counts a record between the reading of the mark and the change of its status. How many
+        records it took back."""
+        session = self.session
+        if self.postgres:
+            session.execute(text("LOCK TABLE bss_usage IN SHARE ROW EXCLUSIVE MODE"))
+        else:  # a write first (one that changes nothing): serialised with every writer, a rating pass too
+            marks = update(UsageMarkRow).where(UsageMarkRow.id == 1)
+            session.execute(marks.values(rated_through=UsageMarkRow.rated_through))
+        mine = (UsageRow.subscription_id == subscription_id) & (UsageRow.status == "guided")
+        mine = mine & (UsageRow.usage_date >= since)
+        found = session.execute(select(UsageRow.id, UsageRow.product_id, UsageRow.usage_date).where(mine)).all()
+        if not found:
+            return 0
+        mark = self.mark()
+        octets = func.coalesce(UsageRow.inbound_octets, 0) + func.coalesce(UsageRow.outbound_octets, 0)
+        counted = session.execute(
+            select(UsageRow.kind, UsageRow.period_start, func.sum(octets), func.count())
+            .where(mine, UsageRow.id <= mark)
+            .group_by(UsageRow.kind, UsageRow.period_start)
+        ).all()
+        back = update(UsageRow).where(UsageRow.id == bindparam("b_id"))
+        back = back.values(status="received", problem=bindparam("b_problem"), subscription_id=None, account_id=None,
+                           period_start=None)
+        session.connection().execute(back, [{"b_id": i, "b_problem": problem(p, at)} for i, p, at in found])
+        for kind, period_start, total, records in counted:
+            session.execute(
+                update(UsageGroupRow)
+                .where(
+                    UsageGroupRow.subscription_id == subscription_id,
+                    UsageGroupRow.kind == kind,
+                    UsageGroupRow.period_start == period_start,
+                )
+                .values(octets=UsageGroupRow.octets - int(total or 0), records=UsageGroupRow.records - int(records))
+            )
+        return len(found)
 
     def mark(self) -> int:
         return int(self.session.scalar(select(UsageMarkRow.rated_through).where(UsageMarkRow.id == 1)) or 0)

@@ -24,7 +24,7 @@ from bss_bridge.domain.ticket import TicketRequest, TicketStatus
 from bss_bridge.service_layer import billing_handlers
 from bss_bridge.service_layer.billing_inputs import Holdings
 from bss_bridge.storage.billing_reads import BillingReader
-from bss_bridge.storage.billing_tables import BillCycleRow, UsageGroupRow
+from bss_bridge.storage.billing_tables import BillCycleRow, UsageGroupRow, UsageRow
 from bss_bridge.storage.tables import SubscriptionRow
 
 from ..billing_world import account, bill, metered_offering, run, set_clock, subscribe, utc, volume
@@ -115,6 +115,36 @@ def test_a_late_termination_after_a_tax_rate_change_gives_back_the_tax_it_charge
     assert credits and {line.tax_rate for line in credits} == {D(20)}
     assert all(line.tax == (line.amount * D("0.20")).quantize(D("0.01"), ROUND_HALF_UP) for line in credits)
     assert _total([february, march], late) == _total([february, march], in_time)
+
+
+def test_usage_measured_after_a_termination_recorded_late_is_given_back_and_kept_received(any_bss: Bss) -> None:
+    """800 GB on 20 January and 700 GB on 28 January, after the termination (effective 25
+    January). The account that knew of it refused the second record at guiding (kept, received);
+    the late one billed both on 1 February (500 GB above the allowance). Once the termination is
+    recorded the record goes back to received with the same reason, and the next bill gives back
+    what was billed of it: both accounts pay the same."""
+    bss = any_bss
+    in_time, late, subs, orders = _terminating(bss)
+    set_clock(bss, utc(2026, 1, 28, 12))
+    for a in (in_time, late):
+        run(bss, bc.ImportUsage((volume(f"before-{a}", subs[a], utc(2026, 1, 20, 9), 800),
+                                 volume(f"after-{a}", subs[a], utc(2026, 1, 28, 9), 700))))
+    february = bill(bss, utc(2026, 2, 1, 8))
+    above = [(x.quantity, x.amount) for x in _lines(february, late) if x.kind is LineKind.USAGE and x.amount]
+    assert above == [(D(500), D("25.00"))]
+    _complete(bss, orders[late], GONE, recorded=utc(2026, 2, 2, 9))
+    march = bill(bss, utc(2026, 3, 1, 8))
+
+    assert _total([february, march], late) == _total([february, march], in_time)
+    given_back = [(x.quantity, x.amount) for x in _lines(march, late) if x.kind is LineKind.USAGE_ADJUSTMENT]
+    assert (D(-500), D("-25.00")) in given_back
+    with bss.uow() as uow:
+        rows = uow.session.execute(select(UsageRow.usage_id, UsageRow.status, UsageRow.problem)).all()
+    status = {usage_id: (state, problem) for usage_id, state, problem in rows}
+    assert status[f"after-{late}"][0] == status[f"after-{in_time}"][0] == "received"
+    assert status[f"after-{late}"][1] == status[f"after-{in_time}"][1].replace(subs[in_time], subs[late])
+    assert "follows the termination" in status[f"after-{late}"][1]
+    assert status[f"before-{late}"][0] == "guided"
 
 
 def test_an_activation_recorded_after_a_run_is_charged_from_the_day_it_took_effect(any_bss: Bss) -> None:

@@ -48,7 +48,7 @@ class Product:
     offering: str  # bia-100 (volume usage, an SLA) or transit-burst-100 (5-minute rate samples, 95th percentile)
     change: tuple[str, datetime] | None  # ("modify" | "delete", effective), after the activation
     change_late: bool
-    usage: tuple[tuple[datetime, int, bool], ...]  # (at, GB or Mbit/s, late), before any termination
+    usage: tuple[tuple[datetime, int, bool], ...]  # (at, GB or Mbit/s, late), maybe after a termination
     outages: tuple[tuple[datetime, int, bool], ...]  # (start, hours, late), before any termination
     faster: str = "bia-1000"  # what a "modify" changes it to
 
@@ -78,14 +78,15 @@ def products(draw: st.DrawFn) -> Product:
     activated = draw(_instant(utc(2026, 1, 2), utc(2026, 1, 27)))
     offering = draw(st.sampled_from(["bia-100", "bia-100", TRANSIT]))
     change = None
-    end = utc(2026, 4, 27, 20)
+    end = last = utc(2026, 4, 27, 20)
     if draw(st.booleans()):
         kind = draw(st.sampled_from(["delete"] if offering == TRANSIT else ["modify", "delete"]))
         at = draw(_instant(activated + timedelta(days=1), end))
         change = (kind, at)
         if kind == "delete":
             end = at - timedelta(hours=2)
-    usage = draw(st.lists(st.tuples(_instant(activated + timedelta(hours=1), end), st.integers(1, 900), st.booleans()),
+    # usage may follow a termination: refused at guiding when it is known, taken back once it is
+    usage = draw(st.lists(st.tuples(_instant(activated + timedelta(hours=1), last), st.integers(1, 900), st.booleans()),
                           max_size=4))
     outages = []
     if end - activated > timedelta(days=3):
