@@ -17,6 +17,7 @@ from bss_bridge.domain.ordering import place, plan_order
 from bss_bridge.domain.party import BillCycle
 from bss_bridge.domain.pricing import CreditTier, SlaTerms
 from bss_bridge.domain.requests import ItemRequest
+from bss_bridge.domain.subscription import Subscription
 
 from ..builders import T0, World, add, world
 
@@ -36,9 +37,8 @@ def ordered(w: World, *items: ItemRequest) -> None:
         fulfilment.complete_item(order, item.id, w.subscriptions, T0 + H)
 
 
-def test_an_upgraded_then_terminated_subscription_is_billed_on_its_terms() -> None:
-    w = world()
-    ordered(w, add("1", "bia-100", site="customer1"))
+def _upgraded(w: World) -> Subscription:
+    """The world's s1 (bia-100) upgraded to bia-1000 two days after T0."""
     sub = w.subscriptions["s1"]
     sub.change_terms(
         T0 + 48 * H,
@@ -47,6 +47,13 @@ def test_an_upgraded_then_terminated_subscription_is_billed_on_its_terms() -> No
         prices=tuple(w.offerings["bia-1000"].prices_at(T0, "EUR")),
         reason="modify",
     )
+    return sub
+
+
+def test_an_upgraded_then_terminated_subscription_is_billed_on_its_terms() -> None:
+    w = world()
+    ordered(w, add("1", "bia-100", site="customer1"))
+    sub = _upgraded(w)
     sub.request_termination("o2", T0 + 96 * H)
     sub.terminate(T0 + 100 * H)
     view = billed(sub)
@@ -71,16 +78,8 @@ def test_each_term_carries_the_sla_of_its_own_offering() -> None:
     SLA, whatever the subscription's offering is now."""
     w = world()
     ordered(w, add("1", "bia-100", site="customer1"))
-    sub = w.subscriptions["s1"]
     sla = SlaTerms(D("99.9"), (CreditTier(D("99.9"), D(10)),))
-    sub.change_terms(
-        T0 + 48 * H,
-        offering_id="bia-1000",
-        characteristics={"site": "customer1", "bandwidthMbps": 1000},
-        prices=tuple(w.offerings["bia-1000"].prices_at(T0, "EUR")),
-        reason="modify",
-    )
-    view = billed(sub, {"bia-100": sla, "bia-1000": None})
+    view = billed(_upgraded(w), {"bia-100": sla, "bia-1000": None})
     assert view is not None
     assert (view.snapshot.sla, view.changes[0].snapshot.sla) == (sla, None)
 

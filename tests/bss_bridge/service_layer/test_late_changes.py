@@ -167,20 +167,28 @@ def test_an_activation_recorded_after_a_run_is_charged_from_the_day_it_took_effe
     assert {(LineKind.ONE_TIME, date(2026, 2, 15)), (LineKind.RECURRING, date(2026, 2, 15))} <= kinds
 
 
-def test_a_speed_change_recorded_late_rerates_the_usage_already_billed_on_the_new_terms(any_bss: Bss) -> None:
-    """An upgrade to bia-1000 (10,000 GB free) effective 3 January, recorded on 2 February: January's
-    1,003 GB were billed on 1 February on bia-100's terms (1,000 GB included, 3 GB at 0.05). The next
-    run rates them again on the terms known now and gives the 0.15 back, as billed in time."""
-    bss = any_bss
+def _sped_up(bss: Bss, offering: str) -> tuple[str, str, dict[str, str], Any, Any]:
+    """Two accounts with a bia-100 from 2 January, modified to ``offering`` effective 3 January,
+    and 1,003 GB of January usage: the first account's BSS learns of the change on 3 January, the
+    other's on 2 February, after the run of 1 February. Their ids, subscriptions and the runs of 1
+    February and 1 March."""
     in_time, late = account(bss), account(bss, name="Globex")
     subs = {a: subscribe(bss, a, utc(2026, 1, 2, 10)) for a in (in_time, late)}
-    faster = {a: _order(bss, a, utc(2026, 1, 2, 20), ItemRequest("1", "modify", "bia-1000", subs[a])) for a in subs}
+    faster = {a: _order(bss, a, utc(2026, 1, 2, 20), ItemRequest("1", "modify", offering, subs[a])) for a in subs}
     set_clock(bss, utc(2026, 1, 20, 9))
     run(bss, bc.ImportUsage(tuple(volume(f"u-{a}", subs[a], utc(2026, 1, 10, 9), 1003) for a in subs)))
     _complete(bss, faster[in_time], utc(2026, 1, 3, 9), recorded=utc(2026, 1, 3, 9))
     february = bill(bss, utc(2026, 2, 1, 8))
     _complete(bss, faster[late], utc(2026, 1, 3, 9), recorded=utc(2026, 2, 2, 9))
-    march = bill(bss, utc(2026, 3, 1, 8))
+    return in_time, late, subs, february, bill(bss, utc(2026, 3, 1, 8))
+
+
+def test_a_speed_change_recorded_late_rerates_the_usage_already_billed_on_the_new_terms(any_bss: Bss) -> None:
+    """An upgrade to bia-1000 (10,000 GB free) effective 3 January, recorded on 2 February: January's
+    1,003 GB were billed on 1 February on bia-100's terms (1,000 GB included, 3 GB at 0.05). The next
+    run rates them again on the terms known now and gives the 0.15 back, as billed in time."""
+    bss = any_bss
+    in_time, late, subs, february, march = _sped_up(bss, "bia-1000")
 
     def usage(a: str) -> Decimal:
         kinds = (LineKind.USAGE, LineKind.USAGE_ADJUSTMENT)
@@ -207,16 +215,7 @@ def test_a_change_recorded_late_to_terms_pricing_usage_otherwise_gives_back_what
     bss = any_bss
     set_clock(bss, utc(2026, 1, 1, 0))
     metered = metered_offering(bss)
-    in_time, late = account(bss), account(bss, name="Globex")
-    subs = {a: subscribe(bss, a, utc(2026, 1, 2, 10)) for a in (in_time, late)}
-    item = {a: ItemRequest("1", "modify", metered, subs[a]) for a in subs}
-    faster = {a: _order(bss, a, utc(2026, 1, 2, 20), item[a]) for a in subs}
-    set_clock(bss, utc(2026, 1, 20, 9))
-    run(bss, bc.ImportUsage(tuple(volume(f"u-{a}", subs[a], utc(2026, 1, 10, 9), 1003) for a in subs)))
-    _complete(bss, faster[in_time], utc(2026, 1, 3, 9), recorded=utc(2026, 1, 3, 9))
-    february = bill(bss, utc(2026, 2, 1, 8))
-    _complete(bss, faster[late], utc(2026, 1, 3, 9), recorded=utc(2026, 2, 2, 9))
-    march = bill(bss, utc(2026, 3, 1, 8))
+    in_time, late, _, february, march = _sped_up(bss, metered)
 
     def usage(a: str) -> dict[tuple[str, str, str], tuple[Decimal, Decimal]]:
         """January's usage lines over both runs, netted per offering, price and unit: (quantity, amount)."""
