@@ -81,7 +81,8 @@ def products(draw: st.DrawFn) -> Product:
     end = last = utc(2026, 4, 27, 20)
     if draw(st.booleans()):
         kind = draw(st.sampled_from(["delete"] if offering == TRANSIT else ["modify", "delete"]))
-        at = draw(_instant(activated + timedelta(days=1), end))
+        soon = draw(st.booleans())  # within a day of the activation, maybe the same local day
+        at = draw(_instant(activated + timedelta(hours=2), min(end, activated + timedelta(days=1)) if soon else end))
         change = (kind, at)
         if kind == "delete":
             end = at - timedelta(hours=2)
