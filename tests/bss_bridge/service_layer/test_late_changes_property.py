@@ -1,10 +1,11 @@
 """Whatever a customer's history, recording it late costs the same as recording it in time.
 
 Two accounts live the same generated history from January to April 2026: one or two products
-(``bia-100``, or burstable transit) activated in January, maybe a speed change (to ``bia-1000``,
-or to ``bia-1000-metered``, whose usage price has another name and unit) or a termination, usage
-(volumes, or 5-minute rate samples billed at their 95th percentile), outages, and maybe a tax rate
-change; their bill cycle day (1, 15, 28 or 31) and time zone are drawn too.
+(``bia-100``, ``bia-1000`` or burstable transit) activated in January, maybe a speed change (up to
+``bia-1000``, down to ``bia-100``, or to ``bia-1000-metered``, whose usage price has another name
+and unit and no SLA) or a termination, usage (volumes, or 5-minute rate samples billed at their
+95th percentile), outages, and maybe a tax rate change; their bill cycle day (1, 15, 28 or 31) and
+time zone are drawn too.
 The first account's BSS learns each event when it happens. The second learns some of them late: an
 order's completion, a usage record or an outage reaches it on the 2nd of the next month, after the
 bill run of the 1st (the bridge was down, the OSS slow), and maybe its usage records come a second
@@ -45,12 +46,12 @@ SAMPLES = 12  # 5-minute samples per rate record drawn (one hour)
 @dataclass(frozen=True)
 class Product:
     activated: datetime
-    offering: str  # bia-100 (volume usage, an SLA) or transit-burst-100 (5-minute rate samples, 95th percentile)
+    offering: str  # bia-100 or bia-1000 (volume usage, an SLA), or transit-burst-100 (5-minute rate samples)
     change: tuple[str, datetime] | None  # ("modify" | "delete", effective), after the activation
     change_late: bool
     usage: tuple[tuple[datetime, int, bool], ...]  # (at, GB or Mbit/s, late), maybe after a termination
     outages: tuple[tuple[datetime, int, bool], ...]  # (start, hours, late), before any termination
-    faster: str = "bia-1000"  # what a "modify" changes it to
+    faster: str = "bia-1000"  # what a "modify" changes it to (from bia-1000: a downgrade to bia-100)
 
 
 @dataclass(frozen=True)
@@ -76,7 +77,7 @@ def _instant(first: datetime, last: datetime) -> st.SearchStrategy[datetime]:
 @st.composite
 def products(draw: st.DrawFn) -> Product:
     activated = draw(_instant(utc(2026, 1, 2), utc(2026, 1, 27)))
-    offering = draw(st.sampled_from(["bia-100", "bia-100", TRANSIT]))
+    offering = draw(st.sampled_from(["bia-100", "bia-100", "bia-1000", TRANSIT]))
     change = None
     end = last = utc(2026, 4, 27, 20)
     if draw(st.booleans()):
@@ -93,7 +94,7 @@ def products(draw: st.DrawFn) -> Product:
     if end - activated > timedelta(days=3):
         outages = draw(st.lists(st.tuples(_instant(activated + timedelta(hours=1), end - timedelta(hours=30)),
                                           st.integers(1, 30), st.booleans()), max_size=2))
-    faster = draw(st.sampled_from(["bia-1000", METERED]))
+    faster = draw(st.sampled_from(["bia-100" if offering == "bia-1000" else "bia-1000", METERED]))
     return Product(activated, offering, change, draw(st.booleans()), tuple(usage), tuple(outages), faster)
 
 
