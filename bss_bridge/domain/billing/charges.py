@@ -186,9 +186,9 @@ def sla_specs(scope: Scope, outages: Sequence[Outage], maintenance: Sequence[Mai
         if not done:
             return []
         last = credited[-1]
+        why = "no SLA on the terms of the period" if days is not None else "not active in the period"
         return [LineSpec(kind=LineKind.SLA_CREDIT, coverage=last.coverage, quantity=Decimal(-1), unit="each",
-                         description=f"{last.product}, SLA credit {scope.period} credited before, taken back "
-                                     "(no SLA on the terms of the period)",
+                         description=f"{last.product}, SLA credit {scope.period} credited before, taken back ({why})",
                          unit_price=done, gross=-done, subscription_id=scope.subscription.id,
                          product=last.product, part="sla")]
     window = (scope.cycle.start_of(days[0]), scope.cycle.start_of(days[1]))

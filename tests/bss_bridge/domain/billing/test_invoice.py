@@ -508,6 +508,7 @@ def test_a_change_recorded_late_to_terms_without_an_sla_takes_back_the_credit_of
     assert sla(billed, march) == sla(in_time) == 0
     taken_back = [x for x in march.lines if x.kind is LineKind.SLA_CREDIT]
     assert [(x.product, x.quantity, x.amount) for x in taken_back] == [(I100.offering, D(-1), -sla(billed))]
+    assert taken_back[0].description.endswith("credited before, taken back (no SLA on the terms of the period)")
     again = invoice(ACME, date(2024, 4, 1), changed, availability=down, billed=billed.lines + march.lines,
                     history_from=date(2024, 1, 1))
     assert not [x for x in again.lines if x.kind is LineKind.SLA_CREDIT]
