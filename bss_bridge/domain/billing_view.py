@@ -64,9 +64,9 @@ def billed(subscription: Subscription, slas: Mapping[str, SlaTerms | None] | Non
     first = subscription.terms[0]
     if subscription.start_date is None or first.start is None:
         return None
-    sla = (slas or {}).get
+    sla_of = (slas or {}).get
     changes = tuple(
-        PriceChange(t.start, snapshot(t, sla(t.offering_id))) for t in subscription.terms[1:] if t.start is not None
+        PriceChange(t.start, snapshot(t, sla_of(t.offering_id))) for t in subscription.terms[1:] if t.start is not None
     )
-    opened = snapshot(first, sla(first.offering_id))
+    opened = snapshot(first, sla_of(first.offering_id))
     return BilledSubscription(subscription.id, first.start, opened, changes, subscription.termination_date)

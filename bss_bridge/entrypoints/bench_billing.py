@@ -46,6 +46,7 @@ from bss_bridge.domain.billing.metering import UsageKind, UsageSubmission
 from bss_bridge.domain.party import AccountTerms, BillCycle, BillingAccount, Customer
 from bss_bridge.domain.subscription import Subscription
 from bss_bridge.storage.billing_tables import UsageRow
+from bss_bridge.storage.usage_store import OCTETS
 
 CATALOG = Path(__file__).resolve().parents[2] / "config" / "catalog.yaml"
 PG_BIN = Path(os.environ.get("OSS_AGENT_TEST_PG_BIN", "/usr/lib/postgresql/15/bin"))
@@ -175,7 +176,7 @@ def _store_floor(bss: Bss, run_id: str) -> tuple[float, int]:
 def _floor(bss: Bss) -> tuple[float, int, int]:
     """The floor: every usage record read and summed per subscription, kind and period by one
     GROUP BY, the groups fetched; its time, how many groups, and how many records it summed."""
-    octets = func.sum(func.coalesce(UsageRow.inbound_octets, 0) + func.coalesce(UsageRow.outbound_octets, 0))
+    octets = func.sum(OCTETS)
     query = select(UsageRow.subscription_id, UsageRow.kind, UsageRow.period_start, octets, func.count()).group_by(
         UsageRow.subscription_id, UsageRow.kind, UsageRow.period_start
     )

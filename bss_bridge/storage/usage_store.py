@@ -28,6 +28,8 @@ from bss_bridge.storage.billing_tables import UsageGroupRow, UsageMarkRow, Usage
 from bss_bridge.storage.tables import BillingAccountRow, SubscriptionRow, table_of
 
 CHUNK = 500  # ids per IN (...) query: well under SQLite's variable limit
+# a record's volume, in and out
+OCTETS = func.coalesce(UsageRow.inbound_octets, 0) + func.coalesce(UsageRow.outbound_octets, 0)
 
 
 def chunks(items: Sequence[Any], size: int = CHUNK) -> Iterable[Sequence[Any]]:
@@ -117,8 +119,8 @@ class UsageStore:
     def unguide_since(self, subscription_id: str, since: datetime, problem: Callable[[str, datetime], str]) -> int:
         """The subscription's guided records of ``since`` or later back to ``received`` with the
         ``problem`` of their product id and date (a termination recorded after them: the records a
-        guiding would refuse now),
-        their counts and octets taken out of their groups' totals where a rating pass added them.
+        guiding would refuse now), their counts and octets taken out of their groups' totals where
+        a rating pass added them.
         Like a rating pass it holds the table (PostgreSQL) or writes first (SQLite), so no pass
         counts a record between the reading of the mark and the change of its status. How many
         records it took back."""
@@ -134,9 +136,8 @@ class UsageStore:
         if not found:
             return 0
         mark = self.mark()
-        octets = func.coalesce(UsageRow.inbound_octets, 0) + func.coalesce(UsageRow.outbound_octets, 0)
         counted = session.execute(
-            select(UsageRow.kind, UsageRow.period_start, func.sum(octets), func.count())
+            select(UsageRow.kind, UsageRow.period_start, func.sum(OCTETS), func.count())
             .where(mine, UsageRow.id <= mark)
             .group_by(UsageRow.kind, UsageRow.period_start)
         ).all()
@@ -193,7 +194,6 @@ class UsageStore:
             return 0, 0
         counted = select(func.coalesce(func.sum(UsageGroupRow.records), 0))
         before = int(session.scalar(counted) or 0)
-        octets = func.coalesce(UsageRow.inbound_octets, 0) + func.coalesce(UsageRow.outbound_octets, 0)
         wanted: Any = (UsageRow.status == "guided") & (UsageRow.id > mark) & (UsageRow.id <= top)
         if not self.postgres and (top - mark) * 4 > top - self._lowest_id():  # most of the table: groups' order
             wanted = text("+bss_usage.status = 'guided' AND +bss_usage.id > :mark AND +bss_usage.id <= :top")
@@ -203,7 +203,7 @@ class UsageStore:
                 UsageRow.subscription_id,
                 UsageRow.kind,
                 UsageRow.period_start,
-                func.sum(octets).label("octets"),
+                func.sum(OCTETS).label("octets"),
                 func.count().label("records"),
             )
             .where(wanted)
