@@ -97,7 +97,8 @@ async def load_catalog(bss: Bss) -> None:
         logger.warning(
             "catalog %s changes what products were sold under for %s: refused, the database's kept "
             "(a changed or removed characteristic, another service specification, or a new required one "
-            "without a default: define a new specification)",
+            "without a default: define a new specification; an offering's specification, bundle, fixed "
+            "characteristics or SLA: define a new offering)",
             path,
             ", ".join(report.refused),
         )

@@ -170,6 +170,25 @@ def _reconcile_specification(
 def _reconcile(
     offering: ProductOffering, cmd: commands.DefineOffering, apply: bool, now: datetime, report: CatalogReport
 ) -> None:
+    """An offering already in the database beside the file's. Its name, description, sellability,
+    validity and status follow the file (with ``apply``); a changed price is a new version from now.
+    What its products were sold under (the specification or bundle, the fixed characteristics, the
+    SLA with its credit table) cannot change: a difference is refused and reported, never applied
+    nor silently kept (billing credits every period, past ones billed again included, on the
+    offering's SLA)."""
+    sold_under = {
+        "productSpecification": (offering.specification_id, cmd.specification_id),
+        "bundledProductOffering": (offering.bundled, tuple(cmd.bundled)),
+        "sla": (offering.sla, cmd.sla),
+    }
+    refused = [f"{offering.id}.{name}" for name, (kept, given) in sold_under.items() if kept != given]
+    fixed = dict(cmd.fixed)
+    refused += [
+        f"{offering.id}.fixed.{name}"
+        for name in sorted(set(offering.fixed) | set(fixed))
+        if offering.fixed.get(name) != fixed.get(name)
+    ]
+    report.refused += refused
     changes = {
         "name": cmd.name,
         "description": cmd.description,

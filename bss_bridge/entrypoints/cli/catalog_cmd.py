@@ -74,7 +74,8 @@ def load(
     if report.refused:
         STATE.out.print(
             "differs and cannot change (a changed or removed characteristic, another service specification, or a"
-            f" new required one without a default: define a new specification): {', '.join(report.refused)}"
+            " new required one without a default: define a new specification; an offering's specification, bundle,"
+            f" fixed characteristics or SLA: define a new offering): {', '.join(report.refused)}"
         )
 
 

@@ -198,6 +198,36 @@ def test_loading_the_catalog_again_changes_nothing_unless_applied(bss: Bss, cloc
         ]
 
 
+def test_what_an_offering_was_sold_under_is_refused_when_the_file_changes_it(bss: Bss, tmp_path: Any) -> None:
+    """An SLA or a fixed characteristic edited in the catalog file used to be neither applied nor
+    reported: the operator believed the new credit table was in force."""
+    from bss_bridge.config.catalog_file import read_catalog
+
+    from ..conftest import CATALOG
+
+    text = CATALOG.read_text()
+    sla = 'sla: {target: "99.9", credits: [{below: "99.9", credit: 10}, {below: 99, credit: 25}, {below: 95, '
+    sla += "credit: 100}]}"
+    edited = text.replace(sla, 'sla: {target: "99.5", credits: [{below: "99.5", credit: 5}]}', 1).replace(
+        "characteristics: {bandwidthMbps: 1000}", "characteristics: {bandwidthMbps: 100}", 1
+    )
+    assert edited.count('target: "99.5"') == 1 and edited.count("{bandwidthMbps: 100}") == 2
+    path = tmp_path / "catalog.yaml"
+    path.write_text(edited)
+
+    assert run(bss, read_catalog(CATALOG, apply=True)).refused == []  # as stored, the file's own read back equal
+    for apply in (False, True):
+        report = run(bss, read_catalog(path, apply=apply))
+        assert sorted(report.refused) == ["bia-100.sla", "bia-1000.fixed.bandwidthMbps"]
+        assert report.updated == [] and report.repriced == []
+    with bss.uow() as uow:
+        bia100, bia1000 = uow.offerings.get("bia-100"), uow.offerings.get("bia-1000")
+        assert bia100 is not None and bia1000 is not None
+        assert bia100.sla is not None and bia100.sla.availability_target_pct == Decimal("99.9")
+        assert len(bia100.sla.credit_tiers) == 3
+        assert bia1000.fixed == {"bandwidthMbps": 1000}
+
+
 def test_a_specification_in_the_file_grows_optional_characteristics_and_refuses_the_rest(
     bss: Bss, tmp_path: Any
 ) -> None:
