@@ -514,6 +514,27 @@ def test_a_change_recorded_late_to_terms_without_an_sla_takes_back_the_credit_of
     assert not [x for x in again.lines if x.kind is LineKind.SLA_CREDIT]
 
 
+def test_a_credit_for_a_period_the_subscription_turns_out_not_to_be_active_in_is_taken_back() -> None:
+    """January's outage earned an SLA credit on 1 February; the activation is then known to have
+    been on 3 February (billing takes what storage holds): January has no active day, the bill
+    made in time credited nothing for it, so the next bill takes the credit back, saying why."""
+    down = (AvailabilityReport("s1", date(2024, 1, 1), (Outage(paris(1, 16, 8), paris(1, 16, 18)),)),)
+    later = Subscription("s1", paris(2, 3, 10), I100)
+    billed = invoice(ACME, date(2024, 2, 1), S1, availability=down)
+    march = invoice(ACME, date(2024, 3, 1), later, availability=down, billed=billed.lines,
+                    history_from=date(2024, 1, 1))
+    credited = [x.amount for x in billed.lines if x.kind is LineKind.SLA_CREDIT]
+    taken_back = [x for x in march.lines if x.kind is LineKind.SLA_CREDIT]
+    assert len(credited) == 1 and credited[0] < 0
+    assert [(x.product, x.quantity, x.amount, str(x.coverage)) for x in taken_back] == [
+        (I100.offering, D(-1), -credited[0], "2024-01-15..2024-02-01")
+    ]
+    assert taken_back[0].description.endswith("credited before, taken back (not active in the period)")
+    again = invoice(ACME, date(2024, 4, 1), later, availability=down, billed=billed.lines + march.lines,
+                    history_from=date(2024, 1, 1))
+    assert not [x for x in again.lines if x.kind is LineKind.SLA_CREDIT]
+
+
 @pytest.mark.parametrize(
     ("given", "message"),
     [
