@@ -69,6 +69,7 @@ class IssueCreditNote(Command):
     amount: Decimal
     reason: str
     bill_id: str | None = None
+    currency: str | None = None  # as given (TMF ``amount.unit``): refused unless the account's; None: the account's
 
 
 @dataclass(frozen=True, slots=True)

@@ -3,12 +3,15 @@
 A payment is idempotent on its key (TMF676 ``correlatorId``): the same key with the same request
 again returns the payment first recorded and changes nothing; with another request it is refused
 (409), the first kept. Concurrent first submissions are settled by the ledger's unique index.
+"The same request" is by meaning, not by spelling: amounts compare as numbers (``10`` is ``10.00``)
+and instants as instants (``09:00+01:00`` is ``08:00Z``), so a client retrying with its own
+formatting is not refused; an amount is stored in the currency's minor units.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
 
@@ -37,12 +40,30 @@ class LedgerDocument:
     new: bool
 
 
+def _meaning(request: dict[str, Any]) -> dict[str, Any]:
+    """A stored or new request as compared for idempotency: the amount as a number, the payment
+    instant as an instant (requests stored before kept them as written)."""
+    meant = dict(request)
+    try:
+        meant["amount"] = Decimal(str(request.get("amount")))
+    except ArithmeticError:
+        pass
+    if isinstance(paid := request.get("paidAt"), str):
+        meant["paidAt"] = datetime.fromisoformat(paid)
+    return meant
+
+
 def _existing(uow: UnitOfWork, kind: EntryKind, key: str, request: dict[str, Any]) -> LedgerRow | None:
     row = uow.session.scalars(select(LedgerRow).where(LedgerRow.kind == kind.value, LedgerRow.key == key)).first()
-    if row is not None and row.details.get("request") != request:
+    if row is None:
+        return None
+    stored, meant = _meaning({"currency": row.currency, **(row.details.get("request") or {})}), _meaning(request)
+    if meant.get("currency") is None:  # not given (a credit note in the account's currency)
+        stored.pop("currency")
+        meant.pop("currency", None)
+    if stored != meant:
         raise ConflictError(f"{kind} {key!r} was recorded before with other content (the first is kept)")
-    if row is not None:
-        uow.session.expunge(row)  # handed out as it is: the rollback ending the read must not expire it
+    uow.session.expunge(row)  # handed out as it is: the rollback ending the read must not expire it
     return row
 
 
@@ -80,7 +101,7 @@ async def record_payment(cmd: commands.RecordPayment, uow: UnitOfWork, deps: Dep
         "account": cmd.account_id,
         "amount": f"{cmd.amount:f}",
         "currency": cmd.currency,
-        "paidAt": cmd.paid_at.isoformat() if cmd.paid_at else None,
+        "paidAt": cmd.paid_at.astimezone(UTC).isoformat() if cmd.paid_at else None,
         "method": cmd.method,
     }
 
@@ -106,9 +127,13 @@ async def issue_credit_note(cmd: commands.IssueCreditNote, uow: UnitOfWork, deps
     if not cmd.reason.strip():
         raise InvalidRequestError.one("reason", "a credit note says why (it is printed)")
     request = {"account": cmd.account_id, "amount": f"{cmd.amount:f}", "reason": cmd.reason, "bill": cmd.bill_id}
+    if cmd.currency is not None:
+        request["currency"] = cmd.currency
 
     def make() -> LedgerRow:
         account = found(uow.accounts.get(cmd.account_id), "billingAccount", cmd.account_id)
+        if cmd.currency is not None and cmd.currency != account.currency:
+            raise InvalidRequestError.one("amount.unit", f"the account is billed in {account.currency}")
         if cmd.bill_id is not None:
             bill = uow.session.get(InvoiceRow, cmd.bill_id)
             if bill is None or bill.account_id != account.id:

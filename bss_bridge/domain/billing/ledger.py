@@ -52,10 +52,12 @@ class LedgerEntry:
         require_aware(self.at, f"{self.kind} {self.id}")
         if not self.id:
             raise InvalidBillingInputError(f"a {self.kind} needs an id (its idempotency key)")
-        if self.amount <= 0 or round_money(self.amount, self.currency) != self.amount:
+        exact = round_money(self.amount, self.currency)
+        if self.amount <= 0 or exact != self.amount:
             raise InvalidBillingInputError(
                 f"{self.kind} {self.id}: {self.amount} is not a positive amount in whole {self.currency} minor units"
             )
+        object.__setattr__(self, "amount", exact)  # as the currency writes it: 1.000 or 1E+1 EUR is 1.00 or 10.00
         if (self.due is not None) != (self.kind is EntryKind.INVOICE):
             raise InvalidBillingInputError(f"{self.kind} {self.id}: only an invoice has (and needs) a due date")
 

@@ -15,7 +15,7 @@ from bss_bridge.domain.billing.lines import LineKind
 from bss_bridge.domain.errors import ConflictError, InvalidRequestError
 from bss_bridge.domain.party import AccountState
 from bss_bridge.domain.subscription import SubscriptionStatus
-from bss_bridge.storage.billing_tables import MaintenanceRow
+from bss_bridge.storage.billing_tables import LedgerRow, MaintenanceRow
 
 from ..billing_world import account, bill, run, set_clock, subscribe, utc
 
@@ -166,3 +166,62 @@ def test_a_bill_issued_after_a_payment_is_owed_in_full_and_a_prepayment_pays_it(
         (first[0], BillState.SETTLED, D("0")),
         ("INV-2026-000002", BillState.PARTIALLY_PAID, D("37.40")),  # the new bill, less the 10.00 credit
     ]
+
+
+def test_a_retry_is_recognised_by_what_it_means_and_amounts_are_kept_in_minor_units(bss: Bss) -> None:
+    """A client retrying with its own formatting (10 for 10.00, the same instant at another
+    offset) used to get 409; 1.000 EUR was kept with three decimals, and so was the balance."""
+    from datetime import timedelta, timezone
+
+    acme = account(bss)
+    set_clock(bss, utc(2026, 3, 10, 12))
+    paid_at = utc(2026, 3, 10, 8)
+    first = run(bss, bc.RecordPayment("p1", acme, D("10"), "EUR", paid_at))
+    assert first.new and str(first.row.amount) == "10.00"
+    in_paris = paid_at.astimezone(timezone(timedelta(hours=1)))
+    for amount, at in ((D("10.00"), paid_at), (D("1E+1"), in_paris), (D("10.000"), in_paris)):
+        again = run(bss, bc.RecordPayment("p1", acme, amount, "EUR", at))
+        assert not again.new and again.row.id == first.row.id
+    with pytest.raises(ConflictError, match="p1"):
+        run(bss, bc.RecordPayment("p1", acme, D("10.01"), "EUR", paid_at))
+    with pytest.raises(ConflictError, match="p1"):
+        run(bss, bc.RecordPayment("p1", acme, D("10"), "EUR", paid_at + timedelta(seconds=1)))
+    assert str(run(bss, bc.RecordPayment("p2", acme, D("1.000"), "EUR")).row.amount) == "1.00"
+
+    note = run(bss, bc.IssueCreditNote("cn1", acme, D("5"), "goodwill", currency="EUR"))
+    assert note.new and str(note.row.amount) == "5.00"
+    assert not run(bss, bc.IssueCreditNote("cn1", acme, D("5.00"), "goodwill")).new
+    with pytest.raises(ConflictError, match="cn1"):  # recorded in EUR: a retry in USD is another request
+        run(bss, bc.IssueCreditNote("cn1", acme, D("5.00"), "goodwill", currency="USD"))
+    with pytest.raises(InvalidRequestError, match=r"amount\.unit"):
+        run(bss, bc.IssueCreditNote("cn2", acme, D("5.00"), "goodwill", currency="USD"))
+    with bss.uow() as uow:
+        kept = sorted((r.key, f"{r.amount:f}") for r in uow.session.scalars(select(LedgerRow)))
+    assert kept == [("cn1", "5.00"), ("p1", "10.00"), ("p2", "1.00")]
+
+
+def test_a_released_bill_shows_what_was_paid_of_it(bss: Bss) -> None:
+    """Held while partly paid and released as 'sent', or paid in part while held and released as
+    'validated': the bill used to come back sent or validated, its payment hidden."""
+    acme = account(bss)
+    subscribe(bss, acme, utc(2026, 3, 10, 10))
+    bill(bss, utc(2026, 4, 1, 8), acme)  # 213.64 and 47.40
+    first, second = (b[0] for b in states(bss, acme))
+    with bss.uow() as uow:
+        ids = {b.number: b.id for b in uow.invoices.of_account(acme)}
+    set_clock(bss, utc(2026, 4, 2, 8))
+    run(bss, bc.RecordPayment("pay-1", acme, D("10.00"), "EUR"))
+    run(bss, bc.ChangeBillState(ids[first], "onHold"))
+    run(bss, bc.ChangeBillState(ids[first], "sent"))
+    assert states(bss, acme)[0] == (first, BillState.PARTIALLY_PAID, D("203.64"))
+    run(bss, bc.ChangeBillState(ids[second], "onHold"))
+    set_clock(bss, utc(2026, 4, 3, 8))
+    run(bss, bc.RecordPayment("pay-2", acme, D("213.64"), "EUR"))  # settles the first, 10.00 on the held second
+    assert states(bss, acme) == [(first, BillState.SETTLED, D("0")), (second, BillState.ON_HOLD, D("37.40"))]
+    run(bss, bc.ChangeBillState(ids[second], "validated"))
+    assert states(bss, acme)[1] == (second, BillState.PARTIALLY_PAID, D("37.40"))
+    set_clock(bss, utc(2026, 4, 4, 8))
+    run(bss, bc.RecordPayment("pay-3", acme, D("7.40"), "EUR"))  # owed less, in the same state
+    with bss.uow() as uow:
+        held = uow.invoices.get(ids[second])
+        assert held is not None and held.remaining == D("30.00") and held.updated_at == utc(2026, 4, 4, 8)
