@@ -137,13 +137,19 @@ class CustomerBill:
 
     def request(self, new: BillState, now: datetime) -> None:
         """An operator's move: send, hold (a dispute), or release a held bill (to ``validated`` or
-        ``sent``: it goes back to the state it was held from, or on to ``sent``)."""
+        ``sent``: it goes back to the state it was held from, or on to ``sent``; to
+        ``partiallyPaid`` whatever was asked when part of it is paid, held so or paid meanwhile: a
+        release never hides a payment)."""
         if new is self.state:
             return
         if self.state is BillState.ON_HOLD and new in (BillState.VALIDATED, BillState.SENT):
             back = self.held_from or BillState.VALIDATED
             self.held_from = None
-            self._move(BillState.SENT if new is BillState.SENT else back, now)
+            if 0 < self.remaining < self.totals.total:
+                back = BillState.PARTIALLY_PAID
+            elif new is BillState.SENT:
+                back = BillState.SENT
+            self._move(back, now)
             return
         if new not in REQUESTED[self.state]:
             raise InvalidTransitionError(f"customer bill {self.number} cannot go from {self.state} to {new}")
@@ -152,7 +158,10 @@ class CustomerBill:
         self._move(new, now)
 
     def allocate(self, remaining: Decimal, now: datetime) -> None:
-        """What the ledger says is still owed on it: partially paid or settled follow."""
+        """What the ledger says is still owed on it: partially paid or settled follow (and its last
+        update, when what is owed changed without a change of state)."""
+        if remaining != self.remaining:
+            self.updated_at = now
         self.remaining = remaining
         if remaining <= 0:
             self.held_from = None
