@@ -10,7 +10,8 @@ or an outage learnt later is billed on the next invoice as an adjustment.
     validated ──► sent ──► partiallyPaid ──► settled
         │  ▲        │  ▲         │
         ▼  │        ▼  │         ▼
-          onHold (a dispute: dunning leaves it alone; released to the state it was held from)
+          onHold (a dispute: dunning leaves it alone; released to the state it was held from,
+                  or partiallyPaid when part of it is paid)
 
 ``partiallyPaid`` and ``settled`` follow the ledger (payments and credit notes allocated to the
 oldest due invoices first), in any state; an invoice whose total is zero or a credit is settled
