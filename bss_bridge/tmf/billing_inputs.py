@@ -155,7 +155,12 @@ class CreditNoteIn(TmfModel):
 
     def command(self) -> bc.IssueCreditNote:
         return bc.IssueCreditNote(
-            self.id, self.billing_account.id, self.amount.value, self.reason, self.bill.id if self.bill else None
+            self.id,
+            self.billing_account.id,
+            self.amount.value,
+            self.reason,
+            self.bill.id if self.bill else None,
+            self.amount.unit,
         )
 
 
