@@ -36,7 +36,7 @@ from collections import deque
 from collections.abc import Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 
 from sqlalchemy import select
@@ -69,6 +69,10 @@ from bss_bridge.storage.tables import BillingAccountRow, table_of
 from bss_bridge.storage.usage_store import GroupTotal, UsageStore, chunks
 
 logger = logging.getLogger(__name__)
+# How far ahead of now a bill run (not a preview) may be asked to bill: the coming period's invoice
+# issued early (the demo story and the loop's lab test simulate a month so), never months of
+# invoices numbered and dated in periods not begun, which no later run could take back.
+AHEAD = timedelta(days=32)
 CHUNK = 1000  # accounts per transaction: fewer commits (on SQLite each may checkpoint the WAL) and queries
 RETRIES = 5
 READ_AHEAD = 2  # chunks whose holdings are read ahead of the one being billed
@@ -299,6 +303,12 @@ def _account_ids(uow: UnitOfWork, wanted: tuple[str, ...] | None) -> list[str]:
 async def run_billing(cmd: commands.RunBilling, uow: UnitOfWork, deps: Deps) -> BillRunReport:
     now = deps.clock()
     as_of = cmd.as_of or now
+    if not cmd.preview and as_of > now + AHEAD:
+        raise InvalidRequestError.one(
+            "asOf",
+            f"a bill run bills periods begun by then: at most {AHEAD.days} days ahead of now"
+            f" ({as_of.isoformat()} is later); a preview may look further",
+        )
     report = BillRunReport(deps.new_id(), as_of, cmd.preview)
     if cmd.preview:
         with uow:

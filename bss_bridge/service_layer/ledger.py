@@ -77,8 +77,13 @@ def _open_dunning(uow: UnitOfWork, subscription_ids: list[str]) -> list[Suspensi
     return list(uow.session.scalars(query))
 
 
-def dun(uow: UnitOfWork, account_id: str, as_of: datetime, grace_days: int, now: datetime) -> str | None:
-    """Suspend or resume the account by what is overdue at ``as_of``; what it did, if anything."""
+def dun(
+    uow: UnitOfWork, account_id: str, as_of: datetime, grace_days: int, now: datetime, *, suspend: bool = True
+) -> str | None:
+    """Suspend or resume the account by what is overdue at ``as_of``; what it did, if anything.
+    Without ``suspend`` it only resumes: a payment or credit note resumes what dunning suspended
+    once nothing is overdue, and suspends nothing itself (that is the dunning run's, on its
+    schedule; a partial payment used to suspend an account no run had suspended yet)."""
     account = uow.accounts.get(account_id)
     if account is None or account.state is AccountState.CLOSED:
         return None
@@ -86,6 +91,8 @@ def dun(uow: UnitOfWork, account_id: str, as_of: datetime, grace_days: int, now:
     subscriptions, _ = uow.subscriptions.list({"billing_account_id": [account_id]})
     dunned = _open_dunning(uow, [s.id for s in subscriptions])
     if late and account.state is AccountState.ACTIVE:
+        if not suspend:
+            return None
         suspended = []
         for sub in subscriptions:
             if sub.status is SubscriptionStatus.ACTIVE:

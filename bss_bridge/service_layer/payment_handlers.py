@@ -10,6 +10,7 @@ formatting is not refused; an amount is stored in the currency's minor units.
 
 from __future__ import annotations
 
+from contextlib import suppress
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from decimal import Decimal
@@ -44,10 +45,8 @@ def _meaning(request: dict[str, Any]) -> dict[str, Any]:
     """A stored or new request as compared for idempotency: the amount as a number, the payment
     instant as an instant (requests stored before kept them as written)."""
     meant = dict(request)
-    try:
+    with suppress(ArithmeticError):
         meant["amount"] = Decimal(str(request.get("amount")))
-    except ArithmeticError:
-        pass
     if isinstance(paid := request.get("paidAt"), str):
         meant["paidAt"] = datetime.fromisoformat(paid)
     return meant
@@ -115,7 +114,7 @@ async def record_payment(cmd: commands.RecordPayment, uow: UnitOfWork, deps: Dep
         uow.session.add(row)
         uow.session.flush()
         allocate(uow, account.id, now)
-        dun(uow, account.id, now, deps.dunning_grace_days, now)  # resumes what dunning suspended, if paid up
+        dun(uow, account.id, now, deps.dunning_grace_days, now, suspend=False)  # resumes what it suspended, if paid up
         uow.record(PaymentRecorded(cmd.key))
         return row
 
@@ -146,7 +145,7 @@ async def issue_credit_note(cmd: commands.IssueCreditNote, uow: UnitOfWork, deps
         uow.session.add(row)
         uow.session.flush()
         allocate(uow, account.id, now)
-        dun(uow, account.id, now, deps.dunning_grace_days, now)
+        dun(uow, account.id, now, deps.dunning_grace_days, now, suspend=False)
         return row
 
     return await _post(uow, EntryKind.CREDIT_NOTE, cmd.key, request, make)
@@ -156,6 +155,8 @@ async def run_dunning(cmd: commands.RunDunning, uow: UnitOfWork, deps: Deps) -> 
     """Each account's dunning step at ``as_of`` (default now): what was done, by account."""
     now = deps.clock()
     as_of = cmd.as_of or now
+    if as_of > now:
+        raise InvalidRequestError.one("asOf", "dunning suspends now for what is overdue by now, not in the future")
     with uow:
         ids = sorted(set(uow.session.scalars(select(LedgerRow.account_id).where(LedgerRow.kind == "invoice"))))
     done: dict[str, str] = {}

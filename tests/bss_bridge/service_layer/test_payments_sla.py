@@ -225,3 +225,36 @@ def test_a_released_bill_shows_what_was_paid_of_it(bss: Bss) -> None:
     with bss.uow() as uow:
         held = uow.invoices.get(ids[second])
         assert held is not None and held.remaining == D("30.00") and held.updated_at == utc(2026, 4, 4, 8)
+
+
+def test_a_payment_resumes_what_dunning_suspended_and_suspends_nothing_itself(bss: Bss) -> None:
+    """A partial payment of an account overdue past its grace, before any dunning run, used to
+    suspend its products: the payment ran the dunning step, suspension included."""
+    acme = account(bss)
+    sub = subscribe(bss, acme, utc(2026, 3, 10, 10))
+    bill(bss, utc(2026, 4, 1, 8), acme)  # 213.64 and 47.40, due 1 May, 14 days of grace
+    set_clock(bss, utc(2026, 5, 20, 12))
+    run(bss, bc.RecordPayment("part-1", acme, D("50.00"), "EUR"))
+    run(bss, bc.IssueCreditNote("goodwill-1", acme, D("5.00"), "goodwill"))
+    assert product(bss, sub) is SubscriptionStatus.ACTIVE
+    with bss.uow() as uow:
+        assert uow.accounts.get(acme).state is AccountState.ACTIVE  # type: ignore[union-attr]
+    assert run(bss, bc.RunDunning()) == {acme: "suspended 1 product(s): INV-2026-000001, INV-2026-000002 overdue"}
+    run(bss, bc.RecordPayment("rest-1", acme, D("206.04"), "EUR"))
+    assert product(bss, sub) is SubscriptionStatus.ACTIVE
+
+
+def test_a_run_is_not_asked_to_bill_or_dun_far_ahead(bss: Bss) -> None:
+    """A bill run asked a year ahead used to issue a year of invoices at once, numbered in the
+    next year's series and dated then; dunning asked ahead suspended now for what is not overdue yet."""
+    acme = account(bss)
+    subscribe(bss, acme, utc(2026, 3, 10, 10))
+    set_clock(bss, utc(2026, 3, 20, 8))
+    with pytest.raises(InvalidRequestError, match="asOf"):
+        run(bss, bc.RunBilling(utc(2027, 6, 1)))
+    assert len(run(bss, bc.RunBilling(utc(2027, 6, 1), preview=True)).bills) == 16  # a preview may look
+    with bss.uow() as uow:
+        assert uow.invoices.of_account(acme) == []
+    with pytest.raises(InvalidRequestError, match="asOf"):
+        run(bss, bc.RunDunning(utc(2026, 3, 21)))
+    assert len(run(bss, bc.RunBilling(utc(2026, 4, 1, 8))).issued) == 2  # the coming period, early: allowed
