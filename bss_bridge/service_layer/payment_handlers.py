@@ -93,6 +93,8 @@ async def _post(uow: UnitOfWork, kind: EntryKind, key: str, request: dict[str, A
 
 async def record_payment(cmd: commands.RecordPayment, uow: UnitOfWork, deps: Deps) -> LedgerDocument:
     now = deps.clock()
+    if not cmd.key.strip():
+        raise InvalidRequestError.one("correlatorId", "a payment needs its idempotency key (the bank's reference)")
     paid_at = cmd.paid_at or now
     if paid_at > now:
         raise InvalidRequestError.one("paymentDate", "a payment is recorded once made, not in the future")
@@ -123,6 +125,8 @@ async def record_payment(cmd: commands.RecordPayment, uow: UnitOfWork, deps: Dep
 
 async def issue_credit_note(cmd: commands.IssueCreditNote, uow: UnitOfWork, deps: Deps) -> LedgerDocument:
     now = deps.clock()
+    if not cmd.key.strip():
+        raise InvalidRequestError.one("id", "a credit note needs its idempotency key")
     if not cmd.reason.strip():
         raise InvalidRequestError.one("reason", "a credit note says why (it is printed)")
     request = {"account": cmd.account_id, "amount": f"{cmd.amount:f}", "reason": cmd.reason, "bill": cmd.bill_id}

@@ -3,7 +3,7 @@ the same bus as the API. Dates are shown in the account's zone."""
 
 from __future__ import annotations
 
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from pathlib import Path
 from typing import Annotated
 
@@ -12,7 +12,9 @@ import typer
 from bss_bridge.documents.invoice import invoice_csv, invoice_pdf
 from bss_bridge.domain import billing_commands as bc
 from bss_bridge.domain.errors import InvalidRequestError, NotFoundError
+from bss_bridge.domain.money import round_money
 from bss_bridge.entrypoints.cli.output import FORMAT, STATE, Format, emit_json, instant, local, opened, run, show_table
+from bss_bridge.entrypoints.cli.party_cmd import decimal
 from bss_bridge.service_layer.billing_queries import balance, parties
 from bss_bridge.storage.billing_tables import InvoiceRow
 
@@ -25,10 +27,7 @@ AT = typer.Option("--at", help="the instant, with its offset (default: now)")
 
 
 def _amount(text: str) -> Decimal:
-    try:
-        return Decimal(text)
-    except InvalidOperation:
-        raise InvalidRequestError.one("amount", f"{text!r} is not a decimal amount") from None
+    return decimal(text, "amount")
 
 
 @bills.command("run")
@@ -100,7 +99,7 @@ def invoice_list(account: Annotated[str | None, typer.Option("--account")] = Non
             b.due_date.isoformat(),
             b.state.value,
             f"{b.totals.total:f} {b.currency}",
-            f"{b.remaining:f}",
+            f"{round_money(b.remaining, b.currency):f}",
         )
         for b in found
     ]
@@ -134,6 +133,7 @@ def invoice_show(number: str, fmt: Format = FORMAT) -> None:
                 "billNo": bill.number,
                 "state": bill.state.value,
                 "total": bill.totals.total,
+                "remaining": bill.remaining,
                 "lines": [{"description": x.description, "amount": x.amount, "tax": x.tax} for x in bill.lines],
             }
         )
@@ -144,7 +144,8 @@ def invoice_show(number: str, fmt: Format = FORMAT) -> None:
         [(x.description, f"{x.amount:f}", f"{x.tax:f}") for x in bill.lines]
         + [
             ("total", f"{bill.totals.subtotal:f}", f"{bill.totals.tax:f}"),
-            (f"to pay ({bill.currency})", f"{bill.totals.total:f}", ""),
+            (f"invoiced ({bill.currency})", f"{bill.totals.total:f}", ""),
+            (f"still owed ({bill.currency})", f"{round_money(bill.remaining, bill.currency):f}", ""),
         ],
     )
 
@@ -161,10 +162,13 @@ def invoice_document(
         if bill is None:
             raise NotFoundError("customerBill", number)
         who = parties(uow, bill.account_id)
-    if csv:
-        output.write_text(invoice_csv([bill]))
-    else:
-        output.write_bytes(invoice_pdf(bill, who))
+    try:
+        if csv:
+            output.write_text(invoice_csv([bill]))
+        else:
+            output.write_bytes(invoice_pdf(bill, who))
+    except OSError as exc:  # a directory missing, no permission: said as such, not "unexpected"
+        raise InvalidRequestError.one("--output", f"cannot write {output}: {exc.strerror or exc}") from None
     STATE.out.print(f"{bill.number} -> {output}")
 
 
@@ -194,7 +198,8 @@ def credit_note(
     """Issue a credit note (numbered CN-<year>-<n>)."""
     with opened() as bss:
         done = run(bss, bc.IssueCreditNote(key, account, _amount(amount), reason, bill))
-    STATE.out.print(f"credit note {done.row.number}: {done.row.amount:f} {done.row.currency}")
+    again = "" if done.new else " (already issued: counted once)"
+    STATE.out.print(f"credit note {done.row.number}: {done.row.amount:f} {done.row.currency}{again}")
 
 
 def show_balance(account: str, fmt: Format = FORMAT) -> None:

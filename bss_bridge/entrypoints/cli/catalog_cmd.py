@@ -115,7 +115,7 @@ def show(offering_id: str, fmt: Format = FORMAT) -> None:
     if fmt is Format.JSON:
         emit_json(render_offering(bss.settings.base_url, offering, now))
         return
-    STATE.out.print(f"[bold]{offering.name}[/bold] ({offering.id}), sold {offering.valid_for.describe()}")
+    STATE.out.print(f"{offering.name} ({offering.id}), sold {offering.valid_for.describe()}", style="bold")
     show_table(
         "prices",
         ["price", "version", "valid from", "valid to", "terms"],

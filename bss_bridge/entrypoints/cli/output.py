@@ -36,8 +36,14 @@ FORMAT = typer.Option(Format.TABLE, "--format", "-f", help="table for people, js
 
 
 def _console(stderr: bool) -> Console:
+    """Standard output prints data as it is: no Rich markup or emoji codes are read in it (a
+    customer named "Smith [/b] & Sons" broke every table listing it, and "[bold]x[/bold]" was
+    shown altered). Errors, on standard error, use markup and escape what they quote."""
     stream = sys.stderr if stderr else sys.stdout
-    return Console(stderr=stderr, soft_wrap=True, width=None if stream.isatty() or os.environ.get("COLUMNS") else 160)
+    width = None if stream.isatty() or os.environ.get("COLUMNS") else 160
+    if stderr:
+        return Console(stderr=True, soft_wrap=True, width=width)
+    return Console(soft_wrap=True, width=width, markup=False, emoji=False)
 
 
 @dataclass

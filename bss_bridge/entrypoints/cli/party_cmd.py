@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from decimal import Decimal, InvalidOperation
 from typing import Annotated
 
@@ -17,7 +18,15 @@ customers = typer.Typer(help="Customers (TMF629).", no_args_is_help=True)
 accounts = typer.Typer(help="Billing accounts (TMF666).", no_args_is_help=True)
 
 
+PLAIN_DECIMAL = re.compile(r"-?[0-9]+(\.[0-9]+)?")
+
+
 def decimal(value: str, option: str) -> Decimal:
+    """A number as people write it on a command line (``12``, ``-0.5``, ``79.00``), named by its
+    option when it is not one: no NaN, infinity, exponent, digit separator or blank, which
+    ``Decimal`` would take (``1_0`` is ten) or refuse later without naming the option."""
+    if not PLAIN_DECIMAL.fullmatch(value):
+        raise InvalidRequestError.one(option, f"{value!r} is not a decimal number (digits, an optional point)")
     try:
         return Decimal(value)
     except InvalidOperation:

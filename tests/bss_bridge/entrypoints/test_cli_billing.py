@@ -8,6 +8,7 @@ amounts are the same whatever day the test runs, and the weeks to the due date p
 from __future__ import annotations
 
 import json
+import re
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -44,7 +45,8 @@ def test_bill_run_invoices_dunning_payment_and_balance_from_the_cli(bss_cli: Any
         assert json.loads(bss_cli("bill", "run", "-f", "json")[1])["bills"] == []  # nothing new
         (listed,) = json.loads(bss_cli("invoice", "list", "-f", "json")[1])
         assert (listed["billNo"], listed["state"]) == ("INV-2026-000001", "validated")
-        assert "to pay (EUR)" in bss_cli("invoice", "show", "INV-2026-000001")[1]
+        shown = bss_cli("invoice", "show", "INV-2026-000001")[1]
+        assert re.search(r"invoiced \(EUR\) +│ 213\.64", shown) and re.search(r"still owed \(EUR\) +│ 213\.64", shown)
         assert bss_cli("invoice", "pdf", "INV-2026-000001", "-o", str(tmp_path / "i.pdf"))[0] == 0
         assert (tmp_path / "i.pdf").read_bytes().startswith(b"%PDF-")
         assert bss_cli("invoice", "pdf", "INV-2026-000001", "--csv", "-o", str(tmp_path / "i.csv"))[0] == 0
@@ -64,5 +66,47 @@ def test_bill_run_invoices_dunning_payment_and_balance_from_the_cli(bss_cli: Any
         assert status == 1 and "bank-1" in err
         balance = json.loads(bss_cli("balance", account, "-f", "json")[1])
         assert balance["balance"]["value"] == 0 and balance["openBills"] == [] and balance["state"] == "active"
+        shown = bss_cli("invoice", "show", "INV-2026-000001")[1]  # paid: the total stays, nothing is owed
+        assert re.search(r"invoiced \(EUR\) +│ 213\.64", shown) and re.search(r"still owed \(EUR\) +│ 0\.00", shown)
+        assert json.loads(bss_cli("invoice", "show", "INV-2026-000001", "-f", "json")[1])["remaining"] == 0
         assert bss_cli("dunning", "run")[1].strip() == "nothing to do"
         assert "rated 0 record(s)" in bss_cli("usage", "rate")[1]
+
+
+def test_the_cli_prints_data_as_it_is_and_names_bad_options(bss_cli: Any, tmp_path: Path) -> None:  # noqa: F811
+    """A customer named with Rich markup used to be stored and then break every listing of it
+    ("[/b]": MarkupError) or be shown altered ("[bold]"); "1_0" was taken as 10 and "NaN" blamed
+    on no option; an unwritable --output was an "unexpected" error."""
+    with time_machine.travel(ORDERED, tick=False):
+        assert bss_cli("db", "upgrade")[0] == 0
+        names = ("Smith [/b] & Sons", "[bold red]Loud[/bold red] GmbH")
+        ids = [json.loads(bss_cli("customer", "create", name, "-f", "json")[1])["id"] for name in names]
+        status, out, err = bss_cli("customer", "list")
+        assert status == 0, err
+        assert all(name in out for name in names)
+        status, out, _ = bss_cli("customer", "create", "Plain [red]x[/red]")
+        assert status == 0 and "(Plain [red]x[/red]) created" in out
+        opened = ("account", "open", ids[0], "--currency", "EUR", "--time-zone", "Europe/Paris", "-f", "json")
+        for value in ("NaN", "1_0", " 5", "1e1"):
+            status, _, err = bss_cli(*opened, "--tax-rate", value)
+            assert status == 1 and "--tax-rate" in err and "not a decimal number" in err, (value, err)
+        account = json.loads(bss_cli(*opened, "--tax-rate", "20")[1])["id"]
+        for value in ("1_0", "1e1", "Infinity"):
+            status, _, err = bss_cli("payment", "add", account, value, "--key", "bank-x")
+            assert status == 1 and "amount" in err, (value, err)
+        status, _, err = bss_cli("payment", "add", account, "10.00", "--key", "")
+        assert status == 1 and "correlatorId" in err and "amount" not in err
+        assert "bank-x" not in bss_cli("balance", account)[1]  # nothing was recorded
+        assert "CN-2026-000001: 5.00 EUR" in bss_cli(
+            "payment", "credit-note", account, "5", "--reason", "goodwill", "--key", "g1"
+        )[1]
+        again = bss_cli("payment", "credit-note", account, "5.00", "--reason", "goodwill", "--key", "g1")[1]
+        assert "CN-2026-000001" in again and "counted once" in again
+
+        assert bss_cli("catalog", "load", str(CATALOG))[0] == 0
+        order = json.loads(bss_cli("order", "add", "--account", account, "bia-100:site=customer1", "-f", "json")[1])
+        assert bss_cli("order", "start", order["id"])[0] == 0
+        assert bss_cli("order", "complete", order["id"], "1")[0] == 0
+        assert bss_cli("bill", "run")[0] == 0
+        status, out, err = bss_cli("invoice", "pdf", "INV-2026-000001", "-o", str(tmp_path / "no" / "such" / "i.pdf"))
+        assert status == 1 and "--output" in err and "unexpected" not in err
