@@ -6,8 +6,10 @@ from __future__ import annotations
 import csv
 import io
 import os
+from dataclasses import replace
 from decimal import Decimal
 from pathlib import Path
+from typing import Any
 
 from bss_bridge.bootstrap import Bss
 from bss_bridge.documents.invoice import Parties, invoice_csv, invoice_html, invoice_pdf
@@ -52,3 +54,41 @@ def test_the_pdf_is_the_page_laid_out_and_the_csv_its_exact_lines(bss: Bss, tmp_
     assert len(rows) == len(invoice.lines)
     assert sum(Decimal(r["amount"]) for r in rows) == invoice.totals.subtotal
     assert {r["kind"] for r in rows} >= {"recurringCharge", "usageCharge", "slaCredit"}
+
+
+def test_a_long_invoice_with_long_names_stays_on_its_pages(bss: Bss) -> None:
+    """Laid out by WeasyPrint, read back from its boxes: a line whose row met a page break used to
+    leave its numbers on one page and its description on the next, and a long customer or account
+    name pushed the bill date and due date past the page's edge, or printed over them."""
+    from weasyprint import HTML
+    from weasyprint.formatting_structure import boxes
+
+    invoice = april_invoice(bss)
+    invoice = replace(invoice, lines=invoice.lines * 12)  # pages of lines; one with a two-line description
+    who = Parties("ACME International Holdings " * 5 + "Ltd", "accounts-payable.department" * 3)
+    document = HTML(string=invoice_html(invoice, who)).render()
+    assert len(document.pages) >= 3
+
+    def text(box: Any) -> str:
+        return "".join(t.text for t in box.descendants() if isinstance(t, boxes.TextBox))
+
+    def within(box: Any, cls: str) -> bool:
+        return box.element is not None and cls in (box.element.get("class") or "").split()
+
+    rows = []
+    for page in document.pages:
+        page_box = page._page_box
+        left, right = page_box.margin_left, page.width - page_box.margin_right
+        for box in page_box.descendants():
+            if isinstance(box, boxes.TextBox):  # every word inside the page's margins
+                assert left - 0.5 <= box.position_x and box.position_x + box.width <= right + 0.5, box.text
+            if isinstance(box, boxes.TableBox) and within(box, "lines"):
+                for group in box.children:
+                    rows += [] if group.is_header else [[text(cell) for cell in row.children] for row in group.children]
+            if isinstance(box, boxes.TableCellBox) and within(box, "who"):
+                who_right = max(t.position_x + t.width for t in box.descendants() if isinstance(t, boxes.TextBox))
+            if isinstance(box, boxes.TableCellBox) and within(box, "when"):
+                when_left = min(t.position_x for t in box.descendants() if isinstance(t, boxes.TextBox))
+    assert who_right <= when_left  # the names wrap in their column, clear of the dates
+    assert len(rows) == len(invoice.lines)  # each line's row whole, on one page
+    assert all(all(cell for cell in row[:3]) for row in rows)
