@@ -203,14 +203,16 @@ def credit_note(
 
 
 def show_balance(account: str, fmt: Format = FORMAT) -> None:
-    """What the account owes, its open and overdue invoices, its payments."""
+    """What the account owes (or holds in credit), its open and overdue invoices."""
     with opened() as bss, bss.uow() as uow:
         found = balance(uow, account, bss.deps.clock(), bss.settings.dunning_grace_days)
     if fmt is Format.JSON:
         emit_json(found)
         return
     money = found["balance"]
-    STATE.out.print(f"{account} ({found['state']}): owes {money['value']:f} {money['unit']}")
+    owes = money["value"]
+    said = f"owes {owes:f}" if owes >= 0 else f"in credit {-owes:f}"  # overpaid: not "owes -19.42"
+    STATE.out.print(f"{account} ({found['state']}): {said} {money['unit']}")
     show_table(
         "open invoices",
         ("bill", "state", "due", "owed"),
