@@ -4,8 +4,10 @@ TMF676 payment. Pure renderings of what storage holds."""
 from __future__ import annotations
 
 from collections import defaultdict
-from datetime import datetime
+from datetime import datetime, time
 from typing import Any
+from urllib.parse import quote
+from zoneinfo import ZoneInfo
 
 from bss_bridge.domain.billing.bill import CustomerBill
 from bss_bridge.domain.billing.cycles import BillingPeriod
@@ -21,7 +23,10 @@ BILLING_BASES = {
 
 
 def _href(base: str, api: str, collection: str, key: str) -> str:
-    return f"{base}{BILLING_BASES[api]}/{collection}/{key}"
+    """The resource's URL, its key percent-encoded as :func:`bss_bridge.tmf.common.href` does (usage ids
+    and payment correlatorIds are the client's: a ``€`` cannot be in a Location header, a ``?`` or ``#``
+    would end the path)."""
+    return f"{base}{BILLING_BASES[api]}/{collection}/{quote(key, safe='')}"
 
 
 def period(p: BillingPeriod) -> dict[str, Any]:
@@ -57,7 +62,8 @@ def render_bill(base: str, bill: CustomerBill) -> dict[str, Any]:
             "billNo": bill.number,
             "billDate": instant(bill.bill_date),
             "lastUpdate": instant(bill.updated_at),
-            "paymentDueDate": instant(datetime.combine(bill.due_date, datetime.min.time(), bill.bill_date.tzinfo)),
+            # the start of the due day where the account is billed (bill_date is read back in UTC)
+            "paymentDueDate": instant(datetime.combine(bill.due_date, time.min, ZoneInfo(bill.time_zone))),
             "category": "normal",
             "runType": "onCycle",
             "state": bill.state.value,

@@ -4,7 +4,8 @@ named by its field."""
 
 from __future__ import annotations
 
-from datetime import datetime
+import unicodedata
+from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
 
@@ -16,17 +17,54 @@ from bss_bridge.domain.errors import BssDomainError, InvalidRequestError
 from bss_bridge.tmf.inputs import NONBLANK, MoneyIn, Ref, TimePeriodIn, TmfModel
 
 VOLUME = ("inboundOctets", "outboundOctets")
+# Instants billing takes, in UTC: from 1970 through 9998. Outside, converting to UTC can overflow
+# datetime (9999-12-31T23:59:59-05:00), the databases refuse or misread them, and a billing period
+# or due date after them would not be a datetime any more; nothing billed lies there.
+EARLIEST = datetime(1970, 1, 1, tzinfo=UTC)
+LATEST = datetime(9999, 1, 1, tzinfo=UTC)  # excluded
+
+
+def _instant_problem(moment: datetime) -> str | None:
+    if moment.utcoffset() is None:
+        return "a date-time needs its offset (2026-03-01T09:00:00Z)"
+    if not EARLIEST <= moment < LATEST:  # compared as instants: never converted, so never overflowing
+        return f"a date-time from {EARLIEST.year} to {LATEST.year - 1} in UTC is expected"
+    return None
 
 
 def aware(moment: datetime | None, field: str) -> datetime | None:
-    """``moment`` if it has a UTC offset (a naive instant is ambiguous: refused, naming the field)."""
-    if moment is not None and moment.utcoffset() is None:
-        raise InvalidRequestError.one(field, "a date-time needs its offset (2026-03-01T09:00:00Z)")
+    """``moment`` if it has a UTC offset (a naive instant is ambiguous) and is within the years billing
+    stores (:data:`EARLIEST`, :data:`LATEST`); refused naming the field otherwise."""
+    if moment is not None and (problem := _instant_problem(moment)):
+        raise InvalidRequestError.one(field, problem)
     return moment
+
+
+def addressable(key: str, field: str) -> str:
+    """``key`` if a client-given id can be one of this API's resource ids: its href percent-encodes it,
+    but a ``/`` would still end the path segment for the router, ``.`` and ``..`` are dot segments a
+    client resolves away, and a control character (or a lone surrogate) cannot be stored or shown
+    sanely. Refused naming the field otherwise."""
+    if key in (".", ".."):
+        raise InvalidRequestError.one(field, f"{key!r} cannot be a path segment of an href")
+    if "/" in key:
+        raise InvalidRequestError.one(field, "an id has no '/' (it is one path segment of the resource's href)")
+    if odd := _unprintable(key):
+        raise InvalidRequestError.one(field, f"an id has no control characters, got {odd!r}")
+    return key
+
+
+def _unprintable(text: str) -> str | None:
+    """The first control character or lone surrogate of ``text``, if any."""
+    return next((c for c in text if unicodedata.category(c) in ("Cc", "Cs")), None)
 
 
 RATE = ("inboundMbps", "outboundMbps")
 MAX_DIGITS = 20  # more than any count of octets billing takes (the domain bounds them exactly)
+PRODUCT_ID_MAX = 200  # bss_usage.product_id's length
+# A rate is stored as its decimal text in 64 characters (DecimalText): up to 8 digits before the
+# point (the domain's 10^7 Mbit/s), so at most 50 after it
+RATE_PLACES = 50
 
 
 class UsageCharacteristicIn(TmfModel):
@@ -49,27 +87,54 @@ class UsageIn(TmfModel):
     status: str | None = None
 
     def submission(self, where: str = "") -> UsageSubmission:
-        values = {c.name: c.value for c in self.usage_characteristic}
         prefix = f"{where}." if where else ""
+        addressable(self.id, f"{prefix}id")
+        aware(self.usage_date, f"{prefix}usageDate")
+        field = f"{prefix}usageCharacteristic"
+        values: dict[str, Any] = {}
+        for characteristic in self.usage_characteristic:
+            if characteristic.name in values:
+                raise InvalidRequestError.one(field, f"{characteristic.name} is given more than once")
+            values[characteristic.name] = characteristic.value
         kind = UsageKind(self.usage_type)
         wanted = ("productId", *(VOLUME if kind is UsageKind.VOLUME else RATE))
         if missing := [name for name in wanted if name not in values]:
-            raise InvalidRequestError.one(f"{prefix}usageCharacteristic", f"{missing[0]} is required")
+            raise InvalidRequestError.one(field, f"{missing[0]} is required")
         if extra := sorted(set(values) - {*wanted, "endDateTime"}):
-            raise InvalidRequestError.one(f"{prefix}usageCharacteristic", f"unknown characteristic {extra[0]!r}")
-        end = values.get("endDateTime")
+            raise InvalidRequestError.one(field, f"unknown characteristic {extra[0]!r}")
         try:
             return UsageSubmission(
                 self.id,
                 kind,
-                str(values["productId"]),
+                _product(values["productId"]),
                 self.usage_date,
-                datetime.fromisoformat(end) if isinstance(end, str) else None,
+                _end(values["endDateTime"]) if "endDateTime" in values else None,
                 *(_whole(values[n]) for n in VOLUME) if kind is UsageKind.VOLUME else (None, None),
-                *(_exact(values[n]) for n in RATE) if kind is UsageKind.RATE else (None, None),
+                *(_exact(values[n], n) for n in RATE) if kind is UsageKind.RATE else (None, None),
             )
         except (BssDomainError, ValueError) as exc:
-            raise InvalidRequestError.one(f"{prefix}usageCharacteristic", str(exc)) from None
+            raise InvalidRequestError.one(field, str(exc)) from None
+
+
+def _product(value: Any) -> str:
+    """The measured product's id: text that fits its column (anything else would be stored as its
+    ``str()``: ``None``, ``{'a': 1}``)."""
+    if not isinstance(value, str) or not value.strip() or len(value) > PRODUCT_ID_MAX or _unprintable(value):
+        raise ValueError(f"productId is a product id of 1 to {PRODUCT_ID_MAX} printable characters, got {value!r}")
+    return value
+
+
+def _end(value: Any) -> datetime:
+    """endDateTime: a date-time string with its offset, within the years billing stores."""
+    try:
+        end = datetime.fromisoformat(value) if isinstance(value, str) else None
+    except ValueError:
+        end = None
+    if end is None:
+        raise ValueError(f"endDateTime is a date-time string (2026-03-01T09:05:00Z), got {value!r}")
+    if problem := _instant_problem(end):
+        raise ValueError(f"endDateTime: {problem}, got {value!r}")
+    return end
 
 
 def _whole(value: Any) -> int:
@@ -82,10 +147,13 @@ def _whole(value: Any) -> int:
     return int(value)
 
 
-def _exact(value: Any) -> Decimal:
+def _exact(value: Any, name: str) -> Decimal:
     if isinstance(value, bool) or not isinstance(value, (int, Decimal)):
         raise ValueError(f"a rate is a number of Mbit/s, got {value!r}")
-    return Decimal(value)
+    exact = Decimal(value)
+    if isinstance(places := exact.as_tuple().exponent, int) and places < -RATE_PLACES:
+        raise ValueError(f"{name} has at most {RATE_PLACES} decimal places, got {value!r}")
+    return exact
 
 
 class UsageImportIn(TmfModel):
@@ -172,9 +240,11 @@ class OutageIn(TmfModel):
 
     def command(self) -> bc.RecordOutage:
         start = aware(self.valid_for.start_date_time, "validFor.startDateTime")
-        aware(self.valid_for.end_date_time, "validFor.endDateTime")
+        end = aware(self.valid_for.end_date_time, "validFor.endDateTime")
         if start is None:
             raise InvalidRequestError.one("validFor.startDateTime", "is required")
+        if end is not None and end < start:
+            raise InvalidRequestError.one("validFor.endDateTime", "an outage cannot end before it starts")
         return bc.RecordOutage(self.id, self.product.id, start, self.valid_for.end_date_time, self.description)
 
 

@@ -4,6 +4,7 @@ outages and maintenance windows)."""
 
 from __future__ import annotations
 
+import re
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request, Response
@@ -11,9 +12,10 @@ from sqlalchemy import func, select
 
 from bss_bridge.documents.invoice import invoice_csv, invoice_html, invoice_pdf
 from bss_bridge.domain import billing_commands as bc
-from bss_bridge.domain.billing.bill import CustomerBill
+from bss_bridge.domain.billing.bill import BillState, CustomerBill
+from bss_bridge.domain.billing.metering import UsageKind, UsageStatus
 from bss_bridge.domain.errors import NotFoundError
-from bss_bridge.entrypoints.api.filters import Filter, Filters, ListQuery
+from bss_bridge.entrypoints.api.filters import Filter, Filters, ListQuery, one_of
 from bss_bridge.entrypoints.api.openapi import takes
 from bss_bridge.entrypoints.api.tmf import TmfResponse, base_url, body, bss_of, listed, one
 from bss_bridge.service_layer.billing_queries import balance, parties
@@ -31,6 +33,7 @@ from bss_bridge.tmf.billing_inputs import (
     PaymentIn,
     UsageImportIn,
     UsageIn,
+    addressable,
 )
 from bss_bridge.tmf.common import instant, money
 
@@ -40,21 +43,23 @@ payments = APIRouter(prefix=BILLING_BASES["tmf676"], tags=["TMF676 payments"])
 own = APIRouter(prefix="/bss/v1", tags=["billing"])
 USAGE_FILTERS = Filters(
     {
-        "usageType": Filter(column="kind"),
+        "usageType": Filter(column="kind", choices=tuple(UsageKind)),
         "productId": Filter(column="product_id"),
         "usageDate": Filter("date", "usage_date"),
     }
 )
+# A usage record's status is computed (its group, the rating mark), not a column: the route reads it
+STATUSES = Filters({"status": Filter(choices=tuple(UsageStatus))})
 USAGE_STATUS = {
     "name": "status",
     "in": "query",
     "required": False,
-    "schema": {"type": "string"},
+    "schema": {"type": "string", "pattern": one_of(UsageStatus)},
     "description": "status equal to one of these comma-separated values (received, guided, rated, billed)",
 }
 BILL_FILTERS = Filters(
     {
-        "state": Filter(column="state"),
+        "state": Filter(column="state", choices=tuple(BillState)),
         "billingAccount.id": Filter(column="account_id"),
         "billNo": Filter(column="number"),
         "billDate": Filter("date", "bill_date"),
@@ -90,6 +95,11 @@ PAYMENT_FILTERS = Filters(
         "totalAmount.value": Filter("number"),
     }
 )
+
+
+# A line's position as its rate id ends (render_rate): only as written there, so "-01" or "-²" is no alias
+# of "-1"; nine digits are more lines than any bill has (and int() of thousands of digits is refused)
+RATE_POSITION = r"[1-9][0-9]{0,8}"
 
 
 def _usage_rows(request: Request, query: Any) -> list[dict[str, Any]]:
@@ -140,7 +150,8 @@ async def create_usage(request: Request) -> TmfResponse:
     openapi_extra=USAGE_FILTERS.openapi(USAGE_STATUS),
 )
 def list_usage(request: Request, fields: str | None = None) -> TmfResponse:
-    statuses = [s.strip() for s in request.query_params.get("status", "").split(",") if s.strip()]
+    given = request.query_params.get("status")
+    statuses = [] if given is None else list(STATUSES.condition("status", given).values)
     found = USAGE_FILTERS.read(request.query_params.multi_items(), own=("status",))
     with bss_of(request).uow() as uow:
         mark = UsageStore(uow.session).mark()
@@ -234,7 +245,7 @@ def list_rates(request: Request, fields: str | None = None) -> TmfResponse:
 @bills.get("/appliedCustomerBillingRate/{rate_id}", summary="Retrieve an AppliedCustomerBillingRate by ID")
 def get_rate(request: Request, rate_id: str, fields: str | None = None) -> TmfResponse:
     bill_id, _, position = rate_id.rpartition("-")
-    if not position.isdigit():
+    if not re.fullmatch(RATE_POSITION, position):
         raise NotFoundError("appliedCustomerBillingRate", rate_id)
     with bss_of(request).uow() as uow:
         bill = uow.invoices.get(bill_id)
@@ -304,7 +315,9 @@ async def bill_run(request: Request) -> TmfResponse:
     openapi_extra=takes(PaymentIn),
 )
 async def create_payment(request: Request) -> TmfResponse:
-    document = await bss_of(request).handle((await body(request, PaymentIn)).command())
+    payment = await body(request, PaymentIn)
+    addressable(payment.correlator_id, "correlatorId")  # the payment's id, in its href
+    document = await bss_of(request).handle(payment.command())
     rendered = render_payment(base_url(request), document.row)
     return TmfResponse(rendered, 201 if document.new else 200, headers={"Location": rendered["href"]})
 

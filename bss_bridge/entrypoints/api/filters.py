@@ -7,13 +7,15 @@ database compares, if any. Conditions on a column become the query's ``WHERE`` (
 values, which are stored as exact decimal text that SQL cannot order) before paging. Numbers are
 read as Decimals, never floats; a date alone is its midnight UTC, a time without an offset is UTC.
 Anything else (an attribute the list does not declare, an operator on a string, a value that does
-not parse) is a 400 naming the parameter: never an empty answer that looks like "nothing matched".
+not parse, or is not one of a closed set's, such as a bill's states) is a 400 naming the parameter:
+never an empty answer that looks like "nothing matched".
 The declarations are also the list's query parameters in the OpenAPI document.
 """
 
 from __future__ import annotations
 
 import operator
+import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -45,7 +47,10 @@ def _number(text: str) -> Decimal:
 
 def _instant(text: str) -> datetime:
     parsed = datetime.fromisoformat(text)
-    return parsed.replace(tzinfo=UTC) if parsed.tzinfo is None else parsed
+    try:
+        return (parsed.replace(tzinfo=UTC) if parsed.tzinfo is None else parsed).astimezone(UTC)
+    except OverflowError:  # 0001-01-01T00:00:00+01:00: the database compares in UTC
+        raise ValueError("not an instant of the years 1 to 9999 in UTC") from None
 
 
 def _boolean(text: str) -> bool:
@@ -65,11 +70,13 @@ SCHEMAS: dict[str, dict[str, Any]] = {
 
 @dataclass(frozen=True, slots=True)
 class Filter:
-    """An attribute a list can be filtered on: its kind (string, number, date, boolean) and the
-    column the database compares (None: compared on the rendered resource)."""
+    """An attribute a list can be filtered on: its kind (string, number, date, boolean), the
+    column the database compares (None: compared on the rendered resource), and for a string that
+    is one of a closed set (a state), that set: another value is a mistake, not "nothing matched"."""
 
     kind: str = "string"
     column: str | None = None
+    choices: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
         assert self.kind in PARSE, self.kind
@@ -155,6 +162,8 @@ class Filters:
             values = tuple(PARSE[spec.kind](t) for t in texts)
         except ValueError as exc:
             raise InvalidRequestError.one(name, f"{text!r} is not a {spec.kind} ({exc})") from None
+        if spec.choices and (unknown := [v for v in values if v not in spec.choices]):
+            raise InvalidRequestError.one(name, f"{unknown[0]!r} is not one of {', '.join(spec.choices)}")
         return Condition(path, spec, op, values)
 
     def read(self, params: Iterable[tuple[str, str]], own: Iterable[str] = ()) -> ListQuery:
@@ -189,12 +198,21 @@ class Filters:
         for path, spec in sorted(self.attributes.items()):
             schema = SCHEMAS[spec.kind]
             if spec.kind == "string":
+                if spec.choices:
+                    schema = {**schema, "pattern": one_of(spec.choices)}
                 params.append(_param(path, schema, f"{path} equal to one of these comma-separated values"))
                 continue
             params.append(_param(path, schema, f"{path} equal to"))
             if spec.kind in ("number", "date"):
                 params += [_param(f"{path}.{op}", schema, f"{path} {op} this value") for op in OPERATORS]
         return params
+
+
+def one_of(choices: Iterable[str]) -> str:
+    """The pattern of a comma-separated list of ``choices`` as a filter reads it (each value stripped
+    of the whitespace around it): what the OpenAPI document says such a parameter takes."""
+    among = "|".join(re.escape(c) for c in choices)
+    return rf"^\s*({among})\s*(,\s*({among})\s*)*$"
 
 
 def _param(name: str, schema: dict[str, Any], description: str) -> dict[str, Any]:

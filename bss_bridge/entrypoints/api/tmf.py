@@ -158,12 +158,14 @@ def base_url(request: Request) -> str:
     return str(request.base_url).rstrip("/")
 
 
-# What the TMF schemas require of each resource, kept whatever ``fields`` asks for.
+# What the TMF schemas require of each resource, kept whatever ``fields`` asks for (TMF678's
+# CustomerBill and TMF635's Usage require nothing, AppliedCustomerBillingRate only its id).
 REQUIRED = {
     "Customer": ("engagedParty",),
     "BillingAccount": ("name", "relatedParty"),
     "ProductOrder": ("productOrderItem",),
     "CancelProductOrder": ("productOrder",),
+    "Payment": ("account", "paymentMethod"),
 }
 
 

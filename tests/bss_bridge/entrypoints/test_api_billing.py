@@ -111,6 +111,9 @@ def test_outages_and_maintenance_windows_are_recorded_once(bss: Bss, client: Tes
     assert client.post("/bss/v1/outage", json=closed).status_code == 200
     naive = client.post("/bss/v1/outage", json={**outage, "validFor": {"startDateTime": "2026-03-12T10:00:00"}})
     assert naive.status_code == 400 and "validFor.startDateTime" in naive.json()["message"]
+    backwards = {**outage, "id": "TT-2", "validFor": {**outage["validFor"], "endDateTime": "2026-03-12T09:00:00Z"}}
+    refused = client.post("/bss/v1/outage", json=backwards)  # named as the request names it ("end", before)
+    assert refused.status_code == 400 and "validFor.endDateTime" in refused.json()["message"]
     window = {
         "id": "MW-1",
         "validFor": {"startDateTime": "2026-03-20T01:00:00Z", "endDateTime": "2026-03-20T03:00:00Z"},

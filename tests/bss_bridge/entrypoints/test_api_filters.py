@@ -109,8 +109,10 @@ def test_bills_compare_by_date_in_the_database_and_by_amount_exactly(
     assert numbers(client.get(BILLS, params={"taxIncludedAmount.value": "213.640"})) == ["1"]
     page = client.get(BILLS, params={"taxIncludedAmount.value.gte": "0", "offset": "1", "limit": "5"})
     assert numbers(page) == ["2"] and page.headers["X-Total-Count"] == "2"  # counted before the page
-    due = client.get(BILLS, params={"paymentDueDate.gte": "2026-05-01T00:00:00Z", "state": "validated"})
+    # due on 1 May where the account is billed (Paris): from midnight there, 22:00 UTC the day before
+    due = client.get(BILLS, params={"paymentDueDate.gte": "2026-05-01T00:00:00+02:00", "state": "validated"})
     assert numbers(due) == ["1", "2"]
+    assert numbers(client.get(BILLS, params={"paymentDueDate.gt": "2026-05-01T00:00:00+02:00"})) == []
 
 
 def test_every_other_list_compares_its_dates_and_numbers(client: TestClient, billed: tuple[str, str]) -> None:
