@@ -51,6 +51,9 @@ class BssSettings(BaseModel):
     bill_run_every_s: float = Field(default=3600.0, gt=0)  # the scheduled bill run (bills each period once)
     rate_usage_every_s: float = Field(default=300.0, gt=0)  # the scheduled rating pass over new usage
     usage_batch_max: int = Field(default=10000, ge=1, le=100000)  # records per bulk usage import
+    # the largest request body the API reads (bytes): beyond, 413 before it is parsed. 10,000 usage
+    # records take about 3.5 MB; raise it with usage_batch_max
+    api_max_body_bytes: int = Field(default=16 * 1024 * 1024, ge=64 * 1024)
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
     # the bridge ('oss-bss bridge run'): its own process, carrying orders down and alarms and usage up
     bridge_host: str = "127.0.0.1"  # where it listens for the hubs' notifications

@@ -44,6 +44,7 @@ REASONS = {
     404: "Not Found",
     405: "Method Not Allowed",
     409: "Conflict",
+    413: "Content Too Large",
     500: "Internal Server Error",
     503: "Service Unavailable",
 }
@@ -151,7 +152,24 @@ async def known_parameters(request: Request) -> None:
 
 async def body(request: Request, model: type[M]) -> M:
     """The request's JSON body validated by ``model`` (numbers exact; problems name their field)."""
-    return parse_model(model, parse_json(await request.body()))
+    return parse_model(model, parse_json(await _bounded(request, bss_of(request).settings.api_max_body_bytes)))
+
+
+async def _bounded(request: Request, limit: int) -> bytes:
+    """The body, refused (413) once it is longer than ``limit``: a declared length is believed before
+    anything is read, a streamed body is counted as it comes, so a client sending gigabytes costs
+    the server at most ``limit`` bytes of memory (the whole body used to be read, then parsed)."""
+    too_large = HTTPException(413, f"the request body is larger than this API takes ({limit} bytes)")
+    declared = request.headers.get("content-length", "")
+    if declared.isdigit() and int(declared) > limit:
+        raise too_large
+    parts, size = [], 0
+    async for part in request.stream():
+        size += len(part)
+        if size > limit:
+            raise too_large
+        parts.append(part)
+    return b"".join(parts)
 
 
 def base_url(request: Request) -> str:

@@ -6,6 +6,7 @@ requires. A refused request is a 400 naming the field at fault, and nothing is s
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from decimal import Decimal
 from typing import Any
@@ -261,3 +262,28 @@ def test_the_closed_sets_are_still_filtered_on(bss: Bss, client: TestClient, sub
     client.post("/bss/v1/billRun", json={})
     assert len(client.get(f"{BILLS}/customerBill", params={"state": "validated,sent"}).json()) == 2
     assert client.get(f"{BILLS}/customerBill", params={"state": "onHold"}).json() == []
+
+
+def test_a_body_larger_than_the_api_takes_is_refused_before_it_is_read_whole(
+    bss: Bss, client: TestClient, sub: str
+) -> None:
+    """A usage import of 17 MB (or streamed without a length) used to be read and parsed whole:
+    a client could make the server hold any amount of memory. 413, nothing stored."""
+    limit = bss.settings.api_max_body_bytes
+    one = usage_body("big-0", sub)
+    records = [{**one, "id": f"big-{n}"} for n in range(limit // len(str(one)) + 1000)]
+    text = json.dumps({"usage": records}).encode()
+    assert len(text) > limit
+    declared = client.post("/bss/v1/usageImport", content=text, headers={"Content-Type": "application/json"})
+    assert declared.status_code == 413 and str(limit) in declared.json()["message"]
+
+    def streamed() -> Iterator[bytes]:
+        for start in range(0, len(text), 65536):
+            yield text[start : start + 65536]
+
+    chunked = client.post("/bss/v1/usageImport", content=streamed(), headers={"Content-Type": "application/json"})
+    assert chunked.status_code == 413
+    assert stored(client, USAGE) == 0
+    small = client.post("/bss/v1/usageImport", json={"usage": records[:3]})
+    assert small.status_code in (200, 201), small.text
+    assert stored(client, USAGE) == 3
