@@ -5,7 +5,7 @@ named by its field."""
 from __future__ import annotations
 
 import unicodedata
-from datetime import UTC, datetime
+from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
@@ -14,28 +14,13 @@ from pydantic import Field
 from bss_bridge.domain import billing_commands as bc
 from bss_bridge.domain.billing.metering import UsageKind, UsageSubmission
 from bss_bridge.domain.errors import BssDomainError, InvalidRequestError
-from bss_bridge.tmf.inputs import NONBLANK, MoneyIn, Ref, TimePeriodIn, TmfModel
+from bss_bridge.tmf.inputs import NONBLANK, MoneyIn, Ref, TimePeriodIn, TmfModel, instant_problem
 
 VOLUME = ("inboundOctets", "outboundOctets")
-# Instants billing takes, in UTC: from 1970 through 9998. Outside, converting to UTC can overflow
-# datetime (9999-12-31T23:59:59-05:00), the databases refuse or misread them, and a billing period
-# or due date after them would not be a datetime any more; nothing billed lies there.
-EARLIEST = datetime(1970, 1, 1, tzinfo=UTC)
-LATEST = datetime(9999, 1, 1, tzinfo=UTC)  # excluded
-
-
-def _instant_problem(moment: datetime) -> str | None:
-    if moment.utcoffset() is None:
-        return "a date-time needs its offset (2026-03-01T09:00:00Z)"
-    if not EARLIEST <= moment < LATEST:  # compared as instants: never converted, so never overflowing
-        return f"a date-time from {EARLIEST.year} to {LATEST.year - 1} in UTC is expected"
-    return None
-
-
 def aware(moment: datetime | None, field: str) -> datetime | None:
     """``moment`` if it has a UTC offset (a naive instant is ambiguous) and is within the years billing
-    stores (:data:`EARLIEST`, :data:`LATEST`); refused naming the field otherwise."""
-    if moment is not None and (problem := _instant_problem(moment)):
+    stores (``tmf.inputs.EARLIEST`` to ``LATEST``); refused naming the field otherwise."""
+    if moment is not None and (problem := instant_problem(moment)):
         raise InvalidRequestError.one(field, problem)
     return moment
 
@@ -132,7 +117,7 @@ def _end(value: Any) -> datetime:
         end = None
     if end is None:
         raise ValueError(f"endDateTime is a date-time string (2026-03-01T09:05:00Z), got {value!r}")
-    if problem := _instant_problem(end):
+    if problem := instant_problem(end):
         raise ValueError(f"endDateTime: {problem}, got {value!r}")
     return end
 

@@ -5,12 +5,12 @@ productOffering.id: is required``) as an :class:`InvalidRequestError`."""
 from __future__ import annotations
 
 import re
-from datetime import datetime
+from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Annotated, Any, TypeVar
 
 import simplejson
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, WithJsonSchema
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, WithJsonSchema, field_validator
 from pydantic.alias_generators import to_camel
 
 from bss_bridge.domain.errors import InvalidMoneyError, InvalidRequestError, Problem
@@ -68,6 +68,35 @@ class TmfModel(BaseModel):
     base_type: str | None = Field(None, alias="@baseType")
     schema_location: str | None = Field(None, alias="@schemaLocation")
 
+    @field_validator("*", mode="after")
+    @classmethod
+    def _storable(cls, value: Any) -> Any:
+        """Every date-time of every input within :data:`EARLIEST`..:data:`LATEST` (an order or an
+        offering dated 9999-12-31T23:59:59-05:00 was a 500: its UTC value overflows)."""
+        if isinstance(value, datetime) and (problem := instant_problem(value, naive_ok=True)):
+            raise ValueError(problem)
+        return value
+
+
+# Instants the BSS takes, in UTC: from 1970 through 9998. Outside, converting to UTC can overflow
+# datetime (9999-12-31T23:59:59-05:00), the databases refuse or misread them, and a billing period
+# or due date after them would not be a datetime any more; nothing sold or billed lies there.
+EARLIEST = datetime(1970, 1, 1, tzinfo=UTC)
+LATEST = datetime(9999, 1, 1, tzinfo=UTC)  # excluded
+
+
+def instant_problem(moment: datetime, naive_ok: bool = False) -> str | None:
+    """What is wrong with ``moment`` as an instant the BSS stores, if anything (a naive one is
+    checked elsewhere where it is meant as UTC: ``naive_ok``)."""
+    if moment.utcoffset() is None:
+        if naive_ok:
+            moment = moment.replace(tzinfo=UTC)
+        else:
+            return "a date-time needs its offset (2026-03-01T09:00:00Z)"
+    if not EARLIEST <= moment < LATEST:  # compared as instants: never converted, so never overflowing
+        return f"a date-time from {EARLIEST.year} to {LATEST.year - 1} in UTC is expected"
+    return None
+
 
 class Ref(TmfModel):
     id: str = Field(min_length=1, max_length=200, pattern=NONBLANK)
@@ -119,7 +148,7 @@ def problems_of(exc: ValidationError, prefix: str = "") -> list[Problem]:
     problems = []
     for error in exc.errors():
         loc = tuple(part for part in error["loc"] if not (isinstance(part, str) and "[" in part))  # union branches
-        message = MESSAGES.get(error["type"], error["msg"])
+        message = MESSAGES.get(error["type"], error["msg"].removeprefix("Value error, "))  # a validator's own words
         field = field_of(loc)
         problems.append(Problem(f"{prefix}.{field}" if prefix and field else prefix or field, message))
     return problems

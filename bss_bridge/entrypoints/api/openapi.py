@@ -17,6 +17,8 @@ from typing import Any
 
 from fastapi import FastAPI
 from pydantic import BaseModel
+from pydantic.json_schema import GenerateJsonSchema, JsonSchemaValue
+from pydantic_core import core_schema
 
 from webui import openapi
 
@@ -37,9 +39,20 @@ CHALLENGE = "Bearer (RFC 6750)"
 BODY_METHODS = ("post", "patch", "put")
 
 
+class _Instants(GenerateJsonSchema):
+    """Every date-time of a body also says the years the inputs take (``tmf.inputs.EARLIEST`` to
+    ``LATEST``), a year inside on either side: an offset cannot carry an instant out."""
+
+    def datetime_schema(self, schema: core_schema.DatetimeSchema) -> JsonSchemaValue:
+        return {**super().datetime_schema(schema), "pattern": YEARS}
+
+
+YEARS = r"^(197[1-9]|19[89][0-9]|[2-8][0-9]{3}|9[0-8][0-9]{2}|99[0-8][0-9]|999[0-7])-"  # 1971 to 9997
+
+
 def takes(model: type[BaseModel]) -> dict[str, Any]:
     """A route's ``openapi_extra`` declaring its JSON body: ``model``'s schema (by alias)."""
-    schema = model.model_json_schema(by_alias=True, ref_template=REF)
+    schema = model.model_json_schema(by_alias=True, ref_template=REF, schema_generator=_Instants)
     return {"requestBody": {"required": True, "content": {"application/json": {"schema": schema}}}}
 
 

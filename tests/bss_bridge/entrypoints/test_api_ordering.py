@@ -202,3 +202,24 @@ def test_an_order_is_cancelled_before_it_starts(client: TestClient, bss: Bss, ac
     assert client.post(CANCEL, json={"productOrder": {"id": "nope"}}).status_code == 404
     validate("tmf622", "CancelProductOrder", client.get(CANCEL).json(), array=True)
     assert client.get(CANCEL).headers["X-Total-Count"] == "1"
+
+
+@pytest.mark.parametrize("when", ["9999-12-31T23:59:59-05:00", "0001-01-01T00:00:00+01:00", "1969-12-31T23:59:59Z"])
+def test_an_instant_out_of_the_years_stored_is_a_400_naming_it_in_every_api(
+    client: TestClient, account: tuple[str, str], when: str
+) -> None:
+    """An order or an offering dated where its UTC value overflows was a 500 (billing's inputs
+    were bounded first; the bound is now every input's)."""
+    before = counts(client)
+    body = order_body(account, item("1", "bia-100", site="customer1"), requestedStartDate=when)
+    ordered = client.post(ORDERS, json=body)
+    assert ordered.status_code == 400, ordered.text
+    assert [(p["field"], p["message"]) for p in ordered.json()["problems"]] == [
+        ("requestedStartDate", "a date-time from 1970 to 9998 in UTC is expected")
+    ]
+    offering = {"id": "ox", "name": "o", "productSpecification": {"id": "business-internet"}}
+    offering["validFor"] = {"startDateTime": when}
+    defined = client.post("/tmf-api/productCatalogManagement/v4/productOffering", json=offering)
+    assert defined.status_code == 400 and [p["field"] for p in defined.json()["problems"]] == ["validFor.startDateTime"]
+    assert counts(client) == before
+    assert client.get("/tmf-api/productCatalogManagement/v4/productOffering/ox").status_code == 404
