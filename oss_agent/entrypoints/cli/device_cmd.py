@@ -11,6 +11,7 @@ from collections.abc import Awaitable, Callable
 from typing import Annotated, Any, TypeVar
 
 import typer
+from rich.markup import escape
 
 from adapters import Capability, Driver, Protocol
 from adapters.blocking import BlockingRunner
@@ -69,7 +70,8 @@ def facts(name: NAME, fmt: Format = FORMAT_OPTION, via: Protocol | None = VIA_OP
     if fmt is Format.JSON:
         emit_json(data)
         return
-    STATE.out.print(table(f"{name} facts (via {protocol})", ["field", "value"], list(data.items())))
+    rows = [[field, None if value is None else escape(str(value))] for field, value in data.items()]
+    STATE.out.print(table(f"{escape(name)} facts (via {protocol})", ["field", "value"], rows))
 
 
 @app.command()
@@ -95,17 +97,17 @@ def interfaces(name: NAME, fmt: Format = FORMAT_OPTION, via: Protocol | None = V
     columns = ["name", "admin", "oper", "speed", "mtu", "addresses", "description"]
     STATE.out.print(
         table(
-            f"{name} interfaces (via {protocol})",
+            f"{escape(name)} interfaces (via {protocol})",
             columns,
-            [
+            [  # what the device says is printed as it is: a description "[uplink]" is no Rich markup
                 [
-                    r["name"],
+                    escape(r["name"]),
                     "up" if r["admin_up"] else "down",
                     r["oper_status"],
                     r["speed_bps"],
                     r["mtu"],
                     " ".join(r["addresses"]),
-                    r["description"],
+                    escape(r["description"] or ""),
                 ]
                 for r in rows
             ],
