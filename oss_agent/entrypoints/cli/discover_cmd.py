@@ -6,6 +6,7 @@ import asyncio
 from typing import Annotated
 
 import typer
+from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from adapters.blocking import BlockingRunner
@@ -93,7 +94,7 @@ def discover(
                         _configs(r),
                         r.changes,
                         r.duration_s,
-                        r.error or "",
+                        escape(r.error or ""),  # a device's words: no Rich markup read in them
                     ]
                     for r in results
                 ],
