@@ -54,7 +54,7 @@ class RecordPayment(Command):
     key: str
     account_id: str
     amount: Decimal
-    currency: str
+    currency: str | None  # as given (TMF ``totalAmount.unit``): refused unless the account's; None: the account's
     paid_at: datetime | None = None
     method: str = ""
     description: str = ""

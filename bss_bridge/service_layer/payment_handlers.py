@@ -108,9 +108,9 @@ async def record_payment(cmd: commands.RecordPayment, uow: UnitOfWork, deps: Dep
 
     def make() -> LedgerRow:
         account = found(uow.accounts.get(cmd.account_id), "billingAccount", cmd.account_id)
-        if cmd.currency != account.currency:
+        if cmd.currency is not None and cmd.currency != account.currency:
             raise InvalidRequestError.one("totalAmount.unit", f"the account is billed in {account.currency}")
-        entry = _entry(EntryKind.PAYMENT, cmd.key, cmd.amount, cmd.currency, paid_at, "totalAmount.value")
+        entry = _entry(EntryKind.PAYMENT, cmd.key, cmd.amount, account.currency, paid_at, "totalAmount.value")
         details = {"request": request, "method": cmd.method, "description": cmd.description}
         row = LedgerRow(**ledger_row(account.id, entry, now, details=details))
         uow.session.add(row)

@@ -177,7 +177,7 @@ def payment_add(
     account: str,
     amount: str,
     key: Annotated[str, typer.Option("--key", help="its idempotency key (bank reference): a retry counts once")],
-    currency: Annotated[str, typer.Option("--currency")] = "EUR",
+    currency: Annotated[str | None, typer.Option("--currency", help="default: the account's")] = None,
     method: Annotated[str, typer.Option("--method")] = "",
     at: Annotated[str | None, AT] = None,
 ) -> None:
