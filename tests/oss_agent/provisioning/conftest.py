@@ -22,6 +22,7 @@ from sqlalchemy import delete, update
 
 from adapters.blocking import BlockingRunner
 from adapters.defaults import build_registry
+from adapters.errors import DeviceTimeoutError
 from lab import faults
 from lab.pytest_plugin import LabHandle
 from oss_agent.bootstrap import Agent, bootstrap
@@ -173,6 +174,9 @@ def baseline(prov: Prov) -> dict[str, str]:
     return raw_configs(prov.lab)
 
 
+RESTORE_ATTEMPTS = 3
+
+
 def restore_lab(prov: Prov, baseline: dict[str, str]) -> None:
     """Every device back to ``baseline`` (verified), and no service left in the agent's database."""
     activator = prov.ctx.activator
@@ -186,7 +190,13 @@ def restore_lab(prov: Prov, baseline: dict[str, str]) -> None:
             assert await handle.restore_cli(wanted), f"{device} not restored"
             return
         assert await handle.restore_cli(baseline[device]), f"{device} not restored"
-        assert await handle.restore_netconf(baseline[device + ":netconf"]), f"{device} NETCONF not restored"
+        for attempt in range(RESTORE_ATTEMPTS):  # netconfd on a loaded machine may miss a reply's deadline
+            try:
+                assert await handle.restore_netconf(baseline[device + ":netconf"]), f"{device} NETCONF not restored"
+                return
+            except DeviceTimeoutError:  # the session was dropped: the next attempt opens another
+                if attempt == RESTORE_ATTEMPTS - 1:
+                    raise
 
     async def every() -> None:
         await asyncio.gather(*(one(d) for d in CHANGED))
