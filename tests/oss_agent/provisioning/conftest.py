@@ -18,6 +18,7 @@ from typing import Any
 
 import pytest
 from ncclient import manager
+from ncclient.operations.errors import TimeoutExpiredError
 from sqlalchemy import delete, update
 
 from adapters.blocking import BlockingRunner
@@ -84,6 +85,9 @@ def ns(lab: LabHandle, device: str) -> str:
     return f"{lab.options.prefix}-{device}"
 
 
+NETCONF_ATTEMPTS = 3  # a read or restore netconfd answered too late is tried again, on a new session
+
+
 def vtysh(lab: LabHandle, device: str, command: str) -> str:
     """vtysh in the device's namespace under the device's hostname (vtysh shows its own host's name)."""
     run_dir = lab.options.run_dir / device / "frr"
@@ -103,11 +107,23 @@ def raw_configs(lab: LabHandle) -> dict[str, str]:
                                          capture_output=True, text=True, check=True, timeout=30).stdout
             continue
         out[device] = vtysh(lab, device, "show running-config")
-        with manager.connect(host=lab.host(device), port=830, username=lab.secrets.ssh_user,
-                             password=lab.secrets.ssh_password, hostkey_verify=False, look_for_keys=False,
-                             allow_agent=False, timeout=20) as session:
-            out[device + ":netconf"] = session.get_config(source="running").data_xml
+        out[device + ":netconf"] = _netconf_running(lab, device)
     return out
+
+
+def _netconf_running(lab: LabHandle, device: str) -> str:
+    """The running datastore read over a session of its own. netconfd answers one request at a time:
+    on a loaded machine a reply may miss the 20 s deadline, so a read is tried again on a new session."""
+    for attempt in range(NETCONF_ATTEMPTS):
+        try:
+            with manager.connect(host=lab.host(device), port=830, username=lab.secrets.ssh_user,
+                                 password=lab.secrets.ssh_password, hostkey_verify=False, look_for_keys=False,
+                                 allow_agent=False, timeout=20) as session:
+                return str(session.get_config(source="running").data_xml)
+        except TimeoutExpiredError:
+            if attempt == NETCONF_ATTEMPTS - 1:
+                raise
+    raise AssertionError("unreachable")
 
 
 def ping(lab: LabHandle, source: str, target: str) -> bool:
@@ -174,9 +190,6 @@ def baseline(prov: Prov) -> dict[str, str]:
     return raw_configs(prov.lab)
 
 
-RESTORE_ATTEMPTS = 3
-
-
 def restore_lab(prov: Prov, baseline: dict[str, str]) -> None:
     """Every device back to ``baseline`` (verified), and no service left in the agent's database."""
     activator = prov.ctx.activator
@@ -190,12 +203,12 @@ def restore_lab(prov: Prov, baseline: dict[str, str]) -> None:
             assert await handle.restore_cli(wanted), f"{device} not restored"
             return
         assert await handle.restore_cli(baseline[device]), f"{device} not restored"
-        for attempt in range(RESTORE_ATTEMPTS):  # netconfd on a loaded machine may miss a reply's deadline
+        for attempt in range(NETCONF_ATTEMPTS):  # netconfd on a loaded machine may miss a reply's deadline
             try:
                 assert await handle.restore_netconf(baseline[device + ":netconf"]), f"{device} NETCONF not restored"
                 return
             except DeviceTimeoutError:  # the session was dropped: the next attempt opens another
-                if attempt == RESTORE_ATTEMPTS - 1:
+                if attempt == NETCONF_ATTEMPTS - 1:
                     raise
 
     async def every() -> None:
