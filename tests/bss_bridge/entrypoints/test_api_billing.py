@@ -19,17 +19,19 @@ BILLS = "/tmf-api/customerBillManagement/v4"
 PAY = "/tmf-api/paymentManagement/v4/payment"
 
 
-def usage_body(usage_id: str, product: str, when: str, octets_in: int, octets_out: int = 0) -> dict[str, Any]:
+def usage_json(usage_id: str, kind: str, product: Any, when: str, *characteristics: tuple[str, Any]) -> dict[str, Any]:
+    """A TMF635 Usage as a client posts it: its product, then the given characteristics in order."""
+    given = [("productId", product), *characteristics]
     return {
         "id": usage_id,
         "usageDate": when,
-        "usageType": "volume",
-        "usageCharacteristic": [
-            {"name": "productId", "value": product},
-            {"name": "inboundOctets", "value": octets_in},
-            {"name": "outboundOctets", "value": octets_out},
-        ],
+        "usageType": kind,
+        "usageCharacteristic": [{"name": name, "value": value} for name, value in given],
     }
+
+
+def usage_body(usage_id: str, product: str, when: str, octets_in: int, octets_out: int = 0) -> dict[str, Any]:
+    return usage_json(usage_id, "volume", product, when, ("inboundOctets", octets_in), ("outboundOctets", octets_out))
 
 
 def test_usage_in_bills_out_and_a_payment_all_in_the_tmf_shapes(bss: Bss, client: TestClient) -> None:

@@ -19,6 +19,7 @@ from bss_bridge.entrypoints.api import create_app
 
 from ..billing_world import account, set_clock, subscribe, utc
 from .conftest import exact_body, validate
+from .test_api_billing import usage_json
 
 USAGE = "/tmf-api/usageManagement/v4/usage"
 BILLS = "/tmf-api/customerBillManagement/v4"
@@ -27,30 +28,13 @@ WHEN = "2026-03-12T10:00:00Z"
 
 
 def usage_body(usage_id: str, product: str, when: str = WHEN, *extra: dict[str, Any]) -> dict[str, Any]:
-    return {
-        "id": usage_id,
-        "usageDate": when,
-        "usageType": "volume",
-        "usageCharacteristic": [
-            {"name": "productId", "value": product},
-            {"name": "inboundOctets", "value": 5},
-            {"name": "outboundOctets", "value": 0},
-            *extra,
-        ],
-    }
+    volumes = usage_json(usage_id, "volume", product, when, ("inboundOctets", 5), ("outboundOctets", 0))
+    volumes["usageCharacteristic"] += extra
+    return volumes
 
 
 def rate_body(usage_id: str, product: Any, mbps: Decimal) -> dict[str, Any]:
-    return {
-        "id": usage_id,
-        "usageDate": WHEN,
-        "usageType": "rate",
-        "usageCharacteristic": [
-            {"name": "productId", "value": product},
-            {"name": "inboundMbps", "value": mbps},
-            {"name": "outboundMbps", "value": 0},
-        ],
-    }
+    return usage_json(usage_id, "rate", product, WHEN, ("inboundMbps", mbps), ("outboundMbps", 0))
 
 
 def payment(key: str, account_id: str, **more: Any) -> dict[str, Any]:
