@@ -103,9 +103,11 @@ def test_the_cli_prints_data_as_it_is_and_names_bad_options(bss_cli: Any, tmp_pa
         again = bss_cli("payment", "credit-note", account, "5.00", "--reason", "goodwill", "--key", "g1")[1]
         assert "CN-2026-000001" in again and "counted once" in again
         assert f"{account} (active): in credit 5.00 EUR" in bss_cli("balance", account)[1]  # not "owes -5.00"
-        assert "recorded" in bss_cli("payment", "add", account, "1.00", "--key", "k-1")[1]  # in the account's EUR
-        status, _, err = bss_cli("payment", "add", account, "1.00", "--key", "k-2", "--currency", "USD")
-        assert status == 1 and "totalAmount.unit" in err and "EUR" in err
+        dollars = json.loads(bss_cli(*opened[:3], "--currency", "USD", *opened[5:], "--tax-rate", "0")[1])["id"]
+        assert "recorded" in bss_cli("payment", "add", dollars, "1.00", "--key", "k-1")[1]  # in its USD, not EUR
+        assert json.loads(bss_cli("balance", dollars, "-f", "json")[1])["balance"] == {"unit": "USD", "value": -1}
+        status, _, err = bss_cli("payment", "add", dollars, "1.00", "--key", "k-2", "--currency", "EUR")
+        assert status == 1 and "totalAmount.unit" in err and "USD" in err
 
         assert bss_cli("catalog", "load", str(CATALOG))[0] == 0
         order = json.loads(bss_cli("order", "add", "--account", account, "bia-100:site=customer1", "-f", "json")[1])
