@@ -17,6 +17,8 @@ from bss_bridge.domain.errors import BssDomainError, InvalidRequestError
 from bss_bridge.tmf.inputs import NONBLANK, MoneyIn, Ref, TimePeriodIn, TmfModel, instant_problem
 
 VOLUME = ("inboundOctets", "outboundOctets")
+
+
 def aware(moment: datetime | None, field: str) -> datetime | None:
     """``moment`` if it has a UTC offset (a naive instant is ambiguous) and is within the years billing
     stores (``tmf.inputs.EARLIEST`` to ``LATEST``); refused naming the field otherwise."""
@@ -187,6 +189,7 @@ class PaymentIn(TmfModel):
     authorization_code: str | None = None
 
     def command(self) -> bc.RecordPayment:
+        addressable(self.correlator_id, "correlatorId")  # the payment's id, in its href
         method = self.payment_method.name or self.payment_method.id or ""
         return bc.RecordPayment(
             self.correlator_id,

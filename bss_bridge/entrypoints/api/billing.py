@@ -33,7 +33,6 @@ from bss_bridge.tmf.billing_inputs import (
     PaymentIn,
     UsageImportIn,
     UsageIn,
-    addressable,
 )
 from bss_bridge.tmf.common import instant, money
 
@@ -315,9 +314,7 @@ async def bill_run(request: Request) -> TmfResponse:
     openapi_extra=takes(PaymentIn),
 )
 async def create_payment(request: Request) -> TmfResponse:
-    payment = await body(request, PaymentIn)
-    addressable(payment.correlator_id, "correlatorId")  # the payment's id, in its href
-    document = await bss_of(request).handle(payment.command())
+    document = await bss_of(request).handle((await body(request, PaymentIn)).command())
     rendered = render_payment(base_url(request), document.row)
     return TmfResponse(rendered, 201 if document.new else 200, headers={"Location": rendered["href"]})
 
