@@ -1,9 +1,11 @@
 """An invoice for a person: :func:`invoice_html` (a page any web front end can serve or embed),
 :func:`invoice_pdf` (that page laid out by WeasyPrint) and :func:`invoice_csv` (its lines).
 
-Amounts are shown with exactly the currency's decimals, dates and times in the account's zone
-(stored in UTC), the billing period as the local dates it covers (its end date is the last day
-billed: the period is half-open, ``[start, end)``).
+Amounts are shown with exactly the currency's decimals (a unit price with at least them), dates
+and times in the account's zone (stored in UTC), a period as the local dates it covers, its last day
+included (stored half-open, ``[start, end)``), and a prorated recurring line's quantity as the part
+of its period it covers, so that quantity × unit price is its amount. The CSV carries the stored
+values: exact decimals, the coverage end exclusive, the quantity before proration.
 """
 
 from __future__ import annotations
@@ -11,7 +13,6 @@ from __future__ import annotations
 import csv
 import io
 from dataclasses import dataclass
-from datetime import timedelta
 from decimal import Decimal
 from functools import cache
 from zoneinfo import ZoneInfo
@@ -19,9 +20,10 @@ from zoneinfo import ZoneInfo
 from jinja2 import Environment, PackageLoader, select_autoescape
 
 from bss_bridge.domain.billing.bill import CustomerBill
-from bss_bridge.domain.billing.cycles import BillingPeriod
-from bss_bridge.domain.billing.lines import LineKind
-from bss_bridge.domain.money import round_money
+from bss_bridge.domain.billing.lines import InvoiceLine, LineKind
+from bss_bridge.domain.money import minor_units, round_money
+
+PRORATED = frozenset({LineKind.RECURRING, LineKind.RECURRING_CREDIT})  # prorated by days (see ``proration``)
 
 
 @dataclass(frozen=True, slots=True)
@@ -37,15 +39,24 @@ def money(amount: Decimal, currency: str) -> str:
     return f"{round_money(amount, currency):,f}"
 
 
-def days(period: BillingPeriod) -> str:
-    """The local dates a half-open period covers, its last day included."""
-    last = period.end - timedelta(days=1)
-    return period.start.isoformat() if last <= period.start else f"{period.start.isoformat()} – {last.isoformat()}"
+def quantity(line: InvoiceLine) -> str:
+    """The line's quantity as its amount was reached: a recurring line covering part of its period
+    shows that part (``16/31 month``: 16 of the period's 31 days, as its description says), so that
+    quantity × unit price is the amount; ``-`` marks a credit."""
+    value = line.quantity
+    days, whole = line.coverage.days, line.period_days
+    if line.kind in PRORATED and whole and 0 < days < whole:
+        share = f"{days}/{whole}"
+        text = share if value == 1 else f"-{share}" if value == -1 else f"{value.normalize():f} × {share}"
+    else:
+        text = f"{value.normalize():f}"
+    return f"{text} {line.unit}"
 
 
-def quantity(value: Decimal) -> str:
-    text = f"{value.normalize():f}"
-    return text
+def unit_price(value: Decimal, currency: str) -> str:
+    """At least the currency's decimals (``79.00``), more where the price has them (``0.067``)."""
+    exact = value.normalize()
+    return f"{exact:,f}" if -int(exact.as_tuple().exponent) > minor_units(currency) else money(value, currency)
 
 
 @cache
@@ -60,9 +71,9 @@ def view(bill: CustomerBill, parties: Parties) -> dict[str, object]:
     for line in bill.lines:
         css = "sla credit" if line.kind is LineKind.SLA_CREDIT else ("credit" if line.amount < 0 else "")
         lines.append({
-            "description": line.description, "covers": days(line.coverage), "css": css,
-            "quantity": f"{quantity(line.quantity)} {line.unit}",
-            "unit_price": f"{line.unit_price.normalize():f}" if line.kind is not LineKind.SLA_CREDIT else "",
+            "description": line.description, "covers": line.coverage.shown, "css": css,
+            "quantity": quantity(line),
+            "unit_price": unit_price(line.unit_price, currency) if line.kind is not LineKind.SLA_CREDIT else "",
             "gross": money(line.gross, currency), "discount": money(line.discount, currency),
             "amount": money(line.amount, currency), "tax": money(line.tax, currency),
         })
@@ -70,7 +81,7 @@ def view(bill: CustomerBill, parties: Parties) -> dict[str, object]:
     t = bill.totals
     return {
         "number": bill.number, "customer": parties.customer, "account_name": parties.account_name,
-        "account_id": bill.account_id, "period": days(bill.period), "currency": currency,
+        "account_id": bill.account_id, "period": bill.period.shown, "currency": currency,
         "time_zone": bill.time_zone, "state": bill.state.value,
         "bill_date": bill.bill_date.astimezone(zone).strftime("%Y-%m-%d %H:%M %Z"),
         "due_date": bill.due_date.isoformat(), "lines": lines,

@@ -7,14 +7,17 @@ import csv
 import io
 import os
 from dataclasses import replace
+from datetime import date
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
 from bss_bridge.bootstrap import Bss
-from bss_bridge.documents.invoice import Parties, invoice_csv, invoice_html, invoice_pdf
+from bss_bridge.documents.invoice import Parties, invoice_csv, invoice_html, invoice_pdf, quantity, unit_price
 from bss_bridge.domain import billing_commands as bc
 from bss_bridge.domain.billing.bill import CustomerBill
+from bss_bridge.domain.billing.cycles import BillCycle
+from bss_bridge.domain.billing.lines import LineKind, LineSpec, TaxTerms, make_line
 
 from .billing_world import account, bill, run, subscribe, utc, volume
 
@@ -92,3 +95,40 @@ def test_a_long_invoice_with_long_names_stays_on_its_pages(bss: Bss) -> None:
     assert who_right <= when_left  # the names wrap in their column, clear of the dates
     assert len(rows) == len(invoice.lines)  # each line's row whole, on one page
     assert all(all(cell for cell in row[:3]) for row in rows)
+
+
+def test_a_prorated_line_reads_as_its_amount_was_reached(bss: Bss) -> None:
+    """A subscription active from 16 March: its line used to say "1 month" at "79" for 40.77, and its
+    description "2026-03-16..2026-04-01" (the end excluded) beside "2026-03-16 - 2026-03-31"."""
+    acme = account(bss)
+    subscribe(bss, acme, utc(2026, 3, 16, 9))
+    first = bill(bss, utc(2026, 4, 1, 8), acme).issued[0]
+    with bss.uow() as uow:
+        invoice = uow.invoices.get(first.bill_id)
+    assert invoice is not None
+    page = invoice_html(invoice, Parties("ACME", "main"))
+    assert (
+        '<td class="desc">bia-100, monthly 2026-03-16 \u2013 2026-03-31, 16 of 31 days, launch</td>'
+        '<td class="covers">2026-03-16 \u2013 2026-03-31</td>\n'
+        '      <td class="num">16/31 month</td><td class="num">79.00</td>\n'
+        '      <td class="num">40.77</td>'
+    ) in page  # 79.00 x 16/31 = 40.774: 40.77
+    assert '<td class="num">1 each</td><td class="num">150.00</td>' in page  # the setup fee
+    assert "Billing period</td><td>2026-03-01 \u2013 2026-03-31<" in page
+    assert ".." not in page
+
+
+def test_a_credit_shows_the_unused_part_and_a_unit_price_its_currency_s_decimals() -> None:
+    cycle = BillCycle(1, "Europe/Paris")
+    period = cycle.period_containing(date(2026, 1, 20))
+    twelve_days = cycle.span(date(2026, 1, 20), period.end)
+    spec = LineSpec(kind=LineKind.RECURRING_CREDIT, description="Credit", coverage=twelve_days, quantity=Decimal(-1),
+                    unit="month", unit_price=Decimal(62), gross=Decimal(-24), period_days=period.days)
+    unused = make_line(spec, "EUR", TaxTerms())
+    assert quantity(unused) == "-12/31 month"
+    assert quantity(replace(unused, kind=LineKind.USAGE, quantity=Decimal("120.50"), unit="GB")) == "120.5 GB"
+    assert quantity(replace(unused, coverage=period, quantity=Decimal(1))) == "1 month"  # the whole period
+    assert [unit_price(Decimal(v), c) for v, c in (("62", "EUR"), ("0.067", "EUR"), ("1234.5", "EUR"), ("1500", "JPY"),
+                                                   ("0.5", "JPY"), ("1.5", "KWD"))] == [
+        "62.00", "0.067", "1,234.50", "1,500", "0.5", "1.500"
+    ]

@@ -127,7 +127,7 @@ def _delta_specs(scope: Scope, unit: str, rated: Rated | None, kind: LineKind) -
         else:  # a part the terms known now do not have (they changed, a volume tier was left): given back
             assert sample is not None
             description, unit_price = f"{part} billed before, reversed ({done_quantity} {part_unit})", sample.unit_price
-        specs.append(LineSpec(kind=kind, description=f"{product}, {price_name} {scope.period}: {description}",
+        specs.append(LineSpec(kind=kind, description=f"{product}, {price_name} {scope.period.shown}: {description}",
                               coverage=scope.period, quantity=quantity, unit=part_unit, unit_price=unit_price,
                               gross=gross, subscription_id=scope.subscription.id, product=product,
                               price_name=price_name, part=part))
@@ -187,8 +187,9 @@ def sla_specs(scope: Scope, outages: Sequence[Outage], maintenance: Sequence[Mai
             return []
         last = credited[-1]
         why = "no SLA on the terms of the period" if days is not None else "not active in the period"
+        what = f"{last.product}, SLA credit {scope.period.shown} credited before, taken back ({why})"
         return [LineSpec(kind=LineKind.SLA_CREDIT, coverage=last.coverage, quantity=Decimal(-1), unit="each",
-                         description=f"{last.product}, SLA credit {scope.period} credited before, taken back ({why})",
+                         description=what,
                          unit_price=done, gross=-done, subscription_id=scope.subscription.id,
                          product=last.product, part="sla")]
     window = (scope.cycle.start_of(days[0]), scope.cycle.start_of(days[1]))
@@ -199,7 +200,7 @@ def sla_specs(scope: Scope, outages: Sequence[Outage], maintenance: Sequence[Mai
     if not gross:
         return []
     description = (
-        f"{snapshot.offering}, SLA credit {scope.period}: availability {measured.shown} % "
+        f"{snapshot.offering}, SLA credit {scope.period.shown}: availability {measured.shown} % "
         f"(target {snapshot.sla.availability_target_pct} %), {percent} % of the recurring charge"
     )
     return [LineSpec(kind=LineKind.SLA_CREDIT, description=description, coverage=scope.cycle.span(*days),

@@ -80,7 +80,16 @@ class BillingPeriod:
         return isinstance(day, date) and not isinstance(day, datetime) and self.start <= day < self.end
 
     def __str__(self) -> str:
+        """Half-open, as stored and computed (``2026-03-16..2026-04-01``): errors and logs."""
         return f"{self.start.isoformat()}..{self.end.isoformat()}"
+
+    @property
+    def shown(self) -> str:
+        """As a person reads it: the local dates covered, the last one included (``2026-03-16 –
+        2026-03-31``; one date for a day, or for a one-time charge's instant). Line descriptions,
+        invoices and the CLI show periods so."""
+        last = self.end - timedelta(days=1)
+        return self.start.isoformat() if last <= self.start else f"{self.start.isoformat()} – {last.isoformat()}"
 
 
 @dataclass(frozen=True, slots=True)

@@ -202,7 +202,7 @@ def _recurring_specs(subscription: Subscription, cycle: BillCycle, period: Billi
         span = cycle.span(run.start, run.end)
         share = "" if days == period.days else f", {days} of {period.days} days"
         promo = "" if run.key.promotion is None else f", {run.key.promotion.name}"
-        what = f"{run.product}, {run.key.price_name} {span}{share}{promo}"
+        what = f"{run.product}, {run.key.price_name} {span.shown}{share}{promo}"
         specs.append(
             LineSpec(
                 kind=LineKind.RECURRING if run.delta > 0 else LineKind.RECURRING_CREDIT,

@@ -43,7 +43,7 @@ def bill_run(
     rows = [
         (
             b.account_id,
-            str(b.period),
+            str(b.period) if fmt is Format.JSON else b.period.shown,  # a table is read by a person
             b.number or ("preview" if preview and b.draft else ""),
             "" if b.draft is None else f"{b.draft.totals.total:f} {b.draft.currency}",
             b.error or "",
@@ -94,7 +94,7 @@ def invoice_list(account: Annotated[str | None, typer.Option("--account")] = Non
         (
             b.number,
             b.account_id,
-            str(b.period),
+            str(b.period) if fmt is Format.JSON else b.period.shown,
             local(b.bill_date, b.time_zone),
             b.due_date.isoformat(),
             b.state.value,
@@ -139,7 +139,7 @@ def invoice_show(number: str, fmt: Format = FORMAT) -> None:
         )
         return
     show_table(
-        f"{bill.number} ({bill.state.value}), {bill.period}, {bill.time_zone}",
+        f"{bill.number} ({bill.state.value}), {bill.period.shown}, {bill.time_zone}",
         ("line", "net", "tax"),
         [(x.description, f"{x.amount:f}", f"{x.tax:f}") for x in bill.lines]
         + [

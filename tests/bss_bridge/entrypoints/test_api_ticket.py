@@ -100,7 +100,7 @@ def test_a_ticket_is_created_once_listed_and_resolved_into_the_sla_credit(bss: B
     # March in Paris is 743 hours (DST); 12 h down: 98.384 %, below 99 %: 25 % of the recurring charge
     assert [(line.description, line.gross) for line in credit] == [
         (
-            "bia-100, SLA credit 2026-03-01..2026-04-01: availability 98.384 % (target 99.9 %), 25 % of the "
+            "bia-100, SLA credit 2026-03-01 – 2026-03-31: availability 98.384 % (target 99.9 %), 25 % of the "
             "recurring charge",
             Decimal("-9.88"),
         )

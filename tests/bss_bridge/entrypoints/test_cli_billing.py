@@ -47,6 +47,8 @@ def test_bill_run_invoices_dunning_payment_and_balance_from_the_cli(bss_cli: Any
         assert (listed["billNo"], listed["state"]) == ("INV-2026-000001", "validated")
         shown = bss_cli("invoice", "show", "INV-2026-000001")[1]
         assert re.search(r"invoiced \(EUR\) +│ 213\.64", shown) and re.search(r"still owed \(EUR\) +│ 213\.64", shown)
+        assert "INV-2026-000001 (validated), 2026-03-01 \u2013 2026-03-31, Europe/Paris" in shown  # the days it covers
+        assert "2026-03-01 \u2013 2026-03-31" in bss_cli("invoice", "list")[1]  # JSON keeps the half-open period
         assert bss_cli("invoice", "pdf", "INV-2026-000001", "-o", str(tmp_path / "i.pdf"))[0] == 0
         assert (tmp_path / "i.pdf").read_bytes().startswith(b"%PDF-")
         assert bss_cli("invoice", "pdf", "INV-2026-000001", "--csv", "-o", str(tmp_path / "i.csv"))[0] == 0

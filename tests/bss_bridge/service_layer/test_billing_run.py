@@ -57,20 +57,20 @@ def test_the_first_invoices_of_a_subscription_activated_mid_month(any_bss: Bss) 
         ("oneTimeCharge", "bia-100, setup (2026-03-10)", D("150.00"), D("0.00"), D("30.00")),
         (
             "recurringCharge",
-            "bia-100, monthly 2026-03-10..2026-04-01, 22 of 31 days, launch",
+            "bia-100, monthly 2026-03-10 – 2026-03-31, 22 of 31 days, launch",
             D("56.06"),
             D("28.03"),
             D("5.61"),
         ),
         (
             "usageCharge",
-            "bia-100, traffic 2026-03-01..2026-04-01: 1000 of 1000 GB included",
+            "bia-100, traffic 2026-03-01 – 2026-03-31: 1000 of 1000 GB included",
             D("0.00"),
             D("0.00"),
             D("0.00"),
         ),
-        ("usageCharge", "bia-100, traffic 2026-03-01..2026-04-01: 200 GB at 0.05", D("10.00"), D("0.00"), D("2.00")),
-        ("recurringCharge", "bia-100, monthly 2026-04-01..2026-05-01, launch", D("79.00"), D("39.50"), D("7.90")),
+        ("usageCharge", "bia-100, traffic 2026-03-01 – 2026-03-31: 200 GB at 0.05", D("10.00"), D("0.00"), D("2.00")),
+        ("recurringCharge", "bia-100, monthly 2026-04-01 – 2026-04-30, launch", D("79.00"), D("39.50"), D("7.90")),
     ]
     assert [b.draft.totals.total for b in report.bills] == [D("213.64"), D("59.40")]
     assert statuses(bss) == {"u1": "billed"}

@@ -98,7 +98,7 @@ def test_an_outage_earns_the_sla_credit_on_the_next_invoice_with_the_measured_av
     # March in Paris is 743 hours (DST); 10 h down outside maintenance, of 741 h measured: 98.650 %
     assert [(line.description, line.gross, line.coverage.start.isoformat()) for line in credit] == [
         (
-            "bia-100, SLA credit 2026-03-01..2026-04-01: availability 98.650 % (target 99.9 %), 25 % of the "
+            "bia-100, SLA credit 2026-03-01 – 2026-03-31: availability 98.650 % (target 99.9 %), 25 % of the "
             "recurring charge",
             D("-9.88"),
             "2026-03-01",

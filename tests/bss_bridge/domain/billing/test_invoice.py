@@ -112,7 +112,7 @@ def test_the_first_invoice_charges_setup_the_partial_month_and_the_next_in_advan
     assert (draft.totals.subtotal, draft.totals.tax, draft.totals.total) == (D("246.00"), D("49.20"), D("295.20"))
     assert draft.usage_billed == (JAN_USAGE.key,)
     assert draft.lines[2].description == (
-        "Business Internet 100M, traffic 2024-01-01..2024-02-01: 120 of 500 GB included"
+        "Business Internet 100M, traffic 2024-01-01 – 2024-01-31: 120 of 500 GB included"
     )
 
 
@@ -391,11 +391,11 @@ def test_a_change_recorded_late_rerates_the_period_on_its_new_terms_whatever_the
         ("recurringCharge", "2024-04-01..2024-05-01", "1", "93.00", "18.60"),
     ]
     assert draft.lines[2].description == (
-        "Business Internet 200M, traffic 2024-01-01..2024-02-01: 530 of 1000 GB included"
+        "Business Internet 200M, traffic 2024-01-01 – 2024-01-31: 530 of 1000 GB included"
     )
     assert draft.lines[3].product == draft.lines[4].product == I100.offering
     assert draft.lines[3].description == (
-        "Business Internet 100M, traffic 2024-01-01..2024-02-01: above allowance billed before, reversed (30 GB)"
+        "Business Internet 100M, traffic 2024-01-01 – 2024-01-31: above allowance billed before, reversed (30 GB)"
     )
     assert (
         invoice(
