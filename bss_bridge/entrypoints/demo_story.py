@@ -26,7 +26,7 @@ import json
 import subprocess
 import time
 from collections.abc import Awaitable, Callable
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
@@ -119,8 +119,9 @@ async def open_customer(
 
 
 def _print_bill(say: Say, bill: dict[str, Any]) -> None:
-    period = bill["billingPeriod"]
-    say(f"  invoice {bill['billNo']} for {period['start']} - {period['end']}: {_money(bill['taxIncludedAmount'])}")
+    period = bill["billingPeriod"]  # half-open local dates: the days billed end the day before its end
+    last = date.fromisoformat(period["end"]) - timedelta(days=1)
+    say(f"  invoice {bill['billNo']} for {period['start']} – {last.isoformat()}: {_money(bill['taxIncludedAmount'])}")
     for line in bill["lines"]:
         say(f"    {line['description']}: {_money(line['amount'])}")
 
