@@ -27,7 +27,7 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from decimal import Decimal
+from decimal import MAX_PREC, Context, Decimal
 from enum import StrEnum
 
 from bss_bridge.domain.billing.charges import Scope
@@ -39,6 +39,9 @@ from bss_bridge.domain.money import to_decimal
 BYTE_UNITS: dict[str, int] = {"B": 0, "kB": 3, "MB": 6, "GB": 9, "TB": 12}
 MAX_OCTETS = 10**15  # one record: a petabyte; beyond that it is a counter error, not traffic
 MAX_MBPS = Decimal(10) ** 7  # 10 Tbit/s
+# Trailing zeros dropped, never a digit: the default context's normalize() rounds to 28 digits, and
+# two rates that differ beyond them had one fingerprint (a changed resend was counted as the same)
+EXACT = Context(prec=MAX_PREC)
 
 
 class UsageKind(StrEnum):
@@ -103,7 +106,7 @@ class UsageSubmission:
             _utc(self.usage_date),
             _utc(self.end_date) if self.end_date else "",
             *("" if v is None else str(v) for v in (self.inbound_octets, self.outbound_octets)),
-            *("" if v is None else f"{v.normalize():f}" for v in (self.inbound_mbps, self.outbound_mbps)),
+            *("" if v is None else f"{v.normalize(EXACT):f}" for v in (self.inbound_mbps, self.outbound_mbps)),
         ]
         return hashlib.sha256("\x1f".join(parts).encode()).hexdigest()
 

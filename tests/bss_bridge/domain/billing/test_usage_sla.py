@@ -11,6 +11,7 @@ from hypothesis import strategies as st
 
 from bss_bridge.domain.billing.cycles import BillCycle
 from bss_bridge.domain.billing.errors import InvalidBillingInputError, UsageConflictError
+from bss_bridge.domain.billing.metering import UsageKind, UsageSubmission
 from bss_bridge.domain.billing.sla import MaintenanceWindow, Outage, availability, credit_percent, merge
 from bss_bridge.domain.billing.usage import (
     RateSample,
@@ -48,6 +49,20 @@ def test_an_import_counts_a_resent_record_once_and_refuses_a_changed_one() -> No
     assert [r.id for r in result.new] == ["u2", "u3"]
     assert result.duplicates == ("u1", "u2")
     assert result.conflicts == ("u1", "u3")
+
+
+def test_a_rate_sample_s_fingerprint_is_its_exact_value() -> None:
+    """Digits beyond the 28th count (the default context's normalize() rounded them away, so a
+    resend with another rate was taken for the same sample); trailing zeros do not."""
+    at = datetime(2024, 1, 31, 14, 55, tzinfo=UTC)
+
+    def sample(mbps: str) -> UsageSubmission:
+        return UsageSubmission("r1", UsageKind.RATE, "s1", at, None, None, None, D(mbps), D(0))
+
+    first = "1.00000000000000000000000000001"
+    assert sample(first).fingerprint != sample("1.00000000000000000000000000002").fingerprint
+    assert sample(first).fingerprint == sample(first + "000").fingerprint
+    assert sample("12.5").fingerprint == sample("12.50").fingerprint != sample("12.05").fingerprint
 
 
 def test_usage_is_totalled_per_period_of_the_accounts_local_date() -> None:
