@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import re
 from typing import Annotated, Any
+from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Query, Request, Response
 from sqlalchemy import func, select
@@ -63,9 +64,9 @@ BILL_FILTERS = Filters(
         "billNo": Filter(column="number"),
         "billDate": Filter("date", "bill_date"),
         "lastUpdate": Filter("date", "updated_at"),
-        "paymentDueDate": Filter("date"),
-        "billingPeriod.startDateTime": Filter("date", "starts_at"),
-        "billingPeriod.endDateTime": Filter("date", "ends_at"),
+        "paymentDueDate": Filter("date", local=True),
+        "billingPeriod.startDateTime": Filter("date", "starts_at", local=True),
+        "billingPeriod.endDateTime": Filter("date", "ends_at", local=True),
         "amountDue.value": Filter("number"),
         "remainingAmount.value": Filter("number"),
         "taxExcludedAmount.value": Filter("number"),
@@ -80,8 +81,8 @@ RATE_FILTERS = Filters(
         "type": Filter(),
         "name": Filter(),
         "product.id": Filter(),
-        "periodCoverage.startDateTime": Filter("date"),
-        "periodCoverage.endDateTime": Filter("date"),
+        "periodCoverage.startDateTime": Filter("date", local=True),
+        "periodCoverage.endDateTime": Filter("date", local=True),
         "taxExcludedAmount.value": Filter("number"),
         "taxIncludedAmount.value": Filter("number"),
     }
@@ -207,7 +208,7 @@ def list_bills(request: Request, fields: str | None = None) -> TmfResponse:
     found, total = _bills(request, query)
     rendered = [render_bill(base_url(request), b) for b in found]
     if query.rendered:
-        rendered, total = query.select(rendered)
+        rendered, total = query.select(rendered, [ZoneInfo(b.time_zone) for b in found])
     return listed(rendered, total, fields)
 
 
@@ -237,7 +238,7 @@ def list_rates(request: Request, fields: str | None = None) -> TmfResponse:
     with bss_of(request).uow() as uow:
         found, _ = uow.invoices.list(query.where(InvoiceRow))
     rates = [render_rate(base_url(request), b, n, line) for b in found for n, line in enumerate(b.lines)]
-    page, total = query.select(rates)
+    page, total = query.select(rates, [ZoneInfo(b.time_zone) for b in found for _ in b.lines])
     return listed(page, total, fields)
 
 

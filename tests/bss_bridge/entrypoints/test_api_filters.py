@@ -1,12 +1,14 @@
 """TMF630 filtering on every BSS list, and what the API refuses before doing anything: each filter
 is an attribute of the official schema with its type; ``.gt/.gte/.lt/.lte`` compare dates and
-numbers (exact decimals, in the database or on the rendered resource); anything else, a query
-parameter a route does not declare, one given twice, a page out of range or a number that is no
-number is a 400 naming it."""
+numbers (exact decimals, in the database or on the rendered resource); a date alone compares with
+the date the attribute shows (in UTC, or where the account is billed for a due date or a billing
+period), on SQLite and PostgreSQL; anything else, a query parameter a route does not declare, one
+given twice, a page out of range or a number that is no number is a 400 naming it."""
 
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 from decimal import Decimal
 from functools import cache
 from typing import Any
@@ -16,10 +18,10 @@ from fastapi.testclient import TestClient
 
 from bss_bridge.bootstrap import Bss
 from bss_bridge.domain import billing_commands as bc
-from bss_bridge.entrypoints.api import billing, catalog, ordering, party
+from bss_bridge.entrypoints.api import billing, catalog, create_app, ordering, party
 from bss_bridge.entrypoints.api.filters import Filters
 
-from ..billing_world import account, bill, subscribe, utc, volume
+from ..billing_world import account, bill, set_clock, subscribe, utc, volume
 from ..billing_world import run as handle
 from ..conftest import Clock
 from .conftest import SPECS, TMF_DIR, exact_body
@@ -151,6 +153,8 @@ def payment(key: str, account_id: str, amount: str) -> dict[str, Any]:
         (BILLS, {"state.gt": "validated"}, "state.gt", "compares numbers and dates; state is a string"),
         (BILLS, {"colour": "red"}, "colour", "cannot be filtered on 'colour'"),
         (BILLS, {"billDate.lt": "soon"}, "billDate.lt", "'soon' is not a date"),
+        (BILLS, {"paymentDueDate.gte": "2026-02-30"}, "paymentDueDate.gte", "'2026-02-30' is not a date"),
+        (BILLS, {"lastUpdate": "2026-04-01,someday"}, "lastUpdate", "is not a date"),
         (BILLS, {"taxIncludedAmount.value.gt": "1e"}, "taxIncludedAmount.value.gt", "is not a number"),
         (BILLS, {"taxIncludedAmount.value.gt": "NaN"}, "taxIncludedAmount.value.gt", "not a finite number"),
         (BILLS, {"limit": "0"}, "limit", "must be from 1 to 10000"),
@@ -190,3 +194,148 @@ def test_numbers_in_bodies_are_exact_and_bounded(bss: Bss, client: TestClient, b
     exact = client.post(PAY, json=payment("bank-10", acme, "0.10"))
     assert exact.status_code == 201 and exact.json()["totalAmount"]["value"] == 0.1
     assert client.get(PAY, params={"totalAmount.value": "0.1"}).json()[0]["id"] == "bank-10"
+
+
+def zoned_bills(bss: Bss, client: TestClient) -> dict[str, str]:
+    """Accounts in Paris and New York, each subscribed on 10 March and billed on 1 April at 08:00 UTC
+    (March's and April's bills, due on 1 May where each is billed: 22:00 UTC the day before in Paris,
+    04:00 UTC in New York); Paris's April bill sent at noon that day; Paris's May bill run on 1 May.
+    Each bill's id by "<city> <month its period starts in, where it is billed>"."""
+    paris, new_york = account(bss), account(bss, zone="America/New_York", name="NY")
+    for each in (paris, new_york):
+        subscribe(bss, each, utc(2026, 3, 10, 10))
+    bill(bss, utc(2026, 4, 1, 8), paris, new_york)
+    city = {paris: "paris", new_york: "new-york"}
+
+    def named() -> dict[str, str]:
+        with bss.uow() as uow:
+            return {f"{city[b.account_id]} {b.period.start:%m}": b.id for b in uow.invoices.list([])[0]}
+
+    set_clock(bss, utc(2026, 4, 1, 12))
+    assert client.patch(f"{BILLS}/{named()['paris 04']}", json={"state": "sent"}).status_code == 200
+    bill(bss, utc(2026, 5, 1, 8), paris)
+    return named()
+
+
+@pytest.fixture
+def zoned(bss: Bss, client: TestClient) -> dict[str, str]:
+    return zoned_bills(bss, client)
+
+
+def labels(response: Any, bills: dict[str, str], key: str = "id") -> list[str]:
+    """The labels of the bills listed (``key``: the path to each one's bill id), sorted."""
+    assert response.status_code == 200, response.text
+    named = {v: k for k, v in bills.items()}
+    ids = [item[key] if key == "id" else item[key]["id"] for item in response.json()]
+    return sorted({named[i] for i in ids})
+
+
+def test_a_due_date_alone_is_the_date_where_the_account_is_billed(client: TestClient, zoned: dict[str, str]) -> None:
+    april = ["new-york 03", "new-york 04", "paris 03", "paris 04"]
+    assert labels(client.get(BILLS, params={"paymentDueDate.gte": "2026-05-01"}), zoned) == [*april, "paris 05"]
+    assert labels(client.get(BILLS, params={"paymentDueDate": "2026-05-01"}), zoned) == april
+    assert labels(client.get(BILLS, params={"paymentDueDate": "2026-05-31"}), zoned) == ["paris 05"]
+    assert labels(client.get(BILLS, params={"paymentDueDate": "2026-05-31, 2026-05-01"}), zoned) == sorted(zoned)
+    for nothing in ("2026-04-30", "2026-05-30"):  # Paris's due dates in UTC: not the dates it shows
+        assert labels(client.get(BILLS, params={"paymentDueDate": nothing}), zoned) == []
+    assert labels(client.get(BILLS, params={"paymentDueDate.gt": "2026-05-01"}), zoned) == ["paris 05"]
+    assert labels(client.get(BILLS, params={"paymentDueDate.lte": "2026-05-01"}), zoned) == april
+    assert labels(client.get(BILLS, params={"paymentDueDate.lt": "2026-05-01"}), zoned) == []
+    # a time is still that instant: 1 May's midnight UTC is after Paris's and before New York's
+    assert labels(client.get(BILLS, params={"paymentDueDate.lt": "2026-05-01T00:00:00Z"}), zoned) == [
+        "paris 03",
+        "paris 04",
+    ]
+
+
+def test_a_billing_period_compares_by_the_dates_it_shows_where_it_is_billed(
+    client: TestClient, zoned: dict[str, str]
+) -> None:
+    since_april = labels(client.get(BILLS, params={"billingPeriod.startDateTime.gte": "2026-04-01"}), zoned)
+    assert since_april == ["new-york 04", "paris 04", "paris 05"]
+    april = client.get(BILLS, params={"billingPeriod.startDateTime": "2026-04-01"})
+    assert labels(april, zoned) == ["new-york 04", "paris 04"]
+    ends = client.get(BILLS, params={"billingPeriod.endDateTime.lte": "2026-04-01"})
+    assert labels(ends, zoned) == ["new-york 03", "paris 03"]
+    assert labels(client.get(BILLS, params={"billingPeriod.startDateTime.lt": "2026-04-01"}), zoned) == [
+        "new-york 03",
+        "paris 03",
+    ]
+    assert labels(client.get(BILLS, params={"billingPeriod.startDateTime.gt": "2026-04-01"}), zoned) == ["paris 05"]
+    page = client.get(BILLS, params={"billingPeriod.startDateTime.gte": "2026-04-01", "limit": "2"})
+    assert len(page.json()) == 2 and page.headers["X-Total-Count"] == "3"
+    rates = client.get(RATES, params={"periodCoverage.startDateTime.gte": "2026-04-01"})
+    assert labels(rates, zoned, "bill") == ["new-york 04", "paris 04", "paris 05"]
+    activation = client.get(RATES, params={"periodCoverage.startDateTime": "2026-03-10"})
+    assert labels(activation, zoned, "bill") == ["new-york 03", "paris 03"]
+
+
+def test_a_date_alone_is_any_time_of_that_utc_date_in_the_database(client: TestClient, zoned: dict[str, str]) -> None:
+    april = ["new-york 03", "new-york 04", "paris 03", "paris 04"]
+    noon = client.get(f"{BILLS}/{zoned['paris 04']}").json()["lastUpdate"]
+    assert noon.startswith("2026-04-01T12:")
+    assert labels(client.get(BILLS, params={"lastUpdate.lte": "2026-04-01"}), zoned) == april
+    assert labels(client.get(BILLS, params={"lastUpdate": "2026-04-01"}), zoned) == april
+    assert labels(client.get(BILLS, params={"lastUpdate": f"2026-05-01,{noon}"}), zoned) == ["paris 04", "paris 05"]
+    assert labels(client.get(BILLS, params={"lastUpdate.gt": "2026-04-01"}), zoned) == ["paris 05"]
+    assert labels(client.get(BILLS, params={"lastUpdate.gte": "2026-04-02"}), zoned) == ["paris 05"]
+    assert labels(client.get(BILLS, params={"lastUpdate.lt": "2026-04-01"}), zoned) == []
+    page = client.get(BILLS, params={"lastUpdate": "2026-04-01", "offset": "1", "limit": "2"})
+    assert len(page.json()) == 2 and page.headers["X-Total-Count"] == "4"
+    assert labels(client.get(RATES, params={"date": "2026-05-01"}), zoned, "bill") == ["paris 05"]
+    # in SQL on a column shown in UTC; on the rendered bills where the date is the account's
+    query = billing.BILL_FILTERS.read([("lastUpdate", "2026-04-01"), ("billingPeriod.startDateTime", "2026-04-01")])
+    assert [c.path for c in query.database] == ["lastUpdate"]
+    assert [c.path for c in query.rendered] == ["billingPeriod.startDateTime"]
+    instant = billing.BILL_FILTERS.read([("billingPeriod.startDateTime.gte", "2026-03-31T22:00:00Z")])
+    assert instant.rendered == [] and len(instant.database) == 1
+
+
+@pytest.mark.parametrize(
+    ("params", "expected"),
+    [
+        ({"billDate.gt": "9999-12-31"}, 0),
+        ({"billDate": "9999-12-31"}, 0),
+        ({"billDate.lte": "9999-12-31"}, 5),
+        ({"billDate.gte": "0001-01-01"}, 5),
+        ({"billDate.lt": "0001-01-01"}, 0),
+        ({"paymentDueDate.gt": "9999-12-31"}, 0),
+        ({"billingPeriod.endDateTime.lte": "9999-12-31"}, 5),
+    ],
+)
+def test_the_first_and_last_dates_there_are_compare_too(
+    client: TestClient, zoned: dict[str, str], params: dict[str, str], expected: int
+) -> None:
+    assert len(zoned) == 5
+    response = client.get(BILLS, params=params)
+    assert response.status_code == 200, response.text
+    assert len(response.json()) == expected == int(response.headers["X-Total-Count"])
+
+
+def test_the_document_says_a_date_filter_takes_a_date_or_a_date_time() -> None:
+    schemas = {p["name"]: p["schema"] for p in billing.BILL_FILTERS.parameters()}
+    for name in ("billDate", "lastUpdate.lte", "paymentDueDate.gte", "billingPeriod.startDateTime"):
+        assert sorted(s["format"] for s in schemas[name]["anyOf"]) == ["date", "date-time"], name
+
+
+@pytest.fixture
+def any_client(any_bss: Bss) -> Iterator[TestClient]:
+    with TestClient(create_app(any_bss)) as test_client:
+        yield test_client
+
+
+def test_dates_alone_on_sqlite_and_postgresql(any_bss: Bss, any_client: TestClient) -> None:
+    zoned = zoned_bills(any_bss, any_client)
+    april = ["new-york 03", "new-york 04", "paris 03", "paris 04"]
+    assert labels(any_client.get(BILLS, params={"lastUpdate.lte": "2026-04-01"}), zoned) == april
+    assert labels(any_client.get(BILLS, params={"lastUpdate.gt": "2026-04-01"}), zoned) == ["paris 05"]
+    page = any_client.get(BILLS, params={"lastUpdate": "2026-04-01,2026-05-01", "limit": "3"})
+    assert len(page.json()) == 3 and page.headers["X-Total-Count"] == "5"
+    since_april = any_client.get(BILLS, params={"billingPeriod.startDateTime.gte": "2026-04-01"})
+    assert labels(since_april, zoned) == ["new-york 04", "paris 04", "paris 05"]
+    assert labels(any_client.get(BILLS, params={"paymentDueDate": "2026-05-01"}), zoned) == april
+    for first_and_last, expected in (
+        ({"billDate.gte": "0001-01-01"}, sorted(zoned)),
+        ({"billDate.gt": "9999-12-31"}, []),
+    ):
+        assert labels(any_client.get(BILLS, params=first_and_last), zoned) == expected
