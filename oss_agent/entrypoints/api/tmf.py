@@ -8,12 +8,12 @@ compared in constant time and never logged or echoed.
 from __future__ import annotations
 
 import logging
-import math
 import operator
 import secrets
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from fastapi import FastAPI, HTTPException, Query, Request, Response
@@ -177,9 +177,13 @@ OPERATORS: dict[str, Callable[[Any, Any], bool]] = {
 }
 
 
-def _number(text: str) -> float:
-    value = float(text)
-    if not math.isfinite(value):
+def _number(text: str) -> Decimal:
+    """Exact, never a float: 64-bit counters differ from their neighbours beyond 2**53."""
+    try:
+        value = Decimal(text.strip())
+    except InvalidOperation:
+        raise ValueError("not a number") from None
+    if not value.is_finite():
         raise ValueError("not a finite number")
     return value
 

@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from oss_agent.entrypoints.api.tmf import Filterable
+from oss_agent.entrypoints.api.tmf import Filterable, TmfError
 from oss_agent.entrypoints.api.tmf639 import RESOURCE_FILTERS
 from oss_agent.entrypoints.api.tmf642 import ALARM_FILTERS
 from oss_agent.fault.hub.tmf642 import render_alarm
@@ -89,3 +89,30 @@ def test_every_attribute_of_a_rendered_alarm_can_be_filtered_on() -> None:
     }
     missing = leaves(render_alarm(snapshot, "http://x")) - ALARM_FILTERS.all()
     assert not missing, f"rendered but not filterable: {sorted(missing)}"
+
+
+COUNTERS = Filterable(numbers=frozenset({"ifHCInOctets"}))
+
+
+def test_numbers_compare_exactly_beyond_a_float() -> None:
+    """64-bit counters: neighbours above 2**53 are one apart, which a float cannot tell."""
+    items = [{"id": n, "ifHCInOctets": v} for n, v in enumerate((2**64 - 1, 2**64 - 2, 2**53 + 1, 2**53, 0.1))]
+
+    def found(name: str, value: str) -> list[int]:
+        condition = COUNTERS.condition(name, value)
+        return [item["id"] for item in items if condition.holds(item)]
+
+    assert found("ifHCInOctets.gt", "18446744073709551614") == [0]
+    assert found("ifHCInOctets", "18446744073709551614") == [1]
+    assert found("ifHCInOctets.gte", "18446744073709551615") == [0]
+    assert found("ifHCInOctets", "9007199254740993") == [2]
+    assert found("ifHCInOctets.lte", "9007199254740992") == [3, 4]
+    assert found("ifHCInOctets", "0.10") == [4]  # the JSON number shown, 0.1, not the float's binary value
+    assert found("ifHCInOctets", "18446744073709551615.0, 9007199254740992") == [0, 3]
+
+
+@pytest.mark.parametrize("value", ["nan", "-inf", "Infinity", "1e999999999999999999999", "0x10", "many"])
+def test_a_number_that_is_not_a_finite_decimal_is_refused_naming_the_parameter(value: str) -> None:
+    with pytest.raises(TmfError) as refused:
+        COUNTERS.condition("ifHCInOctets.gt", value)
+    assert refused.value.status_code == 400 and str(refused.value.detail).startswith(f"ifHCInOctets.gt={value!r}")
