@@ -14,7 +14,7 @@ from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import Select, func, insert, select
+from sqlalchemy import ColumnElement, Select, and_, func, insert, or_, select
 from sqlalchemy.orm import Session
 
 from oss_agent.domain.usage import CounterSample, MeasurePoint, Meter, UsageKind, UsageRecord
@@ -74,9 +74,19 @@ def _row(record: UsageRecord, now: datetime) -> UsageRecordRow:
 
 
 @dataclass(frozen=True, slots=True)
+class Span:
+    """A half-open range of a column's values, ``[start, end)``; a bound None is no bound (a UTC day
+    of ``usage_date`` is ``[its midnight, the next)``)."""
+
+    start: Any = None
+    end: Any = None
+
+
+@dataclass(frozen=True, slots=True)
 class Where:
     """A condition on a column of ``usage_records`` (``kind``, ``usage_id``, ``service_id``,
-    ``usage_date``): ``op`` None is equality with any of ``values``; ``gt``/``gte``/``lt``/``lte`` one."""
+    ``usage_date``): ``op`` None is equality with any of ``values`` (a :class:`Span`: any value within
+    it; no values: nothing); ``gt``/``gte``/``lt``/``lte`` one."""
 
     column: str
     op: str | None
@@ -189,10 +199,28 @@ def _select(where: Sequence[Where]) -> Select[UsageRecordRow]:
             raise ValueError(f"usage records are not selected on {condition.column!r}")
         column = getattr(UsageRecordRow, condition.column)
         if condition.op is None:
-            stmt = stmt.where(column.in_(condition.values))
+            stmt = stmt.where(_equal(column, condition.values))
         else:
             stmt = stmt.where(getattr(column, _OPS[condition.op])(condition.values[0]))
     return stmt
+
+
+def _equal(column: Any, values: Sequence[Any]) -> ColumnElement[bool]:
+    """``column`` equal to one of ``values``, or within one of its spans."""
+    plain = [v for v in values if not isinstance(v, Span)]
+    spans = [_within(column, v) for v in values if isinstance(v, Span)]
+    equal: ColumnElement[bool] = column.in_(plain)
+    return or_(*spans, *([equal] if plain else [])) if spans else equal
+
+
+def _within(column: Any, span: Span) -> ColumnElement[bool]:
+    bounds: list[ColumnElement[bool]] = []
+    if span.start is not None:
+        bounds.append(column >= span.start)
+    if span.end is not None:
+        bounds.append(column < span.end)
+    unbounded: ColumnElement[bool] = column.is_not(None)
+    return and_(*bounds) if bounds else unbounded
 
 
 def _meter(row: UsageMeterRow) -> Meter:

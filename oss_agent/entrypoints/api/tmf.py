@@ -3,6 +3,13 @@
 Errors always have TMF's Error shape (``code``, ``reason``, ``message``, ``status``), also for a
 validation failure or an unexpected exception, so a client handles one format. The API token is
 compared in constant time and never logged or echoed.
+
+TMF630 filters (:class:`Filterable`): numbers are read as exact Decimals, never floats (a 64-bit
+counter differs from its neighbour); a time without an offset is UTC. A date alone (``2026-05-01``)
+compares with the date the attribute shows, which for every date this agent renders is the UTC date
+of an instant written in UTC: ``=d`` (or one of a list) is any time of that date, ``.gte d`` from it
+on, ``.gt d`` after it, ``.lt d`` before it, ``.lte d`` up to its end. Where a list filters in the
+database (TMF635 usage), that is a half-open range of UTC instants (:func:`day_range`).
 """
 
 from __future__ import annotations
@@ -12,7 +19,7 @@ import operator
 import secrets
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
@@ -189,9 +196,47 @@ def _number(text: str) -> Decimal:
 
 
 def _instant(text: str) -> datetime:
-    """ISO 8601; a date alone is its midnight and a time without a zone is UTC (values are stored in UTC)."""
+    """ISO 8601 with a time; without an offset it is UTC. Read in UTC, as values are stored."""
     parsed = datetime.fromisoformat(text.strip())
-    return parsed.replace(tzinfo=UTC) if parsed.tzinfo is None else parsed
+    try:
+        return (parsed.replace(tzinfo=UTC) if parsed.tzinfo is None else parsed).astimezone(UTC)
+    except OverflowError:  # 0001-01-01T00:00:00+01:00: the database compares in UTC
+        raise ValueError("not an instant of the years 1 to 9999 in UTC") from None
+
+
+def _day_or_instant(text: str) -> date | datetime:
+    """A date alone (compared with the date the attribute shows), or an instant."""
+    try:
+        return date.fromisoformat(text.strip())
+    except ValueError:
+        return _instant(text)
+
+
+def is_day(value: object) -> bool:
+    """A date alone (a datetime is a date too, to Python)."""
+    return isinstance(value, date) and not isinstance(value, datetime)
+
+
+def shown_date(text: str) -> date:
+    """The date a rendered instant shows: in the offset it is written with (UTC for every date here)."""
+    return datetime.fromisoformat(text).date()
+
+
+def day_range(op: str | None, day: date) -> tuple[datetime | None, datetime | None] | None:
+    """The UTC instants a date alone selects (``op`` None: equal), as a half-open range ``[start, end)``,
+    a bound None where there is none; None if no instant is selected (after 9999-12-31).
+    On ``day``: ``[day 00:00Z, day+1 00:00Z)``; ``.gt``: from ``day+1``; ``.lte``: before ``day+1``."""
+    start = datetime.combine(day, time.min, UTC)
+    end = None if day == date.max else datetime.combine(day + timedelta(days=1), time.min, UTC)
+    if op == "gte":
+        return start, None
+    if op == "lt":
+        return None, start
+    if op == "gt":
+        return None if end is None else (end, None)
+    if op == "lte":
+        return None, end
+    return start, end
 
 
 def _boolean(text: str) -> bool:
@@ -200,7 +245,19 @@ def _boolean(text: str) -> bool:
     return text.lower() == "true"
 
 
-_PARSE: dict[str, Callable[[str], Any]] = {"string": str, "number": _number, "date": _instant, "boolean": _boolean}
+_PARSE: dict[str, Callable[[str], Any]] = {
+    "string": str,
+    "number": _number,
+    "date": _day_or_instant,
+    "boolean": _boolean,
+}
+
+
+def _schema(kind: str) -> dict[str, Any]:
+    """A filter's OpenAPI schema (a new one each time: the document is built from it)."""
+    if kind == "date":  # a date alone, or an instant
+        return {"anyOf": [{"type": "string", "format": "date"}, {"type": "string", "format": "date-time"}]}
+    return {"type": kind if kind in ("number", "boolean") else "string"}
 
 
 @dataclass(frozen=True)
@@ -211,18 +268,26 @@ class Condition:
     values: tuple[Any, ...]
 
     def holds(self, item: dict[str, Any]) -> bool:
+        """Does some value at ``path`` of the rendered ``item`` satisfy it?"""
         for raw in _lookup(item, self.path):
             if isinstance(raw, dict | list):
                 continue
-            try:
-                value = _PARSE[self.kind](str(raw).lower() if isinstance(raw, bool) else str(raw))
-            except ValueError:
-                continue
-            if self.op is None and value in self.values:
-                return True
-            if self.op is not None and OPERATORS[self.op](value, self.values[0]):
-                return True
+            for wanted in self.values:  # one with an operator
+                try:
+                    value = self._as(raw, wanted)
+                except ValueError:
+                    continue
+                if (value == wanted) if self.op is None else OPERATORS[self.op](value, wanted):
+                    return True
         return False
+
+    def _as(self, raw: Any, wanted: Any) -> Any:
+        """``raw`` read to compare with ``wanted``: the date it shows when ``wanted`` is a date alone,
+        an exact Decimal of its JSON text for a number."""
+        text = str(raw).lower() if isinstance(raw, bool) else str(raw)
+        if self.kind == "date":
+            return shown_date(text) if is_day(wanted) else _instant(text)
+        return _PARSE[self.kind](text)
 
 
 @dataclass(frozen=True)
@@ -279,19 +344,14 @@ class Filterable:
         """The filters as OpenAPI query parameters (for a route's ``openapi_extra``)."""
         params = []
         for path in sorted(self.all()):
-            kind = self.kind(path)
-            schema: dict[str, Any] = {"type": "string"}
-            if kind == "number":
-                schema = {"type": "number"}
-            elif kind == "date":
-                schema = {"type": "string", "format": "date-time"}
-            elif kind == "boolean":
-                schema = {"type": "boolean"}
-            note = "equal to one of these comma-separated values" if kind == "string" else "equal to"
-            params.append(_param(path, schema, f"{path} {note}"))
+            kind = self.kind(path) or "string"
+            if kind == "string":
+                params.append(_param(path, _schema(kind), f"{path} equal to one of these comma-separated values"))
+                continue
+            shows = " (a date alone: its UTC date)" if kind == "date" else ""
+            params.append(_param(path, _schema(kind), f"{path} equal to{shows}"))
             if kind in ("number", "date"):
-                for op in OPERATORS:
-                    params.append(_param(f"{path}.{op}", schema, f"{path} {op} this value"))
+                params += [_param(f"{path}.{op}", _schema(kind), f"{path} {op} this value{shows}") for op in OPERATORS]
         return params
 
 

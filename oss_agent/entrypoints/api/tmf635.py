@@ -3,6 +3,8 @@
 The list answers TMF630 filters on any attribute it renders; those the database can apply (``id``,
 ``usageType``, ``usageDate`` with ``.gt/.gte/.lt/.lte``) are applied there, paging included, so a
 listener catching up (``usageDate.gte=...``) never makes the agent render every record it holds.
+A date alone on ``usageDate`` (rendered in UTC) is its UTC date there too: a half-open range of
+instants (``usageDate=2026-03-01``: from its midnight UTC to the next, excluded).
 Records are listed in publication order. The usage itself is made by the daemon
 (``oss_agent.service_layer.usage_handlers``), never by a client: there is no ``POST /usage``.
 """
@@ -21,13 +23,15 @@ from oss_agent.entrypoints.api.tmf import (
     Condition,
     Filterable,
     TmfError,
+    day_range,
+    is_day,
     matches,
     page,
     parse_fields,
     select_fields,
 )
 from oss_agent.performance.tmf635 import BASE, EVENT_TYPES, USAGE_HUB, render
-from oss_agent.storage.usage_repository import UsageRepository, Where
+from oss_agent.storage.usage_repository import Span, UsageRepository, Where
 
 router = APIRouter(prefix=BASE, tags=["TMF635 usage"])
 hub = hub_router(
@@ -48,9 +52,23 @@ def _base(request: Request) -> str:
     return str(request.base_url).rstrip("/")
 
 
+def _pushed(condition: Condition) -> Where:
+    """A condition as the database applies it: a date alone becomes the span of its UTC instants."""
+    column = PUSHED[condition.path]
+    if not any(is_day(v) for v in condition.values):
+        return Where(column, condition.op, condition.values)
+    values: list[Any] = []  # equal to an instant, or within a date's span
+    for value in condition.values:  # with an operator, one: a date alone
+        if not is_day(value):
+            values.append(value)
+        elif (span := day_range(condition.op, value)) is not None:  # none is after 9999-12-31
+            values.append(Span(*span))
+    return Where(column, None, tuple(values))
+
+
 def _where(conditions: list[Condition]) -> tuple[list[Where], list[Condition]]:
     """The conditions the database applies, and those left to apply to the rendered records."""
-    pushed = [Where(PUSHED[c.path], c.op, c.values) for c in conditions if c.path in PUSHED]
+    pushed = [_pushed(c) for c in conditions if c.path in PUSHED]
     return pushed, [c for c in conditions if c.path not in PUSHED]
 
 

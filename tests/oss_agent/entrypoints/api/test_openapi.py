@@ -62,6 +62,19 @@ def test_the_document_declares_400_not_422_and_the_bearer_challenge(agent: Agent
     assert refused.status_code == 401 and refused.headers["WWW-Authenticate"].startswith("Bearer")
 
 
+def test_a_date_filter_takes_a_date_alone_or_a_date_time(agent: Agent) -> None:
+    with TestClient(create_app(agent)) as client:
+        document = client.get("/openapi.json", headers={"Authorization": f"Bearer {TOKEN}"}).json()
+    usage = document["paths"]["/tmf-api/usageManagement/v4/usage"]["get"]["parameters"]
+    alarms = document["paths"]["/tmf-api/alarm/v4/alarm"]["get"]["parameters"]
+    for name, params in (("usageDate", usage), ("alarmRaisedTime.lte", alarms), ("alarmClearedTime", alarms)):
+        param = next(p for p in params if p["name"] == name)
+        formats = [s["format"] for s in param["schema"]["anyOf"]]
+        assert formats == ["date", "date-time"] and "a date alone: its UTC date" in param["description"], param
+    repeats = next(p for p in alarms if p["name"] == "repeatCount.gt")
+    assert repeats["schema"] == {"type": "number"}
+
+
 @pytest.mark.parametrize("days", ["1e-12", "5e-324", "0", "-1", "nan", "inf", "3661", "many"])
 def test_a_bad_kpi_window_is_a_400_in_the_tmf_error_shape(agent: Agent, days: str) -> None:
     with TestClient(create_app(agent)) as client:

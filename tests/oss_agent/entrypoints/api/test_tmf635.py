@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Iterator
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -13,12 +13,14 @@ import pytest
 from fastapi.testclient import TestClient
 
 from oss_agent.bootstrap import Agent
+from oss_agent.domain.usage import UsageKind, UsageRecord, usage_id
 from oss_agent.entrypoints.api import create_app
 from oss_agent.fault.hub.store import HubStore
 from oss_agent.fault.hub.tmf639 import RESOURCE_HUB
 from oss_agent.performance.tmf635 import USAGE_HUB
 from oss_agent.provisioning.hub import SERVICE_HUB
 from oss_agent.storage.engine import make_session_factory
+from oss_agent.storage.usage_repository import UsageRepository
 
 from ...fault.test_hub import Receiver, deliver_pending
 from ...service_layer.test_usage_publication import T0, add_samples, add_service, make_agent, publish
@@ -103,6 +105,71 @@ def test_one_usage_and_the_refusals_in_tmf_error_shape(client: TestClient) -> No
         assert answer.status_code == status and words in answer.json()["message"], answer.json()
         v635("Error").validate(answer.json())
     assert client.post(f"{BASE}/usage", json={}).status_code == 405  # usage is measured, not posted
+
+
+# volume records starting at these instants, in this order: around 1 March (UTC) and on the day after
+DAY_EDGES = [
+    datetime(2026, 2, 28, 23, 59, 59, tzinfo=UTC),
+    datetime(2026, 3, 1, 0, 0, tzinfo=UTC),
+    datetime(2026, 3, 1, 12, 0, tzinfo=UTC),
+    datetime(2026, 3, 1, 23, 59, 59, 500000, tzinfo=UTC),
+    datetime(2026, 3, 2, 0, 0, tzinfo=UTC),
+    datetime(2026, 3, 2, 12, 0, tzinfo=UTC),
+]
+
+
+def add_records(agent: Agent, service_id: str, starts: list[datetime]) -> None:
+    def record(start: float) -> UsageRecord:
+        key = usage_id(service_id, UsageKind.VOLUME, start, 1)
+        return UsageRecord(key, service_id, UsageKind.VOLUME, start, 1, start, start + 1, 1, ("pe1:eth2",), 1, 1)
+
+    with make_session_factory(agent.engine)() as session:
+        UsageRepository(session).add([record(at.timestamp()) for at in starts])
+        session.commit()
+
+
+@pytest.mark.parametrize("in_database", [True, False], ids=["in the database", "on the rendered records"])
+def test_a_date_alone_is_the_utc_date_the_usage_shows(agent: Agent, in_database: bool) -> None:
+    add_records(agent, "svc-a", DAY_EDGES)
+    # a filter on a characteristic sends the others to the rendered records: both answer alike
+    extra = {} if in_database else {"usageCharacteristic.value": "svc-a"}
+    with TestClient(create_app(agent)) as client:
+
+        def found(**params: str) -> list[int]:
+            answer = client.get(f"{BASE}/usage", params=params | extra)
+            assert answer.status_code == 200, answer.text
+            assert answer.headers["X-Total-Count"] == str(len(answer.json()))
+            return [DAY_EDGES.index(datetime.fromisoformat(u["usageDate"])) + 1 for u in answer.json()]
+
+        assert found() == [1, 2, 3, 4, 5, 6]
+        assert found(usageDate="2026-03-01") == [2, 3, 4]  # any time of that date
+        assert found(**{"usageDate.lte": "2026-03-01"}) == [1, 2, 3, 4]  # up to its end: noon included
+        assert found(**{"usageDate.gt": "2026-03-01"}) == [5, 6]  # after it: noon excluded
+        assert found(**{"usageDate.gte": "2026-03-01"}) == [2, 3, 4, 5, 6]  # from it on
+        assert found(**{"usageDate.lt": "2026-03-01"}) == [1]  # before it
+        assert found(usageDate="2026-02-28,2026-03-02") == [1, 5, 6]
+        assert found(usageDate="2026-03-01T12:00:00Z,2026-03-02") == [3, 5, 6]  # an instant among dates
+        assert found(usageDate="2026-03-01", usageType="volume") == [2, 3, 4]
+        assert found(usageDate="2026-03-01", usageType="rate") == []
+        # a time keeps its instant semantics, UTC without an offset
+        assert found(**{"usageDate.lte": "2026-03-01T13:00:00+01:00"}) == [1, 2, 3]
+        assert found(**{"usageDate.lt": "2026-03-01T12:00:00"}) == [1, 2]
+        # the ends of the calendar
+        assert found(**{"usageDate.gt": "9999-12-31"}) == []
+        assert found(**{"usageDate.lte": "9999-12-31"}) == [1, 2, 3, 4, 5, 6]
+        assert found(**{"usageDate.gte": "9999-12-31"}) == []
+        assert found(**{"usageDate.lt": "0001-01-01"}) == []
+        assert found(usageDate="9999-12-31,2026-03-02") == [5, 6]
+
+        page = client.get(f"{BASE}/usage", params={"usageDate": "2026-03-01", "offset": 1, "limit": 1} | extra)
+        assert (page.headers["X-Total-Count"], page.headers["X-Result-Count"]) == ("3", "1")
+        assert page.json()[0]["usageDate"] == "2026-03-01T12:00:00+00:00"
+        for value, words in (
+            ("2026-02-30", "usageDate='2026-02-30': not a date"),
+            ("0001-01-01T00:00:00+01:00", "usageDate='0001-01-01T00:00:00+01:00': not a date"),
+        ):
+            refused = client.get(f"{BASE}/usage", params={"usageDate": value} | extra)
+            assert refused.status_code == 400 and words in refused.json()["message"], refused.text
 
 
 def test_the_hub_delivers_usage_create_events(agent: Agent, tmp_path: Path) -> None:

@@ -124,7 +124,7 @@ def test_tmf630_operators_on_dates_and_numbers(client: TestClient) -> None:
     assert ids(**{"alarmRaisedTime.gt": "2026-11-20T08:00:30Z"}) == [2, 3]
     assert ids(**{"alarmRaisedTime.lte": "2026-11-20T09:01:00+01:00"}) == [1, 2]  # the same instant, another zone
     assert ids(**{"alarmRaisedTime.gte": "2026-11-20T08:01:00Z", "alarmRaisedTime.lt": "2026-11-20T08:02:00Z"}) == [2]
-    assert ids(**{"alarmRaisedTime.gt": "2026-11-20"}) == [1, 2, 3]  # a date alone: its midnight, UTC
+    assert ids(**{"alarmRaisedTime.gt": "2026-11-20"}) == []  # a date alone: after that UTC date
     assert ids(**{"alarmRaisedTime": "2026-11-20T08:00:00Z"}) == [1]
     assert ids(**{"alarmChangedTime.gt": "2026-11-20T08:04:00Z"}) == [1]  # the repeat changed it
     assert ids(**{"alarmClearedTime.lt": "2030-01-01T00:00:00Z"}) == []  # none cleared: no value to compare
@@ -134,10 +134,64 @@ def test_tmf630_operators_on_dates_and_numbers(client: TestClient) -> None:
     assert ids(isRootCause="true", perceivedSeverity="critical,major") == [1]
 
 
+# raised at these instants, numbered 1 to 6: around 20 November (UTC) and on the day after
+DAY_EDGES = [
+    datetime(2026, 11, 19, 23, 59, 59, tzinfo=UTC),
+    datetime(2026, 11, 20, 0, 0, tzinfo=UTC),
+    datetime(2026, 11, 20, 12, 0, tzinfo=UTC),
+    datetime(2026, 11, 20, 23, 59, 59, 999999, tzinfo=UTC),
+    datetime(2026, 11, 21, 0, 0, tzinfo=UTC),
+    datetime(2026, 11, 21, 12, 0, tzinfo=UTC),
+]
+
+
+@pytest.fixture
+def days_client(tmp_path: Path) -> Iterator[TestClient]:
+    agent = bootstrap(AgentSettings(data_dir=tmp_path, inventory_file=tmp_path / "inventory.yaml"), upgrade_schema=True)
+    for n, at in enumerate(DAY_EDGES, start=1):
+        spec = AlarmSpec(f"r{n}|unreachable", f"r{n}", AlarmType.COMMUNICATIONS, "lossOfSignal", Severity.MAJOR, "-")
+        asyncio.run(agent.bus.handle(RaiseAlarm(spec, at)))
+    with TestClient(create_app(agent)) as test_client:
+        yield test_client
+    agent.close()
+
+
+def test_a_date_alone_is_the_utc_date_the_alarm_shows(days_client: TestClient) -> None:
+    def ids(**params: str) -> list[int]:
+        response = days_client.get(f"{BASE}/alarm", params=params)
+        assert response.status_code == 200, response.text
+        assert response.headers["X-Total-Count"] == str(len(response.json()))
+        return sorted(a["id"] for a in response.json())
+
+    shown = {a["id"]: a["alarmRaisedTime"] for a in days_client.get(f"{BASE}/alarm").json()}
+    assert shown[3] == "2026-11-20T12:00:00+00:00" and all(t.endswith("+00:00") for t in shown.values())
+    assert ids(alarmRaisedTime="2026-11-20") == [2, 3, 4]  # any time of that date
+    assert ids(**{"alarmRaisedTime.lte": "2026-11-20"}) == [1, 2, 3, 4]  # up to its end: noon included
+    assert ids(**{"alarmRaisedTime.gt": "2026-11-20"}) == [5, 6]  # after it: noon excluded
+    assert ids(**{"alarmRaisedTime.gte": "2026-11-20"}) == [2, 3, 4, 5, 6]  # from it on
+    assert ids(**{"alarmRaisedTime.lt": "2026-11-20"}) == [1]  # before it
+    assert ids(alarmRaisedTime="2026-11-19,2026-11-21") == [1, 5, 6]
+    assert ids(alarmRaisedTime="2026-11-20T12:00:00Z, 2026-11-21") == [3, 5, 6]  # an instant among dates
+    assert ids(alarmReportingTime="2026-11-21", alarmChangedTime="2026-11-21") == [5, 6]
+    # a time keeps its instant semantics, UTC without an offset
+    assert ids(**{"alarmRaisedTime.lte": "2026-11-20T13:00:00+01:00"}) == [1, 2, 3]
+    assert ids(**{"alarmRaisedTime.lt": "2026-11-20T12:00:00"}) == [1, 2]
+    assert ids(alarmRaisedTime="2026-11-20T00:00:00Z") == [2]
+    # the ends of the calendar
+    assert ids(**{"alarmRaisedTime.gt": "9999-12-31"}) == []
+    assert ids(**{"alarmRaisedTime.lte": "9999-12-31"}) == [1, 2, 3, 4, 5, 6]
+    assert ids(**{"alarmRaisedTime.lt": "0001-01-01"}) == []
+    page = days_client.get(f"{BASE}/alarm", params={"alarmRaisedTime": "2026-11-20", "limit": 2})
+    assert (page.headers["X-Total-Count"], page.headers["X-Result-Count"]) == ("3", "2")
+
+
 @pytest.mark.parametrize(
     ("param", "value", "fragment"),
     [
         ("nosuch", "x", "cannot filter on 'nosuch'"),
+        ("alarmRaisedTime", "2026-02-30", "alarmRaisedTime='2026-02-30': not a date"),
+        ("alarmRaisedTime.lte", "2026-11-20T25:00:00Z", "alarmRaisedTime.lte='2026-11-20T25:00:00Z': not a date"),
+        ("alarmRaisedTime.gte", "0001-01-01T00:00:00+01:00", "alarmRaisedTime.gte='0001-01-01T00:00:00+01:00': not"),
         ("alarmRaisedTime.gt", "yesterday", "alarmRaisedTime.gt='yesterday': not a date"),
         ("perceivedSeverity.gt", "major", "'perceivedSeverity.gt': .gt compares numbers and dates"),
         ("repeatCount.lt", "many", "repeatCount.lt='many': not a number"),
