@@ -73,6 +73,19 @@ def opened(*, create: bool = False) -> Iterator[Bss]:
         bss.close()
 
 
+def exists(found: object | None, option: str, what: str, given: str) -> None:
+    """A list filtered by an id that names nothing is an error naming its option, not an empty list."""
+    if found is None:
+        raise InvalidRequestError.one(option, f"no {what} {given!r}")
+
+
+def one_of(value: str | None, values: Iterable[str], option: str, what: str) -> None:
+    """A state to filter by is one the BSS knows (a typo is an error, not an empty list)."""
+    known = list(values)
+    if value is not None and value not in known:
+        raise InvalidRequestError.one(option, f"{value!r} is not {what} ({', '.join(known)})")
+
+
 def run(bss: Bss, command: Command) -> Any:
     """Run ``command`` through the BSS's bus (the same path as the API's).
 

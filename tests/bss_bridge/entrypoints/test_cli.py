@@ -105,6 +105,10 @@ def test_a_customer_orders_through_the_cli(bss_cli: Any) -> None:
         (["quote", "bia-100"], "error: --account/--currency: give exactly one of them"),
         (["order", "show", "nope"], "error: no productOrder with id 'nope'"),
         (["catalog", "load", "/nonexistent.yaml"], "error: /nonexistent.yaml: cannot read it"),
+        (["account", "list", "--customer", "nope"], "error: --customer: no customer 'nope'"),
+        (["product", "list", "--customer", "nope"], "error: --customer: no customer 'nope'"),
+        (["product", "list", "--status", "actve"], "error: --status: 'actve' is not a product status (created,"),
+        (["order", "list", "--state", "done"], "error: --state: 'done' is not an order state (acknowledged,"),
     ],
 )
 def test_errors_are_one_line_naming_the_field(bss_cli: Any, args: list[str], message: str) -> None:
