@@ -76,10 +76,17 @@ def bootstrap(
     settings: BssSettings,
     *,
     upgrade_schema: bool = False,
+    require_schema: bool = False,
     inventory: ResourceInventory | None = None,
     clock: Callable[[], datetime] = utc_now,
 ) -> Bss:
-    """A BSS on ``settings``; with ``upgrade_schema`` its database is migrated first."""
+    """A BSS on ``settings``. With ``upgrade_schema`` its database is created or migrated first; with
+    ``require_schema`` it must exist at this version's schema and is left as it is when not
+    (:class:`~bss_bridge.errors.DatabaseNotReadyError`): a mistyped URL is not an empty BSS."""
+    if upgrade_schema and require_schema:
+        raise ValueError("upgrade_schema or require_schema, not both")
+    if require_schema:
+        migrate.require_head(settings.database)
     engine = engine_for(settings.database)
     if upgrade_schema:
         migrate.upgrade(engine)

@@ -4,10 +4,13 @@ BssError
 ├── BssDomainError        (bss_bridge.domain.errors) rule violations, each naming its field
 ├── ConfigError           a settings or catalog file is wrong; names file, line and field
 ├── StorageError          the BSS database cannot be reached or migrated
+│   └── DatabaseNotReadyError  it is missing or not at this version's schema (it was left as it was)
 └── OssUnavailableError   the OSS's API did not answer a question an order depends on
 """
 
 from __future__ import annotations
+
+from typing import Literal
 
 from bss_bridge.domain.errors import (
     BssDomainError,
@@ -24,6 +27,7 @@ __all__ = [
     "BssError",
     "ConfigError",
     "ConflictError",
+    "DatabaseNotReadyError",
     "InvalidRequestError",
     "InvalidTransitionError",
     "NotFoundError",
@@ -47,3 +51,13 @@ class StorageError(BssError):
 
 class OssUnavailableError(BssError):
     """The OSS did not answer (down, refused, timed out, or an unexpected reply); nothing was stored."""
+
+
+class DatabaseNotReadyError(StorageError):
+    """The database is missing, or its schema is not this version's (empty, another program's, older
+    or newer): it was looked at, not changed. ``fix`` is what would make it ready, ``"create"`` or
+    ``"upgrade"`` (both what a migration does), or None when no migration of this version can (newer)."""
+
+    def __init__(self, message: str, fix: Literal["create", "upgrade"] | None) -> None:
+        super().__init__(message)
+        self.fix = fix

@@ -51,13 +51,20 @@ def bootstrap(
     *,
     registry: DriverRegistry | None = None,
     upgrade_schema: bool = False,
+    require_schema: bool = False,
     runner: BlockingRunner | None = None,
 ) -> Agent:
-    """Build an agent on ``settings``; with ``upgrade_schema`` the database is migrated first.
+    """Build an agent on ``settings``. With ``upgrade_schema`` the database is created or migrated
+    first; with ``require_schema`` it must exist at this version's schema and is left as it is when
+    not (:class:`~oss_agent.errors.DatabaseNotReadyError`): a mistyped URL is not an empty network.
 
     ``runner`` is the blocking runner behind ``registry``'s drivers: provisioning holds its per-device
     locks for the length of an activation.
     """
+    if upgrade_schema and require_schema:
+        raise ValueError("upgrade_schema or require_schema, not both")
+    if require_schema:
+        migrate.require_head(settings.database)
     engine = make_engine(settings.database)
     if upgrade_schema:
         migrate.upgrade(engine)

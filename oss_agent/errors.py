@@ -3,6 +3,7 @@
     OssAgentError
      ├── ConfigError          a settings or inventory file is wrong; carries every problem found
      ├── StorageError         the database cannot be reached or migrated
+     │    └── DatabaseNotReadyError  it is missing or not at this version's schema (left as it was)
      └── (domain)             DomainError is kept in oss_agent.domain (standard library only) and
                               is re-exported here; the CLI handles both roots.
 
@@ -12,12 +13,14 @@ Southbound failures stay ``adapters.AdapterError``: the agent records them per d
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Literal
 
 from oss_agent.domain.errors import DomainError, InvalidTransitionError, NotFoundError
 
 __all__ = [
     "ConfigError",
     "ConfigProblem",
+    "DatabaseNotReadyError",
     "DomainError",
     "InvalidTransitionError",
     "NotFoundError",
@@ -55,3 +58,13 @@ class ConfigError(OssAgentError):
 
 class StorageError(OssAgentError):
     """The database could not be reached, opened or migrated."""
+
+
+class DatabaseNotReadyError(StorageError):
+    """The database is missing, or its schema is not this version's (empty, another program's, older
+    or newer): it was looked at, not changed. ``fix`` is what would make it ready, ``"create"`` or
+    ``"upgrade"`` (both what a migration does), or None when no migration of this version can (newer)."""
+
+    def __init__(self, message: str, fix: Literal["create", "upgrade"] | None) -> None:
+        super().__init__(message)
+        self.fix = fix

@@ -56,11 +56,12 @@ def ticket_desk(bss: Bss) -> TicketDesk:
     return BssTicketDesk(bss)
 
 
-def build(settings: BssSettings, failpoints: Failpoints | None = None) -> Bridge:
-    """A bridge on ``settings``: the BSS's database (migrated), the OSS's and the BSS's APIs."""
+def build(settings: BssSettings, failpoints: Failpoints | None = None, *, migrate: bool = True) -> Bridge:
+    """A bridge on ``settings``: the BSS's database (migrated; without ``migrate`` it must be at this
+    version's schema already), the OSS's and the BSS's APIs."""
     if settings.oss_url is None:
         raise ValueError("the bridge needs the OSS's API: set oss_url")
-    bss = bootstrap(settings, upgrade_schema=True)
+    bss = bootstrap(settings, upgrade_schema=migrate, require_schema=not migrate)
     oss_token = settings.oss_token.get_secret_value() if settings.oss_token else None
     bss_token = settings.api_token.get_secret_value() if settings.api_token else None
     oss = OssApi(TmfClient("the OSS", settings.oss_url, oss_token, max(settings.oss_timeout_s, 10.0)))

@@ -1,17 +1,22 @@
 """The BSS's engine: a SQLite file (WAL, foreign keys, busy timeout) or PostgreSQL through psycopg 3.
-Nothing is created at import time."""
+Nothing is created at import time.
+
+:func:`engine_for` creates a missing SQLite file (the commands that bring a BSS into being use it);
+:func:`inspection_engine` only looks, for the check that every other command makes first."""
 
 from __future__ import annotations
 
 import os
+import sqlite3
 import weakref
 from pathlib import Path
 from typing import Any
 
 import simplejson
 from sqlalchemy import Engine, create_engine, event
-from sqlalchemy.engine import make_url
+from sqlalchemy.engine import URL, make_url
 from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.pool import NullPool
 
 from bss_bridge.errors import StorageError
 from bss_bridge.storage.checkpoint import Checkpointer, CheckpointingConnection, attach
@@ -58,10 +63,28 @@ def _create_owner_only(database: Path) -> None:
     os.close(fd)
 
 
+def _normalised(url: str) -> str:
+    """``postgresql://`` means psycopg 3 here, not SQLAlchemy's psycopg2 default."""
+    if url.startswith("postgresql://"):
+        return "postgresql+psycopg://" + url.removeprefix("postgresql://")
+    return url
+
+
+def parse(url: str) -> URL:
+    return make_url(_normalised(url))
+
+
+def sqlite_file(url: str) -> Path | None:
+    """The file of a SQLite URL (None for PostgreSQL or an in-memory database)."""
+    parsed = parse(url)
+    if parsed.get_backend_name() != "sqlite" or not parsed.database or parsed.database == ":memory:":
+        return None
+    return Path(parsed.database)
+
+
 def engine_for(url: str) -> Engine:
     """An engine for ``url`` (``postgresql://`` means psycopg 3); a new SQLite file and its directory are owner-only."""
-    if url.startswith("postgresql://"):
-        url = "postgresql+psycopg://" + url.removeprefix("postgresql://")
+    url = _normalised(url)
     parsed = make_url(url)
     if parsed.get_backend_name() != "sqlite":
         return create_engine(url, pool_pre_ping=True, json_serializer=dumps, json_deserializer=loads)
@@ -81,6 +104,17 @@ def engine_for(url: str) -> Engine:
     return engine
 
 
+def inspection_engine(url: str) -> Engine:
+    """An engine that reads ``url``'s database without changing it. A SQLite file is never created
+    (``mode=rw``; read-only would leave a WAL file's -wal and -shm behind) and gets none of the
+    pragmas, which would switch a file that is not the BSS's to WAL (writing a header into an empty one)."""
+    database = sqlite_file(url)
+    if database is None:
+        return create_engine(_normalised(url), poolclass=NullPool)
+    target = f"{database.absolute().as_uri()}?mode=rw"
+    return create_engine("sqlite://", creator=lambda: sqlite3.connect(target, uri=True), poolclass=NullPool)
+
+
 def checkpointer_of(engine: Engine) -> Checkpointer | None:
     """The checkpoint thread of a SQLite file's engine (None for PostgreSQL or memory)."""
     return _CHECKPOINTERS.get(engine)
@@ -91,6 +125,7 @@ def sessions(engine: Engine) -> sessionmaker[Session]:
     return sessionmaker(bind=engine, expire_on_commit=False, autoflush=False)
 
 
-def safe_url(engine: Engine) -> str:
+def safe_url(engine: Engine | str) -> str:
     """The URL without its password, for logs and output."""
-    return engine.url.render_as_string(hide_password=True)
+    url = engine.url if isinstance(engine, Engine) else parse(engine)
+    return url.render_as_string(hide_password=True)

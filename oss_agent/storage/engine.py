@@ -3,6 +3,9 @@
 SQLite gets WAL (readers never block the poller's writes), foreign keys (off by default in SQLite)
 and a busy timeout, set on every new connection. Nothing is created at import time.
 
+:func:`make_engine` creates a missing SQLite file (the commands that bring an agent into being use
+it); :func:`inspection_engine` only looks, for the check every other command makes first.
+
 The SQLite file holds running configurations, so it is created readable by its owner only (0600,
 whatever the umask), in a directory created 0700; SQLite gives its -wal and -shm files the mode of
 the database file.
@@ -11,12 +14,14 @@ the database file.
 from __future__ import annotations
 
 import os
+import sqlite3
 from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.pool import NullPool
 
 from oss_agent.errors import StorageError
 
@@ -66,6 +71,26 @@ def make_engine(url: str) -> Engine:
         event.listen(engine, "connect", _sqlite_pragmas)
         return engine
     return create_engine(url, pool_pre_ping=True)
+
+
+def sqlite_file(url: str) -> Path | None:
+    """The file of a SQLite URL (None for PostgreSQL, an in-memory database or a ``file:`` URI)."""
+    parsed = make_url(normalise_url(url))
+    database = parsed.database
+    if parsed.get_backend_name() != "sqlite" or not database or database == ":memory:" or database.startswith("file:"):
+        return None
+    return Path(database)
+
+
+def inspection_engine(url: str) -> Engine:
+    """An engine that reads ``url``'s database without changing it. A SQLite file is never created
+    (``mode=rw``; read-only would leave a WAL file's -wal and -shm behind) and gets none of the
+    pragmas, which would switch a file that is not the agent's to WAL (writing a header into an empty one)."""
+    database = sqlite_file(url)
+    if database is None:
+        return create_engine(normalise_url(url), poolclass=NullPool)
+    target = f"{database.absolute().as_uri()}?mode=rw"
+    return create_engine("sqlite://", creator=lambda: sqlite3.connect(target, uri=True), poolclass=NullPool)
 
 
 def make_session_factory(engine: Engine) -> sessionmaker[Session]:

@@ -1,4 +1,6 @@
-"""Alembic, driven from code: ``oss-agent db upgrade`` and the tests use these functions.
+"""Alembic, driven from code: ``oss-agent db upgrade`` and the tests use these functions, and the
+check that a database is at their head, which changes nothing (every command that does not bring
+an agent into being makes it first).
 
 The migration scripts live inside the package (``migrations/``) so an installed agent can migrate
 its database without a checkout or an alembic.ini.
@@ -14,11 +16,12 @@ from alembic.autogenerate import compare_metadata
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import Engine
+from sqlalchemy import Engine, inspect
+from sqlalchemy.engine import make_url
 from sqlalchemy.exc import SQLAlchemyError
 
-from oss_agent.errors import StorageError
-from oss_agent.storage.engine import describe
+from oss_agent.errors import DatabaseNotReadyError, StorageError
+from oss_agent.storage.engine import describe, inspection_engine, normalise_url, sqlite_file
 from oss_agent.storage.schema import Base
 
 MIGRATIONS = Path(__file__).parent / "migrations"
@@ -45,6 +48,45 @@ def alembic_config_for_scripts() -> Config:
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS))
     return config
+
+
+def require_head(url: str) -> None:
+    """Refuse, leaving it as it is, a database this version cannot work on: missing (a SQLite file is
+    not created), empty, another program's, or at another revision than the migrations' head."""
+    parsed = make_url(normalise_url(url))
+    shown = parsed.render_as_string(hide_password=True)
+    database = sqlite_file(url)
+    if database is not None and not database.exists():
+        raise DatabaseNotReadyError(f"the database {shown} does not exist", "create")
+    engine = inspection_engine(url)
+    try:
+        with engine.connect() as connection:
+            found = MigrationContext.configure(connection).get_current_revision()
+            tables = inspect(connection).get_table_names() if found is None else []
+    except SQLAlchemyError as exc:
+        reason = str(getattr(exc, "orig", None) or exc).strip()
+        if parsed.password:  # the driver's words, without the password should they quote it
+            reason = reason.replace(parsed.password, "***")
+        raise StorageError(f"cannot open the database {shown}: {reason}") from exc
+    finally:
+        engine.dispose()
+    script = ScriptDirectory.from_config(alembic_config_for_scripts())
+    wanted = script.get_current_head()
+    if found == wanted:
+        return
+    if found is None and not tables:
+        raise DatabaseNotReadyError(f"the database {shown} is empty", "create")
+    if found is None:
+        raise DatabaseNotReadyError(
+            f"the database {shown} holds {len(tables)} table(s) but not the agent's (no alembic_version)", "create"
+        )
+    if found not in {s.revision for s in script.walk_revisions()}:
+        raise DatabaseNotReadyError(
+            f"the database {shown} is at revision {found}, which this version does not know (a newer one's?)", None
+        )
+    raise DatabaseNotReadyError(
+        f"the database {shown} is at revision {found}, older than this version's {wanted}", "upgrade"
+    )
 
 
 def upgrade(engine: Engine, revision: str = "head") -> tuple[str | None, str | None]:

@@ -20,7 +20,7 @@ from bss_bridge.config.settings import load_settings
 from bss_bridge.domain.errors import InvalidRequestError
 from bss_bridge.entrypoints.cli import billing_cmd, bridge_cmd, catalog_cmd, kpi_cmd, order_cmd, party_cmd
 from bss_bridge.entrypoints.cli.output import FORMAT, STATE, Format, emit_json
-from bss_bridge.errors import BssError, ConfigError
+from bss_bridge.errors import BssError, ConfigError, DatabaseNotReadyError
 from bss_bridge.storage import migrate
 from bss_bridge.storage.engine import engine_for, safe_url
 
@@ -101,6 +101,17 @@ def demo_story(
     asyncio.run(story(oss_url, bss_url, lab_prefix))
 
 
+# what a database that is not ready needs, said after what is wrong with it
+FIXES = {
+    "create": (
+        "if it is the one you meant, create it with 'oss-bss db upgrade' (or 'oss-bss run');"
+        " if not, check --config and the database_url and data_dir settings (OSS_AGENT_BSS_*)"
+    ),
+    "upgrade": "upgrade it with 'oss-bss db upgrade'",
+    None: "use the oss-bss that migrated it",
+}
+
+
 @app.callback()
 def _global(
     config: Annotated[
@@ -156,6 +167,9 @@ def main(argv: list[str] | None = None) -> int:
     except ConfigError as exc:
         for text in exc.problems:
             STATE.err.print(f"[red]error:[/red] {escape(text)}")
+        return _traceback(1)
+    except DatabaseNotReadyError as exc:
+        STATE.err.print(f"[red]error:[/red] {escape(str(exc))}: {escape(FIXES[exc.fix])}")
         return _traceback(1)
     except InvalidRequestError as exc:
         for problem in exc.problems:

@@ -13,7 +13,18 @@ from bss_bridge.documents.invoice import invoice_csv, invoice_pdf
 from bss_bridge.domain import billing_commands as bc
 from bss_bridge.domain.errors import InvalidRequestError, NotFoundError
 from bss_bridge.domain.money import round_money
-from bss_bridge.entrypoints.cli.output import FORMAT, STATE, Format, emit_json, instant, local, opened, run, show_table
+from bss_bridge.entrypoints.cli.output import (
+    FORMAT,
+    STATE,
+    Format,
+    emit_json,
+    exists,
+    instant,
+    local,
+    opened,
+    run,
+    show_table,
+)
 from bss_bridge.entrypoints.cli.party_cmd import decimal
 from bss_bridge.service_layer.billing_queries import balance, parties
 from bss_bridge.storage.billing_tables import InvoiceRow
@@ -88,6 +99,8 @@ def _bill_id(number: str) -> str:
 def invoice_list(account: Annotated[str | None, typer.Option("--account")] = None, fmt: Format = FORMAT) -> None:
     """Issued invoices, oldest first."""
     with opened() as bss, bss.uow() as uow:
+        if account is not None:
+            exists(uow.accounts.get(account), "--account", "billing account", account)
         conditions = [] if account is None else [InvoiceRow.account_id == account]
         found, _ = uow.invoices.list(conditions)
     rows = [

@@ -107,7 +107,8 @@ def status(fmt: Format = FORMAT) -> None:
 async def _reconcile(repair: bool) -> dict[str, Any]:
     from bss_bridge.entrypoints import bridge_server
 
-    bridge = bridge_server.build(load_settings(STATE.config))
+    # an empty database would make every OSS service an orphan, which --repair deletes: never created here
+    bridge = bridge_server.build(load_settings(STATE.config), migrate=False)
     try:
         divergences = await bridge.reconciler.compare()
         repairs: list[str] = []

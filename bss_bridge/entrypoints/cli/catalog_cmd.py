@@ -53,7 +53,7 @@ def load(
 ) -> None:
     """Load a catalog file: create what it defines and the database lacks (all of it or nothing)."""
     command = read_catalog(file, apply)
-    with opened() as bss:
+    with opened(create=True) as bss:  # a catalog is what a new BSS starts from
         report = run(bss, command)
     if fmt is Format.JSON:
         emit_json(

@@ -16,17 +16,19 @@ from bss_bridge.bootstrap import Bss
 from bss_bridge.config.yamlfile import read_yaml
 from bss_bridge.domain import commands
 from bss_bridge.domain.errors import InvalidRequestError, NotFoundError
-from bss_bridge.domain.order import ProductOrder
+from bss_bridge.domain.order import OrderState, ProductOrder
 from bss_bridge.domain.requests import OrderRequest
-from bss_bridge.domain.subscription import Subscription
+from bss_bridge.domain.subscription import Subscription, SubscriptionStatus
 from bss_bridge.entrypoints.cli.catalog_cmd import ITEMS, parse_item
 from bss_bridge.entrypoints.cli.output import (
     FORMAT,
     STATE,
     Format,
     emit_json,
+    exists,
     instant,
     local,
+    one_of,
     opened,
     run,
     show_table,
@@ -97,6 +99,7 @@ def list_orders(
     state: Annotated[str | None, typer.Option(help="only orders in this state")] = None, fmt: Format = FORMAT
 ) -> None:
     """Product orders, newest last."""
+    one_of(state, OrderState, "--state", "an order state")
     with opened() as bss, bss.uow() as uow:
         found, _ = uow.orders.list({"state": [state]} if state else None)
     if fmt is Format.JSON:
@@ -197,8 +200,11 @@ def list_products(
     fmt: Format = FORMAT,
 ) -> None:
     """Products (subscriptions) with their status and dates."""
+    one_of(status, SubscriptionStatus, "--status", "a product status")
     filters = {k: [v] for k, v in (("customer_id", customer), ("status", status)) if v}
     with opened() as bss, bss.uow() as uow:
+        if customer is not None:
+            exists(uow.customers.get(customer), "--customer", "customer", customer)
         found, _ = uow.subscriptions.list(filters)
     _print_products(found, fmt, bss)
 

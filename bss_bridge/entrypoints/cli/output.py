@@ -1,5 +1,10 @@
 """What every ``oss-bss`` command shares: its options, tables for people, JSON for scripts, and the
-BSS it works on (bootstrapped once per command from the settings)."""
+BSS it works on (bootstrapped once per command from the settings).
+
+Only the commands that bring a BSS into being create or migrate its database (``db upgrade``,
+``run``, ``catalog load``); every other one opens it as it is, and refuses one that is missing or
+not at this version's schema: a mistyped URL or data directory used to create an empty database
+and list nothing, exit 0, as if the BSS had no invoices."""
 
 from __future__ import annotations
 
@@ -58,13 +63,27 @@ STATE = State()
 
 
 @contextlib.contextmanager
-def opened() -> Iterator[Bss]:
-    """The BSS of the settings (database migrated), closed afterwards."""
-    bss = bootstrap(load_settings(STATE.config), upgrade_schema=True)
+def opened(*, create: bool = False) -> Iterator[Bss]:
+    """The BSS of the settings, closed afterwards. Its database must exist at this version's schema
+    (DatabaseNotReadyError) unless ``create``: then it is created or migrated first."""
+    bss = bootstrap(load_settings(STATE.config), upgrade_schema=create, require_schema=not create)
     try:
         yield bss
     finally:
         bss.close()
+
+
+def exists(found: object | None, option: str, what: str, given: str) -> None:
+    """A list filtered by an id that names nothing is an error naming its option, not an empty list."""
+    if found is None:
+        raise InvalidRequestError.one(option, f"no {what} {given!r}")
+
+
+def one_of(value: str | None, values: Iterable[str], option: str, what: str) -> None:
+    """A state to filter by is one the BSS knows (a typo is an error, not an empty list)."""
+    known = list(values)
+    if value is not None and value not in known:
+        raise InvalidRequestError.one(option, f"{value!r} is not {what} ({', '.join(known)})")
 
 
 def run(bss: Bss, command: Command) -> Any:

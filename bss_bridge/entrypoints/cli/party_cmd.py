@@ -11,7 +11,7 @@ import typer
 from bss_bridge.domain import commands
 from bss_bridge.domain.errors import InvalidRequestError
 from bss_bridge.domain.party import AccountTerms, BillCycle, ContactMedium, MediumType
-from bss_bridge.entrypoints.cli.output import FORMAT, STATE, Format, emit_json, opened, run, show_table
+from bss_bridge.entrypoints.cli.output import FORMAT, STATE, Format, emit_json, exists, opened, run, show_table
 from bss_bridge.tmf.party import render_account, render_customer
 
 customers = typer.Typer(help="Customers (TMF629).", no_args_is_help=True)
@@ -108,6 +108,8 @@ def list_accounts(
 ) -> None:
     """Billing accounts and their terms."""
     with opened() as bss, bss.uow() as uow:
+        if customer is not None:
+            exists(uow.customers.get(customer), "--customer", "customer", customer)
         found, _ = uow.accounts.list({"customer_id": [customer]} if customer else None)
         names = {c.id: c.name for c in uow.customers.get_many([a.customer_id for a in found]).values()}
     if fmt is Format.JSON:

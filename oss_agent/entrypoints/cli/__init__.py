@@ -33,7 +33,7 @@ from oss_agent.entrypoints.cli import (
     topology_cmd,
 )
 from oss_agent.entrypoints.cli.output import FORMAT_OPTION, STATE, Format, emit_json
-from oss_agent.errors import ConfigError, OssAgentError
+from oss_agent.errors import ConfigError, DatabaseNotReadyError, OssAgentError
 
 app = typer.Typer(
     name="oss-agent",
@@ -58,6 +58,18 @@ app.add_typer(order_cmd.app, name="order")
 app.add_typer(service_cmd.app, name="service")
 app.add_typer(service_cmd.pool_app, name="pool")
 app.add_typer(kpi_cmd.app, name="kpi")
+
+
+# what a database that is not ready needs, said after what is wrong with it; only 'db upgrade',
+# 'run', 'discover' and 'inventory sync' (what brings an agent into being) create or migrate one
+FIXES = {
+    "create": (
+        "if it is the one you meant, create it with 'oss-agent db upgrade' (or 'oss-agent discover');"
+        " if not, check --config and the database_url and data_dir settings (OSS_AGENT_*)"
+    ),
+    "upgrade": "upgrade it with 'oss-agent db upgrade'",
+    None: "use the oss-agent that migrated it",
+}
 
 
 @app.callback()
@@ -95,6 +107,10 @@ def main(argv: list[str] | None = None) -> int:
     except ConfigError as exc:
         for problem in exc.problems:
             STATE.err.print(f"[red]error:[/red] {escape(str(problem))}")
+        _traceback()
+        return 1
+    except DatabaseNotReadyError as exc:
+        STATE.err.print(f"[red]error:[/red] {escape(str(exc))}: {escape(FIXES[exc.fix])}")
         _traceback()
         return 1
     except (OssAgentError, DomainError, AdapterError) as exc:

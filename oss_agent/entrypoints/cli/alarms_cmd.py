@@ -38,7 +38,7 @@ USER_OPTION = typer.Option("cli", "--user", "-u", help="who does it (recorded on
 
 
 def _agent() -> Agent:
-    return bootstrap(load_settings(STATE.config), upgrade_schema=True)
+    return bootstrap(load_settings(STATE.config), require_schema=True)
 
 
 def _snapshots(agent: Agent) -> list[dict[str, Any]]:

@@ -138,7 +138,7 @@ def diff(
     from oss_agent.bootstrap import bootstrap
     from oss_agent.discovery.configs import config_diff
 
-    agent = bootstrap(load_settings(STATE.config), upgrade_schema=True)
+    agent = bootstrap(load_settings(STATE.config), require_schema=True)
     try:
         result = config_diff(agent.uow, device, old, new, datastore)
     finally:
@@ -165,7 +165,7 @@ def approve(
     from oss_agent.bootstrap import bootstrap
     from oss_agent.domain.commands import ApproveConfiguration
 
-    agent = bootstrap(load_settings(STATE.config), upgrade_schema=True)
+    agent = bootstrap(load_settings(STATE.config), require_schema=True)
     try:
         command = ApproveConfiguration(device, user or getpass.getuser(), datetime.now(UTC), version, datastore)
         approved = asyncio.run(agent.bus.handle(command)).result

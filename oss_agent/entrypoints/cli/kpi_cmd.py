@@ -56,7 +56,7 @@ def show(
     fmt: Format = FORMAT_OPTION,
 ) -> None:
     """Network, device and service availability, MTTR per severity, and each latency probe over the window."""
-    agent = bootstrap(load_settings(STATE.config), upgrade_schema=True)
+    agent = bootstrap(load_settings(STATE.config), require_schema=True)
     try:
         end = datetime.now(UTC)
         fault = kpis_json(compute_kpis(make_session_factory(agent.engine), end - timedelta(days=days), end))
@@ -139,7 +139,7 @@ def latency(
     """One probe's round trips over time, with a sparkline."""
     if resolution not in RESOLUTIONS:
         raise typer.BadParameter(f"{resolution!r}: one of {', '.join(RESOLUTIONS)}", param_hint="--resolution")
-    agent = bootstrap(load_settings(STATE.config), upgrade_schema=True)
+    agent = bootstrap(load_settings(STATE.config), require_schema=True)
     try:
         points = LatencyStore(agent.engine).series(probe, time.time() - hours * 3600, RESOLUTIONS[resolution])
     finally:

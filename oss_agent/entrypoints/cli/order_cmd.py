@@ -40,10 +40,11 @@ POLL_S = 0.5
 
 
 def with_agent(work: Callable[[Agent], Awaitable[T]]) -> T:
-    """Run ``work`` on an agent whose drivers reach the devices; everything is closed afterwards."""
+    """Run ``work`` on an agent whose drivers reach the devices; everything is closed afterwards.
+    Its database must exist at this version's schema: an order is not where an agent starts."""
     settings = load_settings(STATE.config)
-    runner = BlockingRunner(settings.worker_threads)
-    agent = bootstrap(settings, registry=build_registry(runner), upgrade_schema=True, runner=runner)
+    runner = BlockingRunner(settings.worker_threads)  # its threads start with the first device call
+    agent = bootstrap(settings, registry=build_registry(runner), require_schema=True, runner=runner)
 
     async def run() -> T:
         try:

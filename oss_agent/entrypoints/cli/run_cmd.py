@@ -54,7 +54,7 @@ def perf(
 ) -> None:
     """A device's latest interface rates with a sparkline, or one interface's history."""
     settings = load_settings(STATE.config)
-    agent = bootstrap(settings, upgrade_schema=True)
+    agent = bootstrap(settings, require_schema=True)
     store = PerfStore(agent.engine)
     since = time.time() - minutes * 60
     try:

@@ -30,7 +30,7 @@ def export(
 ) -> None:
     """Export nodes and links found by the last discovery (run 'oss-agent discover' first)."""
     settings = load_settings(STATE.config)
-    agent = bootstrap(settings, upgrade_schema=True)
+    agent = bootstrap(settings, require_schema=True)
     try:
         topology = load_topology(agent.uow)
     finally:

@@ -55,6 +55,25 @@ def test_reconcile_reports_then_repairs_and_status_shows_the_repair(
 def test_reconcile_without_an_oss_says_so(clean_env: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     config = tmp_path / "bridge.yaml"
     config.write_text(f"data_dir: {tmp_path}\noss_url: http://127.0.0.1:9\n")
+    assert main(["--config", str(config), "db", "upgrade"]) == 0
     assert main(["--config", str(config), "bridge", "reconcile"]) == 1
     err = capsys.readouterr().err
     assert "the OSS at http://127.0.0.1:9 did not answer" in err and "Traceback" not in err
+
+
+def test_reconcile_refuses_a_missing_database_and_asks_the_oss_for_nothing(
+    world: World, clean_env: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """On an empty database every OSS service is an orphan, which --repair deletes: a mistyped URL
+    must not be one."""
+    active(world)
+    ordered = len(world.oss.orders)
+    typo = tmp_path / "bsss.db"
+    config = tmp_path / "bridge.yaml"
+    with served(world.oss) as url:
+        config.write_text(f"data_dir: {tmp_path}\ndatabase_url: sqlite:///{typo}\noss_url: {url}\n")
+        status = main(["--config", str(config), "bridge", "reconcile", "--repair"])
+    out, err = capsys.readouterr()
+    assert status == 1 and out == "", out
+    assert err.startswith(f"error: the BSS database sqlite:///{typo} does not exist: ") and "db upgrade" in err
+    assert len(world.oss.orders) == ordered and not typo.exists()

@@ -4,13 +4,17 @@ same commands (and results) as the API."""
 from __future__ import annotations
 
 import json
+import sqlite3
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from bss_bridge.entrypoints.cli import main
+from bss_bridge.storage import migrate
+from bss_bridge.storage.engine import engine_for
 
+from ...conftest import PostgresServer
 from ..conftest import CATALOG
 from .conftest import validate
 
@@ -101,6 +105,10 @@ def test_a_customer_orders_through_the_cli(bss_cli: Any) -> None:
         (["quote", "bia-100"], "error: --account/--currency: give exactly one of them"),
         (["order", "show", "nope"], "error: no productOrder with id 'nope'"),
         (["catalog", "load", "/nonexistent.yaml"], "error: /nonexistent.yaml: cannot read it"),
+        (["account", "list", "--customer", "nope"], "error: --customer: no customer 'nope'"),
+        (["product", "list", "--customer", "nope"], "error: --customer: no customer 'nope'"),
+        (["product", "list", "--status", "actve"], "error: --status: 'actve' is not a product status (created,"),
+        (["order", "list", "--state", "done"], "error: --state: 'done' is not an order state (acknowledged,"),
     ],
 )
 def test_errors_are_one_line_naming_the_field(bss_cli: Any, args: list[str], message: str) -> None:
@@ -111,6 +119,7 @@ def test_errors_are_one_line_naming_the_field(bss_cli: Any, args: list[str], mes
 
 
 def test_a_broken_catalog_file_is_refused_with_file_line_and_field(bss_cli: Any, tmp_path: Path) -> None:
+    assert bss_cli("db", "upgrade")[0] == 0
     broken = tmp_path / "catalog.yaml"
     broken.write_text(
         CATALOG.read_text()
@@ -125,3 +134,110 @@ def test_a_broken_catalog_file_is_refused_with_file_line_and_field(bss_cli: Any,
     )
     assert "offerings[0].prices[1].recurring: a recurring amount must not be negative" in lines[1]
     assert bss_cli("catalog", "list", "-f", "json")[1].strip() == "[]"
+
+
+READS = [
+    ["customer", "list"],
+    ["account", "list"],
+    ["catalog", "list"],
+    ["catalog", "show", "bia-100"],
+    ["order", "list"],
+    ["product", "list"],
+    ["invoice", "list"],
+    ["invoice", "show", "INV-2026-000001"],
+    ["balance", "acc-1"],
+    ["kpi", "show"],
+    ["bridge", "status"],
+    ["bill", "run", "--preview"],
+    ["customer", "create", "ACME Ltd"],  # a write on no BSS is refused as well: it would start an empty one
+]
+
+
+def test_a_command_on_a_missing_database_says_so_and_creates_nothing(bss_cli: Any, clean_env: Path) -> None:
+    """A mistyped data directory (or URL) used to create an empty database and list nothing, exit 0."""
+    for args in READS:
+        status, out, err = bss_cli(*args)
+        assert status == 1 and out == "", (args, out, err)
+        assert err.startswith(f"error: the BSS database sqlite:///{clean_env / 'bss.db'} does not exist: "), err
+        assert "oss-bss db upgrade" in err and "Traceback" not in err and len(err.strip().splitlines()) == 1
+        assert not clean_env.exists(), args  # neither the file nor its directory
+
+
+def test_the_commands_that_start_a_bss_create_its_database(bss_cli: Any, clean_env: Path) -> None:
+    status, out, err = bss_cli("catalog", "load", str(CATALOG))
+    assert status == 0 and "created 8" in out, err
+    assert (clean_env / "bss.db").exists()
+    assert [o["id"] for o in json.loads(bss_cli("catalog", "list", "-f", "json")[1])][:1] == ["bia-100"]
+    assert bss_cli("invoice", "list", "-f", "json")[1].strip() == "[]"  # a BSS without invoices: that is fine
+
+
+def _tables(database: Path) -> list[tuple[str, ...]]:
+    with sqlite3.connect(f"file:{database}?mode=ro", uri=True) as connection:
+        return connection.execute("SELECT type, name, sql FROM sqlite_master ORDER BY name").fetchall()
+
+
+def test_a_database_not_at_this_versions_schema_is_refused_and_left_as_it_is(
+    bss_cli: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    database = tmp_path / "other.db"
+    monkeypatch.setenv("OSS_AGENT_BSS_DATABASE_URL", f"sqlite:///{database}")
+    shown = f"error: the BSS database sqlite:///{database}"
+
+    database.touch()  # empty
+    status, out, err = bss_cli("invoice", "list")
+    assert (status, out) == (1, "") and err.startswith(f"{shown} is empty: "), err
+    assert "oss-bss db upgrade" in err and database.read_bytes() == b""  # not even switched to WAL
+
+    with sqlite3.connect(database) as connection:  # another program's
+        connection.execute("CREATE TABLE invoices (id TEXT)")
+    connection.close()
+    before = database.read_bytes()
+    status, _, err = bss_cli("customer", "list")
+    assert status == 1 and err.startswith(f"{shown} holds 1 table(s) but no BSS schema (no bss_alembic_version)")
+    assert database.read_bytes() == before
+    database.unlink()
+
+    engine = engine_for(f"sqlite:///{database}")
+    migrate.upgrade(engine, "0004")  # an older version's
+    engine.dispose()
+    before, schema = database.read_bytes(), _tables(database)
+    status, out, err = bss_cli("invoice", "list", "-f", "json")
+    assert (status, out) == (1, "")
+    assert err.startswith(f"{shown} is at revision 0004, older than this version's {migrate.head()}: ")
+    assert "upgrade it with 'oss-bss db upgrade'" in err
+    assert database.read_bytes() == before and _tables(database) == schema
+    assert bss_cli("db", "upgrade")[0] == 0
+    assert bss_cli("invoice", "list", "-f", "json")[:2] == (0, "[]\n")
+
+    with sqlite3.connect(database) as connection:  # a newer version's
+        connection.execute("UPDATE bss_alembic_version SET version_num = '0099'")
+    connection.close()
+    status, _, err = bss_cli("invoice", "list")
+    assert status == 1 and err.startswith(f"{shown} is at revision 0099, which this version does not know")
+    assert "use the oss-bss that migrated it" in err and "db upgrade" not in err
+
+
+@pytest.mark.postgres
+def test_a_postgresql_url_is_shown_without_its_password(
+    bss_cli: Any, postgres: PostgresServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    url = postgres.create_database().replace("//oss@", "//oss:pa55-w0rd@")  # trust: the password is not checked
+    assert "pa55-w0rd" in url
+    said: list[str] = []
+
+    def cli(*args: str) -> tuple[int, str, str]:
+        status, out, err = bss_cli(*args)
+        said.extend((out, err))
+        return status, out, err
+
+    monkeypatch.setenv("OSS_AGENT_BSS_DATABASE_URL", url)
+    status, _, err = cli("invoice", "list")
+    assert status == 1 and err.startswith("error: the BSS database postgresql+psycopg://oss:***@/t_"), err
+    assert " is empty: " in err
+    assert cli("db", "upgrade")[0] == 0
+    assert cli("invoice", "list", "-f", "json")[:2] == (0, "[]\n")
+    monkeypatch.setenv("OSS_AGENT_BSS_DATABASE_URL", url.replace("/t_", "/missing_"))
+    status, _, err = cli("customer", "list")
+    assert status == 1 and err.startswith("error: cannot open the BSS database postgresql+psycopg://oss:***@/missing_")
+    assert "does not exist" in err
+    assert "***" in "".join(said) and "pa55-w0rd" not in "".join(said)

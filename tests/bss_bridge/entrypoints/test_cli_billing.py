@@ -118,3 +118,13 @@ def test_the_cli_prints_data_as_it_is_and_names_bad_options(bss_cli: Any, tmp_pa
         assert bss_cli("bill", "run")[0] == 0
         status, out, err = bss_cli("invoice", "pdf", "INV-2026-000001", "-o", str(tmp_path / "no" / "such" / "i.pdf"))
         assert status == 1 and "--output" in err and "unexpected" not in err
+
+
+def test_invoices_of_an_account_that_does_not_exist_are_an_error_not_an_empty_list(bss_cli: Any) -> None:  # noqa: F811
+    with time_machine.travel(ORDERED, tick=False):
+        assert bss_cli("catalog", "load", str(CATALOG))[0] == 0
+        customer = json.loads(bss_cli("customer", "create", "ACME Ltd", "-f", "json")[1])["id"]
+        account = json.loads(bss_cli("account", "open", customer, "--currency", "EUR", "-f", "json")[1])["id"]
+        assert bss_cli("invoice", "list", "--account", account, "-f", "json")[:2] == (0, "[]\n")  # none yet: fine
+        status, out, err = bss_cli("invoice", "list", "--account", "nope")
+        assert (status, out) == (1, "") and err.strip() == "error: --account: no billing account 'nope'"

@@ -9,6 +9,10 @@ import sys
 from pathlib import Path
 
 import pytest
+from sqlalchemy.engine import make_url
+
+from oss_agent.storage import migrate
+from oss_agent.storage.engine import make_engine
 
 OSS_AGENT = str(Path(sys.executable).parent / "oss-agent")
 
@@ -171,6 +175,7 @@ def test_db_upgrade_on_empty_then_up_to_date(database_url: str, tmp_path: Path) 
 def test_inventory_sync_stores_devices(setup: dict[str, str]) -> None:
     result = cli("inventory", "sync", "--format", "json", env=setup)
     assert result.returncode == 0, result.stderr
+    assert Path(setup["OSS_AGENT_DATA_DIR"], "oss-agent.db").exists()  # it brings an agent into being: it creates
     assert json.loads(result.stdout) == {"added": ["pe1", "pe2"], "updated": [], "removed": []}
     assert json.loads(cli("inventory", "sync", "--format", "json", env=setup).stdout)["added"] == []
 
@@ -179,3 +184,64 @@ def test_usage_errors_exit_2() -> None:
     result = cli("no-such-command")
     assert result.returncode == 2
     assert "No such command" in result.stderr
+
+
+READS = [
+    ["alarms", "list"],
+    ["alarms", "ack", "1"],
+    ["kpi", "show"],
+    ["perf", "pe1"],
+    ["config", "diff", "pe1"],
+    ["topology", "export"],
+    ["order", "list"],
+    ["service", "list"],
+    ["pool", "list"],
+]
+
+
+def test_a_command_on_a_missing_database_says_so_and_creates_nothing(tmp_path: Path) -> None:
+    """A mistyped data directory (or URL) used to create an empty database and list nothing, exit 0."""
+    data = tmp_path / "typo"
+    for args in READS:
+        result = cli(*args, env={"OSS_AGENT_DATA_DIR": str(data)})
+        assert result.returncode == 1 and result.stdout == "", (args, result.stdout, result.stderr)
+        said = result.stderr
+        assert said.startswith(f"error: the database sqlite:///{data / 'oss-agent.db'} does not exist: "), said
+        assert "oss-agent db upgrade" in said and "Traceback" not in said and len(said.strip().splitlines()) == 1
+        assert not data.exists(), args  # neither the file nor its directory
+
+
+def test_a_database_not_at_this_versions_schema_is_refused_and_left_as_it_is(database_url: str, tmp_path: Path) -> None:
+    url = database_url.replace("//oss@", "//oss:pa55-w0rd@")  # the test PostgreSQL trusts: no password is checked
+    env = {"OSS_AGENT_DATA_DIR": str(tmp_path), "OSS_AGENT_DATABASE_URL": url}
+    shown = f"error: the database {make_url(url).render_as_string(hide_password=True)}"
+    database = tmp_path / "agent.db"
+    if url.startswith("sqlite"):
+        database.touch()
+    said: list[str] = []
+
+    def run(*args: str) -> subprocess.CompletedProcess[str]:
+        result = cli(*args, env=env)
+        said.extend((result.stdout, result.stderr))
+        return result
+
+    empty = run("alarms", "list")
+    assert empty.returncode == 1 and empty.stderr.startswith(f"{shown} is empty: "), empty.stderr
+    assert "oss-agent db upgrade" in empty.stderr
+    if url.startswith("sqlite"):
+        assert database.read_bytes() == b""  # not even switched to WAL
+    engine = make_engine(url)
+    try:
+        migrate.upgrade(engine, "0008_provisioning")  # an older version's
+        older = run("kpi", "show")
+        assert older.returncode == 1 and older.stdout == ""
+        assert older.stderr.startswith(f"{shown} is at revision 0008_provisioning, older than this version's 0009")
+        assert "upgrade it with 'oss-agent db upgrade'" in older.stderr
+        assert migrate.current_revision(engine) == "0008_provisioning"
+        assert run("db", "upgrade").returncode == 0
+        assert run("alarms", "list", "--format", "json").stdout == "[]\n"
+    finally:
+        engine.dispose()
+    assert "pa55-w0rd" not in "".join(said)
+    if "pa55-w0rd" in url:
+        assert ":***@" in "".join(said)

@@ -48,6 +48,7 @@ def test_a_refused_order_is_shown_field_by_field_kept_and_listed(tmp_path: Path)
             }
         )
     )
+    assert cli(tmp_path, "db", "upgrade").returncode == 0  # an order is not where an agent starts
     dry = cli(tmp_path, "order", "submit", str(order), "--dry-run", "--format", "json")
     assert dry.returncode == 1
     problems = {p["field"]: p["message"] for p in json.loads(dry.stdout)["problems"]}
@@ -72,6 +73,7 @@ def test_a_refused_order_is_shown_field_by_field_kept_and_listed(tmp_path: Path)
 
 def test_pools_and_services_list_in_tables_and_json(tmp_path: Path) -> None:
     (tmp_path / "inventory.yaml").write_text(INVENTORY)
+    assert cli(tmp_path, "db", "upgrade").returncode == 0
     [pool] = json.loads(cli(tmp_path, "pool", "list", "--format", "json").stdout)
     assert (pool["pool"], pool["capacity"], pool["used"], pool["allocations"]) == ("access-link", 256, 0, [])
     assert "access-link" in cli(tmp_path, "pool", "list").stdout
