@@ -28,6 +28,7 @@ from bss_bridge.entrypoints.cli.output import (
 from bss_bridge.entrypoints.cli.party_cmd import decimal
 from bss_bridge.service_layer.billing_queries import balance, parties
 from bss_bridge.storage.billing_tables import InvoiceRow
+from bss_bridge.tmf.billing_inputs import addressable
 
 bills = typer.Typer(help="Bill runs (and their preview).", no_args_is_help=True)
 invoices = typer.Typer(help="Issued invoices (TMF678 customer bills).", no_args_is_help=True)
@@ -195,6 +196,7 @@ def payment_add(
     at: Annotated[str | None, AT] = None,
 ) -> None:
     """Record a payment received on the account."""
+    addressable(key, "--key")  # the payment's id, as the API's correlatorId: one path segment of its href
     with opened() as bss:
         done = run(bss, bc.RecordPayment(key, account, _amount(amount), currency, instant(at, "--at"), method))
     STATE.out.print(f"payment {key}: {'recorded' if done.new else 'already recorded (counted once)'}")

@@ -62,6 +62,9 @@ def test_bill_run_invoices_dunning_payment_and_balance_from_the_cli(bss_cli: Any
         assert bss_cli("dunning", "run")[1].strip() == f"{account}: suspended 1 product(s): INV-2026-000001 overdue"
         assert json.loads(bss_cli("balance", account, "-f", "json")[1])["overdue"] == ["INV-2026-000001"]
 
+        for unaddressable in ("bank/1", ".."):  # the key is the payment's id: one path segment of its href
+            status, _, err = bss_cli("payment", "add", account, "213.64", "--key", unaddressable)
+            assert status == 1 and "--key" in err, err
         assert "recorded" in bss_cli("payment", "add", account, "213.64", "--key", "bank-1")[1]
         assert "counted once" in bss_cli("payment", "add", account, "213.64", "--key", "bank-1")[1]
         status, _, err = bss_cli("payment", "add", account, "1.00", "--key", "bank-1")
