@@ -33,6 +33,7 @@ from bss_bridge.bridge.failpoints import Failpoints
 from bss_bridge.bridge.listeners import register
 from bss_bridge.bridge.tickets import BssTicketDesk
 from bss_bridge.config.settings import BssSettings
+from bss_bridge.errors import ConfigError
 from bss_bridge.oss.client import OssApi, TmfClient
 from bss_bridge.storage.bridge_store import BridgeStore
 
@@ -60,7 +61,7 @@ def build(settings: BssSettings, failpoints: Failpoints | None = None, *, migrat
     """A bridge on ``settings``: the BSS's database (migrated; without ``migrate`` it must be at this
     version's schema already), the OSS's and the BSS's APIs."""
     if settings.oss_url is None:
-        raise ValueError("the bridge needs the OSS's API: set oss_url")
+        raise ConfigError(["oss_url: the bridge needs the OSS's API: set it in the settings (OSS_AGENT_BSS_OSS_URL)"])
     bss = bootstrap(settings, upgrade_schema=migrate, require_schema=not migrate)
     oss_token = settings.oss_token.get_secret_value() if settings.oss_token else None
     bss_token = settings.api_token.get_secret_value() if settings.api_token else None

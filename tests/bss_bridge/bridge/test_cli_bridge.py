@@ -61,6 +61,17 @@ def test_reconcile_without_an_oss_says_so(clean_env: Path, tmp_path: Path, capsy
     assert "the OSS at http://127.0.0.1:9 did not answer" in err and "Traceback" not in err
 
 
+def test_reconcile_with_no_oss_configured_names_the_setting(
+    clean_env: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    config = tmp_path / "bridge.yaml"
+    config.write_text(f"data_dir: {tmp_path}\noss_url: null\n")  # a BSS on its own
+    assert main(["--config", str(config), "db", "upgrade"]) == 0
+    assert main(["--config", str(config), "bridge", "reconcile"]) == 1
+    err = capsys.readouterr().err
+    assert err.startswith("error: oss_url: the bridge needs the OSS's API") and "unexpected" not in err, err
+
+
 def test_reconcile_refuses_a_missing_database_and_asks_the_oss_for_nothing(
     world: World, clean_env: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
