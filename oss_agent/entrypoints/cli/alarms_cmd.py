@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import asyncio
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import Annotated, Any
 
 import typer
 from rich.markup import escape
@@ -16,6 +16,7 @@ from rich.markup import escape
 from oss_agent.bootstrap import Agent, bootstrap
 from oss_agent.config import load_settings
 from oss_agent.domain import commands
+from oss_agent.domain.alarm import AlarmState, Severity
 from oss_agent.domain.errors import NotFoundError
 from oss_agent.entrypoints.api.fault_kpi import kpis_json
 from oss_agent.entrypoints.cli.output import FORMAT_OPTION, STATE, Format, emit_json, table
@@ -67,8 +68,8 @@ def _correlation(s: dict[str, Any]) -> str:
 
 @app.command("list")
 def list_alarms(
-    severity: str | None = typer.Option(None, "--severity", "-s", help="critical, major, minor, warning, cleared"),
-    state: str | None = typer.Option(None, "--state", help="raised, updated or cleared"),
+    severity: Annotated[Severity | None, typer.Option("--severity", "-s", help="only alarms of this severity")] = None,
+    state: Annotated[AlarmState | None, typer.Option("--state", help="only alarms in this state")] = None,
     device: str | None = typer.Option(None, "--device", "-d", help="only this device's alarms"),
     active: bool = typer.Option(False, "--active", help="only alarms not cleared"),
     fmt: Format = FORMAT_OPTION,

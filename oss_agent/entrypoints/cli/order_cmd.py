@@ -226,7 +226,7 @@ def _print_dry_run(report: operations.DryRun, fmt: Format) -> None:
 
 @app.command("list")
 def list_orders(
-    state: Annotated[str | None, typer.Option("--state", help="only orders in this state")] = None,
+    state: Annotated[OrderState | None, typer.Option("--state", help="only orders in this state")] = None,
     fmt: Format = FORMAT_OPTION,
 ) -> None:
     """Orders, newest first (rejected ones included)."""

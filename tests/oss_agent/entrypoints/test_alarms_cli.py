@@ -59,6 +59,11 @@ def test_list_in_colour_and_as_json(data: Path) -> None:
     assert [r["number"] for r in active] == [2]
     assert [r["number"] for r in json.loads(cli(data, "alarms", "list", "--device", "pe1", "-f", "json").stdout)] == [1]
     assert json.loads(cli(data, "alarms", "list", "--severity", "minor", "-f", "json").stdout) == []
+    cleared = json.loads(cli(data, "alarms", "list", "--state", "cleared", "-f", "json").stdout)
+    assert [r["number"] for r in cleared] == [1]
+    for option, typo in (("--severity", "majr"), ("--state", "open")):  # a typo is an error, not "no alarms"
+        refused = cli(data, "alarms", "list", option, typo)
+        assert refused.returncode == 2 and option in refused.stderr and refused.stdout == "", refused.stderr
 
 
 def test_actions_change_the_alarm(data: Path) -> None:

@@ -60,6 +60,8 @@ def test_a_refused_order_is_shown_field_by_field_kept_and_listed(tmp_path: Path)
     assert "serviceCharacteristic[bandwidthMbps].value" in refused.stdout and "between 1 and 1000" in refused.stdout
     [listed] = json.loads(cli(tmp_path, "order", "list", "--state", "rejected", "--format", "json").stdout)
     assert listed["state"] == "rejected" and listed["external_id"] is None  # a refused order holds no externalId
+    typo = cli(tmp_path, "order", "list", "--state", "rejectd")
+    assert typo.returncode == 2 and "--state" in typo.stderr and typo.stdout == "", typo.stderr  # not "no orders"
     shown = json.loads(cli(tmp_path, "order", "show", listed["id"], "--format", "json").stdout)
     assert {e["referenceError"] for e in shown["errors"]} >= {
         "serviceOrderItem[0].service.serviceCharacteristic[customer].value",
