@@ -227,6 +227,16 @@ def to_pysnmp(tag: int, value: ber.Value) -> Any:
     raise ValueError(f"cannot SET a value with tag 0x{tag:02x}")
 
 
+MIN_KEY_LENGTH = 8  # an SNMPv3 passphrase's least length (RFC 3414 section 11.2; net-snmp refuses shorter)
+
+
+def short_keys(access: SnmpAccess) -> list[str]:
+    """The keys of ``access`` too short for USM, checked before pysnmp sees them: pyasn1 refuses
+    them with an error that quotes the key."""
+    keys = (("auth_key", access.auth_key), ("priv_key", access.priv_key))
+    return [name for name, key in keys if key is not None and len(key.reveal()) < MIN_KEY_LENGTH]
+
+
 class UsmSession(_Walker):
     """SNMPv3 (USM) on pysnmp's engine; one engine is shared by all v3 sessions of an agent."""
 
@@ -257,11 +267,24 @@ class UsmSession(_Walker):
         return self._transport
 
     async def _run(self, operation: str, command: Any, *args: Any) -> list[ber.VarBind]:
+        from pysnmp.error import PySnmpError
         from pysnmp.hlapi.v3arch.asyncio import ContextData
 
-        error_indication, error_status, error_index, varbinds = await command(
-            self.engine, self.user, await self._target(), ContextData(), *args, lookupMib=False
-        )
+        if short := short_keys(self.access):
+            raise AdapterError(
+                f"SNMPv3 {' and '.join(short)} of user {self.access.user!r}: shorter than {MIN_KEY_LENGTH} "
+                "characters (RFC 3414)",
+                device=self.name,
+                operation=operation,
+            )
+        try:
+            error_indication, error_status, error_index, varbinds = await command(
+                self.engine, self.user, await self._target(), ContextData(), *args, lookupMib=False
+            )
+        except PySnmpError as exc:  # not chained: pyasn1's errors inside quote the values they refused, keys too
+            raise AdapterError(
+                f"pysnmp refused the request: {type(exc).__name__}", device=self.name, operation=operation
+            ) from None
         if error_indication:
             text = str(error_indication)
             if type(error_indication).__name__ in _AUTH_FAILURES:

@@ -27,9 +27,10 @@ from collections.abc import AsyncIterator, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
+from adapters.errors import AdapterError
 from adapters.snmp import ber, mib, usm, v3msg
 from adapters.snmp.client import set_receive_buffer
-from adapters.snmp.session import USM_AUTH, USM_PRIV, from_pysnmp
+from adapters.snmp.session import MIN_KEY_LENGTH, USM_AUTH, USM_PRIV, from_pysnmp, short_keys
 from adapters.snmp.v3gate import FAST, PYSNMP, V3Gate, V3TrapUser
 
 __all__ = ["REFUSAL_REASONS", "Notification", "ReceiverStats", "TrapReceiver", "V3TrapUser"]
@@ -176,6 +177,13 @@ class TrapReceiver:
 
         from adapters.snmp.udp import BatchedUdpTransport  # imports pysnmp, as the lines above
 
+        for user in self._v3_users:  # before pysnmp, whose refusal would quote the key, and before the socket
+            if short := short_keys(user.access):
+                raise AdapterError(
+                    f"SNMPv3 {' and '.join(short)} of user {user.access.user!r}: shorter than {MIN_KEY_LENGTH} "
+                    "characters (RFC 3414)",
+                    operation="receive traps",
+                )
         snmp_engine = engine.SnmpEngine()
         sock = socket.socket(socket.AF_INET6 if ":" in self.host else socket.AF_INET, socket.SOCK_DGRAM)
         self.receive_buffer = set_receive_buffer(sock, RECEIVE_BUFFER)

@@ -33,10 +33,13 @@ def default_data_dir(environ: Mapping[str, str]) -> Path:
 
 
 class BssSettings(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    """No value appears in a validation error (a mistyped ``postgres://user:password@...`` would be
+    quoted in its text and traceback); the database URL, which may hold a password, is not in ``repr``."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, hide_input_in_errors=True)
 
     data_dir: Path
-    database_url: str | None = None
+    database_url: str | None = Field(default=None, repr=False)
     api_host: str = "127.0.0.1"
     api_port: int = Field(default=8081, ge=1, le=65535)
     api_token: SecretStr | None = None
@@ -101,7 +104,7 @@ class BssSettings(BaseModel):
     @classmethod
     def _http(cls, value: str | None) -> str | None:
         if value is not None and not value.startswith(("http://", "https://")):
-            raise ValueError(f"{value!r} is not an http(s) URL")
+            raise ValueError("not an http(s) URL")  # never quoted: a URL may carry user:password@
         return None if value is None else value.rstrip("/")
 
     @property

@@ -4,15 +4,20 @@ A failing callback holds back only its own listener (so a state change never ove
 creation it follows); it is retried after ``base_delay * 2**failures`` capped at ``max_delay``.
 Delivery is at least once: a crash between a callback's 2xx and the mark repeats that
 notification, with the same ``eventId`` for the receiver to drop it.
+
+A callback URL is a listener's secret as much as its address (the bridge's carries a token in its
+path, another may carry ``user:password@``): logs show its origin only, httpx's own request lines included.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import contextvars
 import logging
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from urllib.parse import urlsplit
 
 import httpx
 import simplejson
@@ -21,6 +26,34 @@ from bss_bridge.hub.store import HubStore, Listener
 
 logger = logging.getLogger(__name__)
 JSON_HEADERS = {"Content-Type": "application/json"}
+_delivering = contextvars.ContextVar("hub_delivering", default=False)
+
+
+def origin(url: str | httpx.URL) -> str:
+    """``scheme://host[:port]`` of a callback: what a log may show of it."""
+    try:
+        parts = urlsplit(str(url))
+        host, port = parts.hostname or "", parts.port
+    except ValueError:
+        return "(unparsable)"
+    host = f"[{host}]" if ":" in host else host
+    return f"{parts.scheme}://{host}" + (f":{port}" if port is not None else "")
+
+
+class _CallbackOrigins(logging.Filter):
+    """On httpx's logger: a request line logged while a hub delivers shows the callback's origin only."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        args = record.args
+        if _delivering.get() and isinstance(args, tuple) and len(args) > 1 and isinstance(args[1], httpx.URL):
+            record.args = (args[0], f"{origin(args[1])}/...", *args[2:])
+        return True
+
+
+def _hide_callbacks_in_httpx_logs() -> None:
+    httpx_logger = logging.getLogger("httpx")
+    if not any(isinstance(f, _CallbackOrigins) for f in httpx_logger.filters):
+        httpx_logger.addFilter(_CallbackOrigins())
 
 
 @dataclass(frozen=True, slots=True)
@@ -37,6 +70,7 @@ class Dispatcher:
         self.store = store
         self.settings = settings or DeliverySettings()
         self.delivered = 0
+        _hide_callbacks_in_httpx_logs()
 
     async def run(self, stop: asyncio.Event, transport: httpx.AsyncBaseTransport | None = None) -> None:
         """Deliver until ``stop`` is set; a failing round is logged and the next one tried."""
@@ -65,16 +99,23 @@ class Dispatcher:
         done: list[int] = []
         try:
             for item in owed:
+                delivering = _delivering.set(True)
                 try:
                     body = simplejson.dumps(item.notification, use_decimal=True)
                     response = await client.post(listener.callback, content=body, headers=JSON_HEADERS)
                     error = None if response.is_success else f"HTTP {response.status_code}"
                 except httpx.HTTPError as exc:
                     error = f"{type(exc).__name__}: {exc}"
+                finally:
+                    _delivering.reset(delivering)
                 if error is not None:
                     retry = self.delay(self.store.failures(listener.id))
                     logger.info(
-                        "hub callback %s failed (%s); retry in %.1fs", listener.callback, error, retry.total_seconds()
+                        "hub callback %s of listener %s failed (%s); retry in %.1fs",
+                        origin(listener.callback),
+                        listener.id,
+                        error,
+                        retry.total_seconds(),
                     )
                     self.store.failed(listener.id, item.delivery_id, error, datetime.now(UTC) + retry)
                     break

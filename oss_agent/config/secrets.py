@@ -23,7 +23,7 @@ class SecretResolutionError(Exception):
 class SecretRef(BaseModel):
     """Where a secret lives: exactly one of ``env`` or ``file``."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, hide_input_in_errors=True)
 
     env: str | None = None
     file: Path | None = None

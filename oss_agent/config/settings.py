@@ -52,12 +52,17 @@ class LatencyProbeSettings(BaseModel):
 
 
 class AgentSettings(BaseModel):
-    """Everything the agent process is configured with."""
+    """Everything the agent process is configured with.
 
-    model_config = ConfigDict(extra="forbid", validate_default=True, frozen=True)
+    A value never appears in a validation error (``hide_input_in_errors``: a mistyped
+    ``postgres://user:password@...`` would otherwise be quoted in the error's text and traceback),
+    and the database URL, which may hold a password, is left out of ``repr``.
+    """
+
+    model_config = ConfigDict(extra="forbid", validate_default=True, frozen=True, hide_input_in_errors=True)
 
     data_dir: Path = Field(default_factory=default_data_dir)
-    database_url: str | None = None
+    database_url: str | None = Field(default=None, repr=False)
     inventory_file: Path | None = None
     api_host: str = "127.0.0.1"
     api_port: int = Field(default=8080, ge=1, le=65535)
@@ -187,6 +192,18 @@ def _settings_problems(
     return problems
 
 
+def _reference_problems(exc: ValidationError) -> str:
+    """What is wrong with a secret reference, field by field, never quoting a value (what was written
+    in place of a reference may be the secret itself)."""
+    parts = []
+    for error in exc.errors():
+        field = ".".join(str(p) for p in error["loc"])
+        message = str(error["msg"]).removeprefix("Value error, ")
+        message = "unknown key" if error["type"] == "extra_forbidden" else message
+        parts.append(f"{field}: {message}" if field else message)
+    return "; ".join(parts) + " (a secret reference is {env: NAME} or {file: PATH})"
+
+
 def load_settings(path: Path | None = None, environ: Mapping[str, str] | None = None) -> AgentSettings:
     """Load and validate settings; every problem is reported with its file, line and field."""
     env = os.environ if environ is None else environ
@@ -204,7 +221,9 @@ def load_settings(path: Path | None = None, environ: Mapping[str, str] | None = 
         if isinstance(token, dict):
             try:
                 values["api_token"] = SecretRef(**token).resolve(env).reveal()
-            except (SecretResolutionError, ValueError, TypeError) as exc:
+            except ValidationError as exc:  # a reference's problems, by field, without what was written
+                raise ConfigError([doc.problem(("api_token",), _reference_problems(exc))]) from None
+            except (SecretResolutionError, TypeError) as exc:
                 raise ConfigError([doc.problem(("api_token",), str(exc))]) from exc
     # The environment overrides the file, field by field.
     for name in AgentSettings.model_fields:

@@ -4,16 +4,21 @@ Each subscriber is its own queue: a failing callback holds back only its own eve
 clear never overtakes its raise), and is retried after ``base_delay * 2**failures`` capped at
 ``max_delay``. Delivery is at least once: a crash between a callback's 2xx and the mark repeats that
 event, which carries the same ``eventId`` so the receiver can drop it.
+
+A callback URL is a listener's secret as much as its address (the BSS bridge's carries a token in its
+path, another may carry ``user:password@``): logs show its origin only, httpx's own request lines included.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import contextvars
 import logging
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING
+from urllib.parse import urlsplit
 
 import httpx
 
@@ -24,6 +29,34 @@ if TYPE_CHECKING:
     from oss_agent.bootstrap import Agent
 
 logger = logging.getLogger(__name__)
+_delivering = contextvars.ContextVar("hub_delivering", default=False)
+
+
+def origin(url: str | httpx.URL) -> str:
+    """``scheme://host[:port]`` of a callback: what a log may show of it."""
+    try:
+        parts = urlsplit(str(url))
+        host, port = parts.hostname or "", parts.port
+    except ValueError:
+        return "(unparsable)"
+    host = f"[{host}]" if ":" in host else host
+    return f"{parts.scheme}://{host}" + (f":{port}" if port is not None else "")
+
+
+class _CallbackOrigins(logging.Filter):
+    """On httpx's logger: a request line logged while a hub delivers shows the callback's origin only."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        args = record.args
+        if _delivering.get() and isinstance(args, tuple) and len(args) > 1 and isinstance(args[1], httpx.URL):
+            record.args = (args[0], f"{origin(args[1])}/...", *args[2:])
+        return True
+
+
+def _hide_callbacks_in_httpx_logs() -> None:
+    httpx_logger = logging.getLogger("httpx")
+    if not any(isinstance(f, _CallbackOrigins) for f in httpx_logger.filters):
+        httpx_logger.addFilter(_CallbackOrigins())
 
 
 @dataclass(frozen=True, slots=True)
@@ -42,6 +75,7 @@ class Dispatcher:
     def __init__(self, store: HubStore, settings: DispatcherSettings | None = None) -> None:
         self.store = store
         self.settings = settings or DispatcherSettings()
+        _hide_callbacks_in_httpx_logs()
         self.delivered = 0
         self._stop = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
@@ -84,14 +118,23 @@ class Dispatcher:
         done: list[int] = []
         try:
             for item in batch:
+                delivering = _delivering.set(True)
                 try:
                     response = await client.post(sub.callback, json=item.body)
                     error = None if response.is_success else f"HTTP {response.status_code}"
                 except httpx.HTTPError as exc:
                     error = f"{type(exc).__name__}: {exc}"
+                finally:
+                    _delivering.reset(delivering)
                 if error is not None:
                     delay = self._delay(self.store.failures(sub.id))
-                    logger.info("callback %s failed (%s); retry in %.1fs", sub.callback, error, delay.total_seconds())
+                    logger.info(
+                        "callback %s of listener %s failed (%s); retry in %.1fs",
+                        origin(sub.callback),
+                        sub.id,
+                        error,
+                        delay.total_seconds(),
+                    )
                     self.store.back_off(sub.id, item.delivery_id, error, delay, datetime.now(UTC))
                     break
                 done.append(item.delivery_id)

@@ -384,3 +384,18 @@ def test_v3_messages_are_judged_before_pysnmp_decodes_them() -> None:
     }
     assert counts["failed_digest"] == 1  # the inform with the wrong key: refused before pysnmp
     assert [(n.trap_oid, n.inform) for n in good] == [(mib.LINK_DOWN, False), (mib.LINK_UP, True)]
+
+
+@pytest.mark.parametrize("engine_id", ["80001f8880aabbccdd", None])
+def test_a_v3_key_shorter_than_rfc_3414_allows_stops_the_start_without_quoting_it(engine_id: str | None) -> None:
+    """pysnmp refuses a passphrase under 8 characters deep inside pyasn1, whose error quotes it."""
+    import traceback
+
+    from adapters import AdapterError
+
+    access = SnmpAccess("v3", user="u1", auth_protocol="sha", auth_key=Secret("Sh0rt-a"))
+    receiver = TrapReceiver("127.0.0.1", 0, v3_users=[V3TrapUser(access, engine_id)])
+    with pytest.raises(AdapterError) as caught:
+        asyncio.run(receiver.start())
+    assert str(caught.value) == "receive traps: SNMPv3 auth_key of user 'u1': shorter than 8 characters (RFC 3414)"
+    assert "Sh0rt" not in "".join(traceback.format_exception(caught.value))

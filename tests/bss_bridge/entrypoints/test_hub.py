@@ -4,9 +4,11 @@ order with back-off past a failing callback, never lost, never sent for a rolled
 from __future__ import annotations
 
 import asyncio
+import logging
 from typing import Any
 
 import httpx
+import pytest
 from fastapi import FastAPI, HTTPException, Request
 from fastapi.testclient import TestClient
 
@@ -86,3 +88,32 @@ def test_notifications_are_delivered_in_order_after_a_failing_callback_recovers(
     assert receiver.received["all"][1]["eventId"] == receiver.received["states"][0]["eventId"]
     assert receiver.received["states"][0]["event"]["customer"]["status"] == "suspended"
     assert client.get(f"{HUB}/{states.json()['id']}").json()["query"] == "eventType=CustomerStateChangeEvent"
+
+
+def test_logs_show_a_callback_by_its_origin_only(
+    client: TestClient, bss: Bss, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A callback's path and userinfo may be its listener's secret (the bridge's path carries a token):
+    neither the dispatcher's lines nor httpx's request lines show more than its origin."""
+    receiver = Receiver()
+    client.post(HUB, json={"callback": "http://receiver/events/cb-t0ken-5ecret"})
+    failing = client.post(HUB, json={"callback": "http://user:pa55-5ecret@receiver/events/down"}).json()
+    client.post(CUSTOMERS, json={"name": "ACME"})
+
+    async def refuse_one(request: httpx.Request) -> httpx.Response:
+        if request.url.path.endswith("/down"):
+            return httpx.Response(503)
+        return await httpx.ASGITransport(app=receiver.app).handle_async_request(request)
+
+    async def rounds() -> None:
+        dispatcher = Dispatcher(bss.hub, DeliverySettings(base_delay_s=0.0, max_delay_s=0.0))
+        async with httpx.AsyncClient(transport=httpx.MockTransport(refuse_one)) as http:
+            await dispatcher.round(http)
+
+    with caplog.at_level(logging.DEBUG):
+        asyncio.run(rounds())
+    assert len(receiver.received["cb-t0ken-5ecret"]) == 1
+    said = "\n".join(record.getMessage() for record in caplog.records)
+    assert "5ecret" not in said
+    assert "http://receiver/..." in said  # httpx's line for each delivery, by origin
+    assert f"hub callback http://receiver of listener {failing['id']} failed (HTTP 503)" in said

@@ -89,3 +89,58 @@ def test_every_setting_has_an_environment_variable() -> None:
         if value is None:
             continue
         assert getattr(load_settings(None, {f"OSS_AGENT_{name.upper()}": value}), name) is not None
+
+
+# What a settings error says, and its traceback (``--debug``), never quotes a secret that was written.
+SECRET = "pw-5ecret-9d1"
+
+
+def _everything_said(exc: BaseException) -> str:
+    import traceback
+
+    return "".join(traceback.format_exception(exc))
+
+
+@pytest.mark.parametrize(
+    ("text", "environ"),
+    [
+        (f"database_url: postgres://oss:{SECRET}@db/oss\n", {}),  # the usual typo of the scheme
+        ("api_port: 1\n", {"OSS_AGENT_DATABASE_URL": f"mysql://oss:{SECRET}@db/oss"}),
+        (f"api_token: {{value: {SECRET}}}\n", {}),  # a literal where a reference belongs
+        (f"api_token: {{env: T, file: {SECRET}}}\n", {}),
+        (f"api_token: [{SECRET}]\n", {}),
+    ],
+)
+def test_a_settings_error_never_quotes_a_secret(tmp_path: Path, text: str, environ: dict[str, str]) -> None:
+    path = tmp_path / "agent.yaml"
+    path.write_text(text)
+    with pytest.raises(ConfigError) as caught:
+        load_settings(path, environ)
+    assert str(caught.value).startswith((f"{path}:1: ", "environment: OSS_AGENT_DATABASE_URL: "))
+    assert SECRET not in _everything_said(caught.value)
+
+
+def test_a_literal_token_in_place_of_a_reference_says_which_key_is_wrong(tmp_path: Path) -> None:
+    path = tmp_path / "agent.yaml"
+    path.write_text(f"api_token: {{value: {SECRET}}}\n")
+    with pytest.raises(ConfigError) as caught:
+        load_settings(path, {})
+    assert str(caught.value) == (
+        f"{path}:1: api_token: value: unknown key (a secret reference is {{env: NAME}} or {{file: PATH}})"
+    )
+
+
+def test_the_settings_repr_hides_the_database_password() -> None:
+    settings = load_settings(None, {"OSS_AGENT_DATABASE_URL": f"postgresql://oss:{SECRET}@db/oss"})
+    assert settings.database == f"postgresql://oss:{SECRET}@db/oss"
+    assert SECRET not in repr(settings) and SECRET not in str(settings)
+
+
+def test_a_secret_reference_error_never_quotes_what_was_written() -> None:
+    from pydantic import ValidationError
+
+    from oss_agent.config.secrets import SecretRef
+
+    with pytest.raises(ValidationError) as caught:
+        SecretRef(value=SECRET)  # type: ignore[call-arg]
+    assert SECRET not in str(caught.value)

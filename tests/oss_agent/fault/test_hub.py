@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import logging
 import socket
 import threading
 import time
@@ -287,3 +288,31 @@ def test_delivery_resumes_after_a_dispatcher_restart(tmp_path: Path, receiver: R
         check_each_once_in_order(second, receiver.got("all"))
     finally:
         second.close()
+
+
+def test_logs_show_a_callback_by_its_origin_only(
+    agent: Agent, receiver: Receiver, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A callback's path may be its listener's secret (the bridge's carries a token): neither the
+    dispatcher's lines nor httpx's request lines show more than its origin, whether it answers or not."""
+    token = "cb-t0ken-5ecret"
+    store = HubStore(make_session_factory(agent.engine))
+    receiver.up()
+    store.subscribe(receiver.url(f"listener/alarm/{token}"))
+    refused = store.subscribe(f"http://127.0.0.1:9/listener/alarm/{token}")  # nothing listens there
+
+    async def deliver() -> None:
+        dispatcher = Dispatcher(store, FAST)
+        dispatcher.start()
+        try:
+            await raise_some(agent)
+            await until(lambda: store.failures(refused.id) >= 1 and len(receiver.got(f"listener/alarm/{token}")) == 15)
+        finally:
+            await dispatcher.stop()
+
+    with caplog.at_level(logging.DEBUG):
+        asyncio.run(deliver())
+    said = "\n".join(record.getMessage() for record in caplog.records)
+    assert token not in said
+    assert f"http://127.0.0.1:{receiver.port}/..." in said  # httpx's line for the delivery, by origin
+    assert f"callback http://127.0.0.1:9 of listener {refused.id} failed" in said

@@ -1,0 +1,38 @@
+"""BSS settings: what an error or the settings' repr say never quotes a secret."""
+
+from __future__ import annotations
+
+import traceback
+from pathlib import Path
+
+import pytest
+
+from bss_bridge.config.settings import load_settings
+from bss_bridge.errors import ConfigError
+
+SECRET = "pw-5ecret-9d1"
+
+
+@pytest.mark.parametrize(
+    ("text", "environ"),
+    [
+        (f"database_url: postgres://bss:{SECRET}@db/bss\n", {}),  # the usual typo of the scheme
+        ("api_port: 1\n", {"OSS_AGENT_BSS_DATABASE_URL": f"mysql://bss:{SECRET}@db/bss"}),
+        (f"oss_token: [{SECRET}]\n", {}),
+        ("api_port: 1\n", {"OSS_AGENT_BSS_OSS_URL": f"ftp://bss:{SECRET}@oss.example/"}),
+    ],
+)
+def test_a_settings_error_never_quotes_a_secret(tmp_path: Path, text: str, environ: dict[str, str]) -> None:
+    path = tmp_path / "bss.yaml"
+    path.write_text(text)
+    with pytest.raises(ConfigError) as caught:
+        load_settings(path, {"OSS_AGENT_DATA_DIR": str(tmp_path), **environ})
+    assert str(caught.value).startswith((f"{path}:1: ", "environment: OSS_AGENT_BSS_"))
+    assert SECRET not in "".join(traceback.format_exception(caught.value))  # what --debug prints too
+
+
+def test_the_settings_repr_hides_the_database_password(tmp_path: Path) -> None:
+    environ = {"OSS_AGENT_DATA_DIR": str(tmp_path), "OSS_AGENT_BSS_DATABASE_URL": f"postgresql://bss:{SECRET}@db/bss"}
+    settings = load_settings(None, environ)
+    assert settings.database == f"postgresql://bss:{SECRET}@db/bss"
+    assert SECRET not in repr(settings) and SECRET not in str(settings)
