@@ -12,7 +12,9 @@ configured path prefixes pass, so the console is not a general proxy.
 
 Every response carries a Content-Security-Policy that allows scripts, styles, fonts and connections
 only from the console's own origin: nothing is ever loaded from elsewhere, and the console works
-with no internet.
+with no internet. That includes what the gateway hands back from the API (an invoice's HTML is a
+page on the console's origin too), its refusals, redirects and static files: :class:`Hardened` adds
+the headers a response does not set itself.
 """
 
 from __future__ import annotations
@@ -30,7 +32,7 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, PlainTextResponse, RedirectResponse, Response
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
-from starlette.types import ASGIApp, Receive, Scope, Send
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from webui.auth import COOKIE, CSRF_HEADER, OPERATOR, Session, Sessions
 
@@ -45,6 +47,8 @@ SECURITY_HEADERS = {
     "x-frame-options": "DENY",
     "cache-control": "no-store",
 }
+# The scripts and styles: kept by the browser, checked again (ETag) at each use, so an upgrade shows at once
+STATIC_HEADERS = {"cache-control": "no-cache"}
 # A document another page embeds in an <iframe> (an invoice): framed by the console's own pages only
 EMBEDDABLE_HEADERS = {
     **SECURITY_HEADERS,
@@ -88,6 +92,30 @@ def _relative_target(value: str, root: str) -> str:
     if value.startswith(root + "/") and not value.startswith("//") and re.match(r"^[\w/.\-?=&%]*$", value):
         return value
     return root + "/"
+
+
+class Hardened:
+    """Adds ``headers`` (:data:`SECURITY_HEADERS`) to every response of ``app`` that does not set them
+    itself (a framed document keeps its own)."""
+
+    def __init__(self, app: ASGIApp, headers: Mapping[str, str] = SECURITY_HEADERS) -> None:
+        self.app = app
+        self.headers = [(k.encode(), v.encode()) for k, v in headers.items()]
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+
+        async def hardened(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                headers = list(message.get("headers", []))
+                present = {name.lower() for name, _ in headers}
+                headers += [(k, v) for k, v in self.headers if k not in present]
+                message = {**message, "headers": headers}
+            await send(message)
+
+        await self.app(scope, receive, hardened)
 
 
 class Gateway:
@@ -137,9 +165,9 @@ class Console:
             Route("/login", self._login_form, methods=["GET"]),
             Route("/login", self._login, methods=["POST"]),
             Route("/logout", self._logout, methods=["POST"]),
-            Mount("/static/kit", StaticFiles(directory=HERE / "static"), name="kit"),
+            Mount("/static/kit", Hardened(StaticFiles(directory=HERE / "static"), STATIC_HEADERS), name="kit"),
             *(
-                Mount(f"/static/{name}", StaticFiles(directory=d), name=name)
+                Mount(f"/static/{name}", Hardened(StaticFiles(directory=d), STATIC_HEADERS), name=name)
                 for name, d in settings.static_dirs.items()
             ),
             Mount("/api", Gateway(self)),
@@ -237,11 +265,11 @@ class Console:
 
         self._routes.insert(0, Route(path, endpoint, methods=["GET"]))
 
-    def app(self) -> Starlette:
+    def app(self) -> ASGIApp:
         async def not_found(request: Request, exc: Exception) -> Response:
-            return PlainTextResponse("not found", 404, headers=SECURITY_HEADERS)
+            return PlainTextResponse("not found", 404)
 
-        return Starlette(routes=list(self._routes), exception_handlers={404: not_found})
+        return Hardened(Starlette(routes=list(self._routes), exception_handlers={404: not_found}))
 
     def install(self, app: Starlette) -> None:
         """Mount this console in ``app`` at its path and send ``/`` there (neither is part of an OpenAPI)."""

@@ -79,3 +79,26 @@ def test_pages_need_the_bss_token_and_show_customers_products_usage_and_invoices
     assert console.get("/ui/data/invoices/nothing/document").status_code == 404
     console.cookies.clear()
     assert console.get(f"/ui/data/invoices/{invoices[0][0]}/document").status_code == 401
+
+
+def test_what_the_gateway_hands_back_carries_the_consoles_policy(guarded: Bss, console: TestClient) -> None:
+    """The invoice's HTML through the gateway is a page on the console's origin with the customer's
+    data in it: it gets the same Content-Security-Policy (no inline script), nosniff and no framing
+    as the console's own pages, and so do the gateway's refusals and the static files."""
+    world(guarded)
+    assert sign_in(console) == 303
+    number = re.search(r'href="/ui/invoices/([^"]+)"', console.get(f"/ui/customers/{acme(console)}").text)
+    assert number is not None
+    html = console.get(f"/ui/api/bss/v1/invoice/{number.group(1)}/html")
+    assert html.status_code == 200 and html.headers["content-type"].startswith("text/html")
+    for answer in (html, console.get("/ui/api/metrics"), console.get("/ui/static/kit/console.js")):
+        policy = answer.headers.get("content-security-policy", "")
+        assert "script-src 'self';" in policy and "frame-ancestors 'none'" in policy, answer.url
+        assert answer.headers.get("x-content-type-options") == "nosniff", answer.url
+    assert html.headers["cache-control"] == "no-store"
+
+
+def acme(client: TestClient) -> str:
+    found = re.search(r'href="/ui/customers/([^"]+)">ACME<', client.get("/ui/").text)
+    assert found is not None
+    return found.group(1)

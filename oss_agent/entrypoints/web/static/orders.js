@@ -82,7 +82,7 @@
       el("ul", { class: "plain" }, ...o.items.map((i) => el("li", { dataset: { item: i.id } }, P.pill(i.state), " ", `${i.action} ${i.spec || ""} `,
         i.service_id ? el("a", { href: `${window.Console.root}/services?service=${encodeURIComponent(i.service_id)}` }, i.service_name || i.service_id.slice(0, 8)) : (i.service_name || ""),
         i.target_state ? ` → ${i.target_state}` : "", i.error ? el("div", { class: "error" }, i.error) : ""))),
-      errors.length ? [el("h3", {}, "Why it was refused or failed"), el("ul", { class: "plain" }, ...errors)] : "",
+      ...(errors.length ? [el("h3", {}, "Why it was refused or failed"), el("ul", { class: "plain" }, ...errors)] : []),
       el("h3", {}, "Devices (TMF652 resource orders)"),
       devices.length ? el("div", { id: "devices" }, ...devices) : el("p", { class: "muted" }, o.state === "rejected" ? "The order was refused before any device was planned." : o.final ? "No device was planned." : "Not planned yet."),
       el("h3", {}, "Checks"), checks);

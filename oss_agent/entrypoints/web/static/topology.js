@@ -9,7 +9,9 @@
   const SEV = { critical: "#c81e1e", major: "#e8590c", minor: "#d4a106", warning: "#3b82f6", indeterminate: "#7c8796" };
   const RING = { p: 3, core: 3, pe: 2, edge: 2, ce: 1, cpe: 1, external: 0 };
   const detail = document.getElementById("detail");
-  let selected = decodeURIComponent(location.hash.slice(1)) || null;
+  // the device or link in the address (#pe1); a malformed one (#%E0) selects nothing rather than stopping the page
+  let selected = null;
+  try { selected = decodeURIComponent(location.hash.slice(1)) || null; } catch (err) { /* URIError: nothing selected */ }
   let latest = null;
 
   const cy = cytoscape({
