@@ -14,6 +14,7 @@ import os
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, Literal
+from urllib.parse import urlsplit
 
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator
 
@@ -105,6 +106,9 @@ class BssSettings(BaseModel):
     def _http(cls, value: str | None) -> str | None:
         if value is not None and not value.startswith(("http://", "https://")):
             raise ValueError("not an http(s) URL")  # never quoted: a URL may carry user:password@
+        if value is not None and "@" in urlsplit(value).netloc:
+            # it would be shown wherever the URL is (logs, an unanswered call's 503): oss_token authenticates
+            raise ValueError("no user:password@ in a URL: the BSS authenticates to the OSS with oss_token")
         return None if value is None else value.rstrip("/")
 
     @property

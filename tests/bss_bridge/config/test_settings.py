@@ -20,6 +20,8 @@ SECRET = "pw-5ecret-9d1"
         ("api_port: 1\n", {"OSS_AGENT_BSS_DATABASE_URL": f"mysql://bss:{SECRET}@db/bss"}),
         (f"oss_token: [{SECRET}]\n", {}),
         ("api_port: 1\n", {"OSS_AGENT_BSS_OSS_URL": f"ftp://bss:{SECRET}@oss.example/"}),
+        (f"oss_url: http://bss:{SECRET}@oss.example:8080\n", {}),  # would be in logs and 503s: oss_token instead
+        ("api_port: 1\n", {"OSS_AGENT_BSS_PUBLIC_URL": f"https://bss:{SECRET}@bss.example/"}),
     ],
 )
 def test_a_settings_error_never_quotes_a_secret(tmp_path: Path, text: str, environ: dict[str, str]) -> None:
