@@ -175,7 +175,8 @@ def load_settings(path: Path | None = None, environ: Mapping[str, str] | None = 
         problems = []
         for error in exc.errors():
             name = str(error["loc"][0]) if error["loc"] else ""
-            message = "unknown setting" if error["type"] == "extra_forbidden" else error["msg"]
+            message = str(error["msg"]).removeprefix("Value error, ")  # pydantic's prefix to a validator's words
+            message = "unknown setting" if error["type"] == "extra_forbidden" else message
             if f"{PREFIX}{name.upper()}" in env:
                 problems.append(f"environment: {PREFIX}{name.upper()}: {message}")
             elif doc is not None:

@@ -182,7 +182,8 @@ def _settings_problems(
     for error in exc.errors():
         field = str(error["loc"][0]) if error["loc"] else ""
         env_name = f"{ENV_PREFIX}{field.upper()}"
-        message = "unknown setting" if error["type"] == "extra_forbidden" else error["msg"]
+        message = str(error["msg"]).removeprefix("Value error, ")  # pydantic's prefix to a validator's words
+        message = "unknown setting" if error["type"] == "extra_forbidden" else message
         if env_name in environ:
             problems.append(ConfigProblem("environment", env_name, message))
         elif doc is not None:
