@@ -112,16 +112,27 @@ CSV_COLUMNS = (
 )
 
 
+# What a spreadsheet would take for a formula at the start of a cell (OWASP's CSV injection)
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def text_cell(value: str) -> str:
+    """Text as a spreadsheet shows it, never runs it: one that would start a formula (an operator's
+    adjustment described ``=HYPERLINK(...)``) is prefixed with ``'``. Numbers are written as they are."""
+    return f"'{value}" if value.startswith(FORMULA_STARTS) else value
+
+
 def invoice_csv(bills: list[CustomerBill]) -> str:
-    """The lines of ``bills`` as CSV (exact decimals, the coverage end exclusive as stored)."""
+    """The lines of ``bills`` as CSV (exact decimals, the coverage end exclusive as stored; text that
+    would start a formula quoted, see :func:`text_cell`)."""
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(CSV_COLUMNS)
     for bill in bills:
         for n, line in enumerate(bill.lines, start=1):
             writer.writerow([
-                bill.number, n, line.kind.value, line.description, line.coverage.start.isoformat(),
-                line.coverage.end.isoformat(), f"{line.quantity:f}", line.unit, f"{line.unit_price:f}",
+                bill.number, n, line.kind.value, text_cell(line.description), line.coverage.start.isoformat(),
+                line.coverage.end.isoformat(), f"{line.quantity:f}", text_cell(line.unit), f"{line.unit_price:f}",
                 f"{line.gross:f}", f"{line.discount:f}", f"{line.amount:f}", f"{line.tax_rate:f}", f"{line.tax:f}",
                 bill.currency, line.subscription_id or "",
             ])

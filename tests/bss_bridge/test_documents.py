@@ -132,3 +132,16 @@ def test_a_credit_shows_the_unused_part_and_a_unit_price_its_currency_s_decimals
                                                    ("0.5", "JPY"), ("1.5", "KWD"))] == [
         "62.00", "0.067", "1,234.50", "1,500", "0.5", "1.500"
     ]
+
+
+def test_the_csv_never_hands_a_spreadsheet_a_formula(bss: Bss) -> None:
+    """A description that starts a formula (an operator's adjustment, an offering's name) is text in a
+    spreadsheet; amounts, negative ones too, stay numbers."""
+    invoice = april_invoice(bss)
+    first, *rest = invoice.lines
+    hostile = replace(first, description='=HYPERLINK("http://evil.example","pay here")')
+    rows = list(csv.DictReader(io.StringIO(invoice_csv([replace(invoice, lines=(hostile, *rest))]))))
+    assert rows[0]["description"] == "'" + hostile.description
+    assert [r["description"] for r in rows[1:]] == [line.description for line in rest]
+    credit = [r for r in rows if r["kind"] == "slaCredit"]
+    assert credit and all(Decimal(r["amount"]) < 0 and r["amount"].startswith("-") for r in credit)
