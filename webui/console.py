@@ -94,6 +94,16 @@ def _relative_target(value: str, root: str) -> str:
     return root + "/"
 
 
+def _same_origin(request: Request) -> bool:
+    """Whether a browser sent ``request`` from a page of this origin: ``Sec-Fetch-Site`` says so where
+    the browser sends it, else ``Origin``; a client that is not a browser sends neither."""
+    site = request.headers.get("sec-fetch-site")
+    if site is not None:
+        return site in ("same-origin", "none")  # none: typed or bookmarked by the operator
+    origin = request.headers.get("origin")
+    return origin is None or origin == f"{request.url.scheme}://{request.url.netloc}"
+
+
 class Hardened:
     """Adds ``headers`` (:data:`SECURITY_HEADERS`) to every response of ``app`` that does not set them
     itself (a framed document keeps its own)."""
@@ -210,6 +220,8 @@ class Console:
         return response
 
     async def _logout(self, request: Request) -> Response:
+        if not _same_origin(request):  # another site's page posting here would sign the operator out
+            return PlainTextResponse("sign out from the console's own page", 403)
         response = RedirectResponse(_root(request) + "/login", 303)
         response.delete_cookie(self.cookie, path=_root(request) + "/")
         return response

@@ -80,7 +80,13 @@ def test_a_wrong_token_or_name_is_refused_and_a_right_one_gives_an_httponly_stri
     assert "HttpOnly" in cookie and "SameSite=strict" in cookie and "Path=/ui/" in cookie
     assert TOKEN not in cookie
     assert client.get("/ui/alarms").status_code == 200
-    assert client.post("/ui/logout", follow_redirects=False).status_code == 303
+    for forged in ({"sec-fetch-site": "cross-site"}, {"sec-fetch-site": "same-site"}, {"origin": "https://evil.example"}):
+        refused = client.post("/ui/logout", headers=forged, follow_redirects=False)  # another site's page posting
+        assert refused.status_code == 403 and "set-cookie" not in refused.headers
+    assert client.get("/ui/alarms").status_code == 200  # still signed in
+    own = client.post("/ui/logout", headers={"sec-fetch-site": "same-origin"}, follow_redirects=False)
+    assert own.status_code == 303
+    assert client.post("/ui/logout", follow_redirects=False).status_code == 303  # not a browser: neither header
     client.cookies.clear()
     assert client.get("/ui/alarms", follow_redirects=False).status_code == 303
 
