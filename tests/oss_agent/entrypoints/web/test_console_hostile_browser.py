@@ -157,3 +157,17 @@ def test_a_link_with_a_malformed_address_still_draws_the_map(page: Any) -> None:
     page.goto("/ui/topology#%E0%A4%A")
     until(page, "the map", "() => window.consoleGraph && window.consoleGraph.nodes().length === 2")
     page.wait_for_selector("#detail >> text=Click a device or a link")
+
+
+def test_sign_out_works_from_the_page_and_not_from_another_site(page: Any, served: tuple[str, Path]) -> None:
+    """The browser says where a post comes from: another site's form posting to /ui/logout is refused
+    (it used to sign the operator out), the console's own button signs out."""
+    base_url, _ = served
+    forged = page.request.post(f"{base_url}/ui/logout", headers={"Sec-Fetch-Site": "cross-site"}, max_redirects=0)
+    assert forged.status == 403
+    page.goto("/ui/alarms")
+    assert page.url.endswith("/ui/alarms")  # still signed in
+    page.click("text=Sign out")
+    page.wait_for_url("**/ui/login")
+    page.goto("/ui/alarms")  # signed out: the page asks for the token
+    assert "/ui/login?next=" in page.url, page.url
