@@ -6,6 +6,7 @@ import asyncio
 from typing import Any
 
 import typer
+from rich.markup import escape
 
 from oss_agent.bootstrap import bootstrap, device_specs, read_inventory
 from oss_agent.config import DeviceConfig, load_settings
@@ -49,10 +50,11 @@ def list_devices(fmt: Format = FORMAT_OPTION) -> None:
         return
     STATE.out.print(
         table(
-            f"Inventory: {inventory.source} ({len(rows)} devices)",
+            f"Inventory: {escape(str(inventory.source))} ({len(rows)} devices)",
             ["name", "host", "platform", "site", "role", "tags", "access"],
             [
-                [r["name"], r["host"], r["platform"], r["site"], r["role"], ",".join(r["tags"]), r["access"]]
+                [escape(str(r[k])) for k in ("name", "host", "platform", "site", "role")]
+                + [escape(",".join(r["tags"])), escape(str(r["access"]))]  # the file's words: no Rich markup read
                 for r in rows
             ],
         )

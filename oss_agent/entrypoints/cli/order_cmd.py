@@ -112,7 +112,7 @@ def _print_order(view: dict[str, Any], fmt: Format) -> None:
         + (f" (externalId {view['external_id']})" if view["external_id"] else "")
     )
     rows = [
-        [i["id"], i["action"], i["spec"], i["service_id"] or "", _state(i["state"]), escape(i["error"])]
+        [escape(i["id"]), i["action"], escape(i["spec"]), i["service_id"] or "", _state(i["state"]), escape(i["error"])]
         for i in view["items"]
     ]
     STATE.out.print(table("Items", ["item", "action", "specification", "service", "state", "error"], rows))
@@ -243,9 +243,9 @@ def list_orders(
     rows = [
         [
             v["id"],
-            v["external_id"] or "",
+            escape(v["external_id"] or ""),  # the client's words: no Rich markup read
             _state(v["state"]),
-            ", ".join(f"{i['action']} {i['spec']}" for i in v["items"]),
+            escape(", ".join(f"{i['action']} {i['spec']}" for i in v["items"])),
             v["requested_at"][:19],
             (v["completed_at"] or "")[:19],
         ]

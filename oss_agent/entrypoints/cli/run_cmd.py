@@ -8,6 +8,7 @@ import time
 from typing import Annotated, Any
 
 import typer
+from rich.markup import escape
 
 from oss_agent.bootstrap import bootstrap
 from oss_agent.config import load_settings
@@ -85,11 +86,11 @@ def perf(
         raise typer.Exit(1)
     STATE.out.print(
         table(
-            f"{device}: last {minutes} min",
+            f"{escape(device)}: last {minutes} min",
             ["interface", "in", "out", "in util", f"in ({minutes} min)", "out"],
             [
                 [
-                    r["interface"],
+                    escape(r["interface"]),  # a device's words: no Rich markup read
                     human_bps(r["in_bps"] or 0),
                     human_bps(r["out_bps"] or 0),
                     "" if r["in_util"] is None else f"{r['in_util']:.2f} %",

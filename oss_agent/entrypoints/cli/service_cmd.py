@@ -58,7 +58,7 @@ def list_services(all_: ALL = False, fmt: Format = FORMAT_OPTION) -> None:
             v["spec_id"],
             _state(v["state"]),
             {True: "[green]yes[/]", False: "[red]NO[/]", None: ""}[v["in_sync"]],
-            ", ".join(v["supporting_resources"]),
+            escape(", ".join(v["supporting_resources"])),
         ]
         for v in views
     ]
@@ -206,7 +206,7 @@ def list_pools(fmt: Format = FORMAT_OPTION) -> None:
         )
     )
     rows = [
-        [p["pool"], a["value"], a["service"], a["purpose"], a["allocated_at"][:19]]
+        [p["pool"], escape(str(a["value"])), a["service"], escape(str(a["purpose"])), a["allocated_at"][:19]]
         for p in pools
         for a in p["allocations"]
     ]

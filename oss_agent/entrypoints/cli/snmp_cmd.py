@@ -6,6 +6,7 @@ import asyncio
 from typing import Annotated, Any
 
 import typer
+from rich.markup import escape
 
 from adapters import Protocol
 from adapters.snmp import SnmpDriver, SnmpManager, ber
@@ -80,8 +81,8 @@ def walk(
         return
     STATE.out.print(
         table(
-            f"{device} {oid}: {len(rows)} objects",
+            f"{escape(device)} {escape(oid)}: {len(rows)} objects",
             ["oid", "type", "value"],
-            [[r["oid"], r["type"], r["value"]] for r in rows],
+            [[r["oid"], r["type"], escape(str(r["value"]))] for r in rows],  # a device's words: no markup read
         )
     )

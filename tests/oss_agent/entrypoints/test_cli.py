@@ -57,6 +57,17 @@ def test_inventory_list_as_table_and_json(setup: dict[str, str]) -> None:
     assert "c0mm" not in table.stdout + json.dumps(rows)
 
 
+def test_inventory_list_shows_the_file_s_words_as_they_are(tmp_path: Path) -> None:
+    """Rich markup in a site, role or tag used to be read: "[core]" vanished, "[/b]" ended the command."""
+    (tmp_path / "inventory.yaml").write_text(
+        "devices:\n  - {name: pe1, host: 198.51.100.11, platform: frr, site: '[/b]pop1', role: '[bold]pe',"
+        " tags: ['[core]'], snmp: null}\n"
+    )
+    table = cli("inventory", "list", env={"OSS_AGENT_DATA_DIR": str(tmp_path)})
+    assert table.returncode == 0, table.stderr
+    assert "[/b]pop1" in table.stdout and "[bold]pe" in table.stdout and "[core]" in table.stdout
+
+
 def test_missing_inventory_is_one_clear_line(tmp_path: Path) -> None:
     result = cli("inventory", "list", env={"OSS_AGENT_DATA_DIR": str(tmp_path)})
     assert result.returncode == 1
