@@ -109,12 +109,12 @@ def _print_order(view: dict[str, Any], fmt: Format) -> None:
         return
     STATE.out.print(
         f"order {view['id']}: {_state(view['state'])}"
-        + (f" (externalId {view['external_id']})" if view["external_id"] else "")
+        + (f" (externalId {escape(view['external_id'])})" if view["external_id"] else "")
     )
     rows = [
         [escape(i["id"]), i["action"], escape(i["spec"]), i["service_id"] or "", _state(i["state"]), escape(i["error"])]
         for i in view["items"]
-    ]
+    ]  # the client's words (item ids, the specification asked for): no Rich markup read
     STATE.out.print(table("Items", ["item", "action", "specification", "service", "state", "error"], rows))
     if view["resource_orders"]:
         rows = [
