@@ -6,9 +6,9 @@ the checks that prove it works. Only the creation is written by hand: modify and
 from the stored renderings (:mod:`oss_agent.domain.ownership`).
 
 Every value an order gives is parsed here before anything renders it: numbers are numbers, prefixes
-are networks, and free text is refused when it could carry configuration (a line break, a
-configuration keyword such as ``end`` or ``no router bgp``, XML markup or entities, shell
-metacharacters). Each refusal names the characteristic and says why.
+are networks outside the special-purpose blocks (:mod:`oss_agent.domain.addressing`), and free text
+is refused when it could carry configuration (a line break, a configuration keyword such as ``end``
+or ``no router bgp``, XML markup or entities, shell metacharacters). Each refusal names the characteristic and says why.
 """
 
 from __future__ import annotations
@@ -19,6 +19,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
 
+from oss_agent.domain.addressing import special_purpose
 from oss_agent.domain.errors import DomainError
 
 
@@ -77,7 +78,7 @@ def check_text(value: str, max_length: int = 64) -> str | None:
         return f"contains the configuration keyword {sorted(words & _CONFIG_WORDS)[0]!r} (configuration injection)"
     if _NEGATION.search(value):
         return "contains a configuration negation such as 'no router' (configuration injection)"
-    if not _TEXT.match(value):
+    if not _TEXT.fullmatch(value):
         return "may hold only letters, digits, spaces and . , : / @ ( ) + - _, starting with a letter or digit"
     return None
 
@@ -117,9 +118,12 @@ class CharacteristicSpec:
                 raise DomainError(f"not an IPv4 prefix with its host bits zero ({exc})") from exc
             if network.prefixlen < 8 or network.prefixlen > 30:
                 raise DomainError(f"a customer LAN is a /8 to a /30, got /{network.prefixlen}")
+            reserved = special_purpose(network)
+            if reserved is not None:
+                raise DomainError(reserved)
             return str(network)
         if kind is ValueType.SITE:
-            if not _SITE.match(raw):
+            if not _SITE.fullmatch(raw):  # fullmatch: '$' alone lets a final line break through
                 raise DomainError("a site name is letters, digits, '.', '_' or '-' (at most 63)")
             return raw
         problem = check_text(raw, self.max_length)

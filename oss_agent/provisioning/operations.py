@@ -29,7 +29,7 @@ from oss_agent.provisioning.context import ProvisioningContext
 from oss_agent.provisioning.devices import DeviceHandle
 from oss_agent.provisioning.journal import device_work, model_for
 from oss_agent.provisioning.planner import PORTS
-from oss_agent.provisioning.sites import validate_items
+from oss_agent.provisioning.sites import HOLDING, validate_items
 from oss_agent.service_layer.messagebus import MessageBus
 
 
@@ -69,7 +69,12 @@ async def dry_run(ctx: ProvisioningContext, cmd: SubmitServiceOrder) -> DryRun:
         ids = [i.service_id for i in order.items if i.service_id]
         services = {s: svc for s in ids if (svc := uow.services.get(s)) is not None}
         problems += validate_items(
-            order, ctx.catalog, lambda: ctx.resolver(uow), services, lambda port: ctx.pools.holder(PORTS, port)
+            order,
+            ctx.catalog,
+            lambda: ctx.resolver(uow),
+            services,
+            lambda port: ctx.pools.holder(PORTS, port),
+            lambda: uow.services.list(states=HOLDING),
         )
         stored = {s: uow.renderings.of_service(s) for s in ids}
     if problems:

@@ -40,7 +40,7 @@ def parse_time(value: Any, field: str, problems: list[Problem]) -> datetime | No
 def _identifier(value: Any, field: str, problems: list[Problem]) -> str | None:
     if value is None:
         return None
-    if not isinstance(value, str | int) or not _ID.match(str(value)):
+    if not isinstance(value, str | int) or not _ID.fullmatch(str(value)):
         problems.append(Problem(field, "an identifier is letters, digits, '.', '_', ':' or '-' (at most 128)"))
         return None
     return str(value)

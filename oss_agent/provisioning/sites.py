@@ -9,11 +9,13 @@ attached to that CPE.
 
 from __future__ import annotations
 
+import ipaddress
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 from oss_agent.config.inventory import Inventory, ProbeConfig
+from oss_agent.domain.addressing import Claim, conflict, host_claim
 from oss_agent.domain.catalog import Problem, Value
 from oss_agent.domain.errors import DomainError
 from oss_agent.domain.model import Link
@@ -95,6 +97,40 @@ class Resolver:
     def probe(self, role: str) -> ProbeConfig | None:
         return next((p for p in self.inventory.probes if p.role == role), None)
 
+    def claims(self) -> list[Claim]:
+        """The inventory's own addresses: devices' and probes' management hosts, probes' addresses
+        (a probe's address belongs to the site of the device it is attached to: its LAN holds it)."""
+        sites = {d.name: d.site for d in self.inventory.devices}
+        out = [host_claim(d.host, f"the management address of {d.name}") for d in self.inventory.devices]
+        for probe in self.inventory.probes:
+            out.append(host_claim(probe.host, f"the management address of probe {probe.name}"))
+            site = sites.get(probe.attached_to or "") or probe.site
+            claim = host_claim(probe.address, f"the address of probe {probe.name}")
+            out.append(Claim(claim.network, claim.what, site or "") if claim else None)
+        return [c for c in out if c is not None]
+
+
+HOLDING = tuple(s.value for s in ServiceState if s is not ServiceState.TERMINATED)  # a LAN is held in these
+
+
+def lan_claims(catalog: Catalog, services: Iterable[Service], exclude: str | None) -> list[Claim]:
+    """The provider's pools and the LANs of every service not terminated (but ``exclude``)."""
+    out = [
+        Claim(ipaddress.IPv4Network(pool.prefix), f"the provider's pool {pool.name} ({pool.description or pool.kind})")
+        for pool in catalog.pools.values()
+        if pool.kind == "ipv4"
+    ]
+    for service in services:
+        spec = catalog.specs.get(service.spec_id)
+        if service.id == exclude or service.state is ServiceState.TERMINATED or spec is None:
+            continue
+        for endpoint in spec.endpoints:
+            site, lan = service.characteristics.get(endpoint.site), service.characteristics.get(endpoint.lan)
+            if isinstance(lan, str):
+                what = f"the LAN of service {service.id} at site {site}"
+                out.append(Claim(ipaddress.IPv4Network(lan), what, str(site)))
+    return out
+
 
 def validate_items(
     order: ServiceOrder,
@@ -102,13 +138,17 @@ def validate_items(
     resolver_of: Callable[[], Resolver],
     services: Mapping[str, Service],
     port_holder: Callable[[str], str | None] = lambda port: None,
+    held: Callable[[], Iterable[Service]] = lambda: (),
 ) -> list[Problem]:
     """Every problem with the order's items, found without touching any device or pool.
 
-    ``resolver_of`` is called only when a site must be resolved (it reads the inventory).
+    ``resolver_of`` is called only when a site must be resolved (it reads the inventory); ``held``
+    gives the services whose LANs no other site may overlap (called once, when a LAN is checked).
     """
     problems: list[Problem] = []
     resolvers: list[Resolver] = []
+    services_held: list[Service] | None = None
+    ordered: list[Claim] = []  # the LANs of this order's items checked so far
     for index, item in enumerate(order.items):
         where = f"serviceOrderItem[{index}]"
         spec = catalog.specs.get(item.service_spec)
@@ -153,9 +193,23 @@ def validate_items(
         problems += found
         if found:
             continue
+        if not resolvers:
+            resolvers.append(resolver_of())
+        if services_held is None:
+            services_held = list(held())
+        taken = [*lan_claims(catalog, services_held, item.service_id), *resolvers[0].claims(), *ordered]
         for endpoint in spec.endpoints:
-            if not resolvers:
-                resolvers.append(resolver_of())
+            if endpoint.lan not in values:
+                continue
+            lan, site = str(values[endpoint.lan]), str(values[endpoint.site])
+            overlap = conflict(lan, site, taken)
+            if overlap is not None:
+                problems.append(Problem(f"{where}.service.serviceCharacteristic[{endpoint.lan}].value", overlap))
+                continue
+            claim = Claim(ipaddress.IPv4Network(lan), f"the LAN of {where} at site {site}", site)
+            taken.append(claim)
+            ordered.append(claim)
+        for endpoint in spec.endpoints:
             field = f"{where}.service.serviceCharacteristic[{endpoint.site}].value"
             try:
                 resolved = resolvers[0].endpoint(endpoint.name, str(values[endpoint.site]), str(values[endpoint.lan]))

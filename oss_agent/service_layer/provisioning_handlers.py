@@ -23,7 +23,7 @@ from oss_agent.domain.service import Service, ServiceState
 from oss_agent.domain.service_order import ItemAction, ServiceOrder, ServiceOrderItem
 from oss_agent.provisioning.context import ProvisioningContext
 from oss_agent.provisioning.planner import PORTS
-from oss_agent.provisioning.sites import validate_items
+from oss_agent.provisioning.sites import HOLDING, validate_items
 from oss_agent.service_layer.unit_of_work import UnitOfWork
 
 
@@ -89,6 +89,7 @@ async def submit_service_order(
                 lambda: provisioning.resolver(uow),
                 services,
                 lambda port: provisioning.pools.holder(PORTS, port),
+                lambda: uow.services.list(states=HOLDING),
             )
         if problems:
             order.external_id = None  # a rejected order does not hold its externalId: a corrected one may use it
