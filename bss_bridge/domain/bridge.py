@@ -34,7 +34,7 @@ WireValue = str | int
 
 def _safe_id(prefix: str, text: str) -> str:
     """``text`` when the OSS takes it as an id, else a stable digest of it under ``prefix``."""
-    if EXTERNAL_ID.match(text):
+    if EXTERNAL_ID.fullmatch(text):  # not match(): '$' lets a final line break through
         return text
     return f"{prefix}-{hashlib.sha256(text.encode()).hexdigest()[:40]}"
 

@@ -33,7 +33,7 @@ IDENT = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
 
 
 def check_id(value: str, field_name: str = "id") -> str:
-    if not IDENT.match(value):
+    if not IDENT.fullmatch(value):  # not match(): '$' lets a final line break through
         raise InvalidRequestError.one(field_name, f"{value!r}: 1-64 letters, digits, '.', '_' or '-'")
     return value
 
@@ -88,7 +88,7 @@ class CharacteristicSpec:
     resource: ResourceKind | None = None
 
     def __post_init__(self) -> None:
-        if not self.name or not IDENT.match(self.name):
+        if not self.name or not IDENT.fullmatch(self.name):
             raise InvalidRequestError.one("name", f"{self.name!r} is not a characteristic name")
         if self.resource is not None and self.value_type is not ValueType.STRING:
             raise InvalidRequestError.one("valueType", "a characteristic naming a device or site is a string")

@@ -64,9 +64,9 @@ class ContactMedium:
     country: str = ""
 
     def problems(self) -> list[Problem]:
-        if self.medium_type is MediumType.EMAIL and not EMAIL.match(self.email):
+        if self.medium_type is MediumType.EMAIL and not EMAIL.fullmatch(self.email):
             return [Problem("characteristic.emailAddress", f"{self.email!r} is not an e-mail address")]
-        if self.medium_type is MediumType.PHONE and not PHONE.match(self.phone):
+        if self.medium_type is MediumType.PHONE and not PHONE.fullmatch(self.phone):
             return [Problem("characteristic.phoneNumber", f"{self.phone!r} is not a phone number")]
         if self.medium_type is MediumType.POSTAL_ADDRESS:
             return [

@@ -27,7 +27,7 @@ DECIMAL_TEXT = r"^[+-]?([0-9]+([.][0-9]*)?|[.][0-9]+)([eE][+-]?[0-9]+)?$"
 def _exact_number(value: Any) -> Any:
     if isinstance(value, bool) or not isinstance(value, int | Decimal | str):
         raise ValueError("a number is expected")
-    if isinstance(value, str) and not re.match(DECIMAL_TEXT, value):
+    if isinstance(value, str) and not re.fullmatch(DECIMAL_TEXT, value):
         raise ValueError(f"{value!r} is not a decimal number")
     try:
         return to_decimal(value)  # money's range: 1e2000 would be a billion-digit string to print

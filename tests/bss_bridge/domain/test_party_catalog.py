@@ -51,6 +51,8 @@ def test_contacts_are_checked_and_name_their_field() -> None:
         ContactMedium(MediumType.EMAIL, email="noc.acme.example"),
         ContactMedium(MediumType.PHONE, phone="+33 1 23 45 67 89"),
         ContactMedium(MediumType.POSTAL_ADDRESS, street1="1 rue", city=""),
+        ContactMedium(MediumType.EMAIL, email="noc@acme.example\n"),  # a final line break: '$' in match() took it
+        ContactMedium(MediumType.PHONE, phone="+33 1 23 45 67 89\n"),
     )
     with pytest.raises(InvalidRequestError) as exc:
         Customer.create("c1", "ACME", T0, bad)
@@ -58,6 +60,8 @@ def test_contacts_are_checked_and_name_their_field() -> None:
         "contactMedium[0].characteristic.emailAddress",
         "contactMedium[2].characteristic.city",
         "contactMedium[2].characteristic.country",
+        "contactMedium[3].characteristic.emailAddress",
+        "contactMedium[4].characteristic.phoneNumber",
     ]
     with pytest.raises(InvalidRequestError, match="name: must not be empty"):
         Customer.create("c1", " ", T0)
@@ -248,3 +252,12 @@ def test_an_offering_carries_only_the_promotions_billing_can_apply() -> None:
         bundle.add_price("loyalty", "EUR", Promotion("loyalty", DiscountKind.FIXED, D(10), 2), LAUNCH)
     bundle.add_price("loyalty", "EUR", Promotion("loyalty", DiscountKind.PERCENT, D(10), 2), LAUNCH)
     assert bundle.promotion_at(T0, "EUR") is not None
+
+
+@pytest.mark.parametrize("value", ["bia-100\n", "", "-x", "a b", "x" * 65])
+def test_an_identifier_of_the_catalog_is_refused_naming_its_field(value: str) -> None:
+    from bss_bridge.domain.catalog import check_id
+
+    with pytest.raises(InvalidRequestError, match=r"^offering\.id: "):
+        check_id(value, "offering.id")
+    assert check_id("bia-100", "offering.id") == "bia-100"

@@ -271,3 +271,15 @@ def test_a_body_larger_than_the_api_takes_is_refused_before_it_is_read_whole(
     small = client.post("/bss/v1/usageImport", json={"usage": records[:3]})
     assert small.status_code in (200, 201), small.text
     assert stored(client, USAGE) == 3
+
+
+@pytest.mark.parametrize("text", ["10\n", "1_0", " 1", "1e", ""])
+def test_a_number_written_as_text_is_a_plain_decimal_and_nothing_after_it(text: str) -> None:
+    """As the document's pattern says: '$' in re.match let a final line break through ("10\\n")."""
+    from pydantic import TypeAdapter, ValidationError
+
+    from bss_bridge.tmf.inputs import Number
+
+    with pytest.raises(ValidationError, match="is not a decimal number"):
+        TypeAdapter(Number).validate_python(text)
+    assert TypeAdapter(Number).validate_python("10.50") == Decimal("10.50")
