@@ -74,7 +74,7 @@ class Sessions:
         except (ValueError, KeyError, TypeError):
             return None
         current = now if now is not None else time.time()
-        if not OPERATOR.match(operator) or not issued <= current < issued + self.lifetime_s:
+        if not OPERATOR.fullmatch(operator) or not issued <= current < issued + self.lifetime_s:
             return None
         return Session(operator, issued, cookie)
 

@@ -200,7 +200,7 @@ class Console:
         if self.sessions.open_access:
             return RedirectResponse(target, 303)
         error = ""
-        if not OPERATOR.match(operator):
+        if not OPERATOR.fullmatch(operator):
             error = "Your name may use letters, digits, spaces and . @ - _ (up to 64)."
         elif not self.sessions.token_matches(form.get("token", "")):
             error = f"That token is not {self.settings.token_label}."

@@ -23,7 +23,7 @@ CTRL_C = "\x03"
 
 
 def check_destination(destination: str) -> str:
-    if not DESTINATION.match(destination):
+    if not DESTINATION.fullmatch(destination):  # not match(): '$' lets a final line break through
         raise ValueError(f"not an address or host name: {destination!r}")
     return destination
 

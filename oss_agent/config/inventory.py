@@ -109,7 +109,7 @@ class DeviceConfig(_Strict):
             return value
         except ValueError:
             pass
-        if _DOTTED_NUMBERS.match(value) or not _HOSTNAME.match(value):
+        if _DOTTED_NUMBERS.fullmatch(value) or not _HOSTNAME.fullmatch(value):  # whole: '$' takes a final '\n'
             raise ValueError(f"{value!r} is neither an IP address nor a valid host name")
         return value
 

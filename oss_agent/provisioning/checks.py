@@ -130,7 +130,7 @@ class Checker:
         driver = self.drivers.get(target, Protocol.CLI)
         if check.kind == "interface-up":
             name = check.param("interface")
-            if not _IFNAME.match(name):
+            if not _IFNAME.fullmatch(name):
                 raise ValueError(f"bad interface name {name!r}")
             if target.platform == "linux":
                 _, output = await driver.run(f"ip -j link show dev {name}")

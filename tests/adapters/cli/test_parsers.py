@@ -95,3 +95,12 @@ def test_rejection_lines_are_recognised_and_warnings_are_not() -> None:
     output = "pe1(config)# bogus\n% Unknown command: bogus\n% Invalid input detected at '^' marker.\n% Warning: x\n"
     assert session.rejected_lines(output) == ["% Unknown command: bogus", "% Invalid input detected at '^' marker."]
     assert session.rejected_lines("pe1(config-if)# description ok\npe1# ") == []
+
+
+@pytest.mark.parametrize("destination", ["198.51.100.1\n", "-f", "a b", "x;reboot", ""])
+def test_a_ping_destination_is_an_address_or_name_and_nothing_else(destination: str) -> None:
+    from adapters.cli.ping import check_destination
+
+    with pytest.raises(ValueError, match="not an address or host name"):
+        check_destination(destination)
+    assert check_destination("pe1.example.net") == "pe1.example.net"

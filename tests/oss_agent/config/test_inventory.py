@@ -99,6 +99,13 @@ def test_bad_address(tmp_path: Path) -> None:
     assert "'10.0.0.300' is neither an IP address nor a valid host name" in problem
 
 
+def test_a_host_name_with_a_final_line_break_is_refused(tmp_path: Path) -> None:
+    """A block scalar keeps its final line break; '$' in re.match took it as part of a valid name."""
+    path = write(tmp_path, "devices:\n  - name: pe1\n    platform: frr\n    host: |\n      pe1.example.net\n")
+    (problem,) = problems_of(path)
+    assert "'pe1.example.net\\n' is neither an IP address nor a valid host name" in problem
+
+
 def test_unknown_platform_lists_the_known_ones(tmp_path: Path) -> None:
     path = write(tmp_path, "devices:\n  - name: pe1\n    host: 198.51.100.1\n    platform: cisco_xyz\n")
     (problem,) = problems_of(path)
