@@ -5,10 +5,7 @@ gives, and an account paid up is not left suspended."""
 
 from __future__ import annotations
 
-import threading
-from collections.abc import Callable
 from decimal import Decimal
-from typing import Any
 
 from sqlalchemy import select
 
@@ -23,29 +20,9 @@ from bss_bridge.storage.billing_repository import ledger_of
 from bss_bridge.storage.billing_tables import LedgerRow, SuspensionRow
 
 from ..billing_world import account, bill, run, set_clock, subscribe, utc
+from ..races import race
 
 D = Decimal
-
-
-def race(*calls: Callable[[], Any]) -> list[Any]:
-    """Each call on a thread of its own, released together; their results (or exceptions) in order."""
-    barrier = threading.Barrier(len(calls))
-    results: list[Any] = [None] * len(calls)
-
-    def one(n: int) -> None:
-        barrier.wait()
-        try:
-            results[n] = calls[n]()
-        except BaseException as exc:  # returned to the test, which says what it expects
-            results[n] = exc
-
-    threads = [threading.Thread(target=one, args=(n,)) for n in range(len(calls))]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
-    assert not any(t.is_alive() for t in threads)
-    return results
 
 
 def assert_allocated(bss: Bss, account_id: str) -> dict[str, Decimal]:
