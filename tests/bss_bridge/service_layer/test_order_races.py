@@ -7,7 +7,10 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
+from sqlalchemy import event
+
 from bss_bridge.bootstrap import Bss
+from bss_bridge.domain import billing_commands as bc
 from bss_bridge.domain import commands
 from bss_bridge.domain.errors import BssDomainError
 from bss_bridge.domain.order import ProductOrder
@@ -118,3 +121,71 @@ def test_two_orders_changing_one_product_at_once_are_not_both_placed(any_bss: Bs
             placed = next(r for r in results if isinstance(r, ProductOrder))
             assert sub is not None and sub.locked_by == placed.id
         set_clock(bss, utc(2026, 3, 1 + n, 10) + timedelta(minutes=1))
+
+
+def test_a_speed_change_recorded_while_a_bill_run_reads_is_billed_by_the_next_run(any_bss: Bss) -> None:
+    """billing_inputs: a change committed while a run reads is the next run's, never lost. An
+    upgrade to bia-1000 effective 3 January is recorded at the very moment January's run bills
+    the account; over that run and the next the account pays what one recorded in time pays."""
+    bss = any_bss
+    pairs = []
+    for n in range(8):
+        in_time, raced = account(bss, name=f"in time {n}"), account(bss, name=f"raced {n}")
+        subs = {a: subscribe(bss, a, utc(2026, 1, 2, 10)) for a in (in_time, raced)}
+        set_clock(bss, utc(2026, 1, 2, 20))
+        faster = {}
+        for a, sub in subs.items():
+            item = ItemRequest("1", "modify", "bia-1000", product_id=sub, characteristics=(("site", "customer1"),))
+            faster[a] = run(bss, commands.SubmitProductOrder(order(bss, a, item)))[0].id
+            run(bss, commands.StartProductOrder(faster[a]))
+        run(bss, commands.CompleteOrderItem(faster[in_time], "1", utc(2026, 1, 3, 9)))
+        set_clock(bss, utc(2026, 2, 1, 8))
+        results = race(
+            lambda raced=raced: run(bss, bc.RunBilling(utc(2026, 2, 1, 8), (raced,))),
+            lambda order_id=faster[raced]: run(bss, commands.CompleteOrderItem(order_id, "1", utc(2026, 1, 3, 9))),
+        )
+        assert not refused(results)
+        run(bss, bc.RunBilling(utc(2026, 2, 1, 8), (in_time,)))
+        pairs.append((in_time, raced))
+    set_clock(bss, utc(2026, 3, 1, 8))
+    run(bss, bc.RunBilling(utc(2026, 3, 1, 8)))
+    with bss.uow() as uow:
+        for in_time, raced in pairs:
+            paid = {a: sum(b.totals.total for b in uow.invoices.of_account(a)) for a in (in_time, raced)}
+            assert paid[raced] == paid[in_time]
+
+
+def test_a_speed_change_committed_just_after_the_run_read_the_terms_is_billed_by_the_next_run(any_bss: Bss) -> None:
+    """The same, the change committed at the worst moment: right after the run's statement that
+    reads the terms (it used to read the revisions in the next statement, and saw the change's)."""
+    bss = any_bss
+    in_time, raced = account(bss, name="in time"), account(bss, name="raced")
+    subs = {a: subscribe(bss, a, utc(2026, 1, 2, 10)) for a in (in_time, raced)}
+    set_clock(bss, utc(2026, 1, 2, 20))
+    faster = {}
+    for a, sub in subs.items():
+        item = ItemRequest("1", "modify", "bia-1000", product_id=sub, characteristics=(("site", "customer1"),))
+        faster[a] = run(bss, commands.SubmitProductOrder(order(bss, a, item)))[0].id
+        run(bss, commands.StartProductOrder(faster[a]))
+    run(bss, commands.CompleteOrderItem(faster[in_time], "1", utc(2026, 1, 3, 9)))
+    set_clock(bss, utc(2026, 2, 1, 8))
+    armed = [True]
+
+    def complete_now(_conn: Any, _cursor: Any, statement: str, *_: Any) -> None:
+        if armed[0] and "bss_subscription_terms" in statement:
+            armed[0] = False
+            done = race(lambda: run(bss, commands.CompleteOrderItem(faster[raced], "1", utc(2026, 1, 3, 9))))
+            assert not refused(done)
+
+    event.listen(bss.engine, "after_cursor_execute", complete_now)
+    try:
+        run(bss, bc.RunBilling(utc(2026, 2, 1, 8), (raced,)))
+    finally:
+        event.remove(bss.engine, "after_cursor_execute", complete_now)
+    assert not armed[0]
+    run(bss, bc.RunBilling(utc(2026, 2, 1, 8), (in_time,)))
+    set_clock(bss, utc(2026, 3, 1, 8))
+    run(bss, bc.RunBilling(utc(2026, 3, 1, 8)))
+    with bss.uow() as uow:
+        paid = {a: sum(b.totals.total for b in uow.invoices.of_account(a)) for a in (in_time, raced)}
+    assert paid[raced] == paid[in_time]
