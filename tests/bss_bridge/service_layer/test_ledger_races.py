@@ -13,13 +13,15 @@ from bss_bridge.bootstrap import Bss
 from bss_bridge.domain import billing_commands as bc
 from bss_bridge.domain.billing.bill import BillState
 from bss_bridge.domain.billing.ledger import open_invoices
+from bss_bridge.domain.billing.lines import LineKind
 from bss_bridge.domain.party import AccountState
 from bss_bridge.domain.subscription import SubscriptionStatus
 from bss_bridge.service_layer.ledger import DUNNING
 from bss_bridge.storage.billing_repository import ledger_of
 from bss_bridge.storage.billing_tables import LedgerRow, SuspensionRow
+from bss_bridge.storage.usage_store import UsageStore, with_status
 
-from ..billing_world import account, bill, run, set_clock, subscribe, utc
+from ..billing_world import account, bill, run, set_clock, subscribe, utc, volume
 from ..races import race
 
 D = Decimal
@@ -130,3 +132,34 @@ def test_a_bill_put_on_hold_while_it_is_paid_stays_held_and_paid(any_bss: Bss) -
             assert uow.invoices.get(first).state is BillState.ON_HOLD  # type: ignore[union-attr]
         run(bss, bc.ChangeBillState(first, BillState.VALIDATED.value))  # released: partially paid
         assert assert_allocated(bss, acme)[first] == D("213.64") - (n + 1) * D("1.00")
+
+
+def test_usage_imported_while_rating_passes_and_bill_runs_go_is_billed_exactly_once(any_bss: Bss) -> None:
+    """Each record is counted once (storage/usage_store.py): whether a bill run's rating pass saw
+    it or not, what every invoice billed of an account adds up to what was imported."""
+    bss = any_bss
+    accounts = [account(bss, name=f"customer {n}") for n in range(8)]
+    subs = [subscribe(bss, acme, utc(2026, 1, 5)) for acme in accounts]
+    set_clock(bss, utc(2026, 2, 2))
+    imported = {acme: 0 for acme in accounts}
+    for n, (acme, sub) in enumerate(zip(accounts, subs, strict=True)):
+        batches = [
+            tuple(volume(f"{n}-{b}-{r}", sub, utc(2026, 1, 10 + b, r), 100 + r) for r in range(5)) for b in range(3)
+        ]
+        imported[acme] = sum(100 + r for r in range(5)) * 3
+        results = race(
+            *[lambda batch=batch: run(bss, bc.ImportUsage(batch)) for batch in batches],
+            lambda acme=acme: bill(bss, utc(2026, 2, 2), acme),
+            lambda: run(bss, bc.RateUsage()),
+        )
+        assert not [r for r in results if isinstance(r, BaseException)]
+    for at in (utc(2026, 3, 2), utc(2026, 4, 2)):  # what came after a bill: adjustments on the next
+        bill(bss, at)
+    with bss.uow() as uow:
+        for acme in accounts:
+            lines = [line for b in uow.invoices.of_account(acme) for line in b.lines]
+            usage = (LineKind.USAGE, LineKind.USAGE_ADJUSTMENT)
+            assert sum(line.quantity for line in lines if line.kind in usage) == imported[acme]
+        mark = UsageStore(uow.session).mark()
+        statuses = {status for _, status, _, _ in uow.session.execute(with_status(mark))}
+    assert statuses == {"billed"}
