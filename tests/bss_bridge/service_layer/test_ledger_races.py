@@ -163,3 +163,17 @@ def test_usage_imported_while_rating_passes_and_bill_runs_go_is_billed_exactly_o
         mark = UsageStore(uow.session).mark()
         statuses = {status for _, status, _, _ in uow.session.execute(with_status(mark))}
     assert statuses == {"billed"}
+
+
+def test_one_credit_note_sent_many_times_at_once_is_issued_once_and_numbered_without_gaps(any_bss: Bss) -> None:
+    bss = any_bss
+    acme = account(bss)
+    subscribe(bss, acme, utc(2026, 3, 10, 10))
+    bill(bss, utc(2026, 4, 1, 8), acme)
+    set_clock(bss, utc(2026, 4, 2, 8))
+    for n in range(10):
+        note = bc.IssueCreditNote(f"cn-{n}", acme, D("2.00"), "goodwill")
+        results = race(*[lambda note=note: run(bss, note)] * 4)
+        assert not [r for r in results if isinstance(r, BaseException)]
+        assert [r.new for r in results].count(True) == 1 and {r.row.number for r in results} == {f"CN-2026-{n + 1:06d}"}
+    assert sum(assert_allocated(bss, acme).values()) == D("261.04") - 10 * D("2.00")
