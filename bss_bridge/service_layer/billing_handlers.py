@@ -62,8 +62,8 @@ from bss_bridge.service_layer.deps import Deps
 from bss_bridge.service_layer.ledger import allocate, credited_accounts
 from bss_bridge.service_layer.unit_of_work import UnitOfWork
 from bss_bridge.storage.billing_reads import BillingReader
-from bss_bridge.storage.billing_repository import LastBill, last_cycles, ledger_row, next_number
-from bss_bridge.storage.billing_tables import BillCycleRow, LedgerRow
+from bss_bridge.storage.billing_repository import LastBill, hold_accounts, last_cycles, ledger_row, next_number
+from bss_bridge.storage.billing_tables import BillCycleRow, InvoiceRow, LedgerRow
 from bss_bridge.storage.bulk import bulk_insert
 from bss_bridge.storage.tables import BillingAccountRow, table_of
 from bss_bridge.storage.usage_store import GroupTotal, UsageStore, chunks
@@ -286,6 +286,8 @@ def _bill_chunk(
             item[1].bill_id, item[1].number = bill.id, bill.number
     uow.invoices.write_back()  # the ledger's allocation reads them back
     writes.write(uow)
+    # held, then their credits read: a payment committed meanwhile is allocated here, one waiting sees the new bills
+    hold_accounts(uow.session, [*(item[0].account.id for item in with_lines), *credited_accounts(uow.session, ids)])
     for account_id in credited_accounts(uow.session, ids):
         allocate(uow, account_id, now)
     return results
@@ -350,6 +352,8 @@ async def change_bill_state(cmd: commands.ChangeBillState, uow: UnitOfWork, deps
     except ValueError:
         raise InvalidRequestError.one("state", f"one of {', '.join(s.value for s in BillState)}") from None
     with uow:
+        account_id = uow.session.scalar(select(InvoiceRow.account_id).where(InvoiceRow.id == cmd.bill_id))
+        hold_accounts(uow.session, [account_id] if account_id else [])  # a payment's allocation waits, or is seen
         bill = found(uow.invoices.get(cmd.bill_id), "customerBill", cmd.bill_id)
         bill.request(state, deps.clock())
         uow.commit()

@@ -41,6 +41,7 @@ async def on_status_changed(event: SubscriptionStatusChanged, uow: UnitOfWork, d
                 UsageStore(uow.session).unguide_since(sub.id, ended, problem)
         if event.new == "active":
             store = UsageStore(uow.session)
+            store.hold(against_imports=True)  # an import in flight commits first (UsageStore.hold)
             waiting = store.received((event.subscription_id,))
             guides = _guides(uow, [(r.product_id, r.usage_date) for r in waiting])
             for row in waiting:

@@ -5,6 +5,12 @@ the OSS is asked about each site and device it names outside any transaction, th
 again on fresh data and placed in a second transaction, so nothing is stored unless all of it is
 right. The same ``externalId`` again returns the first order (with the same content) or is refused
 (with other content); two concurrent first submissions are settled by the unique index.
+
+Every handler that changes an order or a product holds its billing account first
+(``hold_accounts``), as the ledger's do: each reads the order and products and writes them back
+whole, so two at once on one account (a start and a cancellation, a completion and a
+cancellation, two orders changing one product, dunning suspending it) queue, and the second reads
+what the first wrote instead of writing back over it.
 """
 
 from __future__ import annotations
@@ -12,6 +18,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import datetime
 
+from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from bss_bridge.domain import commands, fulfilment
@@ -22,6 +29,8 @@ from bss_bridge.domain.requests import Catalog, OrderPlan, OrderRequest
 from bss_bridge.domain.subscription import Subscription
 from bss_bridge.service_layer.deps import Deps
 from bss_bridge.service_layer.unit_of_work import UnitOfWork
+from bss_bridge.storage.billing_repository import hold_accounts
+from bss_bridge.storage.tables import OrderRow, SubscriptionRow
 
 
 def catalog_for(uow: UnitOfWork, product_ids: list[str]) -> Catalog:
@@ -64,6 +73,7 @@ async def submit_order(cmd: commands.SubmitProductOrder, uow: UnitOfWork, deps: 
         )
     try:
         with uow:
+            hold_accounts(uow.session, [request.billing_account_id])  # planned again on what is there now
             plan, catalog = _plan(uow, request, now)
             order, subscriptions = place(plan, request, catalog, deps.new_id(), deps.new_id, now)
             uow.orders.add(order)
@@ -81,7 +91,14 @@ async def submit_order(cmd: commands.SubmitProductOrder, uow: UnitOfWork, deps: 
     return order, True
 
 
+def _hold(uow: UnitOfWork, row: type[OrderRow | SubscriptionRow], key: str) -> None:
+    """Hold the account of the order or product before reading it (the module docstring)."""
+    account_id = uow.session.scalar(select(row.billing_account_id).where(row.id == key))
+    hold_accounts(uow.session, [account_id] if account_id else [])
+
+
 def _order(uow: UnitOfWork, order_id: str) -> tuple[ProductOrder, dict[str, Subscription]]:
+    _hold(uow, OrderRow, order_id)
     order = found(uow.orders.get(order_id), "productOrder", order_id)
     ids = fulfilment.subscription_ids(order)
     return order, uow.subscriptions.get_many(ids)
@@ -140,6 +157,7 @@ async def resolve_cancellation(cmd: commands.ResolveCancellation, uow: UnitOfWor
 
 
 def _subscription(uow: UnitOfWork, subscription_id: str) -> Subscription:
+    _hold(uow, SubscriptionRow, subscription_id)
     return found(uow.subscriptions.get(subscription_id), "product", subscription_id)
 
 

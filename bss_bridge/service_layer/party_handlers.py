@@ -11,7 +11,7 @@ from bss_bridge.domain.party import AccountState, BillingAccount, Customer, Cust
 from bss_bridge.domain.subscription import FINAL
 from bss_bridge.service_layer.deps import Deps
 from bss_bridge.service_layer.unit_of_work import UnitOfWork
-from bss_bridge.storage.billing_repository import last_cycles
+from bss_bridge.storage.billing_repository import hold_accounts, last_cycles
 
 
 async def create_customer(cmd: commands.CreateCustomer, uow: UnitOfWork, deps: Deps) -> Customer:
@@ -67,6 +67,7 @@ async def open_account(cmd: commands.OpenBillingAccount, uow: UnitOfWork, deps: 
 async def update_account(cmd: commands.UpdateBillingAccount, uow: UnitOfWork, deps: Deps) -> BillingAccount:
     now = deps.clock()
     with uow:
+        hold_accounts(uow.session, [cmd.account_id])  # an order or dunning at once waits, or is seen
         account = found(uow.accounts.get(cmd.account_id), "billingAccount", cmd.account_id)
         unknown = set(cmd.terms) - set(account.terms.__dataclass_fields__)
         if unknown:

@@ -29,7 +29,7 @@ from bss_bridge.domain.money import to_decimal
 from bss_bridge.service_layer.deps import Deps
 from bss_bridge.service_layer.ledger import allocate, dun
 from bss_bridge.service_layer.unit_of_work import UnitOfWork
-from bss_bridge.storage.billing_repository import ledger_row, next_number
+from bss_bridge.storage.billing_repository import hold_accounts, ledger_row, next_number
 from bss_bridge.storage.billing_tables import InvoiceRow, LedgerRow
 
 
@@ -107,6 +107,7 @@ async def record_payment(cmd: commands.RecordPayment, uow: UnitOfWork, deps: Dep
     }
 
     def make() -> LedgerRow:
+        hold_accounts(uow.session, [cmd.account_id])  # before the account and its ledger are read
         account = found(uow.accounts.get(cmd.account_id), "billingAccount", cmd.account_id)
         if cmd.currency is not None and cmd.currency != account.currency:
             raise InvalidRequestError.one("totalAmount.unit", f"the account is billed in {account.currency}")
@@ -134,6 +135,7 @@ async def issue_credit_note(cmd: commands.IssueCreditNote, uow: UnitOfWork, deps
         request["currency"] = cmd.currency
 
     def make() -> LedgerRow:
+        hold_accounts(uow.session, [cmd.account_id])  # before the account and its ledger are read
         account = found(uow.accounts.get(cmd.account_id), "billingAccount", cmd.account_id)
         if cmd.currency is not None and cmd.currency != account.currency:
             raise InvalidRequestError.one("amount.unit", f"the account is billed in {account.currency}")
@@ -166,6 +168,7 @@ async def run_dunning(cmd: commands.RunDunning, uow: UnitOfWork, deps: Deps) -> 
     done: dict[str, str] = {}
     for account_id in ids:  # one transaction per account: one account's failure stops no other
         with uow:
+            hold_accounts(uow.session, [account_id])  # a payment at once waits, or is seen
             action = dun(uow, account_id, as_of, deps.dunning_grace_days, now)
             uow.commit()
         if action:

@@ -94,6 +94,7 @@ def _row(record: UsageSubmission, guide: dict[str, Any], now: datetime) -> dict[
 def _import(uow: UnitOfWork, records: tuple[UsageSubmission, ...], now: datetime) -> UsageReport:
     report = UsageReport()
     store = UsageStore(uow.session)
+    store.hold(against_imports=False)  # before the products are read (UsageStore.hold)
     known = store.fingerprints([r.id for r in records])
     new: list[UsageSubmission] = []
     for record in records:

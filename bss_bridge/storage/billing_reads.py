@@ -16,6 +16,7 @@ from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import fields
 from datetime import date
+from itertools import groupby
 from types import SimpleNamespace
 from typing import Any
 
@@ -69,35 +70,39 @@ class BillingReader:
 
     def subscriptions(self, account_ids: Sequence[str]) -> tuple[dict[str, list[Subscription]], dict[str, int]]:
         """Per account, its subscriptions (ordered by id) with their terms in order; and each
-        subscription's revision as read."""
+        subscription's revision as read. Both come from one statement, so from one snapshot: a
+        change stores its terms and its revision in one commit, and read by two statements it
+        could commit between them, its old terms billed under its new revision; the next run,
+        finding that revision seen, would never bill the change."""
         found: dict[str, list[Subscription]] = defaultdict(list)
         revisions: dict[str, int] = {}
+        term_columns = [
+            TERMS.c.seq,
+            TERMS.c.offering_id,
+            cast(TERMS.c.characteristics, Text).label("characteristics"),
+            cast(TERMS.c.prices, Text).label("prices"),
+            TERMS.c.reason,
+            TERMS.c.order_id,
+            TERMS.c.start,
+            TERMS.c.end,
+        ]
+        labelled = [c.label(f"term_{c.name}") for c in term_columns]
         for part in chunks(list(account_ids)):
-            terms: dict[str, list[Any]] = defaultdict(list)
             query = (
-                select(
-                    TERMS.c.subscription_id,
-                    TERMS.c.offering_id,
-                    cast(TERMS.c.characteristics, Text).label("characteristics"),
-                    cast(TERMS.c.prices, Text).label("prices"),
-                    TERMS.c.reason,
-                    TERMS.c.order_id,
-                    TERMS.c.start,
-                    TERMS.c.end,
-                )
-                .join(SUBSCRIPTIONS, SUBSCRIPTIONS.c.id == TERMS.c.subscription_id)
+                select(SUBSCRIPTIONS, *labelled)
+                .select_from(SUBSCRIPTIONS.outerjoin(TERMS, TERMS.c.subscription_id == SUBSCRIPTIONS.c.id))
                 .where(SUBSCRIPTIONS.c.billing_account_id.in_(part))
-                .order_by(TERMS.c.subscription_id, TERMS.c.seq)
+                .order_by(SUBSCRIPTIONS.c.id, TERMS.c.seq)
             )
-            for row in self.session.execute(query):
-                terms[row.subscription_id].append(row)
-            rows = self.session.execute(
-                select(SUBSCRIPTIONS).where(SUBSCRIPTIONS.c.billing_account_id.in_(part)).order_by(SUBSCRIPTIONS.c.id)
-            )
-            for row in rows:
-                found[row.billing_account_id].append(
-                    subscription_of(row, [self._term(t) for t in terms.get(row.id, [])])
-                )
+            for _, group in groupby(self.session.execute(query), key=lambda row: row.id):
+                rows = list(group)
+                terms = [
+                    self._term(SimpleNamespace(**{c.name: getattr(r, f"term_{c.name}") for c in term_columns}))
+                    for r in rows
+                    if r.term_seq is not None
+                ]
+                row = rows[0]
+                found[row.billing_account_id].append(subscription_of(row, terms))
                 revisions[row.id] = row.revision
         return found, revisions
 

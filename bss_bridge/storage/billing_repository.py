@@ -30,7 +30,7 @@ from bss_bridge.storage.billing_tables import (
     LedgerRow,
 )
 from bss_bridge.storage.bulk import bulk_insert
-from bss_bridge.storage.tables import table_of
+from bss_bridge.storage.tables import BillingAccountRow, table_of
 from bss_bridge.storage.usage_store import chunks
 
 
@@ -49,6 +49,26 @@ def next_number(session: Session, series: str, year: int, count: int = 1) -> int
         .returning(DocumentSequenceRow.last)
     )
     return int(session.execute(statement).scalar_one())
+
+
+def hold_accounts(session: Session, account_ids: Sequence[str]) -> None:
+    """Hold the accounts until the caller's transaction ends. What allocates an account's ledger to
+    its bills or suspends and resumes it (a payment, a credit note, a bill run's allocation, a
+    dunning step, a bill put on hold) holds the account before it reads any of that, so two of them
+    on one account queue and the second reads what the first wrote: each computes from a snapshot,
+    and two at once would each write back what the other did not see (a payment's allocation lost,
+    a paid-up account suspended). PostgreSQL: ``SELECT ... FOR UPDATE`` in id order (two holders
+    of several accounts never wait on each other in a circle), the reads after it see what the
+    previous holder committed (READ COMMITTED); SQLite: a write that changes nothing, which makes
+    the transaction the database's one writer before it reads anything."""
+    ids = sorted(set(account_ids))
+    postgres = session.get_bind().dialect.name == "postgresql"
+    for part in chunks(ids):
+        where = BillingAccountRow.id.in_(part)
+        if postgres:
+            session.execute(select(BillingAccountRow.id).where(where).order_by(BillingAccountRow.id).with_for_update())
+        else:
+            session.execute(update(BillingAccountRow).where(where).values(state=BillingAccountRow.state))
 
 
 def _promotion_data(promotion: Promotion | None) -> dict[str, Any] | None:

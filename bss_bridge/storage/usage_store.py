@@ -100,6 +100,21 @@ class UsageStore:
             found.update((row[0], GuideFacts(*row)) for row in self.session.execute(query))
         return found
 
+    def hold(self, *, against_imports: bool) -> None:
+        """Guiding against a product's activation. An import holds the table for writing before it
+        reads the products it guides to (PostgreSQL ``ROW EXCLUSIVE``, what its inserts take
+        anyway); the activation's guiding of the records kept ``received`` holds it against every
+        import (``SHARE ROW EXCLUSIVE``) before it reads them: an import in flight commits first and
+        its records are found, or it waits and reads the product active. Without it a record
+        imported as its product was activated stayed ``received``, never billed. On SQLite a write
+        that changes nothing, first: the transaction is the one writer before it reads."""
+        if self.postgres:
+            mode = "SHARE ROW EXCLUSIVE" if against_imports else "ROW EXCLUSIVE"
+            self.session.execute(text("LOCK TABLE bss_usage IN " + mode + " MODE"))
+        else:
+            marks = update(UsageMarkRow).where(UsageMarkRow.id == 1)
+            self.session.execute(marks.values(rated_through=UsageMarkRow.rated_through))
+
     def insert(self, rows: list[dict[str, Any]]) -> None:
         for part in chunks(rows, 5000):
             self.session.execute(insert(table_of(UsageRow)), list(part))
