@@ -123,6 +123,23 @@ def test_two_orders_changing_one_product_at_once_are_not_both_placed(any_bss: Bs
         set_clock(bss, utc(2026, 3, 1 + n, 10) + timedelta(minutes=1))
 
 
+def _two_upgrades(bss: Bss, suffix: str = "") -> tuple[str, str, dict[str, str]]:
+    """Two accounts of one bia-100 each, both upgraded to bia-1000 by an order started on 2 January:
+    the one "in time" completed (effective 3 January), the "raced" one's order left to complete;
+    the clock at 1 February, 08:00. (in time, raced, each account's upgrade order)"""
+    in_time, raced = account(bss, name=f"in time{suffix}"), account(bss, name=f"raced{suffix}")
+    subs = {a: subscribe(bss, a, utc(2026, 1, 2, 10)) for a in (in_time, raced)}
+    set_clock(bss, utc(2026, 1, 2, 20))
+    faster = {}
+    for a, sub in subs.items():
+        item = ItemRequest("1", "modify", "bia-1000", product_id=sub, characteristics=(("site", "customer1"),))
+        faster[a] = run(bss, commands.SubmitProductOrder(order(bss, a, item)))[0].id
+        run(bss, commands.StartProductOrder(faster[a]))
+    run(bss, commands.CompleteOrderItem(faster[in_time], "1", utc(2026, 1, 3, 9)))
+    set_clock(bss, utc(2026, 2, 1, 8))
+    return in_time, raced, faster
+
+
 def test_a_speed_change_recorded_while_a_bill_run_reads_is_billed_by_the_next_run(any_bss: Bss) -> None:
     """billing_inputs: a change committed while a run reads is the next run's, never lost. An
     upgrade to bia-1000 effective 3 January is recorded at the very moment January's run bills
@@ -130,16 +147,7 @@ def test_a_speed_change_recorded_while_a_bill_run_reads_is_billed_by_the_next_ru
     bss = any_bss
     pairs = []
     for n in range(8):
-        in_time, raced = account(bss, name=f"in time {n}"), account(bss, name=f"raced {n}")
-        subs = {a: subscribe(bss, a, utc(2026, 1, 2, 10)) for a in (in_time, raced)}
-        set_clock(bss, utc(2026, 1, 2, 20))
-        faster = {}
-        for a, sub in subs.items():
-            item = ItemRequest("1", "modify", "bia-1000", product_id=sub, characteristics=(("site", "customer1"),))
-            faster[a] = run(bss, commands.SubmitProductOrder(order(bss, a, item)))[0].id
-            run(bss, commands.StartProductOrder(faster[a]))
-        run(bss, commands.CompleteOrderItem(faster[in_time], "1", utc(2026, 1, 3, 9)))
-        set_clock(bss, utc(2026, 2, 1, 8))
+        in_time, raced, faster = _two_upgrades(bss, f" {n}")
         results = race(
             lambda raced=raced: run(bss, bc.RunBilling(utc(2026, 2, 1, 8), (raced,))),
             lambda order_id=faster[raced]: run(bss, commands.CompleteOrderItem(order_id, "1", utc(2026, 1, 3, 9))),
@@ -159,16 +167,7 @@ def test_a_speed_change_committed_just_after_the_run_read_the_terms_is_billed_by
     """The same, the change committed at the worst moment: right after the run's statement that
     reads the terms (it used to read the revisions in the next statement, and saw the change's)."""
     bss = any_bss
-    in_time, raced = account(bss, name="in time"), account(bss, name="raced")
-    subs = {a: subscribe(bss, a, utc(2026, 1, 2, 10)) for a in (in_time, raced)}
-    set_clock(bss, utc(2026, 1, 2, 20))
-    faster = {}
-    for a, sub in subs.items():
-        item = ItemRequest("1", "modify", "bia-1000", product_id=sub, characteristics=(("site", "customer1"),))
-        faster[a] = run(bss, commands.SubmitProductOrder(order(bss, a, item)))[0].id
-        run(bss, commands.StartProductOrder(faster[a]))
-    run(bss, commands.CompleteOrderItem(faster[in_time], "1", utc(2026, 1, 3, 9)))
-    set_clock(bss, utc(2026, 2, 1, 8))
+    in_time, raced, faster = _two_upgrades(bss)
     armed = [True]
 
     def complete_now(_conn: Any, _cursor: Any, statement: str, *_: Any) -> None:
