@@ -286,8 +286,9 @@ def _bill_chunk(
             item[1].bill_id, item[1].number = bill.id, bill.number
     uow.invoices.write_back()  # the ledger's allocation reads them back
     writes.write(uow)
-    # held, then their credits read: a payment committed meanwhile is allocated here, one waiting sees the new bills
-    hold_accounts(uow.session, [*(item[0].account.id for item in with_lines), *credited_accounts(uow.session, ids)])
+    # the chunk's accounts held, then their credits read once: a payment committed meanwhile is allocated
+    # here, one waiting sees the new bills
+    hold_accounts(uow.session, ids)
     for account_id in credited_accounts(uow.session, ids):
         allocate(uow, account_id, now)
     return results
