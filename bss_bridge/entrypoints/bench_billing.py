@@ -20,6 +20,15 @@ run inserted (its invoices, their lines, ledger entries, bill cycles and hub eve
 else. In one transaction, rolled back: the run's rows are copied aside and deleted (not timed), then
 inserted again from the copies by one ``INSERT ... SELECT`` per table (timed). No computing, no
 client: a bill run that stores its invoices cannot take less than the floor plus this.
+
+And a third, **the rating floor**: the run's own rating pass alone (``UsageStore.rate``, the very
+statements the run starts with), timed in a transaction that is then rolled back, just before the
+run. It includes the floor's reading and summing and adds what rating must add to it: the groups'
+totals written. **The lower bound** is the rating floor plus the store floor: what the database takes
+for the run's statements with no Python between them (and no reading of the accounts, their
+subscriptions and the lines already issued, which the run needs as well); ``bound_over_floor`` says
+how many times the floor that is, so a goal stated as a multiple of the floor can be set beside what
+the database alone allows.
 """
 
 from __future__ import annotations
@@ -46,7 +55,7 @@ from bss_bridge.domain.billing.metering import UsageKind, UsageSubmission
 from bss_bridge.domain.party import AccountTerms, BillCycle, BillingAccount, Customer
 from bss_bridge.domain.subscription import Subscription
 from bss_bridge.storage.billing_tables import UsageRow
-from bss_bridge.storage.usage_store import OCTETS
+from bss_bridge.storage.usage_store import OCTETS, UsageStore
 
 CATALOG = Path(__file__).resolve().parents[2] / "config" / "catalog.yaml"
 PG_BIN = Path(os.environ.get("OSS_AGENT_TEST_PG_BIN", "/usr/lib/postgresql/15/bin"))
@@ -173,6 +182,17 @@ def _store_floor(bss: Bss, run_id: str) -> tuple[float, int]:
             transaction.rollback()
 
 
+def _rating_floor(bss: Bss, now: datetime) -> tuple[float, int]:
+    """The rating floor (see the module docstring): its time and how many records it rated."""
+    with bss.session_factory() as session:
+        try:
+            began = time.perf_counter()
+            rated, _ = UsageStore(session).rate(now)
+            return time.perf_counter() - began, rated
+        finally:
+            session.rollback()
+
+
 def _floor(bss: Bss) -> tuple[float, int, int]:
     """The floor: every usage record read and summed per subscription, kind and period by one
     GROUP BY, the groups fetched; its time, how many groups, and how many records it summed."""
@@ -211,12 +231,15 @@ async def _measure(url: str, data: Path, records: int, subscriptions: int, impor
         import_s = time.perf_counter() - began
         cold, groups, summed = _floor(bss)  # the very records the run rates: the loaded and the imported
         warm, _, _ = _floor(bss)
+        rating_s, rating_records = _rating_floor(bss, clock.now)
         began, cpu = time.perf_counter(), time.process_time()
         report = await bss.handle(bc.RunBilling(clock.now))
         run_s, run_cpu = time.perf_counter() - began, time.process_time() - cpu
         store_s, stored = _store_floor(bss, report.run_id)
         if _run_rows(bss, report.run_id) != stored:
             raise RuntimeError("the store floor's rollback did not leave the run's rows as they were")
+        if rating_records != report.rated_records:
+            raise RuntimeError("the rating floor's rollback did not leave the records to rate as they were")
         return {
             "records": summed,
             "subscriptions": len(subs),
@@ -229,6 +252,9 @@ async def _measure(url: str, data: Path, records: int, subscriptions: int, impor
             "floor_s": round(warm, 2),
             "store_floor_s": round(store_s, 2),
             "stored_rows": stored,
+            "rating_floor_s": round(rating_s, 2),
+            "bound_s": round(rating_s + store_s, 2),
+            "bound_over_floor": round((rating_s + store_s) / warm, 2),
             "bill_run_s": round(run_s, 2),
             "bill_run_cpu_s": round(run_cpu, 2),
             "rated_records": report.rated_records,
@@ -289,6 +315,8 @@ def main(records: int, subscriptions: int, backends: list[str], imported: int = 
         print(
             f"{backend:>10}: floor (GROUP BY of {r['records']} records) {r['floor_s']} s "
             f"(cold {r['floor_cold_s']} s); store floor ({r['stored_rows']} rows) {r['store_floor_s']} s; "
+            f"rating floor {r['rating_floor_s']} s; lower bound (rating + store floors) {r['bound_s']} s "
+            f"= {r['bound_over_floor']} x the floor; "
             f"bill run {r['bill_run_s']} s = {r['run_over_floor']} x the floor "
             f"(this process's CPU {r['bill_run_cpu_s']} s); {r['invoices']} invoices, {r['rated_records']} records "
             f"rated; import of {r['imported']} records {r['import_s']} s"

@@ -26,3 +26,5 @@ def test_the_bench_measures_the_run_beside_a_floor_over_the_same_records(capsys:
         # the store floor stored what the run did: 4 invoices of 10 lines (5 subscriptions' February
         # in advance and January's usage), their 4 ledger entries, 4 bill cycles and 4 hub events
         assert r["stored_rows"] == 4 + 40 + 4 + 4 + 4
+        # the lower bound is the two floors added (each rounded on its own: within a rounding step)
+        assert abs(r["bound_s"] - (r["rating_floor_s"] + r["store_floor_s"])) <= 0.011
