@@ -17,7 +17,7 @@ import uvicorn
 from bss_bridge.bootstrap import Bss
 from bss_bridge.entrypoints.api import create_app
 
-from ...browser import chromium, shot, signed_in_page, wait_for
+from ...browser import chromium, forgive, shot, signed_in_page, wait_for
 from ...ports import free_port
 from ..billing_world import set_clock, utc, world
 from ..conftest import Clock, KnownInventory, make_bss
@@ -103,6 +103,16 @@ def test_from_the_customers_to_a_customers_products_usage_invoices_and_an_invoic
     for path in ("/ui/", page.url):
         page.goto(path)
         assert TOKEN not in page.content()
+
+
+def test_the_pages_helper_reads_a_plain_text_refusal_as_text(page: Any) -> None:
+    """The console's shared script (``Console.api``) used to parse every answer as JSON: the console's
+    own plain-text 404 read as a JSON parse error. It now reads as its status and text, and a JSON
+    refusal through the gateway keeps its message."""
+    assert page.evaluate("window.Console.api('/data/nowhere').catch((e) => e.message)") == "404 Not Found: not found"
+    refused = page.evaluate("window.Console.api('/api/tmf-api/nowhere').catch((e) => e.message)")
+    assert refused == "/tmf-api/nowhere is not served through the console", refused
+    forgive(page, "status of 404", "HTTP 404 GET")
 
 
 def test_a_wrong_token_is_refused_on_the_sign_in_form(browser: Any, served: Any) -> None:
