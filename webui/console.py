@@ -14,7 +14,8 @@ Every response carries a Content-Security-Policy that allows scripts, styles, fo
 only from the console's own origin: nothing is ever loaded from elsewhere, and the console works
 with no internet. That includes what the gateway hands back from the API (an invoice's HTML is a
 page on the console's origin too), its refusals, redirects and static files: :class:`Hardened` adds
-the headers a response does not set itself.
+the headers a response does not set itself. A document (an invoice) sets its own, stricter ones
+(:data:`DOCUMENT_HEADERS`: no script at all), wherever it is served from.
 """
 
 from __future__ import annotations
@@ -49,10 +50,17 @@ SECURITY_HEADERS = {
 }
 # The scripts and styles: kept by the browser, checked again (ETag) at each use, so an upgrade shows at once
 STATIC_HEADERS = {"cache-control": "no-cache"}
+# A document (an invoice's HTML or PDF, from an API or the console): it holds a customer's data and needs
+# no script, so nothing in it runs or loads, only its own inline styles apply, and no page frames it
+DOCUMENT_HEADERS = {
+    **SECURITY_HEADERS,
+    "content-security-policy": "default-src 'none'; style-src 'unsafe-inline'; frame-ancestors 'none'; "
+    "form-action 'none'; base-uri 'none'",
+}
 # A document another page embeds in an <iframe> (an invoice): framed by the console's own pages only
 EMBEDDABLE_HEADERS = {
-    **SECURITY_HEADERS,
-    "content-security-policy": SECURITY_HEADERS["content-security-policy"].replace(
+    **DOCUMENT_HEADERS,
+    "content-security-policy": DOCUMENT_HEADERS["content-security-policy"].replace(
         "frame-ancestors 'none'", "frame-ancestors 'self'"
     ),
     "x-frame-options": "SAMEORIGIN",

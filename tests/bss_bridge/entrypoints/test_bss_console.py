@@ -68,6 +68,7 @@ def test_pages_need_the_bss_token_and_show_customers_products_usage_and_invoices
     document = console.get(f"/ui/data/invoices/{invoices[0][0]}/document")
     assert document.status_code == 200 and invoices[0][1] in document.text
     assert "frame-ancestors 'self'" in document.headers["content-security-policy"]
+    assert document.headers["content-security-policy"].startswith("default-src 'none'; style-src 'unsafe-inline';")
     pdf = console.get(f"/ui/api/bss/v1/invoice/{invoices[0][0]}/pdf")
     assert pdf.status_code == 200 and pdf.content.startswith(b"%PDF")
     kpis = console.get("/ui/kpis").text
@@ -83,18 +84,22 @@ def test_pages_need_the_bss_token_and_show_customers_products_usage_and_invoices
 
 def test_what_the_gateway_hands_back_carries_the_consoles_policy(guarded: Bss, console: TestClient) -> None:
     """The invoice's HTML through the gateway is a page on the console's origin with the customer's
-    data in it: it gets the same Content-Security-Policy (no inline script), nosniff and no framing
-    as the console's own pages, and so do the gateway's refusals and the static files."""
+    data in it: it keeps the API's document policy (no script at all, no framing), stricter than the
+    console's pages; the gateway's refusals and the static files get the console's own policy (no
+    inline script), and all of them nosniff."""
     world(guarded)
     assert sign_in(console) == 303
     number = re.search(r'href="/ui/invoices/([^"]+)"', console.get(f"/ui/customers/{acme(console)}").text)
     assert number is not None
     html = console.get(f"/ui/api/bss/v1/invoice/{number.group(1)}/html")
     assert html.status_code == 200 and html.headers["content-type"].startswith("text/html")
+    assert html.headers["content-security-policy"].startswith("default-src 'none'; style-src 'unsafe-inline';")
     for answer in (html, console.get("/ui/api/metrics"), console.get("/ui/static/kit/console.js")):
         policy = answer.headers.get("content-security-policy", "")
-        assert "script-src 'self';" in policy and "frame-ancestors 'none'" in policy, answer.url
+        assert "frame-ancestors 'none'" in policy, answer.url
         assert answer.headers.get("x-content-type-options") == "nosniff", answer.url
+    for answer in (console.get("/ui/api/metrics"), console.get("/ui/static/kit/console.js")):
+        assert "script-src 'self';" in answer.headers["content-security-policy"], answer.url
     assert html.headers["cache-control"] == "no-store"
 
 
