@@ -89,6 +89,10 @@ class ConsoleSettings:
     # The session cookie's name: one per console, since browsers share cookies between the ports of a host
     cookie: str = COOKIE
     token_label: str = "the agent's API token"  # noqa: S105 - what the sign-in form asks for, not a secret
+    # The session cookie is Secure when the request came over HTTPS; behind a TLS-terminating proxy the
+    # request is plain HTTP unless uvicorn trusts the proxy's X-Forwarded-Proto (only from loopback by
+    # default), so a proxy on another address got a cookie without Secure: this marks it Secure always
+    secure_cookie: bool = False
 
 
 def _root(request: Request) -> str:
@@ -223,7 +227,7 @@ class Console:
             path=_root(request) + "/",
             httponly=True,
             samesite="strict",
-            secure=request.url.scheme == "https",
+            secure=self.settings.secure_cookie or request.url.scheme == "https",
         )
         return response
 

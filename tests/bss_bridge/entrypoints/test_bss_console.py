@@ -103,6 +103,32 @@ def test_what_the_gateway_hands_back_carries_the_consoles_policy(guarded: Bss, c
     assert html.headers["cache-control"] == "no-store"
 
 
+def test_the_session_cookie_is_secure_always_when_the_settings_say_so(
+    tmp_path: Path, inventory: KnownInventory, clock: Clock
+) -> None:
+    """Behind a TLS proxy uvicorn does not trust for X-Forwarded-Proto, a sign-in is a plain HTTP
+    request: its cookie had no Secure. console_secure_cookie marks it Secure anyway."""
+    for forced in (False, True):
+        bss = make_bss(
+            f"sqlite:///{tmp_path / f'{forced}.db'}",
+            tmp_path,
+            inventory,
+            clock,
+            api_token=TOKEN,
+            console_secure_cookie=forced,
+        )
+        try:
+            with TestClient(create_app(bss), base_url="http://testserver") as client:
+                answer = client.post(
+                    "/ui/login", data={"operator": "Carl Care", "token": TOKEN}, follow_redirects=False
+                )
+                assert answer.status_code == 303
+                flags = {p.strip().split("=")[0].lower() for p in answer.headers["set-cookie"].split(";")[1:]}
+                assert ("secure" in flags) is forced, answer.headers["set-cookie"]
+        finally:
+            bss.close()
+
+
 def acme(client: TestClient) -> str:
     found = re.search(r'href="/ui/customers/([^"]+)">ACME<', client.get("/ui/").text)
     assert found is not None
