@@ -69,6 +69,12 @@ def shot(page: Any, name: str) -> None:
         page.screenshot(path=str(Path(folder) / f"{name}.png"), full_page=True)
 
 
+def forgive(page: Any, *fragments: str) -> None:
+    """Forgets the errors a test provoked on purpose (an answer it made fail): any message holding one of
+    ``fragments`` (the URL, the status) is the test's doing, not the page's."""
+    page.errors.messages[:] = [m for m in page.errors.messages if not any(f in m for f in fragments)]
+
+
 @contextmanager
 def signed_in_page(browser: Any, base_url: str, start: str, token: str, name: str, log: Path) -> Iterator[Any]:
     """A page in a fresh context, signed in through the login form at ``start``; any console error,

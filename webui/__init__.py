@@ -6,6 +6,6 @@ It imports nothing of this project, so both wings can build on it without depend
 """
 
 from webui.auth import Session, Sessions
-from webui.console import Console, ConsoleSettings, NavItem
+from webui.console import DOCUMENT_HEADERS, Console, ConsoleSettings, NavItem
 
-__all__ = ["Console", "ConsoleSettings", "NavItem", "Session", "Sessions"]
+__all__ = ["DOCUMENT_HEADERS", "Console", "ConsoleSettings", "NavItem", "Session", "Sessions"]

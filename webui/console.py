@@ -14,7 +14,8 @@ Every response carries a Content-Security-Policy that allows scripts, styles, fo
 only from the console's own origin: nothing is ever loaded from elsewhere, and the console works
 with no internet. That includes what the gateway hands back from the API (an invoice's HTML is a
 page on the console's origin too), its refusals, redirects and static files: :class:`Hardened` adds
-the headers a response does not set itself.
+the headers a response does not set itself. A document (an invoice) sets its own, stricter ones
+(:data:`DOCUMENT_HEADERS`: no script at all), wherever it is served from.
 """
 
 from __future__ import annotations
@@ -49,10 +50,17 @@ SECURITY_HEADERS = {
 }
 # The scripts and styles: kept by the browser, checked again (ETag) at each use, so an upgrade shows at once
 STATIC_HEADERS = {"cache-control": "no-cache"}
+# A document (an invoice's HTML or PDF, from an API or the console): it holds a customer's data and needs
+# no script, so nothing in it runs or loads, only its own inline styles apply, and no page frames it
+DOCUMENT_HEADERS = {
+    **SECURITY_HEADERS,
+    "content-security-policy": "default-src 'none'; style-src 'unsafe-inline'; frame-ancestors 'none'; "
+    "form-action 'none'; base-uri 'none'",
+}
 # A document another page embeds in an <iframe> (an invoice): framed by the console's own pages only
 EMBEDDABLE_HEADERS = {
-    **SECURITY_HEADERS,
-    "content-security-policy": SECURITY_HEADERS["content-security-policy"].replace(
+    **DOCUMENT_HEADERS,
+    "content-security-policy": DOCUMENT_HEADERS["content-security-policy"].replace(
         "frame-ancestors 'none'", "frame-ancestors 'self'"
     ),
     "x-frame-options": "SAMEORIGIN",
@@ -81,6 +89,10 @@ class ConsoleSettings:
     # The session cookie's name: one per console, since browsers share cookies between the ports of a host
     cookie: str = COOKIE
     token_label: str = "the agent's API token"  # noqa: S105 - what the sign-in form asks for, not a secret
+    # The session cookie is Secure when the request came over HTTPS; behind a TLS-terminating proxy the
+    # request is plain HTTP unless uvicorn trusts the proxy's X-Forwarded-Proto (only from loopback by
+    # default), so a proxy on another address got a cookie without Secure: this marks it Secure always
+    secure_cookie: bool = False
 
 
 def _root(request: Request) -> str:
@@ -215,7 +227,7 @@ class Console:
             path=_root(request) + "/",
             httponly=True,
             samesite="strict",
-            secure=request.url.scheme == "https",
+            secure=self.settings.secure_cookie or request.url.scheme == "https",
         )
         return response
 

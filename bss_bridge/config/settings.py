@@ -45,6 +45,10 @@ class BssSettings(BaseModel):
     api_port: int = Field(default=8081, ge=1, le=65535)
     api_token: SecretStr | None = None
     public_url: str | None = None  # how clients reach the API (hrefs in hub notifications)
+    # the console's session cookie is Secure on an HTTPS request; behind a TLS-terminating proxy that
+    # uvicorn does not trust for X-Forwarded-Proto (it trusts loopback only) the request is plain HTTP:
+    # true marks the cookie Secure always (then the console signs in over HTTPS only)
+    console_secure_cookie: bool = False
     catalog_file: Path | None = None  # loaded at start: what it defines and the database lacks is created
     oss_url: str | None = "http://127.0.0.1:8080"  # the OSS's API; null: orders' sites and devices go unchecked
     oss_token: SecretStr | None = None

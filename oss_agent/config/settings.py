@@ -69,6 +69,10 @@ class AgentSettings(BaseModel):
     api_token: SecretStr | None = None
     # the BSS console's address, linked from the agent's console (null: no link); oss-bss run --with-agent sets it
     bss_console_url: str | None = Field(default=None, pattern=r"^https?://[^\s\"'<>]+$")
+    # the console's session cookie is Secure on an HTTPS request; behind a TLS-terminating proxy that
+    # uvicorn does not trust for X-Forwarded-Proto (it trusts loopback only) the request is plain HTTP:
+    # true marks the cookie Secure always (then the console signs in over HTTPS only)
+    console_secure_cookie: bool = False
     trap_host: str = "0.0.0.0"  # noqa: S104 - a trap receiver listens on every address by default
     trap_port: int = Field(default=162, ge=1, le=65535)
     poll_interval_s: float = Field(default=60.0, ge=1.0)

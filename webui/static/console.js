@@ -5,6 +5,27 @@
   const root = meta("console-root");
   const csrf = meta("csrf-token");
 
+  const EXCERPT = 160; // characters of a non-JSON answer shown to the operator
+
+  /* The words of an HTML page (a proxy's error page): its tags, scripts and styles dropped as text,
+     never parsed into a document, so nothing of it can load or run. */
+  const htmlWords = (html) => html.replace(/<(script|style)\b[\s\S]*?<\/\1\s*>/gi, " ").replace(/<[^>]*>/g, " ");
+
+  /* The start of an answer that is not JSON, as plain text (an HTML error page by its words). Callers
+     show it with textContent, never as markup. */
+  function excerpt(text, type) {
+    const words = /^text\/html/i.test(type) ? htmlWords(text) : text;
+    const flat = words.replace(/\s+/g, " ").trim();
+    return flat.length > EXCERPT ? `${flat.slice(0, EXCERPT)}…` : flat;
+  }
+
+  /* An answer's JSON, or undefined when it is not JSON: a server or proxy in the way may answer a
+     plain-text 404 or an HTML 502, and the operator must see that rather than a JSON parse error. */
+  function json(text, type) {
+    if (!/^application\/([\w.-]+\+)?json\b/i.test(type)) return undefined;
+    try { return text ? JSON.parse(text) : null; } catch { return undefined; }
+  }
+
   async function api(path, options = {}) {
     const init = { method: options.method || "GET", headers: { Accept: "application/json" }, credentials: "same-origin" };
     if (options.body !== undefined) {
@@ -14,10 +35,13 @@
     if (init.method !== "GET") init.headers["X-CSRF-Token"] = csrf;
     const response = await fetch(root + path, init);
     const text = await response.text();
-    const data = text ? JSON.parse(text) : null;
+    const type = response.headers.get("Content-Type") || "";
+    const data = json(text, type);
     if (response.status === 401) { location.href = `${root}/login?next=${encodeURIComponent(location.pathname + location.search)}`; }
-    if (!response.ok) throw new Error((data && (data.message || data.reason)) || `${response.status} ${response.statusText}`);
-    return data;
+    const status = `${response.status} ${response.statusText}`.trim();
+    if (data === undefined && text) throw new Error(`${status}: ${excerpt(text, type) || `an empty ${type} answer`}`);
+    if (!response.ok) throw new Error((data && (data.message || data.reason)) || status);
+    return data === undefined ? null : data;
   }
 
   function el(tag, attrs = {}, ...children) {

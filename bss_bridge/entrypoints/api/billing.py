@@ -36,6 +36,7 @@ from bss_bridge.tmf.billing_inputs import (
     UsageIn,
 )
 from bss_bridge.tmf.common import instant, money
+from webui import DOCUMENT_HEADERS
 
 usage = APIRouter(prefix=BILLING_BASES["tmf635"], tags=["TMF635 usage"])
 bills = APIRouter(prefix=BILLING_BASES["tmf678"], tags=["TMF678 customer bills"])
@@ -126,9 +127,7 @@ def _report(report: Any) -> dict[str, Any]:
     }
 
 
-@usage.post(
-    "/usage", status_code=201, summary="Create a Usage (idempotent on its id)", openapi_extra=takes(UsageIn)
-)
+@usage.post("/usage", status_code=201, summary="Create a Usage (idempotent on its id)", openapi_extra=takes(UsageIn))
 async def create_usage(request: Request) -> TmfResponse:
     """201 with the new record; the same id and content again: 200 with it; other content: 409."""
     submission = (await body(request, UsageIn)).submission()
@@ -254,6 +253,15 @@ def get_rate(request: Request, rate_id: str, fields: str | None = None) -> TmfRe
     return one(render_rate(base_url(request), bill, int(position) - 1, bill.lines[int(position) - 1]), fields)
 
 
+def document_headers(bill: CustomerBill, kind: str) -> dict[str, str]:
+    """A document's headers: the strict policy of :data:`webui.DOCUMENT_HEADERS` (a client opening the
+    invoice's HTML with the token got a page holding the customer's data with no policy at all), and
+    a file name from the bill's number: a PDF or HTML opens in the browser, a CSV is saved."""
+    name = re.sub(r"[^A-Za-z0-9._-]", "_", bill.number) or "invoice"
+    disposition = "attachment" if kind == "csv" else "inline"
+    return {**DOCUMENT_HEADERS, "content-disposition": f'{disposition}; filename="{name}.{kind}"'}
+
+
 @own.get("/invoice/{bill_id}/{kind}", summary="An invoice as a document: pdf, html or csv")
 def invoice_document(request: Request, bill_id: str, kind: str) -> Response:
     bill = _bill(request, bill_id)
@@ -261,11 +269,12 @@ def invoice_document(request: Request, bill_id: str, kind: str) -> Response:
         raise NotFoundError("document", kind)
     with bss_of(request).uow() as uow:
         who = parties(uow, bill.account_id)
+    headers = document_headers(bill, kind)
     if kind == "pdf":
-        return Response(invoice_pdf(bill, who), media_type="application/pdf")
+        return Response(invoice_pdf(bill, who), media_type="application/pdf", headers=headers)
     if kind == "html":
-        return Response(invoice_html(bill, who), media_type="text/html; charset=utf-8")
-    return Response(invoice_csv([bill]), media_type="text/csv; charset=utf-8")
+        return Response(invoice_html(bill, who), media_type="text/html; charset=utf-8", headers=headers)
+    return Response(invoice_csv([bill]), media_type="text/csv; charset=utf-8", headers=headers)
 
 
 @own.post(

@@ -46,6 +46,7 @@ def build_console(app: FastAPI, bss: Bss) -> Console:
             template_dirs=[HERE / "templates"],
             cookie=COOKIE,
             token_label="the BSS's API token",  # noqa: S106 - what the sign-in form asks for, not a secret
+            secure_cookie=bss.settings.console_secure_cookie,
         ),
         mounted_at=MOUNT,
     )

@@ -64,6 +64,7 @@ def build_console(app: FastAPI, agent: Agent) -> Console:
             forwarded_prefixes=FORWARDED,
             template_dirs=[HERE / "templates"],
             static_dirs={"oss": HERE / "static"},
+            secure_cookie=agent.settings.console_secure_cookie,
         ),
         mounted_at=MOUNT,
     )

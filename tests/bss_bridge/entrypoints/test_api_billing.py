@@ -10,7 +10,7 @@ from fastapi.testclient import TestClient
 
 from bss_bridge.bootstrap import Bss
 
-from ..billing_world import account, set_clock, subscribe, utc
+from ..billing_world import account, set_clock, subscribe, utc, world
 from .conftest import decimal_json, exact_body, validate
 
 D = Decimal
@@ -102,6 +102,26 @@ def test_usage_in_bills_out_and_a_payment_all_in_the_tmf_shapes(bss: Bss, client
     assert [n["eventType"] for n in bss.hub.events("tmf676")] == ["PaymentCreateEvent"]
     for note in bss.hub.events("tmf678"):
         validate("tmf678", "CustomerBill", note["event"]["customerBill"])
+
+
+def test_an_invoices_documents_carry_a_strict_policy_and_a_file_name(bss: Bss, client: TestClient) -> None:
+    """The invoice's HTML from the API is a page with a customer's data: it had no security headers at
+    all (the console's pages had them). It and the PDF now forbid every script, load and frame (only
+    the template's inline styles apply) and are not sniffed or kept; the PDF opens, the CSV is saved."""
+    world(bss)
+    bill = client.get(f"{BILLS}/customerBill", params={"billNo": "INV-2026-000001"}).json()[0]
+    expected = {"html": "inline", "pdf": "inline", "csv": "attachment"}
+    for kind, disposition in expected.items():
+        answer = client.get(f"/bss/v1/invoice/{bill['id']}/{kind}")
+        assert answer.status_code == 200, answer.text
+        policy = answer.headers["content-security-policy"]
+        assert policy.startswith("default-src 'none'; style-src 'unsafe-inline';"), policy
+        assert "frame-ancestors 'none'" in policy and "script-src" not in policy
+        assert answer.headers["x-content-type-options"] == "nosniff"
+        assert answer.headers["x-frame-options"] == "DENY"
+        assert answer.headers["referrer-policy"] == "no-referrer"
+        assert answer.headers["cache-control"] == "no-store"
+        assert answer.headers["content-disposition"] == f'{disposition}; filename="INV-2026-000001.{kind}"'
 
 
 def test_outages_and_maintenance_windows_are_recorded_once(bss: Bss, client: TestClient) -> None:

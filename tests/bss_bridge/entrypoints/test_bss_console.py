@@ -68,6 +68,7 @@ def test_pages_need_the_bss_token_and_show_customers_products_usage_and_invoices
     document = console.get(f"/ui/data/invoices/{invoices[0][0]}/document")
     assert document.status_code == 200 and invoices[0][1] in document.text
     assert "frame-ancestors 'self'" in document.headers["content-security-policy"]
+    assert document.headers["content-security-policy"].startswith("default-src 'none'; style-src 'unsafe-inline';")
     pdf = console.get(f"/ui/api/bss/v1/invoice/{invoices[0][0]}/pdf")
     assert pdf.status_code == 200 and pdf.content.startswith(b"%PDF")
     kpis = console.get("/ui/kpis").text
@@ -83,19 +84,49 @@ def test_pages_need_the_bss_token_and_show_customers_products_usage_and_invoices
 
 def test_what_the_gateway_hands_back_carries_the_consoles_policy(guarded: Bss, console: TestClient) -> None:
     """The invoice's HTML through the gateway is a page on the console's origin with the customer's
-    data in it: it gets the same Content-Security-Policy (no inline script), nosniff and no framing
-    as the console's own pages, and so do the gateway's refusals and the static files."""
+    data in it: it keeps the API's document policy (no script at all, no framing), stricter than the
+    console's pages; the gateway's refusals and the static files get the console's own policy (no
+    inline script), and all of them nosniff."""
     world(guarded)
     assert sign_in(console) == 303
     number = re.search(r'href="/ui/invoices/([^"]+)"', console.get(f"/ui/customers/{acme(console)}").text)
     assert number is not None
     html = console.get(f"/ui/api/bss/v1/invoice/{number.group(1)}/html")
     assert html.status_code == 200 and html.headers["content-type"].startswith("text/html")
+    assert html.headers["content-security-policy"].startswith("default-src 'none'; style-src 'unsafe-inline';")
     for answer in (html, console.get("/ui/api/metrics"), console.get("/ui/static/kit/console.js")):
         policy = answer.headers.get("content-security-policy", "")
-        assert "script-src 'self';" in policy and "frame-ancestors 'none'" in policy, answer.url
+        assert "frame-ancestors 'none'" in policy, answer.url
         assert answer.headers.get("x-content-type-options") == "nosniff", answer.url
+    for answer in (console.get("/ui/api/metrics"), console.get("/ui/static/kit/console.js")):
+        assert "script-src 'self';" in answer.headers["content-security-policy"], answer.url
     assert html.headers["cache-control"] == "no-store"
+
+
+def test_the_session_cookie_is_secure_always_when_the_settings_say_so(
+    tmp_path: Path, inventory: KnownInventory, clock: Clock
+) -> None:
+    """Behind a TLS proxy uvicorn does not trust for X-Forwarded-Proto, a sign-in is a plain HTTP
+    request: its cookie had no Secure. console_secure_cookie marks it Secure anyway."""
+    for forced in (False, True):
+        bss = make_bss(
+            f"sqlite:///{tmp_path / f'{forced}.db'}",
+            tmp_path,
+            inventory,
+            clock,
+            api_token=TOKEN,
+            console_secure_cookie=forced,
+        )
+        try:
+            with TestClient(create_app(bss), base_url="http://testserver") as client:
+                answer = client.post(
+                    "/ui/login", data={"operator": "Carl Care", "token": TOKEN}, follow_redirects=False
+                )
+                assert answer.status_code == 303
+                flags = {p.strip().split("=")[0].lower() for p in answer.headers["set-cookie"].split(";")[1:]}
+                assert ("secure" in flags) is forced, answer.headers["set-cookie"]
+        finally:
+            bss.close()
 
 
 def acme(client: TestClient) -> str:

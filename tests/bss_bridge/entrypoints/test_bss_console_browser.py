@@ -17,7 +17,7 @@ import uvicorn
 from bss_bridge.bootstrap import Bss
 from bss_bridge.entrypoints.api import create_app
 
-from ...browser import chromium, shot, signed_in_page, wait_for
+from ...browser import chromium, forgive, shot, signed_in_page, wait_for
 from ...ports import free_port
 from ..billing_world import set_clock, utc, world
 from ..conftest import Clock, KnownInventory, make_bss
@@ -103,6 +103,52 @@ def test_from_the_customers_to_a_customers_products_usage_invoices_and_an_invoic
     for path in ("/ui/", page.url):
         page.goto(path)
         assert TOKEN not in page.content()
+
+
+def test_the_pages_helper_reads_a_plain_text_refusal_as_text(page: Any) -> None:
+    """The console's shared script (``Console.api``) used to parse every answer as JSON: the console's
+    own plain-text 404 read as a JSON parse error. It now reads as its status and text, and a JSON
+    refusal through the gateway keeps its message."""
+    assert page.evaluate("window.Console.api('/data/nowhere').catch((e) => e.message)") == "404 Not Found: not found"
+    refused = page.evaluate("window.Console.api('/api/tmf-api/nowhere').catch((e) => e.message)")
+    assert refused == "/tmf-api/nowhere is not served through the console", refused
+    forgive(page, "status of 404", "HTTP 404 GET")
+
+
+STYLE = """() => {
+    const th = getComputedStyle(document.querySelector('table.lines th'));
+    return [th.borderBottomStyle, th.fontWeight, getComputedStyle(document.body).fontSize];
+}"""
+INLINE_SCRIPT = """() => {
+    const script = document.createElement('script');
+    script.textContent = 'window.__ran = 1';
+    document.body.append(script);
+    return window.__ran === undefined;
+}"""
+
+
+def test_the_apis_invoice_html_renders_styled_and_runs_no_script(browser: Any, served: Any) -> None:
+    """The invoice's HTML as a client of the API opens it with the token: the template's styles apply
+    under the document's policy with no violation, and the browser refuses any script in it."""
+    server, _ = served
+    context = browser.new_context(base_url=server.base_url, extra_http_headers={"Authorization": f"Bearer {TOKEN}"})
+    try:
+        page = context.new_page()
+        errors: list[str] = []
+        page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+        page.on("pageerror", lambda e: errors.append(str(e)))
+        bill = page.request.get("/tmf-api/customerBillManagement/v4/customerBill?limit=1").json()[0]
+        answer = page.goto(f"/bss/v1/invoice/{bill['id']}/html")
+        assert answer is not None and answer.status == 200
+        assert answer.headers["content-security-policy"].startswith("default-src 'none';")
+        page.locator(f"h1 >> text=Invoice {bill['billNo']}").wait_for()
+        assert page.evaluate(STYLE) == ["solid", "700", "12px"]  # 1.2pt solid, bold, 9pt
+        assert errors == []  # no style, font or image of the document was refused
+        shot(page, "bss-invoice-api")
+        assert page.evaluate(INLINE_SCRIPT), "an inline script ran in the invoice"
+        assert len(errors) == 1 and "Content Security Policy" in errors[0], errors
+    finally:
+        context.close()
 
 
 def test_a_wrong_token_is_refused_on_the_sign_in_form(browser: Any, served: Any) -> None:

@@ -7,6 +7,7 @@ import re
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
@@ -80,7 +81,11 @@ def test_a_wrong_token_or_name_is_refused_and_a_right_one_gives_an_httponly_stri
     assert "HttpOnly" in cookie and "SameSite=strict" in cookie and "Path=/ui/" in cookie
     assert TOKEN not in cookie
     assert client.get("/ui/alarms").status_code == 200
-    for forged in ({"sec-fetch-site": "cross-site"}, {"sec-fetch-site": "same-site"}, {"origin": "https://evil.example"}):
+    for forged in (
+        {"sec-fetch-site": "cross-site"},
+        {"sec-fetch-site": "same-site"},
+        {"origin": "https://evil.example"},
+    ):
         refused = client.post("/ui/logout", headers=forged, follow_redirects=False)  # another site's page posting
         assert refused.status_code == 403 and "set-cookie" not in refused.headers
     assert client.get("/ui/alarms").status_code == 200  # still signed in
@@ -89,6 +94,31 @@ def test_a_wrong_token_or_name_is_refused_and_a_right_one_gives_an_httponly_stri
     assert client.post("/ui/logout", follow_redirects=False).status_code == 303  # not a browser: neither header
     client.cookies.clear()
     assert client.get("/ui/alarms", follow_redirects=False).status_code == 303
+
+
+def cookie_flags(answer: Any) -> set[str]:
+    """The attributes of a Set-Cookie, lower case and without values (``secure``, ``httponly``...)."""
+    return {part.strip().split("=")[0].lower() for part in answer.headers["set-cookie"].split(";")[1:]}
+
+
+@pytest.mark.parametrize(
+    ("forced", "scheme", "secure"), [(False, "http", False), (False, "https", True), (True, "http", True)]
+)
+def test_the_session_cookie_is_secure_over_https_or_always_when_the_settings_say_so(
+    tmp_path: Path, forced: bool, scheme: str, secure: bool
+) -> None:
+    """Behind a TLS proxy whose X-Forwarded-Proto uvicorn does not trust (not on loopback),
+    the request is plain HTTP and the cookie came without Secure: console_secure_cookie
+    marks it Secure whatever the request's scheme."""
+    settings = AgentSettings(data_dir=tmp_path, api_token=TOKEN, console_secure_cookie=forced)  # type: ignore[arg-type]
+    agent = bootstrap(settings, upgrade_schema=True)
+    try:
+        with TestClient(create_app(agent), base_url=f"{scheme}://testserver") as client:
+            answer = client.post("/ui/login", data={"operator": "ann", "token": TOKEN}, follow_redirects=False)
+            assert answer.status_code == 303
+            assert ("secure" in cookie_flags(answer)) is secure, answer.headers["set-cookie"]
+    finally:
+        agent.close()
 
 
 def test_no_page_script_or_style_holds_the_token_and_each_sets_a_strict_policy(client: TestClient) -> None:

@@ -24,7 +24,7 @@ from oss_agent.domain.model import Device, InterfaceState, Link, LinkEnd
 from oss_agent.domain.service import Service, ServiceState
 from oss_agent.entrypoints.api import create_app
 
-from ....browser import chromium, signed_in_page, wait_for
+from ....browser import chromium, forgive, signed_in_page, wait_for
 from ....ports import free_port
 
 TOKEN = "console-hostile-token-55cc"
@@ -151,6 +151,35 @@ def test_a_refused_orders_description_and_reasons_are_shown_as_text(page: Any) -
     page.wait_for_selector("#detail >> text=Why it was refused or failed")
     as_text(page, f"for {MARKUP}{BREAKOUT}", reason)
     assert "[object" not in page.inner_text("#detail")
+
+
+PROXY_PAGE = (  # a proxy's error page, with markup of its own in it
+    "<html><head><title>502 Bad Gateway</title><style>h1 {color: red}</style></head>"
+    f"<body><h1>502 Bad Gateway</h1>{MARKUP}<hr>nginx<script>window.__xss=4</script></body></html>"
+)
+
+
+def test_an_answer_that_is_not_json_is_shown_as_its_status_and_text(page: Any) -> None:
+    """A proxy's HTML 502 or a plain-text 404 used to show a JSON parse error: the operator now reads
+    the status and the start of the answer's text (markup in it stays text), and a JSON refusal keeps
+    its TMF reason."""
+    gone = {"status": 404, "content_type": "text/plain", "body": f"gone {MARKUP}"}
+    page.route("**/ui/data/services/**", lambda r: r.fulfill(**gone))
+    page.goto("/ui/services?service=5e1")
+    page.wait_for_selector("#detail p.error")
+    assert page.inner_text("#detail p.error") == f"404 Not Found: gone {MARKUP}"
+    as_text(page)
+    page.route("**/ui/api/tmf-api/alarm/**", lambda r: r.fulfill(status=502, content_type="text/html", body=PROXY_PAGE))
+    page.goto("/ui/alarms")
+    until(page, "the live mark", "() => document.getElementById('live').textContent.startsWith('not updating')")
+    assert page.inner_text("#live") == "not updating: 502 Bad Gateway: 502 Bad Gateway 502 Bad Gateway b nginx"
+    as_text(page)
+    page.unroute("**/ui/api/tmf-api/alarm/**")
+    refused = page.evaluate("window.Console.api('/api/tmf-api/alarm/v4/alarm/99999').catch((e) => e.message)")
+    assert refused == "no alarm with id '99999'", refused
+    own_404 = page.evaluate("window.Console.api('/data/nowhere').catch((e) => e.message)")  # the console's own text
+    assert own_404 == "404 Not Found: not found", own_404
+    forgive(page, "status of 404", "status of 502", "HTTP 404 GET", "HTTP 502 GET")
 
 
 def test_a_link_with_a_malformed_address_still_draws_the_map(page: Any) -> None:
