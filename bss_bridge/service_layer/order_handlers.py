@@ -31,7 +31,8 @@ from bss_bridge.domain.requests import Catalog, OrderPlan, OrderRequest
 from bss_bridge.domain.subscription import Subscription
 from bss_bridge.service_layer.deps import Deps
 from bss_bridge.service_layer.unit_of_work import UnitOfWork
-from bss_bridge.storage.billing_repository import hold_accounts, hold_customer
+from bss_bridge.storage.billing_repository import hold_accounts
+from bss_bridge.storage.holds import hold_customer
 from bss_bridge.storage.tables import OrderRow, SubscriptionRow
 
 

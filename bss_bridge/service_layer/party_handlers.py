@@ -11,7 +11,8 @@ from bss_bridge.domain.party import AccountState, BillingAccount, Customer, Cust
 from bss_bridge.domain.subscription import FINAL
 from bss_bridge.service_layer.deps import Deps
 from bss_bridge.service_layer.unit_of_work import UnitOfWork
-from bss_bridge.storage.billing_repository import hold_accounts, hold_customer, last_cycles
+from bss_bridge.storage.billing_repository import hold_accounts, last_cycles
+from bss_bridge.storage.holds import hold_customer
 
 SHOWN = 5  # products a refused close names, the rest counted
 

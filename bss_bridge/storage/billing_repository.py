@@ -13,7 +13,7 @@ from typing import Any, NamedTuple
 
 from sqlalchemy import func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.orm import InstrumentedAttribute, Session
+from sqlalchemy.orm import Session
 
 from bss_bridge.domain import codec
 from bss_bridge.domain.billing.bill import BillState, CustomerBill
@@ -30,7 +30,8 @@ from bss_bridge.storage.billing_tables import (
     LedgerRow,
 )
 from bss_bridge.storage.bulk import bulk_insert
-from bss_bridge.storage.tables import BillingAccountRow, CustomerRow, table_of
+from bss_bridge.storage.holds import hold_rows
+from bss_bridge.storage.tables import BillingAccountRow, table_of
 from bss_bridge.storage.usage_store import chunks
 
 
@@ -61,29 +62,7 @@ def hold_accounts(session: Session, account_ids: Sequence[str]) -> None:
     of several accounts never wait on each other in a circle), the reads after it see what the
     previous holder committed (READ COMMITTED); SQLite: a write that changes nothing, which makes
     the transaction the database's one writer before it reads anything."""
-    _hold(session, BillingAccountRow, BillingAccountRow.state, account_ids)
-
-
-def hold_customer(session: Session, customer_id: str) -> None:
-    """Hold the customer until the caller's transaction ends, as :func:`hold_accounts` holds
-    accounts. What closes a customer and what places an order for it hold it before they read what
-    they check (its live products; its status), so the second sees what the first committed: an
-    order is never placed on a customer closed meanwhile, nor a customer closed under a new order.
-    A caller that holds accounts too holds the customer first (one order: no waiting in a circle)."""
-    _hold(session, CustomerRow, CustomerRow.status, [customer_id])
-
-
-def _hold(
-    session: Session, row: type[BillingAccountRow | CustomerRow], column: InstrumentedAttribute[str], ids: Sequence[str]
-) -> None:
-    """``SELECT ... FOR UPDATE`` in id order on PostgreSQL; on SQLite, set ``column`` to itself."""
-    postgres = session.get_bind().dialect.name == "postgresql"
-    for part in chunks(sorted(set(ids))):
-        where = row.id.in_(part)
-        if postgres:
-            session.execute(select(row.id).where(where).order_by(row.id).with_for_update())
-        else:
-            session.execute(update(row).where(where).values({column: column}))
+    hold_rows(session, BillingAccountRow, BillingAccountRow.state, account_ids)
 
 
 def _promotion_data(promotion: Promotion | None) -> dict[str, Any] | None:
