@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import replace
+
+from sqlalchemy.exc import IntegrityError
 
 from bss_bridge.domain import commands
 from bss_bridge.domain.catalog import check_id
@@ -17,14 +20,27 @@ from bss_bridge.storage.holds import hold_customer
 SHOWN = 5  # products a refused close names, the rest counted
 
 
+def _refuse_if_created(uow: UnitOfWork, what: str, get: Callable[[UnitOfWork], object | None]) -> None:
+    """After an insert refused by the database: raise that ``what`` already exists if a creation
+    with the same id committed first (the look before the insert could not see it yet); else
+    return, and the caller raises the database's error."""
+    with uow:
+        if get(uow) is not None:
+            raise ConflictError(f"{what} already exists")
+
+
 async def create_customer(cmd: commands.CreateCustomer, uow: UnitOfWork, deps: Deps) -> Customer:
     customer_id = check_id(cmd.customer_id) if cmd.customer_id else deps.new_id()
-    with uow:
-        if uow.customers.get(customer_id) is not None:
-            raise ConflictError(f"customer {customer_id} already exists")
-        customer = Customer.create(customer_id, cmd.name, deps.clock(), cmd.contacts, cmd.engaged_party)
-        uow.customers.add(customer)
-        uow.commit()
+    try:
+        with uow:
+            if uow.customers.get(customer_id) is not None:
+                raise ConflictError(f"customer {customer_id} already exists")
+            customer = Customer.create(customer_id, cmd.name, deps.clock(), cmd.contacts, cmd.engaged_party)
+            uow.customers.add(customer)
+            uow.commit()
+    except IntegrityError:
+        _refuse_if_created(uow, f"customer {customer_id}", lambda again: again.customers.get(customer_id))
+        raise
     return customer
 
 
@@ -64,15 +80,19 @@ async def update_customer(cmd: commands.UpdateCustomer, uow: UnitOfWork, deps: D
 
 async def open_account(cmd: commands.OpenBillingAccount, uow: UnitOfWork, deps: Deps) -> BillingAccount:
     account_id = check_id(cmd.account_id) if cmd.account_id else deps.new_id()
-    with uow:
-        customer = uow.customers.get(cmd.customer_id)
-        if customer is None:
-            raise InvalidRequestError.one("relatedParty", f"no customer {cmd.customer_id!r}")
-        if uow.accounts.get(account_id) is not None:
-            raise ConflictError(f"billing account {account_id} already exists")
-        account = BillingAccount.open(account_id, customer, cmd.name, cmd.currency, cmd.terms, deps.clock())
-        uow.accounts.add(account)
-        uow.commit()
+    try:
+        with uow:
+            customer = uow.customers.get(cmd.customer_id)
+            if customer is None:
+                raise InvalidRequestError.one("relatedParty", f"no customer {cmd.customer_id!r}")
+            if uow.accounts.get(account_id) is not None:
+                raise ConflictError(f"billing account {account_id} already exists")
+            account = BillingAccount.open(account_id, customer, cmd.name, cmd.currency, cmd.terms, deps.clock())
+            uow.accounts.add(account)
+            uow.commit()
+    except IntegrityError:
+        _refuse_if_created(uow, f"billing account {account_id}", lambda again: again.accounts.get(account_id))
+        raise
     return account
 
 

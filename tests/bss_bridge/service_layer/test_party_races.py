@@ -16,6 +16,7 @@ from bss_bridge.bootstrap import Bss
 from bss_bridge.domain import commands
 from bss_bridge.domain.errors import ConflictError, InvalidRequestError
 from bss_bridge.domain.order import ProductOrder
+from bss_bridge.domain.party import AccountTerms
 
 from ..billing_world import account, run, set_clock, utc
 from ..races import race
@@ -152,3 +153,20 @@ def test_a_close_sent_just_after_the_order_read_the_customer_is_refused(any_bss:
         bss, lambda: run(bss, commands.SubmitProductOrder(request))[0], lambda: close(bss, acme), CUSTOMER, 2
     )
     assert assert_one_won(bss, acme, closed, results[::-1]) == "order"
+
+
+def test_a_customer_and_an_account_created_many_times_at_once_with_one_id_exist_once(any_bss: Bss) -> None:
+    """Each creation looks for the id, then inserts: the ones that lose the race are refused as the
+    look would have refused them (it used to be a database error)."""
+    bss = any_bss
+    for n in range(10):
+        results = race(*[lambda n=n: run(bss, commands.CreateCustomer("ACME", customer_id=f"c-{n}"))] * 4)
+        assert not [r for r in results if isinstance(r, BaseException) and not isinstance(r, ConflictError)], results
+        assert [isinstance(r, ConflictError) and f"customer c-{n} already exists" in str(r) for r in results].count(
+            True
+        ) == 3
+        open_ = commands.OpenBillingAccount(f"c-{n}", "main", "EUR", AccountTerms(), account_id=f"a-{n}")
+        results = race(*[lambda open_=open_: run(bss, open_)] * 4)
+        assert [
+            isinstance(r, ConflictError) and f"billing account a-{n} already exists" in str(r) for r in results
+        ].count(True) == 3, results
