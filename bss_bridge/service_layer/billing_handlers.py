@@ -26,7 +26,9 @@ after the read-ahead is not on this run's invoice; the cycle row records the sub
 revisions as read (``AccountBook.seen``), so the next run sees the change as one its last bill did
 not see and corrects it, whatever instant it took effect (``billing_inputs``: changes the last
 bill did not see). A chunk retried after a conflict reads everything again in its transaction; so
-does a run on an in-memory SQLite database.
+does a run on an in-memory SQLite database. An account's bill cycle day or time zone is checked
+again once the chunk holds its accounts: one changed since it was read makes the chunk billed
+again, read anew (``_check_cut_as_read``).
 """
 
 from __future__ import annotations
@@ -47,7 +49,7 @@ from bss_bridge.domain.billing.bill import INVOICE_SERIES, BillState, CustomerBi
 from bss_bridge.domain.billing.cycles import BillingPeriod
 from bss_bridge.domain.billing.invoice import InvoiceDraft, assemble_invoice
 from bss_bridge.domain.billing.ledger import EntryKind, LedgerEntry
-from bss_bridge.domain.errors import BssDomainError, InvalidRequestError, found
+from bss_bridge.domain.errors import BssDomainError, ConflictError, InvalidRequestError, found
 from bss_bridge.service_layer.billing_inputs import (
     AccountBook,
     Holdings,
@@ -261,6 +263,29 @@ def _compute(
     return results, computed
 
 
+class CycleMovedError(ConflictError):
+    """An account's bill cycle day or time zone changed after the run read it: its periods were cut
+    on what it no longer has."""
+
+
+def _check_cut_as_read(uow: UnitOfWork, computed: list[Computed]) -> None:
+    """Refuse the chunk (it is billed again, read anew) if an account billed has another bill cycle
+    day or time zone than the run read. Checked with the accounts held: a change committed before
+    is seen here; one after waits for the chunk, then finds the periods billed and is refused
+    (``BillingAccount.update``). The run reads accounts without holding them (ahead, on another
+    thread), so a change in between would otherwise leave periods cut on the old day."""
+    read = {b.account.id: (str(b.account.terms.bill_cycle), b.account.terms.time_zone) for b, *_ in computed}
+    row = BillingAccountRow
+    for part in chunks(sorted(read)):
+        stored = uow.session.execute(select(row.id, row.bill_cycle_day, row.time_zone).where(row.id.in_(part)))
+        for account_id, day, zone in stored:
+            if read[account_id] != (day, zone):
+                raise CycleMovedError(
+                    f"billing account {account_id} moved to bill cycle day {day}, time zone {zone} while "
+                    f"billed on {read[account_id][0]}, {read[account_id][1]}"
+                )
+
+
 def _bill_chunk(
     uow: UnitOfWork,
     ids: list[str],
@@ -289,6 +314,8 @@ def _bill_chunk(
     # the chunk's accounts held, then their credits read once: a payment committed meanwhile is allocated
     # here, one waiting sees the new bills
     hold_accounts(uow.session, ids)
+    if not cmd.preview:  # a preview stores nothing
+        _check_cut_as_read(uow, computed)
     for account_id in credited_accounts(uow.session, ids):
         allocate(uow, account_id, now)
     return results
@@ -340,7 +367,7 @@ async def run_billing(cmd: commands.RunBilling, uow: UnitOfWork, deps: Deps) -> 
                         uow.commit()
                     report.bills += bills
                     break
-                except IntegrityError:  # a concurrent run billed some of these periods first: look again
+                except (IntegrityError, CycleMovedError):  # a concurrent run billed first, a cycle moved: look again
                     held = None  # everything read again, in the retry's transaction
                     if attempt == RETRIES - 1:
                         raise

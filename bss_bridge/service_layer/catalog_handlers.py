@@ -12,6 +12,7 @@ from bss_bridge.domain.offering import ProductOffering
 from bss_bridge.domain.pricing import Promotion
 from bss_bridge.service_layer.deps import Deps
 from bss_bridge.service_layer.unit_of_work import UnitOfWork
+from bss_bridge.storage.holds import hold_offerings
 
 
 def _define_specification(uow: UnitOfWork, cmd: commands.DefineSpecification, now: datetime) -> ProductSpecification:
@@ -108,6 +109,7 @@ async def define_offering(cmd: commands.DefineOffering, uow: UnitOfWork, deps: D
 
 async def update_offering(cmd: commands.UpdateOffering, uow: UnitOfWork, deps: Deps) -> ProductOffering:
     with uow:
+        hold_offerings(uow.session, [cmd.offering_id])  # a price change at once waits, or is seen
         offering = found(uow.offerings.get(cmd.offering_id), "productOffering", cmd.offering_id)
         offering.update(deps.clock(), **cmd.changes)
         uow.commit()
@@ -126,6 +128,7 @@ def _change_price(offering: ProductOffering, price: commands.PriceDefinition, no
 
 async def change_price(cmd: commands.ChangePrice, uow: UnitOfWork, deps: Deps) -> ProductOffering:
     with uow:
+        hold_offerings(uow.session, [cmd.offering_id])  # another change at once waits, or is seen
         offering = found(uow.offerings.get(cmd.offering_id), "productOffering", cmd.offering_id)
         _change_price(offering, cmd.price, deps.clock())
         uow.commit()
@@ -214,6 +217,7 @@ async def load_catalog(cmd: commands.LoadCatalog, uow: UnitOfWork, deps: Deps) -
     now = deps.clock()
     report = CatalogReport()
     with uow:
+        hold_offerings(uow.session, [o.offering_id for o in cmd.offerings])  # a change at once waits, or is seen
         for spec in cmd.specifications:
             current = uow.specifications.get(spec.specification_id)
             if current is None:

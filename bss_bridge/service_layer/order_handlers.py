@@ -10,7 +10,9 @@ Every handler that changes an order or a product holds its billing account first
 (``hold_accounts``), as the ledger's do: each reads the order and products and writes them back
 whole, so two at once on one account (a start and a cancellation, a completion and a
 cancellation, two orders changing one product, dunning suspending it) queue, and the second reads
-what the first wrote instead of writing back over it.
+what the first wrote instead of writing back over it. Placing an order holds its customer first,
+then its account: a close of either (``party_handlers``) holds the same row before it looks for
+products, so an order is never placed on a customer or account closed meanwhile.
 """
 
 from __future__ import annotations
@@ -30,6 +32,7 @@ from bss_bridge.domain.subscription import Subscription
 from bss_bridge.service_layer.deps import Deps
 from bss_bridge.service_layer.unit_of_work import UnitOfWork
 from bss_bridge.storage.billing_repository import hold_accounts
+from bss_bridge.storage.holds import hold_customer
 from bss_bridge.storage.tables import OrderRow, SubscriptionRow
 
 
@@ -73,6 +76,7 @@ async def submit_order(cmd: commands.SubmitProductOrder, uow: UnitOfWork, deps: 
         )
     try:
         with uow:
+            hold_customer(uow.session, request.customer_id)  # a close of either at once waits, or is seen
             hold_accounts(uow.session, [request.billing_account_id])  # planned again on what is there now
             plan, catalog = _plan(uow, request, now)
             order, subscriptions = place(plan, request, catalog, deps.new_id(), deps.new_id, now)

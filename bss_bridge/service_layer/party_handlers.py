@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import replace
+
+from sqlalchemy.exc import IntegrityError
 
 from bss_bridge.domain import commands
 from bss_bridge.domain.catalog import check_id
@@ -12,28 +15,53 @@ from bss_bridge.domain.subscription import FINAL
 from bss_bridge.service_layer.deps import Deps
 from bss_bridge.service_layer.unit_of_work import UnitOfWork
 from bss_bridge.storage.billing_repository import hold_accounts, last_cycles
+from bss_bridge.storage.holds import hold_customer
+
+SHOWN = 5  # products a refused close names, the rest counted
+
+
+def _refuse_if_created(uow: UnitOfWork, what: str, get: Callable[[UnitOfWork], object | None]) -> None:
+    """After an insert refused by the database: raise that ``what`` already exists if a creation
+    with the same id committed first (the look before the insert could not see it yet); else
+    return, and the caller raises the database's error."""
+    with uow:
+        if get(uow) is not None:
+            raise ConflictError(f"{what} already exists")
 
 
 async def create_customer(cmd: commands.CreateCustomer, uow: UnitOfWork, deps: Deps) -> Customer:
     customer_id = check_id(cmd.customer_id) if cmd.customer_id else deps.new_id()
-    with uow:
-        if uow.customers.get(customer_id) is not None:
-            raise ConflictError(f"customer {customer_id} already exists")
-        customer = Customer.create(customer_id, cmd.name, deps.clock(), cmd.contacts, cmd.engaged_party)
-        uow.customers.add(customer)
-        uow.commit()
+    try:
+        with uow:
+            if uow.customers.get(customer_id) is not None:
+                raise ConflictError(f"customer {customer_id} already exists")
+            customer = Customer.create(customer_id, cmd.name, deps.clock(), cmd.contacts, cmd.engaged_party)
+            uow.customers.add(customer)
+            uow.commit()
+    except IntegrityError:
+        _refuse_if_created(uow, f"customer {customer_id}", lambda again: again.customers.get(customer_id))
+        raise
     return customer
 
 
-def _live_subscriptions(uow: UnitOfWork, *, customer_id: str | None = None, account_id: str | None = None) -> int:
+def _refuse_close(uow: UnitOfWork, what: str, *, customer_id: str | None = None, account_id: str | None = None) -> None:
+    """Refuse to close ``what`` while it has products not ended: named, with the orders still
+    placing or changing them (an order placed just before the close is why, most often)."""
     filters = {"customer_id": [customer_id]} if customer_id else {"billing_account_id": [account_id]}
     subscriptions, _ = uow.subscriptions.list(filters)
-    return sum(1 for s in subscriptions if s.status not in FINAL)
+    live = [s for s in subscriptions if s.status not in FINAL]
+    if not live:
+        return
+    products = ", ".join(s.id for s in live[:SHOWN]) + (f" and {len(live) - SHOWN} more" if len(live) > SHOWN else "")
+    orders = sorted({s.locked_by for s in live if s.locked_by})
+    by_orders = f", placed or changed by open order {', '.join(orders)}" if orders else ""
+    raise ConflictError(f"{what} still has products ({products}){by_orders}: terminate them before closing it")
 
 
 async def update_customer(cmd: commands.UpdateCustomer, uow: UnitOfWork, deps: Deps) -> Customer:
     now = deps.clock()
     with uow:
+        hold_customer(uow.session, cmd.customer_id)  # an order for it at once waits, or is seen
         customer = found(uow.customers.get(cmd.customer_id), "customer", cmd.customer_id)
         customer.update(now, name=cmd.name, contacts=cmd.contacts)
         if cmd.status is not None:
@@ -43,8 +71,8 @@ async def update_customer(cmd: commands.UpdateCustomer, uow: UnitOfWork, deps: D
                 raise InvalidRequestError.one(
                     "status", f"one of {', '.join(s.value for s in CustomerStatus)}"
                 ) from None
-            if status is CustomerStatus.CLOSED and _live_subscriptions(uow, customer_id=customer.id):
-                raise ConflictError(f"customer {customer.id} still has products: terminate them before closing it")
+            if status is CustomerStatus.CLOSED:
+                _refuse_close(uow, f"customer {customer.id}", customer_id=customer.id)
             customer.change_status(status, now, cmd.status_reason)
         uow.commit()
     return customer
@@ -52,15 +80,19 @@ async def update_customer(cmd: commands.UpdateCustomer, uow: UnitOfWork, deps: D
 
 async def open_account(cmd: commands.OpenBillingAccount, uow: UnitOfWork, deps: Deps) -> BillingAccount:
     account_id = check_id(cmd.account_id) if cmd.account_id else deps.new_id()
-    with uow:
-        customer = uow.customers.get(cmd.customer_id)
-        if customer is None:
-            raise InvalidRequestError.one("relatedParty", f"no customer {cmd.customer_id!r}")
-        if uow.accounts.get(account_id) is not None:
-            raise ConflictError(f"billing account {account_id} already exists")
-        account = BillingAccount.open(account_id, customer, cmd.name, cmd.currency, cmd.terms, deps.clock())
-        uow.accounts.add(account)
-        uow.commit()
+    try:
+        with uow:
+            customer = uow.customers.get(cmd.customer_id)
+            if customer is None:
+                raise InvalidRequestError.one("relatedParty", f"no customer {cmd.customer_id!r}")
+            if uow.accounts.get(account_id) is not None:
+                raise ConflictError(f"billing account {account_id} already exists")
+            account = BillingAccount.open(account_id, customer, cmd.name, cmd.currency, cmd.terms, deps.clock())
+            uow.accounts.add(account)
+            uow.commit()
+    except IntegrityError:
+        _refuse_if_created(uow, f"billing account {account_id}", lambda again: again.accounts.get(account_id))
+        raise
     return account
 
 
@@ -84,10 +116,8 @@ async def update_account(cmd: commands.UpdateBillingAccount, uow: UnitOfWork, de
                 state = AccountState(cmd.state)
             except ValueError:
                 raise InvalidRequestError.one("state", f"one of {', '.join(s.value for s in AccountState)}") from None
-            if state is AccountState.CLOSED and _live_subscriptions(uow, account_id=account.id):
-                raise ConflictError(
-                    f"billing account {account.id} still has products: terminate them before closing it"
-                )
+            if state is AccountState.CLOSED:
+                _refuse_close(uow, f"billing account {account.id}", account_id=account.id)
             account.change_state(state, now)
         uow.commit()
     return account

@@ -16,6 +16,7 @@ from bss_bridge.domain.errors import ConflictError, InvalidRequestError, Problem
 from bss_bridge.domain.ticket import MAX_TEXT, TicketRequest, TicketStatus, TroubleTicket
 from bss_bridge.service_layer.deps import Deps
 from bss_bridge.service_layer.unit_of_work import UnitOfWork
+from bss_bridge.storage.holds import hold_ticket
 
 
 def _replay(existing: TroubleTicket, request: TicketRequest) -> TroubleTicket:
@@ -71,6 +72,7 @@ async def update_ticket(cmd: tc.UpdateTroubleTicket, uow: UnitOfWork, deps: Deps
     if len(cmd.reason) > MAX_TEXT:
         raise InvalidRequestError.one("statusChangeReason", f"at most {MAX_TEXT} characters")
     with uow:
+        hold_ticket(uow.session, cmd.ticket_id)  # another change at once waits, or is seen
         ticket = found(uow.tickets.get(cmd.ticket_id), "troubleTicket", cmd.ticket_id)
         if cmd.status is not None:
             was = ticket.status

@@ -30,6 +30,7 @@ from bss_bridge.storage.billing_tables import (
     LedgerRow,
 )
 from bss_bridge.storage.bulk import bulk_insert
+from bss_bridge.storage.holds import hold_rows
 from bss_bridge.storage.tables import BillingAccountRow, table_of
 from bss_bridge.storage.usage_store import chunks
 
@@ -61,14 +62,7 @@ def hold_accounts(session: Session, account_ids: Sequence[str]) -> None:
     of several accounts never wait on each other in a circle), the reads after it see what the
     previous holder committed (READ COMMITTED); SQLite: a write that changes nothing, which makes
     the transaction the database's one writer before it reads anything."""
-    ids = sorted(set(account_ids))
-    postgres = session.get_bind().dialect.name == "postgresql"
-    for part in chunks(ids):
-        where = BillingAccountRow.id.in_(part)
-        if postgres:
-            session.execute(select(BillingAccountRow.id).where(where).order_by(BillingAccountRow.id).with_for_update())
-        else:
-            session.execute(update(BillingAccountRow).where(where).values(state=BillingAccountRow.state))
+    hold_rows(session, BillingAccountRow, BillingAccountRow.state, account_ids)
 
 
 def _promotion_data(promotion: Promotion | None) -> dict[str, Any] | None:
