@@ -20,7 +20,7 @@ from oss_agent.domain.catalog import Problem, Value
 from oss_agent.domain.errors import DomainError
 from oss_agent.domain.model import Link
 from oss_agent.domain.service import Service, ServiceState
-from oss_agent.domain.service_order import ItemAction, ServiceOrder
+from oss_agent.domain.service_order import ItemAction, ServiceOrder, ServiceOrderItem
 from oss_agent.provisioning.catalog import Catalog
 
 
@@ -132,6 +132,32 @@ def lan_claims(catalog: Catalog, services: Iterable[Service], exclude: str | Non
     return out
 
 
+def order_claims(
+    catalog: Catalog,
+    items: Iterable[tuple[str, ServiceOrderItem]],
+    services: Mapping[str, Service],
+    exclude: str | None,
+) -> list[Claim]:
+    """The LANs the open orders' items will hold (but those of service ``exclude``): an order holds
+    its LAN from its acceptance, not from its completion; a failed or cancelled one holds nothing.
+    ``items`` are (order id, item); ``services`` the live services a modify starts from."""
+    out: list[Claim] = []
+    for order_id, item in items:
+        base = services.get(item.service_id or "")
+        if item.action not in (ItemAction.ADD, ItemAction.MODIFY) or (exclude and item.service_id == exclude):
+            continue
+        spec = catalog.specs.get(base.spec_id if base else item.service_spec)
+        if spec is None:
+            continue
+        values, _ = spec.values(item.characteristics, "", base=base.characteristics if base else None)
+        for endpoint in spec.endpoints:
+            site, lan = values.get(endpoint.site), values.get(endpoint.lan)
+            if isinstance(lan, str):
+                what = f"the LAN of item {item.item_id} of service order {order_id} at site {site}"
+                out.append(Claim(ipaddress.IPv4Network(lan), what, str(site)))
+    return out
+
+
 def validate_items(
     order: ServiceOrder,
     catalog: Catalog,
@@ -139,15 +165,19 @@ def validate_items(
     services: Mapping[str, Service],
     port_holder: Callable[[str], str | None] = lambda port: None,
     held: Callable[[], Iterable[Service]] = lambda: (),
+    pending: Callable[[], Iterable[tuple[str, ServiceOrderItem]]] = lambda: (),
 ) -> list[Problem]:
     """Every problem with the order's items, found without touching any device or pool.
 
     ``resolver_of`` is called only when a site must be resolved (it reads the inventory); ``held``
-    gives the services whose LANs no other site may overlap (called once, when a LAN is checked).
+    gives the services whose LANs no other site may overlap, ``pending`` the items (with their
+    order's id) of the open orders, whose LANs are as taken (both called once, when a LAN is
+    checked; ``pending`` first: an order completed between the two reads is then seen in one of them).
     """
     problems: list[Problem] = []
     resolvers: list[Resolver] = []
     services_held: list[Service] | None = None
+    pending_items: list[tuple[str, ServiceOrderItem]] = []
     ordered: list[Claim] = []  # the LANs of this order's items checked so far
     for index, item in enumerate(order.items):
         where = f"serviceOrderItem[{index}]"
@@ -196,8 +226,15 @@ def validate_items(
         if not resolvers:
             resolvers.append(resolver_of())
         if services_held is None:
+            pending_items = list(pending())
             services_held = list(held())
-        taken = [*lan_claims(catalog, services_held, item.service_id), *resolvers[0].claims(), *ordered]
+        live = {s.id: s for s in services_held}
+        taken = [
+            *lan_claims(catalog, services_held, item.service_id),
+            *order_claims(catalog, pending_items, live, item.service_id),
+            *resolvers[0].claims(),
+            *ordered,
+        ]
         for endpoint in spec.endpoints:
             if endpoint.lan not in values:
                 continue
