@@ -17,6 +17,7 @@ from typing import Any
 from oss_agent.config.inventory import Inventory, ProbeConfig
 from oss_agent.domain.addressing import Claim, conflict, host_claim
 from oss_agent.domain.catalog import Problem, Value
+from oss_agent.domain.discovery import AddressState
 from oss_agent.domain.errors import DomainError
 from oss_agent.domain.model import Link
 from oss_agent.domain.service import Service, ServiceState
@@ -55,11 +56,17 @@ class Endpoint:
 
 
 class Resolver:
-    """Sites to endpoints, from the inventory and the discovered links."""
+    """Sites to endpoints, from the inventory and the discovered links (and addresses, per device)."""
 
-    def __init__(self, inventory: Inventory, links: Iterable[Link]) -> None:
+    def __init__(
+        self,
+        inventory: Inventory,
+        links: Iterable[Link],
+        addresses: Mapping[str, Iterable[AddressState]] | None = None,
+    ) -> None:
         self.inventory = inventory
         self.links = list(links)
+        self.addresses = {device: list(found) for device, found in (addresses or {}).items()}
 
     def endpoint(self, name: str, site: str, lan: str) -> Endpoint:
         ces = [d for d in self.inventory.devices if d.site == site and d.role == "cpe"]
@@ -99,7 +106,8 @@ class Resolver:
 
     def claims(self) -> list[Claim]:
         """The inventory's own addresses: devices' and probes' management hosts, probes' addresses
-        (a probe's address belongs to the site of the device it is attached to: its LAN holds it)."""
+        (a probe's address belongs to the site of the device it is attached to: its LAN holds it), and
+        the addresses discovery found on the devices."""
         sites = {d.name: d.site for d in self.inventory.devices}
         out = [host_claim(d.host, f"the management address of {d.name}") for d in self.inventory.devices]
         for probe in self.inventory.probes:
@@ -107,7 +115,28 @@ class Resolver:
             site = sites.get(probe.attached_to or "") or probe.site
             claim = host_claim(probe.address, f"the address of probe {probe.name}")
             out.append(Claim(claim.network, claim.what, site or "") if claim else None)
-        return [c for c in out if c is not None]
+        return [*(c for c in out if c is not None), *self.discovered_claims()]
+
+    def discovered_claims(self) -> list[Claim]:
+        """The networks of the addresses discovery found on the devices' interfaces. Those of every
+        device but a CPE (core links, loopbacks, the ports of probes cabled to a router) are the
+        provider's: a LAN over them would pull the network's own traffic to a customer. A CPE's belong
+        to its site (its LAN side is in that very LAN, which a modify or a redeploy names again), but
+        for its management network, the provider's. A PE's port toward a CPE holds only what a service
+        configures there, the access link's address from the provider's pool: no LAN overlaps it."""
+        out: list[Claim] = []
+        for device in self.inventory.devices:
+            management = host_claim(device.host, "")
+            for found in self.addresses.get(device.name, ()):
+                try:
+                    network = ipaddress.IPv4Interface(found.address).network
+                except ValueError:  # IPv6: no customer LAN is one
+                    continue
+                managed = management is not None and management.network.subnet_of(network)
+                site = device.site if device.role == "cpe" and not managed else ""
+                what = f"the address {found.address} of {device.name} interface {found.interface}"
+                out.append(Claim(network, what, site))
+        return out
 
 
 HOLDING = tuple(s.value for s in ServiceState if s is not ServiceState.TERMINATED)  # a LAN is held in these

@@ -8,6 +8,7 @@ The devices of this inventory do not exist (127.0.0.x): acceptance touches none 
 from __future__ import annotations
 
 import asyncio
+import ipaddress
 import time
 from collections.abc import Iterator
 from datetime import UTC, datetime
@@ -20,10 +21,13 @@ from oss_agent.bootstrap import Agent, bootstrap, device_specs
 from oss_agent.config import AgentSettings, load_inventory
 from oss_agent.domain.catalog import OrderRejectedError
 from oss_agent.domain.commands import CancelServiceOrder, SyncInventory
+from oss_agent.domain.discovery import AddressState
 from oss_agent.domain.model import Link, LinkEnd
+from oss_agent.domain.service import Service, ServiceState
 from oss_agent.domain.service_order import OrderState
 from oss_agent.provisioning import finalize
 from oss_agent.provisioning.context import ProvisioningContext
+from oss_agent.provisioning.operations import service_order
 from oss_agent.provisioning.request import read_order
 from oss_agent.provisioning.sites import Resolver
 from oss_agent.service_layer.provisioning_handlers import Accepted, submit_service_order
@@ -37,6 +41,7 @@ defaults:
 devices:
   - {name: pe1, host: 127.0.0.11, platform: frr, role: pe}
   - {name: pe2, host: 127.0.0.12, platform: frr, role: pe}
+  - {name: p1, host: 127.0.0.13, platform: frr, role: p}
   - {name: ce1, host: 127.0.0.21, platform: linux, role: cpe, site: customer1}
   - {name: ce2, host: 127.0.0.22, platform: linux, role: cpe, site: customer2}
 """
@@ -130,3 +135,55 @@ def test_a_waiting_order_holds_its_lan_until_it_is_cancelled_or_fails(agent: Age
         submit(agent, internet("customer1", "10.20.0.0/24"))
     finalize.failed(ctx_of(agent).uow, second.order_id, "the PE did not answer", {})
     assert submit(agent, internet("customer1", "10.20.0.0/24")).created  # nor does a failed one
+
+
+DISCOVERED = {  # what discovery stored of each device's interfaces
+    "pe1": [("lo", "10.255.0.1/32"), ("lo", "::1/128"), ("eth1", "10.0.0.0/31"), ("eth3", "198.19.128.0/31")],
+    "p1": [("eth2", "10.0.1.1/31")],  # a router no site hangs off
+    "ce1": [("eth1", "198.19.128.1/31"), ("eth2", "198.18.2.1/24")],  # its uplink, its LAN side
+}
+
+
+def discovered(agent: Agent) -> None:
+    with ctx_of(agent).uow() as uow:
+        for device, found in DISCOVERED.items():
+            uow.discovery.replace_addresses(device, [AddressState(i, a) for i, a in found], datetime.now(UTC))
+        uow.commit()
+
+
+@pytest.mark.parametrize(
+    ("site", "lan", "holder"),
+    [
+        ("customer1", "10.255.0.0/24", "10.255.0.1/32 of pe1 interface lo"),
+        ("customer2", "10.0.0.0/30", "10.0.0.0/31 of pe1 interface eth1"),
+        ("customer1", "10.0.1.0/30", "10.0.1.1/31 of p1 interface eth2"),
+        ("customer2", "198.18.2.0/25", "198.18.2.1/24 of ce1 interface eth2"),  # another site's LAN side
+    ],
+)
+def test_a_lan_over_a_discovered_address_is_refused_naming_device_and_interface(
+    agent: Agent, site: str, lan: str, holder: str
+) -> None:
+    discovered(agent)
+    with pytest.raises(OrderRejectedError) as refused:
+        submit(agent, internet(site, lan))
+    [problem] = refused.value.problems
+    assert problem.field == "serviceOrderItem[0].service.serviceCharacteristic[lan].value"
+    assert (
+        problem.message == f"{lan} overlaps {ipaddress.IPv4Interface(holder.split()[0]).network}, the address {holder}"
+    )
+
+
+def test_a_cpes_own_lan_side_does_not_refuse_its_sites_lan_nor_a_redeploy(agent: Agent) -> None:
+    discovered(agent)
+    assert submit(agent, internet("customer1", "198.18.2.0/24")).created
+    values = {"customer": "ACME", "site": "customer1", "lan": "198.18.2.0/24", "bandwidthMbps": 10}
+    live = Service.reserve("svc-1", "acme", "internet-access", values, "o-0", "1", datetime.now(UTC))
+    live.state = ServiceState.ACTIVE
+    with ctx_of(agent).uow() as uow:
+        uow.services.add(live)
+        uow.commit()
+    redeploy = service_order("svc-1", "internet-access")
+    accepted = asyncio.run(
+        submit_service_order(redeploy, SqlAlchemyUnitOfWork(ctx_of(agent).session_factory), ctx_of(agent))
+    )
+    assert accepted.created
