@@ -15,6 +15,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -43,6 +44,48 @@ class ValueType(StrEnum):
     INTEGER = "integer"
     NUMBER = "number"
     BOOLEAN = "boolean"
+
+
+class ValueFormat(StrEnum):
+    """What a string characteristic's value must be beyond its type, where a regex cannot say it."""
+
+    IPV4_PREFIX = "ipv4Prefix"  # a customer LAN, as the OSS will take it
+
+
+# What the OSS takes as a customer LAN (it becomes a static route and a BGP network on the PE): a /8
+# to a /30 with its host bits zero, over none of the blocks RFC 6890 gives a special meaning to.
+LAN_PREFIX_LENGTHS = range(8, 31)
+SPECIAL_PURPOSE = tuple(
+    (ipaddress.IPv4Network(block), meaning)
+    for block, meaning in (
+        ("0.0.0.0/8", "'this network'"),
+        ("127.0.0.0/8", "loopback"),
+        ("169.254.0.0/16", "link-local"),
+        ("224.0.0.0/4", "multicast"),
+        ("240.0.0.0/4", "reserved (and the broadcast address)"),
+    )
+)
+
+
+def ipv4_prefix_problem(text: str) -> str | None:
+    """What is wrong with ``text`` as a customer LAN, or None: refused at the order, not after it is
+    accepted and its charges started, when the OSS refuses it."""
+    try:
+        network = ipaddress.IPv4Network(text)
+    except ValueError:
+        try:
+            meant = ipaddress.IPv4Network(text, strict=False)
+        except ValueError:
+            return f"{text!r} is not an IPv4 prefix (like 192.0.2.0/24)"
+        return f"{text} has host bits set: did you mean {meant}?"
+    if str(network) != text:
+        return f"{text!r}: write the prefix as {network}"
+    if network.prefixlen not in LAN_PREFIX_LENGTHS:
+        return f"{text}: a customer LAN is a /8 to a /30, not a /{network.prefixlen}"
+    for block, meaning in SPECIAL_PURPOSE:
+        if network.overlaps(block):
+            return f"{text} overlaps {block}, {meaning} addresses, which are never a customer LAN"
+    return None
 
 
 class ResourceKind(StrEnum):
@@ -86,12 +129,15 @@ class CharacteristicSpec:
     description: str = ""
     service_characteristic: str = ""  # the OSS service characteristic it maps to; empty: the same name
     resource: ResourceKind | None = None
+    format: ValueFormat | None = None
 
     def __post_init__(self) -> None:
         if not self.name or not IDENT.fullmatch(self.name):
             raise InvalidRequestError.one("name", f"{self.name!r} is not a characteristic name")
         if self.resource is not None and self.value_type is not ValueType.STRING:
             raise InvalidRequestError.one("valueType", "a characteristic naming a device or site is a string")
+        if self.format is not None and self.value_type is not ValueType.STRING:
+            raise InvalidRequestError.one("valueType", f"a characteristic of format {self.format} is a string")
         if self.regex is not None:
             try:
                 re.compile(self.regex)
@@ -136,6 +182,9 @@ class CharacteristicSpec:
                 raise InvalidRequestError.one("value", "must not be empty")
             if self.regex is not None and not re.fullmatch(self.regex, typed):
                 raise InvalidRequestError.one("value", f"{typed!r} does not match {self.regex}")
+            problem = ipv4_prefix_problem(typed) if self.format is ValueFormat.IPV4_PREFIX else None
+            if problem is not None:
+                raise InvalidRequestError.one("value", f"{self.name}: {problem}")
         return typed
 
     @property

@@ -18,7 +18,7 @@ from collections.abc import Callable, Mapping
 from decimal import Decimal
 from typing import Any
 
-from bss_bridge.domain.catalog import CharacteristicSpec, PriceTerm, ResourceKind, Value, ValueType
+from bss_bridge.domain.catalog import CharacteristicSpec, PriceTerm, ResourceKind, Value, ValueFormat, ValueType
 from bss_bridge.domain.errors import BssDomainError, InvalidRequestError, join_field
 from bss_bridge.domain.money import to_decimal
 from bss_bridge.domain.pricing import (
@@ -217,6 +217,7 @@ def characteristic_to_data(spec: CharacteristicSpec) -> dict[str, Any]:
         ("description", spec.description),
         ("serviceCharacteristic", spec.service_characteristic),
         ("resource", spec.resource.value if spec.resource else None),
+        ("format", spec.format.value if spec.format else None),
     ):
         if text:
             data[key] = text
@@ -236,6 +237,10 @@ def characteristic_from_data(data: Mapping[str, Any], where: str = "") -> Charac
         resource = ResourceKind(data["resource"]) if data.get("resource") else None
     except ValueError:
         raise InvalidRequestError.one(join_field(where, "resource"), "device or site") from None
+    try:
+        value_format = ValueFormat(data["format"]) if data.get("format") else None
+    except ValueError:
+        raise InvalidRequestError.one(join_field(where, "format"), f"one of {', '.join(ValueFormat)}") from None
     values = data.get("values") or []
     if not isinstance(values, list):
         raise InvalidRequestError.one(join_field(where, "values"), "a list of allowed values")
@@ -253,6 +258,7 @@ def characteristic_from_data(data: Mapping[str, Any], where: str = "") -> Charac
             description=str(data.get("description", "")),
             service_characteristic=str(data.get("serviceCharacteristic", "")),
             resource=resource,
+            format=value_format,
         )
     except InvalidRequestError as exc:
         raise exc.within(where) from None

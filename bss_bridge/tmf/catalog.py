@@ -68,6 +68,7 @@ def render_characteristic(spec: CharacteristicSpec) -> dict[str, Any]:
             "unitOfMeasure": spec.unit,
             "serviceCharacteristic": spec.maps_to,
             "resourceInventoryCheck": spec.resource.value if spec.resource else None,
+            "format": spec.format.value if spec.format else None,
         }
     )
 

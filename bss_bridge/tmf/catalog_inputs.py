@@ -14,7 +14,7 @@ from typing import Any, Literal
 from pydantic import Field
 
 from bss_bridge.domain import codec, commands
-from bss_bridge.domain.catalog import IDENT, CharacteristicSpec, PriceTerm, ResourceKind, Value, ValueType
+from bss_bridge.domain.catalog import IDENT, CharacteristicSpec, PriceTerm, ResourceKind, Value, ValueFormat, ValueType
 from bss_bridge.domain.errors import BssDomainError, InvalidRequestError
 from bss_bridge.domain.pricing import OneTimeCharge, RecurringCharge
 from bss_bridge.domain.window import Window
@@ -48,6 +48,7 @@ class SpecCharacteristicIn(TmfModel):
     unit_of_measure: str | None = None
     service_characteristic: str | None = None
     resource_inventory_check: Literal["device", "site"] | None = None
+    format: Literal["ipv4Prefix"] | None = None
 
     def spec(self) -> CharacteristicSpec:
         values = self.product_spec_characteristic_value
@@ -68,6 +69,7 @@ class SpecCharacteristicIn(TmfModel):
             description=self.description or "",
             service_characteristic=self.service_characteristic or "",
             resource=ResourceKind(self.resource_inventory_check) if self.resource_inventory_check else None,
+            format=ValueFormat(self.format) if self.format else None,
         )
 
 

@@ -2,8 +2,9 @@
 meaning to, and not one that already belongs to someone else.
 
 A LAN becomes a static route and a BGP ``network`` on the PE. A LAN over the provider's own
-addresses (its pools, a device's management address, a probe) or over another site's LAN would pull
-that traffic to this customer's CE: it is refused like an injected line, naming the characteristic.
+addresses (its pools, a device's management address, the addresses discovery found on its devices'
+interfaces such as core links and loopbacks, a probe) or over another site's LAN would pull that
+traffic to this customer's CE: it is refused like an injected line, naming the characteristic.
 The same LAN at the same site is allowed (one site's LAN may be carried by two services).
 """
 

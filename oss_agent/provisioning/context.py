@@ -53,7 +53,7 @@ class ProvisioningContext:
         return PoolStore(self.session_factory)
 
     def resolver(self, uow: UnitOfWork) -> Resolver:
-        return Resolver(self.inventory, uow.links.list())
+        return Resolver(self.inventory, uow.links.list(), uow.discovery.all_addresses())
 
     @cached_property
     def activator(self) -> Activator:

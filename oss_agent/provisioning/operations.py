@@ -75,6 +75,7 @@ async def dry_run(ctx: ProvisioningContext, cmd: SubmitServiceOrder) -> DryRun:
             services,
             lambda port: ctx.pools.holder(PORTS, port),
             lambda: uow.services.list(states=HOLDING),
+            uow.orders.open_items,
         )
         stored = {s: uow.renderings.of_service(s) for s in ids}
     if problems:

@@ -17,10 +17,11 @@ from typing import Any
 from oss_agent.config.inventory import Inventory, ProbeConfig
 from oss_agent.domain.addressing import Claim, conflict, host_claim
 from oss_agent.domain.catalog import Problem, Value
+from oss_agent.domain.discovery import AddressState
 from oss_agent.domain.errors import DomainError
 from oss_agent.domain.model import Link
 from oss_agent.domain.service import Service, ServiceState
-from oss_agent.domain.service_order import ItemAction, ServiceOrder
+from oss_agent.domain.service_order import ItemAction, ServiceOrder, ServiceOrderItem
 from oss_agent.provisioning.catalog import Catalog
 
 
@@ -55,11 +56,17 @@ class Endpoint:
 
 
 class Resolver:
-    """Sites to endpoints, from the inventory and the discovered links."""
+    """Sites to endpoints, from the inventory and the discovered links (and addresses, per device)."""
 
-    def __init__(self, inventory: Inventory, links: Iterable[Link]) -> None:
+    def __init__(
+        self,
+        inventory: Inventory,
+        links: Iterable[Link],
+        addresses: Mapping[str, Iterable[AddressState]] | None = None,
+    ) -> None:
         self.inventory = inventory
         self.links = list(links)
+        self.addresses = {device: list(found) for device, found in (addresses or {}).items()}
 
     def endpoint(self, name: str, site: str, lan: str) -> Endpoint:
         ces = [d for d in self.inventory.devices if d.site == site and d.role == "cpe"]
@@ -99,7 +106,8 @@ class Resolver:
 
     def claims(self) -> list[Claim]:
         """The inventory's own addresses: devices' and probes' management hosts, probes' addresses
-        (a probe's address belongs to the site of the device it is attached to: its LAN holds it)."""
+        (a probe's address belongs to the site of the device it is attached to: its LAN holds it), and
+        the addresses discovery found on the devices."""
         sites = {d.name: d.site for d in self.inventory.devices}
         out = [host_claim(d.host, f"the management address of {d.name}") for d in self.inventory.devices]
         for probe in self.inventory.probes:
@@ -107,7 +115,28 @@ class Resolver:
             site = sites.get(probe.attached_to or "") or probe.site
             claim = host_claim(probe.address, f"the address of probe {probe.name}")
             out.append(Claim(claim.network, claim.what, site or "") if claim else None)
-        return [c for c in out if c is not None]
+        return [*(c for c in out if c is not None), *self.discovered_claims()]
+
+    def discovered_claims(self) -> list[Claim]:
+        """The networks of the addresses discovery found on the devices' interfaces. Those of every
+        device but a CPE (core links, loopbacks, the ports of probes cabled to a router) are the
+        provider's: a LAN over them would pull the network's own traffic to a customer. A CPE's belong
+        to its site (its LAN side is in that very LAN, which a modify or a redeploy names again), but
+        for its management network, the provider's. A PE's port toward a CPE holds only what a service
+        configures there, the access link's address from the provider's pool: no LAN overlaps it."""
+        out: list[Claim] = []
+        for device in self.inventory.devices:
+            management = host_claim(device.host, "")
+            for found in self.addresses.get(device.name, ()):
+                try:
+                    network = ipaddress.IPv4Interface(found.address).network
+                except ValueError:  # IPv6: no customer LAN is one
+                    continue
+                managed = management is not None and management.network.subnet_of(network)
+                site = device.site if device.role == "cpe" and not managed else ""
+                what = f"the address {found.address} of {device.name} interface {found.interface}"
+                out.append(Claim(network, what, site))
+        return out
 
 
 HOLDING = tuple(s.value for s in ServiceState if s is not ServiceState.TERMINATED)  # a LAN is held in these
@@ -132,6 +161,32 @@ def lan_claims(catalog: Catalog, services: Iterable[Service], exclude: str | Non
     return out
 
 
+def order_claims(
+    catalog: Catalog,
+    items: Iterable[tuple[str, ServiceOrderItem]],
+    services: Mapping[str, Service],
+    exclude: str | None,
+) -> list[Claim]:
+    """The LANs the open orders' items will hold (but those of service ``exclude``): an order holds
+    its LAN from its acceptance, not from its completion; a failed or cancelled one holds nothing.
+    ``items`` are (order id, item); ``services`` the live services a modify starts from."""
+    out: list[Claim] = []
+    for order_id, item in items:
+        base = services.get(item.service_id or "")
+        if item.action not in (ItemAction.ADD, ItemAction.MODIFY) or (exclude and item.service_id == exclude):
+            continue
+        spec = catalog.specs.get(base.spec_id if base else item.service_spec)
+        if spec is None:
+            continue
+        values, _ = spec.values(item.characteristics, "", base=base.characteristics if base else None)
+        for endpoint in spec.endpoints:
+            site, lan = values.get(endpoint.site), values.get(endpoint.lan)
+            if isinstance(lan, str):
+                what = f"the LAN of item {item.item_id} of service order {order_id} at site {site}"
+                out.append(Claim(ipaddress.IPv4Network(lan), what, str(site)))
+    return out
+
+
 def validate_items(
     order: ServiceOrder,
     catalog: Catalog,
@@ -139,15 +194,19 @@ def validate_items(
     services: Mapping[str, Service],
     port_holder: Callable[[str], str | None] = lambda port: None,
     held: Callable[[], Iterable[Service]] = lambda: (),
+    pending: Callable[[], Iterable[tuple[str, ServiceOrderItem]]] = lambda: (),
 ) -> list[Problem]:
     """Every problem with the order's items, found without touching any device or pool.
 
     ``resolver_of`` is called only when a site must be resolved (it reads the inventory); ``held``
-    gives the services whose LANs no other site may overlap (called once, when a LAN is checked).
+    gives the services whose LANs no other site may overlap, ``pending`` the items (with their
+    order's id) of the open orders, whose LANs are as taken (both called once, when a LAN is
+    checked; ``pending`` first: an order completed between the two reads is then seen in one of them).
     """
     problems: list[Problem] = []
     resolvers: list[Resolver] = []
     services_held: list[Service] | None = None
+    pending_items: list[tuple[str, ServiceOrderItem]] = []
     ordered: list[Claim] = []  # the LANs of this order's items checked so far
     for index, item in enumerate(order.items):
         where = f"serviceOrderItem[{index}]"
@@ -196,8 +255,15 @@ def validate_items(
         if not resolvers:
             resolvers.append(resolver_of())
         if services_held is None:
+            pending_items = list(pending())
             services_held = list(held())
-        taken = [*lan_claims(catalog, services_held, item.service_id), *resolvers[0].claims(), *ordered]
+        live = {s.id: s for s in services_held}
+        taken = [
+            *lan_claims(catalog, services_held, item.service_id),
+            *order_claims(catalog, pending_items, live, item.service_id),
+            *resolvers[0].claims(),
+            *ordered,
+        ]
         for endpoint in spec.endpoints:
             if endpoint.lan not in values:
                 continue

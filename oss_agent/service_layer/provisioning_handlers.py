@@ -2,9 +2,12 @@
 
 Accepting checks everything that can be checked without touching a device: the request's shape, the
 specification, every characteristic's type and value (injection included), the services a modify or
-delete names, and that every site resolves to devices. A refused order is stored as ``rejected`` with
-each problem and its field, and :class:`OrderRejectedError` tells the caller. An ``externalId`` seen
-before gives back the first order, never a second one (a unique key decides, also under a race).
+delete names, that every site resolves to devices, and that no LAN overlaps one another site holds
+(a live service's, or an open order's: an order holds its LAN from its acceptance until it fails or
+is cancelled; acceptances are serialised, so two at once never both claim one LAN). A refused order
+is stored as ``rejected`` with each problem and its field, and :class:`OrderRejectedError` tells the
+caller. An ``externalId`` seen before gives back the first order, never a second one (a unique key
+decides, also under a race).
 """
 
 from __future__ import annotations
@@ -74,6 +77,7 @@ async def submit_service_order(
 ) -> Accepted:
     now = datetime.now(UTC)
     with uow:
+        uow.orders.hold_lans()  # the LANs read below stay as read until this order is stored (or refused)
         if cmd.external_id:
             existing = uow.external_ids.order_of(cmd.external_id)
             if existing is not None:
@@ -90,6 +94,7 @@ async def submit_service_order(
                 services,
                 lambda port: provisioning.pools.holder(PORTS, port),
                 lambda: uow.services.list(states=HOLDING),
+                uow.orders.open_items,
             )
         if problems:
             order.external_id = None  # a rejected order does not hold its externalId: a corrected one may use it

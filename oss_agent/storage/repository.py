@@ -12,14 +12,14 @@ from dataclasses import asdict
 from datetime import UTC, datetime
 from typing import Any, Generic, TypeVar
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import delete, func, select, update
 from sqlalchemy.orm import Session, selectinload
 
 from oss_agent.domain.alarm import Alarm, AlarmComment, AlarmState, AlarmType, Severity
 from oss_agent.domain.events import Event
 from oss_agent.domain.model import Device, Interface, Link, LinkEnd
 from oss_agent.domain.service import Service
-from oss_agent.domain.service_order import ItemAction, OrderState, ServiceOrder, ServiceOrderItem
+from oss_agent.domain.service_order import FINAL, ItemAction, OrderState, ServiceOrder, ServiceOrderItem
 from oss_agent.storage.orm import (
     AlarmRow,
     DeviceRow,
@@ -311,6 +311,24 @@ class AlarmRepository(_Tracking[Alarm, AlarmRow]):
         row.comments = [{"author": c.author, "text": c.text, "at": c.at.isoformat()} for c in alarm.comments]
 
 
+LAN_LOCK = 0x0551A4  # PostgreSQL's advisory lock key of the right to claim customer LANs
+
+
+def _item(row: ServiceOrderItemRow) -> ServiceOrderItem:
+    return ServiceOrderItem(
+        row.item_id,
+        ItemAction(row.action),
+        row.service_spec,
+        dict(row.characteristics),
+        OrderState(row.state),
+        service_id=row.service_id,
+        service_name=row.service_name,
+        depends_on=tuple(row.depends_on),
+        target_state=row.target_state,
+        error=row.error,
+    )
+
+
 class ServiceOrderRepository(_Tracking[ServiceOrder, ServiceOrderRow]):
     def add(self, order: ServiceOrder) -> None:
         row = ServiceOrderRow(id=order.id, items=[])
@@ -325,6 +343,30 @@ class ServiceOrderRepository(_Tracking[ServiceOrder, ServiceOrderRow]):
         )
         row = self.session.scalars(query.with_for_update() if for_update else query).one_or_none()
         return None if row is None else self._load(row)
+
+    def hold_lans(self) -> None:
+        """Hold the right to claim customer LANs until the transaction ends. Accepting an order reads
+        the LANs held (open orders', live services') and claims its own by being stored: two accepted
+        at once would each read before the other is stored, and both claim one LAN. PostgreSQL: a
+        transaction-level advisory lock (no one row stands for every LAN); the reads after it see
+        what the previous holder committed (READ COMMITTED). SQLite: a write that changes nothing,
+        which makes the transaction the database's one writer before it reads anything."""
+        if self.session.get_bind().dialect.name == "postgresql":
+            self.session.execute(select(func.pg_advisory_xact_lock(LAN_LOCK)))
+        else:
+            nothing = update(ServiceOrderRow).where(ServiceOrderRow.id == "").values(state=ServiceOrderRow.state)
+            self.session.execute(nothing)
+
+    def open_items(self) -> builtins.list[tuple[str, ServiceOrderItem]]:
+        """The items of every order not final, as (order id, item): the LANs those orders will hold.
+        Read without tracking: the acceptance that reads them never writes them back."""
+        query = (
+            select(ServiceOrderItemRow)
+            .join(ServiceOrderRow)
+            .where(ServiceOrderRow.state.not_in([s.value for s in FINAL]))
+            .order_by(ServiceOrderItemRow.order_id, ServiceOrderItemRow.position)
+        )
+        return [(row.order_id, _item(row)) for row in self.session.scalars(query)]
 
     def list(self, *, states: Iterable[str] = (), limit: int = 1000) -> list[ServiceOrder]:
         """Orders, newest first, optionally in some states only."""
@@ -368,21 +410,7 @@ class ServiceOrderRepository(_Tracking[ServiceOrder, ServiceOrderRow]):
 
     @staticmethod
     def _to_domain(row: ServiceOrderRow) -> ServiceOrder:
-        items = [
-            ServiceOrderItem(
-                i.item_id,
-                ItemAction(i.action),
-                i.service_spec,
-                dict(i.characteristics),
-                OrderState(i.state),
-                service_id=i.service_id,
-                service_name=i.service_name,
-                depends_on=tuple(i.depends_on),
-                target_state=i.target_state,
-                error=i.error,
-            )
-            for i in row.items
-        ]
+        items = [_item(i) for i in row.items]
         return ServiceOrder(
             row.id,
             items,

@@ -7,7 +7,7 @@ from decimal import Decimal
 import pytest
 
 from bss_bridge.domain import codec
-from bss_bridge.domain.catalog import CharacteristicSpec, ResourceKind, ValueType
+from bss_bridge.domain.catalog import CharacteristicSpec, ResourceKind, ValueFormat, ValueType
 from bss_bridge.domain.errors import InvalidRequestError
 from bss_bridge.domain.pricing import (
     BurstableUsage,
@@ -84,6 +84,11 @@ def test_sla_terms_and_characteristics_round_trip() -> None:
     assert codec.characteristic_from_data(codec.characteristic_to_data(spec)) == spec
     site = CharacteristicSpec("site", ValueType.STRING, resource=ResourceKind.SITE, regex="[a-z0-9]+", required=False)
     assert codec.characteristic_from_data(codec.characteristic_to_data(site)) == site
+    lan = CharacteristicSpec("lan", ValueType.STRING, format=ValueFormat.IPV4_PREFIX)
+    assert codec.characteristic_to_data(lan)["format"] == "ipv4Prefix"
+    assert codec.characteristic_from_data(codec.characteristic_to_data(lan)) == lan
+    with pytest.raises(InvalidRequestError, match=r"productSpecCharacteristic\[2\].format: one of ipv4Prefix"):
+        codec.characteristic_from_data({"name": "x", "format": "ipv6Prefix"}, "productSpecCharacteristic[2]")
     with pytest.raises(InvalidRequestError, match=r"productSpecCharacteristic\[1\].valueType"):
         codec.characteristic_from_data({"name": "x", "valueType": "colour"}, "productSpecCharacteristic[1]")
     assert codec.value_from_data(codec.value_to_data(D("2.50"))) == D("2.50")

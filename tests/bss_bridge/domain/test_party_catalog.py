@@ -8,7 +8,7 @@ from decimal import Decimal
 import pytest
 
 from bss_bridge.domain import events
-from bss_bridge.domain.catalog import CharacteristicSpec, ValueType
+from bss_bridge.domain.catalog import CharacteristicSpec, ValueFormat, ValueType
 from bss_bridge.domain.errors import ConflictError, InvalidRequestError, InvalidTransitionError, NotFoundError
 from bss_bridge.domain.offering import bundle_components
 from bss_bridge.domain.party import (
@@ -261,3 +261,40 @@ def test_an_identifier_of_the_catalog_is_refused_naming_its_field(value: str) ->
     with pytest.raises(InvalidRequestError, match=r"^offering\.id: "):
         check_id(value, "offering.id")
     assert check_id("bia-100", "offering.id") == "bia-100"
+
+
+LAN = CharacteristicSpec("lan", ValueType.STRING, format=ValueFormat.IPV4_PREFIX)
+
+
+@pytest.mark.parametrize(
+    ("value", "message"),
+    [
+        ("10.1.2.3/24", "lan: 10.1.2.3/24 has host bits set: did you mean 10.1.2.0/24?"),
+        ("0.0.0.0/0", "lan: 0.0.0.0/0: a customer LAN is a /8 to a /30, not a /0"),
+        ("10.0.0.0/7", "lan: 10.0.0.0/7: a customer LAN is a /8 to a /30, not a /7"),
+        ("10.1.2.0/31", "lan: 10.1.2.0/31: a customer LAN is a /8 to a /30, not a /31"),
+        ("10.1.2.4/32", "lan: 10.1.2.4/32: a customer LAN is a /8 to a /30, not a /32"),
+        ("10.1.2.0", "lan: '10.1.2.0': write the prefix as 10.1.2.0/32"),
+        ("10.1.2.0/255.255.255.0", "lan: '10.1.2.0/255.255.255.0': write the prefix as 10.1.2.0/24"),
+        ("127.0.0.0/8", "lan: 127.0.0.0/8 overlaps 127.0.0.0/8, loopback addresses, which are never a customer LAN"),
+        ("224.0.0.0/8", "lan: 224.0.0.0/8 overlaps 224.0.0.0/4, multicast addresses, which are never a customer LAN"),
+        ("10.1.2.0/24\n", "lan: '10.1.2.0/24\\n' is not an IPv4 prefix (like 192.0.2.0/24)"),
+        ("2001:db8::/64", "lan: '2001:db8::/64' is not an IPv4 prefix (like 192.0.2.0/24)"),
+        ("10.1.2.0/33", "lan: '10.1.2.0/33' is not an IPv4 prefix (like 192.0.2.0/24)"),
+    ],
+)
+def test_an_ipv4_prefix_is_refused_as_the_oss_would_saying_why(value: str, message: str) -> None:
+    with pytest.raises(InvalidRequestError) as refused:
+        LAN.check(value)
+    assert [(p.field, p.message) for p in refused.value.problems] == [("value", message)]
+
+
+@pytest.mark.parametrize("value", ["10.0.0.0/8", "10.1.2.0/24", "198.18.2.0/24", "203.0.113.4/30"])
+def test_a_customer_lan_the_oss_takes_passes(value: str) -> None:
+    assert LAN.check(value) == value
+
+
+def test_only_a_string_has_a_format() -> None:
+    with pytest.raises(InvalidRequestError) as refused:
+        CharacteristicSpec("lan", ValueType.INTEGER, format=ValueFormat.IPV4_PREFIX)
+    assert fields(refused) == ["valueType"]

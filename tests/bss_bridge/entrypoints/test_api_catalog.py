@@ -30,7 +30,8 @@ def test_the_demo_catalog_is_served_schema_valid(client: TestClient) -> None:
     assert specs.headers["X-Total-Count"] == "3"
     internet = client.get(f"{BASE}/productSpecification/business-internet").json()
     assert internet["serviceSpecification"] == [{"id": "internet-access", "name": "internet-access"}]
-    site = internet["productSpecCharacteristic"][0]
+    site, lan = internet["productSpecCharacteristic"][:2]
+    assert (lan["name"], lan["valueType"], lan["format"], lan.get("regex")) == ("lan", "string", "ipv4Prefix", None)
     assert (site["name"], site["resourceInventoryCheck"], site["serviceCharacteristic"], site["minCardinality"]) == (
         "site",
         "site",
@@ -117,11 +118,22 @@ def test_a_specification_and_an_offering_are_defined_through_the_api(client: Tes
                 "productSpecCharacteristicValue": [{"valueFrom": 1, "valueTo": 50}],
             },
             {"name": "site", "valueType": "string", "resourceInventoryCheck": "site"},
+            {"name": "lan", "valueType": "string", "format": "ipv4Prefix"},
         ],
     }
     response = client.post(f"{BASE}/productSpecification", json=spec)
     assert response.status_code == 201, response.text
     validate("tmf620", "ProductSpecification", response.json())
+    assert response.json()["productSpecCharacteristic"][2]["format"] == "ipv4Prefix"
+    unknown = client.post(
+        f"{BASE}/productSpecification",
+        json=spec
+        | {"id": "wifi-6"}
+        | {"productSpecCharacteristic": [{"name": "lan", "valueType": "string", "format": "ipv6Prefix"}]},
+    )
+    assert (
+        unknown.status_code == 400 and unknown.json()["problems"][0]["field"] == "productSpecCharacteristic[0].format"
+    )
     offering = {
         "id": "wifi-small",
         "name": "Wi-Fi small",

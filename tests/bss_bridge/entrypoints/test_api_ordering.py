@@ -223,3 +223,27 @@ def test_an_instant_out_of_the_years_stored_is_a_400_naming_it_in_every_api(
     assert defined.status_code == 400 and [p["field"] for p in defined.json()["problems"]] == ["validFor.startDateTime"]
     assert counts(client) == before
     assert client.get("/tmf-api/productCatalogManagement/v4/productOffering/ox").status_code == 404
+
+
+@pytest.mark.parametrize(
+    ("value", "why"),
+    [
+        ("10.1.2.3/24", "lan: 10.1.2.3/24 has host bits set: did you mean 10.1.2.0/24?"),
+        ("0.0.0.0/0", "lan: 0.0.0.0/0: a customer LAN is a /8 to a /30, not a /0"),
+        ("198.18.2.0/31", "lan: 198.18.2.0/31: a customer LAN is a /8 to a /30, not a /31"),
+    ],
+)
+def test_a_lan_the_oss_would_refuse_is_a_400_naming_the_characteristic_and_nothing_is_ordered(
+    client: TestClient, bss: Bss, account: tuple[str, str], value: str, why: str
+) -> None:
+    """A regex let any /0 to /32 through, host bits set: the order was accepted, its charges started,
+    and the OSS refused the LAN afterwards."""
+    response = client.post(ORDERS, json=order_body(account, item("1", "bia-100", site="customer1", lan=value)))
+    assert response.status_code == 400, response.text
+    validate("tmf622", "Error", response.json())
+    assert response.json()["problems"] == [
+        {"field": "productOrderItem[0].product.productCharacteristic[1].value", "message": why}
+    ]
+    assert counts(client) == ("0", "0") and bss.hub.events("tmf622") == []
+    good = client.post(ORDERS, json=order_body(account, item("1", "bia-100", site="customer1", lan="198.18.2.0/24")))
+    assert good.status_code == 201, good.text

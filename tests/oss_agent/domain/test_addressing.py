@@ -11,6 +11,7 @@ import pytest
 from oss_agent.config import load_inventory
 from oss_agent.domain.addressing import Claim, conflict
 from oss_agent.domain.catalog import CharacteristicSpec, ValueType, check_text
+from oss_agent.domain.discovery import AddressState
 from oss_agent.domain.errors import DomainError
 from oss_agent.provisioning.sites import Resolver
 
@@ -78,3 +79,29 @@ def test_the_inventorys_management_addresses_belong_to_no_site(tmp_path: Path, m
     assert "management address of probe lan1" in (conflict("198.51.100.24/29", "customer1", claims) or "")
     assert conflict("198.18.2.0/24", "customer1", claims) is None  # its own probe, in its own LAN
     assert "probe lan1" in (conflict("198.18.2.0/24", "customer2", claims) or "")
+
+
+def test_a_cpes_discovered_addresses_are_its_sites_but_its_management_network(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("PW", "x")
+    inventory = tmp_path / "inventory.yaml"
+    inventory.write_text(
+        "defaults:\n  ssh: {username: oss, password: {env: PW}}\n"
+        "devices:\n"
+        "  - {name: pe1, host: 198.51.100.11, platform: frr, role: pe}\n"
+        "  - {name: ce1, host: 198.51.100.21, platform: linux, role: cpe, site: customer1}\n"
+    )
+    found = {
+        "ce1": [AddressState("mgmt0", "198.51.100.21/24"), AddressState("eth2", "198.18.2.1/24")],
+        "pe1": [AddressState("lo", "10.255.0.1/32")],
+        "gone": [AddressState("lo", "10.255.0.9/32")],  # no longer in the inventory
+    }
+    claims = Resolver(load_inventory(inventory), [], found).claims()
+    assert conflict("198.51.100.128/25", "customer1", claims) == (
+        "198.51.100.128/25 overlaps 198.51.100.0/24, the address 198.51.100.21/24 of ce1 interface mgmt0"
+    )
+    assert conflict("198.18.2.0/24", "customer1", claims) is None
+    assert "of ce1 interface eth2" in (conflict("198.18.2.0/24", "customer2", claims) or "")
+    assert "of pe1 interface lo" in (conflict("10.255.0.0/24", "customer1", claims) or "")
+    assert conflict("10.255.0.8/29", "customer1", claims) is None

@@ -29,9 +29,11 @@ from lab.pytest_plugin import LabHandle
 from oss_agent.bootstrap import Agent, bootstrap
 from oss_agent.config import AgentSettings
 from oss_agent.discovery.service import discover_all
+from oss_agent.domain.service_order import FINAL
 from oss_agent.provisioning.configmodels import NETCONF, cli_model
 from oss_agent.provisioning.devices import DeviceHandle
 from oss_agent.provisioning.request import read_order
+from oss_agent.storage.orm import ServiceOrderRow
 from oss_agent.storage.provisioning_tables import DeviceLeaseRow, PoolAllocationRow, ServiceRenderingRow, ServiceRow
 
 REPO = Path(__file__).resolve().parents[3]
@@ -219,6 +221,7 @@ def restore_lab(prov: Prov, baseline: dict[str, str]) -> None:
         for table in (ServiceRenderingRow, PoolAllocationRow, DeviceLeaseRow):
             session.execute(delete(table))
         session.execute(update(ServiceRow).values(state="terminated"))
+        session.execute(update(ServiceOrderRow).where(ServiceOrderRow.state.not_in(FINAL)).values(state="failed"))
 
 
 def _state_for_agent(raw: str) -> str:

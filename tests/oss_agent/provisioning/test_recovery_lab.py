@@ -16,9 +16,11 @@ import yaml
 from sqlalchemy import delete, update
 
 from lab.pytest_plugin import LabHandle
+from oss_agent.domain.service_order import FINAL
 from oss_agent.provisioning.views import order_view
 from oss_agent.service_layer.unit_of_work import SqlAlchemyUnitOfWork
 from oss_agent.storage.engine import make_engine, make_session_factory
+from oss_agent.storage.orm import ServiceOrderRow
 from oss_agent.storage.provisioning_tables import DeviceLeaseRow, PoolAllocationRow, ServiceRenderingRow, ServiceRow
 
 from .conftest import Prov, ping, raw_configs, same_as, site_interconnect
@@ -62,6 +64,7 @@ def cli_clean(cli_env: dict[str, str], clean: None) -> Iterator[None]:
         for table in (ServiceRenderingRow, PoolAllocationRow, DeviceLeaseRow):
             session.execute(delete(table))
         session.execute(update(ServiceRow).values(state="terminated"))
+        session.execute(update(ServiceOrderRow).where(ServiceOrderRow.state.not_in(FINAL)).values(state="failed"))
     engine.dispose()
 
 

@@ -165,8 +165,11 @@ def test_a_lan_over_another_sites_service_is_refused_and_the_same_sites_is_not(
         assert gone is not None
         gone.state = ServiceState.TERMINATED
         uow.commit()
+    held = client.post(f"{ORDERING}/serviceOrder", json=theirs).json()  # the open order holds customer2's LAN too
+    assert f"service order {own['id']} at site customer2" in held["errorMessage"][0]["message"]
+    client.post(f"{ORDERING}/cancelServiceOrder", json={"serviceOrder": {"id": own["id"]}})
     freed = client.post(f"{ORDERING}/serviceOrder", json=theirs).json()
-    assert freed["state"] == "acknowledged", freed.get("errorMessage")  # a terminated service holds nothing
+    assert freed["state"] == "acknowledged", freed.get("errorMessage")  # neither holds it now
 
 
 @pytest.mark.parametrize(
