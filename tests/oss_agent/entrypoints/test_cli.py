@@ -256,3 +256,35 @@ def test_a_database_not_at_this_versions_schema_is_refused_and_left_as_it_is(dat
     assert "pa55-w0rd" not in "".join(said)
     if "pa55-w0rd" in url:
         assert ":***@" in "".join(said)
+
+
+def test_config_diff_hides_secrets_and_still_shows_a_community_change(setup: dict[str, str]) -> None:
+    """The stored versions keep the real text; what ``config diff`` shows hides each secret, and a
+    change of the community alone is still a change."""
+    from datetime import UTC, datetime
+
+    from oss_agent.bootstrap import bootstrap
+    from oss_agent.config import AgentSettings
+
+    first = 'hostname pe1\nrocommunity 0ldC0mm default\ncreateUser lab SHA "Au7hP4ss" AES "Pr1vP4ss"\n'
+    frr = "router bgp 65000\n neighbor 198.19.255.2 password Bgp5ecret\n"
+    second = first.replace("0ldC0mm", "n3wC0mm")
+    agent = bootstrap(AgentSettings(data_dir=Path(setup["OSS_AGENT_DATA_DIR"])), upgrade_schema=True)
+    try:
+        with agent.uow as uow:
+            for text in (first, second, second + frr):
+                uow.configs.add("pe1", text, text, "test", datetime.now(UTC))
+            uow.commit()
+    finally:
+        agent.close()
+    shown = cli("config", "diff", "pe1", "1", "2", env=setup)
+    assert shown.returncode == 0, shown.stderr
+    assert "-rocommunity <secret hidden> default" in shown.stdout
+    assert "+rocommunity <secret hidden> default" in shown.stdout
+    assert " createUser lab SHA <secret hidden> AES <secret hidden>" in shown.stdout
+    as_json = cli("config", "diff", "pe1", "--format", "json", env=setup)
+    assert as_json.returncode == 0, as_json.stderr
+    assert "+ neighbor 198.19.255.2 password <secret hidden>" in json.loads(as_json.stdout)["diff"]
+    said = shown.stdout + shown.stderr + as_json.stdout + as_json.stderr
+    for secret in ("0ldC0mm", "n3wC0mm", "Au7hP4ss", "Pr1vP4ss", "Bgp5ecret"):
+        assert secret not in said
