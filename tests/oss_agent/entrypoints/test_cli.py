@@ -14,6 +14,8 @@ from sqlalchemy.engine import make_url
 from oss_agent.storage import migrate
 from oss_agent.storage.engine import make_engine
 
+from ...conftest import PostgresServer
+
 OSS_AGENT = str(Path(sys.executable).parent / "oss-agent")
 
 INVENTORY = """\
@@ -288,3 +290,19 @@ def test_config_diff_hides_secrets_and_still_shows_a_community_change(setup: dic
     said = shown.stdout + shown.stderr + as_json.stdout + as_json.stderr
     for secret in ("0ldC0mm", "n3wC0mm", "Au7hP4ss", "Pr1vP4ss", "Bgp5ecret"):
         assert secret not in said
+
+
+@pytest.mark.postgres
+def test_a_password_given_as_a_query_parameter_is_never_shown(postgres: PostgresServer, tmp_path: Path) -> None:
+    """libpq takes ``?password=``, which SQLAlchemy's hide_password leaves as it is."""
+    url = f"{postgres.create_database()}&password=qu3ry-pa55&sslpassword=k3y-pa55"  # trust: nothing is checked
+    env = {"OSS_AGENT_DATA_DIR": str(tmp_path), "OSS_AGENT_DATABASE_URL": url}
+    empty = cli("alarms", "list", env=env)
+    assert empty.returncode == 1 and " is empty: " in empty.stderr, empty.stderr
+    assert "password=***" in empty.stderr and "sslpassword=***" in empty.stderr and "host=%2F" in empty.stderr
+    missing = cli("kpi", "show", env={**env, "OSS_AGENT_DATABASE_URL": url.replace("/t_", "/missing_")})
+    assert missing.returncode == 1 and "cannot open the database" in missing.stderr, missing.stderr
+    upgraded = cli("db", "upgrade", "--format", "json", env=env)
+    assert upgraded.returncode == 0 and "password=***" in json.loads(upgraded.stdout)["database"]
+    said = empty.stdout + empty.stderr + missing.stdout + missing.stderr + upgraded.stdout + upgraded.stderr
+    assert "qu3ry-pa55" not in said and "k3y-pa55" not in said
