@@ -19,6 +19,8 @@ SECRET = "pw-5ecret-9d1"
         (f"database_url: postgres://bss:{SECRET}@db/bss\n", {}),  # the usual typo of the scheme
         ("api_port: 1\n", {"OSS_AGENT_BSS_DATABASE_URL": f"mysql://bss:{SECRET}@db/bss"}),
         (f"oss_token: [{SECRET}]\n", {}),
+        (f"database_url: postgresql://bss@db:5432x/bss?password={SECRET}\n", {}),  # not a port: not a URL
+        ("api_port: 1\n", {"OSS_AGENT_BSS_DATABASE_URL": f"postgresql://bss@db:port/bss?password={SECRET}"}),
         ("api_port: 1\n", {"OSS_AGENT_BSS_OSS_URL": f"ftp://bss:{SECRET}@oss.example/"}),
         (f"oss_url: http://bss:{SECRET}@oss.example:8080\n", {}),  # would be in logs and 503s: oss_token instead
         ("api_port: 1\n", {"OSS_AGENT_BSS_PUBLIC_URL": f"https://bss:{SECRET}@bss.example/"}),

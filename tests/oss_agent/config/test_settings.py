@@ -109,6 +109,8 @@ def _everything_said(exc: BaseException) -> str:
         (f"api_token: {{value: {SECRET}}}\n", {}),  # a literal where a reference belongs
         (f"api_token: {{env: T, file: {SECRET}}}\n", {}),
         (f"api_token: [{SECRET}]\n", {}),
+        (f"database_url: postgresql://oss@db:5432x/oss?password={SECRET}\n", {}),  # not a port: not a URL
+        ("api_port: 1\n", {"OSS_AGENT_DATABASE_URL": f"postgresql://oss@db:port/oss?password={SECRET}"}),
     ],
 )
 def test_a_settings_error_never_quotes_a_secret(tmp_path: Path, text: str, environ: dict[str, str]) -> None:
