@@ -41,9 +41,11 @@ class ConfigProblem:
     path: str
     message: str
     line: int | None = None
+    column: int | None = None
 
     def __str__(self) -> str:
         where = f"{self.source}:{self.line}" if self.line is not None else self.source
+        where += f":{self.column}" if self.line is not None and self.column is not None else ""
         field = f" {self.path}:" if self.path else ""
         return f"{where}:{field} {self.message}"
 

@@ -17,6 +17,8 @@ from typing import Any, Literal
 from urllib.parse import urlsplit
 
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError
 
 from bss_bridge.config.yamlfile import YamlFile, read_yaml
 from bss_bridge.errors import ConfigError
@@ -103,6 +105,11 @@ class BssSettings(BaseModel):
     def _database(cls, value: str | None) -> str | None:
         if value is not None and not value.startswith(("sqlite:", "postgresql:", "postgresql+psycopg:")):
             raise ValueError("only sqlite:/// and postgresql:// URLs are supported")
+        if value is not None:
+            try:  # now, not at the first connection; never quoted: the URL may hold a password
+                make_url(value)
+            except (ArgumentError, ValueError):
+                raise ValueError("not a database URL SQLAlchemy can read (is its port a number?)") from None
         return value
 
     @field_validator("oss_url", "public_url", "bridge_public_url")

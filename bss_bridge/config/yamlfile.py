@@ -16,8 +16,23 @@ from bss_bridge.errors import ConfigError
 Path_ = tuple[str | int, ...]
 
 
+class _UnreadableError(Exception):
+    """A scalar no constructor could read (a date that is none, ``!!int x``): its node, so the error
+    can say where it is. The constructor's words are dropped: they may quote a secret's value."""
+
+    def __init__(self, node: yaml.Node) -> None:
+        super().__init__()
+        self.node = node
+
+
 class _Loader(yaml.SafeLoader):
     """SafeLoader whose floats are Decimals, built from the text as written."""
+
+    def construct_object(self, node: yaml.Node, deep: bool = False) -> Any:
+        try:
+            return super().construct_object(node, deep)
+        except (ValueError, TypeError, ArithmeticError):
+            raise _UnreadableError(node) from None
 
 
 def _decimal(loader: yaml.SafeLoader, node: yaml.Node) -> Decimal:
@@ -65,8 +80,8 @@ def _parse_field(text: str) -> Path_:
     return tuple(parts)
 
 
-def _walk(node: yaml.Node, path: Path_, source: str) -> Iterator[tuple[Path_, int]]:
-    yield path, node.start_mark.line + 1
+def _walk(node: yaml.Node, path: Path_, source: str) -> Iterator[tuple[Path_, yaml.Node]]:
+    yield path, node
     if isinstance(node, yaml.MappingNode):
         seen: set[str] = set()
         for key, value in node.value:
@@ -94,5 +109,19 @@ def read_yaml(path: Path) -> YamlFile:
         raise ConfigError([f"{source}:{line}: YAML syntax error: {exc.problem}"]) from exc
     except yaml.YAMLError as exc:
         raise ConfigError([f"{source}: YAML error: {exc}"]) from exc
-    lines = dict(_walk(node, (), source)) if node is not None else {}
-    return YamlFile(source, data, lines)
+    except _UnreadableError as exc:
+        raise ConfigError([_unreadable(source, node, exc.node)]) from None
+    nodes = list(_walk(node, (), source)) if node is not None else []
+    return YamlFile(source, data, {path: n.start_mark.line + 1 for path, n in nodes})
+
+
+def _unreadable(source: str, root: yaml.Node | None, node: yaml.Node) -> str:
+    """``file:line:column: field: ...`` for a value no constructor could read, without the value."""
+    mark = node.start_mark
+    nodes = _walk(root, (), source) if root is not None else iter(())
+    at = (mark.line, mark.column)
+    path = next((p for p, n in nodes if (n.start_mark.line, n.start_mark.column) == at), ())
+    field = f" {field_name(path)}:" if path else ""
+    kind = str(node.tag).rsplit(":", 1)[-1]
+    where = f"{source}:{mark.line + 1}:{mark.column + 1}:{field}"
+    return f"{where} cannot read the value as {kind} (put it in quotes if it is text)"

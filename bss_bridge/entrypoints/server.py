@@ -33,6 +33,7 @@ from bss_bridge.domain.commands import Command
 from bss_bridge.entrypoints.api import create_app
 from bss_bridge.errors import ConfigError
 from bss_bridge.hub.dispatcher import Dispatcher
+from bss_bridge.storage.engine import safe_url
 
 logger = logging.getLogger(__name__)
 PRUNE_EVERY_S = 3600.0
@@ -131,7 +132,7 @@ async def run(
             "BSS running: API on %s:%d, database %s",
             settings.api_host,
             settings.api_port,
-            bss.engine.url.render_as_string(hide_password=True),
+            safe_url(bss.engine),
         )
         scheduler = schedule_billing(bss)
         scheduler.start()

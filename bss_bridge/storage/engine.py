@@ -7,10 +7,12 @@ Nothing is created at import time.
 from __future__ import annotations
 
 import os
+import re
 import sqlite3
 import weakref
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote_plus
 
 import simplejson
 from sqlalchemy import Engine, create_engine, event
@@ -125,7 +127,28 @@ def sessions(engine: Engine) -> sessionmaker[Session]:
     return sessionmaker(bind=engine, expire_on_commit=False, autoflush=False)
 
 
-def safe_url(engine: Engine | str) -> str:
-    """The URL without its password, for logs and output."""
-    url = engine.url if isinstance(engine, Engine) else parse(engine)
-    return url.render_as_string(hide_password=True)
+# libpq also takes a password (and other secrets) as a query parameter, ``?password=...``, which
+# SQLAlchemy's ``hide_password`` does not hide: any parameter whose name says secret is hidden here.
+_SECRET_PARAMETER = re.compile(r"pass|pwd|secret|token|key", re.IGNORECASE)
+
+
+def _values(value: str | tuple[str, ...]) -> tuple[str, ...]:
+    return (value,) if isinstance(value, str) else value
+
+
+def url_secrets(url: URL) -> list[str]:
+    """The secrets a URL holds: its password and the values of its secret-named query parameters."""
+    found = [url.password] if url.password else []
+    return found + [v for k, value in url.query.items() if _SECRET_PARAMETER.search(k) for v in _values(value) if v]
+
+
+def safe_url(engine: Engine | str | URL) -> str:
+    """The URL as logs, errors and output show it: its password and secret query parameters as ``***``."""
+    url = engine.url if isinstance(engine, Engine) else parse(engine) if isinstance(engine, str) else engine
+    query = "&".join(
+        f"{quote_plus(key)}={'***' if _SECRET_PARAMETER.search(key) else quote_plus(value)}"
+        for key in sorted(url.query)
+        for value in _values(url.query[key])
+    )
+    base = url.set(query={}).render_as_string(hide_password=True)
+    return f"{base}?{query}" if query else base

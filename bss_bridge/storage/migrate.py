@@ -17,11 +17,12 @@ from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import Engine, inspect
+from sqlalchemy.engine import URL
 from sqlalchemy.exc import SQLAlchemyError
 
 from bss_bridge.errors import DatabaseNotReadyError, StorageError
 from bss_bridge.storage import billing_tables, bridge_tables, ticket_tables  # noqa: F401 - registers their tables on Base
-from bss_bridge.storage.engine import inspection_engine, parse, safe_url, sqlite_file
+from bss_bridge.storage.engine import inspection_engine, parse, safe_url, sqlite_file, url_secrets
 from bss_bridge.storage.tables import Base
 
 SCRIPTS = Path(__file__).parent / "migrations"
@@ -61,7 +62,7 @@ def require_head(url: str) -> None:
             found = _context(connection).get_current_revision()
             tables = inspect(connection).get_table_names() if found is None else []
     except SQLAlchemyError as exc:
-        raise StorageError(f"cannot open the BSS database {shown}: {_reason(exc, parse(url).password)}") from exc
+        raise StorageError(f"cannot open the BSS database {shown}: {_reason(exc, parse(url))}") from exc
     finally:
         engine.dispose()
     script = ScriptDirectory.from_config(_config())
@@ -83,10 +84,12 @@ def require_head(url: str) -> None:
     )
 
 
-def _reason(exc: SQLAlchemyError, password: str | None) -> str:
-    """The driver's words, without the URL's password should they quote it."""
+def _reason(exc: SQLAlchemyError, url: URL) -> str:
+    """The driver's words, without the URL's secrets should they quote them."""
     reason = str(getattr(exc, "orig", None) or exc).strip()
-    return reason.replace(password, "***") if password else reason
+    for secret in url_secrets(url):
+        reason = reason.replace(secret, "***")
+    return reason
 
 
 def upgrade(engine: Engine, target: str = "head") -> tuple[str | None, str | None]:
@@ -96,7 +99,7 @@ def upgrade(engine: Engine, target: str = "head") -> tuple[str | None, str | Non
         command.upgrade(_config(engine), target)
         return before, revision(engine)
     except SQLAlchemyError as exc:
-        reason = _reason(exc, engine.url.password)
+        reason = _reason(exc, engine.url)
         raise StorageError(f"cannot migrate the BSS database {safe_url(engine)}: {reason}") from exc
 
 

@@ -15,6 +15,8 @@ from pathlib import Path
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError
 
 from oss_agent.config.secrets import SecretRef, SecretResolutionError
 from oss_agent.config.yamlsrc import LocatedYaml, load_located
@@ -157,6 +159,11 @@ class AgentSettings(BaseModel):
     def _known_database(cls, value: str | None) -> str | None:
         if value is not None and not value.startswith(("sqlite:", "postgresql:", "postgresql+psycopg:")):
             raise ValueError("only sqlite:/// and postgresql:// URLs are supported")
+        if value is not None:
+            try:  # now, not at the first connection; never quoted: the URL may hold a password
+                make_url(value)
+            except (ArgumentError, ValueError):
+                raise ValueError("not a database URL SQLAlchemy can read (is its port a number?)") from None
         return value
 
     @property

@@ -80,6 +80,7 @@ class _Builder:
         self.cache: dict[str, Any] = {}
         self.decoded = 0
         self.aliased = 0
+        self.stack: list[_Frame] = []  # the mappings and sequences being built, outermost first
 
     def fail(self, event: Any, message: str) -> ConfigError:
         return ConfigError([ConfigProblem(self.source, "", message, event.start_mark.line + 1)])
@@ -91,8 +92,32 @@ class _Builder:
         node = yaml.ScalarNode(tag, event.value, event.start_mark, event.end_mark)
         try:
             return constructor(self.loader, node)
-        except (yaml.YAMLError, ValueError, TypeError, AttributeError) as exc:
-            raise self.fail(event, f"cannot read {event.value!r} as {tag}: {exc}") from exc
+        except (yaml.YAMLError, ValueError, TypeError, AttributeError):
+            # Neither the value nor the parser's words about it (which may quote it) are repeated: the
+            # field may be a password or a community. Where it is says enough to find it.
+            kind = tag.rsplit(":", 1)[-1]
+            mark = event.start_mark
+            raise ConfigError(
+                [
+                    ConfigProblem(
+                        self.source,
+                        format_path(self.path()),
+                        f"cannot read the value as {kind} (put it in quotes if it is text)",
+                        mark.line + 1,
+                        mark.column + 1,
+                    )
+                ]
+            ) from None
+
+    def path(self) -> PathKey:
+        """Where the value being read sits: the keys and indexes of the containers being built."""
+        path: list[str | int] = []
+        for frame in self.stack:
+            if isinstance(frame.container, list):
+                path.append(len(frame.container))
+            elif frame.key is not _MISSING and frame.key is not _MERGE:
+                path.append(frame.key if isinstance(frame.key, int) else str(frame.key))
+        return tuple(path)
 
     def scalar(self, event: Any) -> Any:
         tag, value = event.tag, event.value
@@ -151,7 +176,7 @@ class _Builder:
         get()  # stream start
         if isinstance(get(), ev.StreamEndEvent):  # an empty file
             return None
-        stack: list[_Frame] = []
+        stack = self.stack
         root: Any = None
         while True:
             event = get()

@@ -1,10 +1,12 @@
-"""Queries over stored configuration versions (reads only; approval is a command on the bus)."""
+"""Queries over stored configuration versions (reads only; approval is a command on the bus). What they
+answer is shown to people and clients: secrets are hidden (the stored versions keep them)."""
 
 from __future__ import annotations
 
 from typing import Any
 
 from oss_agent.discovery.normalize import unified_diff
+from oss_agent.discovery.redact import mask_diff
 from oss_agent.domain.discovery import RUNNING
 from oss_agent.domain.errors import NotFoundError
 from oss_agent.service_layer.unit_of_work import UnitOfWork
@@ -14,7 +16,8 @@ def config_diff(
     uow: UnitOfWork, device: str, old: int | None = None, new: int | None = None, datastore: str = RUNNING
 ) -> dict[str, Any]:
     """The unified diff between two versions of one datastore; by default the last two (a single
-    version diffs against empty)."""
+    version diffs against empty). It is computed on the real texts, then its lines are masked: a
+    change of a secret alone still shows, its values do not."""
     with uow:
         versions = {row.version: row for row in uow.configs.versions(device, datastore)}
         if not versions:
@@ -39,6 +42,6 @@ def config_diff(
         "datastore": datastore,
         "old": old,
         "new": new,
-        "diff": text,
+        "diff": mask_diff(text),
         "approved_version": approved_version,
     }

@@ -20,6 +20,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from adapters import AdapterError
+from oss_agent.discovery.redact import HIDDEN, is_secret_element, mask_config, mask_diff, mask_line
 from oss_agent.domain.alarm import AlarmSpec, AlarmType, Severity
 from oss_agent.domain.catalog import OrderRejectedError, Problem
 from oss_agent.domain.commands import ClearAlarm, RaiseAlarm, SubmitServiceOrder
@@ -106,7 +107,9 @@ async def dry_run(ctx: ProvisioningContext, cmd: SubmitServiceOrder) -> DryRun:
             others = uow.renderings.on_device(device, exclude=[i.service_id for i in the_plan.items])
         work = device_work(order.id, the_plan, device, cli, netconf, others)
         ro = work.resource_order
-        return DeviceDryRun(device, target.platform, list(ro.change_cli or []), ro.change_netconf, ro.diff)
+        netconf_change = None if ro.change_netconf is None else mask_config(ro.change_netconf)
+        cli_change = [mask_line(line) for line in ro.change_cli or []]
+        return DeviceDryRun(device, target.platform, cli_change, netconf_change, mask_diff(ro.diff))
 
     devices = list(await asyncio.gather(*(one(d) for d in the_plan.devices)))
     return DryRun(items, devices)
@@ -197,12 +200,15 @@ async def check_services(ctx: ProvisioningContext, bus: MessageBus, service_id: 
 
 
 def _show(item: Any) -> str:
+    """A missing item as a person reads it in a report or an alarm, its secret (if any) hidden."""
     if isinstance(item, tuple) and len(item) == 2 and isinstance(item[0], tuple):
         path, value = item
         if all(isinstance(p, str) and p.startswith("{") for p in path):  # a NETCONF item
+            if value is not None and path and is_secret_element(path[-1]):
+                value = HIDDEN
             return "/".join(p.split("}")[-1] for p in path) + ("" if value is None else f" = {value}")
-        return " > ".join([*path, str(value)])
-    return str(item)
+        return " > ".join([*path, mask_line(str(value))])
+    return mask_line(str(item))
 
 
 def service_order(service_id: str, spec_id: str, *, state: str | None = None, note: str = "") -> SubmitServiceOrder:

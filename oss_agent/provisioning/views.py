@@ -1,15 +1,21 @@
-"""Orders and services as plain JSON for the CLI (and the base of the TMF views): our own field names,
-with each order's resource orders and check results."""
+"""Orders and services as plain JSON for the CLI (and the base of the TMF views and the console): our
+own field names, with each order's resource orders and check results. Every configuration text they
+carry (changes, diffs, snapshots, renderings) is shown with its secrets hidden."""
 
 from __future__ import annotations
 
 from typing import Any
 
+from oss_agent.discovery.redact import mask_config, mask_diff, mask_line
 from oss_agent.domain.service import Service
 from oss_agent.domain.service_order import ServiceOrder
 from oss_agent.service_layer.unit_of_work import UnitOfWork
 from oss_agent.storage.hub_repository import order_snapshot, service_snapshot
 from oss_agent.storage.provisioning_repository import ResourceOrder
+
+
+def _masked(text: str | None) -> str | None:
+    return None if text is None else mask_config(text)
 
 
 def resource_order_view(ro: ResourceOrder, *, snapshots: bool = False) -> dict[str, Any]:
@@ -20,15 +26,15 @@ def resource_order_view(ro: ResourceOrder, *, snapshots: bool = False) -> dict[s
         "platform": ro.platform,
         "phase": ro.phase.value,
         "services": list(ro.services),
-        "change_cli": list(ro.change_cli or []),
-        "change_netconf": ro.change_netconf,
-        "diff": ro.diff,
+        "change_cli": [mask_line(line) for line in ro.change_cli or []],
+        "change_netconf": _masked(ro.change_netconf),
+        "diff": mask_diff(ro.diff),
         "error": ro.error,
         "created_at": ro.created_at.isoformat() if ro.created_at else None,
         "updated_at": ro.updated_at.isoformat() if ro.updated_at else None,
     }
     if snapshots:
-        out["snapshot_cli"], out["snapshot_netconf"] = ro.snapshot_cli, ro.snapshot_netconf
+        out["snapshot_cli"], out["snapshot_netconf"] = _masked(ro.snapshot_cli), _masked(ro.snapshot_netconf)
     return out
 
 
@@ -45,6 +51,7 @@ def order_view(uow: UnitOfWork, order: ServiceOrder, *, deep: bool = True) -> di
 def service_view(uow: UnitOfWork, service: Service) -> dict[str, Any]:
     view = service_snapshot(service)
     view["renderings"] = [
-        {"device": r.device, "part": r.part, "rendering": r.text} for r in uow.renderings.of_service(service.id)
+        {"device": r.device, "part": r.part, "rendering": mask_config(r.text)}
+        for r in uow.renderings.of_service(service.id)
     ]
     return view

@@ -14,12 +14,14 @@ the database file.
 from __future__ import annotations
 
 import os
+import re
 import sqlite3
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote_plus
 
 from sqlalchemy import Engine, create_engine, event
-from sqlalchemy.engine import make_url
+from sqlalchemy.engine import URL, make_url
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.pool import NullPool
 
@@ -31,6 +33,40 @@ def normalise_url(url: str) -> str:
     if url.startswith("postgresql://"):
         return "postgresql+psycopg://" + url.removeprefix("postgresql://")
     return url
+
+
+# libpq also takes a password (and other secrets) as a query parameter, ``?password=...``, which
+# SQLAlchemy's ``hide_password`` does not hide: any parameter whose name says secret is hidden here.
+_SECRET_PARAMETER = re.compile(r"pass|pwd|secret|token|key", re.IGNORECASE)
+
+
+def _values(value: str | tuple[str, ...]) -> tuple[str, ...]:
+    return (value,) if isinstance(value, str) else value
+
+
+def url_secrets(url: URL) -> list[str]:
+    """The secrets a URL holds: its password and the values of its secret-named query parameters."""
+    found = [url.password] if url.password else []
+    return found + [v for k, value in url.query.items() if _SECRET_PARAMETER.search(k) for v in _values(value) if v]
+
+
+def shown_url(url: str | URL) -> str:
+    """``url`` as logs, errors and output show it: its password and secret query parameters as ``***``."""
+    parsed = make_url(normalise_url(url)) if isinstance(url, str) else url
+    query = "&".join(
+        f"{quote_plus(key)}={'***' if _SECRET_PARAMETER.search(key) else quote_plus(value)}"
+        for key in sorted(parsed.query)
+        for value in _values(parsed.query[key])
+    )
+    base = parsed.set(query={}).render_as_string(hide_password=True)
+    return f"{base}?{query}" if query else base
+
+
+def without_url_secrets(text: str, url: URL) -> str:
+    """``text`` (a driver's message, which may quote its connection string) with ``url``'s secrets as ``***``."""
+    for secret in url_secrets(url):
+        text = text.replace(secret, "***")
+    return text
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
@@ -99,4 +135,4 @@ def make_session_factory(engine: Engine) -> sessionmaker[Session]:
 
 def describe(engine: Engine) -> str:
     """The engine's URL with any password hidden, for logs and CLI output."""
-    return engine.url.render_as_string(hide_password=True)
+    return shown_url(engine.url)

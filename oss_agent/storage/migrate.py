@@ -21,7 +21,14 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import SQLAlchemyError
 
 from oss_agent.errors import DatabaseNotReadyError, StorageError
-from oss_agent.storage.engine import describe, inspection_engine, normalise_url, sqlite_file
+from oss_agent.storage.engine import (
+    describe,
+    inspection_engine,
+    normalise_url,
+    shown_url,
+    sqlite_file,
+    without_url_secrets,
+)
 from oss_agent.storage.schema import Base
 
 MIGRATIONS = Path(__file__).parent / "migrations"
@@ -54,7 +61,7 @@ def require_head(url: str) -> None:
     """Refuse, leaving it as it is, a database this version cannot work on: missing (a SQLite file is
     not created), empty, another program's, or at another revision than the migrations' head."""
     parsed = make_url(normalise_url(url))
-    shown = parsed.render_as_string(hide_password=True)
+    shown = shown_url(parsed)
     database = sqlite_file(url)
     if database is not None and not database.exists():
         raise DatabaseNotReadyError(f"the database {shown} does not exist", "create")
@@ -64,9 +71,8 @@ def require_head(url: str) -> None:
             found = MigrationContext.configure(connection).get_current_revision()
             tables = inspect(connection).get_table_names() if found is None else []
     except SQLAlchemyError as exc:
-        reason = str(getattr(exc, "orig", None) or exc).strip()
-        if parsed.password:  # the driver's words, without the password should they quote it
-            reason = reason.replace(parsed.password, "***")
+        # the driver's words, without the URL's secrets should they quote them
+        reason = without_url_secrets(str(getattr(exc, "orig", None) or exc).strip(), parsed)
         raise StorageError(f"cannot open the database {shown}: {reason}") from exc
     finally:
         engine.dispose()
@@ -97,7 +103,8 @@ def upgrade(engine: Engine, revision: str = "head") -> tuple[str | None, str | N
         return before, current_revision(engine)
     except SQLAlchemyError as exc:
         raise StorageError(
-            f"cannot migrate {describe(engine)}: {exc.__class__.__name__}: {getattr(exc, 'orig', None) or exc}"
+            f"cannot migrate {describe(engine)}: {exc.__class__.__name__}: "
+            + without_url_secrets(str(getattr(exc, "orig", None) or exc), engine.url)
         ) from exc
 
 

@@ -18,6 +18,7 @@ from adapters.blocking import BlockingRunner
 from adapters.defaults import build_registry
 from oss_agent.bootstrap import read_inventory
 from oss_agent.config import load_settings
+from oss_agent.discovery.redact import mask_config
 from oss_agent.entrypoints.cli.output import FORMAT_OPTION, STATE, Format, emit_json, table
 
 app = typer.Typer(help="Ask one device directly.", no_args_is_help=True)
@@ -132,9 +133,10 @@ def run(
 
 @app.command()
 def config(name: NAME, fmt: Format = FORMAT_OPTION, via: Protocol | None = VIA_OPTION) -> None:
-    """The device's running configuration."""
+    """The device's running configuration, its secrets hidden."""
     protocol, result = _with_driver(name, Capability.CONFIG_READ, lambda d: d.get_config(), via)
+    text = mask_config(result.text)
     if fmt is Format.JSON:
-        emit_json({"device": name, "protocol": protocol, "format": result.format, "config": result.text})
+        emit_json({"device": name, "protocol": protocol, "format": result.format, "config": text})
         return
-    typer.echo(result.text)
+    typer.echo(text)

@@ -241,3 +241,25 @@ def test_a_postgresql_url_is_shown_without_its_password(
     assert status == 1 and err.startswith("error: cannot open the BSS database postgresql+psycopg://oss:***@/missing_")
     assert "does not exist" in err
     assert "***" in "".join(said) and "pa55-w0rd" not in "".join(said)
+
+
+@pytest.mark.postgres
+def test_a_password_given_as_a_query_parameter_is_never_shown(
+    bss_cli: Any, postgres: PostgresServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """libpq takes ``?password=``, which SQLAlchemy's hide_password leaves as it is."""
+    url = f"{postgres.create_database()}&password=qu3ry-pa55&sslpassword=k3y-pa55"  # trust: nothing is checked
+    monkeypatch.setenv("OSS_AGENT_BSS_DATABASE_URL", url)
+    status, out, err = bss_cli("invoice", "list")
+    assert status == 1 and " is empty: " in err, err
+    assert "password=***" in err and "sslpassword=***" in err and "host=%2F" in err
+    said = [out, err]
+    monkeypatch.setenv("OSS_AGENT_BSS_DATABASE_URL", url.replace("/t_", "/missing_"))
+    status, out, err = bss_cli("customer", "list")
+    assert status == 1 and "cannot open the BSS database" in err, err
+    said += [out, err]
+    monkeypatch.setenv("OSS_AGENT_BSS_DATABASE_URL", url)
+    status, out, err = bss_cli("db", "upgrade", "-f", "json")
+    assert status == 0 and "password=***" in json.loads(out)["database"], err
+    said += [out, err]
+    assert "qu3ry-pa55" not in "".join(said) and "k3y-pa55" not in "".join(said)

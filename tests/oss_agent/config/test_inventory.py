@@ -258,3 +258,42 @@ def test_a_bad_probe_is_reported_with_its_line(tmp_path: Path) -> None:
     found = problems_of(write(tmp_path, text))
     assert any(":19: probes[0].address" in p and "not an IP address" in p for p in found), found
     assert any("probes[1].name" in p and "'pe1' is taken" in p for p in found), found
+
+
+UNREADABLE = "2024-13-45"  # a plain scalar YAML reads as a date, and cannot
+
+
+@pytest.mark.parametrize(
+    ("text", "secret", "where"),
+    [
+        (
+            f"devices:\n  - name: pe1\n    host: 198.51.100.11\n    platform: frr\n"
+            f"    snmp: {{community: {UNREADABLE}}}\n",
+            UNREADABLE,
+            ":5:23: devices[0].snmp.community: cannot read the value as timestamp (put it in quotes if it is text)",
+        ),
+        (
+            f"defaults:\n  ssh:\n    username: oss\n    password: !!int {UNREADABLE}\ndevices: []\n",
+            UNREADABLE,
+            ":4:15: defaults.ssh.password: cannot read the value as int",
+        ),
+        (  # of the wrong type: pydantic's words, not the value
+            "devices:\n  - name: pe1\n    host: 198.51.100.11\n    platform: frr\n"
+            "    ssh: {username: oss, password: [Pl41n-s3cret]}\n",
+            "Pl41n-s3cret",
+            ":5: devices[0].ssh.password",
+        ),
+    ],
+)
+def test_an_unreadable_or_mistyped_secret_is_located_never_quoted(
+    tmp_path: Path, text: str, secret: str, where: str
+) -> None:
+    """The error names the file, line, column and field; neither it nor its traceback repeats the value."""
+    import traceback
+
+    path = write(tmp_path, text)
+    with pytest.raises(ConfigError) as caught:
+        load_inventory(path)
+    said = str(caught.value)
+    assert said.startswith(f"{path}{where}"), said
+    assert secret not in "".join(traceback.format_exception(caught.value)) and secret[:4] not in said

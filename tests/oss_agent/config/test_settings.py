@@ -109,6 +109,9 @@ def _everything_said(exc: BaseException) -> str:
         (f"api_token: {{value: {SECRET}}}\n", {}),  # a literal where a reference belongs
         (f"api_token: {{env: T, file: {SECRET}}}\n", {}),
         (f"api_token: [{SECRET}]\n", {}),
+        (f"api_token: !!int {SECRET}\n", {}),  # unreadable: its place is said, not its value
+        (f"database_url: postgresql://oss@db:5432x/oss?password={SECRET}\n", {}),  # not a port: not a URL
+        ("api_port: 1\n", {"OSS_AGENT_DATABASE_URL": f"postgresql://oss@db:port/oss?password={SECRET}"}),
     ],
 )
 def test_a_settings_error_never_quotes_a_secret(tmp_path: Path, text: str, environ: dict[str, str]) -> None:
@@ -116,7 +119,7 @@ def test_a_settings_error_never_quotes_a_secret(tmp_path: Path, text: str, envir
     path.write_text(text)
     with pytest.raises(ConfigError) as caught:
         load_settings(path, environ)
-    assert str(caught.value).startswith((f"{path}:1: ", "environment: OSS_AGENT_DATABASE_URL: "))
+    assert str(caught.value).startswith((f"{path}:1: ", f"{path}:1:12: ", "environment: OSS_AGENT_DATABASE_URL: "))
     assert SECRET not in _everything_said(caught.value)
 
 

@@ -84,7 +84,7 @@ def test_lines_of_paths_and_their_nearest_written_parent(tmp_path: Path) -> None
         ("a: 1\n---\nb: 2\n", 2, "expected one YAML document"),
         ("a: !!python/object:os.system x\n", 1, "unsupported YAML tag"),
         ("a: !!set {x}\n", 1, "unsupported YAML tag"),
-        ("a: !!int nope\n", 1, "cannot read 'nope' as tag:yaml.org,2002:int"),
+        ("a: !!int nope\n", 1, "a: cannot read the value as int (put it in quotes if it is text)"),
         ("a: &x [1, *x]\n", 1, "alias *x names no complete anchor"),
         ("a: 1\nb: *nowhere\n", 2, "alias *nowhere names no complete anchor"),
         ("? [1, 2]\n: x\n", 1, "a mapping key must be a scalar"),

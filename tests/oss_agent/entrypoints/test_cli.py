@@ -14,6 +14,8 @@ from sqlalchemy.engine import make_url
 from oss_agent.storage import migrate
 from oss_agent.storage.engine import make_engine
 
+from ...conftest import PostgresServer
+
 OSS_AGENT = str(Path(sys.executable).parent / "oss-agent")
 
 INVENTORY = """\
@@ -256,3 +258,51 @@ def test_a_database_not_at_this_versions_schema_is_refused_and_left_as_it_is(dat
     assert "pa55-w0rd" not in "".join(said)
     if "pa55-w0rd" in url:
         assert ":***@" in "".join(said)
+
+
+def test_config_diff_hides_secrets_and_still_shows_a_community_change(setup: dict[str, str]) -> None:
+    """The stored versions keep the real text; what ``config diff`` shows hides each secret, and a
+    change of the community alone is still a change."""
+    from datetime import UTC, datetime
+
+    from oss_agent.bootstrap import bootstrap
+    from oss_agent.config import AgentSettings
+
+    first = 'hostname pe1\nrocommunity 0ldC0mm default\ncreateUser lab SHA "Au7hP4ss" AES "Pr1vP4ss"\n'
+    frr = "router bgp 65000\n neighbor 198.19.255.2 password Bgp5ecret\n"
+    second = first.replace("0ldC0mm", "n3wC0mm")
+    agent = bootstrap(AgentSettings(data_dir=Path(setup["OSS_AGENT_DATA_DIR"])), upgrade_schema=True)
+    try:
+        with agent.uow as uow:
+            for text in (first, second, second + frr):
+                uow.configs.add("pe1", text, text, "test", datetime.now(UTC))
+            uow.commit()
+    finally:
+        agent.close()
+    shown = cli("config", "diff", "pe1", "1", "2", env=setup)
+    assert shown.returncode == 0, shown.stderr
+    assert "-rocommunity <secret hidden> default" in shown.stdout
+    assert "+rocommunity <secret hidden> default" in shown.stdout
+    assert " createUser lab SHA <secret hidden> AES <secret hidden>" in shown.stdout
+    as_json = cli("config", "diff", "pe1", "--format", "json", env=setup)
+    assert as_json.returncode == 0, as_json.stderr
+    assert "+ neighbor 198.19.255.2 password <secret hidden>" in json.loads(as_json.stdout)["diff"]
+    said = shown.stdout + shown.stderr + as_json.stdout + as_json.stderr
+    for secret in ("0ldC0mm", "n3wC0mm", "Au7hP4ss", "Pr1vP4ss", "Bgp5ecret"):
+        assert secret not in said
+
+
+@pytest.mark.postgres
+def test_a_password_given_as_a_query_parameter_is_never_shown(postgres: PostgresServer, tmp_path: Path) -> None:
+    """libpq takes ``?password=``, which SQLAlchemy's hide_password leaves as it is."""
+    url = f"{postgres.create_database()}&password=qu3ry-pa55&sslpassword=k3y-pa55"  # trust: nothing is checked
+    env = {"OSS_AGENT_DATA_DIR": str(tmp_path), "OSS_AGENT_DATABASE_URL": url}
+    empty = cli("alarms", "list", env=env)
+    assert empty.returncode == 1 and " is empty: " in empty.stderr, empty.stderr
+    assert "password=***" in empty.stderr and "sslpassword=***" in empty.stderr and "host=%2F" in empty.stderr
+    missing = cli("kpi", "show", env={**env, "OSS_AGENT_DATABASE_URL": url.replace("/t_", "/missing_")})
+    assert missing.returncode == 1 and "cannot open the database" in missing.stderr, missing.stderr
+    upgraded = cli("db", "upgrade", "--format", "json", env=env)
+    assert upgraded.returncode == 0 and "password=***" in json.loads(upgraded.stdout)["database"]
+    said = empty.stdout + empty.stderr + missing.stdout + missing.stderr + upgraded.stdout + upgraded.stderr
+    assert "qu3ry-pa55" not in said and "k3y-pa55" not in said

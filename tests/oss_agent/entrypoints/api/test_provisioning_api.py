@@ -262,3 +262,46 @@ def test_a_service_check_of_an_unknown_service_is_a_404_and_of_none_an_empty_lis
     assert missing.status_code == 404 and "nope" in missing.json()["message"]
     assert client.post("/provisioning/v1/serviceCheck", json={}).json() == []
     assert client.post("/provisioning/v1/serviceCheck", json={"service": "a b"}).status_code == 400
+
+
+def test_a_resource_order_s_change_and_diff_are_shown_without_their_secrets(client: TestClient, agent: Agent) -> None:
+    """TMF652's notes, and the console's order page, carry the change and its diff: never a secret."""
+    order = client.post(f"{ORDERING}/serviceOrder", json=order_body()).json()
+    assert agent.provisioning is not None
+    claimed = agent.provisioning.activator.claim(order["id"])
+    assert claimed is not None
+    diff = (
+        "--- cli running\n+++ cli candidate\n@@ -1,2 +1,2 @@\n router bgp 65000\n"
+        "- neighbor 198.19.255.2 password 0ldBgpK3y\n+ neighbor 198.19.255.2 password n3wBgpK3y\n"
+    )
+    with agent.provisioning.uow() as uow:
+        uow.resource_orders.save(
+            ResourceOrder(
+                "ro-1",
+                order["id"],
+                "pe1",
+                "frr",
+                Phase.COMMITTED,
+                [claimed.items[0].service_id],
+                change_cli=["router bgp 65000", " neighbor 198.19.255.2 password n3wBgpK3y"],
+                change_netconf="<config><system><authentication><user><name>oss</name>"
+                "<password>Netc0nfPw</password></user></authentication></system></config>",
+                diff=diff,
+            )
+        )
+        uow.commit()
+    answer = client.get(f"{RESOURCES}/resourceOrder/ro-1")
+    assert answer.status_code == 200
+    notes = [n["text"] for n in answer.json()["note"]]
+    assert (
+        "- neighbor 198.19.255.2 password <secret hidden>\n+ neighbor 198.19.255.2 password <secret hidden>"
+        in (notes[1])
+    )
+    page = client.get(f"/ui/data/orders/{order['id']}")
+    assert page.status_code == 200
+    [shown] = page.json()["resource_orders"]
+    assert shown["change_cli"][1] == " neighbor 198.19.255.2 password <secret hidden>"
+    assert "<password>&lt;secret hidden&gt;</password>" in shown["change_netconf"]
+    said = answer.text + page.text + client.get(f"{RESOURCES}/resourceOrder").text
+    for secret in ("0ldBgpK3y", "n3wBgpK3y", "Netc0nfPw"):
+        assert secret not in said
