@@ -11,13 +11,18 @@ from bss_bridge.domain.errors import ConflictError, InvalidRequestError, Problem
 from bss_bridge.domain.offering import ProductOffering
 from bss_bridge.domain.pricing import Promotion
 from bss_bridge.service_layer.deps import Deps
-from bss_bridge.service_layer.unit_of_work import UnitOfWork
-from bss_bridge.storage.holds import hold_offerings
+from bss_bridge.service_layer.unit_of_work import UnitOfWork, judged_again
+from bss_bridge.storage.holds import hold_offerings, hold_specifications
 
 
 def _define_specification(uow: UnitOfWork, cmd: commands.DefineSpecification, now: datetime) -> ProductSpecification:
     if uow.specifications.get(cmd.specification_id) is not None:
         raise ConflictError(f"product specification {cmd.specification_id} already exists")
+    return _new_specification(uow, cmd, now)
+
+
+def _new_specification(uow: UnitOfWork, cmd: commands.DefineSpecification, now: datetime) -> ProductSpecification:
+    """Not looked for again (the caller did): one committed since is the insert's error, judged again."""
     spec = ProductSpecification.create(
         cmd.specification_id, cmd.name, cmd.service_specification, cmd.characteristics, now, cmd.description
     )
@@ -57,6 +62,11 @@ def _check_offering(uow: UnitOfWork, cmd: commands.DefineOffering) -> None:
 def _define_offering(uow: UnitOfWork, cmd: commands.DefineOffering, now: datetime) -> ProductOffering:
     if uow.offerings.get(cmd.offering_id) is not None:
         raise ConflictError(f"product offering {cmd.offering_id} already exists")
+    return _new_offering(uow, cmd, now)
+
+
+def _new_offering(uow: UnitOfWork, cmd: commands.DefineOffering, now: datetime) -> ProductOffering:
+    """Not looked for again (the caller did): one committed since is the insert's error, judged again."""
     _check_offering(uow, cmd)
     offering = ProductOffering.create(
         cmd.offering_id,
@@ -86,14 +96,18 @@ def _define_offering(uow: UnitOfWork, cmd: commands.DefineOffering, now: datetim
 
 
 async def define_specification(cmd: commands.DefineSpecification, uow: UnitOfWork, deps: Deps) -> ProductSpecification:
-    with uow:
-        spec = _define_specification(uow, cmd, deps.clock())
-        uow.commit()
-    return spec
+    def attempt() -> ProductSpecification:
+        with uow:
+            spec = _define_specification(uow, cmd, deps.clock())
+            uow.commit()
+        return spec
+
+    return judged_again(attempt)  # the same id defined at once: the later ones refused as already existing
 
 
 async def update_specification(cmd: commands.UpdateSpecification, uow: UnitOfWork, deps: Deps) -> ProductSpecification:
     with uow:
+        hold_specifications(uow.session, [cmd.specification_id])  # a change at once waits, or is seen
         spec = found(uow.specifications.get(cmd.specification_id), "productSpecification", cmd.specification_id)
         spec.update(deps.clock(), name=cmd.name, description=cmd.description, lifecycle_status=cmd.lifecycle_status)
         uow.commit()
@@ -101,10 +115,13 @@ async def update_specification(cmd: commands.UpdateSpecification, uow: UnitOfWor
 
 
 async def define_offering(cmd: commands.DefineOffering, uow: UnitOfWork, deps: Deps) -> ProductOffering:
-    with uow:
-        offering = _define_offering(uow, cmd, deps.clock())
-        uow.commit()
-    return offering
+    def attempt() -> ProductOffering:
+        with uow:
+            offering = _define_offering(uow, cmd, deps.clock())
+            uow.commit()
+        return offering
+
+    return judged_again(attempt)  # the same id defined at once: the later ones refused as already existing
 
 
 async def update_offering(cmd: commands.UpdateOffering, uow: UnitOfWork, deps: Deps) -> ProductOffering:
@@ -215,20 +232,27 @@ def _reconcile(
 
 async def load_catalog(cmd: commands.LoadCatalog, uow: UnitOfWork, deps: Deps) -> CatalogReport:
     now = deps.clock()
+    # two loads of a new catalog at once: the later one, refused its inserts, reconciles with the first
+    return judged_again(lambda: _load_catalog(cmd, uow, now))
+
+
+def _load_catalog(cmd: commands.LoadCatalog, uow: UnitOfWork, now: datetime) -> CatalogReport:
     report = CatalogReport()
     with uow:
-        hold_offerings(uow.session, [o.offering_id for o in cmd.offerings])  # a change at once waits, or is seen
+        # a change at once waits, or is seen (specifications first: what changes both holds them in that order)
+        hold_specifications(uow.session, [s.specification_id for s in cmd.specifications])
+        hold_offerings(uow.session, [o.offering_id for o in cmd.offerings])
         for spec in cmd.specifications:
             current = uow.specifications.get(spec.specification_id)
             if current is None:
-                _define_specification(uow, spec, now)
+                _new_specification(uow, spec, now)
                 report.created.append(spec.specification_id)
             else:
                 _reconcile_specification(current, spec, cmd.apply, now, report)
         for definition in cmd.offerings:
             offering = uow.offerings.get(definition.offering_id)
             if offering is None:
-                _define_offering(uow, definition, now)
+                _new_offering(uow, definition, now)
                 report.created.append(definition.offering_id)
             else:
                 _reconcile(offering, definition, cmd.apply, now, report)

@@ -10,8 +10,9 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from types import TracebackType
-from typing import Self
+from typing import Self, TypeVar
 
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
 from bss_bridge.domain.events import Event
@@ -29,6 +30,18 @@ from bss_bridge.storage.repositories import (
 from bss_bridge.storage.ticket_repository import TicketRepository
 
 Publisher = Callable[[Event, "UnitOfWork"], Iterable[Published]]
+T = TypeVar("T")
+
+
+def judged_again(attempt: Callable[[], T]) -> T:
+    """``attempt`` (a whole unit of work: look for the id, then insert), and once more when the
+    database refused its insert: a request with the same id committed first, unseen by the look.
+    The second attempt sees it and answers as a request sent after it would (the existing resource
+    for the same content again, else the conflict naming it). A second refusal is raised."""
+    try:
+        return attempt()
+    except IntegrityError:
+        return attempt()
 
 
 def publish_nothing(event: Event, uow: UnitOfWork) -> Iterable[Published]:

@@ -1,9 +1,10 @@
 """Rows held until the caller's transaction ends, so that two requests that read a row's state and
 write what follows from it queue, the second reading what the first committed.
 ``billing_repository.hold_accounts`` holds accounts (the ledger, orders, bill runs, closes); here
-the customer (its close against orders placed for it), offerings (their price versions) and
-trouble tickets (their status and history).
-Whoever holds several kinds holds customers, then accounts (no two holders waiting in a circle)."""
+the customer (its close against orders placed for it), specifications (their characteristics and
+version), offerings (their price versions) and trouble tickets (their status and history).
+Whoever holds several kinds holds customers, then accounts, and specifications, then offerings (no
+two holders waiting in a circle)."""
 
 from __future__ import annotations
 
@@ -12,14 +13,14 @@ from collections.abc import Sequence
 from sqlalchemy import select, update
 from sqlalchemy.orm import InstrumentedAttribute, Session
 
-from bss_bridge.storage.tables import BillingAccountRow, CustomerRow, OfferingRow
+from bss_bridge.storage.tables import BillingAccountRow, CustomerRow, OfferingRow, SpecificationRow
 from bss_bridge.storage.ticket_tables import TroubleTicketRow
 from bss_bridge.storage.usage_store import chunks
 
 
 def hold_rows(
     session: Session,
-    row: type[BillingAccountRow | CustomerRow | OfferingRow | TroubleTicketRow],
+    row: type[BillingAccountRow | CustomerRow | OfferingRow | SpecificationRow | TroubleTicketRow],
     column: InstrumentedAttribute[str],
     ids: Sequence[str],
 ) -> None:
@@ -41,6 +42,13 @@ def hold_customer(session: Session, customer_id: str) -> None:
     check (its live products; its status), so the second sees what the first committed: an order
     is never placed on a customer closed meanwhile, nor a customer closed under a new order."""
     hold_rows(session, CustomerRow, CustomerRow.status, [customer_id])
+
+
+def hold_specifications(session: Session, specification_ids: Sequence[str]) -> None:
+    """What changes a specification (a PATCH, a catalog load extending or revising its
+    characteristics) reads it and writes it back with its next version: two at once would both
+    write the same version, the characteristics one of them added lost. Held before its offerings."""
+    hold_rows(session, SpecificationRow, SpecificationRow.lifecycle_status, specification_ids)
 
 
 def hold_offerings(session: Session, offering_ids: Sequence[str]) -> None:
