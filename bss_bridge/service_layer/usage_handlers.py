@@ -26,7 +26,7 @@ from bss_bridge.domain.billing_view import cycle_of
 from bss_bridge.domain.errors import ConflictError, InvalidRequestError, found
 from bss_bridge.domain.party import BillCycle
 from bss_bridge.service_layer.deps import Deps
-from bss_bridge.service_layer.unit_of_work import UnitOfWork
+from bss_bridge.service_layer.unit_of_work import UnitOfWork, judged_again
 from bss_bridge.storage import sla_store
 from bss_bridge.storage.billing_tables import MaintenanceRow, OutageRow
 from bss_bridge.storage.usage_store import UsageStore
@@ -165,17 +165,23 @@ async def record_outage(cmd: commands.RecordOutage, uow: UnitOfWork, deps: Deps)
     now = deps.clock()
     if cmd.end is not None and cmd.end < cmd.start:
         raise InvalidRequestError.one("end", "an outage cannot end before it starts")
-    with uow:
-        found(uow.subscriptions.get(cmd.subscription_id), "product", cmd.subscription_id)
-        row = uow.session.get(OutageRow, cmd.outage_id)
-        new = row is None
-        if row is not None and (row.subscription_id, row.start) != (cmd.subscription_id, cmd.start):
-            raise ConflictError(f"outage {cmd.outage_id} was recorded for another product or start (the first kept)")
-        row = sla_store.write_outage(
-            uow.session, row, cmd.outage_id, cmd.subscription_id, cmd.start, cmd.end, cmd.description, now
-        )
-        uow.commit()
-    return row, new
+
+    def attempt() -> tuple[OutageRow, bool]:
+        with uow:
+            found(uow.subscriptions.get(cmd.subscription_id), "product", cmd.subscription_id)
+            row = uow.session.get(OutageRow, cmd.outage_id)
+            new = row is None
+            if row is not None and (row.subscription_id, row.start) != (cmd.subscription_id, cmd.start):
+                raise ConflictError(
+                    f"outage {cmd.outage_id} was recorded for another product or start (the first kept)"
+                )
+            row = sla_store.write_outage(
+                uow.session, row, cmd.outage_id, cmd.subscription_id, cmd.start, cmd.end, cmd.description, now
+            )
+            uow.commit()
+        return row, new
+
+    return judged_again(attempt)  # one id recorded at once: the later ones update or conflict with the first
 
 
 async def record_maintenance(
@@ -183,35 +189,39 @@ async def record_maintenance(
 ) -> tuple[MaintenanceRow, bool]:
     if cmd.end <= cmd.start:
         raise InvalidRequestError.one("validFor.endDateTime", "a maintenance window ends after it starts")
-    with uow:
-        row = uow.session.get(MaintenanceRow, cmd.window_id)
-        wanted = (cmd.start, cmd.end, cmd.description, sorted(cmd.products))
-        if row is not None:
-            if (row.start, row.end, row.description, sorted(row.products)) != wanted:
-                raise ConflictError(f"maintenance window {cmd.window_id} exists with other content (first kept)")
-            uow.session.expunge(row)
-            return row, False
-        now = deps.clock()
-        if cmd.start < now:  # after the existing window: a retry of one announced in time is still answered
-            raise InvalidRequestError.one(
-                "validFor.startDateTime",
-                f"a maintenance window is announced before it starts; {cmd.start.isoformat()} is before now "
-                f"({now.isoformat()}): downtime already past is not excused",
+
+    def attempt() -> tuple[MaintenanceRow, bool]:
+        with uow:
+            row = uow.session.get(MaintenanceRow, cmd.window_id)
+            wanted = (cmd.start, cmd.end, cmd.description, sorted(cmd.products))
+            if row is not None:
+                if (row.start, row.end, row.description, sorted(row.products)) != wanted:
+                    raise ConflictError(f"maintenance window {cmd.window_id} exists with other content (first kept)")
+                uow.session.expunge(row)
+                return row, False
+            now = deps.clock()
+            if cmd.start < now:  # after the existing window: a retry of one announced in time is still answered
+                raise InvalidRequestError.one(
+                    "validFor.startDateTime",
+                    f"a maintenance window is announced before it starts; {cmd.start.isoformat()} is before now "
+                    f"({now.isoformat()}): downtime already past is not excused",
+                )
+            unknown = [p for p in cmd.products if uow.subscriptions.get(p) is None]
+            if unknown:
+                raise InvalidRequestError.one("product", f"no product {unknown[0]!r}")
+            row = MaintenanceRow(
+                id=cmd.window_id,
+                start=cmd.start,
+                end=cmd.end,
+                description=cmd.description,
+                products=sorted(cmd.products),
+                created_at=now,
             )
-        unknown = [p for p in cmd.products if uow.subscriptions.get(p) is None]
-        if unknown:
-            raise InvalidRequestError.one("product", f"no product {unknown[0]!r}")
-        row = MaintenanceRow(
-            id=cmd.window_id,
-            start=cmd.start,
-            end=cmd.end,
-            description=cmd.description,
-            products=sorted(cmd.products),
-            created_at=now,
-        )
-        uow.session.add(row)
-        uow.commit()
-    return row, True
+            uow.session.add(row)
+            uow.commit()
+        return row, True
+
+    return judged_again(attempt)  # one id announced at once: the later ones answered as a repeat or a conflict
 
 
 HANDLERS = {
