@@ -41,3 +41,20 @@ def test_a_ticket_resolved_and_cancelled_at_once_is_one_of_the_two(any_bss: Bss)
         assert stored is not None and stored.status is won.status
         assert [h.status for h in stored.history][-2:] == [TicketStatus.IN_PROGRESS, won.status]
         assert len(outages) == (1 if won.status is TicketStatus.RESOLVED else 0)
+
+
+def test_one_ticket_opened_many_times_at_once_with_one_external_id_is_opened_once(any_bss: Bss) -> None:
+    """The same externalId at once: one ticket, the other requests answered with it (not new), one
+    with other content refused naming it; never a database error (it was so already)."""
+    bss = any_bss
+    acme = account(bss)
+    sub = subscribe(bss, acme, utc(2026, 3, 1, 9))
+    with bss.uow() as uow:
+        customer = uow.accounts.get(acme).customer_id  # type: ignore[union-attr]
+    set_clock(bss, utc(2026, 3, 10, 9))
+    for n in range(8):
+        request = TicketRequest(f"down {n}", "Critical", "incident", customer, (sub,), utc(2026, 3, 10, 8), f"x-{n}")
+        results = race(*[lambda request=request: run(bss, tc.OpenTroubleTicket(request))] * 4)
+        assert not [r for r in results if isinstance(r, BaseException)], results
+        assert sorted(new for _, new in results) == [False, False, False, True]
+        assert len({ticket.id for ticket, _ in results}) == 1
