@@ -15,6 +15,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import ipaddress
 import re
 from collections.abc import Mapping, Sequence
@@ -166,6 +167,13 @@ class CharacteristicSpec:
         """Optional or defaulted: products already made without it stay valid."""
         return not self.required or self.default is not None
 
+    def validation_differs(self, other: CharacteristicSpec) -> bool:
+        """``other`` is this characteristic with another regex or format (its description aside):
+        what it accepts may change, nothing else about it (type, whether required, default, values,
+        range, unit, what it maps to in the OSS)."""
+        same_rules = dataclasses.replace(self, regex=other.regex, format=other.format, description=other.description)
+        return same_rules == other and (self.regex, self.format) != (other.regex, other.format)
+
     def check(self, value: object) -> Value:
         """``value`` normalised to this characteristic's type, or an error on ``value``."""
         typed = self._checked(value, "value")
@@ -260,6 +268,25 @@ class ProductSpecification:
         if not added:
             return
         self.characteristics = (*self.characteristics, *added)
+        self.version = str(int(self.version) + 1) if self.version.isdigit() else f"{self.version}+1"
+        self.updated_at = now
+        self.events.append(events.ProductSpecificationChanged(self.id, ("productSpecCharacteristic",)))
+
+    def revalidate(self, now: datetime, revised: Sequence[CharacteristicSpec]) -> None:
+        """Characteristics whose values are now checked by another regex or format (see
+        :meth:`CharacteristicSpec.validation_differs`), each replacing the one of its name; the
+        version goes up by one. The caller has checked the values already stored against them."""
+        by_name = {c.name: c for c in revised}
+        problems = [
+            Problem(f"productSpecCharacteristic[{c.name}]", f"{self.id} has no characteristic {c.name!r} like it")
+            for c in revised
+            if (current := self.characteristic(c.name)) is None or not current.validation_differs(c)
+        ]
+        if problems:
+            raise InvalidRequestError(problems)
+        if not revised:
+            return
+        self.characteristics = tuple(by_name.get(c.name, c) for c in self.characteristics)
         self.version = str(int(self.version) + 1) if self.version.isdigit() else f"{self.version}+1"
         self.updated_at = now
         self.events.append(events.ProductSpecificationChanged(self.id, ("productSpecCharacteristic",)))

@@ -87,6 +87,16 @@ async def load_catalog(bss: Bss) -> None:
         return
     report = await bss.handle(read_catalog(path))
     logger.info("catalog %s: %d created", path, len(report.created))
+    for name, rule in report.revalidated.items():
+        logger.warning("catalog %s: %s values are now checked by %s", path, name, rule)
+    for name, products in report.not_revalidated.items():
+        logger.warning(
+            "catalog %s checks %s otherwise, which values already sold fail: the database's rule kept until "
+            "they are changed (then start again, or 'oss-bss catalog load'): %s",
+            path,
+            name,
+            "; ".join(products),
+        )
     if report.differs:
         logger.warning(
             "catalog %s differs from the database for %s: the database's kept "

@@ -6,13 +6,14 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from bss_bridge.domain import commands
-from bss_bridge.domain.catalog import ProductSpecification
+from bss_bridge.domain.catalog import CharacteristicSpec, ProductSpecification
 from bss_bridge.domain.errors import ConflictError, InvalidRequestError, Problem, found
 from bss_bridge.domain.offering import ProductOffering
 from bss_bridge.domain.pricing import Promotion
 from bss_bridge.service_layer.deps import Deps
 from bss_bridge.service_layer.unit_of_work import UnitOfWork, judged_again
 from bss_bridge.storage.holds import hold_offerings, hold_specifications
+from bss_bridge.storage.order_repository import values_in_force
 
 
 def _define_specification(uow: UnitOfWork, cmd: commands.DefineSpecification, now: datetime) -> ProductSpecification:
@@ -159,24 +160,73 @@ class CatalogReport:
     repriced: list[str] = field(default_factory=list)
     differs: list[str] = field(default_factory=list)  # what the file says otherwise and was kept (seed mode)
     refused: list[str] = field(default_factory=list)  # what even --apply does not change: define a new spec
+    # characteristics now checked by the file's regex or format (applied in seed mode too), with what changed
+    revalidated: dict[str, str] = field(default_factory=dict)
+    # characteristics whose file's rule refuses values already sold: kept, with the products to change first
+    not_revalidated: dict[str, list[str]] = field(default_factory=dict)
+
+
+def _rule(c: CharacteristicSpec) -> str:
+    return (
+        " and ".join([f"regex {c.regex!r}"] * (c.regex is not None) + [f"format {c.format}"] * (c.format is not None))
+        or "no regex or format"
+    )
+
+
+def _refused_values(uow: UnitOfWork, spec_id: str, revised: CharacteristicSpec, now: datetime) -> list[str]:
+    """What already stored under ``spec_id`` the revised characteristic would refuse: the values of
+    its products not ended (in force or to come) and its offerings' fixed values."""
+    refused = []
+    stored = [(f"product {p}", values) for p, values in values_in_force(uow.session, spec_id, now)]
+    offerings, _ = uow.offerings.list({"specification_id": [spec_id]})
+    stored += [(f"offering {o.id}", dict(o.fixed)) for o in offerings]
+    for where, values in stored:
+        if revised.name not in values:
+            continue
+        try:
+            revised.check(values[revised.name])
+        except InvalidRequestError as exc:
+            refused.append(f"{where}: {'; '.join(p.message for p in exc.problems)}")
+    return refused
 
 
 def _reconcile_specification(
-    spec: ProductSpecification, cmd: commands.DefineSpecification, apply: bool, now: datetime, report: CatalogReport
+    uow: UnitOfWork,
+    spec: ProductSpecification,
+    cmd: commands.DefineSpecification,
+    apply: bool,
+    now: datetime,
+    report: CatalogReport,
 ) -> None:
     """A specification already in the database beside the file's. Its name and description follow
     the file (with ``apply``), and so do new characteristics that are optional or have a default
-    (products already sold stay valid). A changed or removed characteristic, or another service
-    specification, would change what was sold: that is refused, reported, never applied."""
+    (products already sold stay valid). A characteristic whose value the file checks by another
+    regex or format, nothing else about it changed, follows the file even without ``apply`` (it
+    cannot be changed but by a catalog file, and a database created from an older file would go on
+    accepting what the OSS refuses), unless a value already stored fails it: then it is kept, and
+    the products to change first reported. Another change to a characteristic, one removed, or
+    another service specification would change what was sold: that is refused, reported, never applied."""
     changed = {k: v for k, v in (("name", cmd.name), ("description", cmd.description)) if getattr(spec, k) != v}
     in_file = {c.name: c for c in cmd.characteristics}
     added = [c for c in cmd.characteristics if spec.characteristic(c.name) is None]
-    refused = [f"{spec.id}.{c.name}" for c in spec.characteristics if in_file.get(c.name) != c]
+    refused, revised = [], []
+    for current in spec.characteristics:
+        given = in_file.get(current.name)
+        if given == current:
+            continue
+        if given is None or not current.validation_differs(given):
+            refused.append(f"{spec.id}.{current.name}")
+        elif failing := _refused_values(uow, spec.id, given, now):
+            report.not_revalidated[f"{spec.id}.{current.name}"] = failing
+        else:
+            revised.append(given)
+            report.revalidated[f"{spec.id}.{current.name}"] = f"{_rule(given)} (was {_rule(current)})"
     if spec.service_specification != cmd.service_specification:
         refused.append(f"{spec.id}.serviceSpecification")
     compatible = [c for c in added if c.may_join_a_sold_specification]
     refused += [f"{spec.id}.{c.name}" for c in added if c not in compatible]
     report.refused += refused
+    spec.revalidate(now, revised)
     if not apply:
         report.differs += [f"{spec.id}.{k}" for k in changed] + [f"{spec.id}.{c.name}" for c in compatible]
         return
@@ -248,7 +298,7 @@ def _load_catalog(cmd: commands.LoadCatalog, uow: UnitOfWork, now: datetime) -> 
                 _new_specification(uow, spec, now)
                 report.created.append(spec.specification_id)
             else:
-                _reconcile_specification(current, spec, cmd.apply, now, report)
+                _reconcile_specification(uow, current, spec, cmd.apply, now, report)
         for definition in cmd.offerings:
             offering = uow.offerings.get(definition.offering_id)
             if offering is None:

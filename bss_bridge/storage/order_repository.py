@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
-from sqlalchemy import inspect, select, update
+from sqlalchemy import inspect, or_, select, update
 from sqlalchemy.orm import Session, selectinload
 
 from bss_bridge.domain.catalog import OfferingPrice, Value
@@ -17,10 +18,27 @@ from bss_bridge.domain.order import (
     OrderState,
     ProductOrder,
 )
-from bss_bridge.domain.subscription import Subscription, SubscriptionStatus, Term
+from bss_bridge.domain.subscription import FINAL, Subscription, SubscriptionStatus, Term
 from bss_bridge.storage import mapping
 from bss_bridge.storage.repositories import Repository
 from bss_bridge.storage.tables import CancelRequestRow, OrderItemRow, OrderRow, SubscriptionRow, TermRow
+
+
+def values_in_force(session: Session, specification_id: str, now: datetime) -> list[tuple[str, dict[str, Any]]]:
+    """(product id, characteristic values) of every term in force or to come of the products of a
+    specification not ended (a product ordered and not yet active included): what a change of the
+    specification's rules must still accept."""
+    query = (
+        select(SubscriptionRow.id, TermRow.characteristics)
+        .join(TermRow, TermRow.subscription_id == SubscriptionRow.id)
+        .where(
+            SubscriptionRow.specification_id == specification_id,
+            SubscriptionRow.status.not_in([s.value for s in FINAL]),
+            or_(TermRow.end.is_(None), TermRow.end > now),
+        )
+        .order_by(SubscriptionRow.id, TermRow.seq)
+    )
+    return [(product, dict(values)) for product, values in session.execute(query)]
 
 
 class OrderRepository(Repository[ProductOrder, OrderRow]):

@@ -63,6 +63,8 @@ def load(
                 "repriced": report.repriced,
                 "differs": report.differs,
                 "refused": report.refused,
+                "revalidated": report.revalidated,
+                "notRevalidated": report.not_revalidated,
             }
         )
         return
@@ -71,6 +73,13 @@ def load(
     )
     if report.differs:
         STATE.out.print(f"differs from the database (kept; --apply to take the file's): {', '.join(report.differs)}")
+    for name, rule in report.revalidated.items():
+        STATE.out.print(f"{name} values are now checked by {rule}")
+    for name, products in report.not_revalidated.items():
+        STATE.out.print(
+            f"{name} is checked otherwise by the file, and values already sold fail it: the database's rule is kept"
+            f" until they are changed, then load again: {'; '.join(products)}"
+        )
     if report.refused:
         STATE.out.print(
             "differs and cannot change (a changed or removed characteristic, another service specification, or a"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 
@@ -298,3 +299,29 @@ def test_only_a_string_has_a_format() -> None:
     with pytest.raises(InvalidRequestError) as refused:
         CharacteristicSpec("lan", ValueType.INTEGER, format=ValueFormat.IPV4_PREFIX)
     assert fields(refused) == ["valueType"]
+
+
+def test_only_another_regex_or_format_is_a_change_of_validation_a_specification_takes_in_place() -> None:
+    old = CharacteristicSpec("lan", ValueType.STRING, required=False, regex=r"[0-9./]+", description="the LAN")
+    stricter = CharacteristicSpec("lan", ValueType.STRING, required=False, format=ValueFormat.IPV4_PREFIX)
+    assert old.validation_differs(stricter)
+    assert not old.validation_differs(old)  # nothing changed
+    assert not old.validation_differs(CharacteristicSpec("lan", ValueType.STRING, required=False, regex=r"[0-9./]+"))
+    for other in (
+        CharacteristicSpec("lan", ValueType.STRING, format=ValueFormat.IPV4_PREFIX),  # now required
+        CharacteristicSpec("lan", ValueType.STRING, required=False, format=ValueFormat.IPV4_PREFIX, unit="x"),
+        CharacteristicSpec("lan", ValueType.STRING, required=False, regex="x", service_characteristic="prefix"),
+        CharacteristicSpec("lan2", ValueType.STRING, required=False, format=ValueFormat.IPV4_PREFIX),
+    ):
+        assert not old.validation_differs(other), other
+    spec = internet_spec()
+    spec.events.clear()
+    note = spec.characteristic("note")
+    assert note is not None
+    revised = dataclasses.replace(note, regex=r"[a-z]+")
+    before = spec.version
+    spec.revalidate(LAUNCH, [revised])
+    assert spec.characteristic("note") == revised and spec.version == str(int(before) + 1)
+    assert spec.events == [events.ProductSpecificationChanged(spec.id, ("productSpecCharacteristic",))]
+    with pytest.raises(InvalidRequestError, match="has no characteristic 'site' like it"):
+        spec.revalidate(LAUNCH, [CharacteristicSpec("site", ValueType.INTEGER)])
