@@ -1,7 +1,11 @@
-"""An offering's prices changed by two requests at once, on SQLite and PostgreSQL: each reads the
-price's versions and adds the next. Whatever the interleaving, they end as one after the other
-would: both versions chained (each ends where the next starts), or the later-sent refused as
-starting before the version the other added; never a database error for a request."""
+"""The catalog changed by requests at once, on SQLite and PostgreSQL. An offering's prices changed
+by two: each reads the price's versions and adds the next. A specification or offering defined with
+one id, a new catalog loaded, by several: each looks for the id, then inserts. Two catalog loads
+extending one specification: each reads its characteristics and writes them back. Whatever the
+interleaving, they end as one after the other would: both versions chained (each ends where the next
+starts), or the later-sent refused as starting before the version the other added; one creation,
+the others refused as existing or reconciling with it; both characteristics added. Never a database
+error for a request."""
 
 from __future__ import annotations
 
