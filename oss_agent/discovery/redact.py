@@ -24,18 +24,26 @@ HIDDEN_XML = "&lt;secret hidden&gt;"
 _S = rf"(?:{re.escape(HIDDEN)}|\S+)"
 _WORD = rf"(?:{re.escape(HIDDEN)}|\"[^\"]*\"|'[^']*'|\S+)"  # net-snmp quotes a passphrase that holds blanks
 
-# The local names of XML leaves whose text is a secret (a namespace prefix is allowed).
+# The local names of XML leaves whose text is a secret (a namespace prefix is allowed). Some secrets
+# sit in a leaf of a generic name under a container that says what it is: ietf-snmp's community name
+# (``<community><text-name>`` or ``<binary-name>``), ietf-key-chain's key (``<key-string><keystring>``
+# or ``<hexadecimal-string>``). In the models a NETCONF device holds these names appear only there, so
+# they are hidden wherever they appear: a line of a diff does not show its parent. ietf-snmp's USM keys
+# (``<usm>…<auth><sha><key>``) and ietf-system's ``<authentication><user><password>`` are caught by
+# their own leaf names, ietf-crypto-types' ``<cleartext-key>``/``<cleartext-private-key>`` likewise.
 _SECRET_ELEMENTS = (
     r"[\w.-]*(?:password|passwd|passphrase|secret)",
     r"community(?:-name)?",
-    r"(?:auth|authentication|priv|private|md5|pre-shared|shared)?-?key",
+    r"(?:text|binary)-name",
+    r"(?:cleartext-(?:private-)?|auth|authentication|priv|private|md5|pre-shared|shared)?-?key",
     r"key-?string",
+    r"hexadecimal-string",
     r"psk",
 )
 _SECRET_ELEMENT = re.compile(rf"(?:{'|'.join(_SECRET_ELEMENTS)})", re.IGNORECASE)
 _XML_LEAF = re.compile(
-    rf"<(?P<tag>(?:[\w.-]+:)?(?:{'|'.join(_SECRET_ELEMENTS)}))(?P<attrs>\s[^>]*)?>(?P<value>[^<]+)</(?P=tag)\s*>",
-    re.IGNORECASE,
+    rf"<(?P<tag>(?:[\w.-]+:)?(?:{'|'.join(_SECRET_ELEMENTS)}))(?P<attrs>\s[^>]*)?>(?P<value>[^<]+|<!\[CDATA\[.*?\]\]>)</(?P=tag)\s*>",
+    re.IGNORECASE | re.DOTALL,
 )
 
 
