@@ -16,9 +16,9 @@ from rich.markup import escape
 from adapters import Capability, Driver, Protocol
 from adapters.blocking import BlockingRunner
 from adapters.defaults import build_registry
+from adapters.redact import mask_config
 from oss_agent.bootstrap import read_inventory
 from oss_agent.config import load_settings
-from oss_agent.discovery.redact import mask_config
 from oss_agent.entrypoints.cli.output import FORMAT_OPTION, STATE, Format, emit_json, table
 
 app = typer.Typer(help="Ask one device directly.", no_args_is_help=True)

@@ -8,11 +8,11 @@ from pathlib import Path
 import pytest
 from lxml import etree
 
+from adapters.redact import HIDDEN, is_secret_element, mask_config, mask_diff, mask_line
 from lab.configs import DevicePaths, snmpd_conf
 from lab.secrets import ensure
 from lab.topology import resolve
 from oss_agent.discovery.normalize import unified_diff
-from oss_agent.discovery.redact import HIDDEN, is_secret_element, mask_config, mask_diff, mask_line
 
 CASES = [
     ("password zebra", "password <secret hidden>", "zebra"),
