@@ -11,16 +11,23 @@ agent above handles five situations instead of fifty library-specific ones::
      ├── UnsupportedOperationError    this driver or platform cannot do that
      └── DriverNotFoundError          no registered driver for a platform/protocol pair
 
-Messages never contain secrets: drivers pass the device name and the operation, not the credentials.
+Messages never contain secrets: drivers pass the device name and the operation, not the credentials,
+and a message quoting the device (a refused line, an rpc-error) has the secrets of the configuration
+lines it quotes hidden here, where it is built (:func:`adapters.redact.mask_message`): whatever then
+logs, stores or shows the error (a resource order's ``error``, an order's reason, a CLI's message)
+cannot leak them.
 """
 
 from __future__ import annotations
+
+from adapters.redact import mask_message
 
 
 class AdapterError(Exception):
     """Root of every error raised by a southbound driver."""
 
     def __init__(self, message: str, *, device: str | None = None, operation: str | None = None) -> None:
+        message = mask_message(message)
         self.device = device
         self.operation = operation
         prefix = ""
@@ -55,7 +62,7 @@ class ConfigurationRejectedError(AdapterError):
         device: str | None = None,
         operation: str | None = None,
     ) -> None:
-        self.device_message = device_message
+        self.device_message = mask_message(device_message)
         super().__init__(f"{message}: {device_message}", device=device, operation=operation)
 
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from adapters.redact import mask_diff
 from oss_agent.discovery.normalize import unified_diff
-from oss_agent.discovery.redact import mask_diff
 from oss_agent.domain.discovery import RUNNING
 from oss_agent.domain.errors import NotFoundError
 from oss_agent.service_layer.unit_of_work import UnitOfWork

@@ -20,7 +20,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from adapters import AdapterError
-from oss_agent.discovery.redact import HIDDEN, is_secret_element, mask_config, mask_diff, mask_line
+from adapters.redact import HIDDEN, is_secret_element, mask_config, mask_diff, mask_line
 from oss_agent.domain.alarm import AlarmSpec, AlarmType, Severity
 from oss_agent.domain.catalog import OrderRejectedError, Problem
 from oss_agent.domain.commands import ClearAlarm, RaiseAlarm, SubmitServiceOrder

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from oss_agent.discovery.redact import mask_config, mask_diff, mask_line
+from adapters.redact import mask_config, mask_diff, mask_line
 from oss_agent.domain.service import Service
 from oss_agent.domain.service_order import ServiceOrder
 from oss_agent.service_layer.unit_of_work import UnitOfWork

@@ -10,6 +10,7 @@ from bss_bridge.entrypoints import web
 from bss_bridge.entrypoints.api import billing, catalog, openapi, ordering, party, ticket, tmf
 from bss_bridge.entrypoints.api.hub import hub_router
 from bss_bridge.tmf.common import BASES
+from webui import apidocs
 
 
 def create_app(bss: Bss) -> FastAPI:
@@ -18,6 +19,8 @@ def create_app(bss: Bss) -> FastAPI:
     app = FastAPI(
         title="oss-agent BSS",
         summary="The built-in BSS: customers, accounts, catalog, orders, subscriptions (TM Forum Open APIs)",
+        docs_url=None,  # served from the package instead of a CDN: webui.apidocs
+        redoc_url=None,
         dependencies=[Depends(tmf.bearer_check(token)), Depends(tmf.known_parameters)],
         default_response_class=tmf.TmfResponse,
     )
@@ -37,5 +40,6 @@ def create_app(bss: Bss) -> FastAPI:
         app.include_router(router)
     for api in BASES:
         app.include_router(hub_router(api))
+    apidocs.install(app)
     web.install(app, bss)  # the console under /ui (session sign-in, not part of the API)
     return app

@@ -12,7 +12,6 @@ from fastapi import Depends, FastAPI
 from oss_agent.bootstrap import Agent
 from oss_agent.entrypoints import web
 from oss_agent.entrypoints.api import (
-    docs,
     fault_kpi,
     latency,
     openapi,
@@ -26,6 +25,7 @@ from oss_agent.entrypoints.api import (
     tmf642_hub,
 )
 from oss_agent.storage.engine import make_session_factory
+from webui import apidocs
 
 
 def create_app(agent: Agent) -> FastAPI:
@@ -34,7 +34,7 @@ def create_app(agent: Agent) -> FastAPI:
     app = FastAPI(
         title="oss-agent",
         summary="Network OSS agent: TM Forum Open APIs",
-        docs_url=None,  # served from the package instead of a CDN: entrypoints.api.docs
+        docs_url=None,  # served from the package instead of a CDN: webui.apidocs
         redoc_url=None,
         dependencies=[Depends(tmf.bearer_check(token)), Depends(tmf.known_parameters)],
     )
@@ -54,7 +54,7 @@ def create_app(agent: Agent) -> FastAPI:
     app.include_router(provisioning_ops.router)
     app.include_router(tmf635.router)
     app.include_router(tmf635.hub)
-    docs.install(app)
+    apidocs.install(app)
     app.openapi = lambda: openapi.document(app, token_required=token is not None)  # type: ignore[method-assign]
     web.install(app, agent)  # the operator console under /ui (session sign-in, not part of the API)
     return app

@@ -16,9 +16,9 @@ from rich.markup import escape
 from adapters import Capability, Driver, Protocol
 from adapters.blocking import BlockingRunner
 from adapters.defaults import build_registry
+from adapters.redact import mask_config
 from oss_agent.bootstrap import read_inventory
 from oss_agent.config import load_settings
-from oss_agent.discovery.redact import mask_config
 from oss_agent.entrypoints.cli.output import FORMAT_OPTION, STATE, Format, emit_json, table
 
 app = typer.Typer(help="Ask one device directly.", no_args_is_help=True)
@@ -122,9 +122,18 @@ def run(
     command: Annotated[str, typer.Argument(help="the command, quoted")],
     fmt: Format = FORMAT_OPTION,
     via: Protocol | None = VIA_OPTION,
+    show_secrets: Annotated[
+        bool, typer.Option("--show-secrets", help="print passwords, keys and communities as the device says them")
+    ] = False,
 ) -> None:
-    """Run one command on the device's CLI and print its output."""
+    """Run one command on the device's CLI and print its output, its secrets hidden.
+
+    A ``show running-config`` or a ``cat snmpd.conf`` answers with the device's keys and communities,
+    which would land in a terminal's scrollback or a pasted ticket: the output goes through the same
+    filter as a stored configuration unless ``--show-secrets`` asks for it raw."""
     protocol, output = _with_driver(name, Capability.CLI, lambda d: d.run_command(command), via)
+    if not show_secrets:
+        output = mask_config(output)
     if fmt is Format.JSON:
         emit_json({"device": name, "protocol": protocol, "command": command, "output": output})
         return

@@ -6,12 +6,13 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from lxml import etree
 
+from adapters.redact import HIDDEN, is_secret_element, mask_config, mask_diff, mask_line
 from lab.configs import DevicePaths, snmpd_conf
 from lab.secrets import ensure
 from lab.topology import resolve
 from oss_agent.discovery.normalize import unified_diff
-from oss_agent.discovery.redact import HIDDEN, is_secret_element, mask_config, mask_diff, mask_line
 
 CASES = [
     ("password zebra", "password <secret hidden>", "zebra"),
@@ -108,9 +109,61 @@ def test_a_diff_changing_only_the_community_still_shows_the_change() -> None:
     assert not {"0ldC0mm", "n3wC0mm", "Wr1te"} & set(shown.split())
 
 
+IETF_SNMP = """<config xmlns="urn:ietf:params:xml:ns:netconf:base:1.0">
+  <snmp xmlns="urn:ietf:params:xml:ns:yang:ietf-snmp">
+    <community>
+      <index>ro</index>
+      <text-name>Publ1cC0mm</text-name>
+      <security-name>ro-view</security-name>
+    </community>
+    <community><index>bin</index><binary-name>QmluQzBtbQ==</binary-name></community>
+    <usm>
+      <local>
+        <user>
+          <name>lab</name>
+          <auth><sha><key>aa:bb:cc:dd</key></sha></auth>
+          <priv><aes><key>11:22:33:44</key></aes></priv>
+        </user>
+      </local>
+    </usm>
+  </snmp>
+  <system xmlns="urn:ietf:params:xml:ns:yang:ietf-system">
+    <authentication><user><name>oss</name><password><![CDATA[$5$cd<ata]]></password></user></authentication>
+  </system>
+  <key-chains xmlns="urn:ietf:params:xml:ns:yang:ietf-key-chain">
+    <key-chain><name>ospf</name><key><key-id>1</key-id>
+      <key-string><keystring>Ch41nK3y</keystring></key-string>
+    </key></key-chain>
+  </key-chains>
+</config>
+"""
+NESTED_SECRETS = ("Publ1cC0mm", "QmluQzBtbQ==", "aa:bb:cc:dd", "11:22:33:44", "$5$cd<ata", "Ch41nK3y")
+
+
+def test_secrets_in_nested_netconf_leaves_are_hidden_and_the_document_stays_xml() -> None:
+    shown = mask_config(IETF_SNMP)
+    assert not [secret for secret in NESTED_SECRETS if secret in shown]
+    root = etree.fromstring(shown.encode())  # well-formed, or this raises
+    snmp = "{urn:ietf:params:xml:ns:yang:ietf-snmp}"
+    assert [e.text for e in root.iter(f"{snmp}text-name")] == [HIDDEN]
+    assert [e.text for e in root.iter(f"{snmp}security-name")] == ["ro-view"]  # not a secret: kept
+    assert [e.text for e in root.iter(f"{snmp}name")] == ["lab"]
+
+
+def test_a_diff_of_nested_netconf_leaves_shows_no_secret() -> None:
+    old = IETF_SNMP
+    new = old.replace("Publ1cC0mm", "N3wC0mm").replace("Ch41nK3y", "N3wK3y")
+    shown = mask_diff(unified_diff(old, new, "pe1@1", "pe1@2"))
+    assert "+      <text-name>&lt;secret hidden&gt;</text-name>" in shown
+    assert not [secret for secret in (*NESTED_SECRETS, "N3wC0mm", "N3wK3y") if secret in shown]
+
+
 def test_netconf_leaf_names_holding_secrets() -> None:
     assert is_secret_element("{urn:ietf:params:xml:ns:yang:ietf-system}password")
     assert is_secret_element("auth-key") and is_secret_element("community-name")
+    assert is_secret_element("{urn:ietf:params:xml:ns:yang:ietf-snmp}text-name")
+    assert is_secret_element("binary-name") and is_secret_element("keystring")
+    assert is_secret_element("cleartext-private-key") and not is_secret_element("public-key")
     assert not is_secret_element("{urn:ietf:params:xml:ns:yang:ietf-interfaces}description")
     assert not is_secret_element("name")
 

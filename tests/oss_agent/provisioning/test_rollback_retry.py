@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from adapters import AdapterError
+from adapters import AdapterError, ConfigurationRejectedError
 from oss_agent.domain.resource_order import Phase
 from oss_agent.provisioning import engine
 
@@ -59,7 +59,7 @@ def resource_order() -> Any:
     )
 
 
-def run(device: BusyDevice) -> tuple[Recorder, dict[str, str]]:
+def run(device: Any) -> tuple[Recorder, dict[str, str]]:
     recorder = Recorder()
     undone = asyncio.run(
         engine.rollback(lambda: recorder, [resource_order()], {"pe1": device}, lambda *_: None)  # type: ignore[arg-type,dict-item]
@@ -87,3 +87,24 @@ def test_a_device_that_never_answers_is_left_rollback_failed_with_the_reason() -
     phase, note = recorder.phases["ro-1"]
     assert phase is Phase.ROLLBACK_FAILED and note is not None and "timed out after 10 s" in note
     assert "timed out" in undone["pe1"]
+
+
+class RefusingDevice:
+    """Refuses the restore, its answer quoting the line it refused, a BGP password in it."""
+
+    async def restore_cli(self, snapshot: str) -> bool:
+        raise ConfigurationRejectedError(
+            "change refused",
+            device_message="% Unknown command: neighbor 198.19.255.2 password Bgp5ecret",
+            device="pe1",
+            operation="configure",
+        )
+
+
+def test_a_refusal_quoting_a_secret_is_stored_logged_and_reported_without_it(caplog: pytest.LogCaptureFixture) -> None:
+    recorder, undone = run(RefusingDevice())
+    phase, note = recorder.phases["ro-1"]
+    assert phase is Phase.ROLLBACK_FAILED and note is not None
+    assert "neighbor 198.19.255.2 password <secret hidden>" in note
+    said = note + undone["pe1"] + caplog.text
+    assert "restore of pe1" in caplog.text and "Bgp5ecret" not in said

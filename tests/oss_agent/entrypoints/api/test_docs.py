@@ -18,7 +18,7 @@ from fastapi.testclient import TestClient
 from oss_agent.bootstrap import Agent, bootstrap
 from oss_agent.config import AgentSettings
 from oss_agent.entrypoints.api import create_app
-from oss_agent.entrypoints.api.docs import STATIC
+from webui.apidocs import STATIC
 
 from ....ports import free_port
 
@@ -38,6 +38,8 @@ def test_pages_name_no_outside_url_and_their_assets_come_from_the_package(agent:
     with TestClient(create_app(agent)) as client:
         html = client.get(page).text
         assert not re.findall(r"(?:https?:)?//[\w.-]+", html), html
+        policy = client.get(page).headers["content-security-policy"]  # the agent's pages, like the BSS's
+        assert "default-src 'self'" in policy and "connect-src 'self'" in policy
         assets = re.findall(r'(?:src|href)=["\']([^"\']+)["\']', html)
         assert any(a.endswith(".js") for a in assets)
         for asset in assets:

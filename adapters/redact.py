@@ -7,6 +7,11 @@ FILTER_PWDS and Oxidized's ``remove_secret`` do. Each secret value becomes :data
 of the line stays, so a line whose only change is its secret still shows as changed in a diff (diff
 the real texts, then mask each shown line with :func:`mask_diff`).
 
+A device's error message can quote the configuration line it refused (FRR's ``% Unknown command:
+neighbor 192.0.2.1 password x``, an rpc-error echoing a leaf): :func:`mask_message` hides those, and
+the adapters' error tree (:mod:`adapters.errors`) passes every message through it when the error is
+built, so no log, stored resource order, API answer or printed exception carries the secret.
+
 The patterns cover what this project's devices hold (the lab's FRR, net-snmp and netconfd
 configurations) and the usual FRR/Cisco forms. Pure functions: no I/O.
 """
@@ -24,18 +29,26 @@ HIDDEN_XML = "&lt;secret hidden&gt;"
 _S = rf"(?:{re.escape(HIDDEN)}|\S+)"
 _WORD = rf"(?:{re.escape(HIDDEN)}|\"[^\"]*\"|'[^']*'|\S+)"  # net-snmp quotes a passphrase that holds blanks
 
-# The local names of XML leaves whose text is a secret (a namespace prefix is allowed).
+# The local names of XML leaves whose text is a secret (a namespace prefix is allowed). Some secrets
+# sit in a leaf of a generic name under a container that says what it is: ietf-snmp's community name
+# (``<community><text-name>`` or ``<binary-name>``), ietf-key-chain's key (``<key-string><keystring>``
+# or ``<hexadecimal-string>``). In the models a NETCONF device holds these names appear only there, so
+# they are hidden wherever they appear: a line of a diff does not show its parent. ietf-snmp's USM keys
+# (``<usm>…<auth><sha><key>``) and ietf-system's ``<authentication><user><password>`` are caught by
+# their own leaf names, ietf-crypto-types' ``<cleartext-key>``/``<cleartext-private-key>`` likewise.
 _SECRET_ELEMENTS = (
     r"[\w.-]*(?:password|passwd|passphrase|secret)",
     r"community(?:-name)?",
-    r"(?:auth|authentication|priv|private|md5|pre-shared|shared)?-?key",
+    r"(?:text|binary)-name",
+    r"(?:cleartext-(?:private-)?|auth|authentication|priv|private|md5|pre-shared|shared)?-?key",
     r"key-?string",
+    r"hexadecimal-string",
     r"psk",
 )
 _SECRET_ELEMENT = re.compile(rf"(?:{'|'.join(_SECRET_ELEMENTS)})", re.IGNORECASE)
 _XML_LEAF = re.compile(
-    rf"<(?P<tag>(?:[\w.-]+:)?(?:{'|'.join(_SECRET_ELEMENTS)}))(?P<attrs>\s[^>]*)?>(?P<value>[^<]+)</(?P=tag)\s*>",
-    re.IGNORECASE,
+    rf"<(?P<tag>(?:[\w.-]+:)?(?:{'|'.join(_SECRET_ELEMENTS)}))(?P<attrs>\s[^>]*)?>(?P<value>[^<]+|<!\[CDATA\[.*?\]\]>)</(?P=tag)\s*>",
+    re.IGNORECASE | re.DOTALL,
 )
 
 
@@ -108,6 +121,22 @@ def mask_config(text: str) -> str:
     whose text runs over several lines is hidden too."""
     text = _XML_LEAF.sub(lambda m: m.group(0).replace(f">{m.group('value')}<", f">{HIDDEN_XML}<", 1), text)
     return "".join(mask_line(line) for line in text.splitlines(keepends=True))
+
+
+# Where a configuration line may begin inside a message: the start of a line, after a colon or a
+# semicolon (``% Unknown command: ...``, refusals joined by ``; ``), after an opening quote.
+_QUOTED_START = re.compile(r"^|[:;]\s+|['\"`]")
+
+
+def mask_message(text: str) -> str:
+    """A device's message with the secrets of any configuration line it quotes hidden: each tail of a
+    line that starts where a quoted line may start is masked as a configuration line."""
+    out = []
+    for line in text.splitlines(keepends=True):
+        for start in sorted({m.end() for m in _QUOTED_START.finditer(line)}, reverse=True):
+            line = line[:start] + mask_line(line[start:])
+        out.append(line)
+    return "".join(out)
 
 
 def mask_diff(diff: str) -> str:
