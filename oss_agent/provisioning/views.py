@@ -1,12 +1,14 @@
 """Orders and services as plain JSON for the CLI (and the base of the TMF views and the console): our
 own field names, with each order's resource orders and check results. Every configuration text they
-carry (changes, diffs, snapshots, renderings) is shown with its secrets hidden."""
+carry (changes, diffs, snapshots, renderings) is shown with its secrets hidden; so is a resource
+order's error, masked again as shown: one stored before adapter errors were masked where built
+(``adapters.errors``) quotes the device's refusal as it was."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from adapters.redact import mask_config, mask_diff, mask_line
+from adapters.redact import mask_config, mask_diff, mask_line, mask_message
 from oss_agent.domain.service import Service
 from oss_agent.domain.service_order import ServiceOrder
 from oss_agent.service_layer.unit_of_work import UnitOfWork
@@ -16,6 +18,11 @@ from oss_agent.storage.provisioning_repository import ResourceOrder
 
 def _masked(text: str | None) -> str | None:
     return None if text is None else mask_config(text)
+
+
+def shown_error(error: str | None) -> str | None:
+    """A resource order's error as shown (see the module docstring)."""
+    return None if error is None else mask_message(error)
 
 
 def resource_order_view(ro: ResourceOrder, *, snapshots: bool = False) -> dict[str, Any]:
@@ -29,7 +36,7 @@ def resource_order_view(ro: ResourceOrder, *, snapshots: bool = False) -> dict[s
         "change_cli": [mask_line(line) for line in ro.change_cli or []],
         "change_netconf": _masked(ro.change_netconf),
         "diff": mask_diff(ro.diff),
-        "error": ro.error,
+        "error": shown_error(ro.error),
         "created_at": ro.created_at.isoformat() if ro.created_at else None,
         "updated_at": ro.updated_at.isoformat() if ro.updated_at else None,
     }

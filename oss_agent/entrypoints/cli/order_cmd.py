@@ -31,7 +31,7 @@ from oss_agent.errors import ConfigError, ConfigProblem
 from oss_agent.provisioning import operations
 from oss_agent.provisioning.recovery import recover
 from oss_agent.provisioning.request import read_order
-from oss_agent.provisioning.views import order_view
+from oss_agent.provisioning.views import order_view, shown_error
 
 app = typer.Typer(help="Service orders (TMF641): submit, list, show, cancel.", no_args_is_help=True)
 T = TypeVar("T")
@@ -97,7 +97,7 @@ async def _follow(agent: Agent, order_id: str, say: Callable[[str, str, str], No
         for ro in works:
             if seen.get(ro.device) != ro.phase.value:
                 seen[ro.device] = ro.phase.value
-                say(ro.device, ro.phase.value, ro.error or "")
+                say(ro.device, ro.phase.value, shown_error(ro.error) or "")
         if order is None or order.state in FINAL:
             return
         await asyncio.sleep(POLL_S)

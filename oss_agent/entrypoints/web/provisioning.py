@@ -16,7 +16,7 @@ from oss_agent.bootstrap import Agent
 from oss_agent.domain.service_order import FINAL, ServiceOrder
 from oss_agent.entrypoints.web.views import KPI_DAYS, Panel, fault_kpis
 from oss_agent.provisioning.context import ProvisioningContext
-from oss_agent.provisioning.views import order_view, service_view
+from oss_agent.provisioning.views import order_view, service_view, shown_error
 from oss_agent.storage.hub_repository import order_snapshot
 from oss_agent.storage.orm import DeviceRow
 from oss_agent.storage.provisioning_repository import ResourceOrder
@@ -31,7 +31,7 @@ def _ctx(agent: Agent) -> ProvisioningContext:
 
 def _devices(resource_orders: Iterable[ResourceOrder]) -> list[dict[str, Any]]:
     return [
-        {"device": ro.device, "phase": ro.phase.value, "error": ro.error}
+        {"device": ro.device, "phase": ro.phase.value, "error": shown_error(ro.error)}
         for ro in sorted(resource_orders, key=lambda r: r.device)
     ]
 

@@ -13,6 +13,9 @@ from lab.configs import DevicePaths, snmpd_conf
 from lab.secrets import ensure
 from lab.topology import resolve
 from oss_agent.discovery.normalize import unified_diff
+from oss_agent.domain.resource_order import Phase
+from oss_agent.provisioning.views import resource_order_view
+from oss_agent.storage.provisioning_repository import ResourceOrder
 
 CASES = [
     ("password zebra", "password <secret hidden>", "zebra"),
@@ -176,3 +179,14 @@ def test_a_drift_report_names_missing_items_without_their_secrets() -> None:
     assert _show(bgp) == "router bgp 65000 > neighbor 198.19.255.2 password <secret hidden>"
     assert _show(leaf) == "system/password = <secret hidden>"
     assert _show((("{urn:x}interface", "{urn:x}description"), "uplink")) == "interface/description = uplink"
+
+
+def test_a_resource_orders_stored_error_is_shown_without_the_secret_it_quotes() -> None:
+    """An error stored before adapter errors were masked where built quotes the refused line as the
+    device echoed it: the view masks it again (and leaves an error without a secret as it is)."""
+    refused = "pe1 refused the change: % Unknown command: neighbor 198.19.255.2 password S3cretBgp"
+    shown = resource_order_view(ResourceOrder("ro1", "o1", "pe1", "frr", Phase.ROLLED_BACK, [], error=refused))
+    assert "S3cretBgp" not in shown["error"]
+    assert shown["error"] == f"pe1 refused the change: % Unknown command: neighbor 198.19.255.2 password {HIDDEN}"
+    plain = resource_order_view(ResourceOrder("ro2", "o1", "pe1", "frr", Phase.ROLLED_BACK, [], error="timed out"))
+    assert plain["error"] == "timed out"

@@ -265,7 +265,7 @@ def test_a_service_check_of_an_unknown_service_is_a_404_and_of_none_an_empty_lis
 
 
 def test_a_resource_order_s_change_and_diff_are_shown_without_their_secrets(client: TestClient, agent: Agent) -> None:
-    """TMF652's notes, and the console's order page, carry the change and its diff: never a secret."""
+    """TMF652's notes, and the console's order pages, carry the change, its diff and its error: never a secret."""
     order = client.post(f"{ORDERING}/serviceOrder", json=order_body()).json()
     assert agent.provisioning is not None
     claimed = agent.provisioning.activator.claim(order["id"])
@@ -287,6 +287,8 @@ def test_a_resource_order_s_change_and_diff_are_shown_without_their_secrets(clie
                 change_netconf="<config><system><authentication><user><name>oss</name>"
                 "<password>Netc0nfPw</password></user></authentication></system></config>",
                 diff=diff,
+                # as stored before adapter errors were masked where built: the device's refusal quoting the line
+                error="pe1 refused: % Unknown command: neighbor 198.19.255.2 password Err0rK3y",
             )
         )
         uow.commit()
@@ -302,6 +304,7 @@ def test_a_resource_order_s_change_and_diff_are_shown_without_their_secrets(clie
     [shown] = page.json()["resource_orders"]
     assert shown["change_cli"][1] == " neighbor 198.19.255.2 password <secret hidden>"
     assert "<password>&lt;secret hidden&gt;</password>" in shown["change_netconf"]
-    said = answer.text + page.text + client.get(f"{RESOURCES}/resourceOrder").text
-    for secret in ("0ldBgpK3y", "n3wBgpK3y", "Netc0nfPw"):
+    assert shown["error"] == "pe1 refused: % Unknown command: neighbor 198.19.255.2 password <secret hidden>"
+    said = answer.text + page.text + client.get(f"{RESOURCES}/resourceOrder").text + client.get("/ui/data/orders").text
+    for secret in ("0ldBgpK3y", "n3wBgpK3y", "Netc0nfPw", "Err0rK3y"):
         assert secret not in said
