@@ -2,10 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import replace
-
-from sqlalchemy.exc import IntegrityError
 
 from bss_bridge.domain import commands
 from bss_bridge.domain.catalog import check_id
@@ -13,35 +10,26 @@ from bss_bridge.domain.errors import ConflictError, InvalidRequestError, found
 from bss_bridge.domain.party import AccountState, BillingAccount, Customer, CustomerStatus
 from bss_bridge.domain.subscription import FINAL
 from bss_bridge.service_layer.deps import Deps
-from bss_bridge.service_layer.unit_of_work import UnitOfWork
+from bss_bridge.service_layer.unit_of_work import UnitOfWork, judged_again
 from bss_bridge.storage.billing_repository import hold_accounts, last_cycles
 from bss_bridge.storage.holds import hold_customer
 
 SHOWN = 5  # products a refused close names, the rest counted
 
 
-def _refuse_if_created(uow: UnitOfWork, what: str, get: Callable[[UnitOfWork], object | None]) -> None:
-    """After an insert refused by the database: raise that ``what`` already exists if a creation
-    with the same id committed first (the look before the insert could not see it yet); else
-    return, and the caller raises the database's error."""
-    with uow:
-        if get(uow) is not None:
-            raise ConflictError(f"{what} already exists")
-
-
 async def create_customer(cmd: commands.CreateCustomer, uow: UnitOfWork, deps: Deps) -> Customer:
     customer_id = check_id(cmd.customer_id) if cmd.customer_id else deps.new_id()
-    try:
+
+    def attempt() -> Customer:
         with uow:
             if uow.customers.get(customer_id) is not None:
                 raise ConflictError(f"customer {customer_id} already exists")
             customer = Customer.create(customer_id, cmd.name, deps.clock(), cmd.contacts, cmd.engaged_party)
             uow.customers.add(customer)
             uow.commit()
-    except IntegrityError:
-        _refuse_if_created(uow, f"customer {customer_id}", lambda again: again.customers.get(customer_id))
-        raise
-    return customer
+        return customer
+
+    return judged_again(attempt)  # the same id created at once: the later ones refused as already existing
 
 
 def _refuse_close(uow: UnitOfWork, what: str, *, customer_id: str | None = None, account_id: str | None = None) -> None:
@@ -80,7 +68,8 @@ async def update_customer(cmd: commands.UpdateCustomer, uow: UnitOfWork, deps: D
 
 async def open_account(cmd: commands.OpenBillingAccount, uow: UnitOfWork, deps: Deps) -> BillingAccount:
     account_id = check_id(cmd.account_id) if cmd.account_id else deps.new_id()
-    try:
+
+    def attempt() -> BillingAccount:
         with uow:
             customer = uow.customers.get(cmd.customer_id)
             if customer is None:
@@ -90,10 +79,9 @@ async def open_account(cmd: commands.OpenBillingAccount, uow: UnitOfWork, deps: 
             account = BillingAccount.open(account_id, customer, cmd.name, cmd.currency, cmd.terms, deps.clock())
             uow.accounts.add(account)
             uow.commit()
-    except IntegrityError:
-        _refuse_if_created(uow, f"billing account {account_id}", lambda again: again.accounts.get(account_id))
-        raise
-    return account
+        return account
+
+    return judged_again(attempt)  # the same id opened at once: the later ones refused as already existing
 
 
 async def update_account(cmd: commands.UpdateBillingAccount, uow: UnitOfWork, deps: Deps) -> BillingAccount:
