@@ -5,6 +5,8 @@ Rules:
 - ``adapters`` imports nothing of this project;
 - ``lab`` imports nothing of this project (it is a standalone lab builder);
 - ``webui`` (the console kit both wings build their pages on) imports nothing of this project;
+- ``secrecy`` (the secret values kept out of logs) imports only the standard library, and every
+  package may import it (``adapters``, ``lab`` and ``webui`` too);
 - ``oss_agent`` never imports ``bss_bridge``; only its entry points may use ``lab``, and nothing below
   the entry points imports them (provisioning renders TMF shapes itself, the API only serves them);
 - ``oss_agent.domain`` and ``bss_bridge.domain`` import only the standard library (and themselves);
@@ -25,7 +27,7 @@ from pathlib import Path
 import pytest
 
 REPO = Path(__file__).resolve().parents[1]
-PACKAGES = ("adapters", "oss_agent", "bss_bridge", "lab", "webui")
+PACKAGES = ("adapters", "oss_agent", "bss_bridge", "lab", "webui", "secrecy")
 OURS = frozenset(PACKAGES)
 # Each wing's domain may import only the standard library and itself.
 DOMAINS = ("oss_agent.domain", "bss_bridge.domain")
@@ -112,8 +114,10 @@ def check(root: Path) -> list[Violation]:
             tree = ast.parse(path.read_text(), str(path))
             for target, line in imports_of(tree, module, path.name == "__init__.py"):
                 top = target.split(".")[0]
-                if package in ("adapters", "lab", "webui") and top in OURS and top != package:
+                if package in ("adapters", "lab", "webui") and top in OURS and top not in (package, "secrecy"):
                     violations.append(Violation(module, line, f"{package} must not import {target}"))
+                if package == "secrecy" and top not in stdlib and top != package:
+                    violations.append(Violation(module, line, f"secrecy may import only the stdlib, not {target}"))
                 if package == "oss_agent" and top == "bss_bridge":
                     violations.append(Violation(module, line, f"oss_agent must not import {target}"))
                 if package == "oss_agent" and top == "lab" and not module.startswith("oss_agent.entrypoints"):
@@ -165,6 +169,8 @@ def test_the_project_follows_the_dependency_rules() -> None:
         ("lab/evil.py", "import adapters\n", "lab must not import"),
         ("webui/evil.py", "from oss_agent.bootstrap import Agent\n", "webui must not import"),
         ("webui/evil.py", "import bss_bridge\n", "webui must not import"),
+        ("secrecy/evil.py", "from adapters.redact import mask_message\n", "secrecy may import only the stdlib"),
+        ("secrecy/evil.py", "import sqlalchemy\n", "secrecy may import only the stdlib"),
         ("oss_agent/evil.py", "import bss_bridge.core\n", "oss_agent must not import"),
         ("oss_agent/service_layer/evil.py", "from lab import up\n", "only entry points may import"),
         ("oss_agent/provisioning/evil.py", "from oss_agent.entrypoints import api\n", "only entry points may import"),
@@ -217,6 +223,9 @@ def test_allowed_imports_are_not_flagged(tmp_path: Path) -> None:
         "from bss_bridge.storage.bridge_store import BridgeStore\nfrom bss_bridge.service_layer import unit_of_work\n"
     )
     (tmp_path / "oss_agent" / "web.py").write_text("from webui import Console\n")
+    (tmp_path / "adapters" / "ok.py").write_text("import secrecy\n")
+    (tmp_path / "webui" / "ok.py").write_text("from secrecy import hide\n")
+    (tmp_path / "secrecy" / "ok.py").write_text("import logging\nfrom secrecy import HIDDEN\n")
     (tmp_path / "bss_bridge" / "domain" / "billing").mkdir(parents=True)
     (tmp_path / "bss_bridge" / "domain" / "ok.py").write_text("import decimal\nfrom .money import round_money\n")
     (tmp_path / "bss_bridge" / "domain" / "billing" / "ok.py").write_text(
