@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
+import secrecy
 from adapters.models import Protocol
 
 
@@ -19,6 +20,7 @@ class Secret:
 
     def __init__(self, value: str) -> None:
         self._value = value
+        secrecy.remember(value)  # kept out of every log record from now on
 
     def reveal(self) -> str:
         return self._value

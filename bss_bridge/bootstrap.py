@@ -17,6 +17,7 @@ from typing import Any
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
+import secrecy
 from bss_bridge.config.settings import BssSettings
 from bss_bridge.domain.commands import Command
 from bss_bridge.domain.events import Event
@@ -85,6 +86,7 @@ def bootstrap(
     (:class:`~bss_bridge.errors.DatabaseNotReadyError`): a mistyped URL is not an empty BSS."""
     if upgrade_schema and require_schema:
         raise ValueError("upgrade_schema or require_schema, not both")
+    secrecy.install()  # every log record from now on without a secret this process knows
     if require_schema:
         migrate.require_head(settings.database)
     engine = engine_for(settings.database)

@@ -13,8 +13,10 @@ from typing import Any
 
 from sqlalchemy import Engine
 
+import secrecy
 from adapters import DriverRegistry
 from adapters.blocking import BlockingRunner
+from adapters.redact import mask_message
 from oss_agent.config import AgentSettings, Inventory, load_inventory
 from oss_agent.domain.commands import Command
 from oss_agent.domain.events import Event
@@ -63,6 +65,8 @@ def bootstrap(
     """
     if upgrade_schema and require_schema:
         raise ValueError("upgrade_schema or require_schema, not both")
+    # every log record from now on without a secret this process knows, nor one of a configuration line
+    secrecy.install(mask_message)
     if require_schema:
         migrate.require_head(settings.database)
     engine = make_engine(settings.database)

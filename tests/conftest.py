@@ -18,9 +18,21 @@ from pathlib import Path
 
 import pytest
 
+import secrecy
+
 pytest_plugins = ["lab.pytest_plugin"]
 
 PG_BIN = Path(os.environ.get("OSS_AGENT_TEST_PG_BIN", "/usr/lib/postgresql/15/bin"))
+
+
+@pytest.fixture(autouse=True)
+def _secrets_stay_with_their_test() -> Iterator[None]:
+    """The values a test made the process hide in its logs (``secrecy``: its settings' tokens, its
+    devices' passwords, a fuzzer's made-up ones) are forgotten after it, so what one test's logs
+    show does not depend on the tests that ran before it."""
+    before = secrecy.remembered()
+    yield
+    secrecy.forget(*(secrecy.remembered() - before))
 
 
 class PostgresServer:

@@ -16,10 +16,11 @@ from pathlib import Path
 from typing import Any, Literal
 from urllib.parse import urlsplit
 
-from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator, model_validator
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
 
+import secrecy
 from bss_bridge.config.yamlfile import YamlFile, read_yaml
 from bss_bridge.errors import ConfigError
 
@@ -75,6 +76,13 @@ class BssSettings(BaseModel):
     # the usage poll reads the OSS's records from this long before its previous poll began: at least the
     # OSS's usage interval plus its grace (a record is published up to that long after its usageDate)
     bridge_usage_lookback_s: float = Field(default=10800.0, gt=0)
+
+    @model_validator(mode="after")
+    def _remember_secrets(self) -> BssSettings:
+        """The tokens kept out of every log record (``secrecy``); the database URL's password is
+        remembered by the storage when it makes its engine."""
+        secrecy.remember(*(token.get_secret_value() for token in (self.api_token, self.oss_token) if token is not None))
+        return self
 
     @field_validator(
         "database_url",

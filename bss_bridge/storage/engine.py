@@ -20,6 +20,7 @@ from sqlalchemy.engine import URL, make_url
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.pool import NullPool
 
+import secrecy
 from bss_bridge.errors import StorageError
 from bss_bridge.storage.checkpoint import Checkpointer, CheckpointingConnection, attach
 
@@ -88,6 +89,7 @@ def engine_for(url: str) -> Engine:
     """An engine for ``url`` (``postgresql://`` means psycopg 3); a new SQLite file and its directory are owner-only."""
     url = _normalised(url)
     parsed = make_url(url)
+    secrecy.remember(*url_secrets(parsed))  # kept out of every log record (a driver's error may quote them)
     if parsed.get_backend_name() != "sqlite":
         return create_engine(url, pool_pre_ping=True, json_serializer=dumps, json_deserializer=loads)
     if not parsed.database or parsed.database == ":memory:":

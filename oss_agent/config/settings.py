@@ -14,10 +14,11 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator, model_validator
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
 
+import secrecy
 from oss_agent.config.secrets import SecretRef, SecretResolutionError
 from oss_agent.config.yamlsrc import LocatedYaml, load_located
 from oss_agent.errors import ConfigError, ConfigProblem
@@ -99,6 +100,13 @@ class AgentSettings(BaseModel):
     latency_probes: list[LatencyProbeSettings] = Field(default_factory=list)
     latency_interval_s: float = Field(default=60.0, ge=5.0)
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+
+    @model_validator(mode="after")
+    def _remember_secrets(self) -> AgentSettings:
+        """The tokens kept out of every log record (``secrecy``); the database URL's password is
+        remembered by the storage when it makes its engine."""
+        secrecy.remember(*(token.get_secret_value() for token in (self.api_token,) if token is not None))
+        return self
 
     @field_validator("api_host", "trap_host")
     @classmethod

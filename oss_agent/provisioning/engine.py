@@ -28,6 +28,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
+import secrecy
 from adapters import AdapterError, DeviceTarget, DriverRegistry
 from adapters.blocking import BlockingRunner
 from oss_agent.config.inventory import Inventory
@@ -330,7 +331,8 @@ async def _restore(handle: DeviceHandle, ro: Any) -> tuple[Phase, str]:
 
 
 def _reason(exc: BaseException) -> str:
-    return str(exc) or type(exc).__name__
+    """A device's failure as stored: an exception no driver translated may quote a secret it was given."""
+    return secrecy.hide(str(exc)) or type(exc).__name__
 
 
 async def rollback(

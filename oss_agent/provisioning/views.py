@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import secrecy
 from adapters.redact import mask_config, mask_diff, mask_line, mask_message
 from oss_agent.domain.service import Service
 from oss_agent.domain.service_order import ServiceOrder
@@ -22,7 +23,7 @@ def _masked(text: str | None) -> str | None:
 
 def shown_error(error: str | None) -> str | None:
     """A resource order's error as shown (see the module docstring)."""
-    return None if error is None else mask_message(error)
+    return None if error is None else secrecy.hide(mask_message(error))
 
 
 def resource_order_view(ro: ResourceOrder, *, snapshots: bool = False) -> dict[str, Any]:

@@ -25,6 +25,7 @@ from sqlalchemy.engine import URL, make_url
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.pool import NullPool
 
+import secrecy
 from oss_agent.errors import StorageError
 
 
@@ -99,6 +100,7 @@ def make_engine(url: str) -> Engine:
     """An engine for ``url``; a SQLite file and its directory are created owner-only if missing."""
     url = normalise_url(url)
     parsed = make_url(url)
+    secrecy.remember(*url_secrets(parsed))  # kept out of every log record (a driver's error may quote them)
     if parsed.get_backend_name() == "sqlite":
         database = parsed.database
         if database and database != ":memory:" and not database.startswith("file:"):

@@ -16,6 +16,7 @@ from typing import Annotated
 import typer
 from rich.markup import escape
 
+import secrecy
 from bss_bridge.config.settings import load_settings
 from bss_bridge.domain.errors import InvalidRequestError
 from bss_bridge.entrypoints.cli import billing_cmd, bridge_cmd, catalog_cmd, kpi_cmd, order_cmd, party_cmd
@@ -160,6 +161,7 @@ def run(
 
 def main(argv: list[str] | None = None) -> int:
     """The console script: runs the app and turns known errors into one line each."""
+    secrecy.install()  # what any command logs, with or without a BSS built
     try:
         result = app(args=argv, standalone_mode=False)
     except SystemExit as exc:
@@ -183,7 +185,7 @@ def main(argv: list[str] | None = None) -> int:
         if callable(show) and isinstance(exit_code, int):  # click's usage errors
             show()
             return exit_code
-        STATE.err.print(f"[red]error:[/red] unexpected {type(exc).__name__}: {escape(str(exc))}")
+        STATE.err.print(f"[red]error:[/red] unexpected {type(exc).__name__}: {escape(secrecy.hide(str(exc)))}")
         STATE.err.print("run again with --debug for the traceback")
         return _traceback(1)
     return result if isinstance(result, int) else 0
@@ -191,5 +193,5 @@ def main(argv: list[str] | None = None) -> int:
 
 def _traceback(code: int) -> int:
     if STATE.debug:
-        STATE.err.print(escape(traceback.format_exc()))
+        STATE.err.print(escape(secrecy.hide(traceback.format_exc())))
     return code

@@ -14,7 +14,9 @@ from typing import Annotated
 import typer
 from rich.markup import escape
 
+import secrecy
 from adapters import AdapterError
+from adapters.redact import mask_message
 from oss_agent.domain.errors import DomainError
 from oss_agent.entrypoints.cli import (
     alarms_cmd,
@@ -100,6 +102,7 @@ def version(fmt: Format = FORMAT_OPTION) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     """Console-script entry point: runs the app and turns known errors into one line each."""
+    secrecy.install(mask_message)  # what any command logs, with or without an agent built
     try:
         result = app(args=argv, standalone_mode=False)
     except SystemExit as exc:
@@ -126,7 +129,7 @@ def main(argv: list[str] | None = None) -> int:
         if type(exc).__name__ == "Abort":
             STATE.err.print("aborted")
             return 130
-        STATE.err.print(f"[red]error:[/red] unexpected {type(exc).__name__}: {escape(str(exc))}")
+        STATE.err.print(f"[red]error:[/red] unexpected {type(exc).__name__}: {escape(secrecy.hide(str(exc)))}")
         STATE.err.print("run again with --debug for the traceback")
         _traceback()
         return 1
@@ -135,4 +138,4 @@ def main(argv: list[str] | None = None) -> int:
 
 def _traceback() -> None:
     if STATE.debug:
-        STATE.err.print(escape(traceback.format_exc()))
+        STATE.err.print(escape(secrecy.hide(traceback.format_exc())))
