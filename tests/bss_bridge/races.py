@@ -50,7 +50,8 @@ def second_sent_after(
     thread = threading.Thread(target=call, args=(1, second))
 
     def send_now(_conn: Any, _cursor: Any, sent: str, *_: Any) -> None:
-        if threading.get_ident() == starter and sent.startswith(statement) and "FOR UPDATE" not in sent:
+        hold = "FOR UPDATE" in sent or "FOR SHARE" in sent
+        if threading.get_ident() == starter and sent.startswith(statement) and not hold:
             seen[0] += 1
             if seen[0] == nth:
                 thread.start()
