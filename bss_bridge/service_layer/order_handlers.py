@@ -12,12 +12,15 @@ whole, so two at once on one account (a start and a cancellation, a completion a
 cancellation, two orders changing one product, dunning suspending it) queue, and the second reads
 what the first wrote instead of writing back over it. Placing an order holds its customer first,
 then its account: a close of either (``party_handlers``) holds the same row before it looks for
-products, so an order is never placed on a customer or account closed meanwhile.
+products, so an order is never placed on a customer or account closed meanwhile. It then holds the
+specifications its values are checked by, shared (orders at once do not wait for each other), and
+reads them: a catalog load tightening a rule holds them before it checks the values stored, so an
+order is refused by the new rule, or stored first and named by the load (which keeps the old rule).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from datetime import datetime
 
 from sqlalchemy import select
@@ -25,6 +28,7 @@ from sqlalchemy.exc import IntegrityError
 
 from bss_bridge.domain import commands, fulfilment
 from bss_bridge.domain.errors import ConflictError, InvalidRequestError, Problem, found
+from bss_bridge.domain.offering import ProductOffering
 from bss_bridge.domain.order import CancelRequest, ProductOrder
 from bss_bridge.domain.ordering import place, plan_order
 from bss_bridge.domain.requests import Catalog, OrderPlan, OrderRequest
@@ -32,22 +36,38 @@ from bss_bridge.domain.subscription import Subscription
 from bss_bridge.service_layer.deps import Deps
 from bss_bridge.service_layer.unit_of_work import UnitOfWork
 from bss_bridge.storage.billing_repository import hold_accounts
-from bss_bridge.storage.holds import hold_customer
+from bss_bridge.storage.holds import hold_customer, hold_specifications
 from bss_bridge.storage.tables import OrderRow, SubscriptionRow
 
 
-def catalog_for(uow: UnitOfWork, product_ids: list[str]) -> Catalog:
-    """The catalog, and the subscriptions named (with the components of the bundles among them)."""
+def catalog_for(uow: UnitOfWork, product_ids: list[str], placing: OrderRequest | None = None) -> Catalog:
+    """The catalog, and the subscriptions named (with the components of the bundles among them).
+    With ``placing`` (an order being placed), the specifications its values are checked by are held
+    (shared) before they are read (the module docstring)."""
     named = uow.subscriptions.get_many(product_ids)
     bundles = [s.id for s in named.values() if s.specification_id is None]
     components = uow.subscriptions.components_of(bundles) if bundles else []
     subscriptions = {**named, **{c.id: c for c in components}}
-    return Catalog(uow.offerings.all(), {s.id: s for s in uow.specifications.list()[0]}, subscriptions)
+    offerings = uow.offerings.all()
+    if placing is not None:
+        hold_specifications(uow.session, _checked_by(placing, offerings, subscriptions), shared=True)
+    return Catalog(offerings, {s.id: s for s in uow.specifications.list()[0]}, subscriptions)
 
 
-def _plan(uow: UnitOfWork, request: OrderRequest, now: datetime) -> tuple[OrderPlan, Catalog]:
+def _checked_by(
+    request: OrderRequest, offerings: Mapping[str, ProductOffering], subscriptions: Mapping[str, Subscription]
+) -> list[str]:
+    """The specifications an order's values are checked by: those its offerings sell (a bundle's
+    components' included), its products'. Which one an offering or a product sells never changes."""
+    named = [offerings[i.offering_id] for i in request.items if i.offering_id and i.offering_id in offerings]
+    sold = named + [offerings[c] for o in named for c in o.bundled if c in offerings]
+    ids = [o.specification_id for o in sold] + [s.specification_id for s in subscriptions.values()]
+    return [i for i in ids if i is not None]
+
+
+def _plan(uow: UnitOfWork, request: OrderRequest, now: datetime, hold: bool = False) -> tuple[OrderPlan, Catalog]:
     product_ids = [i.product_id for i in request.items if i.product_id]
-    catalog = catalog_for(uow, product_ids)
+    catalog = catalog_for(uow, product_ids, request if hold else None)
     customer = uow.customers.get(request.customer_id)
     account = uow.accounts.get(request.billing_account_id)
     return plan_order(request, customer, account, catalog, now), catalog
@@ -78,7 +98,7 @@ async def submit_order(cmd: commands.SubmitProductOrder, uow: UnitOfWork, deps: 
         with uow:
             hold_customer(uow.session, request.customer_id)  # a close of either at once waits, or is seen
             hold_accounts(uow.session, [request.billing_account_id])  # planned again on what is there now
-            plan, catalog = _plan(uow, request, now)
+            plan, catalog = _plan(uow, request, now, hold=True)  # a load's new rule at once waits, or is seen
             order, subscriptions = place(plan, request, catalog, deps.new_id(), deps.new_id, now)
             uow.orders.add(order)
             for subscription in subscriptions:

@@ -3,8 +3,9 @@ write what follows from it queue, the second reading what the first committed.
 ``billing_repository.hold_accounts`` holds accounts (the ledger, orders, bill runs, closes); here
 the customer (its close against orders placed for it), specifications (their characteristics and
 version), offerings (their price versions) and trouble tickets (their status and history).
-Whoever holds several kinds holds customers, then accounts, and specifications, then offerings (no
-two holders waiting in a circle)."""
+Whoever holds several kinds holds customers, then accounts, then specifications, then offerings (no
+two holders waiting in a circle). A hold is exclusive unless ``shared``: on PostgreSQL shared holders
+of a row do not wait for each other, only for an exclusive holder, and it for them."""
 
 from __future__ import annotations
 
@@ -23,16 +24,18 @@ def hold_rows(
     row: type[BillingAccountRow | CustomerRow | OfferingRow | SpecificationRow | TroubleTicketRow],
     column: InstrumentedAttribute[str],
     ids: Sequence[str],
+    shared: bool = False,
 ) -> None:
-    """PostgreSQL: ``SELECT ... FOR UPDATE`` in id order (two holders of several rows never wait on
-    each other in a circle), the reads after it see what the previous holder committed (READ
-    COMMITTED); SQLite: ``column`` set to itself, a write that changes nothing, which makes the
-    transaction the database's one writer before it reads anything."""
+    """PostgreSQL: ``SELECT ... FOR UPDATE`` (``FOR SHARE`` if ``shared``) in id order (two holders
+    of several rows never wait on each other in a circle), the reads after it see what the previous
+    holder committed (READ COMMITTED); SQLite: ``column`` set to itself, a write that changes
+    nothing, which makes the transaction the database's one writer before it reads anything (shared
+    or not: SQLite has one writer)."""
     postgres = session.get_bind().dialect.name == "postgresql"
     for part in chunks(sorted(set(ids))):
         where = row.id.in_(part)
         if postgres:
-            session.execute(select(row.id).where(where).order_by(row.id).with_for_update())
+            session.execute(select(row.id).where(where).order_by(row.id).with_for_update(read=shared))
         else:
             session.execute(update(row).where(where).values({column: column}))
 
@@ -44,11 +47,14 @@ def hold_customer(session: Session, customer_id: str) -> None:
     hold_rows(session, CustomerRow, CustomerRow.status, [customer_id])
 
 
-def hold_specifications(session: Session, specification_ids: Sequence[str]) -> None:
+def hold_specifications(session: Session, specification_ids: Sequence[str], shared: bool = False) -> None:
     """What changes a specification (a PATCH, a catalog load extending or revising its
     characteristics) reads it and writes it back with its next version: two at once would both
-    write the same version, the characteristics one of them added lost. Held before its offerings."""
-    hold_rows(session, SpecificationRow, SpecificationRow.lifecycle_status, specification_ids)
+    write the same version, the characteristics one of them added lost. What stores values it
+    checks by it (placing an order) holds it ``shared``: a load that tightens a rule checks the
+    values stored, then commits the rule, and would miss an order checked by the rule it replaces
+    and committed after it. Held after the customer and account, before the offerings."""
+    hold_rows(session, SpecificationRow, SpecificationRow.lifecycle_status, specification_ids, shared)
 
 
 def hold_offerings(session: Session, offering_ids: Sequence[str]) -> None:

@@ -1,27 +1,42 @@
 """The catalog changed by requests at once, on SQLite and PostgreSQL. An offering's prices changed
 by two: each reads the price's versions and adds the next. A specification or offering defined with
 one id, a new catalog loaded, by several: each looks for the id, then inserts. Two catalog loads
-extending one specification: each reads its characteristics and writes them back. Whatever the
-interleaving, they end as one after the other would: both versions chained (each ends where the next
-starts), or the later-sent refused as starting before the version the other added; one creation,
-the others refused as existing or reconciling with it; both characteristics added. Never a database
-error for a request."""
+extending one specification: each reads its characteristics and writes them back. An order placed
+while a load tightens the rule of a value it stores: the order checks the value by the rule it
+reads, the load checks the values stored before it takes the new rule. Whatever the interleaving,
+they end as one after the other would: both versions chained (each ends where the next starts), or
+the later-sent refused as starting before the version the other added; one creation, the others
+refused as existing or reconciling with it; both characteristics added; the order refused by the
+new rule, or its product named by the load and the old rule kept. Never a database error for a
+request, nor a value stored that its specification's rule refuses."""
 
 from __future__ import annotations
 
+import dataclasses
 import itertools
 from decimal import Decimal
+from typing import Any
+
+import pytest
+from sqlalchemy import event, select
+from sqlalchemy.exc import OperationalError
 
 from bss_bridge.bootstrap import Bss
 from bss_bridge.domain import commands
 from bss_bridge.domain.catalog import CharacteristicSpec, ProductSpecification, ValueFormat, ValueType
-from bss_bridge.domain.errors import ConflictError
+from bss_bridge.domain.errors import ConflictError, InvalidRequestError
 from bss_bridge.domain.offering import ProductOffering
+from bss_bridge.domain.order import ProductOrder
 from bss_bridge.domain.pricing import RecurringCharge
+from bss_bridge.domain.requests import ItemRequest
 from bss_bridge.service_layer.catalog_handlers import CatalogReport
+from bss_bridge.storage.order_repository import values_in_force
+from bss_bridge.storage.tables import SpecificationRow
 
-from ..billing_world import run, set_clock, utc
-from ..races import race
+from ..billing_world import account, run, set_clock, utc
+from ..races import race, second_sent_after
+from .test_catalog_upgrade import OLD_REGEX
+from .test_order_races import order
 
 
 def reprice(bss: Bss, day: int, amount: str) -> object:
@@ -109,3 +124,132 @@ def test_two_catalog_loads_extending_one_specification_at_once_keep_both_charact
             names = [c.name for c in spec.characteristics]
         assert f"a{n}" in names and f"b{n}" in names, names
         assert spec.version == str(1 + 2 * (n + 1)), spec.version
+
+
+HOST_BITS = "10.1.2.3/24"  # what the old regex lets through and ipv4Prefix refuses
+REFUSAL = "lan: 10.1.2.3/24 has host bits set: did you mean 10.1.2.0/24?"
+SPECIFICATIONS = "SELECT bss_product_specifications."  # an order's read of the specifications (their count aside)
+PRODUCTS = "SELECT bss_subscriptions.id, bss_subscription_terms."  # a load's read of the values sold
+
+
+def lan_offering(bss: Bss, n: int) -> tuple[commands.SubmitProductOrder, commands.LoadCatalog]:
+    """``lan-{n}``, a specification whose LAN the old regex checks, and an offering of it; an order
+    of it with a LAN that has host bits, and the load that checks the LAN by ``format: ipv4Prefix``."""
+    old = CharacteristicSpec("lan", ValueType.STRING, regex=OLD_REGEX)
+    run(bss, commands.DefineSpecification(f"lan-{n}", "LAN", "lanService", (old,)))
+    price = commands.PriceDefinition("monthly", "EUR", RecurringCharge(Decimal("10")))
+    run(bss, commands.DefineOffering(f"lan-{n}", "LAN", f"lan-{n}", prices=(price,)))
+    item = ItemRequest("1", "add", f"lan-{n}", characteristics=(("lan", HOST_BITS),))
+    new = dataclasses.replace(old, regex=None, format=ValueFormat.IPV4_PREFIX)
+    tighten = commands.LoadCatalog((commands.DefineSpecification(f"lan-{n}", "LAN", "lanService", (new,)),), ())
+    return commands.SubmitProductOrder(order(bss, account(bss), item)), tighten
+
+
+def one_after_the_other(bss: Bss, n: int, placed: object, loaded: object) -> str:
+    """No product stored whose LAN fails the rule ``lan-{n}`` now has; and the order and the load
+    end as one after the other would: the order refused by the new rule (its field named), the rule
+    tightened; or the order placed and its product named by the load, the old rule kept. Which one
+    came first."""
+    assert isinstance(loaded, CatalogReport), loaded
+    with bss.uow() as uow:
+        spec = uow.specifications.get(f"lan-{n}")
+        assert spec is not None
+        lan = spec.characteristic("lan")
+        assert lan is not None
+        stored = values_in_force(uow.session, spec.id, utc(2026, 3, 1, 9))
+    failing = [product for product, values in stored if not passes(lan, values["lan"])]
+    assert not failing, f"{failing} fail {spec.id} version {spec.version}: {lan.regex or lan.format}"
+    if isinstance(placed, BaseException):
+        assert isinstance(placed, InvalidRequestError), placed
+        [problem] = placed.problems
+        assert problem.field.startswith("productOrderItem[0]") and problem.message == REFUSAL, problem
+        assert (lan.format, spec.version, stored) == (ValueFormat.IPV4_PREFIX, "2", [])
+        assert list(loaded.revalidated) == [f"lan-{n}.lan"] and not loaded.not_revalidated, loaded
+        return "load"
+    assert isinstance(placed, ProductOrder), placed
+    product = placed.items[0].subscription_id
+    assert (lan.regex, spec.version, [p for p, _ in stored]) == (OLD_REGEX, "1", [product])
+    assert loaded.not_revalidated == {f"lan-{n}.lan": [f"product {product}: {REFUSAL}"]}, loaded
+    assert not loaded.revalidated, loaded
+    return "order"
+
+
+def passes(lan: CharacteristicSpec, value: object) -> bool:
+    try:
+        lan.check(value)
+    except InvalidRequestError:
+        return False
+    return True
+
+
+def test_an_order_placed_while_a_load_tightens_its_lan_rule_ends_as_one_after_the_other(any_bss: Bss) -> None:
+    """The load checks the values stored, then takes the stricter rule: an order it does not see
+    must not be placed on the rule it replaces."""
+    bss = any_bss
+    set_clock(bss, utc(2026, 3, 1, 9))
+    for n in range(8):
+        submit, tighten = lan_offering(bss, n)
+        placed, loaded = race(lambda submit=submit: run(bss, submit)[0], lambda tighten=tighten: run(bss, tighten))
+        one_after_the_other(bss, n, placed, loaded)
+
+
+def test_a_load_sent_just_after_the_order_read_the_lan_rule_names_its_product(any_bss: Bss) -> None:
+    """The worst moment for the load: the order placing (its second transaction) had checked the
+    LAN by the old rule (the load used to find no product, take the new rule, and the order commit)."""
+    bss = any_bss
+    set_clock(bss, utc(2026, 3, 1, 9))
+    submit, tighten = lan_offering(bss, 0)
+    placed, loaded = second_sent_after(bss, lambda: run(bss, submit)[0], lambda: run(bss, tighten), SPECIFICATIONS, 2)
+    assert one_after_the_other(bss, 0, placed, loaded) == "order"
+
+
+def test_an_order_sent_just_after_the_load_read_the_products_is_refused_by_the_new_rule(any_bss: Bss) -> None:
+    """The worst moment for the order: the load had found no product (the order used to check the
+    LAN by the old rule, still the one committed, and commit after the load)."""
+    bss = any_bss
+    set_clock(bss, utc(2026, 3, 1, 9))
+    submit, tighten = lan_offering(bss, 0)
+    loaded, placed = second_sent_after(bss, lambda: run(bss, tighten), lambda: run(bss, submit)[0], PRODUCTS, 1)
+    assert one_after_the_other(bss, 0, placed, loaded) == "load"
+
+
+TAKE = {"SHARE": True, "UPDATE": False}  # FOR SHARE (as an order holds it), FOR UPDATE (as a load)
+
+
+def could_take(bss: Bss, spec_id: str, mode: str) -> bool:
+    """Whether another session could hold ``spec_id`` now (``SHARE``: as an order; ``UPDATE``: as a load)."""
+    where = SpecificationRow.id == spec_id
+    with bss.engine.connect() as connection:
+        try:
+            connection.execute(select(SpecificationRow.id).where(where).with_for_update(read=TAKE[mode], nowait=True))
+        except OperationalError:
+            return False
+        finally:
+            connection.rollback()
+    return True
+
+
+def test_an_order_placing_holds_its_specification_shared(any_bss: Bss) -> None:
+    """PostgreSQL: while an order is placed, another order of the specification may hold it too (it
+    does not wait), a load may not (it waits for the order). SQLite has one writer: every hold queues."""
+    bss = any_bss
+    if bss.engine.dialect.name != "postgresql":
+        pytest.skip("SQLite has one writer: holds queue, shared or not")
+    set_clock(bss, utc(2026, 3, 1, 9))
+    submit, _ = lan_offering(bss, 0)
+    reads, taken = [0], dict[str, bool]()
+
+    def try_to_take(_conn: Any, _cursor: Any, sent: str, *_: Any) -> None:
+        if sent.startswith(SPECIFICATIONS) and " FOR " not in sent:  # its reads, not its hold nor these tries
+            reads[0] += 1
+            if reads[0] == 2:  # the order placing (its second transaction) has read it
+                taken.update({mode: could_take(bss, "lan-0", mode) for mode in TAKE})
+
+    event.listen(bss.engine, "after_cursor_execute", try_to_take)
+    try:
+        placed, _ = run(bss, submit)
+    finally:
+        event.remove(bss.engine, "after_cursor_execute", try_to_take)
+    assert taken == {"SHARE": True, "UPDATE": False}
+    assert placed.state.value == "acknowledged"
+    assert (could_take(bss, "lan-0", "SHARE"), could_take(bss, "lan-0", "UPDATE")) == (True, True)  # released

@@ -5,12 +5,9 @@ an order (and its products, its bills) on a closed customer or account."""
 
 from __future__ import annotations
 
-import threading
-from collections.abc import Callable
 from typing import Any
 
 import pytest
-from sqlalchemy import event
 
 from bss_bridge.bootstrap import Bss
 from bss_bridge.domain import commands
@@ -19,7 +16,7 @@ from bss_bridge.domain.order import ProductOrder
 from bss_bridge.domain.party import AccountTerms
 
 from ..billing_world import account, run, set_clock, utc
-from ..races import race
+from ..races import race, second_sent_after
 from .test_order_races import new_internet, order, refused
 
 
@@ -91,40 +88,6 @@ PRODUCTS = "SELECT bss_subscriptions."  # a close's read of the products (not it
 CUSTOMER = "SELECT bss_customers."  # an order's read of its customer
 
 
-def _second_sent_after(
-    bss: Bss, first: Callable[[], Any], second: Callable[[], Any], statement: str, nth: int
-) -> list[Any]:
-    """``first``, and ``second`` sent on a thread of its own right after ``first``'s ``nth`` read
-    that begins with ``statement``, holds not counted (``first`` goes on once ``second`` is done,
-    or after a second if it waits); their results (or exceptions), in that order."""
-    results: list[Any] = [None, None]
-    seen, starter = [0], threading.get_ident()
-
-    def call(n: int, what: Callable[[], Any]) -> None:
-        try:
-            results[n] = what()
-        except Exception as exc:  # returned to the test, which says what it expects
-            results[n] = exc
-
-    thread = threading.Thread(target=call, args=(1, second))
-
-    def send_now(_conn: Any, _cursor: Any, sent: str, *_: Any) -> None:
-        if threading.get_ident() == starter and sent.startswith(statement) and "FOR UPDATE" not in sent:
-            seen[0] += 1
-            if seen[0] == nth:
-                thread.start()
-                thread.join(timeout=1)
-
-    event.listen(bss.engine, "after_cursor_execute", send_now)
-    try:
-        call(0, first)
-    finally:
-        event.remove(bss.engine, "after_cursor_execute", send_now)
-    thread.join(timeout=60)
-    assert seen[0] >= nth and not thread.is_alive()
-    return results
-
-
 @pytest.mark.parametrize("closed", ["customer", "account"])
 def test_an_order_sent_just_after_the_close_read_the_products_is_refused(any_bss: Bss, closed: str) -> None:
     """The worst moment for the order: the close had found no products (a customer's close used to
@@ -134,7 +97,7 @@ def test_an_order_sent_just_after_the_close_read_the_products_is_refused(any_bss
     acme = account(bss)
     request = order(bss, acme, new_internet())
     close = CLOSE[closed]
-    results = _second_sent_after(
+    results = second_sent_after(
         bss, lambda: close(bss, acme), lambda: run(bss, commands.SubmitProductOrder(request))[0], PRODUCTS, 1
     )
     assert assert_one_won(bss, acme, closed, results) == "close"
@@ -149,7 +112,7 @@ def test_a_close_sent_just_after_the_order_read_the_customer_is_refused(any_bss:
     acme = account(bss)
     request = order(bss, acme, new_internet())
     close = CLOSE[closed]
-    results = _second_sent_after(
+    results = second_sent_after(
         bss, lambda: run(bss, commands.SubmitProductOrder(request))[0], lambda: close(bss, acme), CUSTOMER, 2
     )
     assert assert_one_won(bss, acme, closed, results[::-1]) == "order"
