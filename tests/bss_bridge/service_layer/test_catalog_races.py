@@ -15,6 +15,7 @@ from __future__ import annotations
 import dataclasses
 import itertools
 from decimal import Decimal
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -33,7 +34,9 @@ from bss_bridge.service_layer.catalog_handlers import CatalogReport
 from bss_bridge.storage.order_repository import values_in_force
 from bss_bridge.storage.tables import SpecificationRow
 
+from ...conftest import PostgresServer
 from ..billing_world import account, run, set_clock, utc
+from ..conftest import Clock, KnownInventory, make_bss
 from ..races import race, second_sent_after
 from .test_catalog_upgrade import OLD_REGEX
 from .test_order_races import order
@@ -229,12 +232,21 @@ def could_take(bss: Bss, spec_id: str, mode: str) -> bool:
     return True
 
 
-def test_an_order_placing_holds_its_specification_shared(any_bss: Bss) -> None:
-    """PostgreSQL: while an order is placed, another order of the specification may hold it too (it
-    does not wait), a load may not (it waits for the order). SQLite has one writer: every hold queues."""
-    bss = any_bss
-    if bss.engine.dialect.name != "postgresql":
-        pytest.skip("SQLite has one writer: holds queue, shared or not")
+@pytest.mark.postgres
+def test_an_order_placing_holds_its_specification_shared(
+    postgres: PostgresServer, tmp_path: Path, inventory: KnownInventory, clock: Clock
+) -> None:
+    """PostgreSQL only: while an order is placed, another order of the specification may hold it too
+    (it does not wait), a load may not (it waits for the order). SQLite has one writer: every hold
+    queues, shared or not (the races above show each outcome there)."""
+    bss = make_bss(postgres.create_database(), tmp_path, inventory, clock)
+    try:
+        _holds_shared(bss)
+    finally:
+        bss.close()
+
+
+def _holds_shared(bss: Bss) -> None:
     set_clock(bss, utc(2026, 3, 1, 9))
     submit, _ = lan_offering(bss, 0)
     reads, taken = [0], dict[str, bool]()
