@@ -6,7 +6,6 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
-import pytest
 from fastapi.testclient import TestClient
 
 from bss_bridge.bootstrap import Bss
@@ -151,7 +150,6 @@ def test_outages_and_maintenance_windows_are_recorded_once(bss: Bss, client: Tes
     assert client.post("/bss/v1/maintenanceWindow", json=later).status_code == 201  # MW-2 was not kept
 
 
-@pytest.mark.xfail(strict=True, reason="a late exemption does not correct the tax already invoiced")
 def test_an_exemption_patched_after_its_periods_were_billed_gives_their_tax_back_on_the_next_bill(
     bss: Bss, client: TestClient
 ) -> None:
