@@ -325,15 +325,11 @@ def _terms_of(billed: Billed, span: BillingPeriod, terms: TaxTerms, period_tax: 
 def _rates(lines: Iterable[InvoiceLine]) -> Decimal | None:
     """The rate most of the taxed lines carry (the highest of those as many, whatever order they
     were given in); 0 when none is taxed; None when there are no lines."""
-    rates: Counter[Decimal] = Counter()
-    seen = False
-    for line in lines:
-        seen = True
-        if line.tax_rate:
-            rates[line.tax_rate] += 1
-    if not seen:
+    rates = Counter(line.tax_rate for line in lines)
+    if not rates:
         return None
-    return max(rates.items(), key=lambda rate: (rate[1], rate[0]))[0] if rates else ZERO
+    taxed = [(count, rate) for rate, count in rates.items() if rate]
+    return max(taxed)[1] if taxed else ZERO
 
 
 def _tax_corrections(
@@ -342,7 +338,9 @@ def _tax_corrections(
     """For each billed line of a period whose exemption status changed, a line of no amount whose
     tax is what the line owes now (its share of its group's tax at the period's terms) less what it
     was charged, unless that is nothing; with where each belongs in ``made``."""
-    found = []
+    found: list[tuple[tuple[str | None, BillingPeriod], InvoiceLine]] = []
+    if not any(t.changed for t in period_tax.values()):  # mostly: a bill run's hot path
+        return found
     for (subscription_id, span), lines in sorted(billed.items(), key=lambda item: (item[0][1].start, item[0][0] or "")):
         now = period_tax.get(span.start)
         if now is None or not now.changed:
