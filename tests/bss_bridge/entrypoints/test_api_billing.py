@@ -190,3 +190,6 @@ def test_an_exemption_patched_after_its_periods_were_billed_gives_their_tax_back
     assert {r["appliedTax"][0]["taxRate"] for r in given_back} == {D(20)}  # the tax given back was charged at 20 %
     assert sum(r["taxIncludedAmount"]["value"] for r in found) == march["taxIncludedAmount"]["value"]
     assert march["taxIncludedAmount"]["value"] == D("39.50") - charged  # March itself exempt: 79.00 at 50 % off
+    page = client.get(f"/bss/v1/invoice/{march['id']}/html").text  # each shown, as a credit
+    assert page.count("tax corrected (exempt (FR): certificate EX-1)") == len(given_back)
+    assert page.count('<tr class="credit">') == len(given_back)
