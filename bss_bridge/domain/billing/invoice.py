@@ -47,8 +47,11 @@ group's later lines count it) and whose tax is what the line owes now less what 
 the tax given back when newly exempt (exactly the line's), charged when no longer exempt (the
 line's share of its group's tax at the period's terms, rounded once as ``make_line`` rounds a
 group's lines in order, so the period's tax is, to the cent, that of an invoice made knowing the
-exemption). It shows the rate of the tax it gives back or charges. A line whose tax is already
-what it owes gets none: each correction is made once, and an invoice repeated makes none again.
+exemption). It shows the rate of the tax it gives back or charges. What a line was charged
+counts its earlier corrections (they copy it: an exemption withdrawn, then granted again, corrects
+the line again, never a correction). A line whose tax is already what it owes gets none, nor does
+any line of a group whose tax is: each correction is made once, and an invoice repeated makes none
+again.
 """
 
 from __future__ import annotations
@@ -332,12 +335,16 @@ def _rates(lines: Iterable[InvoiceLine]) -> Decimal | None:
     return max(taxed)[1] if taxed else ZERO
 
 
+CORRECTED = ": tax corrected ("  # after the description of the line a correction of tax alone is for
+
+
 def _tax_corrections(
     billed: Billed, period_tax: dict[date, PeriodTax], currency: str
 ) -> list[tuple[tuple[str | None, BillingPeriod], InvoiceLine]]:
     """For each billed line of a period whose exemption status changed, a line of no amount whose
     tax is what the line owes now (its share of its group's tax at the period's terms) less what it
-    was charged, unless that is nothing; with where each belongs in ``made``."""
+    was charged, its earlier corrections included, unless that is nothing (nor for any line of a
+    group whose tax is already what it owes); with where each belongs in ``made``."""
     found: list[tuple[tuple[str | None, BillingPeriod], InvoiceLine]] = []
     if not any(t.changed for t in period_tax.values()):  # mostly: a bill run's hot path
         return found
@@ -345,22 +352,50 @@ def _tax_corrections(
         now = period_tax.get(span.start)
         if now is None or not now.changed:
             continue
-        groups: dict[tuple[object, ...], tuple[Decimal, Decimal]] = {}  # amount and tax, corrected, so far
+        groups: dict[tuple[object, ...], list[InvoiceLine]] = defaultdict(list)
         for line in lines:  # in ``_line_order``
-            amount, charged = groups.get(tax_group(line), (ZERO, ZERO))
-            amount, charged = amount + line.amount, charged + line.tax
-            spec = LineSpec(kind=line.kind, description=line.description, coverage=line.coverage, quantity=ZERO,
-                            unit=line.unit, unit_price=line.unit_price, gross=ZERO, subscription_id=subscription_id,
-                            product=line.product, price_name=line.price_name, part=line.part,
-                            period_days=line.period_days, promotion=line.promotion, reference=line.reference)
-            corrected = make_line(spec, currency, now.tax, (amount, charged))
-            groups[tax_group(line)] = (amount, charged + corrected.tax)
-            if corrected.tax:
+            groups[tax_group(line)].append(line)
+        for group in groups.values():
+            for line, tax in _corrected(group, now.tax, currency):
                 rate = now.tax.effective_rate or line.tax_rate  # shown: the rate of the tax given back
                 why = now.tax.exemption or f"no longer exempt, {rate.normalize():f} %"
-                what = f"{line.description}: tax corrected ({why})"
-                found.append(((subscription_id, span), replace(corrected, description=what, tax_rate=rate)))
+                found.append(((subscription_id, span), replace(
+                    tax, description=f"{line.description}{CORRECTED}{why})", tax_rate=rate)))
     return found
+
+
+def _corrected(group: list[InvoiceLine], terms: TaxTerms, currency: str) -> list[tuple[InvoiceLine, InvoiceLine]]:
+    """The lines of a tax group (in ``_line_order``) whose tax differs from their share of the
+    group's at ``terms``, each with its correction (``make_line`` of no amount, after the lines
+    before it corrected); none if the group's tax is already what it owes. A correction of tax
+    alone (no quantity, no amount) counts with the line it corrected."""
+    amount = sum((x.amount for x in group), ZERO)
+    if not make_line(_nothing_more(group[-1]), currency, terms, (amount, sum((x.tax for x in group), ZERO))).tax:
+        return []
+    lines = [x for x in group if x.quantity or x.amount]
+    charged = [x.tax for x in lines]
+    for fix in group:
+        if lines and not fix.quantity and not fix.amount:  # a correction: of the line it copies, else the last
+            n = next((n for n, x in enumerate(lines) if x.kind is fix.kind and x.coverage == fix.coverage
+                      and fix.description.startswith(x.description + CORRECTED)), len(lines) - 1)
+            charged[n] += fix.tax
+    found = []
+    amount = tax = ZERO  # of the group's lines so far, corrected
+    for line, was in zip(lines, charged, strict=True):
+        amount, tax = amount + line.amount, tax + was
+        correction = make_line(_nothing_more(line), currency, terms, (amount, tax))
+        tax += correction.tax
+        if correction.tax:
+            found.append((line, correction))
+    return found
+
+
+def _nothing_more(line: InvoiceLine) -> LineSpec:
+    """A spec of no amount that copies ``line`` (its tax group, kind and coverage)."""
+    return LineSpec(kind=line.kind, description=line.description, coverage=line.coverage, quantity=ZERO,
+                    unit=line.unit, unit_price=line.unit_price, gross=ZERO, subscription_id=line.subscription_id,
+                    product=line.product, price_name=line.price_name, part=line.part, period_days=line.period_days,
+                    promotion=line.promotion, reference=line.reference)
 
 
 def _line_order(line: InvoiceLine) -> tuple[object, ...]:
