@@ -69,7 +69,7 @@ def view(bill: CustomerBill, parties: Parties) -> dict[str, object]:
     zone, currency = ZoneInfo(bill.time_zone), bill.currency
     lines = []
     for line in bill.lines:
-        css = "sla credit" if line.kind is LineKind.SLA_CREDIT else ("credit" if line.amount < 0 else "")
+        css = "sla credit" if line.kind is LineKind.SLA_CREDIT else ("credit" if line.tax_included < 0 else "")
         lines.append({
             "description": line.description, "covers": line.coverage.shown, "css": css,
             "quantity": quantity(line),

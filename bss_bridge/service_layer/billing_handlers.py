@@ -25,8 +25,9 @@ and pending usage are read in its own transaction, as before. A subscription cha
 after the read-ahead is not on this run's invoice; the cycle row records the subscriptions'
 revisions as read (``AccountBook.seen``), so the next run sees the change as one its last bill did
 not see and corrects it, whatever instant it took effect (``billing_inputs``: changes the last
-bill did not see). A chunk retried after a conflict reads everything again in its transaction; so
-does a run on an in-memory SQLite database. An account's bill cycle day or time zone is checked
+bill did not see); likewise the account's tax rate and exemption window (``AccountBook.tax_seen``:
+an exemption recorded late). A chunk retried after a conflict reads everything again in its
+transaction; so does a run on an in-memory SQLite database. An account's bill cycle day or time zone is checked
 again once the chunk holds its accounts: one changed since it was read makes the chunk billed
 again, read anew (``_check_cut_as_read``).
 """
@@ -64,7 +65,14 @@ from bss_bridge.service_layer.deps import Deps
 from bss_bridge.service_layer.ledger import allocate, credited_accounts
 from bss_bridge.service_layer.unit_of_work import UnitOfWork
 from bss_bridge.storage.billing_reads import BillingReader
-from bss_bridge.storage.billing_repository import LastBill, hold_accounts, last_cycles, ledger_row, next_number
+from bss_bridge.storage.billing_repository import (
+    LastBill,
+    hold_accounts,
+    last_cycles,
+    ledger_row,
+    next_number,
+    tax_seen_data,
+)
 from bss_bridge.storage.billing_tables import BillCycleRow, InvoiceRow, LedgerRow
 from bss_bridge.storage.bulk import bulk_insert
 from bss_bridge.storage.tables import BillingAccountRow, table_of
@@ -182,6 +190,7 @@ def _issue(
             "run_id": run_id,
             "billed_at": now,
             "seen": b.seen(),
+            "tax_seen": tax_seen_data(b.tax_seen()),
         }
     )
     return bill
@@ -259,7 +268,7 @@ def _compute(
                 break
             computed.append((b, result, draft, groups))
             b.issued += draft.lines
-            b.last_billed = LastBill(period.start, period.end, now, b.seen())
+            b.last_billed = LastBill(period.start, period.end, now, b.seen(), b.tax_seen())
     return results, computed
 
 

@@ -28,6 +28,17 @@ way. Cycle rows billed before revisions were kept fall back to comparing when th
 (or the outage was recorded) with when the bill was made. Maintenance windows need no such look:
 one is announced before it starts (``usage_handlers.record_maintenance`` refuses a start in the
 past), so none is recorded after the bill of its days.
+
+**An exemption recorded late.** An account's tax exemption is dated (``validFor``) and may be
+recorded, shortened or withdrawn after the bills of the periods it covers. Each cycle row keeps
+the account's tax rate and exemption window as its bill read them (``LastBill.tax_seen``): the
+periods billed whose first instant is exempt under one window and not the other are those whose
+tax the last bill charged otherwise than now owed (``AccountBook.retaxed``; every bill before it
+corrected those of the changes it saw). The window reaches back to the first of them, and
+``period_tax`` tells the invoice each earlier period's tax as known now (exempt, or, no longer
+exempt, the rate the period's own bill read: ``BillingReader.rates_seen``) and which changed: the
+invoice corrects their lines' tax (``invoice``: "Tax"). A last bill from before the tax was kept
+(None) corrects nothing.
 """
 
 from __future__ import annotations
@@ -36,10 +47,11 @@ from collections import defaultdict
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, timedelta
+from decimal import Decimal
 
 from bss_bridge.domain.billing.charges import Scope
 from bss_bridge.domain.billing.cycles import BillCycle, BillingPeriod
-from bss_bridge.domain.billing.invoice import Account, AvailabilityReport, BillingInput
+from bss_bridge.domain.billing.invoice import Account, AvailabilityReport, BillingInput, PeriodTax
 from bss_bridge.domain.billing.lines import InvoiceLine, LineKind, TaxTerms
 from bss_bridge.domain.billing.metering import in_unit, volume_unit
 from bss_bridge.domain.billing.sla import MaintenanceWindow, Outage
@@ -48,9 +60,10 @@ from bss_bridge.domain.billing.usage import RateSample, SampleSet, UsageKey, Usa
 from bss_bridge.domain.billing_view import billed, billing_cycle
 from bss_bridge.domain.party import BillingAccount
 from bss_bridge.domain.subscription import Subscription
+from bss_bridge.domain.window import Window
 from bss_bridge.storage import sla_store
 from bss_bridge.storage.billing_reads import BillingReader
-from bss_bridge.storage.billing_repository import LastBill, last_cycles
+from bss_bridge.storage.billing_repository import LastBill, TaxSeen, last_cycles
 from bss_bridge.storage.usage_store import GroupTotal, UsageStore
 
 MBPS = "Mbit/s"
@@ -118,12 +131,48 @@ class AccountBook:
             return s.updated_at > last.billed_at
         return last.seen.get(s.id) != self.revisions[s.id]
 
-    def tax(self, at: datetime) -> TaxTerms:
+    def tax(self, at: datetime, rate: Decimal | None = None) -> TaxTerms:
+        """The tax of a period starting at ``at``: its exemption if it is exempt, else ``rate``
+        (by default the account's)."""
         exemption = self.account.terms.tax_exemption
         if exemption is not None and exemption.valid_for.contains(at):
             reason = exemption.reason or f"certificate {exemption.certificate}".strip()
             return TaxTerms(exemption=f"exempt ({exemption.jurisdiction}): {reason}")
-        return TaxTerms(self.account.terms.tax_rate_pct)
+        return TaxTerms(self.account.terms.tax_rate_pct if rate is None else rate)
+
+    def tax_seen(self) -> TaxSeen:
+        """What a bill of the account records of its tax: its rate and its exemption's window."""
+        exemption = self.account.terms.tax_exemption
+        return TaxSeen(self.account.terms.tax_rate_pct, None if exemption is None else exemption.valid_for)
+
+    def retaxed(self) -> list[BillingPeriod]:
+        """The periods billed whose exemption status changed since the last bill (see the module
+        docstring); none when that bill kept no tax."""
+        last = self.last_billed
+        if last is None or last.tax_seen is None or last.tax_seen.exempt == self.tax_seen().exempt:
+            return []
+        before, now = last.tax_seen.exempt, self.tax_seen().exempt
+        first = self.first_period()
+        if first is None:
+            return []
+        return [p for p in self.cycle.periods(first.start, last.end) if _within(before, p) != _within(now, p)]
+
+    def period_tax(self, history: date, period: BillingPeriod, rates: dict[date, Decimal]) -> tuple[PeriodTax, ...]:
+        """The tax of each earlier period of the history window as known now: a period whose
+        exemption status changed and that is no longer exempt owes the rate its bill read
+        (``rates``; the account's when that bill kept none)."""
+        changed = {p.start for p in self.retaxed()}
+        return tuple(
+            PeriodTax(
+                p.start, self.tax(p.starts_at, rates.get(p.start) if p.start in changed else None), p.start in changed
+            )
+            for p in self.cycle.periods(history, period.start)
+        )
+
+
+def _within(window: Window | None, period: BillingPeriod) -> bool:
+    """Whether a period is exempt under an exemption valid for ``window``: its first instant is in it."""
+    return window is not None and window.contains(period.starts_at)
 
 
 @dataclass(frozen=True)
@@ -201,6 +250,8 @@ def history_start(b: AccountBook, period: BillingPeriod) -> date:
         start = min(start, cycle.period_containing(b.pending_usage).start)
     for moment in b.unseen_changes():
         start = min(start, cycle.period_at(moment).start)
+    if retaxed := b.retaxed():
+        start = min(start, retaxed[0].start)
     return start
 
 
@@ -228,6 +279,7 @@ class Preloaded:
     groups: dict[str, list[GroupTotal]]
     outages: dict[str, list[Outage]]
     excused: dict[str, list[MaintenanceWindow]]
+    rates: dict[str, dict[date, Decimal]] = field(default_factory=dict)  # seen by the bills of periods retaxed
 
 
 def preload(
@@ -257,7 +309,9 @@ def preload(
     credited = {x.subscription_id for found in lines.values() for x in found if x.kind is LineKind.SLA_CREDIT}
     concerned = sorted(set(down) | {c for c in credited if c})
     excused = sla_store.excused(reader.session, concerned, *window) if concerned else {}
-    return Preloaded(lines, groups, down, excused)
+    retaxed = {b.account.id: found[0].start for b in books if b.account.id in starts and (found := b.retaxed())}
+    rates = reader.rates_seen(retaxed) if retaxed else {}
+    return Preloaded(lines, groups, down, excused, rates)
 
 
 def _issued(
@@ -331,5 +385,6 @@ def billing_input(
         availability=tuple(_availability(b, history, period, lines, pre)),
         billed=tuple(lines),
         history_from=history,
+        period_tax=b.period_tax(history, period, pre.rates.get(b.account.id, {})),
     )
     return given, groups

@@ -16,6 +16,7 @@ from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import fields
 from datetime import date
+from decimal import Decimal
 from itertools import groupby
 from types import SimpleNamespace
 from typing import Any
@@ -30,8 +31,8 @@ from bss_bridge.domain.party import BillingAccount
 from bss_bridge.domain.pricing import SlaTerms
 from bss_bridge.domain.subscription import Subscription, Term
 from bss_bridge.storage import mapping
-from bss_bridge.storage.billing_repository import line_of
-from bss_bridge.storage.billing_tables import InvoiceLineRow, InvoiceRow
+from bss_bridge.storage.billing_repository import line_of, tax_seen_of
+from bss_bridge.storage.billing_tables import BillCycleRow, InvoiceLineRow, InvoiceRow
 from bss_bridge.storage.engine import loads
 from bss_bridge.storage.order_repository import subscription_of, term_of
 from bss_bridge.storage.repositories import account_of
@@ -114,6 +115,21 @@ class BillingReader:
         if values is None:
             values = self._values[row.characteristics] = mapping.values_from_data(loads(row.characteristics))
         return term_of(row, dict(values), prices)
+
+    def rates_seen(self, since: dict[str, date]) -> dict[str, dict[date, Decimal]]:
+        """Per account, the tax rate each of its bills from its ``since`` on read, by period start
+        (those billed before it was kept left out)."""
+        found: dict[str, dict[date, Decimal]] = {a: {} for a in since}
+        row = BillCycleRow
+        for part in chunks(sorted(since)):
+            query = select(row.account_id, row.period_start, row.tax_seen).where(
+                row.account_id.in_(part), row.period_start >= min(since[a] for a in part)
+            )
+            for account_id, start, data in self.session.execute(query):
+                seen = tax_seen_of(data)
+                if seen is not None and start >= since[account_id]:
+                    found[account_id][start] = seen.rate
+        return found
 
     def lines(
         self, account_ids: Sequence[str], since: date, before: date | None = None

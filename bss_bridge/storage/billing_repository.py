@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
 from datetime import date, datetime
+from decimal import Decimal
 from functools import lru_cache
 from typing import Any, NamedTuple
 
@@ -22,6 +23,7 @@ from bss_bridge.domain.billing.ledger import EntryKind, LedgerEntry
 from bss_bridge.domain.billing.lines import InvoiceLine, LineKind, Totals
 from bss_bridge.domain.events import Event
 from bss_bridge.domain.pricing import Promotion
+from bss_bridge.domain.window import Window
 from bss_bridge.storage.billing_tables import (
     BillCycleRow,
     DocumentSequenceRow,
@@ -287,14 +289,49 @@ class InvoiceRepository:
                 yield bill.events.pop(0)
 
 
+class TaxSeen(NamedTuple):
+    """An account's tax rate and exemption window (None: no exemption) as a bill read them."""
+
+    rate: Decimal
+    exempt: Window | None
+
+
+def tax_seen_data(seen: TaxSeen) -> dict[str, Any]:
+    window = seen.exempt
+    exempt = None
+    if window is not None:
+        exempt = {"start": _instant(window.start), "end": _instant(window.end)}
+    return {"rate": str(seen.rate), "exempt": exempt}
+
+
+def tax_seen_of(data: dict[str, Any] | None) -> TaxSeen | None:
+    if data is None:
+        return None
+    exempt = data["exempt"]
+    window = None
+    if exempt is not None:
+        window = Window(_parsed(exempt["start"]), _parsed(exempt["end"]))
+    return TaxSeen(Decimal(data["rate"]), window)
+
+
+def _instant(moment: datetime | None) -> str | None:
+    return None if moment is None else moment.isoformat()
+
+
+def _parsed(text: str | None) -> datetime | None:
+    return None if text is None else datetime.fromisoformat(text)
+
+
 class LastBill(NamedTuple):
-    """An account's last billed period, when it was billed, and the revisions of the subscriptions
-    that bill saw (``BillCycleRow.seen``; None: billed before revisions were kept)."""
+    """An account's last billed period, when it was billed, the revisions of the subscriptions
+    that bill saw (``BillCycleRow.seen``; None: billed before revisions were kept) and the tax it
+    read (``BillCycleRow.tax_seen``; None: billed before that was kept)."""
 
     start: date
     end: date
     billed_at: datetime
     seen: dict[str, int] | None
+    tax_seen: TaxSeen | None = None
 
 
 def last_cycles(session: Session, account_ids: Sequence[str]) -> dict[str, LastBill]:
@@ -311,7 +348,10 @@ def last_cycles(session: Session, account_ids: Sequence[str]) -> dict[str, LastB
             latest, (latest.c.account_id == BillCycleRow.account_id) & (latest.c.start == BillCycleRow.period_start)
         )
         found.update(
-            {r.account_id: LastBill(r.period_start, r.period_end, r.billed_at, r.seen) for r in session.scalars(query)}
+            {
+                r.account_id: LastBill(r.period_start, r.period_end, r.billed_at, r.seen, tax_seen_of(r.tax_seen))
+                for r in session.scalars(query)
+            }
         )
     return found
 

@@ -116,6 +116,9 @@ class BillCycleRow(Base):
     # The revision of each started subscription of the account as the bill read it (None: billed
     # before revisions were kept); the next bill looks again at those changed since
     seen: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    # The account's tax rate and exemption window as the bill read them (None: billed before they
+    # were kept): the next bill corrects the tax of the periods whose exemption status changed since
+    tax_seen: Mapped[dict[str, Any] | None] = mapped_column(JSON)
 
 
 class DocumentSequenceRow(Base):

@@ -3,7 +3,8 @@
 **Issued, never edited.** A bill run issues an invoice from the :class:`InvoiceDraft` that
 ``assemble_invoice`` computed (the very draft a preview shows): numbered, its lines and totals fixed,
 posted to the account's ledger, in state ``validated``. Nothing changes its lines afterwards: usage
-or an outage learnt later is billed on the next invoice as an adjustment.
+or an outage learnt later is billed on the next invoice as an adjustment, and so is the tax of its
+lines when an exemption recorded later covers them (or no longer does).
 
 **States** (TMF678 ``stateValue``)::
 

@@ -29,17 +29,36 @@ price for its unit) is reported in ``usage_unbilled`` and stays with the caller.
 **Tax.** A line of the invoice's own period is taxed on ``account.tax`` (the caller's terms for
 that period). A line of an earlier period that was already invoiced (a credit for a termination
 recorded late, late usage, usage in arrears, an SLA credit) is taxed at the rate that period was
-invoiced at, taken from its ``billed`` lines: a credit gives back the tax that was charged, and a
-period's supply keeps its rate when the account's rate or exemption changes afterwards (a rate
-change on 1 February does not reach January's usage billed on 1 February). An earlier period never
-invoiced (an activation recorded late, the first invoice's partial month) is taxed on
-``account.tax``.
+invoiced at, taken from its ``billed`` lines (the rate most of its taxed lines carry; none taxed:
+0): a credit gives back the tax that was charged, and a period's supply keeps its rate when the
+account's rate changes afterwards (a rate change on 1 February does not reach January's usage
+billed on 1 February). An earlier period never invoiced (an activation recorded late) is taxed on
+its own terms as the caller knows them now (``period_tax``; without them, ``account.tax``).
+
+An exemption has a validity window, and a period is exempt when its first instant is in it (as
+``account.tax`` is for the invoice's own period). The caller gives in ``period_tax`` the terms of
+each earlier period of the history window as known now, and marks ``changed`` those whose
+exemption status changed since they were invoiced (an exemption recorded, shortened or removed
+after their bill). A period exempt now is taxed on its exemption; a changed period that is not,
+at the rate it is owed (the caller's: the rate of when it was billed). Each billed line of a
+changed period gets a correction: a line of no amount that copies the line (kind, coverage,
+subscription, product, price, part, reference, unit price, promotion: its tax group, so the
+group's later lines count it) and whose tax is what the line owes now less what it was charged,
+the tax given back when newly exempt (exactly the line's), charged when no longer exempt (the
+line's share of its group's tax at the period's terms, rounded once as ``make_line`` rounds a
+group's lines in order, so the period's tax is, to the cent, that of an invoice made knowing the
+exemption). It shows the rate of the tax it gives back or charges. What a line was charged
+counts its earlier corrections (they copy it: an exemption withdrawn, then granted again, corrects
+the line again, never a correction). A line whose tax is already what it owes gets none, nor does
+any line of a group whose tax is: each correction is made once, and an invoice repeated makes none
+again.
 """
 
 from __future__ import annotations
 
 from collections import Counter, defaultdict
-from dataclasses import dataclass, field
+from collections.abc import Iterable
+from dataclasses import dataclass, field, replace
 from datetime import date
 from decimal import Decimal
 from typing import Protocol, TypeVar
@@ -55,6 +74,7 @@ from bss_bridge.domain.billing.lines import (
     TaxTerms,
     Totals,
     make_line,
+    tax_group,
     taxed_together,
     totals,
 )
@@ -105,6 +125,16 @@ class AvailabilityReport:
 
 
 @dataclass(frozen=True, slots=True)
+class PeriodTax:
+    """The tax of an earlier period (starting on local date ``start``) as known now, and whether
+    its exemption status changed since it was invoiced (see the module docstring, "Tax")."""
+
+    start: date
+    tax: TaxTerms
+    changed: bool = False
+
+
+@dataclass(frozen=True, slots=True)
 class BillingInput:
     """Everything one invoice is computed from (see the module docstring for each part)."""
 
@@ -117,6 +147,7 @@ class BillingInput:
     adjustments: tuple[Adjustment, ...] = ()
     billed: tuple[InvoiceLine, ...] = ()
     history_from: date | None = None
+    period_tax: tuple[PeriodTax, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -192,7 +223,7 @@ def assemble_invoice(given: BillingInput) -> InvoiceDraft:
             if report is not None:
                 specs += sla_specs(scope, report.outages, report.maintenance)
     applied = _adjustments(given, cycle, specs)
-    lines = _make_lines(specs, billed, cycle, period, currency, account.tax)
+    lines = _make_lines(specs, billed, cycle, period, currency, account.tax, _period_tax(given, cycle, history))
     return InvoiceDraft(
         account_id=account.id,
         currency=currency,
@@ -234,14 +265,31 @@ def _billed_by_period(
     return found
 
 
+def _period_tax(given: BillingInput, cycle: BillCycle, history: date) -> dict[date, PeriodTax]:
+    found: dict[date, PeriodTax] = {}
+    for item in given.period_tax:
+        if item.start in found:
+            raise InvalidBillingInputError(f"the tax of the period starting {item.start} is given twice")
+        _check_period_start(cycle, item.start, history, "period_tax")
+        if item.start >= given.period.start:
+            raise InvalidBillingInputError(f"period_tax: {item.start} is not a period before {given.period}")
+        found[item.start] = item
+    return found
+
+
 def _make_lines(specs: list[LineSpec], billed: Billed, cycle: BillCycle, period: BillingPeriod, currency: str,
-                terms: TaxTerms) -> tuple[InvoiceLine, ...]:
-    """Each spec rounded into its line (see "Tax" above): a line of an earlier period invoiced
-    already at that period's rate, the others on ``terms``; its tax its share of its group's
-    (``taxed_together``), counting the group's billed lines and the lines made before it."""
+                terms: TaxTerms, period_tax: dict[date, PeriodTax]) -> tuple[InvoiceLine, ...]:
+    """Each spec rounded into its line (see "Tax" above): a line of an earlier period at that
+    period's terms (``_terms_of``), the others on ``terms``; its tax its share of its group's
+    (``taxed_together``), counting the group's billed lines and the lines made before it. First,
+    the tax corrections of the periods whose exemption status changed (they come last on the
+    invoice), so the lines after them are taxed on the group's corrected tax."""
     spans: dict[date, BillingPeriod] = {}
     invoiced: dict[date, TaxTerms] = {}
     made: Billed = defaultdict(list)  # the lines made so far, where ``billed`` holds the billed ones
+    corrections = _tax_corrections(billed, period_tax, currency)
+    for key, line in corrections:
+        made[key].append(line)
     lines = []
     for spec in specs:
         day = spec.coverage.start
@@ -250,31 +298,104 @@ def _make_lines(specs: list[LineSpec], billed: Billed, cycle: BillCycle, period:
             span = spans[day] = cycle.period_containing(day)
         tax = terms
         if span.start < period.start:
-            tax = invoiced.get(span.start) or invoiced.setdefault(span.start, _invoiced_at(billed, span, terms))
+            tax = invoiced.get(span.start) or invoiced.setdefault(
+                span.start, _terms_of(billed, span, terms, period_tax)
+            )
         where = (spec.subscription_id, span)
         amount = charged = ZERO  # of the spec's group before it
         earlier, mine = billed.get(where), made.get(where)
         if earlier or mine:
-            rate = tax.effective_rate
             for line in (*(earlier or ()), *(mine or ())):
-                if line.tax_rate == rate and taxed_together(line, spec):
+                if taxed_together(line, spec):
                     amount, charged = amount + line.amount, charged + line.tax
         line = make_line(spec, currency, tax, (amount, charged))
         made[where].append(line)
         lines.append(line)
-    return tuple(lines)
+    return (*lines, *(line for _, line in corrections))
 
 
-def _invoiced_at(billed: Billed, span: BillingPeriod, terms: TaxTerms) -> TaxTerms:
-    """The tax ``span`` was invoiced at: the rate of most of its lines (the highest of those as
-    many, whatever order they were given in); ``terms`` if it never was."""
-    rates: Counter[Decimal] = Counter()
-    for (_, billed_span), lines in billed.items():
-        if billed_span == span:
-            rates.update(line.tax_rate for line in lines)
+def _terms_of(billed: Billed, span: BillingPeriod, terms: TaxTerms, period_tax: dict[date, PeriodTax]) -> TaxTerms:
+    """What a line of the earlier period ``span`` is taxed at (see "Tax" above)."""
+    now = period_tax.get(span.start)
+    rates = _rates(line for (_, billed_span), lines in billed.items() if billed_span == span for line in lines)
+    if rates is None:  # never invoiced
+        return terms if now is None else now.tax
+    if now is not None and (now.tax.exemption is not None or now.changed):
+        return now.tax
+    return TaxTerms(rates)
+
+
+def _rates(lines: Iterable[InvoiceLine]) -> Decimal | None:
+    """The rate most of the taxed lines carry (the highest of those as many, whatever order they
+    were given in); 0 when none is taxed; None when there are no lines."""
+    rates = Counter(line.tax_rate for line in lines)
     if not rates:
-        return terms
-    return TaxTerms(max(rates.items(), key=lambda rate: (rate[1], rate[0]))[0])
+        return None
+    taxed = [(count, rate) for rate, count in rates.items() if rate]
+    return max(taxed)[1] if taxed else ZERO
+
+
+CORRECTED = ": tax corrected ("  # after the description of the line a correction of tax alone is for
+
+
+def _tax_corrections(
+    billed: Billed, period_tax: dict[date, PeriodTax], currency: str
+) -> list[tuple[tuple[str | None, BillingPeriod], InvoiceLine]]:
+    """For each billed line of a period whose exemption status changed, a line of no amount whose
+    tax is what the line owes now (its share of its group's tax at the period's terms) less what it
+    was charged, its earlier corrections included, unless that is nothing (nor for any line of a
+    group whose tax is already what it owes); with where each belongs in ``made``."""
+    found: list[tuple[tuple[str | None, BillingPeriod], InvoiceLine]] = []
+    if not any(t.changed for t in period_tax.values()):  # mostly: a bill run's hot path
+        return found
+    for (subscription_id, span), lines in sorted(billed.items(), key=lambda item: (item[0][1].start, item[0][0] or "")):
+        now = period_tax.get(span.start)
+        if now is None or not now.changed:
+            continue
+        groups: dict[tuple[object, ...], list[InvoiceLine]] = defaultdict(list)
+        for line in lines:  # in ``_line_order``
+            groups[tax_group(line)].append(line)
+        for group in groups.values():
+            for line, tax in _corrected(group, now.tax, currency):
+                rate = now.tax.effective_rate or line.tax_rate  # shown: the rate of the tax given back
+                why = now.tax.exemption or f"no longer exempt, {rate.normalize():f} %"
+                found.append(((subscription_id, span), replace(
+                    tax, description=f"{line.description}{CORRECTED}{why})", tax_rate=rate)))
+    return found
+
+
+def _corrected(group: list[InvoiceLine], terms: TaxTerms, currency: str) -> list[tuple[InvoiceLine, InvoiceLine]]:
+    """The lines of a tax group (in ``_line_order``) whose tax differs from their share of the
+    group's at ``terms``, each with its correction (``make_line`` of no amount, after the lines
+    before it corrected); none if the group's tax is already what it owes. A correction of tax
+    alone (no quantity, no amount) counts with the line it corrected."""
+    amount = sum((x.amount for x in group), ZERO)
+    if not make_line(_nothing_more(group[-1]), currency, terms, (amount, sum((x.tax for x in group), ZERO))).tax:
+        return []
+    lines = [x for x in group if x.quantity or x.amount]
+    charged = [x.tax for x in lines]
+    for fix in group:
+        if lines and not fix.quantity and not fix.amount:  # a correction: of the line it copies, else the last
+            n = next((n for n, x in enumerate(lines) if x.kind is fix.kind and x.coverage == fix.coverage
+                      and fix.description.startswith(x.description + CORRECTED)), len(lines) - 1)
+            charged[n] += fix.tax
+    found = []
+    amount = tax = ZERO  # of the group's lines so far, corrected
+    for line, was in zip(lines, charged, strict=True):
+        amount, tax = amount + line.amount, tax + was
+        correction = make_line(_nothing_more(line), currency, terms, (amount, tax))
+        tax += correction.tax
+        if correction.tax:
+            found.append((line, correction))
+    return found
+
+
+def _nothing_more(line: InvoiceLine) -> LineSpec:
+    """A spec of no amount that copies ``line`` (its tax group, kind and coverage)."""
+    return LineSpec(kind=line.kind, description=line.description, coverage=line.coverage, quantity=ZERO,
+                    unit=line.unit, unit_price=line.unit_price, gross=ZERO, subscription_id=line.subscription_id,
+                    product=line.product, price_name=line.price_name, part=line.part, period_days=line.period_days,
+                    promotion=line.promotion, reference=line.reference)
 
 
 def _line_order(line: InvoiceLine) -> tuple[object, ...]:

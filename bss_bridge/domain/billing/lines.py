@@ -11,7 +11,9 @@ A correction of an already invoiced period rounds its new complete rating, not t
 (:func:`rounded_difference`; for recurring charges, :func:`shares`), and its tax is its share of
 its group's tax rounded once (:func:`taxed_together`): so whatever order a period's lines came in (a
 change or usage learnt late), its figures are, to the cent, those of one invoice made knowing
-everything.
+everything. A group's tax is the rounding of its amount at the rate its period is taxed at now,
+whatever rate its earlier lines carried; so a period whose exemption changed after it was invoiced
+has its tax corrected by a line of no amount (see ``invoice``: "Tax").
 
 A line maps onto TMF678's ``appliedCustomerBillingRate``: ``coverage`` is ``periodCoverage``,
 ``amount`` is ``taxExcludedAmount``, ``amount + tax`` is ``taxIncludedAmount``, ``tax_rate`` and
@@ -115,8 +117,9 @@ class InvoiceLine(LineBasis):
 
     @property
     def tmf_type(self) -> str:
-        """TMF678's ``type``: a charge, or a credit (rebate, productAlteration) when negative."""
-        return "appliedBillingCredit" if self.amount < 0 else "appliedBillingCharge"
+        """TMF678's ``type``: a charge, or a credit (rebate, productAlteration) when negative, tax
+        included (a correction of tax alone has no amount)."""
+        return "appliedBillingCredit" if self.tax_included < 0 else "appliedBillingCharge"
 
 
 
@@ -127,7 +130,9 @@ def make_line(
     """The rounding place: gross, discount and tax each rounded once, half up, to the minor unit.
 
     ``before`` is the amount and tax of the lines of the line's group billed before it (see
-    :func:`taxed_together`): its tax is the rounding of the group's tax with it, less what they carry."""
+    :func:`taxed_together`): its tax is the rounding of the group's tax with it, at ``tax``, less
+    what they carry (at whatever rate they were taxed: a line of no amount in a group taxed
+    otherwise before is the correction of its tax)."""
     check_currency(currency)
     if abs(spec.discount) > abs(spec.gross) or (spec.discount and (spec.discount < 0) != (spec.gross < 0)):
         raise InvalidBillingInputError(f"{spec.description}: a discount ({spec.discount}) exceeds its charge")
@@ -136,9 +141,7 @@ def make_line(
     amount = gross - discount
     rate = tax.effective_rate
     amount_before, tax_before = before
-    if not rate:
-        tax_amount = _rounded(ZERO, currency)
-    elif amount_before or tax_before:
+    if amount_before or tax_before:
         tax_amount = _rounded((amount_before + amount) * rate / HUNDRED, currency) - tax_before
         tax_amount = tax_amount if tax_amount else abs(tax_amount)  # no "-0.00"
     else:  # the group's first line (the same as above, without adding zeros)
@@ -190,10 +193,10 @@ def shares(parts: Sequence[Decimal], total: Decimal, currency: str) -> list[Deci
 
 
 def taxed_together(line: LineBasis, other: LineBasis) -> bool:
-    """Whether two lines of one subscription, billing period and rate are of one tax group: billing
-    the same thing (a recurring price at one monthly amount and promotion, one part of a usage
-    price, the SLA credit, one operator's adjustment). On a fresh invoice a group is mostly one
-    line, taxed on its own amount; a later line of the group is taxed so that the group's tax is the
+    """Whether two lines of one subscription and billing period are of one tax group: billing the
+    same thing (a recurring price at one monthly amount and promotion, one part of a usage price,
+    the SLA credit, one operator's adjustment). On a fresh invoice a group is mostly one line,
+    taxed on its own amount; a later line of the group is taxed so that the group's tax is the
     rounding of the group's amount, whatever order its lines came in (see :func:`make_line`)."""
     family = _FAMILY.get(line.kind, line.kind)
     if (
@@ -204,6 +207,15 @@ def taxed_together(line: LineBasis, other: LineBasis) -> bool:
     ):
         return False
     return family is not LineKind.RECURRING or (line.unit_price, line.promotion) == (other.unit_price, other.promotion)
+
+
+def tax_group(line: LineBasis) -> tuple[object, ...]:
+    """What the lines of one tax group have in common: two lines (of one subscription and period)
+    are :func:`taxed_together` when theirs are equal (that function, on a bill run's hot path,
+    compares them without building them)."""
+    family = _FAMILY.get(line.kind, line.kind)
+    rate = (line.unit_price, line.promotion) if family is LineKind.RECURRING else None
+    return (family, line.price_name, line.part, line.reference, rate)
 
 
 _FAMILY = {

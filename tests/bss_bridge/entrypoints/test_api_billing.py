@@ -148,3 +148,48 @@ def test_outages_and_maintenance_windows_are_recorded_once(bss: Bss, client: Tes
     assert "announced before it starts" in refused.json()["message"]
     later = {**past, "validFor": {"startDateTime": "2026-03-21T01:00:00Z", "endDateTime": "2026-03-21T03:00:00Z"}}
     assert client.post("/bss/v1/maintenanceWindow", json=later).status_code == 201  # MW-2 was not kept
+
+
+def test_an_exemption_patched_after_its_periods_were_billed_gives_their_tax_back_on_the_next_bill(
+    bss: Bss, client: TestClient
+) -> None:
+    """TMF666 PATCH of an exemption valid from 1 January, on 2 February, after the run that billed
+    January and February at 20 %: the bill of 1 March gives their tax back, in rates of no amount
+    (TMF678 credits), and its preview showed them."""
+    acme = account(bss)
+    subscribe(bss, acme, utc(2026, 1, 5, 10))
+    set_clock(bss, utc(2026, 2, 1, 8))
+    assert client.post("/bss/v1/billRun", json={"billingAccount": [{"id": acme}]}).status_code == 200
+    charged = sum(
+        b["taxIncludedAmount"]["value"] - b["taxExcludedAmount"]["value"]
+        for b in decimal_json(client.get(f"{BILLS}/customerBill", params={"billingAccount.id": acme}))
+    )
+    assert charged > 0
+    set_clock(bss, utc(2026, 2, 2, 9))
+    exemption = {
+        "issuingJurisdiction": "FR",
+        "certificateNumber": "EX-1",
+        "validFor": {"startDateTime": "2026-01-01T00:00:00+01:00"},
+    }
+    patched = client.patch(f"/tmf-api/accountManagement/v4/billingAccount/{acme}", json={"taxExemption": [exemption]})
+    assert patched.status_code == 200, patched.text
+    set_clock(bss, utc(2026, 3, 1, 8))
+    preview = client.post("/bss/v1/billRun", json={"preview": True, "billingAccount": [{"id": acme}]}).json()
+    made = client.post("/bss/v1/billRun", json={"billingAccount": [{"id": acme}]}).json()
+    assert [b["lines"] for b in preview["bills"]] == [b["lines"] for b in made["bills"]]
+
+    bills = client.get(f"{BILLS}/customerBill", params={"billingAccount.id": acme})
+    validate("tmf678", "CustomerBill", bills.json(), array=True)
+    march = decimal_json(bills)[-1]
+    rates = client.get(f"{BILLS}/appliedCustomerBillingRate", params={"bill.id": march["id"]})
+    validate("tmf678", "AppliedCustomerBillingRate", rates.json(), array=True)
+    found = decimal_json(rates)
+    given_back = [r for r in found if r["taxExcludedAmount"]["value"] == 0 and r["taxIncludedAmount"]["value"]]
+    assert given_back and {r["type"] for r in given_back} == {"appliedBillingCredit"}
+    assert sum(r["taxIncludedAmount"]["value"] for r in given_back) == -charged
+    assert {r["appliedTax"][0]["taxRate"] for r in given_back} == {D(20)}  # the tax given back was charged at 20 %
+    assert sum(r["taxIncludedAmount"]["value"] for r in found) == march["taxIncludedAmount"]["value"]
+    assert march["taxIncludedAmount"]["value"] == D("39.50") - charged  # March itself exempt: 79.00 at 50 % off
+    page = client.get(f"/bss/v1/invoice/{march['id']}/html").text  # each shown, as a credit
+    assert page.count("tax corrected (exempt (FR): certificate EX-1)") == len(given_back)
+    assert page.count('<tr class="credit">') == len(given_back)

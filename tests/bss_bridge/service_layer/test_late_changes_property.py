@@ -4,15 +4,18 @@ Two accounts live the same generated history from January to April 2026: one or 
 (``bia-100``, ``bia-1000`` or burstable transit) activated in January, maybe a speed change (up to
 ``bia-1000``, down to ``bia-100``, or to ``bia-1000-metered``, whose usage price has another name
 and unit and no SLA) or a termination, usage (volumes, or 5-minute rate samples billed at their
-95th percentile), outages, and maybe a tax rate change; their bill cycle day (1, 15, 28 or 31) and
-time zone are drawn too.
+95th percentile), outages, maybe a tax rate change, and maybe a tax exemption (valid from an
+instant, maybe to another, maybe shortened or withdrawn afterwards, recorded whenever, its window
+reaching back before it is recorded or not); their bill cycle day (1, 15, 28 or 31) and time zone
+are drawn too.
 The first account's BSS learns each event when it happens. The second learns some of them late: an
-order's completion, a usage record or an outage reaches it on the 2nd of the next month, after the
-bill run of the 1st (the bridge was down, the OSS slow), and maybe its usage records come a second
-time (a retry). After the last run, by when every late event has been billed, the two accounts
-must have been charged the same, in total and month by month (each line's amount counted in the
-month its coverage starts), tax included. On SQLite and PostgreSQL; the examples are
-derandomised, so CI runs the ones run here, and ``BSS_PROPERTY_EXAMPLES`` asks for more.
+order's completion, a usage record, an outage or an exemption reaches it on the 2nd of the next
+month, after the bill run of the 1st (the bridge was down, the OSS slow, the certificate filed
+late), and maybe its usage records come a second time (a retry). After the last run, by when
+every late event has been billed, the two accounts must have been charged the same, in total and
+month by month (each line's amount counted in the month its coverage starts), tax included. On
+SQLite and PostgreSQL; the examples are derandomised, so CI runs the ones run here, and
+``BSS_PROPERTY_EXAMPLES`` asks for more.
 """
 
 from __future__ import annotations
@@ -31,7 +34,9 @@ from hypothesis import strategies as st
 from bss_bridge.bootstrap import Bss
 from bss_bridge.domain import billing_commands as bc
 from bss_bridge.domain import commands
+from bss_bridge.domain.party import TaxExemption
 from bss_bridge.domain.requests import ItemRequest, OrderRequest
+from bss_bridge.domain.window import Window
 
 from ..billing_world import METERED, account, bill, metered_offering, run, set_clock, utc, volume
 from ..billing_world import rate as sample
@@ -55,12 +60,21 @@ class Product:
 
 
 @dataclass(frozen=True)
+class Exemption:
+    valid_for: Window
+    recorded: datetime  # when the account in time learns of it
+    late: bool
+    revised: tuple[Window | None, datetime, bool] | None = None  # (shortened or withdrawn, recorded, late)
+
+
+@dataclass(frozen=True)
 class History:
     products: tuple[Product, ...]
     tax_change: tuple[datetime, int] | None  # (when, new rate): both accounts, when it happens
     zone: str = "Europe/Paris"
     day: int = 1  # the bill cycle day
     resent: bool = False  # the late account is sent its usage records a second time, a month later
+    exemption: Exemption | None = None
 
 
 def _instant(first: datetime, last: datetime) -> st.SearchStrategy[datetime]:
@@ -99,6 +113,20 @@ def products(draw: st.DrawFn) -> Product:
 
 
 @st.composite
+def exemptions(draw: st.DrawFn) -> Exemption:
+    last = utc(2026, 4, 27, 20)
+    start = draw(_instant(utc(2025, 12, 2), last - timedelta(days=2)))
+    end = draw(st.none() | _instant(start + timedelta(days=1), last))
+    recorded = draw(_instant(utc(2026, 1, 2), last - timedelta(days=1)))
+    revised = None
+    if draw(st.booleans()):
+        shorter = draw(st.none() | _instant(start + timedelta(hours=1), end or last))  # None: withdrawn
+        window = None if shorter is None else Window(start, shorter)
+        revised = (window, draw(_instant(recorded, last)), draw(st.booleans()))
+    return Exemption(Window(start, end), recorded, draw(st.booleans()), revised)
+
+
+@st.composite
 def histories(draw: st.DrawFn) -> History:
     tax = None
     if draw(st.booleans()):
@@ -109,6 +137,7 @@ def histories(draw: st.DrawFn) -> History:
         draw(st.sampled_from(["Europe/Paris", "America/New_York", "Asia/Tokyo", "UTC"])),
         draw(st.sampled_from([1, 15, 28, 31])),
         draw(st.booleans()),
+        draw(st.none() | exemptions()),
     )
 
 
@@ -188,6 +217,18 @@ def _live(bss: Bss, history: History) -> tuple[str, str, list[Any]]:
             at, rate = history.tax_change
             steps.append((at, 0, lambda a=a, rate=rate: run(
                 bss, commands.UpdateBillingAccount(a, terms={"tax_rate_pct": D(rate)}))))
+        if (e := history.exemption) is not None:
+
+            def exempt(a: str = a, window: Window | None = e.valid_for) -> None:
+                exemption = None if window is None else TaxExemption("FR", window, "EX-1", "export")
+                run(bss, commands.UpdateBillingAccount(a, terms={"tax_exemption": exemption}))
+
+            granted = _late(e.recorded) if late and e.late else e.recorded
+            steps.append((granted, 0, exempt))
+            if e.revised is not None:
+                window, at, revised_late = e.revised
+                at = max(_late(at) if late and revised_late else at, granted + timedelta(hours=1))
+                steps.append((at, 0, lambda a=a, window=window: exempt(a, window)))
     for at, _, step in sorted(steps, key=lambda s: (s[0], s[1])):
         set_clock(bss, at)
         step()

@@ -17,6 +17,7 @@ from bss_bridge.domain.billing.invoice import (
     AvailabilityReport,
     BillingInput,
     InvoiceDraft,
+    PeriodTax,
     UnbilledUsage,
     assemble_invoice,
 )
@@ -311,6 +312,89 @@ def test_a_correction_of_an_invoiced_period_is_taxed_as_that_period_was(terms: T
     assert march.tax_exemption == terms.exemption
     feb_s1 = [x for x in february.lines if x.subscription_id == "s1" and x.coverage.start == date(2024, 2, 1)]
     assert [(x.amount, x.tax) for x in feb_s1] == [(D("62.00"), D("12.40"))]  # what the credit reverses 5/29 of
+
+
+EXEMPT = TaxTerms(exemption="exempt (FR): certificate EX-1")
+
+
+def test_an_exemption_learnt_after_its_periods_were_invoiced_gives_back_each_line_s_tax() -> None:
+    """January and February were invoiced at 20 % on 1 February; an exemption covering them is
+    learnt later, with s1's termination on 25 February. March's invoice gives back each line's tax
+    by a line of no amount (the 0.00 usage line has none to give back), and the termination's credit
+    gives back no tax: the two months are charged none. Given again with what it made, it makes
+    nothing (``changed`` still set: there is nothing left to correct)."""
+    february = invoice(ACME, date(2024, 2, 1), S1, usage=(JAN_USAGE,))
+    ended = Subscription("s1", S1.activated_at, I100, terminated_at=paris(2, 25, 18))
+    now = (PeriodTax(date(2024, 1, 1), EXEMPT, changed=True), PeriodTax(date(2024, 2, 1), EXEMPT, changed=True))
+    given = {"history_from": date(2024, 1, 1), "period_tax": now}
+    march = invoice(replace(ACME, tax=EXEMPT), date(2024, 3, 1), ended, billed=february.lines, **given)
+    assert rows(march) == [
+        ("recurringCredit", "2024-02-25..2024-03-01", "-1", "-10.69", "0.00"),
+        ("oneTimeCharge", "2024-01-15..2024-01-15", "0", "0.00", "-30.00"),
+        ("recurringCharge", "2024-01-15..2024-02-01", "0", "0.00", "-6.80"),
+        ("recurringCharge", "2024-02-01..2024-03-01", "0", "0.00", "-12.40"),
+    ]
+    corrections = march.lines[1:]
+    assert {(x.tax_rate, x.tmf_type) for x in corrections} == {(D(20), "appliedBillingCredit")}
+    assert corrections[0].description == "Business Internet 100M, installation (2024-01-15): tax corrected " + (
+        "(exempt (FR): certificate EX-1)"
+    )
+    assert sum((x.tax for x in february.lines + march.lines), D(0)) == D(0)
+    again = invoice(replace(ACME, tax=EXEMPT), date(2024, 3, 1), ended, billed=february.lines + march.lines, **given)
+    assert again.lines == ()
+
+
+def test_periods_no_longer_exempt_are_charged_each_line_s_share_of_its_group_s_tax() -> None:
+    """January to March invoiced exempt (February's credit of a termination recorded late
+    included); the exemption is withdrawn. April's invoice charges each line its share of its
+    group's tax at 20 %, rounded once as the group's: February's 62.00 and -10.69 owe
+    round(51.31 x 20 %) = 10.26, as 12.40 and -2.14, as billed in time."""
+    free = replace(ACME, tax=EXEMPT)
+    january_on = {"history_from": date(2024, 1, 1)}
+    february = invoice(free, date(2024, 2, 1), S1, usage=(JAN_USAGE,))
+    ended = Subscription("s1", S1.activated_at, I100, terminated_at=paris(2, 25, 18))
+    march = invoice(free, date(2024, 3, 1), ended, billed=february.lines, **january_on)
+    starts = (date(2024, 1, 1), date(2024, 2, 1), date(2024, 3, 1))
+    owed = tuple(PeriodTax(start, TaxTerms(D(20)), changed=True) for start in starts)
+    billed = february.lines + march.lines
+    april = invoice(ACME, date(2024, 4, 1), ended, billed=billed, period_tax=owed, **january_on)
+    assert rows(april) == [
+        ("oneTimeCharge", "2024-01-15..2024-01-15", "0", "0.00", "30.00"),
+        ("recurringCharge", "2024-01-15..2024-02-01", "0", "0.00", "6.80"),
+        ("recurringCharge", "2024-02-01..2024-03-01", "0", "0.00", "12.40"),
+        ("recurringCredit", "2024-02-25..2024-03-01", "0", "0.00", "-2.14"),
+    ]
+    assert "tax corrected (no longer exempt, 20 %)" in april.lines[0].description
+    in_time = invoice(ACME, date(2024, 2, 1), S1, usage=(JAN_USAGE,)).lines
+    in_time += invoice(ACME, date(2024, 3, 1), ended, billed=in_time, **january_on).lines
+    assert sum((x.tax for x in billed + april.lines), D(0)) == sum((x.tax for x in in_time), D(0))
+    again = invoice(ACME, date(2024, 4, 1), ended, billed=billed + april.lines, period_tax=owed, **january_on)
+    assert again.lines == ()
+
+
+def test_an_exemption_withdrawn_then_granted_again_corrects_each_line_once_each_time() -> None:
+    """As above, then the exemption is withdrawn (April's invoice charges the tax back) and granted
+    again (May's gives it back): each time one correction per line billed, never a correction of a
+    correction, and the months end as charged no tax."""
+    february = invoice(ACME, date(2024, 2, 1), S1, usage=(JAN_USAGE,))
+    ended = Subscription("s1", S1.activated_at, I100, terminated_at=paris(2, 25, 18))
+    starts = (date(2024, 1, 1), date(2024, 2, 1))
+    january_on = {"history_from": date(2024, 1, 1)}
+    free, taxed = replace(ACME, tax=EXEMPT), ACME
+
+    def changed(terms: TaxTerms) -> dict[str, object]:
+        return {**january_on, "period_tax": tuple(PeriodTax(start, terms, changed=True) for start in starts)}
+
+    billed = february.lines
+    march = invoice(free, date(2024, 3, 1), ended, billed=billed, **changed(EXEMPT))
+    billed += march.lines
+    april = invoice(taxed, date(2024, 4, 1), ended, billed=billed, **changed(TaxTerms(D(20))))
+    billed += april.lines
+    may = invoice(free, date(2024, 5, 1), ended, billed=billed, **changed(EXEMPT))
+    assert [x.tax for x in april.lines] == [D("30.00"), D("6.80"), D("12.40"), D("-2.14")]
+    assert [x.tax for x in may.lines] == [D("-30.00"), D("-6.80"), D("-12.40"), D("2.14")]
+    assert all(x.description.count("tax corrected") == 1 for x in april.lines + may.lines)
+    assert sum((x.tax for x in billed + may.lines), D(0)) == D(0)
 
 
 def test_an_upgrade_learnt_late_costs_to_the_cent_what_it_cost_billed_in_time() -> None:
