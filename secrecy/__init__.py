@@ -101,8 +101,8 @@ class _Shown:
 
     __slots__ = ("_repr", "_str")
 
-    def __init__(self, value: object) -> None:
-        self._str, self._repr = hide(str(value)), hide(repr(value))
+    def __init__(self, text: str, representation: str) -> None:
+        self._str, self._repr = text, representation
 
     def __str__(self) -> str:
         return self._str
@@ -115,7 +115,9 @@ def _hide_arg(value: Any) -> Any:
     if isinstance(value, str):
         return hide(value)
     # an exception, a path, a number: kept as it is unless its text holds a secret
-    return value if hide(str(value)) == str(value) and hide(repr(value)) == repr(value) else _Shown(value)
+    text, representation = str(value), repr(value)
+    shown = _Shown(hide(text), hide(representation))
+    return value if (shown._str, shown._repr) == (text, representation) else shown
 
 
 def _masked_args(args: Any) -> Any:
@@ -139,9 +141,9 @@ def _mask(record: logging.LogRecord) -> None:
             record.msg = hide(record.msg)
         record.args = _masked_args(record.args)
         return
-    if hide(message) != message:
-        original = record.msg, record.args
-        record.msg = hide(record.msg) if isinstance(record.msg, str) else hide(str(record.msg))
+    shown = hide(message)
+    if shown != message:
+        record.msg = hide(record.msg if isinstance(record.msg, str) else str(record.msg))
         record.args = _masked_args(record.args) if record.args else record.args
         try:
             again = record.getMessage()
@@ -149,15 +151,11 @@ def _mask(record: logging.LogRecord) -> None:
         except Exception:  # the masked arguments no longer fit the format
             clean = False
         if not clean:
-            record.msg, record.args = hide(_format(original)), None
+            record.msg, record.args = shown, None
     if record.exc_info and not record.exc_text:
         text = logging.Formatter().formatException(record.exc_info)
-        if hide(text) != text:
-            record.exc_text = hide(text)
-    if record.stack_info and hide(record.stack_info) != record.stack_info:
+        hidden = hide(text)
+        if hidden != text:
+            record.exc_text = hidden
+    if record.stack_info:
         record.stack_info = hide(record.stack_info)
-
-
-def _format(original: tuple[Any, Any]) -> str:
-    msg, args = original
-    return str(msg) % args if args else str(msg)
