@@ -149,9 +149,10 @@ class AccountBook:
         """The periods billed whose exemption status changed since the last bill (see the module
         docstring); none when that bill kept no tax."""
         last = self.last_billed
-        if last is None or last.tax_seen is None or last.tax_seen.exempt == self.tax_seen().exempt:
+        now = self.tax_seen().exempt
+        if last is None or last.tax_seen is None or last.tax_seen.exempt == now:
             return []
-        before, now = last.tax_seen.exempt, self.tax_seen().exempt
+        before = last.tax_seen.exempt
         first = self.first_period()
         if first is None:
             return []
