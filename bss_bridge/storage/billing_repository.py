@@ -33,6 +33,7 @@ from bss_bridge.storage.billing_tables import (
 )
 from bss_bridge.storage.bulk import bulk_insert
 from bss_bridge.storage.holds import hold_rows
+from bss_bridge.storage.mapping import instant_from_data, instant_to_data
 from bss_bridge.storage.tables import BillingAccountRow, table_of
 from bss_bridge.storage.usage_store import chunks
 
@@ -300,7 +301,7 @@ def tax_seen_data(seen: TaxSeen) -> dict[str, Any]:
     window = seen.exempt
     exempt = None
     if window is not None:
-        exempt = {"start": _instant(window.start), "end": _instant(window.end)}
+        exempt = {"start": instant_to_data(window.start), "end": instant_to_data(window.end)}
     return {"rate": str(seen.rate), "exempt": exempt}
 
 
@@ -310,16 +311,8 @@ def tax_seen_of(data: dict[str, Any] | None) -> TaxSeen | None:
     exempt = data["exempt"]
     window = None
     if exempt is not None:
-        window = Window(_parsed(exempt["start"]), _parsed(exempt["end"]))
+        window = Window(instant_from_data(exempt["start"]), instant_from_data(exempt["end"]))
     return TaxSeen(Decimal(data["rate"]), window)
-
-
-def _instant(moment: datetime | None) -> str | None:
-    return None if moment is None else moment.isoformat()
-
-
-def _parsed(text: str | None) -> datetime | None:
-    return None if text is None else datetime.fromisoformat(text)
 
 
 class LastBill(NamedTuple):

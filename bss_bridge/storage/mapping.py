@@ -25,8 +25,12 @@ CONTACT_FIELDS = (
 )
 
 
-def _instant(value: str | None) -> datetime | None:
+def instant_from_data(value: str | None) -> datetime | None:
     return None if value is None else datetime.fromisoformat(value)
+
+
+def instant_to_data(moment: datetime | None) -> str | None:
+    return None if moment is None else moment.isoformat()
 
 
 def contacts_to_data(contacts: tuple[ContactMedium, ...]) -> list[Any]:
@@ -65,15 +69,15 @@ def exemption_to_data(exemption: TaxExemption | None) -> dict[str, Any] | None:
         "jurisdiction": exemption.jurisdiction,
         "certificate": exemption.certificate,
         "reason": exemption.reason,
-        "validFrom": window.start.isoformat() if window.start else None,
-        "validTo": window.end.isoformat() if window.end else None,
+        "validFrom": instant_to_data(window.start),
+        "validTo": instant_to_data(window.end),
     }
 
 
 def exemption_from_data(data: Mapping[str, Any] | None) -> TaxExemption | None:
     if data is None:
         return None
-    window = Window(_instant(data.get("validFrom")), _instant(data.get("validTo")))
+    window = Window(instant_from_data(data.get("validFrom")), instant_from_data(data.get("validTo")))
     return TaxExemption(data["jurisdiction"], window, data.get("certificate", ""), data.get("reason", ""))
 
 
@@ -85,8 +89,8 @@ def price_to_data(price: OfferingPrice) -> dict[str, Any]:
         "name": price.name,
         "currency": price.currency,
         "version": price.version,
-        "validFrom": window.start.isoformat() if window.start else None,
-        "validTo": window.end.isoformat() if window.end else None,
+        "validFrom": instant_to_data(window.start),
+        "validTo": instant_to_data(window.end),
         **codec.term_to_data(price.charge),
     }
 
@@ -99,7 +103,7 @@ def price_from_data(data: Mapping[str, Any]) -> OfferingPrice:
         data["name"],
         data["currency"],
         int(data["version"]),
-        Window(_instant(data["validFrom"]), _instant(data["validTo"])),
+        Window(instant_from_data(data["validFrom"]), instant_from_data(data["validTo"])),
         codec.term_from_data(terms, "", data["name"]),
     )
 
