@@ -4,7 +4,8 @@ billing tests of the service layer, the API and the CLI share."""
 from __future__ import annotations
 
 import asyncio
-from datetime import UTC, datetime, timedelta
+from collections import defaultdict
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -108,3 +109,20 @@ def world(bss: Bss) -> dict[str, str]:
     run(bss, bc.ImportUsage((volume("u1", first, utc(2026, 3, 3, 10), 700, 555),)))
     bill(bss, utc(2026, 4, 1, 8))
     return {"acme": acme, "globex": globex, "first": first, "second": second}
+
+
+def charged(reports: list[Any], account_id: str) -> tuple[Decimal, dict[date, tuple[Decimal, Decimal]]]:
+    """The account's total over the runs (each invoice's lines summing to its total), and per month
+    of coverage the net amount and tax."""
+    total, months = D(0), defaultdict(lambda: (D(0), D(0)))
+    for report in reports:
+        assert not report.failed, report.failed
+        for b in report.bills:
+            if b.account_id == account_id and b.draft is not None:
+                assert b.draft.totals.total == sum((x.amount + x.tax for x in b.draft.lines), D(0))
+                total += b.draft.totals.total
+                for line in b.draft.lines:
+                    month = line.coverage.start.replace(day=1)
+                    amount, tax = months[month]
+                    months[month] = (amount + line.amount, tax + line.tax)
+    return total, {m: v for m, v in months.items() if v != (D(0), D(0))}

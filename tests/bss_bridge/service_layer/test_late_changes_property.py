@@ -38,7 +38,7 @@ from bss_bridge.domain.party import TaxExemption
 from bss_bridge.domain.requests import ItemRequest, OrderRequest
 from bss_bridge.domain.window import Window
 
-from ..billing_world import METERED, account, bill, metered_offering, run, set_clock, utc, volume
+from ..billing_world import METERED, account, bill, charged, metered_offering, run, set_clock, utc, volume
 from ..billing_world import rate as sample
 
 D = Decimal
@@ -235,21 +235,6 @@ def _live(bss: Bss, history: History) -> tuple[str, str, list[Any]]:
     return accounts[0], accounts[1], reports
 
 
-def _charged(reports: list[Any], account_id: str) -> tuple[Decimal, dict[date, tuple[Decimal, Decimal]]]:
-    """The account's total over the runs, and per month of coverage the net amount and tax."""
-    total, months = D(0), defaultdict(lambda: (D(0), D(0)))
-    for report in reports:
-        assert not report.failed, report.failed
-        for b in report.bills:
-            if b.account_id == account_id and b.draft is not None:
-                total += b.draft.totals.total
-                for line in b.draft.lines:
-                    month = line.coverage.start.replace(day=1)
-                    amount, tax = months[month]
-                    months[month] = (amount + line.amount, tax + line.tax)
-    return total, {m: v for m, v in months.items() if v != (D(0), D(0))}
-
-
 @settings(
     max_examples=EXAMPLES,
     derandomize=True,
@@ -259,7 +244,7 @@ def _charged(reports: list[Any], account_id: str) -> tuple[Decimal, dict[date, t
 @given(history=histories())
 def test_a_history_recorded_late_is_charged_as_recorded_in_time(any_bss: Bss, history: History) -> None:
     in_time, late, reports = _live(any_bss, history)
-    assert _charged(reports, late) == _charged(reports, in_time)
+    assert charged(reports, late) == charged(reports, in_time)
 
 
 def test_the_late_account_of_a_history_is_billed_late(bss: Bss) -> None:
@@ -295,4 +280,4 @@ def test_the_late_account_of_a_history_is_billed_late(bss: Bss) -> None:
         ("slaCredit", ""),
     }
     assert min(runs[late]) > min(runs[in_time])  # learnt late, corrected a run later
-    assert _charged(reports, late) == _charged(reports, in_time)
+    assert charged(reports, late) == charged(reports, in_time)

@@ -26,7 +26,7 @@ from bss_bridge.domain.party import TaxExemption
 from bss_bridge.domain.requests import ItemRequest
 from bss_bridge.domain.window import Window
 
-from ..billing_world import account, bill, run, set_clock, subscribe, utc, volume
+from ..billing_world import account, bill, charged, run, set_clock, subscribe, utc, volume
 from .test_late_changes import GONE, _complete, _order
 
 D = Decimal
@@ -44,22 +44,6 @@ def _exempt(bss: Bss, account_id: str, window: Window | None, at: datetime) -> N
     set_clock(bss, at)
     exemption = None if window is None else TaxExemption("FR", window, "EX-1", "export")
     run(bss, commands.UpdateBillingAccount(account_id, terms={"tax_exemption": exemption}))
-
-
-def _charged(reports: list[Any], account_id: str) -> tuple[Decimal, dict[date, tuple[Decimal, Decimal]]]:
-    """The account's total over the runs, and per month of coverage the net amount and tax."""
-    total, months = D(0), defaultdict(lambda: (D(0), D(0)))
-    for report in reports:
-        assert not report.failed, report.failed
-        for b in report.bills:
-            if b.account_id == account_id and b.draft is not None:
-                assert b.draft.totals.total == sum((x.amount + x.tax for x in b.draft.lines), D(0))
-                total += b.draft.totals.total
-                for line in b.draft.lines:
-                    month = line.coverage.start.replace(day=1)
-                    amount, tax = months[month]
-                    months[month] = (amount + line.amount, tax + line.tax)
-    return total, {m: v for m, v in months.items() if v != (D(0), D(0))}
 
 
 def _lines(report: Any, account_id: str) -> list[Any]:
@@ -110,7 +94,7 @@ def test_an_exemption_changed_after_the_runs_of_its_periods_corrects_their_tax_o
     _exempt(bss, late, after, utc(2026, 2, 2, 9))
     march = bill(bss, utc(2026, 3, 1, 8))
 
-    assert _charged([february, march], late) == _charged([february, march], in_time)
+    assert charged([february, march], late) == charged([february, march], in_time)
     assert _tax_only(march, in_time) == {}
     tax_only = _tax_only(march, late)
     assert {month: (tax > 0) - (tax < 0) for month, tax in tax_only.items()} == corrected
@@ -137,8 +121,8 @@ def test_a_tax_correction_is_made_once_and_previewed_as_made(any_bss: Bss) -> No
     assert again.bills == []
     assert _tax_only(april, late) == {}
     runs = [february, march, again, april]
-    assert _charged(runs, late) == _charged(runs, in_time)
-    assert _charged(runs, late)[1][JANUARY][1] == D(0)  # January's tax all given back
+    assert charged(runs, late) == charged(runs, in_time)
+    assert charged(runs, late)[1][JANUARY][1] == D(0)  # January's tax all given back
 
 
 def test_an_exemption_and_a_termination_recorded_late_together_are_corrected_together(any_bss: Bss) -> None:
@@ -155,7 +139,7 @@ def test_an_exemption_and_a_termination_recorded_late_together_are_corrected_tog
     _complete(bss, orders[late], GONE, recorded=utc(2026, 2, 2, 10))
     march = bill(bss, utc(2026, 3, 1, 8))
 
-    assert _charged([february, march], late) == _charged([february, march], in_time)
+    assert charged([february, march], late) == charged([february, march], in_time)
     assert sum((x.tax for x in _lines(february, late) + _lines(march, late)), D(0)) == D(0)
     credits = [x for x in _lines(march, late) if x.kind is LineKind.RECURRING_CREDIT and x.amount]
     assert credits and {x.tax for x in credits} == {D("0.00")}
@@ -175,5 +159,5 @@ def test_a_period_no_longer_exempt_is_taxed_at_the_rate_of_when_it_was_billed(an
     _exempt(bss, late, None, utc(2026, 2, 2, 9))
     march = bill(bss, utc(2026, 3, 1, 8))
 
-    assert _charged([february, march], late) == _charged([february, march], in_time)
+    assert charged([february, march], late) == charged([february, march], in_time)
     assert {x.tax_rate for x in _lines(march, late) if x.tax and not x.amount} == {D(20)}
