@@ -85,20 +85,22 @@ def test_a_library_debug_record_of_a_device_reply_hides_the_keys_of_its_configur
 ) -> None:
     """What ncclient logs of every NETCONF reply at DEBUG, and netmiko of what a device sends: keys
     this process never knew (another user's) are hidden by the configuration masker installed."""
-    _, buffer = log
-    ncclient = logging.getLogger("ncclient.transport.ssh")
-    handler = logging.StreamHandler(buffer)
-    ncclient.addHandler(handler)
-    ncclient.setLevel(logging.DEBUG)
+    logger, buffer = log
+    ncclient, netmiko = libraries = [logging.getLogger("ncclient.transport.ssh"), logging.getLogger("netmiko")]
+    for library in libraries:  # the fixture's handler on each library's logger
+        library.addHandler(logger.handlers[0])
+        library.setLevel(logging.DEBUG)
     key = unique("bgp")
     try:
         ncclient.debug("Received:\n%s", f"<rpc-reply><data><user><password>{key}</password></user></data></rpc-reply>")
-        logging.getLogger("netmiko").warning("read_channel: \n neighbor 192.0.2.1 password %s\n!", key)
+        netmiko.debug("read_channel: \n neighbor 192.0.2.1 password %s\n!", key)
     finally:
-        ncclient.removeHandler(handler)
-        ncclient.setLevel(logging.NOTSET)
+        for library in libraries:
+            library.removeHandler(logger.handlers[0])
+            library.setLevel(logging.NOTSET)
     assert key not in buffer.getvalue()
     assert "<password>&lt;secret hidden&gt;</password>" in buffer.getvalue()
+    assert " neighbor 192.0.2.1 password <secret hidden>\n" in buffer.getvalue()
 
 
 def test_an_access_log_record_keeps_its_arguments_for_uvicorns_formatter(
