@@ -10,11 +10,13 @@ from __future__ import annotations
 import os
 import pwd
 import shutil
+import signal
 import subprocess
 import tempfile
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
+from types import FrameType
 
 import pytest
 
@@ -23,6 +25,24 @@ import secrecy
 pytest_plugins = ["lab.pytest_plugin"]
 
 PG_BIN = Path(os.environ.get("OSS_AGENT_TEST_PG_BIN", "/usr/lib/postgresql/15/bin"))
+
+# No terminal size comes from whoever runs the tests (a shell that exports COLUMNS=80 failed the BSS
+# CLI's table tests; the CLIs make their consoles when imported, before any fixture runs). A test
+# that wants a width sets COLUMNS itself; otherwise output is piped, 160 columns wide, as in CI.
+for _name in ("COLUMNS", "LINES"):
+    os.environ.pop(_name, None)
+
+
+def _interrupted(signum: int, frame: FrameType | None) -> None:
+    raise KeyboardInterrupt(f"signal {signum}")
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """SIGTERM stops a run as Ctrl-C does: its fixtures are torn down (PostgreSQL stopped, the lab
+    removed). ``./dev test`` stops the pytest it runs beside the lab tests so, and a background
+    pytest cannot take Ctrl-C (a shell without job control starts it with SIGINT ignored)."""
+    if signal.getsignal(signal.SIGTERM) in (signal.SIG_DFL, None):
+        signal.signal(signal.SIGTERM, _interrupted)
 
 
 @pytest.fixture(autouse=True)
