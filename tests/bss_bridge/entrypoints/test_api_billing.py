@@ -193,3 +193,29 @@ def test_an_exemption_patched_after_its_periods_were_billed_gives_their_tax_back
     page = client.get(f"/bss/v1/invoice/{march['id']}/html").text  # each shown, as a credit
     assert page.count("tax corrected (exempt (FR): certificate EX-1)") == len(given_back)
     assert page.count('<tr class="credit">') == len(given_back)
+
+
+def test_a_bill_run_bills_at_most_the_coming_period_early_and_a_preview_at_most_a_year_ahead(
+    bss: Bss, client: TestClient
+) -> None:
+    """A preview bills, in its transaction, every period begun by its asOf: one as of year 9998 made
+    ~95,000 monthly invoices per account and held the BSS for the whole request. It is refused with
+    a 400 naming asOf, as a real run beyond the coming period is; the bounds themselves are allowed."""
+    acme = account(bss)
+    subscribe(bss, acme, utc(2026, 3, 10, 10))
+    set_clock(bss, utc(2026, 4, 1, 8))
+    run = "/bss/v1/billRun"
+    year = client.post(run, json={"preview": True, "asOf": "2027-04-02T08:00:00Z"})
+    assert year.status_code == 200
+    starts = [b["billingPeriod"]["start"] for b in year.json()["bills"]]
+    assert (len(starts), starts[0], starts[-1]) == (14, "2026-03-01", "2027-04-01")  # March 2026 to April 2027
+    assert client.get(f"{BILLS}/customerBill").json() == []  # a preview stores nothing
+    for body, bound in (
+        ({"preview": True, "asOf": "2027-04-02T08:00:01Z"}, "at most 366 days ahead of now"),
+        ({"preview": True, "asOf": "9998-12-31T00:00:00Z"}, "at most 366 days ahead of now"),
+        ({"asOf": "2026-05-03T08:00:01Z"}, "at most 32 days ahead of now"),
+    ):
+        refused = client.post(run, json=body)
+        assert refused.status_code == 400, refused.text
+        assert refused.json()["message"].startswith("asOf") and bound in refused.json()["message"]
+    assert client.post(run, json={"asOf": "2026-05-03T08:00:00Z"}).status_code == 200
