@@ -347,17 +347,13 @@ def _account_ids(uow: UnitOfWork, wanted: tuple[str, ...] | None) -> list[str]:
 async def run_billing(cmd: commands.RunBilling, uow: UnitOfWork, deps: Deps) -> BillRunReport:
     now = deps.clock()
     as_of = cmd.as_of or now
-    if not cmd.preview and as_of > now + AHEAD:
+    limit = PREVIEW_AHEAD if cmd.preview else AHEAD
+    if as_of > now + limit:
+        what = "a preview bills every period" if cmd.preview else "a bill run bills periods"
+        further = "" if cmd.preview else f"; a preview may look up to {PREVIEW_AHEAD.days} days ahead"
         raise InvalidRequestError.one(
             "asOf",
-            f"a bill run bills periods begun by then: at most {AHEAD.days} days ahead of now"
-            f" ({as_of.isoformat()} is later); a preview may look up to {PREVIEW_AHEAD.days} days ahead",
-        )
-    if cmd.preview and as_of > now + PREVIEW_AHEAD:
-        raise InvalidRequestError.one(
-            "asOf",
-            f"a preview bills every period begun by then: at most {PREVIEW_AHEAD.days} days ahead of now"
-            f" ({as_of.isoformat()} is later)",
+            f"{what} begun by then: at most {limit.days} days ahead of now ({as_of.isoformat()} is later){further}",
         )
     report = BillRunReport(deps.new_id(), as_of, cmd.preview)
     if cmd.preview:
