@@ -34,6 +34,8 @@ def _new_specification(uow: UnitOfWork, cmd: commands.DefineSpecification, now: 
 def _check_offering(uow: UnitOfWork, cmd: commands.DefineOffering) -> None:
     problems: list[Problem] = []
     if cmd.specification_id is not None:
+        # held (shared) before it is read: a load tightening a rule waits for the offering, or is seen
+        hold_specifications(uow.session, [cmd.specification_id], shared=True)
         spec = uow.specifications.get(cmd.specification_id)
         if spec is None:
             problems.append(Problem("productSpecification.id", f"no product specification {cmd.specification_id!r}"))

@@ -51,9 +51,10 @@ def hold_specifications(session: Session, specification_ids: Sequence[str], shar
     """What changes a specification (a PATCH, a catalog load extending or revising its
     characteristics) reads it and writes it back with its next version: two at once would both
     write the same version, the characteristics one of them added lost. What stores values it
-    checks by it (placing an order) holds it ``shared``: a load that tightens a rule checks the
-    values stored, then commits the rule, and would miss an order checked by the rule it replaces
-    and committed after it. Held after the customer and account, before the offerings."""
+    checks by it (placing an order, defining an offering) holds it ``shared``: a load that tightens
+    a rule checks the values stored, then commits the rule, and would miss an order or offering
+    checked by the rule it replaces and committed after it. Held after the customer and account,
+    before the offerings."""
     hold_rows(session, SpecificationRow, SpecificationRow.lifecycle_status, specification_ids, shared)
 
 

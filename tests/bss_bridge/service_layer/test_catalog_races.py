@@ -265,3 +265,78 @@ def _holds_shared(bss: Bss) -> None:
     assert taken == {"SHARE": True, "UPDATE": False}
     assert placed.state.value == "acknowledged"
     assert (could_take(bss, "lan-0", "SHARE"), could_take(bss, "lan-0", "UPDATE")) == (True, True)  # released
+
+
+OFFERINGS = "SELECT bss_product_offerings."  # a load's read of the offerings and their fixed values
+
+
+def fixed_lan_offering(bss: Bss, n: int) -> tuple[commands.DefineOffering, commands.LoadCatalog]:
+    """``lan-{n}``, a specification whose LAN the old regex checks; an offering of it that fixes a
+    LAN with host bits, and the load that checks the LAN by ``format: ipv4Prefix``."""
+    old = CharacteristicSpec("lan", ValueType.STRING, regex=OLD_REGEX)
+    run(bss, commands.DefineSpecification(f"lan-{n}", "LAN", "lanService", (old,)))
+    price = commands.PriceDefinition("monthly", "EUR", RecurringCharge(Decimal("10")))
+    define = commands.DefineOffering(f"fixed-{n}", "LAN", f"lan-{n}", fixed={"lan": HOST_BITS}, prices=(price,))
+    new = dataclasses.replace(old, regex=None, format=ValueFormat.IPV4_PREFIX)
+    tighten = commands.LoadCatalog((commands.DefineSpecification(f"lan-{n}", "LAN", "lanService", (new,)),), ())
+    return define, tighten
+
+
+def defined_one_after_the_other(bss: Bss, n: int, defined: object, loaded: object) -> str:
+    """No offering stored whose fixed LAN fails the rule ``lan-{n}`` now has; and the definition and
+    the load end as one after the other would: the offering refused by the new rule (its field
+    named), the rule tightened; or the offering defined and named by the load, the old rule kept.
+    Which one came first."""
+    assert isinstance(loaded, CatalogReport), loaded
+    with bss.uow() as uow:
+        spec = uow.specifications.get(f"lan-{n}")
+        assert spec is not None
+        lan = spec.characteristic("lan")
+        assert lan is not None
+        stored = uow.offerings.get(f"fixed-{n}")
+    assert stored is None or passes(lan, stored.fixed["lan"]), f"fixed-{n} fails {lan.regex or lan.format}"
+    if isinstance(defined, BaseException):
+        assert isinstance(defined, InvalidRequestError), defined
+        [problem] = defined.problems
+        assert (problem.field, problem.message) == ("prodSpecCharValueUse[lan].value", REFUSAL), problem
+        assert (lan.format, spec.version, stored) == (ValueFormat.IPV4_PREFIX, "2", None)
+        assert list(loaded.revalidated) == [f"lan-{n}.lan"] and not loaded.not_revalidated, loaded
+        return "load"
+    assert isinstance(defined, ProductOffering) and stored is not None, defined
+    assert (lan.regex, spec.version, stored.fixed) == (OLD_REGEX, "1", {"lan": HOST_BITS})
+    assert loaded.not_revalidated == {f"lan-{n}.lan": [f"offering fixed-{n}: {REFUSAL}"]}, loaded
+    assert not loaded.revalidated, loaded
+    return "offering"
+
+
+def test_an_offering_defined_while_a_load_tightens_its_fixed_lan_rule_ends_as_one_after_the_other(
+    any_bss: Bss,
+) -> None:
+    """The load checks the offerings' fixed values, then takes the stricter rule: an offering it
+    does not see must not be defined on the rule it replaces."""
+    bss = any_bss
+    set_clock(bss, utc(2026, 3, 1, 9))
+    for n in range(8):
+        define, tighten = fixed_lan_offering(bss, n)
+        defined, loaded = race(lambda define=define: run(bss, define), lambda tighten=tighten: run(bss, tighten))
+        defined_one_after_the_other(bss, n, defined, loaded)
+
+
+def test_a_load_sent_just_after_an_offering_read_the_lan_rule_names_the_offering(any_bss: Bss) -> None:
+    """The worst moment for the load: the definition had checked the fixed LAN by the old rule (the
+    load used to find no offering, take the new rule, and the offering commit)."""
+    bss = any_bss
+    set_clock(bss, utc(2026, 3, 1, 9))
+    define, tighten = fixed_lan_offering(bss, 0)
+    defined, loaded = second_sent_after(bss, lambda: run(bss, define), lambda: run(bss, tighten), SPECIFICATIONS, 1)
+    assert defined_one_after_the_other(bss, 0, defined, loaded) == "offering"
+
+
+def test_an_offering_sent_just_after_the_load_read_the_offerings_is_refused_by_the_new_rule(any_bss: Bss) -> None:
+    """The worst moment for the definition: the load had found no offering (the definition used to
+    check the LAN by the old rule, still the one committed, and commit after the load)."""
+    bss = any_bss
+    set_clock(bss, utc(2026, 3, 1, 9))
+    define, tighten = fixed_lan_offering(bss, 0)
+    loaded, defined = second_sent_after(bss, lambda: run(bss, tighten), lambda: run(bss, define), OFFERINGS, 1)
+    assert defined_one_after_the_other(bss, 0, defined, loaded) == "load"
