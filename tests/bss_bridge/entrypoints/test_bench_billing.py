@@ -28,3 +28,4 @@ def test_the_bench_measures_the_run_beside_a_floor_over_the_same_records(capsys:
         assert r["stored_rows"] == 4 + 40 + 4 + 4 + 4
         # the lower bound is the two floors added (each rounded on its own: within a rounding step)
         assert abs(r["bound_s"] - (r["rating_floor_s"] + r["store_floor_s"])) <= 0.011
+        assert r["floor_min_s"] <= r["floor_s"] <= r["floor_max_s"]  # the median of the warm runs
