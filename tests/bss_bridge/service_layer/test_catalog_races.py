@@ -135,16 +135,32 @@ SPECIFICATIONS = "SELECT bss_product_specifications."  # an order's read of the 
 PRODUCTS = "SELECT bss_subscriptions.id, bss_subscription_terms."  # a load's read of the values sold
 
 
-def lan_offering(bss: Bss, n: int) -> tuple[commands.SubmitProductOrder, commands.LoadCatalog]:
-    """``lan-{n}``, a specification whose LAN the old regex checks, and an offering of it; an order
-    of it with a LAN that has host bits, and the load that checks the LAN by ``format: ipv4Prefix``."""
+def lan_specification(bss: Bss, n: int) -> tuple[commands.PriceDefinition, commands.LoadCatalog]:
+    """``lan-{n}``, a specification whose LAN the old regex checks; a price to sell it at, and the
+    load that checks the LAN by ``format: ipv4Prefix``."""
     old = CharacteristicSpec("lan", ValueType.STRING, regex=OLD_REGEX)
     run(bss, commands.DefineSpecification(f"lan-{n}", "LAN", "lanService", (old,)))
-    price = commands.PriceDefinition("monthly", "EUR", RecurringCharge(Decimal("10")))
-    run(bss, commands.DefineOffering(f"lan-{n}", "LAN", f"lan-{n}", prices=(price,)))
-    item = ItemRequest("1", "add", f"lan-{n}", characteristics=(("lan", HOST_BITS),))
     new = dataclasses.replace(old, regex=None, format=ValueFormat.IPV4_PREFIX)
     tighten = commands.LoadCatalog((commands.DefineSpecification(f"lan-{n}", "LAN", "lanService", (new,)),), ())
+    return commands.PriceDefinition("monthly", "EUR", RecurringCharge(Decimal("10"))), tighten
+
+
+def lan_rule(bss: Bss, n: int) -> tuple[ProductSpecification, CharacteristicSpec]:
+    """``lan-{n}`` as committed, and its LAN's rule."""
+    with bss.uow() as uow:
+        spec = uow.specifications.get(f"lan-{n}")
+    assert spec is not None
+    lan = spec.characteristic("lan")
+    assert lan is not None
+    return spec, lan
+
+
+def lan_offering(bss: Bss, n: int) -> tuple[commands.SubmitProductOrder, commands.LoadCatalog]:
+    """``lan_specification`` and an offering of it; an order of it with a LAN that has host bits,
+    and the load."""
+    price, tighten = lan_specification(bss, n)
+    run(bss, commands.DefineOffering(f"lan-{n}", "LAN", f"lan-{n}", prices=(price,)))
+    item = ItemRequest("1", "add", f"lan-{n}", characteristics=(("lan", HOST_BITS),))
     return commands.SubmitProductOrder(order(bss, account(bss), item)), tighten
 
 
@@ -154,11 +170,8 @@ def one_after_the_other(bss: Bss, n: int, placed: object, loaded: object) -> str
     tightened; or the order placed and its product named by the load, the old rule kept. Which one
     came first."""
     assert isinstance(loaded, CatalogReport), loaded
+    spec, lan = lan_rule(bss, n)
     with bss.uow() as uow:
-        spec = uow.specifications.get(f"lan-{n}")
-        assert spec is not None
-        lan = spec.characteristic("lan")
-        assert lan is not None
         stored = values_in_force(uow.session, spec.id, utc(2026, 3, 1, 9))
     failing = [product for product, values in stored if not passes(lan, values["lan"])]
     assert not failing, f"{failing} fail {spec.id} version {spec.version}: {lan.regex or lan.format}"
@@ -271,14 +284,9 @@ OFFERINGS = "SELECT bss_product_offerings."  # a load's read of the offerings an
 
 
 def fixed_lan_offering(bss: Bss, n: int) -> tuple[commands.DefineOffering, commands.LoadCatalog]:
-    """``lan-{n}``, a specification whose LAN the old regex checks; an offering of it that fixes a
-    LAN with host bits, and the load that checks the LAN by ``format: ipv4Prefix``."""
-    old = CharacteristicSpec("lan", ValueType.STRING, regex=OLD_REGEX)
-    run(bss, commands.DefineSpecification(f"lan-{n}", "LAN", "lanService", (old,)))
-    price = commands.PriceDefinition("monthly", "EUR", RecurringCharge(Decimal("10")))
+    """``lan_specification``; an offering of it that fixes a LAN with host bits, and the load."""
+    price, tighten = lan_specification(bss, n)
     define = commands.DefineOffering(f"fixed-{n}", "LAN", f"lan-{n}", fixed={"lan": HOST_BITS}, prices=(price,))
-    new = dataclasses.replace(old, regex=None, format=ValueFormat.IPV4_PREFIX)
-    tighten = commands.LoadCatalog((commands.DefineSpecification(f"lan-{n}", "LAN", "lanService", (new,)),), ())
     return define, tighten
 
 
@@ -288,11 +296,8 @@ def defined_one_after_the_other(bss: Bss, n: int, defined: object, loaded: objec
     named), the rule tightened; or the offering defined and named by the load, the old rule kept.
     Which one came first."""
     assert isinstance(loaded, CatalogReport), loaded
+    spec, lan = lan_rule(bss, n)
     with bss.uow() as uow:
-        spec = uow.specifications.get(f"lan-{n}")
-        assert spec is not None
-        lan = spec.characteristic("lan")
-        assert lan is not None
         stored = uow.offerings.get(f"fixed-{n}")
     assert stored is None or passes(lan, stored.fixed["lan"]), f"fixed-{n} fails {lan.regex or lan.format}"
     if isinstance(defined, BaseException):
