@@ -4,11 +4,22 @@ ncclient's session thread waits for data with ``select(timeout=TICK)`` and only 
 requests between waits, so with its 0.1 s TICK one session manages about 10 sequential RPCs/s.
 :func:`lower_tick` shortens the wait when a session is opened (never at import time); the price is
 an idle wake-up per tick per open session, hence a setting rather than zero.
+
+yuma123 workaround: when the read that brings netconfd the client's ``<hello>`` holds more (an
+RPC), netconfd handles the hello and leaves the rest unanswered until more input arrives. ncclient
+sends its hello, waits for the server's, then returns, and the first RPC follows at once; when
+netconfd is slow to read (a busy machine) both arrive in one read, and a caller that sends nothing
+else waits out its whole timeout. (Measured on the lab: a ``<get-config>`` written together with
+the hello was answered only once a second RPC came.) :func:`connect` therefore settles a yuma123
+session before handing it out: a read-only probe, sent again every :data:`SETTLE_PROBE_S` until one
+is answered; an answer proves the hello was read.
 """
 
 from __future__ import annotations
 
+import contextlib
 import socket
+import time
 from typing import Any
 
 from adapters.errors import (
@@ -23,6 +34,10 @@ from adapters.netconf import parse
 from adapters.target import DeviceTarget
 
 DEFAULT_TICK_S = 0.001
+YUMA123 = "http://yuma123.org/ns/"  # what a yuma123 netconfd's capabilities begin with
+SETTLE_PROBE_S = 1.0  # how long a settling probe is waited for before another is sent
+# a subtree filter that selects nothing: the probe's answer is an empty <data>
+PROBE_FILTER = '<oss-agent-probe xmlns="urn:oss-agent:netconf-probe"/>'
 
 
 def lower_tick(tick_s: float) -> None:
@@ -42,7 +57,7 @@ def connect(target: DeviceTarget, tick_s: float | None = DEFAULT_TICK_S) -> Any:
         raise UnsupportedOperationError("no NETCONF access configured", device=target.name, operation="connect")
     if tick_s is not None:
         lower_tick(tick_s)
-    return manager.connect(
+    connection = manager.connect(
         host=target.host,
         port=access.port,
         username=access.username,
@@ -54,6 +69,40 @@ def connect(target: DeviceTarget, tick_s: float | None = DEFAULT_TICK_S) -> Any:
         timeout=access.timeout_s,
         manager_params={"timeout": access.timeout_s},
     )
+    if any(c.startswith(YUMA123) for c in connection.server_capabilities):
+        try:
+            settle(connection, access.timeout_s)
+        except BaseException:
+            with contextlib.suppress(Exception):  # the settling's error is the one to report
+                connection.timeout = SETTLE_PROBE_S
+                connection.close_session()
+            raise
+    return connection
+
+
+def settle(connection: Any, timeout_s: float, probe_s: float = SETTLE_PROBE_S) -> None:
+    """Return once the server has answered a read-only probe (see the module docstring); a probe
+    unanswered after ``probe_s`` is sent again, until ``timeout_s`` (then ncclient's timeout error).
+    A late answer to an earlier probe is harmless: it is read, and nothing waits for it."""
+    from ncclient.operations.errors import TimeoutExpiredError
+    from ncclient.operations.rpc import RPCError
+
+    deadline = time.monotonic() + timeout_s
+    timeout = connection.timeout
+    try:
+        while True:
+            connection.timeout = max(min(probe_s, deadline - time.monotonic()), 0.001)
+            try:
+                connection.get_config(source="running", filter=("subtree", PROBE_FILTER))
+            except RPCError:
+                return  # an answer all the same
+            except TimeoutExpiredError:
+                if time.monotonic() >= deadline:
+                    raise
+                continue
+            return
+    finally:
+        connection.timeout = timeout
 
 
 def alive(connection: Any) -> bool:

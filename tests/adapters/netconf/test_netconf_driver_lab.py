@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
+import socket
 import time
 from collections.abc import Callable
 from typing import Any
@@ -293,3 +294,99 @@ def test_the_yuma123_validate_bug_is_real_so_the_workaround_matters(
             await driver.close()
 
     asyncio.run(unchanged())
+
+
+HELLO = (
+    f'<?xml version="1.0" encoding="UTF-8"?><hello xmlns="{NC}"><capabilities>'
+    "<capability>urn:ietf:params:netconf:base:1.0</capability>"
+    "<capability>urn:ietf:params:netconf:base:1.1</capability></capabilities></hello>]]>]]>"
+).encode()
+
+
+def framed_get_config(message_id: str) -> bytes:
+    """A ``<get-config>`` of running in NETCONF 1.1 chunked framing."""
+    rpc = f'<rpc xmlns="{NC}" message-id="{message_id}"><get-config><source><running/></source></get-config></rpc>'
+    return b"\n#%d\n%s\n##\n" % (len(rpc.encode()), rpc.encode())
+
+
+def read_until(channel: Any, end: bytes, count: int = 1) -> bytes:
+    data = b""
+    while data.count(end) < count:
+        chunk = channel.recv(65536)
+        assert chunk, f"the session closed before {end!r}: {data!r}"
+        data += chunk
+    return data
+
+
+def test_yuma123_leaves_an_rpc_it_reads_with_the_hello_unanswered_until_more_comes(lab_target: Targets) -> None:
+    """Raw SSH: the client's hello and a ``<get-config>`` written in one piece (as a busy netconfd
+    reads what ncclient writes a moment apart) -> that RPC is not answered until something more
+    arrives: a second RPC, and both are. Why ``session.settle`` probes a yuma123 session before
+    using it; if this starts failing, yuma123 fixed the bug and the probe may go."""
+    import paramiko
+
+    target = lab_target("pe2")
+    access = target.netconf
+    assert access is not None and access.password is not None
+    client = paramiko.SSHClient()
+    client.set_missing_host_key_policy(paramiko.AutoAddPolicy())  # noqa: S507 (the lab's own device)
+    client.connect(
+        target.host,
+        port=access.port,
+        username=access.username,
+        password=access.password.reveal(),
+        look_for_keys=False,
+        allow_agent=False,
+        timeout=access.timeout_s,
+    )
+    try:
+        transport = client.get_transport()
+        assert transport is not None
+        channel = transport.open_session()
+        channel.invoke_subsystem("netconf")
+        channel.settimeout(access.timeout_s)
+        read_until(channel, b"]]>]]>")  # the server's hello
+        channel.sendall(HELLO + framed_get_config("1"))
+        channel.settimeout(3)
+        with pytest.raises(socket.timeout):
+            read_until(channel, b"\n##\n")  # no answer to message 1 while nothing else comes
+        channel.settimeout(access.timeout_s)
+        channel.sendall(framed_get_config("2"))
+        replies = read_until(channel, b"\n##\n", 2)
+        assert replies.index(b'message-id="1"') < replies.index(b'message-id="2"'), replies
+    finally:
+        client.close()
+
+
+def test_the_driver_is_answered_when_its_first_rpc_reaches_yuma123_with_the_hello(
+    lab_target: Targets, runner: BlockingRunner, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """ncclient's hello held back and written together with what the session writes next, as a
+    busy netconfd reads them: the driver's settling probe is what stalls, the next probe brings both
+    answers, and the driver's own first RPC is answered (it used to wait out its timeout, then fail)."""
+    from ncclient.transport.ssh import SSHSession
+
+    write = SSHSession._transport_write
+    held: dict[int, bytes] = {}
+
+    def together(self: Any, data: bytes) -> int:
+        if id(self) not in held:  # the hello: not written yet
+            held[id(self)] = data
+            return len(data)
+        if pending := held[id(self)]:
+            held[id(self)] = b""
+            self._channel.sendall(pending + data)
+            return len(data)
+        return int(write(self, data))
+
+    monkeypatch.setattr(SSHSession, "_transport_write", together)
+
+    async def scenario() -> None:
+        driver = NetconfDriver(lab_target("pe2"), runner)
+        try:
+            assert "<data" in await driver.get_config_xml()
+            assert driver.connects == 1 and len(held) == 1  # one session, its hello held
+        finally:
+            await driver.close()
+
+    asyncio.run(scenario())
