@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import asyncio
 import subprocess
-import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -92,17 +91,21 @@ async def whole(lab: LabHandle, client: TestClient, poller: Poller, resource_id:
     at this point (once it came back as polled), the cause unknown; if it stays so, the failure says
     what the alarms and the devices' links were."""
     device = resource_id.split(":")[0]
-    started = time.monotonic()
-    while states(client, resource_id) != ("available", "enable"):
-        if time.monotonic() - started > timeout_s:
-            alarms = [
-                (a["alarmedObject"]["id"], a["probableCause"], a["state"], a.get("alarmRaisedTime"))
-                for a in client.get("/tmf-api/alarm/v4/alarm").json()
-            ]
-            links = await asyncio.to_thread(_links, lab)
-            raise AssertionError(f"{resource_id} is {states(client, resource_id)}; alarms {alarms}; links {links}")
-        await poller.poll(device)
-        await asyncio.sleep(0.2)
+    try:
+        await until(
+            f"{resource_id} available",
+            lambda: states(client, resource_id) == ("available", "enable"),
+            timeout_s,
+            lambda: poller.poll(device),
+        )
+    except AssertionError as exc:
+        alarms = [
+            (a["alarmedObject"]["id"], a["probableCause"], a["state"], a.get("alarmRaisedTime"))
+            for a in client.get("/tmf-api/alarm/v4/alarm").json()
+        ]
+        links = await asyncio.to_thread(_links, lab)
+        shown = f"{str(exc).splitlines()[0]}: it is {states(client, resource_id)}"
+        raise AssertionError(f"{shown}; alarms {alarms}; links {links}") from None
 
 
 def _links(lab: LabHandle) -> dict[str, str]:
