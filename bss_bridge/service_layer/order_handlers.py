@@ -16,6 +16,11 @@ products, so an order is never placed on a customer or account closed meanwhile.
 specifications its values are checked by, shared (orders at once do not wait for each other), and
 reads them: a catalog load tightening a rule holds them before it checks the values stored, so an
 order is refused by the new rule, or stored first and named by the load (which keeps the old rule).
+Last it holds the offerings it sells, shared, and reads them again: a price change holds its
+offering before it takes its start (its request's instant, or later), so an order is placed first
+and the new price starts after it, or sees the new version committed (and carries it if in force at
+its instant); it used to read the old price while a change starting before its instant was not yet
+committed, and carry it.
 """
 
 from __future__ import annotations
@@ -36,33 +41,34 @@ from bss_bridge.domain.subscription import Subscription
 from bss_bridge.service_layer.deps import Deps
 from bss_bridge.service_layer.unit_of_work import UnitOfWork
 from bss_bridge.storage.billing_repository import hold_accounts
-from bss_bridge.storage.holds import hold_customer, hold_specifications
+from bss_bridge.storage.holds import hold_customer, hold_offerings, hold_specifications
 from bss_bridge.storage.tables import OrderRow, SubscriptionRow
 
 
 def catalog_for(uow: UnitOfWork, product_ids: list[str], placing: OrderRequest | None = None) -> Catalog:
     """The catalog, and the subscriptions named (with the components of the bundles among them).
     With ``placing`` (an order being placed), the specifications its values are checked by are held
-    (shared) before they are read (the module docstring)."""
+    (shared) before they are read, then the offerings it sells (shared), which are read again (the
+    module docstring)."""
     named = uow.subscriptions.get_many(product_ids)
     bundles = [s.id for s in named.values() if s.specification_id is None]
     components = uow.subscriptions.components_of(bundles) if bundles else []
     subscriptions = {**named, **{c.id: c for c in components}}
     offerings = uow.offerings.all()
     if placing is not None:
-        hold_specifications(uow.session, _checked_by(placing, offerings, subscriptions), shared=True)
+        sold = _sold(placing, offerings)
+        checked_by = [o.specification_id for o in sold] + [s.specification_id for s in subscriptions.values()]
+        hold_specifications(uow.session, [i for i in checked_by if i is not None], shared=True)
+        hold_offerings(uow.session, [o.id for o in sold], shared=True)
+        offerings = {**offerings, **uow.offerings.read_again([o.id for o in sold])}  # a price change held first
     return Catalog(offerings, {s.id: s for s in uow.specifications.list()[0]}, subscriptions)
 
 
-def _checked_by(
-    request: OrderRequest, offerings: Mapping[str, ProductOffering], subscriptions: Mapping[str, Subscription]
-) -> list[str]:
-    """The specifications an order's values are checked by: those its offerings sell (a bundle's
-    components' included), its products'. Which one an offering or a product sells never changes."""
+def _sold(request: OrderRequest, offerings: Mapping[str, ProductOffering]) -> list[ProductOffering]:
+    """The offerings an order sells, a bundle's components included (which ones a bundle has, and
+    which specification an offering or a product sells, never change)."""
     named = [offerings[i.offering_id] for i in request.items if i.offering_id and i.offering_id in offerings]
-    sold = named + [offerings[c] for o in named for c in o.bundled if c in offerings]
-    ids = [o.specification_id for o in sold] + [s.specification_id for s in subscriptions.values()]
-    return [i for i in ids if i is not None]
+    return named + [offerings[c] for o in named for c in o.bundled if c in offerings]
 
 
 def _plan(uow: UnitOfWork, request: OrderRequest, now: datetime, hold: bool = False) -> tuple[OrderPlan, Catalog]:

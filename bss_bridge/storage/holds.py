@@ -58,10 +58,13 @@ def hold_specifications(session: Session, specification_ids: Sequence[str], shar
     hold_rows(session, SpecificationRow, SpecificationRow.lifecycle_status, specification_ids, shared)
 
 
-def hold_offerings(session: Session, offering_ids: Sequence[str]) -> None:
+def hold_offerings(session: Session, offering_ids: Sequence[str], shared: bool = False) -> None:
     """What changes an offering reads its prices' versions and adds the next: two at once would
-    both add the same version (a database error for one), or one write back what the other changed."""
-    hold_rows(session, OfferingRow, OfferingRow.lifecycle_status, offering_ids)
+    both add the same version (a database error for one), or one write back what the other changed.
+    Placing an order holds the offerings it sells ``shared`` before it reads their prices: a price
+    change takes its start once it holds the offering, so it is committed before the order reads, or
+    starts after the order is stored."""
+    hold_rows(session, OfferingRow, OfferingRow.lifecycle_status, offering_ids, shared)
 
 
 def hold_ticket(session: Session, ticket_id: str) -> None:

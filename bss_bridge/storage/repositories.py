@@ -67,6 +67,17 @@ class Repository(Generic[A, R]):
                 self._load(row)
         return {k: self._seen[k][0] for k in keys if k in self._seen}
 
+    def read_again(self, keys: Sequence[str]) -> dict[str, A]:
+        """The aggregates as the database has them now (after a hold waited for a change to commit):
+        their rows refreshed, not taken from the session, and the aggregates handed out before for
+        these keys dropped (never written back)."""
+        for key in keys:
+            self._seen.pop(key, None)
+        query = self._select().where(self.row_type.id.in_(list(keys))).execution_options(populate_existing=True)
+        for row in self.session.scalars(query):
+            self._load(row)
+        return {k: self._seen[k][0] for k in keys if k in self._seen}
+
     def _select(self) -> Select[Any]:
         return select(self.row_type).options(*self.options)
 

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import asyncio
+import threading
 from collections.abc import Iterator, Sequence
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -34,11 +35,18 @@ class KnownInventory:
 
 
 class Clock:
+    """The tests' clock: it stands still at ``now`` unless given a ``tick``, by which it moves on
+    after each reading (every request then reads an instant of its own, later than any read before)."""
+
     def __init__(self, now: datetime) -> None:
         self.now = now
+        self.tick = timedelta(0)
+        self._lock = threading.Lock()
 
     def __call__(self) -> datetime:
-        return self.now
+        with self._lock:
+            now, self.now = self.now, self.now + self.tick
+        return now
 
 
 @pytest.fixture

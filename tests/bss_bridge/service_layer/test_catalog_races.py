@@ -3,17 +3,20 @@ by two: each reads the price's versions and adds the next. A specification or of
 one id, a new catalog loaded, by several: each looks for the id, then inserts. Two catalog loads
 extending one specification: each reads its characteristics and writes them back. An order placed
 while a load tightens the rule of a value it stores: the order checks the value by the rule it
-reads, the load checks the values stored before it takes the new rule. Whatever the interleaving,
-they end as one after the other would: both versions chained (each ends where the next starts), or
-the later-sent refused as starting before the version the other added; one creation, the others
-refused as existing or reconciling with it; both characteristics added; the order refused by the
-new rule, or its product named by the load and the old rule kept. Never a database error for a
+reads, the load checks the values stored before it takes the new rule. An order placed while its
+offering's price changes from that instant on: the order reads the prices, the change takes its
+start and adds the version. Whatever the interleaving, they end as one after the other would: both
+versions chained (each ends where the next starts), or the later-sent refused as starting before the
+version the other added; one creation, the others refused as existing or reconciling with it; both
+characteristics added; the order refused by the new rule, or its product named by the load and the
+old rule kept; the order carrying the prices in force at its instant. Never a database error for a
 request, nor a value stored that its specification's rule refuses."""
 
 from __future__ import annotations
 
 import dataclasses
 import itertools
+from datetime import timedelta
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -39,7 +42,7 @@ from ..billing_world import account, run, set_clock, utc
 from ..conftest import Clock, KnownInventory, make_bss
 from ..races import race, second_sent_after
 from .test_catalog_upgrade import OLD_REGEX
-from .test_order_races import order
+from .test_order_races import new_internet, order
 
 
 def reprice(bss: Bss, day: int, amount: str) -> object:
@@ -345,3 +348,51 @@ def test_an_offering_sent_just_after_the_load_read_the_offerings_is_refused_by_t
     define, tighten = fixed_lan_offering(bss, 0)
     loaded, defined = second_sent_after(bss, lambda: run(bss, tighten), lambda: run(bss, define), OFFERINGS, 1)
     assert defined_one_after_the_other(bss, 0, defined, loaded) == "load"
+
+
+def reprice_now(bss: Bss, amount: str) -> object:
+    """bia-100's monthly price changed from the request's instant on (no start given)."""
+    price = commands.PriceDefinition("monthly", "EUR", RecurringCharge(Decimal(amount)))
+    return run(bss, commands.ChangePrice("bia-100", price))
+
+
+def priced_as_in_force(bss: Bss, placed: object) -> Decimal:
+    """The order placed, its product's prices the versions the catalog has in force at the order's
+    instant (as it ends, every change committed); its monthly amount."""
+    assert isinstance(placed, ProductOrder), placed
+    with bss.uow() as uow:
+        product = uow.subscriptions.get(placed.items[0].subscription_id)
+        offering = uow.offerings.get("bia-100")
+    assert product is not None and offering is not None
+    [term] = product.terms
+    in_force = offering.prices_at(placed.order_date, "EUR")
+    assert sorted(p.id for p in term.prices) == [p.id for p in in_force], (term.prices, in_force)
+    [monthly] = [p for p in term.prices if p.name == "monthly"]
+    assert isinstance(monthly.charge, RecurringCharge)
+    return monthly.charge.monthly_amount
+
+
+def test_an_order_placed_while_its_price_changes_carries_the_price_in_force_at_its_instant(any_bss: Bss) -> None:
+    """The clock moves on at each reading, as a real one: a change that takes its start after the
+    order is stored starts later than the order's instant (a clock standing still cannot tell)."""
+    bss = any_bss
+    set_clock(bss, utc(2026, 3, 1, 9))
+    submit = commands.SubmitProductOrder(order(bss, account(bss), new_internet()))
+    bss.deps.clock.tick = timedelta(milliseconds=1)  # type: ignore[attr-defined]  # the tests' Clock
+    for n in range(8):
+        set_clock(bss, utc(2026, 3, 1, 10 + n))
+        placed, changed = race(lambda: run(bss, submit)[0], lambda n=n: reprice_now(bss, f"{60 + n}"))
+        assert isinstance(changed, ProductOffering), changed
+        priced_as_in_force(bss, placed)
+
+
+def test_an_order_sent_just_after_a_price_change_read_its_offering_carries_the_new_price(any_bss: Bss) -> None:
+    """The worst moment for the order: the change has taken its start (the instant the order is
+    placed at) and not committed yet. The order used to read the old price, commit first and carry it,
+    though the new one is in force from its instant on."""
+    bss = any_bss
+    set_clock(bss, utc(2026, 3, 1, 9))
+    submit = commands.SubmitProductOrder(order(bss, account(bss), new_internet()))
+    changed, placed = second_sent_after(bss, lambda: reprice_now(bss, "61"), lambda: run(bss, submit)[0], OFFERINGS, 1)
+    assert isinstance(changed, ProductOffering), changed
+    assert priced_as_in_force(bss, placed) == Decimal("61")
