@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -283,17 +284,17 @@ def _reconcile(
 
 
 async def load_catalog(cmd: commands.LoadCatalog, uow: UnitOfWork, deps: Deps) -> CatalogReport:
-    now = deps.clock()
     # two loads of a new catalog at once: the later one, refused its inserts, reconciles with the first
-    return judged_again(lambda: _load_catalog(cmd, uow, now))
+    return judged_again(lambda: _load_catalog(cmd, uow, deps.clock))
 
 
-def _load_catalog(cmd: commands.LoadCatalog, uow: UnitOfWork, now: datetime) -> CatalogReport:
+def _load_catalog(cmd: commands.LoadCatalog, uow: UnitOfWork, clock: Callable[[], datetime]) -> CatalogReport:
     report = CatalogReport()
     with uow:
         # a change at once waits, or is seen (specifications first: what changes both holds them in that order)
         hold_specifications(uow.session, [s.specification_id for s in cmd.specifications])
         hold_offerings(uow.session, [o.offering_id for o in cmd.offerings])
+        now = clock()  # once held: a new price starts after any order that held an offering first
         for spec in cmd.specifications:
             current = uow.specifications.get(spec.specification_id)
             if current is None:

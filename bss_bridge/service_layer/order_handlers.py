@@ -20,7 +20,7 @@ Last it holds the offerings it sells, shared, and reads them again: a price chan
 offering before it takes its start (its request's instant, or later), so an order is placed first
 and the new price starts after it, or sees the new version committed (and carries it if in force at
 its instant); it used to read the old price while a change starting before its instant was not yet
-committed, and carry it.
+committed, and carry it. A price migration, its account held, holds its offering the same way.
 """
 
 from __future__ import annotations
@@ -210,9 +210,10 @@ async def resume(cmd: commands.ResumeSubscription, uow: UnitOfWork, deps: Deps) 
 
 
 async def migrate_prices(cmd: commands.MigrateSubscriptionPrices, uow: UnitOfWork, deps: Deps) -> Subscription:
-    at = cmd.at or deps.clock()
     with uow:
         subscription = _subscription(uow, cmd.subscription_id)
+        hold_offerings(uow.session, [subscription.offering_id], shared=True)  # a price change at once: seen
+        at = cmd.at or deps.clock()  # once held, as an order's prices (the module docstring)
         offering = uow.offerings.get(subscription.offering_id)
         account = uow.accounts.get(subscription.billing_account_id)
         assert offering is not None and account is not None

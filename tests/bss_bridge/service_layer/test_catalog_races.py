@@ -26,6 +26,7 @@ from sqlalchemy import event, select
 from sqlalchemy.exc import OperationalError
 
 from bss_bridge.bootstrap import Bss
+from bss_bridge.config.catalog_file import read_catalog
 from bss_bridge.domain import commands
 from bss_bridge.domain.catalog import CharacteristicSpec, ProductSpecification, ValueFormat, ValueType
 from bss_bridge.domain.errors import ConflictError, InvalidRequestError
@@ -38,9 +39,9 @@ from bss_bridge.storage.order_repository import values_in_force
 from bss_bridge.storage.tables import SpecificationRow
 
 from ...conftest import PostgresServer
-from ..billing_world import account, run, set_clock, utc
-from ..conftest import Clock, KnownInventory, make_bss
-from ..races import race, second_sent_after
+from ..billing_world import account, run, set_clock, subscribe, utc
+from ..conftest import CATALOG, Clock, KnownInventory, make_bss
+from ..races import race, second_sent_after, second_sent_before_the_first_holds
 from .test_catalog_upgrade import OLD_REGEX
 from .test_order_races import new_internet, order
 
@@ -396,3 +397,41 @@ def test_an_order_sent_just_after_a_price_change_read_its_offering_carries_the_n
     changed, placed = second_sent_after(bss, lambda: reprice_now(bss, "61"), lambda: run(bss, submit)[0], OFFERINGS, 1)
     assert isinstance(changed, ProductOffering), changed
     assert priced_as_in_force(bss, placed) == Decimal("61")
+
+
+def test_an_order_sent_as_a_catalog_load_repricing_it_is_about_to_hold_carries_the_price_in_force(
+    any_bss: Bss,
+) -> None:
+    """The worst moment for a load that changes a price: an order placed after the load was sent
+    and before it holds the offering. The load used to take its instant as it was sent and start the
+    new price then, before the order it waited for, which carries the old one."""
+    bss = any_bss
+    set_clock(bss, utc(2026, 3, 1, 9))
+    submit = commands.SubmitProductOrder(order(bss, account(bss), new_internet()))
+    [bia] = [o for o in read_catalog(CATALOG).offerings if o.offering_id == "bia-100"]
+    [monthly] = [p for p in bia.prices if p.name == "monthly"]
+    assert isinstance(monthly.charge, RecurringCharge)
+    dearer = dataclasses.replace(monthly, charge=RecurringCharge(Decimal("62")))
+    prices = tuple(dearer if p is monthly else p for p in bia.prices)
+    load = commands.LoadCatalog((), (dataclasses.replace(bia, prices=prices),), apply=True)
+    bss.deps.clock.tick = timedelta(milliseconds=1)  # type: ignore[attr-defined]  # the tests' Clock
+    loaded, placed = second_sent_before_the_first_holds(bss, lambda: run(bss, load), lambda: run(bss, submit)[0])
+    assert isinstance(loaded, CatalogReport) and loaded.repriced == ["bia-100.monthly.EUR"], loaded
+    assert priced_as_in_force(bss, placed) == monthly.charge.monthly_amount
+
+
+def test_a_migration_sent_just_after_a_price_change_read_its_offering_moves_to_the_new_price(any_bss: Bss) -> None:
+    """The worst moment for a price migration: the change has taken its start (the migration's
+    instant) and not committed yet. The migration used to read the old price and refuse the product
+    as already on the prices in force, though the new one is from its instant on."""
+    bss = any_bss
+    product = subscribe(bss, account(bss), utc(2026, 3, 1, 9))
+    set_clock(bss, utc(2026, 3, 2, 9))
+    migrate = commands.MigrateSubscriptionPrices(product)
+    changed, migrated = second_sent_after(bss, lambda: reprice_now(bss, "63"), lambda: run(bss, migrate), OFFERINGS, 1)
+    assert isinstance(changed, ProductOffering), changed
+    assert not isinstance(migrated, BaseException), migrated
+    [old, new] = migrated.terms
+    assert (old.end, new.start, new.reason) == (utc(2026, 3, 2, 9), utc(2026, 3, 2, 9), "priceMigration")
+    [monthly] = [p for p in new.prices if p.name == "monthly"]
+    assert monthly.charge == RecurringCharge(Decimal("63"))
