@@ -51,7 +51,8 @@ def bill_run(
 ) -> None:
     """Bill every period due by --at (each account and period once; repeating changes nothing)."""
     with opened() as bss:
-        report = run(bss, bc.RunBilling(instant(at, "--at"), tuple(account) if account else None, preview))
+        command = bc.RunBilling(instant(at, "--at"), tuple(account) if account else None, preview)
+        report = run(bss, command, {"asOf": "--at", "billingAccount.id": "--account"})
     rows = [
         (
             b.account_id,
@@ -198,8 +199,12 @@ def payment_add(
     """Record a payment received on the account."""
     addressable(key, "--key")  # the payment's id, as the API's correlatorId: one path segment of its href
     with opened() as bss:
-        done = run(bss, bc.RecordPayment(key, account, _amount(amount), currency, instant(at, "--at"), method))
+        payment = bc.RecordPayment(key, account, _amount(amount), currency, instant(at, "--at"), method)
+        done = run(bss, payment, {"paymentDate": "--at", "correlatorId": "--key", "totalAmount.unit": "--currency"})
     STATE.out.print(f"payment {key}: {'recorded' if done.new else 'already recorded (counted once)'}")
+
+
+CREDIT_NOTE_OPTIONS = {"id": "--key", "reason": "--reason", "bill.id": "--bill"}
 
 
 @payments.command("credit-note")
@@ -212,7 +217,7 @@ def credit_note(
 ) -> None:
     """Issue a credit note (numbered CN-<year>-<n>)."""
     with opened() as bss:
-        done = run(bss, bc.IssueCreditNote(key, account, _amount(amount), reason, bill))
+        done = run(bss, bc.IssueCreditNote(key, account, _amount(amount), reason, bill), CREDIT_NOTE_OPTIONS)
     again = "" if done.new else " (already issued: counted once)"
     STATE.out.print(f"credit note {done.row.number}: {done.row.amount:f} {done.row.currency}{again}")
 
@@ -244,7 +249,7 @@ def show_balance(account: str, fmt: Format = FORMAT) -> None:
 def dunning_run(at: Annotated[str | None, AT] = None) -> None:
     """The dunning check (also scheduled in 'oss-bss run')."""
     with opened() as bss:
-        done = run(bss, bc.RunDunning(instant(at, "--at")))
+        done = run(bss, bc.RunDunning(instant(at, "--at")), {"asOf": "--at"})
     for account, action in done.items():
         STATE.out.print(f"{account}: {action}")
     if not done:

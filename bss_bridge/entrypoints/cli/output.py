@@ -12,7 +12,7 @@ import asyncio
 import contextlib
 import os
 import sys
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
@@ -28,7 +28,7 @@ from rich.table import Table
 from bss_bridge.bootstrap import Bss, bootstrap
 from bss_bridge.config.settings import load_settings
 from bss_bridge.domain.commands import Command
-from bss_bridge.domain.errors import InvalidRequestError
+from bss_bridge.domain.errors import InvalidRequestError, Problem
 from bss_bridge.domain.window import utc
 
 
@@ -86,8 +86,10 @@ def one_of(value: str | None, values: Iterable[str], option: str, what: str) -> 
         raise InvalidRequestError.one(option, f"{value!r} is not {what} ({', '.join(known)})")
 
 
-def run(bss: Bss, command: Command) -> Any:
-    """Run ``command`` through the BSS's bus (the same path as the API's).
+def run(bss: Bss, command: Command, options: Mapping[str, str] | None = None) -> Any:
+    """Run ``command`` through the BSS's bus (the same path as the API's). ``options``: the API's
+    field -> the command-line option that gave it, so that a problem names what the user typed
+    (``--at``, not ``asOf``).
 
     The result is handed out of the loop beside the task, not as its result: on its way out,
     ``asyncio.run`` restores the SIGINT handler, and CPython 3.11's ``signal`` module formats the
@@ -97,7 +99,12 @@ def run(bss: Bss, command: Command) -> Any:
     async def call() -> None:
         found.append(await bss.handle(command))
 
-    asyncio.run(call())
+    try:
+        asyncio.run(call())
+    except InvalidRequestError as exc:
+        if not options:
+            raise
+        raise InvalidRequestError(Problem(options.get(p.field, p.field), p.message) for p in exc.problems) from None
     return found[0]
 
 
