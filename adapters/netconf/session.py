@@ -75,7 +75,7 @@ def connect(target: DeviceTarget, tick_s: float | None = DEFAULT_TICK_S) -> Any:
         except BaseException:
             with contextlib.suppress(Exception):  # the settling's error is the one to report
                 connection.timeout = SETTLE_PROBE_S
-                connection.close_session()
+                disconnect(connection)
             raise
     return connection
 

@@ -60,10 +60,13 @@ class Repository(Generic[A, R]):
         row = self.session.get(self.row_type, key, options=list(self.options))
         return None if row is None else self._load(row)
 
-    def get_many(self, keys: Sequence[str]) -> dict[str, A]:
+    def get_many(self, keys: Sequence[str], refresh: bool = False) -> dict[str, A]:
+        """The aggregates of ``keys`` that exist; those read before in this unit of work are not read
+        again, unless ``refresh``: see ``read_again``."""
         wanted = [k for k in keys if k not in self._seen]
         if wanted:
-            for row in self.session.scalars(self._select().where(self.row_type.id.in_(wanted))):
+            query = self._select().where(self.row_type.id.in_(wanted)).execution_options(populate_existing=refresh)
+            for row in self.session.scalars(query):
                 self._load(row)
         return {k: self._seen[k][0] for k in keys if k in self._seen}
 
@@ -73,10 +76,7 @@ class Repository(Generic[A, R]):
         these keys dropped (never written back)."""
         for key in keys:
             self._seen.pop(key, None)
-        query = self._select().where(self.row_type.id.in_(list(keys))).execution_options(populate_existing=True)
-        for row in self.session.scalars(query):
-            self._load(row)
-        return {k: self._seen[k][0] for k in keys if k in self._seen}
+        return self.get_many(keys, refresh=True)
 
     def _select(self) -> Select[Any]:
         return select(self.row_type).options(*self.options)
