@@ -48,8 +48,11 @@ def subscribe(bss: Bss, account_id: str, at: datetime, offering: str = "bia-100"
     return str(done.items[0].subscription_id)
 
 
-def set_clock(bss: Bss, moment: datetime) -> None:
+def set_clock(bss: Bss, moment: datetime, tick: timedelta | None = None) -> None:
+    """The tests' clock at ``moment``; with ``tick``, moving on by it after each reading from now on."""
     bss.deps.clock.now = moment  # type: ignore[attr-defined]  # the tests' Clock
+    if tick is not None:
+        bss.deps.clock.tick = tick  # type: ignore[attr-defined]
 
 
 def volume(usage_id: str, product: str, at: datetime, gb_in: int, gb_out: int = 0) -> UsageSubmission:

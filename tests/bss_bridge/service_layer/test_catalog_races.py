@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import dataclasses
 import itertools
+from collections.abc import Callable
 from datetime import timedelta
 from decimal import Decimal
 from pathlib import Path
@@ -284,7 +285,7 @@ def _holds_shared(bss: Bss) -> None:
     assert (could_take(bss, "lan-0", "SHARE"), could_take(bss, "lan-0", "UPDATE")) == (True, True)  # released
 
 
-OFFERINGS = "SELECT bss_product_offerings."  # a load's read of the offerings and their fixed values
+OFFERINGS = "SELECT bss_product_offerings."  # a read of offerings: a load's (their fixed values), a price change's
 
 
 def fixed_lan_offering(bss: Bss, n: int) -> tuple[commands.DefineOffering, commands.LoadCatalog]:
@@ -351,6 +352,14 @@ def test_an_offering_sent_just_after_the_load_read_the_offerings_is_refused_by_t
     assert defined_one_after_the_other(bss, 0, defined, loaded) == "load"
 
 
+def internet_order(bss: Bss, tick: timedelta | None = None) -> Callable[[], object]:
+    """The clock at 1 March 09:00 (moving on by ``tick`` at each reading if given); a new account
+    and the placing of its order of bia-100 (each call places another), returning the order."""
+    set_clock(bss, utc(2026, 3, 1, 9), tick)
+    submit = commands.SubmitProductOrder(order(bss, account(bss), new_internet()))
+    return lambda: run(bss, submit)[0]
+
+
 def reprice_now(bss: Bss, amount: str) -> object:
     """bia-100's monthly price changed from the request's instant on (no start given)."""
     price = commands.PriceDefinition("monthly", "EUR", RecurringCharge(Decimal(amount)))
@@ -377,12 +386,10 @@ def test_an_order_placed_while_its_price_changes_carries_the_price_in_force_at_i
     """The clock moves on at each reading, as a real one: a change that takes its start after the
     order is stored starts later than the order's instant (a clock standing still cannot tell)."""
     bss = any_bss
-    set_clock(bss, utc(2026, 3, 1, 9))
-    submit = commands.SubmitProductOrder(order(bss, account(bss), new_internet()))
-    bss.deps.clock.tick = timedelta(milliseconds=1)  # type: ignore[attr-defined]  # the tests' Clock
+    place = internet_order(bss, timedelta(milliseconds=1))
     for n in range(8):
         set_clock(bss, utc(2026, 3, 1, 10 + n))
-        placed, changed = race(lambda: run(bss, submit)[0], lambda n=n: reprice_now(bss, f"{60 + n}"))
+        placed, changed = race(place, lambda n=n: reprice_now(bss, f"{60 + n}"))
         assert isinstance(changed, ProductOffering), changed
         priced_as_in_force(bss, placed)
 
@@ -392,9 +399,8 @@ def test_an_order_sent_just_after_a_price_change_read_its_offering_carries_the_n
     placed at) and not committed yet. The order used to read the old price, commit first and carry it,
     though the new one is in force from its instant on."""
     bss = any_bss
-    set_clock(bss, utc(2026, 3, 1, 9))
-    submit = commands.SubmitProductOrder(order(bss, account(bss), new_internet()))
-    changed, placed = second_sent_after(bss, lambda: reprice_now(bss, "61"), lambda: run(bss, submit)[0], OFFERINGS, 1)
+    place = internet_order(bss)
+    changed, placed = second_sent_after(bss, lambda: reprice_now(bss, "61"), place, OFFERINGS, 1)
     assert isinstance(changed, ProductOffering), changed
     assert priced_as_in_force(bss, placed) == Decimal("61")
 
@@ -406,16 +412,14 @@ def test_an_order_sent_as_a_catalog_load_repricing_it_is_about_to_hold_carries_t
     and before it holds the offering. The load used to take its instant as it was sent and start the
     new price then, before the order it waited for, which carries the old one."""
     bss = any_bss
-    set_clock(bss, utc(2026, 3, 1, 9))
-    submit = commands.SubmitProductOrder(order(bss, account(bss), new_internet()))
+    place = internet_order(bss, timedelta(milliseconds=1))
     [bia] = [o for o in read_catalog(CATALOG).offerings if o.offering_id == "bia-100"]
     [monthly] = [p for p in bia.prices if p.name == "monthly"]
     assert isinstance(monthly.charge, RecurringCharge)
     dearer = dataclasses.replace(monthly, charge=RecurringCharge(Decimal("62")))
     prices = tuple(dearer if p is monthly else p for p in bia.prices)
     load = commands.LoadCatalog((), (dataclasses.replace(bia, prices=prices),), apply=True)
-    bss.deps.clock.tick = timedelta(milliseconds=1)  # type: ignore[attr-defined]  # the tests' Clock
-    loaded, placed = second_sent_before_the_first_holds(bss, lambda: run(bss, load), lambda: run(bss, submit)[0])
+    loaded, placed = second_sent_before_the_first_holds(bss, lambda: run(bss, load), place)
     assert isinstance(loaded, CatalogReport) and loaded.repriced == ["bia-100.monthly.EUR"], loaded
     assert priced_as_in_force(bss, placed) == monthly.charge.monthly_amount
 

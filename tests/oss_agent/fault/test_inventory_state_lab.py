@@ -6,7 +6,6 @@ a listener each change."""
 from __future__ import annotations
 
 import asyncio
-import subprocess
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -18,7 +17,8 @@ from fastapi.testclient import TestClient
 from adapters.blocking import BlockingRunner
 from adapters.defaults import build_registry
 from adapters.snmp.traps import TrapReceiver
-from lab import faults
+from lab import faults, shell
+from lab.bringup import namespace
 from lab.pytest_plugin import LabHandle
 from oss_agent.bootstrap import Agent, bootstrap
 from oss_agent.config import AgentSettings, load_inventory
@@ -110,9 +110,7 @@ async def whole(lab: LabHandle, client: TestClient, poller: Poller, resource_id:
 
 def _links(lab: LabHandle) -> dict[str, str]:
     return {
-        name: subprocess.run(
-            ["ip", "-n", f"{lab.options.prefix}-{name}", "-br", "link"], capture_output=True, text=True, check=False
-        ).stdout
+        name: shell.run(["ip", "-n", namespace(lab.options, name), "-br", "link"], check=False).stdout
         for name in ("pe1", "pe2", "p1")
     }
 
